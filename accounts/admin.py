@@ -1,0 +1,141 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts import domain
+from accounts.models import Invitation, Membership, Organization, Profile, User
+from core import activity
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["email", "public_name", "is_staff", "is_active", "date_joined", "deleted_at"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "profile__display_name"]
+    readonly_fields = ["date_joined", "last_login", "deleted_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["date_joined", "last_login", "deleted_at"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    inlines = [ProfileInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are closed through the account-deletion page, which clears personal data
+        # everywhere and keeps the public record consistent.
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "locality", "is_verified", "from_directory"]
+    list_filter = ["kind", "country", ("verified_at", admin.EmptyFieldListFilter), "from_directory"]
+    search_fields = ["name", "slug", "fiscal_code", "locality"]
+    readonly_fields = ["created_at", "created_by", "verified_at", "verified_by"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    actions = ["verify", "unverify"]
+
+    @admin.display(boolean=True, description=_("verified"))
+    def is_verified(self, obj):
+        return obj.is_verified
+
+    @admin.action(description=_("Verify the selected organisations"))
+    def verify(self, request, queryset):
+        for organization in queryset:
+            domain.set_verified(request.user, organization, True)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(count)d organisation verified.", "%(count)d organisations verified.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Withdraw verification of the selected organisations"))
+    def unverify(self, request, queryset):
+        for organization in queryset:
+            domain.set_verified(request.user, organization, False)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "Verification withdrawn for %(count)d organisation.",
+                "Verification withdrawn for %(count)d organisations.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def save_formset(self, request, form, formset, change):
+        # Membership changes made here are logged like those made on the site.
+        organization = form.instance
+        instances = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            activity.record(
+                request.user,
+                "membership.removed",
+                membership,
+                scope=organization,
+                old=membership.role,
+                data={"member": membership.user_id},
+            )
+            membership.delete()
+        for membership in instances:
+            adding = membership.pk is None
+            old_role = None if adding else Membership.objects.get(pk=membership.pk).role
+            membership.save()
+            if adding:
+                activity.record(
+                    request.user,
+                    "membership.added",
+                    membership,
+                    scope=organization,
+                    new=membership.role,
+                    data={"member": membership.user_id},
+                )
+            elif old_role != membership.role:
+                activity.record(
+                    request.user,
+                    "membership.role_changed",
+                    membership,
+                    scope=organization,
+                    old=old_role,
+                    new=membership.role,
+                    data={"member": membership.user_id},
+                )
+        formset.save_m2m()
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "organization",
+        "email",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role"]
+    search_fields = ["organization__name", "email"]
+    readonly_fields = [f.name for f in Invitation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,424 @@
+"""Actions on accounts, organisations and memberships.
+
+Each function validates the move, writes it in one transaction, records the activity-log row and
+queues the emails. A refused move raises `DomainError` with a message for the user.
+"""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    User,
+    hash_token,
+)
+from core import activity, privacy
+from core.errors import DomainError
+from core.mail import absolute_url, queue_email
+
+# --- Organisations -----------------------------------------------------------------------------
+
+ORGANIZATION_FIELDS = [
+    "kind",
+    "name",
+    "slug",
+    "country",
+    "county",
+    "locality",
+    "fiscal_code",
+    "website",
+    "description",
+]
+
+
+@transaction.atomic
+def create_organization(user, **fields):
+    """Create an organisation; its creator becomes its first admin.
+
+    Side effects: an organisation row, an admin membership, two activity-log rows.
+    """
+    if Organization.objects.filter(slug=fields["slug"]).exists():
+        raise DomainError(_("An organisation with this address name already exists."))
+    organization = Organization.objects.create(created_by=user, **fields)
+    activity.record(user, "organization.created", organization, new=organization.name)
+    membership = Membership.objects.create(user=user, organization=organization, role=Role.ADMIN)
+    activity.record(
+        user,
+        "membership.added",
+        membership,
+        scope=organization,
+        new=membership.role,
+        data={"member": user.pk},
+    )
+    return organization
+
+
+@transaction.atomic
+def update_organization(user, organization, **fields):
+    """Change an organisation's details; one log row per changed field. Kind cannot change."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    changed = []
+    for name, value in fields.items():
+        if name not in ORGANIZATION_FIELDS or name == "kind":
+            raise DomainError(_("This field cannot be changed."))
+        old = getattr(organization, name)
+        if old != value:
+            if name == "slug" and Organization.objects.filter(slug=value).exists():
+                raise DomainError(_("An organisation with this address name already exists."))
+            setattr(organization, name, value)
+            changed.append((name, old, value))
+    if changed:
+        organization.save()
+        for name, old, value in changed:
+            activity.record(
+                user,
+                "organization.changed",
+                organization,
+                old=old,
+                new=value,
+                data={"field": name},
+            )
+    return organization, [name for name, _old, _new in changed]
+
+
+@transaction.atomic
+def set_verified(admin_user, organization, verified):
+    """Mark an organisation verified (or withdraw it). Only site admins call this."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if verified == organization.is_verified:
+        return organization
+    old = organization.is_verified
+    organization.verified_at = timezone.now() if verified else None
+    organization.verified_by = admin_user if verified else None
+    organization.save(update_fields=["verified_at", "verified_by"])
+    activity.record(
+        admin_user,
+        "organization.verified" if verified else "organization.unverified",
+        organization,
+        old=old,
+        new=verified,
+    )
+    return organization
+
+
+# --- Memberships -------------------------------------------------------------------------------
+
+
+def _admin_count(organization):
+    return organization.memberships.filter(role=Role.ADMIN).count()
+
+
+def _lock_memberships(organization):
+    # Lock the organisation's membership rows so two admins demoting each other cannot both win.
+    list(Membership.objects.select_for_update().filter(organization=organization))
+
+
+def _check_role(organization, role):
+    if role not in organization.allowed_roles():
+        raise DomainError(
+            _("The role “%(role)s” does not exist for this kind of organisation.")
+            % {"role": Role(role).label if role in Role.values else role}
+        )
+
+
+@transaction.atomic
+def add_member(actor, organization, user, role):
+    """Make `user` a member directly (site administrators, demo data); invitations are the
+    usual way in."""
+    _check_role(organization, role)
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise DomainError(_("%(name)s is already a member.") % {"name": user.public_name})
+    membership = Membership.objects.create(user=user, organization=organization, role=role)
+    activity.record(
+        actor,
+        "membership.added",
+        membership,
+        scope=organization,
+        new=role,
+        data={"member": user.pk},
+    )
+    return membership
+
+
+@transaction.atomic
+def change_role(actor, membership, role):
+    """Give a member another role; the last admin cannot be demoted."""
+    organization = membership.organization
+    _lock_memberships(organization)
+    membership = Membership.objects.get(pk=membership.pk)
+    _check_role(organization, role)
+    if membership.role == role:
+        return membership
+    if membership.role == Role.ADMIN and _admin_count(organization) == 1:
+        raise DomainError(
+            _("%(name)s is the last administrator; make someone else administrator first.")
+            % {"name": membership.user.public_name}
+        )
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    activity.record(
+        actor,
+        "membership.role_changed",
+        membership,
+        scope=organization,
+        old=old,
+        new=role,
+        data={"member": membership.user_id},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(actor, membership, *, verb="membership.removed"):
+    """Remove a member (or, with verb "membership.left", let a member leave).
+
+    The last administrator can be neither removed nor leave.
+    """
+    organization = membership.organization
+    _lock_memberships(organization)
+    try:
+        membership = Membership.objects.select_related("user").get(pk=membership.pk)
+    except Membership.DoesNotExist:
+        raise DomainError(_("This person is no longer a member.")) from None
+    if membership.role == Role.ADMIN and _admin_count(organization) == 1:
+        raise DomainError(
+            _(
+                "%(name)s is the last administrator and cannot leave; make someone else "
+                "administrator first."
+            )
+            % {"name": membership.user.public_name}
+        )
+    activity.record(
+        actor,
+        verb,
+        membership,
+        scope=organization,
+        old=membership.role,
+        data={"member": membership.user_id},
+    )
+    membership.delete()
+
+
+def leave_organization(user, organization):
+    membership = Membership.objects.filter(user=user, organization=organization).first()
+    if membership is None:
+        raise DomainError(_("You are not a member of this organisation."))
+    remove_member(user, membership, verb="membership.left")
+
+
+# --- Invitations -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invite_member(actor, organization, email, role, *, base_url=None):
+    """Invite someone by email. Returns the invitation; the token goes only into the email.
+
+    Side effects: an invitation row (token stored hashed), a log row, an email after commit.
+    """
+    email = email.strip().lower()
+    _check_role(organization, role)
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise DomainError(_("%(email)s is already a member.") % {"email": email})
+    if organization.invitations.pending().filter(email__iexact=email).exists():
+        raise DomainError(
+            _("%(email)s already has a pending invitation; revoke it to send a new one.")
+            % {"email": email}
+        )
+    token = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=actor,
+        expires_at=Invitation.default_expiry(),
+    )
+    activity.record(
+        actor,
+        "invitation.sent",
+        invitation,
+        scope=organization,
+        new=role,
+        data={"invitation": invitation.pk},
+    )
+    invitee = User.objects.filter(email__iexact=email).select_related("profile").first()
+    language = invitee.profile.language if invitee else organization.language
+    queue_email(
+        "accounts/email/invitation",
+        email,
+        {
+            "organization": organization,
+            "inviter": actor.public_name,
+            "role": Role(role).label,
+            "url": absolute_url(reverse("accounts:invitation", args=[token]), base_url),
+            "expires_at": invitation.expires_at,
+            "has_account": invitee is not None,
+        },
+        language,
+    )
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(actor, invitation):
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise DomainError(_("This invitation is no longer pending."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    activity.record(
+        actor,
+        "invitation.revoked",
+        invitation,
+        scope=invitation.organization,
+        data={"invitation": invitation.pk},
+    )
+    return invitation
+
+
+def find_invitation(token):
+    """The invitation for a token, or None. Tokens are compared by their hash."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Invitation.objects.select_related("organization", "invited_by__profile")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def invitation_problem(invitation, user=None):
+    """Why this invitation cannot be accepted (by `user`, if given), or None."""
+    if invitation is None:
+        return _("This invitation link is not valid. Check that you copied the whole link.")
+    if invitation.accepted_at is not None:
+        return _("This invitation has already been used.")
+    if invitation.revoked_at is not None:
+        return _("This invitation was withdrawn by the organisation.")
+    if invitation.is_expired:
+        return _("This invitation has expired. Ask the organisation to send a new one.")
+    if user is not None and user.is_authenticated:
+        if not user.emailaddress_set.filter(email__iexact=invitation.email, verified=True).exists():
+            return _(
+                "This invitation was sent to %(email)s. Sign in with that address (or add and "
+                "verify it in your account) to accept it."
+            ) % {"email": invitation.email}
+        if Membership.objects.filter(user=user, organization=invitation.organization).exists():
+            return _("You are already a member of %(organization)s.") % {
+                "organization": invitation.organization
+            }
+    return None
+
+
+def accept_invitation(user, token):
+    """Join the organisation an invitation is for. The token is single-use."""
+    invitation = find_invitation(token)
+    return _accept(user, invitation.pk if invitation else None)
+
+
+def accept_invitation_by_id(user, invitation_id):
+    """Accept an invitation addressed to one of the user's verified emails, without the token.
+
+    Authorised by the address: `invitation_problem` refuses anyone whose verified emails do not
+    include the invitation's.
+    """
+    return _accept(user, invitation_id)
+
+
+@transaction.atomic
+def _accept(user, invitation_id):
+    invitation = None
+    if invitation_id is not None:
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=invitation_id)
+            .first()
+        )
+    problem = invitation_problem(invitation, user)
+    if problem:
+        raise DomainError(problem)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    organization = invitation.organization
+    membership = Membership.objects.create(
+        user=user, organization=organization, role=invitation.role
+    )
+    activity.record(
+        user,
+        "invitation.accepted",
+        invitation,
+        scope=organization,
+        data={"invitation": invitation.pk},
+    )
+    activity.record(
+        user,
+        "membership.added",
+        membership,
+        scope=organization,
+        new=membership.role,
+        data={"member": user.pk},
+    )
+    return membership
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(user, **fields):
+    profile = user.profile
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save()
+    return profile
+
+
+def blocking_memberships(user):
+    """Organisations where `user` is the only administrator (they must hand over first)."""
+    blocking = []
+    for membership in user.memberships.filter(role=Role.ADMIN).select_related("organization"):
+        if _admin_count(membership.organization) == 1:
+            blocking.append(membership.organization)
+    return blocking
+
+
+@transaction.atomic
+def delete_account(user):
+    """Close an account for good and clear the personal data every app registered.
+
+    The user row stays as a tombstone (no email, no password, inactive) so that public records
+    pointing at it stay consistent. Side effects: every registered eraser runs; a log row.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_deleted:
+        raise DomainError(_("This account was already deleted."))
+    blocking = blocking_memberships(user)
+    if blocking:
+        raise DomainError(
+            _(
+                "You are the only administrator of %(organizations)s. Make another member "
+                "administrator before deleting your account."
+            )
+            % {"organizations": ", ".join(str(org) for org in blocking)}
+        )
+    privacy.erase_user_data(user)
+    user.email = None
+    user.set_unusable_password()  # also invalidates every open session of the account
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.last_login = None
+    user.deleted_at = timezone.now()
+    user.save()
+    user.user_permissions.clear()
+    user.groups.clear()
+    activity.record(None, "account.deleted", user)
+    return user

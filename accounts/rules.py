@@ -1,0 +1,58 @@
+"""Who may do what with organisations and memberships (django-rules predicates)."""
+
+import rules
+
+from accounts.models import OrganizationKind, Role
+
+
+def _membership(user, organization):
+    if not user.is_authenticated or organization is None:
+        return None
+    return organization.memberships.filter(user=user).values_list("role", flat=True).first()
+
+
+@rules.predicate
+def is_member(user, organization):
+    return _membership(user, organization) is not None
+
+
+@rules.predicate
+def is_org_admin(user, organization):
+    return _membership(user, organization) == Role.ADMIN
+
+
+@rules.predicate
+def is_authority(user, organization):
+    return organization is not None and organization.kind == OrganizationKind.AUTHORITY
+
+
+@rules.predicate
+def is_verified(user, organization):
+    return organization is not None and organization.is_verified
+
+
+@rules.predicate
+def is_registrar_or_admin(user, organization):
+    return _membership(user, organization) in (Role.ADMIN, Role.REGISTRAR)
+
+
+@rules.predicate
+def is_editor_or_admin(user, organization):
+    return _membership(user, organization) in (Role.ADMIN, Role.EDITOR)
+
+
+is_staff = rules.is_staff
+is_active_user = rules.is_active
+
+# Acting for an authority (registering, answering) needs a verified authority.
+can_act_for_authority = is_authority & is_verified & is_registrar_or_admin
+# Drafting for an organisation: NGO and other organisations' editors and admins.
+can_edit_for_organization = ~is_authority & is_editor_or_admin
+
+rules.add_perm("accounts.add_organization", is_active_user)
+rules.add_perm("accounts.change_organization", is_org_admin)
+rules.add_perm("accounts.manage_members", is_org_admin)
+rules.add_perm("accounts.view_organization_history", is_member | is_staff)
+rules.add_perm("accounts.leave_organization", is_member)
+rules.add_perm("accounts.act_for_authority", can_act_for_authority)
+rules.add_perm("accounts.edit_for_organization", can_edit_for_organization)

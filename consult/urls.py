@@ -1,0 +1,29 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+
+# The admin signs in through allauth, so rate limits and two-factor authentication apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Consult"
+admin.site.site_title = "Consult"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+]
+
+handler400 = "core.views.error_400"
+handler403 = "core.views.error_403"
+handler404 = "core.views.error_404"
+handler500 = "core.views.error_500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

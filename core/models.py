@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove a row of an append-only table."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """A queryset that refuses bulk changes: the rows are a record, not state."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
+
+
+class AppendOnlyModel(models.Model):
+    """Base for tables that only ever grow. `save()` inserts once; updates and deletes raise."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be updated.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")
+
+
+class ActivityLogQuerySet(AppendOnlyQuerySet):
+    def for_object(self, obj):
+        return self.filter(
+            target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk)
+        )
+
+    def for_scope(self, obj):
+        """Everything logged under an owner object, e.g. an organisation and its memberships."""
+        return self.filter(scope_type=ContentType.objects.get_for_model(obj), scope_id=str(obj.pk))
+
+
+class ActivityLog(AppendOnlyModel):
+    """One state change: who did what to which object, the old and new value, when.
+
+    `target` is the object that changed; `scope` is the object whose history tab shows the row
+    (for a membership change, the organisation). Verbs are dotted names listed in
+    `core.activity.VERBS`, which also holds their translated labels.
+    """
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verb = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    target_id = models.CharField(max_length=64)
+    target = GenericForeignKey("target_type", "target_id")
+    target_repr = models.CharField(_("object"), max_length=300)
+    scope_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    scope_id = models.CharField(max_length=64)
+    scope = GenericForeignKey("scope_type", "scope_id")
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = ActivityLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["scope_type", "scope_id", "-created_at"]),
+            models.Index(fields=["target_type", "target_id", "-created_at"]),
+        ]
+        verbose_name = _("activity log entry")
+        verbose_name_plural = _("activity log")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.target_repr}"
+
+    @property
+    def label(self):
+        from core.activity import verb_label
+
+        return verb_label(self.verb)
+
+    @property
+    def old_display(self):
+        from core.activity import display_value
+
+        return display_value(self, self.old_value)
+
+    @property
+    def new_display(self):
+        from core.activity import display_value
+
+        return display_value(self, self.new_value)
+
+    @property
+    def field_label(self):
+        """The translated name of the changed field, for "details changed" rows."""
+        field = self.data.get("field")
+        if not field:
+            return ""
+        model = self.target_type.model_class()
+        try:
+            return model._meta.get_field(field).verbose_name
+        except Exception:  # a field since renamed: show its stored name
+            return field

@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.shortcuts import render
+from django.utils.translation import check_for_language
+from django.views.i18n import set_language as django_set_language
+
+from accounts.models import Organization, OrganizationKind
+
+
+def home(request):
+    organizations = Organization.objects.exclude(kind=OrganizationKind.AUTHORITY)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "organization_count": organizations.count(),
+            "authority_count": Organization.objects.authorities().count(),
+            "recent_organizations": organizations.order_by("-created_at", "-pk")[:6],
+        },
+    )
+
+
+def set_language(request):
+    """Django's language switch, remembering the choice on the profile of a signed-in user."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and check_for_language(language)
+    ):
+        profile = request.user.profile
+        if profile.language != language:
+            profile.language = language
+            profile.save(update_fields=["language"])
+    return response
+
+
+def error_400(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
