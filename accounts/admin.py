@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -34,10 +35,35 @@ class UserAdmin(BaseUserAdmin):
         return False
 
 
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "role"]
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        organization = self.instance.organization if self.instance.organization_id else None
+        organization = organization or getattr(self, "parent_organization", None)
+        if organization is not None and role not in organization.allowed_roles():
+            raise forms.ValidationError(
+                _("This role does not exist for this kind of organisation.")
+            )
+        return role
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipInlineForm
     extra = 0
     autocomplete_fields = ["user"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # New rows know their organisation only through the parent: hand it to the form.
+        formset.form = type(
+            "BoundMembershipInlineForm", (MembershipInlineForm,), {"parent_organization": obj}
+        )
+        return formset
 
 
 @admin.register(Organization)
