@@ -8,12 +8,16 @@ PENDING_INVITATION_KEY = "pending_invitation"
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def get_login_redirect_url(self, request):
+    def _pending_invitation_url(self, request):
         # Someone who opened an invitation link before signing in or up returns to it.
         token = request.session.pop(PENDING_INVITATION_KEY, None)
-        if token:
-            return reverse("accounts:invitation", args=[token])
-        return super().get_login_redirect_url(request)
+        return reverse("accounts:invitation", args=[token]) if token else None
+
+    def get_login_redirect_url(self, request):
+        return self._pending_invitation_url(request) or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        return self._pending_invitation_url(request) or super().get_signup_redirect_url(request)
 
     def send_mail(self, template_prefix, email, context):
         """Render in the request (and its language), send from a background task."""

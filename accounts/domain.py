@@ -150,7 +150,9 @@ def change_role(actor, membership, role):
     """Give a member another role; the last admin cannot be demoted."""
     organization = membership.organization
     _lock_memberships(organization)
-    membership = Membership.objects.get(pk=membership.pk)
+    membership = Membership.objects.select_related("user__profile").filter(pk=membership.pk).first()
+    if membership is None:
+        raise DomainError(_("This person is no longer a member."))
     _check_role(organization, role)
     if membership.role == role:
         return membership
@@ -247,7 +249,12 @@ def invite_member(actor, organization, email, role, *, base_url=None):
         new=role,
         data={"invitation": invitation.pk},
     )
-    invitee = User.objects.filter(email__iexact=email).select_related("profile").first()
+    invitee = (
+        User.objects.filter(emailaddress__email__iexact=email, emailaddress__verified=True)
+        .select_related("profile")
+        .first()
+        or User.objects.filter(email__iexact=email).select_related("profile").first()
+    )
     language = invitee.profile.language if invitee else organization.language
     queue_email(
         "accounts/email/invitation",

@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Country, Organization, OrganizationKind, Profile
 from core.text import ascii_slug
 
+# Address names that are pages of their own: /organisations/new/ is the creation form.
+RESERVED_SLUGS = {"new"}
+
 
 class ProfileForm(forms.ModelForm):
     class Meta:
@@ -46,7 +49,7 @@ class OrganizationForm(forms.ModelForm):
                     _("Could not make an address name from this name; please type one.")
                 )
         clash = Organization.objects.filter(slug=slug).exclude(pk=self.instance.pk)
-        if clash.exists():
+        if slug in RESERVED_SLUGS or clash.exists():
             raise forms.ValidationError(
                 _("The address name “%(slug)s” is taken; choose another.") % {"slug": slug}
             )
@@ -57,7 +60,8 @@ class OrganizationForm(forms.ModelForm):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"))
+    # The column holds 254 characters; longer addresses must fail here, not in the database.
+    email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args, organization, **kwargs):

@@ -67,7 +67,10 @@ def erase_memberships(user):
 
 
 def _own_addresses(user):
-    addresses = set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+    # Verified only: anyone can add any address to their account without owning it.
+    addresses = set(
+        EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    )
     if user.email:
         addresses.add(user.email)
     return {address.lower() for address in addresses}

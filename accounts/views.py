@@ -2,10 +2,11 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,15 @@ from core import privacy
 from core.activity import history
 from core.errors import DomainError
 from core.pagination import paginate
+
+
+def _tabs(request, organization):
+    """What the organisation's tabs need to know about the viewer."""
+    user = request.user
+    return {
+        "can_manage": user.has_perm("accounts.manage_members", organization),
+        "can_see_history": user.has_perm("accounts.view_organization_history", organization),
+    }
 
 
 def _organization_for(request, slug, perm):
@@ -60,14 +70,25 @@ def organization_detail(request, slug):
     )
     page = paginate(request, memberships, per_page=50)
     user = request.user
+    from proposals.models import Proposal
+
+    proposals = (
+        Proposal.objects.visible_to(user)
+        .filter(organization=organization)
+        .order_by("-created_at", "-pk")
+    )
+    targeted = Proposal.objects.public().filter(target_authority=organization)
     return render(
         request,
         "accounts/organization_detail.html",
         {
             "organization": organization,
             "page": page,
-            "can_manage": user.has_perm("accounts.manage_members", organization),
-            "can_see_history": user.has_perm("accounts.view_organization_history", organization),
+            "proposals": proposals[:20],
+            "targeted_proposals": targeted.select_related("organization").order_by(
+                "-published_at", "-pk"
+            )[:20],
+            **_tabs(request, organization),
             "is_member": user.has_perm("accounts.leave_organization", organization),
             "can_act_for_authority": user.has_perm("accounts.act_for_authority", organization),
         },
@@ -117,7 +138,12 @@ def organization_edit(request, slug):
     return render(
         request,
         "accounts/organization_form.html",
-        {"form": form, "organization": organization, "creating": False},
+        {
+            "form": form,
+            "organization": organization,
+            "creating": False,
+            **_tabs(request, organization),
+        },
     )
 
 
@@ -258,7 +284,12 @@ def organization_history(request, slug):
     return render(
         request,
         "accounts/organization_history.html",
-        {"organization": organization, "page": page, "entries": entries},
+        {
+            "organization": organization,
+            "page": page,
+            "entries": entries,
+            **_tabs(request, organization),
+        },
     )
 
 
@@ -269,7 +300,9 @@ def invitation(request, token):
     found = domain.find_invitation(token)
     if request.method == "POST":
         if not request.user.is_authenticated:
-            return redirect("account_login")
+            if found is not None:
+                request.session[PENDING_INVITATION_KEY] = token
+            return redirect_to_login(request.get_full_path())
         try:
             membership = domain.accept_invitation(request.user, token)
         except DomainError as error:
@@ -336,11 +369,15 @@ def dashboard(request):
 def invitation_accept_pending(request, invitation_id):
     """Accept an invitation listed on the dashboard (addressed to one of the user's emails)."""
     found = get_object_or_404(Invitation, pk=invitation_id)
+    if not request.user.emailaddress_set.filter(email__iexact=found.email, verified=True).exists():
+        # Only its addressee may learn of it; the error below would name the invited address.
+        raise Http404
     try:
         membership = domain.accept_invitation_by_id(request.user, found.pk)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("accounts:dashboard")
+    request.session.pop(PENDING_INVITATION_KEY, None)
     messages.success(
         request,
         _("Welcome to %(organization)s! You joined as %(role)s.")
@@ -364,7 +401,6 @@ def data_export(request):
     if request.GET.get("download") == "1":
         data = {
             "exported_at": timezone.now().isoformat(),
-            "account": request.user.pk,
             **privacy.export_user_data(request.user),
         }
         response = HttpResponse(

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "csp",
     "haystack",
+    "markdownx",
     "core",
     "accounts",
     "proposals",
@@ -270,3 +271,14 @@ LOGGING = {
 
 # Labels used by several apps.
 COUNTRIES = [("RO", _("Romania")), ("BG", _("Bulgaria"))]
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+# The editor's live preview goes through our own view (login and permission checked) and our
+# sanitising renderer; uploads through markdownx are not offered.
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "core.markdown.render_markdown"
+MARKDOWNX_URLS_PATH = "/proposals/preview/"
+MARKDOWNX_UPLOAD_URLS_PATH = "/proposals/preview/upload/"
+MARKDOWNX_EDITOR_RESIZABLE = False
+MAX_BLOCK_CHARACTERS = 100_000
+MAX_REVISION_CHARACTERS = 2_000_000

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("proposals/", include("proposals.urls")),
     path("accounts/", include("allauth.urls")),
 ]
 

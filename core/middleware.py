@@ -1,19 +1,28 @@
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import get_supported_language_variant
+
+
+def _supported(code):
+    try:
+        return get_supported_language_variant(code[:20])
+    except LookupError:
+        return None
 
 
 class UserLanguageMiddleware:
-    """A signed-in user without a language cookie sees the language saved on their profile.
+    """A signed-in user without a valid language cookie sees the language saved on their profile.
 
     Runs after LocaleMiddleware (which read the cookie or Accept-Language) and after
-    authentication; the cookie, set by the language switch, always wins.
+    authentication; a valid cookie, set by the language switch, always wins.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and request.user.is_authenticated:
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if (not cookie or _supported(cookie) is None) and request.user.is_authenticated:
             profile = getattr(request.user, "profile", None)
             if profile is not None and profile.language in dict(settings.LANGUAGES):
                 translation.activate(profile.language)

@@ -1,17 +1,24 @@
 from django.conf import settings
 from django.shortcuts import render
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, get_supported_language_variant
 from django.views.i18n import set_language as django_set_language
 
 from accounts.models import Organization, OrganizationKind
 
 
 def home(request):
+    from proposals.models import Proposal
+
     organizations = Organization.objects.exclude(kind=OrganizationKind.AUTHORITY)
+    public = Proposal.objects.public()
     return render(
         request,
         "core/home.html",
         {
+            "proposal_count": public.count(),
+            "recent_proposals": public.select_related("organization", "target_authority").order_by(
+                "-published_at", "-pk"
+            )[:5],
             "organization_count": organizations.count(),
             "authority_count": Organization.objects.authorities().count(),
             "recent_organizations": organizations.order_by("-created_at", "-pk")[:6],
@@ -22,7 +29,10 @@ def home(request):
 def set_language(request):
     """Django's language switch, remembering the choice on the profile of a signed-in user."""
     response = django_set_language(request)
-    language = request.POST.get("language", "")
+    try:
+        language = get_supported_language_variant(request.POST.get("language", "")[:20])
+    except LookupError:
+        language = None
     if (
         request.method == "POST"
         and request.user.is_authenticated

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
@@ -10,6 +11,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request leaves its language active in the test thread; start and end on the default.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 import factory
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, Role, User
+from accounts.models import Invitation, Membership, Organization, Role, User, hash_token
 
 PASSWORD = "correct-horse-battery"
 
@@ -26,6 +27,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def display_name(self, create, extracted, **kwargs):
         if create and extracted:
             self.profile.display_name = extracted
+            self.profile.save()
+
+    @factory.post_generation
+    def language(self, create, extracted, **kwargs):
+        # The default language unless given, not whichever language a request left active.
+        language = extracted or settings.LANGUAGE_CODE
+        if create and self.profile.language != language:
+            self.profile.language = language
             self.profile.save()
 
 
@@ -55,3 +64,19 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = Role.EDITOR
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation. Pass `token=` to know the link: only the token's hash is stored."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"invitation-token-{n:04d}")
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.EDITOR
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+    expires_at = factory.LazyFunction(Invitation.default_expiry)

@@ -10,3 +10,11 @@ def query_replace(context, **kwargs):
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def markdown(text):
+    """Render stored Markdown through the sanitising renderer."""
+    from core.markdown import render_markdown
+
+    return render_markdown(text)

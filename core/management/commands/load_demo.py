@@ -126,6 +126,10 @@ class Command(BaseCommand):
             self._member(site_admin, authority, users[email], role)
             domain.set_verified(site_admin, authority, True)
 
+        from proposals.demo import load_demo_proposals
+
+        load_demo_proposals(users)
+
         self.stdout.write(
             f"Demo data ready: {len(users)} accounts (password {DEMO_PASSWORD!r}), "
             f"{Organization.objects.count()} organisations."

@@ -1,0 +1,341 @@
+"""Actions on proposals and their revisions.
+
+Revisions are append-only: saving the editor appends revision N+1 when the content changed; nothing
+ever rewrites an earlier one. A save is checked against the revision the editor started from, so
+two editors can never silently overwrite each other.
+"""
+
+from difflib import SequenceMatcher
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core import activity
+from core.errors import DomainError
+from core.validators import no_control_characters
+from proposals import content
+from proposals.models import TRANSITIONS, Proposal, ProposalKind, ProposalStatus, Revision
+
+
+class EditConflict(DomainError):
+    """Someone saved a newer revision after the editor was opened."""
+
+    def __init__(self, base, current):
+        super().__init__(
+            _(
+                "Revision %(current)s was saved by %(author)s after you started editing "
+                "revision %(base)s. Your text was not saved: compare and merge below."
+            )
+            % {"current": current.number, "author": current.author.public_name,
+               "base": base.number},
+            code="conflict",
+        )
+        self.base = base
+        self.current = current
+
+
+# --- Starting content --------------------------------------------------------------------------
+
+
+def policy_template():
+    """The sections of a public-policy proposal (H.G. 775/2005), as heading + text blocks."""
+    sections = [
+        _("Problem definition"),
+        _("Objectives"),
+        _("Policy options and their impacts (economic, social, environmental, budgetary)"),
+        _("Legal changes needed"),
+        _("Consultation"),
+        _("Implementation, monitoring and evaluation"),
+    ]
+    blocks = []
+    for section in sections:
+        blocks.append({"key": content.new_block_key(), "type": content.HEADING, "text": section})
+        blocks.append({"key": content.new_block_key(), "type": content.TEXT, "text": ""})
+    return blocks
+
+
+def starting_blocks(kind):
+    if kind == ProposalKind.POLICY:
+        return policy_template()
+    if kind == ProposalKind.AMENDMENT:
+        return [
+            {
+                "key": content.new_block_key(),
+                "type": content.AMENDMENT,
+                "article": "",
+                "action": "modify",
+                "in_force": "",
+                "proposed": "",
+                "rationale": "",
+            }
+        ]
+    return [{"key": content.new_block_key(), "type": content.TEXT, "text": ""}]
+
+
+# --- Validation --------------------------------------------------------------------------------
+
+
+def clean_blocks(blocks):
+    """Check and normalise blocks from any source (editor, API, import). Raises DomainError."""
+    cleaned = []
+    seen = set()
+    total = 0
+    for position, block in enumerate(blocks, start=1):
+        block_type = block.get("type")
+        if block_type not in content.BLOCK_FIELDS:
+            raise DomainError(_("Block %(n)s has an unknown type.") % {"n": position})
+        key = block.get("key") or content.new_block_key()
+        if not content.KEY_PATTERN.match(key) or key in seen:
+            raise DomainError(_("Block %(n)s has an invalid key.") % {"n": position})
+        seen.add(key)
+        item = {"key": key, "type": block_type}
+        for field in content.BLOCK_FIELDS[block_type]:
+            value = content.normalize_text(block.get(field, ""))
+            if "\x00" in value:
+                raise DomainError(
+                    _("Block %(n)s contains NUL characters; remove them.") % {"n": position}
+                )
+            if len(value) > settings.MAX_BLOCK_CHARACTERS:
+                raise DomainError(
+                    _("Block %(n)s is longer than %(max)s characters; split it.")
+                    % {"n": position, "max": settings.MAX_BLOCK_CHARACTERS}
+                )
+            total += len(value)
+            item[field] = value
+        if block_type == content.AMENDMENT:
+            if not item["article"]:
+                raise DomainError(
+                    _("Amendment %(n)s needs an article reference, e.g. “Art. 5 alin. (2)”.")
+                    % {"n": position}
+                )
+            if item["action"] not in content.AMENDMENT_ACTIONS:
+                raise DomainError(_("Amendment %(n)s has an unknown action.") % {"n": position})
+        cleaned.append(item)
+    if total > settings.MAX_REVISION_CHARACTERS:
+        raise DomainError(
+            _("The text is longer than %(max)s characters in all.")
+            % {"max": settings.MAX_REVISION_CHARACTERS}
+        )
+    return cleaned
+
+
+def _validate(value, *validators):
+    """Run field validators on `value`; the first (translated) complaint becomes a DomainError."""
+    try:
+        for validator in validators:
+            validator(value)
+    except ValidationError as error:
+        raise DomainError(error.messages[0]) from None
+
+
+# --- Word counts -------------------------------------------------------------------------------
+
+
+def _words(blocks):
+    return [
+        word for block in blocks for word in content.WORD.findall(content.block_plain_text(block))
+    ]
+
+
+def word_changes(old_blocks, new_blocks):
+    """(words added, words removed) between two block lists, block by block."""
+    old_by_key = {block["key"]: block for block in old_blocks}
+    added = removed = 0
+    new_keys = set()
+    for block in new_blocks:
+        new_keys.add(block["key"])
+        new_words = content.WORD.findall(content.block_plain_text(block))
+        old = old_by_key.get(block["key"])
+        if old is None:
+            added += len(new_words)
+            continue
+        old_words = content.WORD.findall(content.block_plain_text(old))
+        if old_words == new_words:
+            continue
+        matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag in ("replace", "delete"):
+                removed += i2 - i1
+            if tag in ("replace", "insert"):
+                added += j2 - j1
+    for key, block in old_by_key.items():
+        if key not in new_keys:
+            removed += len(content.WORD.findall(content.block_plain_text(block)))
+    return added, removed
+
+
+# --- Actions -----------------------------------------------------------------------------------
+
+
+def _append_revision(proposal, author, *, title, summary, blocks, message, parent,
+                     restored_from=None):
+    number = (parent.number + 1) if parent else 1
+    added, removed = word_changes(parent.blocks if parent else [], blocks)
+    revision = Revision(
+        proposal=proposal,
+        number=number,
+        parent=parent,
+        author=author,
+        message=message,
+        title=title,
+        summary=summary,
+        blocks=blocks,
+        restored_from=restored_from,
+        word_count=len(_words(blocks)),
+        words_added=added,
+        words_removed=removed,
+    )
+    revision.content_hash = revision.compute_hash()
+    try:
+        with transaction.atomic():
+            revision.save()
+    except IntegrityError:
+        # Another save took this number between our check and our insert.
+        raise EditConflict(parent, proposal.revisions.get(number=number)) from None
+    Proposal.objects.filter(pk=proposal.pk).update(current_revision=revision)
+    proposal.current_revision = revision
+    activity.record(
+        author, "revision.created", revision, scope=proposal, new=number,
+        data={"hash": revision.content_hash},
+    )
+    return revision
+
+
+@transaction.atomic
+def create_proposal(user, organization, *, title, slug, summary, kind, target_authority,
+                    reference_act="", language="ro", topics=()):
+    """Create a draft proposal with revision 1 (the template for its kind).
+
+    Side effects: a proposal, its first revision, two log rows.
+    """
+    if not user.has_perm("accounts.edit_for_organization", organization):
+        raise DomainError(_("You cannot draft proposals for this organisation."))
+    if not target_authority.is_authority:
+        raise DomainError(_("The target must be a public authority."))
+    if Proposal.objects.filter(slug=slug).exists():
+        raise DomainError(_("A proposal with this address name already exists."))
+    proposal = Proposal.objects.create(
+        organization=organization,
+        title=content.normalize_text(title),
+        slug=slug,
+        summary=content.normalize_text(summary),
+        kind=kind,
+        target_authority=target_authority,
+        reference_act=reference_act,
+        language=language,
+        created_by=user,
+    )
+    proposal.topics.set(topics)
+    activity.record(user, "proposal.created", proposal, new=ProposalStatus.DRAFT)
+    # The template's section headings are written in the language of the proposal's text.
+    with translation.override(language):
+        blocks = starting_blocks(kind)
+        message = _("First version")
+    _append_revision(
+        proposal, user, title=proposal.title, summary=proposal.summary,
+        blocks=blocks, message=message, parent=None,
+    )
+    return proposal
+
+
+@transaction.atomic
+def save_revision(user, proposal, *, base_number, title, summary, blocks, message,
+                  restored_from=None):
+    """Append a revision if the content changed. Returns the new revision, or None if unchanged.
+
+    Raises EditConflict when `base_number` is not the current revision (someone saved in
+    between); the caller keeps the user's text and shows both versions.
+    """
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not proposal.is_editable:
+        raise DomainError(
+            _("This proposal is %(status)s; its text can no longer be changed.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    current = proposal.current_revision
+    if current.number != base_number:
+        base = proposal.revisions.filter(number=base_number).first() or current
+        raise EditConflict(base, current)
+    blocks = clean_blocks(blocks)
+    title = content.normalize_text(title)
+    summary = content.normalize_text(summary)
+    message = content.normalize_text(message)[:500]
+    if not title:
+        raise DomainError(_("The title cannot be empty."))
+    # The editor posts these as free text: hold them to the columns' rules (PostgreSQL refuses
+    # NUL bytes and over-long titles with a server error).
+    _validate(title, no_control_characters, MaxLengthValidator(Revision._meta.get_field("title").max_length))
+    _validate(summary, no_control_characters)
+    _validate(message, no_control_characters)
+    if content.content_hash(title, summary, blocks) == current.content_hash:
+        return None
+    revision = _append_revision(
+        proposal, user, title=title, summary=summary, blocks=blocks,
+        message=message, parent=current,
+        restored_from=restored_from,
+    )
+    if proposal.title != title or proposal.summary != summary:
+        Proposal.objects.filter(pk=proposal.pk).update(title=title, summary=summary)
+        proposal.title, proposal.summary = title, summary
+    return revision
+
+
+@transaction.atomic
+def restore_revision(user, proposal, number):
+    """Append a new revision with the content of revision `number`."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    old = proposal.revisions.filter(number=number).first()
+    if old is None:
+        raise DomainError(_("There is no revision %(n)s.") % {"n": number})
+    current = proposal.current_revision
+    revision = save_revision(
+        user, proposal, base_number=current.number, title=old.title, summary=old.summary,
+        blocks=old.blocks,
+        message=_("Restored revision %(n)s") % {"n": number},
+        restored_from=number,
+    )
+    if revision is None:
+        raise DomainError(
+            _("Revision %(n)s has the same text as the current one; nothing to restore.")
+            % {"n": number}
+        )
+    return revision
+
+
+def _transition(user, proposal, target, verb, **fields):
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if target not in TRANSITIONS[ProposalStatus(proposal.status)]:
+        raise DomainError(
+            _("A proposal that is %(status)s cannot become %(target)s.")
+            % {"status": proposal.get_status_display().lower(),
+               "target": ProposalStatus(target).label.lower()}
+        )
+    old = proposal.status
+    proposal.status = target
+    for name, value in fields.items():
+        setattr(proposal, name, value)
+    proposal.save(update_fields=["status", *fields])
+    activity.record(user, verb, proposal, old=old, new=target,
+                    data={k: str(v) for k, v in fields.items() if k.endswith("reason")})
+    return proposal
+
+
+@transaction.atomic
+def publish_proposal(user, proposal):
+    """Draft → published: the proposal and all its revisions become public."""
+    return _transition(user, proposal, ProposalStatus.PUBLISHED, "proposal.published",
+                       published_at=timezone.now())
+
+
+@transaction.atomic
+def withdraw_proposal(user, proposal, reason):
+    """Published (or later) → withdrawn, with a public reason. It stays readable."""
+    reason = content.normalize_text(reason)
+    if not reason:
+        raise DomainError(_("Give the reason for withdrawing the proposal."))
+    return _transition(user, proposal, ProposalStatus.WITHDRAWN, "proposal.withdrawn",
+                       withdrawn_at=timezone.now(), withdrawal_reason=reason)

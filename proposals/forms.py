@@ -1,0 +1,118 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, OrganizationKind, Role
+from core.text import ascii_slug
+from core.validators import no_control_characters
+from proposals import content
+from proposals.models import Proposal, Topic
+
+
+class ProposalCreateForm(forms.ModelForm):
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organization.objects.none(), empty_label=None
+    )
+    target_authority = forms.ModelChoiceField(
+        label=_("Target authority"),
+        queryset=Organization.objects.authorities().order_by("country", "name"),
+        help_text=_("The public authority that should adopt the proposal."),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "organization",
+            "title",
+            "slug",
+            "summary",
+            "kind",
+            "target_authority",
+            "reference_act",
+            "topics",
+            "language",
+        ]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = (
+            Organization.objects.filter(
+                memberships__user=user, memberships__role__in=[Role.ADMIN, Role.EDITOR]
+            )
+            .exclude(kind=OrganizationKind.AUTHORITY)
+            .order_by("name")
+        )
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _(
+            "Part of the page address. Leave empty to make one from the title."
+        )
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug") or ascii_slug(
+            self.data.get("title", ""), max_length=90
+        )
+        if not slug:
+            raise forms.ValidationError(_("Type an address name (letters, digits, hyphens)."))
+        if Proposal.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(
+                _("The address name “%(slug)s” is taken; choose another.") % {"slug": slug}
+            )
+        return slug
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        validators=[no_control_characters],
+        help_text=_("Shown publicly on the proposal's page."),
+    )
+
+
+MAX_BLOCKS = 2000
+
+
+def parse_editor(data):
+    """Read the editor's POST into (fields, blocks, op).
+
+    Blocks come as blocks-<i>-<field>; each has a position number (to reorder without
+    JavaScript) and a delete checkbox. `op` is the button pressed: "save", "add-<type>".
+    Raises ValueError with a message for a malformed submission.
+    """
+    try:
+        count = int(data.get("block_count", "0"))
+    except ValueError:
+        raise ValueError(_("The editor form is damaged; reload the page.")) from None
+    if not 0 <= count <= MAX_BLOCKS:
+        raise ValueError(_("Too many blocks (at most %(max)s).") % {"max": MAX_BLOCKS})
+    blocks = []
+    for index in range(count):
+        prefix = f"blocks-{index}-"
+        block_type = data.get(prefix + "type", "")
+        if block_type not in content.BLOCK_FIELDS:
+            raise ValueError(_("The editor form is damaged; reload the page."))
+        if data.get(prefix + "delete"):
+            continue
+        block = {"key": data.get(prefix + "key", ""), "type": block_type}
+        for field in content.BLOCK_FIELDS[block_type]:
+            block[field] = data.get(prefix + field, "")
+        try:
+            position = float(data.get(prefix + "position", index + 1))
+        except ValueError:
+            position = index + 1
+        blocks.append((position, index, block))
+    blocks.sort(key=lambda item: (item[0], item[1]))
+    fields = {
+        "title": data.get("title", ""),
+        "summary": data.get("summary", ""),
+        "message": data.get("message", ""),
+    }
+    op = data.get("op", "save")
+    return fields, [block for _position, _index, block in blocks], op

@@ -1,0 +1,208 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from core.models import AppendOnlyModel
+from core.validators import no_control_characters
+from proposals import content
+
+
+class Topic(models.Model):
+    slug = models.SlugField(unique=True)
+    name_ro = models.CharField(_("name in Romanian"), max_length=100)
+    name_bg = models.CharField(_("name in Bulgarian"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=100)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        from django.utils.translation import get_language
+
+        language = (get_language() or "ro")[:2]
+        return getattr(self, f"name_{language}", None) or self.name_en
+
+
+class ProposalKind(models.TextChoices):
+    POLICY = "policy", _("Public policy")
+    AMENDMENT = "amendment", _("Amendment to a normative act")
+    OTHER = "other", _("Other")
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    IN_CONSULTATION = "in_consultation", _("In consultation")
+    CONSULTATION_CLOSED = "consultation_closed", _("Consultation closed")
+    FINAL = "final", _("Final version")
+    SUBMITTED = "submitted", _("Submitted")
+    REGISTERED = "registered", _("Registered")
+    ANSWERED = "answered", _("Answered")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    @classmethod
+    def public(cls):
+        """Statuses in which anyone can read the proposal."""
+        return [status for status in cls if status != cls.DRAFT]
+
+    @classmethod
+    def editable(cls):
+        """Statuses in which the organisation can still save new revisions."""
+        return [cls.DRAFT, cls.PUBLISHED, cls.IN_CONSULTATION, cls.CONSULTATION_CLOSED]
+
+
+# The moves each status allows; domain functions refuse anything else.
+TRANSITIONS = {
+    ProposalStatus.DRAFT: {ProposalStatus.PUBLISHED},
+    ProposalStatus.PUBLISHED: {
+        ProposalStatus.IN_CONSULTATION,
+        ProposalStatus.FINAL,
+        ProposalStatus.WITHDRAWN,
+    },
+    ProposalStatus.IN_CONSULTATION: {ProposalStatus.CONSULTATION_CLOSED, ProposalStatus.WITHDRAWN},
+    ProposalStatus.CONSULTATION_CLOSED: {
+        ProposalStatus.IN_CONSULTATION,
+        ProposalStatus.FINAL,
+        ProposalStatus.WITHDRAWN,
+    },
+    ProposalStatus.FINAL: {ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN},
+    ProposalStatus.SUBMITTED: {ProposalStatus.REGISTERED, ProposalStatus.WITHDRAWN},
+    ProposalStatus.REGISTERED: {ProposalStatus.ANSWERED, ProposalStatus.WITHDRAWN},
+    ProposalStatus.ANSWERED: set(),
+    ProposalStatus.WITHDRAWN: set(),
+}
+
+
+class ProposalQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status__in=ProposalStatus.public())
+
+    def visible_to(self, user):
+        """Public proposals, plus drafts of the user's own organisations."""
+        if not user.is_authenticated:
+            return self.public()
+        return self.filter(
+            models.Q(status__in=ProposalStatus.public())
+            | models.Q(organization__memberships__user=user)
+        ).distinct()
+
+
+class Proposal(models.Model):
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="proposals",
+    )
+    title = models.CharField(_("title"), max_length=300, validators=[no_control_characters])
+    slug = models.SlugField(_("address name"), max_length=100, unique=True)
+    summary = models.TextField(
+        _("summary"), max_length=5000, blank=True, validators=[no_control_characters]
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ProposalKind.choices)
+    target_authority = models.ForeignKey(
+        Organization,
+        verbose_name=_("target authority"),
+        on_delete=models.PROTECT,
+        related_name="targeted_proposals",
+        limit_choices_to={"kind": "authority"},
+    )
+    reference_act = models.CharField(
+        _("reference act"),
+        max_length=200,
+        blank=True,
+        validators=[no_control_characters],
+        help_text=_("The act this proposal amends or relies on, e.g. “Legea nr. 350/2005”."),
+    )
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+    language = models.CharField(
+        _("language of the text"), max_length=8, choices=settings.LANGUAGES, default="ro"
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    # The newest revision; a pointer only (revisions themselves never change).
+    current_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("proposals:detail", args=[self.slug])
+
+    @property
+    def is_public(self):
+        return self.status != ProposalStatus.DRAFT
+
+    @property
+    def is_editable(self):
+        return self.status in ProposalStatus.editable()
+
+
+class Revision(AppendOnlyModel):
+    """One version of a proposal's text. Append-only: never updated, never deleted.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE too (migration 0002).
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField(_("number"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+    message = models.CharField(_("change message"), max_length=500, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    blocks = models.JSONField(_("blocks"), default=list)
+    content_hash = models.CharField(_("SHA-256 hash"), max_length=64)
+    restored_from = models.PositiveIntegerField(_("restored from revision"), null=True, blank=True)
+    word_count = models.PositiveIntegerField(_("words"), default=0)
+    words_added = models.PositiveIntegerField(_("words added"), default=0)
+    words_removed = models.PositiveIntegerField(_("words removed"), default=0)
+
+    class Meta:
+        ordering = ["proposal", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "number"], name="unique_revision_number")
+        ]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self):
+        return f"{self.proposal} — v{self.number}"
+
+    def get_absolute_url(self):
+        return reverse("proposals:revision", args=[self.proposal.slug, self.number])
+
+    def compute_hash(self):
+        return content.content_hash(self.title, self.summary, self.blocks)
+
+    def block(self, key):
+        return next((block for block in self.blocks if block["key"] == key), None)

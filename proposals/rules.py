@@ -1,0 +1,55 @@
+"""Who may see and change proposals (django-rules predicates).
+
+A draft is visible only to members of its organisation, at every URL (pages, revisions,
+comparisons, exports). Editing, publishing and withdrawing need the editor or admin role in the
+owning organisation.
+"""
+
+import rules
+
+from accounts.models import OrganizationKind, Role
+
+
+def _role(user, proposal):
+    if not user.is_authenticated or proposal is None:
+        return None
+    return (
+        proposal.organization.memberships.filter(user=user).values_list("role", flat=True).first()
+    )
+
+
+@rules.predicate
+def is_public(user, proposal):
+    return proposal is not None and proposal.is_public
+
+
+@rules.predicate
+def is_org_member(user, proposal):
+    return _role(user, proposal) is not None
+
+
+@rules.predicate
+def is_org_editor(user, proposal):
+    return _role(user, proposal) in (Role.ADMIN, Role.EDITOR)
+
+
+@rules.predicate
+def is_editable(user, proposal):
+    return proposal is not None and proposal.is_editable
+
+
+@rules.predicate
+def can_draft_somewhere(user):
+    return (
+        user.is_authenticated
+        and user.memberships.filter(role__in=[Role.ADMIN, Role.EDITOR])
+        .exclude(organization__kind=OrganizationKind.AUTHORITY)
+        .exists()
+    )
+
+
+rules.add_perm("proposals.add_proposal", can_draft_somewhere)
+rules.add_perm("proposals.view_proposal", is_public | is_org_member)
+rules.add_perm("proposals.change_proposal", is_org_editor & is_editable)
+rules.add_perm("proposals.publish_proposal", is_org_editor)
+rules.add_perm("proposals.withdraw_proposal", is_org_editor)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from proposals import views
+
+app_name = "proposals"
+
+urlpatterns = [
+    path("", views.proposal_list, name="list"),
+    path("new/", views.proposal_create, name="create"),
+    path("preview/", views.markdown_preview, name="preview"),
+    path("preview/upload/", views.markdown_upload, name="preview_upload"),
+    path("<slug:slug>/", views.proposal_detail, name="detail"),
+    path("<slug:slug>/v/<int:number>/", views.revision_detail, name="revision"),
+    path("<slug:slug>/v/<int:number>/table/", views.amendment_table, name="table"),
+    path("<slug:slug>/v/<int:number>/restore/", views.revision_restore, name="restore"),
+    path("<slug:slug>/history/", views.revision_history, name="history"),
+    path("<slug:slug>/activity/", views.proposal_activity, name="activity"),
+    path("<slug:slug>/compare/", views.compare_choose, name="compare_choose"),
+    path("<slug:slug>/compare/<int:a>/<int:b>/", views.compare, name="compare"),
+    path("<slug:slug>/edit/", views.proposal_edit, name="edit"),
+    path("<slug:slug>/publish/", views.proposal_publish, name="publish"),
+    path("<slug:slug>/withdraw/", views.proposal_withdraw, name="withdraw"),
+]

@@ -1,0 +1,354 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.activity import history
+from core.errors import DomainError
+from core.markdown import render_markdown
+from core.pagination import paginate
+from proposals import content, domain
+from proposals.diff import comparative_table, revision_diff
+from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor
+from proposals.models import Proposal, ProposalKind, ProposalStatus
+
+
+def _proposal_for(request, slug, perm="proposals.view_proposal"):
+    """The proposal, or 404 for anyone who may not see it (drafts stay invisible)."""
+    proposal = get_object_or_404(
+        Proposal.objects.select_related(
+            "organization", "target_authority", "current_revision__author__profile"
+        ),
+        slug=slug,
+    )
+    if not request.user.has_perm("proposals.view_proposal", proposal):
+        raise Http404
+    if perm != "proposals.view_proposal" and not request.user.has_perm(perm, proposal):
+        raise PermissionDenied
+    return proposal
+
+
+def _revision_for(proposal, number):
+    if proposal.current_revision and proposal.current_revision.number == number:
+        return proposal.current_revision
+    revision = proposal.revisions.select_related("author__profile").filter(number=number).first()
+    if revision is None:
+        raise Http404
+    return revision
+
+
+def _context(request, proposal, tab, **extra):
+    user = request.user
+    return {
+        "proposal": proposal,
+        "tab": tab,
+        "can_edit": user.has_perm("proposals.change_proposal", proposal),
+        "can_publish": proposal.status == ProposalStatus.DRAFT
+        and user.has_perm("proposals.publish_proposal", proposal),
+        "can_withdraw": proposal.is_public
+        and proposal.status != ProposalStatus.WITHDRAWN
+        and user.has_perm("proposals.withdraw_proposal", proposal),
+        "has_amendments": proposal.kind == ProposalKind.AMENDMENT,
+        **extra,
+    }
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def proposal_list(request):
+    proposals = Proposal.objects.visible_to(request.user).select_related(
+        "organization", "target_authority"
+    )
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    if kind in ProposalKind.values:
+        proposals = proposals.filter(kind=kind)
+    if status in ProposalStatus.values:
+        proposals = proposals.filter(status=status)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        proposals = proposals.filter(title__icontains=query)
+    page = paginate(request, proposals.order_by("-created_at", "-pk"), per_page=20)
+    return render(
+        request,
+        "proposals/list.html",
+        {
+            "page": page,
+            "kinds": ProposalKind.choices,
+            "statuses": ProposalStatus.choices,
+            "kind": kind,
+            "status": status,
+            "query": query,
+        },
+    )
+
+
+def proposal_detail(request, slug):
+    proposal = _proposal_for(request, slug)
+    revision = proposal.current_revision
+    return render(
+        request,
+        "proposals/revision.html",
+        _context(request, proposal, "text", revision=revision, is_current=True),
+    )
+
+
+def revision_detail(request, slug, number):
+    proposal = _proposal_for(request, slug)
+    revision = _revision_for(proposal, number)
+    return render(
+        request,
+        "proposals/revision.html",
+        _context(
+            request,
+            proposal,
+            "text",
+            revision=revision,
+            is_current=revision.pk == proposal.current_revision_id,
+        ),
+    )
+
+
+def revision_history(request, slug):
+    proposal = _proposal_for(request, slug)
+    revisions = proposal.revisions.select_related("author__profile").order_by("-number")
+    page = paginate(request, revisions, per_page=50)
+    return render(request, "proposals/history.html", _context(request, proposal, "history",
+                                                              page=page))
+
+
+def proposal_activity(request, slug):
+    proposal = _proposal_for(request, slug)
+    page = paginate(request, history(proposal), per_page=50)
+    entries = [(entry, None) for entry in page.object_list]
+    return render(
+        request,
+        "proposals/activity.html",
+        _context(request, proposal, "activity", page=page, entries=entries),
+    )
+
+
+def compare_choose(request, slug):
+    """The history page's compare form submits here; redirect to the comparison's address."""
+    proposal = _proposal_for(request, slug)
+    try:
+        a, b = int(request.GET.get("a", "")), int(request.GET.get("b", ""))
+    except ValueError:
+        messages.error(request, _("Choose two revisions to compare."))
+        return redirect("proposals:history", slug=proposal.slug)
+    return redirect("proposals:compare", slug=proposal.slug, a=min(a, b), b=max(a, b))
+
+
+def compare(request, slug, a, b):
+    proposal = _proposal_for(request, slug)
+    old = _revision_for(proposal, a)
+    new = _revision_for(proposal, b)
+    view = "side" if request.GET.get("view") == "side" else "inline"
+    return render(
+        request,
+        "proposals/compare.html",
+        _context(request, proposal, "history", old=old, new=new, diff=revision_diff(old, new),
+                 view=view),
+    )
+
+
+def amendment_table(request, slug, number):
+    proposal = _proposal_for(request, slug)
+    if proposal.kind != ProposalKind.AMENDMENT:
+        raise Http404
+    revision = _revision_for(proposal, number)
+    return render(
+        request,
+        "proposals/table.html",
+        _context(request, proposal, "table", revision=revision,
+                 rows=comparative_table(revision)),
+    )
+
+
+# --- Drafting ----------------------------------------------------------------------------------
+
+
+@login_required
+def proposal_create(request):
+    if not request.user.has_perm("proposals.add_proposal"):
+        raise PermissionDenied
+    form = ProposalCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = domain.create_proposal(
+                request.user,
+                data["organization"],
+                title=data["title"],
+                slug=data["slug"],
+                summary=data["summary"],
+                kind=data["kind"],
+                target_authority=data["target_authority"],
+                reference_act=data["reference_act"],
+                language=data["language"],
+                topics=data["topics"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("The draft was created. Write its text and save a first version.")
+            )
+            return redirect("proposals:edit", slug=proposal.slug)
+    return render(request, "proposals/create.html", {"form": form})
+
+
+def _new_block(block_type):
+    block = {"key": content.new_block_key(), "type": block_type}
+    for field in content.BLOCK_FIELDS[block_type]:
+        block[field] = "modify" if field == "action" else ""
+    return block
+
+
+def _editor(request, proposal, *, base, fields, blocks, conflict=None, status=200):
+    return render(
+        request,
+        "proposals/edit.html",
+        _context(
+            request,
+            proposal,
+            "edit",
+            base=base,
+            fields=fields,
+            blocks=blocks,
+            conflict=conflict,
+            conflict_diff=revision_diff(conflict.base, conflict.current) if conflict else None,
+            block_types=content.BLOCK_TYPES,
+            actions=content.AMENDMENT_ACTIONS,
+        ),
+        status=status,
+    )
+
+
+@login_required
+def proposal_edit(request, slug):
+    proposal = _proposal_for(request, slug, "proposals.change_proposal")
+    current = proposal.current_revision
+    if request.method != "POST":
+        fields = {"title": current.title, "summary": current.summary, "message": ""}
+        return _editor(request, proposal, base=current.number, fields=fields,
+                       blocks=current.blocks)
+
+    try:
+        fields, blocks, op = parse_editor(request.POST)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    try:
+        base = int(request.POST.get("base", ""))
+    except ValueError:
+        # Not the exception's text: that would show Python's own message to the user.
+        return HttpResponseBadRequest(_("The editor form is damaged; reload the page."))
+
+    if op.startswith("add-") and op[4:] in content.BLOCK_TYPES:
+        blocks.append(_new_block(op[4:]))
+        return _editor(request, proposal, base=base, fields=fields, blocks=blocks)
+
+    try:
+        revision = domain.save_revision(
+            request.user,
+            proposal,
+            base_number=base,
+            title=fields["title"],
+            summary=fields["summary"],
+            blocks=blocks,
+            message=fields["message"],
+        )
+    except domain.EditConflict as conflict:
+        messages.error(request, conflict.message)
+        # The user's text stays in the form, now based on the newest revision.
+        return _editor(request, proposal, base=conflict.current.number, fields=fields,
+                       blocks=blocks, conflict=conflict, status=409)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _editor(request, proposal, base=base, fields=fields, blocks=blocks, status=400)
+    if revision is None:
+        messages.info(request, _("Nothing changed, so no new revision was saved."))
+        return redirect(proposal)
+    messages.success(request, _("Revision %(n)s was saved.") % {"n": revision.number})
+    return redirect(revision)
+
+
+@login_required
+def revision_restore(request, slug, number):
+    proposal = _proposal_for(request, slug, "proposals.change_proposal")
+    revision = _revision_for(proposal, number)
+    if request.method == "POST":
+        try:
+            new = domain.restore_revision(request.user, proposal, number)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(revision)
+        messages.success(
+            request,
+            _("Revision %(old)s was restored as revision %(new)s.")
+            % {"old": number, "new": new.number},
+        )
+        return redirect(new)
+    return render(request, "proposals/restore.html",
+                  _context(request, proposal, "history", revision=revision))
+
+
+@login_required
+def proposal_publish(request, slug):
+    proposal = _proposal_for(request, slug, "proposals.publish_proposal")
+    if request.method == "POST":
+        try:
+            domain.publish_proposal(request.user, proposal)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The proposal is now public."))
+        return redirect(proposal)
+    return render(request, "proposals/publish.html", _context(request, proposal, "text"))
+
+
+@login_required
+def proposal_withdraw(request, slug):
+    proposal = _proposal_for(request, slug, "proposals.withdraw_proposal")
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.withdraw_proposal(request.user, proposal, form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The proposal was withdrawn. It stays readable."))
+            return redirect(proposal)
+    return render(request, "proposals/withdraw.html",
+                  _context(request, proposal, "text", form=form))
+
+
+# --- Editor preview ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def markdown_preview(request):
+    """Live preview for the editor: the same sanitising renderer as every stored text."""
+    if not request.user.has_perm("proposals.add_proposal"):
+        raise PermissionDenied
+    text = request.POST.get("content", "")
+    if len(text) > settings.MAX_BLOCK_CHARACTERS:
+        return HttpResponse(
+            _("The text is too long to preview."), status=413, content_type="text/plain"
+        )
+    return HttpResponse(render_markdown(text))
+
+
+@login_required
+@require_POST
+def markdown_upload(request):
+    return JsonResponse(
+        {"image_code": "", "error": _("Images cannot be uploaded into the text; attach files.")},
+        status=403,
+    )

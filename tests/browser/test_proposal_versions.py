@@ -1,0 +1,58 @@
+import pytest
+
+from proposals.models import Proposal
+from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, email):
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/accounts/dashboard/")
+
+
+def test_create_edit_twice_and_compare_versions(page):
+    ngo = OrganizationFactory(name="Asociația Vrancea Civică", slug="vrancea-civica")
+    editor = MembershipFactory(organization=ngo, role="editor").user
+    sign_in(page, editor.email)
+
+    page.goto("/proposals/new/")
+    page.fill("#id_title", "Finanțare multianuală pentru ONG-uri")
+    page.select_option("#id_kind", "other")
+    page.select_option("#id_target_authority", label="Primăria Municipiului Focșani")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/proposals/finantare-multianuala-pentru-ong-uri/edit/")
+
+    page.fill("#blocks-0-text", "Finanțarea se acordă anual, prin concurs de proiecte.")
+    page.fill("#id_message", "Primul text")
+    page.locator("button[name=op][value=save]").click()
+    page.wait_for_url("**/v/2/")
+
+    page.goto("/proposals/finantare-multianuala-pentru-ong-uri/edit/")
+    page.fill("#blocks-0-text", "Finanțarea se acordă multianual, prin concurs de proiecte.")
+    page.fill("#id_message", "Multianual")
+    page.locator("button[name=op][value=save]").click()
+    page.wait_for_url("**/v/3/")
+
+    proposal = Proposal.objects.get(slug="finantare-multianuala-pentru-ong-uri")
+    assert list(proposal.revisions.order_by("number").values_list("number", "message")) == [
+        (1, "Prima versiune"),
+        (2, "Primul text"),
+        (3, "Multianual"),
+    ]
+
+    page.goto("/proposals/finantare-multianuala-pentru-ong-uri/history/")
+    page.check("input[name=a][value='1']")
+    page.check("input[name=b][value='3']")
+    page.locator("main form[action$='/compare/'] button[type=submit]").click()
+    page.wait_for_url("**/compare/1/3/")
+    assert page.locator(".diff-text ins").all_inner_texts() == [
+        "Finanțarea se acordă multianual, prin concurs de proiecte."
+    ]
+
+    page.goto("/proposals/finantare-multianuala-pentru-ong-uri/compare/2/3/?view=side")
+    assert page.locator(".side-by-side del").all_inner_texts() == ["anual"]
+    assert page.locator(".side-by-side ins").all_inner_texts() == ["multianual"]
