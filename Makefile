@@ -48,7 +48,7 @@ format: $(VENV)/.installed-dev
 
 ## Refresh the .po catalogues from the code and templates (then translate what is new)
 translations: $(VENV)/.installed-dev
-	$(DEV_ENV) $(BIN)/python manage.py makemessages -l ro -l bg --no-obsolete --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l ro -l bg --no-obsolete --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench
 
 demo: setup
 

@@ -196,6 +196,8 @@ STORAGES = {
 }
 FORMS_URLFIELD_ASSUME_HTTPS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# The proposal editor posts up to 8 fields for each of up to 2,000 blocks.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 
 # --- Email -------------------------------------------------------------------------------------
 
@@ -266,7 +268,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Labels used by several apps.

@@ -11,6 +11,7 @@ from difflib import SequenceMatcher
 from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from proposals import content
@@ -31,14 +32,16 @@ FIELD_LABELS = {
 }
 
 
-def word_diff(old, new):
-    """A list of (op, text) pieces turning `old` into `new`, at word level."""
-    if old == new:
-        return [(EQUAL, old)] if old else []
-    a, b = TOKEN.findall(old), TOKEN.findall(new)
+# Above this many token pairs, the middle of a text is matched word by word (each word with the
+# spaces after it) rather than token by token: whitespace tokens are so frequent that matching
+# them one by one grows with the square of the text's length.
+FINE_MATCH_LIMIT = 2_000_000
+UNIT = re.compile(r"\s+|\w+\s*|[^\w\s]\s*", re.UNICODE)
+
+
+def _matched_ops(a, b):
     ops = []
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             ops.append((EQUAL, "".join(a[i1:i2])))
             continue
@@ -47,6 +50,38 @@ def word_diff(old, new):
         if j2 > j1:
             ops.append((INSERT, "".join(b[j1:j2])))
     return ops
+
+
+def word_diff(old, new):
+    """A list of (op, text) pieces turning `old` into `new`, at word level."""
+    if old == new:
+        return [(EQUAL, old)] if old else []
+    a, b = TOKEN.findall(old), TOKEN.findall(new)
+    # The unchanged beginning and end are common and cheap to set aside.
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    if len(middle_a) * len(middle_b) > FINE_MATCH_LIMIT:
+        middle_a = UNIT.findall("".join(middle_a))
+        middle_b = UNIT.findall("".join(middle_b))
+    ops = []
+    if start:
+        ops.append((EQUAL, "".join(a[:start])))
+    ops.extend(_matched_ops(middle_a, middle_b))
+    if end:
+        ops.append((EQUAL, "".join(a[len(a) - end :])))
+    # Join neighbours of the same kind (the trimmed ends may touch an equal run).
+    merged = []
+    for op, text in ops:
+        if merged and merged[-1][0] == op:
+            merged[-1] = (op, merged[-1][1] + text)
+        else:
+            merged.append((op, text))
+    return merged
 
 
 def _count_words(ops, op):
@@ -156,8 +191,11 @@ class RevisionDiff:
     @property
     def has_changes(self):
         return bool(
-            self.changed_blocks or self.added_blocks or self.removed_blocks
-            or self.moved_blocks or any(change.changed for change in self.header)
+            self.changed_blocks
+            or self.added_blocks
+            or self.removed_blocks
+            or self.moved_blocks
+            or any(change.changed for change in self.header)
         )
 
 
@@ -204,14 +242,22 @@ def compute_diff(old_revision, new_revision):
         old_entry = old_by_key.get(block["key"])
         if old_entry is None:
             fields = _block_fields(None, block)
-            change = BlockChange(block["key"], "added", block["type"], new_position=position,
-                                 fields=fields)
+            change = BlockChange(
+                block["key"], "added", block["type"], new_position=position, fields=fields
+            )
         else:
             old_position, old_block = old_entry
             fields = _block_fields(old_block, block)
             status = "changed" if any(f.changed for f in fields) else "unchanged"
-            change = BlockChange(block["key"], status, block["type"], moved=block["key"] in moved,
-                                 old_position=old_position, new_position=position, fields=fields)
+            change = BlockChange(
+                block["key"],
+                status,
+                block["type"],
+                moved=block["key"] in moved,
+                old_position=old_position,
+                new_position=position,
+                fields=fields,
+            )
         changes.append(change)
 
     # A removed block is shown after the nearest preceding old block that still exists.
@@ -223,8 +269,13 @@ def compute_diff(old_revision, new_revision):
             anchor = old_block["key"]
             continue
         removed_after.setdefault(anchor, []).append(
-            BlockChange(old_block["key"], "removed", old_block["type"],
-                        old_position=old_position, fields=_block_fields(old_block, None))
+            BlockChange(
+                old_block["key"],
+                "removed",
+                old_block["type"],
+                old_position=old_position,
+                fields=_block_fields(old_block, None),
+            )
         )
     ordered = list(removed_after.get(None, []))
     for change in changes:
@@ -252,7 +303,8 @@ def compute_diff(old_revision, new_revision):
 
 def revision_diff(old_revision, new_revision):
     """The cached comparison of two revisions (any order; the same revision twice is allowed)."""
-    key = f"revdiff:{CACHE_VERSION}:{old_revision.pk}:{new_revision.pk}"
+    # Labels (an amendment's action) are translated into the result: the language is in the key.
+    key = f"revdiff:{CACHE_VERSION}:{get_language()}:{old_revision.pk}:{new_revision.pk}"
     diff = cache.get(key)
     if diff is None:
         diff = compute_diff(old_revision, new_revision)
@@ -296,6 +348,14 @@ def comparative_table(revision):
             ops = [(INSERT, proposed)] if proposed else []
         else:
             ops = word_diff(in_force, proposed)
-        rows.append(AmendmentRow(len(rows) + 1, block["key"], block.get("article", ""),
-                                 block.get("action", ""), ops, block.get("rationale", "")))
+        rows.append(
+            AmendmentRow(
+                len(rows) + 1,
+                block["key"],
+                block.get("article", ""),
+                block.get("action", ""),
+                ops,
+                block.get("rationale", ""),
+            )
+        )
     return rows

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core import activity
 from core.errors import DomainError
+from core.text import has_control_characters
 from core.validators import no_control_characters
 from proposals import content
 from proposals.models import TRANSITIONS, Proposal, ProposalKind, ProposalStatus, Revision
@@ -30,8 +31,11 @@ class EditConflict(DomainError):
                 "Revision %(current)s was saved by %(author)s after you started editing "
                 "revision %(base)s. Your text was not saved: compare and merge below."
             )
-            % {"current": current.number, "author": current.author.public_name,
-               "base": base.number},
+            % {
+                "current": current.number,
+                "author": current.author.public_name,
+                "base": base.number,
+            },
             code="conflict",
         )
         self.base = base
@@ -95,9 +99,10 @@ def clean_blocks(blocks):
         item = {"key": key, "type": block_type}
         for field in content.BLOCK_FIELDS[block_type]:
             value = content.normalize_text(block.get(field, ""))
-            if "\x00" in value:
+            if has_control_characters(value):
                 raise DomainError(
-                    _("Block %(n)s contains NUL characters; remove them.") % {"n": position}
+                    _("Block %(n)s contains control characters (such as NUL bytes); remove them.")
+                    % {"n": position}
                 )
             if len(value) > settings.MAX_BLOCK_CHARACTERS:
                 raise DomainError(
@@ -171,8 +176,9 @@ def word_changes(old_blocks, new_blocks):
 # --- Actions -----------------------------------------------------------------------------------
 
 
-def _append_revision(proposal, author, *, title, summary, blocks, message, parent,
-                     restored_from=None):
+def _append_revision(
+    proposal, author, *, title, summary, blocks, message, parent, restored_from=None
+):
     number = (parent.number + 1) if parent else 1
     added, removed = word_changes(parent.blocks if parent else [], blocks)
     revision = Revision(
@@ -199,15 +205,30 @@ def _append_revision(proposal, author, *, title, summary, blocks, message, paren
     Proposal.objects.filter(pk=proposal.pk).update(current_revision=revision)
     proposal.current_revision = revision
     activity.record(
-        author, "revision.created", revision, scope=proposal, new=number,
+        author,
+        "revision.created",
+        revision,
+        scope=proposal,
+        new=number,
         data={"hash": revision.content_hash},
     )
     return revision
 
 
 @transaction.atomic
-def create_proposal(user, organization, *, title, slug, summary, kind, target_authority,
-                    reference_act="", language="ro", topics=()):
+def create_proposal(
+    user,
+    organization,
+    *,
+    title,
+    slug,
+    summary,
+    kind,
+    target_authority,
+    reference_act="",
+    language="ro",
+    topics=(),
+):
     """Create a draft proposal with revision 1 (the template for its kind).
 
     Side effects: a proposal, its first revision, two log rows.
@@ -236,15 +257,21 @@ def create_proposal(user, organization, *, title, slug, summary, kind, target_au
         blocks = starting_blocks(kind)
         message = _("First version")
     _append_revision(
-        proposal, user, title=proposal.title, summary=proposal.summary,
-        blocks=blocks, message=message, parent=None,
+        proposal,
+        user,
+        title=proposal.title,
+        summary=proposal.summary,
+        blocks=blocks,
+        message=message,
+        parent=None,
     )
     return proposal
 
 
 @transaction.atomic
-def save_revision(user, proposal, *, base_number, title, summary, blocks, message,
-                  restored_from=None):
+def save_revision(
+    user, proposal, *, base_number, title, summary, blocks, message, restored_from=None
+):
     """Append a revision if the content changed. Returns the new revision, or None if unchanged.
 
     Raises EditConflict when `base_number` is not the current revision (someone saved in
@@ -268,20 +295,39 @@ def save_revision(user, proposal, *, base_number, title, summary, blocks, messag
         raise DomainError(_("The title cannot be empty."))
     # The editor posts these as free text: hold them to the columns' rules (PostgreSQL refuses
     # NUL bytes and over-long titles with a server error).
-    _validate(title, no_control_characters, MaxLengthValidator(Revision._meta.get_field("title").max_length))
-    _validate(summary, no_control_characters)
+    _validate(
+        title,
+        no_control_characters,
+        MaxLengthValidator(Revision._meta.get_field("title").max_length),
+    )
+    _validate(
+        summary,
+        no_control_characters,
+        MaxLengthValidator(Proposal._meta.get_field("summary").max_length),
+    )
     _validate(message, no_control_characters)
     if content.content_hash(title, summary, blocks) == current.content_hash:
         return None
     revision = _append_revision(
-        proposal, user, title=title, summary=summary, blocks=blocks,
-        message=message, parent=current,
+        proposal,
+        user,
+        title=title,
+        summary=summary,
+        blocks=blocks,
+        message=message,
+        parent=current,
         restored_from=restored_from,
     )
     if proposal.title != title or proposal.summary != summary:
         Proposal.objects.filter(pk=proposal.pk).update(title=title, summary=summary)
         proposal.title, proposal.summary = title, summary
     return revision
+
+
+def _restored_message(proposal, number):
+    # Stored messages are written in the language of the proposal's text, like "First version".
+    with translation.override(proposal.language):
+        return _("Restored revision %(n)s") % {"n": number}
 
 
 @transaction.atomic
@@ -293,9 +339,13 @@ def restore_revision(user, proposal, number):
         raise DomainError(_("There is no revision %(n)s.") % {"n": number})
     current = proposal.current_revision
     revision = save_revision(
-        user, proposal, base_number=current.number, title=old.title, summary=old.summary,
+        user,
+        proposal,
+        base_number=current.number,
+        title=old.title,
+        summary=old.summary,
         blocks=old.blocks,
-        message=_("Restored revision %(n)s") % {"n": number},
+        message=_restored_message(proposal, number),
         restored_from=number,
     )
     if revision is None:
@@ -311,24 +361,33 @@ def _transition(user, proposal, target, verb, **fields):
     if target not in TRANSITIONS[ProposalStatus(proposal.status)]:
         raise DomainError(
             _("A proposal that is %(status)s cannot become %(target)s.")
-            % {"status": proposal.get_status_display().lower(),
-               "target": ProposalStatus(target).label.lower()}
+            % {
+                "status": proposal.get_status_display().lower(),
+                "target": ProposalStatus(target).label.lower(),
+            }
         )
     old = proposal.status
     proposal.status = target
     for name, value in fields.items():
         setattr(proposal, name, value)
     proposal.save(update_fields=["status", *fields])
-    activity.record(user, verb, proposal, old=old, new=target,
-                    data={k: str(v) for k, v in fields.items() if k.endswith("reason")})
+    activity.record(
+        user,
+        verb,
+        proposal,
+        old=old,
+        new=target,
+        data={k: str(v) for k, v in fields.items() if k.endswith("reason")},
+    )
     return proposal
 
 
 @transaction.atomic
 def publish_proposal(user, proposal):
     """Draft → published: the proposal and all its revisions become public."""
-    return _transition(user, proposal, ProposalStatus.PUBLISHED, "proposal.published",
-                       published_at=timezone.now())
+    return _transition(
+        user, proposal, ProposalStatus.PUBLISHED, "proposal.published", published_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -337,5 +396,11 @@ def withdraw_proposal(user, proposal, reason):
     reason = content.normalize_text(reason)
     if not reason:
         raise DomainError(_("Give the reason for withdrawing the proposal."))
-    return _transition(user, proposal, ProposalStatus.WITHDRAWN, "proposal.withdrawn",
-                       withdrawn_at=timezone.now(), withdrawal_reason=reason)
+    return _transition(
+        user,
+        proposal,
+        ProposalStatus.WITHDRAWN,
+        "proposal.withdrawn",
+        withdrawn_at=timezone.now(),
+        withdrawal_reason=reason,
+    )

@@ -1,3 +1,5 @@
+import math
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -106,6 +108,8 @@ def parse_editor(data):
         try:
             position = float(data.get(prefix + "position", index + 1))
         except ValueError:
+            position = index + 1
+        if not math.isfinite(position):
             position = index + 1
         blocks.append((position, index, block))
     blocks.sort(key=lambda item: (item[0], item[1]))

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from proposals import views
+from proposals import export_views, views
 
 app_name = "proposals"
 
@@ -13,6 +13,16 @@ urlpatterns = [
     path("<slug:slug>/v/<int:number>/", views.revision_detail, name="revision"),
     path("<slug:slug>/v/<int:number>/table/", views.amendment_table, name="table"),
     path("<slug:slug>/v/<int:number>/restore/", views.revision_restore, name="restore"),
+    re_path(
+        r"^(?P<slug>[-a-zA-Z0-9_]+)/v/(?P<number>[0-9]+)/export\.(?P<fmt>pdf|docx)$",
+        export_views.revision_export,
+        name="export",
+    ),
+    re_path(
+        r"^(?P<slug>[-a-zA-Z0-9_]+)/v/(?P<number>[0-9]+)/table\.(?P<fmt>pdf|docx)$",
+        export_views.table_export,
+        name="table_export",
+    ),
     path("<slug:slug>/history/", views.revision_history, name="history"),
     path("<slug:slug>/activity/", views.proposal_activity, name="activity"),
     path("<slug:slug>/compare/", views.compare_choose, name="compare_choose"),

@@ -1,3 +1,4 @@
+import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,12 @@ from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor
 from proposals.models import Proposal, ProposalKind, ProposalStatus
 
 
+def can(user, perm, proposal):
+    """The proposal rules themselves, without the superuser shortcut of `User.has_perm`:
+    a private draft stays private to its organisation, site administrators included."""
+    return rules.has_perm(perm, user, proposal)
+
+
 def _proposal_for(request, slug, perm="proposals.view_proposal"):
     """The proposal, or 404 for anyone who may not see it (drafts stay invisible)."""
     proposal = get_object_or_404(
@@ -25,9 +32,9 @@ def _proposal_for(request, slug, perm="proposals.view_proposal"):
         ),
         slug=slug,
     )
-    if not request.user.has_perm("proposals.view_proposal", proposal):
+    if not can(request.user, "proposals.view_proposal", proposal):
         raise Http404
-    if perm != "proposals.view_proposal" and not request.user.has_perm(perm, proposal):
+    if perm != "proposals.view_proposal" and not can(request.user, perm, proposal):
         raise PermissionDenied
     return proposal
 
@@ -46,12 +53,12 @@ def _context(request, proposal, tab, **extra):
     return {
         "proposal": proposal,
         "tab": tab,
-        "can_edit": user.has_perm("proposals.change_proposal", proposal),
+        "can_edit": can(user, "proposals.change_proposal", proposal),
         "can_publish": proposal.status == ProposalStatus.DRAFT
-        and user.has_perm("proposals.publish_proposal", proposal),
+        and can(user, "proposals.publish_proposal", proposal),
         "can_withdraw": proposal.is_public
         and proposal.status != ProposalStatus.WITHDRAWN
-        and user.has_perm("proposals.withdraw_proposal", proposal),
+        and can(user, "proposals.withdraw_proposal", proposal),
         "has_amendments": proposal.kind == ProposalKind.AMENDMENT,
         **extra,
     }
@@ -118,8 +125,9 @@ def revision_history(request, slug):
     proposal = _proposal_for(request, slug)
     revisions = proposal.revisions.select_related("author__profile").order_by("-number")
     page = paginate(request, revisions, per_page=50)
-    return render(request, "proposals/history.html", _context(request, proposal, "history",
-                                                              page=page))
+    return render(
+        request, "proposals/history.html", _context(request, proposal, "history", page=page)
+    )
 
 
 def proposal_activity(request, slug):
@@ -152,8 +160,9 @@ def compare(request, slug, a, b):
     return render(
         request,
         "proposals/compare.html",
-        _context(request, proposal, "history", old=old, new=new, diff=revision_diff(old, new),
-                 view=view),
+        _context(
+            request, proposal, "history", old=old, new=new, diff=revision_diff(old, new), view=view
+        ),
     )
 
 
@@ -165,8 +174,7 @@ def amendment_table(request, slug, number):
     return render(
         request,
         "proposals/table.html",
-        _context(request, proposal, "table", revision=revision,
-                 rows=comparative_table(revision)),
+        _context(request, proposal, "table", revision=revision, rows=comparative_table(revision)),
     )
 
 
@@ -236,8 +244,7 @@ def proposal_edit(request, slug):
     current = proposal.current_revision
     if request.method != "POST":
         fields = {"title": current.title, "summary": current.summary, "message": ""}
-        return _editor(request, proposal, base=current.number, fields=fields,
-                       blocks=current.blocks)
+        return _editor(request, proposal, base=current.number, fields=fields, blocks=current.blocks)
 
     try:
         fields, blocks, op = parse_editor(request.POST)
@@ -266,8 +273,15 @@ def proposal_edit(request, slug):
     except domain.EditConflict as conflict:
         messages.error(request, conflict.message)
         # The user's text stays in the form, now based on the newest revision.
-        return _editor(request, proposal, base=conflict.current.number, fields=fields,
-                       blocks=blocks, conflict=conflict, status=409)
+        return _editor(
+            request,
+            proposal,
+            base=conflict.current.number,
+            fields=fields,
+            blocks=blocks,
+            conflict=conflict,
+            status=409,
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return _editor(request, proposal, base=base, fields=fields, blocks=blocks, status=400)
@@ -294,13 +308,17 @@ def revision_restore(request, slug, number):
             % {"old": number, "new": new.number},
         )
         return redirect(new)
-    return render(request, "proposals/restore.html",
-                  _context(request, proposal, "history", revision=revision))
+    return render(
+        request, "proposals/restore.html", _context(request, proposal, "history", revision=revision)
+    )
 
 
 @login_required
 def proposal_publish(request, slug):
     proposal = _proposal_for(request, slug, "proposals.publish_proposal")
+    if request.method != "POST" and proposal.status != ProposalStatus.DRAFT:
+        messages.info(request, _("This proposal is already public."))
+        return redirect(proposal)
     if request.method == "POST":
         try:
             domain.publish_proposal(request.user, proposal)
@@ -315,6 +333,17 @@ def proposal_publish(request, slug):
 @login_required
 def proposal_withdraw(request, slug):
     proposal = _proposal_for(request, slug, "proposals.withdraw_proposal")
+    if request.method != "POST" and proposal.status in (
+        ProposalStatus.DRAFT,
+        ProposalStatus.WITHDRAWN,
+    ):
+        messages.info(
+            request,
+            _("Only a public proposal can be withdrawn.")
+            if proposal.status == ProposalStatus.DRAFT
+            else _("This proposal was already withdrawn."),
+        )
+        return redirect(proposal)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -324,8 +353,9 @@ def proposal_withdraw(request, slug):
         else:
             messages.success(request, _("The proposal was withdrawn. It stays readable."))
             return redirect(proposal)
-    return render(request, "proposals/withdraw.html",
-                  _context(request, proposal, "text", form=form))
+    return render(
+        request, "proposals/withdraw.html", _context(request, proposal, "text", form=form)
+    )
 
 
 # --- Editor preview ----------------------------------------------------------------------------
