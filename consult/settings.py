@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF reads the form), after the language is known.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -287,4 +289,7 @@ MARKDOWNX_URLS_PATH = "/proposals/preview/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/proposals/preview/upload/"
 MARKDOWNX_EDITOR_RESIZABLE = False
 MAX_BLOCK_CHARACTERS = 100_000
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# A whole request: a few attachments and a long text.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 60 * 1024 * 1024)
 MAX_REVISION_CHARACTERS = 2_000_000

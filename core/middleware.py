@@ -28,3 +28,30 @@ class UserLanguageMiddleware:
                 translation.activate(profile.language)
                 request.LANGUAGE_CODE = profile.language
         return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse request bodies above MAX_REQUEST_BYTES before anything reads them.
+
+    Django streams uploaded files to disk before a view can check them; this stops an oversized
+    upload at the door with a page that says why (413).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            from django.shortcuts import render
+
+            return render(
+                request,
+                "413.html",
+                {"limit_mb": settings.MAX_REQUEST_BYTES // (1024 * 1024)},
+                status=413,
+            )
+        return self.get_response(request)

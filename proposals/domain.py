@@ -177,7 +177,16 @@ def word_changes(old_blocks, new_blocks):
 
 
 def _append_revision(
-    proposal, author, *, title, summary, blocks, message, parent, restored_from=None
+    proposal,
+    author,
+    *,
+    title,
+    summary,
+    blocks,
+    message,
+    parent,
+    restored_from=None,
+    attachment_ids=(),
 ):
     number = (parent.number + 1) if parent else 1
     added, removed = word_changes(parent.blocks if parent else [], blocks)
@@ -202,6 +211,8 @@ def _append_revision(
     except IntegrityError:
         # Another save took this number between our check and our insert.
         raise EditConflict(parent, proposal.revisions.get(number=number)) from None
+    if attachment_ids:
+        revision.attachments.set(attachment_ids)
     Proposal.objects.filter(pk=proposal.pk).update(current_revision=revision)
     proposal.current_revision = revision
     activity.record(
@@ -270,7 +281,16 @@ def create_proposal(
 
 @transaction.atomic
 def save_revision(
-    user, proposal, *, base_number, title, summary, blocks, message, restored_from=None
+    user,
+    proposal,
+    *,
+    base_number,
+    title,
+    summary,
+    blocks,
+    message,
+    restored_from=None,
+    attachments=None,
 ):
     """Append a revision if the content changed. Returns the new revision, or None if unchanged.
 
@@ -306,7 +326,15 @@ def save_revision(
         MaxLengthValidator(Proposal._meta.get_field("summary").max_length),
     )
     _validate(message, no_control_characters)
-    if content.content_hash(title, summary, blocks) == current.content_hash:
+    current_ids = set(current.attachments.values_list("pk", flat=True))
+    if attachments is None:  # not given: the files stay as they are
+        attachment_ids = current_ids
+    else:
+        attachment_ids = {attachment.pk for attachment in attachments}
+        if any(attachment.proposal_id != proposal.pk for attachment in attachments):
+            raise DomainError(_("An attachment belongs to another proposal."))
+    same_text = content.content_hash(title, summary, blocks) == current.content_hash
+    if same_text and attachment_ids == current_ids:
         return None
     revision = _append_revision(
         proposal,
@@ -317,6 +345,7 @@ def save_revision(
         message=message,
         parent=current,
         restored_from=restored_from,
+        attachment_ids=sorted(attachment_ids),
     )
     if proposal.title != title or proposal.summary != summary:
         Proposal.objects.filter(pk=proposal.pk).update(title=title, summary=summary)
@@ -347,10 +376,11 @@ def restore_revision(user, proposal, number):
         blocks=old.blocks,
         message=_restored_message(proposal, number),
         restored_from=number,
+        attachments=list(old.attachments.all()),
     )
     if revision is None:
         raise DomainError(
-            _("Revision %(n)s has the same text as the current one; nothing to restore.")
+            _("Revision %(n)s has the same text and files as the current one; nothing to restore.")
             % {"n": number}
         )
     return revision

@@ -159,6 +159,41 @@ class Proposal(models.Model):
         return self.status in ProposalStatus.editable()
 
 
+def attachment_path(instance, filename):
+    # A random name on disk: the original name is kept in the row, never trusted as a path.
+    import secrets
+
+    return f"attachments/{instance.proposal_id}/{secrets.token_hex(16)}.{instance.extension}"
+
+
+class Attachment(AppendOnlyModel):
+    """A file attached to one or more revisions. Append-only: a file is never replaced; a new
+    revision simply stops listing it. Its type is checked by content, never by its name."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256 hash"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("proposals:attachment", args=[self.proposal.slug, self.pk, self.name])
+
+
 class Revision(AppendOnlyModel):
     """One version of a proposal's text. Append-only: never updated, never deleted.
 
@@ -183,6 +218,8 @@ class Revision(AppendOnlyModel):
     blocks = models.JSONField(_("blocks"), default=list)
     content_hash = models.CharField(_("SHA-256 hash"), max_length=64)
     restored_from = models.PositiveIntegerField(_("restored from revision"), null=True, blank=True)
+    # The files of this version, set once when the revision is created.
+    attachments = models.ManyToManyField(Attachment, blank=True, related_name="revisions")
     word_count = models.PositiveIntegerField(_("words"), default=0)
     words_added = models.PositiveIntegerField(_("words added"), default=0)
     words_removed = models.PositiveIntegerField(_("words removed"), default=0)

@@ -24,6 +24,11 @@ urlpatterns = [
         name="table_export",
     ),
     path("<slug:slug>/history/", views.revision_history, name="history"),
+    path(
+        "<slug:slug>/attachments/<int:attachment_id>/<str:name>",
+        views.attachment_download,
+        name="attachment",
+    ),
     path("<slug:slug>/activity/", views.proposal_activity, name="activity"),
     path("<slug:slug>/compare/", views.compare_choose, name="compare_choose"),
     path("<slug:slug>/compare/<int:a>/<int:b>/", views.compare, name="compare"),

@@ -1,9 +1,17 @@
+import functools
+
 import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +21,7 @@ from core.errors import DomainError
 from core.markdown import render_markdown
 from core.pagination import paginate
 from proposals import content, domain
+from proposals.attachments import store_upload
 from proposals.diff import comparative_table, revision_diff
 from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor
 from proposals.models import Proposal, ProposalKind, ProposalStatus
@@ -157,11 +166,20 @@ def compare(request, slug, a, b):
     old = _revision_for(proposal, a)
     new = _revision_for(proposal, b)
     view = "side" if request.GET.get("view") == "side" else "inline"
+    old_files, new_files = set(old.attachments.all()), set(new.attachments.all())
     return render(
         request,
         "proposals/compare.html",
         _context(
-            request, proposal, "history", old=old, new=new, diff=revision_diff(old, new), view=view
+            request,
+            proposal,
+            "history",
+            old=old,
+            new=new,
+            diff=revision_diff(old, new),
+            view=view,
+            files_added=sorted(new_files - old_files, key=str),
+            files_removed=sorted(old_files - new_files, key=str),
         ),
     )
 
@@ -218,7 +236,33 @@ def _new_block(block_type):
     return block
 
 
-def _editor(request, proposal, *, base, fields, blocks, conflict=None, status=200):
+def _posted_attachments(request, proposal):
+    """The files the editor keeps (checked boxes) plus new uploads, stored at once so that a
+    refused save (conflict, error) never loses an upload. Returns (attachments, errors)."""
+    ids = []
+    for value in request.POST.getlist("keep_attachment"):
+        try:
+            ids.append(int(value))
+        except ValueError:
+            continue
+    kept = list(proposal.attachments.filter(pk__in=ids))
+    errors = []
+    for upload in request.FILES.getlist("upload")[:20]:
+        try:
+            kept.append(store_upload(request.user, proposal, upload))
+        except DomainError as error:
+            errors.append(error.message)
+    return kept, errors
+
+
+def _editor(request, proposal, *, base, fields, blocks, attachments, conflict=None, status=200):
+    # Files of the current version that are not kept are offered again, unchecked.
+    kept_ids = {attachment.pk for attachment in attachments}
+    dropped = [
+        attachment
+        for attachment in proposal.current_revision.attachments.all()
+        if attachment.pk not in kept_ids
+    ]
     return render(
         request,
         "proposals/edit.html",
@@ -233,6 +277,9 @@ def _editor(request, proposal, *, base, fields, blocks, conflict=None, status=20
             conflict_diff=revision_diff(conflict.base, conflict.current) if conflict else None,
             block_types=content.BLOCK_TYPES,
             actions=content.AMENDMENT_ACTIONS,
+            attachments=attachments,
+            dropped_attachments=dropped,
+            max_attachment_mb=settings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
         ),
         status=status,
     )
@@ -244,7 +291,14 @@ def proposal_edit(request, slug):
     current = proposal.current_revision
     if request.method != "POST":
         fields = {"title": current.title, "summary": current.summary, "message": ""}
-        return _editor(request, proposal, base=current.number, fields=fields, blocks=current.blocks)
+        return _editor(
+            request,
+            proposal,
+            base=current.number,
+            fields=fields,
+            blocks=current.blocks,
+            attachments=list(current.attachments.all()),
+        )
 
     try:
         fields, blocks, op = parse_editor(request.POST)
@@ -256,9 +310,17 @@ def proposal_edit(request, slug):
         # Not the exception's text: that would show Python's own message to the user.
         return HttpResponseBadRequest(_("The editor form is damaged; reload the page."))
 
+    attachments, upload_errors = _posted_attachments(request, proposal)
+    editor = functools.partial(
+        _editor, request, proposal, fields=fields, blocks=blocks, attachments=attachments
+    )
     if op.startswith("add-") and op[4:] in content.BLOCK_TYPES:
         blocks.append(_new_block(op[4:]))
-        return _editor(request, proposal, base=base, fields=fields, blocks=blocks)
+        return editor(base=base)
+    if upload_errors:
+        for error in upload_errors:
+            messages.error(request, error)
+        return editor(base=base, status=400)
 
     try:
         revision = domain.save_revision(
@@ -269,22 +331,15 @@ def proposal_edit(request, slug):
             summary=fields["summary"],
             blocks=blocks,
             message=fields["message"],
+            attachments=attachments,
         )
     except domain.EditConflict as conflict:
         messages.error(request, conflict.message)
         # The user's text stays in the form, now based on the newest revision.
-        return _editor(
-            request,
-            proposal,
-            base=conflict.current.number,
-            fields=fields,
-            blocks=blocks,
-            conflict=conflict,
-            status=409,
-        )
+        return editor(base=conflict.current.number, conflict=conflict, status=409)
     except DomainError as error:
         messages.error(request, error.message)
-        return _editor(request, proposal, base=base, fields=fields, blocks=blocks, status=400)
+        return editor(base=base, status=400)
     if revision is None:
         messages.info(request, _("Nothing changed, so no new revision was saved."))
         return redirect(proposal)
@@ -382,3 +437,16 @@ def markdown_upload(request):
         {"image_code": "", "error": _("Images cannot be uploaded into the text; attach files.")},
         status=403,
     )
+
+
+def attachment_download(request, slug, attachment_id, name):
+    """A file of a proposal, for whoever may read the proposal; always as a download."""
+    proposal = _proposal_for(request, slug)
+    attachment = get_object_or_404(proposal.attachments, pk=attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    return response

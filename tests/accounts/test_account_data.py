@@ -95,8 +95,11 @@ def test_html_in_a_display_name_is_shown_as_text(en_client, ngo):
 
 def test_public_name_never_shows_the_email(db):
     nameless = UserFactory(email="secret@example.org")
-    assert nameless.public_name == f"Participant #{nameless.pk}"
-    assert str(nameless) == f"Participant #{nameless.pk}"
+    with translation.override("en"):
+        assert nameless.public_name == f"Participant #{nameless.pk}"
+        assert str(nameless) == f"Participant #{nameless.pk}"
+    with translation.override("ro"):
+        assert nameless.public_name == f"Participant nr. {nameless.pk}"
 
 
 # --- Data export -------------------------------------------------------------------------------

@@ -46,15 +46,15 @@ def invite(client, organization, email, role, capture):
 
 def expected_email(invitation, url, language, has_account):
     """The invitation email as its templates render in `language`."""
-    context = {
-        "organization": invitation.organization,
-        "inviter": invitation.invited_by.public_name,
-        "role": invitation.get_role_display(),
-        "url": url,
-        "expires_at": invitation.expires_at,
-        "has_account": has_account,
-    }
     with translation.override(language):
+        context = {
+            "organization": invitation.organization,
+            "inviter": invitation.invited_by.public_name,
+            "role": str(invitation.get_role_display()),
+            "url": url,
+            "expires_at": invitation.expires_at,
+            "has_account": has_account,
+        }
         subject = render_to_string("accounts/email/invitation_subject.txt", context)
         body = render_to_string("accounts/email/invitation_body.txt", context)
     return " ".join(subject.split()), body

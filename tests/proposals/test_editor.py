@@ -185,7 +185,7 @@ def test_restore_post_appends_revision_with_old_text(editor_client, proposal, ng
     )
     assert (restored.restored_from, restored.message, restored.author) == (
         1,
-        "Restored revision 1",
+        "Versiunea 1 a fost restaurată",  # written in the language of the text (ro)
         ngo_editor,
     )
     assert Proposal.objects.get(pk=proposal.pk).title == first.title
@@ -198,7 +198,7 @@ def test_restore_post_identical_to_current_refused(editor_client, proposal, ngo_
     response = editor_client.post("/proposals/finantare-multianuala/v/1/restore/", follow=True)
     assert response.redirect_chain == [("/proposals/finantare-multianuala/v/1/", 302)]
     assert (
-        "Revision 1 has the same text as the current one; nothing to restore."
+        "Revision 1 has the same text and files as the current one; nothing to restore."
         in response.content.decode()
     )
     assert _numbers(proposal) == [1, 2, 3]

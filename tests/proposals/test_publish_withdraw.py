@@ -103,7 +103,8 @@ def test_withdraw_with_reason_logs_and_shows_reason(editor_client, proposal, ngo
             {"withdrawal_reason": "Legea a fost modificată între timp."},
         )
     ]
-    editor_client.logout()
+    editor_client.logout()  # also forgets the cookies: choose English again
+    editor_client.cookies["consult_language"] = "en"
     html = editor_client.get(DETAIL).content.decode()
     assert '<span class="badge badge-status-withdrawn">Withdrawn</span>' in html
     assert "Reason: Legea a fost modificată între timp." in html

@@ -259,7 +259,7 @@ def test_restore_revision_appends_copy_of_old_revision(proposal, ngo_editor, sec
     assert restored.content_hash == first.content_hash
     assert (restored.restored_from, restored.message, restored.author) == (
         1,
-        "Restored revision 1",
+        "Versiunea 1 a fost restaurată",  # written in the language of the text (ro)
         second_editor,
     )
     assert restored.parent.number == 2
@@ -276,7 +276,7 @@ def test_restore_revision_identical_to_current_refused(proposal, ngo_editor):
     with translation.override("en"), pytest.raises(DomainError) as caught:
         domain.restore_revision(ngo_editor, proposal, 1)
     assert caught.value.message == (
-        "Revision 1 has the same text as the current one; nothing to restore."
+        "Revision 1 has the same text and files as the current one; nothing to restore."
     )
     assert _numbers(proposal) == [1, 2, 3]
 

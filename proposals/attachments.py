@@ -1,0 +1,104 @@
+"""Attachments: files are accepted by what they contain, not by what they are called.
+
+Accepted: PDF, ODT, ODS, DOCX and XLSX, at most MAX_ATTACHMENT_BYTES each. The extension of the
+uploaded name must agree with the detected type, so a file renamed to .pdf that is not a PDF is
+refused.
+"""
+
+import hashlib
+import zipfile
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import File
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from core.text import has_control_characters
+from proposals.models import Attachment
+
+TYPES = {
+    "pdf": "application/pdf",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def detect_type(upload):
+    """The extension matching the file's content, or None if it is none of the accepted types."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if not head.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                for extension in ("odt", "ods"):
+                    if mimetype == TYPES[extension]:
+                        return extension
+                return None
+            if "[Content_Types].xml" in names:
+                if "word/document.xml" in names:
+                    return "docx"
+                if "xl/workbook.xml" in names:
+                    return "xlsx"
+            return None
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        upload.seek(0)
+
+
+def clean_name(name):
+    name = PurePath(str(name).replace("\\", "/")).name.strip()
+    name = "".join(char for char in name if char.isprintable())
+    return name[-150:] or "file"
+
+
+def store_upload(user, proposal, upload):
+    """Check an uploaded file and keep it as an Attachment of `proposal` (not yet of a revision).
+
+    Raises DomainError naming the file when it is too big or not an accepted type.
+    """
+    name = clean_name(upload.name)
+    if has_control_characters(name):
+        raise DomainError(_("The file name “%(name)s” is not valid.") % {"name": name})
+    if upload.size > settings.MAX_ATTACHMENT_BYTES:
+        raise DomainError(
+            _("“%(name)s” is larger than %(max)s MB.")
+            % {"name": name, "max": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+        )
+    detected = detect_type(upload)
+    extension = PurePath(name).suffix.lower().lstrip(".")
+    if detected is None:
+        raise DomainError(
+            _("“%(name)s” is not a PDF, ODT, ODS, DOCX or XLSX file.") % {"name": name}
+        )
+    if extension != detected:
+        raise DomainError(
+            _("“%(name)s” is named .%(extension)s but its content is %(detected)s.")
+            % {"name": name, "extension": extension or "?", "detected": detected.upper()}
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        proposal=proposal,
+        name=name,
+        extension=detected,
+        content_type=TYPES[detected],
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user,
+    )
+    attachment.file.save(name, File(upload), save=False)
+    attachment.save()
+    return attachment
