@@ -26,6 +26,14 @@ def test_create_edit_twice_and_compare_versions(page):
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/proposals/finantare-multianuala-pentru-ong-uri/edit/")
 
+    # The live preview (JavaScript) renders Markdown through the sanitising renderer.
+    page.fill("#blocks-0-text", "**Important** <script>window.bad = 1</script>")
+    page.locator("#blocks-0-text").press("End")
+    page.wait_for_selector(".markdownx-preview strong")
+    assert page.locator(".markdownx-preview strong").inner_text() == "Important"
+    assert page.locator(".markdownx-preview script").count() == 0
+    assert page.evaluate("typeof window.bad") == "undefined"
+
     page.fill("#blocks-0-text", "Finanțarea se acordă anual, prin concurs de proiecte.")
     page.fill("#id_message", "Primul text")
     page.locator("button[name=op][value=save]").click()
