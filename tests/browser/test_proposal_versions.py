@@ -6,10 +6,10 @@ from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, email):
+def sign_in(page, email, password=PASSWORD):
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/accounts/dashboard/")
 

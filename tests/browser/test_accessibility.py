@@ -1,0 +1,80 @@
+"""Automated WCAG 2.1 A/AA checks (axe-core) on the main pages, signed out and signed in.
+
+axe finds only part of what WCAG asks (no check can judge, say, meaningful link text), but every
+violation it does report is a real one: the test fails on any.
+"""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.test_proposal_versions import sign_in
+from tests.factories import MembershipFactory, OrganizationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+@pytest.fixture
+def demo(db):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def check(page, path):
+    page.goto(path)
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, f"{path}\n{results.generate_report()}"
+
+
+PUBLIC = [
+    "/",
+    "/proposals/",
+    "/proposals/modificarea-legii-350-2005/",
+    "/proposals/modificarea-legii-350-2005/history/",
+    "/proposals/modificarea-legii-350-2005/compare/1/5/",
+    "/proposals/modificarea-legii-350-2005/compare/2/4/?view=side",
+    "/proposals/modificarea-legii-350-2005/v/5/table/",
+    "/proposals/modificarea-legii-350-2005/activity/",
+    "/organisations/",
+    "/organisations/vrancea-civica/",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/no-such-page/",
+]
+
+
+def test_public_pages_have_no_wcag_violations(page, demo):
+    for path in PUBLIC:
+        check(page, path)
+
+
+def test_signed_in_pages_have_no_wcag_violations(page, demo):
+    ngo = OrganizationFactory(name="Asociația de Test", slug="asociatia-de-test")
+    admin = MembershipFactory(organization=ngo, role="admin").user
+    sign_in(page, admin.email)
+    for path in [
+        "/accounts/dashboard/",
+        "/accounts/profile/",
+        "/accounts/my-data/",
+        "/accounts/delete/",
+        "/accounts/email/",
+        "/organisations/new/",
+        "/organisations/asociatia-de-test/members/",
+        "/organisations/asociatia-de-test/edit/",
+        "/organisations/asociatia-de-test/history/",
+        "/proposals/new/",
+    ]:
+        check(page, path)
+
+
+def test_editor_has_no_wcag_violations(page, demo):
+    sign_in(page, "ana.popescu@demo.consult.ro", password="consult-demo-2026")
+    check(page, "/proposals/modificarea-legii-350-2005/edit/")
