@@ -221,12 +221,29 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # --- Search ------------------------------------------------------------------------------------
 
-HAYSTACK_CONNECTIONS = {
-    "default": {
-        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
-        "PATH": env_str("WHOOSH_PATH", str(VAR_DIR / "whoosh_index")),
+SEARCH_URL = env_str("SEARCH_URL", "")
+if SEARCH_URL:
+    # Scale-out: haystack's own Elasticsearch 7 backend, e.g. http://search:9200/consult
+    _es_url, _, _es_index = SEARCH_URL.rpartition("/")
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "haystack.backends.elasticsearch7_backend.Elasticsearch7SearchEngine",
+            "URL": _es_url,
+            "INDEX_NAME": _es_index or "consult",
+        }
     }
-}
+else:
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "search.backend.ConsultWhooshEngine",
+            "PATH": env_str("WHOOSH_PATH", str(VAR_DIR / "whoosh_index")),
+        }
+    }
+HAYSTACK_SIGNAL_PROCESSOR = "search.signals.QueueSignalProcessor"
+HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
+# Who applies queued index changes: "celery" (a task per commit, one worker), "thread" (after
+# the response, in process: the embedded default) or "manual" (`manage.py search_index drain`).
+SEARCH_INDEX_UPDATES = env_str("SEARCH_INDEX_UPDATES", "celery" if CELERY_BROKER_URL else "thread")
 
 # --- Security ----------------------------------------------------------------------------------
 

@@ -17,3 +17,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 # Tests create many accounts from one address; rate limits get their own tests.
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "signup": "1000/m/ip", "login": "1000/m/ip"}  # noqa: F405
+
+# Tests apply the search queue themselves (search.indexing.drain) to see exactly what happens.
+SEARCH_INDEX_UPDATES = "manual"

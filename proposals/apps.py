@@ -24,3 +24,16 @@ class ProposalsConfig(AppConfig):
 
         for verb in ("proposal.created", "proposal.published", "proposal.withdrawn"):
             activity.register_formatter(verb, status_label)
+
+        # A new revision, or a renamed organisation, changes proposals' search documents.
+        from accounts.models import Organization
+        from proposals.models import Revision
+        from search.indexing import register_dependency
+
+        register_dependency(Revision, lambda revision: [revision.proposal])
+        register_dependency(
+            Organization,
+            lambda organization: (
+                list(organization.proposals.all()) + list(organization.targeted_proposals.all())
+            ),
+        )

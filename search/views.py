@@ -1,0 +1,83 @@
+import logging
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from proposals.models import ProposalStatus, Topic
+from search import query as search_query
+
+log = logging.getLogger(__name__)
+
+
+def _labels():
+    """Readable labels for facet values that are codes."""
+    return {
+        "type": {"proposal": _("Proposal")},
+        "status": dict(ProposalStatus.choices),
+        "topic": {topic.slug: str(topic) for topic in Topic.objects.all()},
+    }
+
+
+def search(request):
+    text = request.GET.get("q", "")
+    truncated = len(text) > search_query.MAX_QUERY_LENGTH
+    text = text[: search_query.MAX_QUERY_LENGTH].replace("\x00", "")
+    filters = {
+        name: request.GET[name][:200] for name in search_query.FACETS if request.GET.get(name)
+    }
+    if "year" in filters and not filters["year"].isdigit():
+        filters.pop("year")
+    context = {
+        "q": text,
+        "filters": filters,
+        "truncated": truncated,
+        "page": None,
+        "facets": {},
+        "error": None,
+    }
+    sqs = search_query.build(text, filters) if text.strip() else None
+    if text.strip() and sqs is None:
+        context["error"] = _("Type words or a phrase in quotes; symbols alone cannot be searched.")
+    if sqs is not None:
+        try:
+            page = Paginator(sqs, 20).get_page(request.GET.get("page"))
+            facet_counts = sqs.facet_counts().get("fields", {})
+        except Exception:  # the index is missing or broken: say so, never a 500
+            log.exception("Search failed for %r", text)
+            context["error"] = _("Search is unavailable at the moment. Please try again later.")
+        else:
+            labels = _labels()
+            results = []
+            for hit in page.object_list:
+                body = getattr(hit, "text", "") or ""
+                results.append(
+                    {
+                        "title": hit.title,
+                        "url": hit.url,
+                        "status": labels["status"].get(hit.status, hit.status),
+                        "organization": hit.organization,
+                        "authority": hit.authority,
+                        "snippet": search_query.highlight(body, text),
+                        "title_html": search_query.highlight(hit.title, text, length=300),
+                    }
+                )
+            context["page"] = page
+            context["results"] = results
+            context["facets"] = {
+                name: [
+                    (str(value), labels.get(name, {}).get(str(value), value), count)
+                    for value, count in facet_counts.get(field, [])
+                    if count
+                ]
+                for name, field in search_query.FACETS.items()
+            }
+    context["facet_titles"] = {
+        "type": _("Content type"),
+        "status": _("Status"),
+        "organization": _("Organisation"),
+        "authority": _("Target authority"),
+        "topic": _("Topic"),
+        "year": _("Year"),
+    }
+    return render(request, "search/search.html", context)
