@@ -27,6 +27,7 @@ messages:
 setup: $(VENV)/.installed-runtime messages
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v 0
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
+	$(DEV_ENV) $(BIN)/python manage.py search_index drain
 
 ## One command: install, migrate, load demo data and serve http://127.0.0.1:8000
 run: setup

@@ -218,6 +218,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Whoosh takes one writer: the search queue has a queue of its own, for one worker process.
+CELERY_TASK_ROUTES = {"search.tasks.drain_index_queue": {"queue": "search"}}
 
 # --- Search ------------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ PUBLIC = [
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",
+    "/search/",
     "/no-such-page/",
 ]
 
