@@ -1,3 +1,4 @@
+from django.utils import timezone
 from haystack import indexes
 
 from proposals.content import block_plain_text
@@ -57,8 +58,8 @@ class ProposalIndex(indexes.SearchIndex, indexes.Indexable):
         return [topic.slug for topic in proposal.topics.all()]
 
     def prepare_year(self, proposal):
-        date = proposal.published_at or proposal.created_at
-        return date.year
+        # The year on the local calendar: published at 00:30 on 1 January is next year's.
+        return timezone.localtime(proposal.published_at or proposal.created_at).year
 
     def prepare_url(self, proposal):
         return proposal.get_absolute_url()

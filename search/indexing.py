@@ -123,8 +123,13 @@ def drain(batch_size=500):
                 wanted.setdefault(row.model, set()).add(row.object_id)
             updates, removals = [], []
             for label, ids in wanted.items():
-                model = apps.get_model(label)
-                index = unified.get_index(model)
+                try:
+                    model = apps.get_model(label)
+                    index = unified.get_index(model)
+                except (LookupError, NotHandled):
+                    # A model no longer indexed (or gone): its rows can never apply.
+                    log.warning("Dropping search queue rows for unindexed model %s", label)
+                    continue
                 present = {
                     str(obj.pk): obj for obj in index.index_queryset().filter(pk__in=list(ids))
                 }

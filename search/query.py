@@ -1,6 +1,7 @@
 """From what a person types to a safe Whoosh query, and from a hit to an escaped snippet."""
 
 import re
+import unicodedata
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -38,14 +39,15 @@ FACETS = {
 
 def parse(text):
     """Words and phrases of a query, folded; everything else (operators, syntax) is dropped."""
-    text = (text or "")[:MAX_QUERY_LENGTH]
-    phrases = [fold(" ".join(WORD.findall(p))) for p in PHRASE.findall(text)]
-    phrases = [p for p in phrases if " " in p]
+    # Composed before splitting: a decomposed "ț" (t + combining comma) is not a word character
+    # and would cut "legislația" in two.
+    text = unicodedata.normalize("NFC", text or "")[:MAX_QUERY_LENGTH]
+    quoted = [fold(" ".join(WORD.findall(p))) for p in PHRASE.findall(text)]
     rest = PHRASE.sub(" ", text)
     words = [fold(word) for word in WORD.findall(rest)]
-    for phrase in phrases:
-        if " " not in phrase:
-            words.append(phrase)
+    # A quoted single word is searched as a word, not dropped.
+    words.extend(phrase for phrase in quoted if phrase and " " not in phrase)
+    phrases = [phrase for phrase in quoted if " " in phrase]
     return words[:MAX_TERMS], phrases[:3]
 
 
@@ -54,6 +56,16 @@ def _term(word):
     if len(word) >= PREFIX_MIN:
         return SQ(content=Raw(f"({word} OR {stem(word)}*)"))
     return SQ(content=Raw(word))
+
+
+def _exact(field, value):
+    """A whole-value match in Whoosh syntax. Whoosh has no escape inside quotes, so a value with
+    a double quote (an organisation called `Asociația "Pro Vrancea"`) goes in single quotes,
+    which take the text as it is."""
+    value = str(value)[:200]
+    if '"' in value:
+        return f"{field}_exact:'{value}'"
+    return f'{field}_exact:"{value}"'
 
 
 def build(text, filters=None):
@@ -70,9 +82,7 @@ def build(text, filters=None):
         query = part if query is None else query & part
     sqs = sqs.filter(query)
     for name, value in (filters or {}).items():
-        field = FACETS[name]
-        clean = str(value).replace('"', "")[:200]
-        sqs = sqs.narrow(f'{field}_exact:"{clean}"')
+        sqs = sqs.narrow(_exact(FACETS[name], value))
     for field in FACETS.values():
         sqs = sqs.facet(field)
     return sqs
@@ -98,6 +108,11 @@ def highlight(text, query_text, length=240):
     first = next((token for token in tokens if matches(token)), None)
     start = 0 if first is None else max(0, first.start() - length // 3)
     end = min(len(text), start + length)
+    # Cut between words, not inside one.
+    if start > 0:
+        start = next((token.start() for token in tokens if token.start() >= start), start)
+    if end < len(text):
+        end = max((token.end() for token in tokens if start < token.end() <= end), default=end)
     parts, position = [], start
     for token in tokens:
         if token.start() < start or token.end() > end:

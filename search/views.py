@@ -22,11 +22,12 @@ def _labels():
 def search(request):
     text = request.GET.get("q", "")
     truncated = len(text) > search_query.MAX_QUERY_LENGTH
-    text = text[: search_query.MAX_QUERY_LENGTH].replace("\x00", "")
+    text = text[: search_query.MAX_QUERY_LENGTH].replace("\x00", "").strip()
     filters = {
         name: request.GET[name][:200] for name in search_query.FACETS if request.GET.get(name)
     }
-    if "year" in filters and not filters["year"].isdigit():
+    # ASCII digits only: "²".isdigit() is true too, and no year.
+    if "year" in filters and not (filters["year"].isascii() and filters["year"].isdigit()):
         filters.pop("year")
     context = {
         "q": text,
@@ -68,7 +69,8 @@ def search(request):
                 name: [
                     (str(value), labels.get(name, {}).get(str(value), value), count)
                     for value, count in facet_counts.get(field, [])
-                    if count
+                    # Whoosh counts documents without a value (no topics) under None.
+                    if count and value is not None
                 ]
                 for name, field in search_query.FACETS.items()
             }

@@ -10,7 +10,10 @@ from axe_playwright_python.sync_playwright import Axe
 from tests.browser.test_proposal_versions import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 WCAG = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},

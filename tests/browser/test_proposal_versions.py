@@ -1,9 +1,12 @@
 import pytest
 
 from proposals.models import Proposal
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
+from tests.factories import PASSWORD, AuthorityFactory, MembershipFactory, OrganizationFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def sign_in(page, email, password=PASSWORD):
@@ -16,13 +19,14 @@ def sign_in(page, email, password=PASSWORD):
 
 def test_create_edit_twice_and_compare_versions(page):
     ngo = OrganizationFactory(name="Asociația Vrancea Civică", slug="vrancea-civica")
+    AuthorityFactory(name="Primăria Orașului Test", slug="primaria-orasului-test")
     editor = MembershipFactory(organization=ngo, role="editor").user
     sign_in(page, editor.email)
 
     page.goto("/proposals/new/")
     page.fill("#id_title", "Finanțare multianuală pentru ONG-uri")
     page.select_option("#id_kind", "other")
-    page.select_option("#id_target_authority", label="Primăria Municipiului Focșani")
+    page.select_option("#id_target_authority", label="Primăria Orașului Test")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/proposals/finantare-multianuala-pentru-ong-uri/edit/")
 

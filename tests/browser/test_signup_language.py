@@ -6,7 +6,10 @@ from django.core import mail
 
 from accounts.models import User
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 EMAIL = "ioana.radu@example.org"
 PASSWORD = "un-parola-lunga-2026"

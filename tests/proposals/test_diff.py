@@ -350,8 +350,14 @@ def test_compare_page_side_by_side_shows_both_versions(en_client, published):
     response = en_client.get("/proposals/finantare-multianuala/compare/2/3/?view=side")
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<div role="group" aria-label="Version 2">Finanțarea se acordă <del>anual</del>.</div>' in html
-    assert '<div role="group" aria-label="Version 3">Finanțarea se acordă <ins>multianual</ins>.</div>' in html
+    assert (
+        '<div role="group" aria-label="Version 2">Finanțarea se acordă <del>anual</del>.</div>'
+        in html
+    )
+    assert (
+        '<div role="group" aria-label="Version 3">Finanțarea se acordă <ins>multianual</ins>.</div>'
+        in html
+    )
 
 
 @pytest.mark.django_db

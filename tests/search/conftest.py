@@ -1,0 +1,116 @@
+"""Fixtures for the search tests: every test gets its own empty Whoosh index and an empty queue.
+
+Proposals are made through the domain (tests.proposals.conftest.ProposalFactory), so the search
+queue sees exactly the writes the site makes.
+"""
+
+import re
+
+import pytest
+from haystack import connections
+
+from accounts.models import Organization
+from proposals import domain
+from proposals.models import Proposal, Topic
+from search.models import IndexQueue
+from search.query import build
+from tests.factories import MembershipFactory
+from tests.proposals.conftest import AUTHORITY_SLUG, ProposalFactory, save, text_block
+
+
+@pytest.fixture(autouse=True)
+def whoosh_path(settings, tmp_path):
+    """An empty index in the test's own directory.
+
+    Haystack's connection handler keeps the settings dict it was created with and caches one
+    engine per thread: point both at the copy and drop the cached engine, before and after.
+    """
+    original = connections.connections_info
+    path = tmp_path / "whoosh"
+    settings.HAYSTACK_CONNECTIONS = {
+        alias: dict(options) for alias, options in settings.HAYSTACK_CONNECTIONS.items()
+    }
+    settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = str(path)
+    connections.connections_info = settings.HAYSTACK_CONNECTIONS
+    connections.reload("default")
+    yield path
+    connections.connections_info = original
+    connections.reload("default")
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue(db):
+    # Every search test uses the database (a django_db marker with transaction=True still wins).
+    IndexQueue.objects.all().delete()
+
+
+@pytest.fixture
+def en_client(client):
+    """A browser that chose English, so page text is the stable English source."""
+    client.cookies["consult_language"] = "en"
+    return client
+
+
+@pytest.fixture
+def editor(ngo):
+    return MembershipFactory(organization=ngo, role="editor", user__display_name="Editor").user
+
+
+def make_proposal(
+    editor,
+    slug,
+    text,
+    *,
+    title=None,
+    publish=True,
+    organization=None,
+    target_authority=None,
+    topics=(),
+    language="ro",
+):
+    """A proposal of `editor`'s organisation whose one text block is `text`, published unless
+    `publish=False`. The queue is not drained."""
+    organization = organization or editor.memberships.get().organization
+    proposal = ProposalFactory(
+        editor=editor,
+        organization=organization,
+        slug=slug,
+        title=title or f"Propunere {slug}",
+        summary="",
+        target_authority=target_authority or Organization.objects.get(slug=AUTHORITY_SLUG),
+        topics=list(Topic.objects.filter(slug__in=topics)),
+        language=language,
+    )
+    proposal.refresh_from_db()
+    save(editor, proposal, [text_block(proposal.current_revision.blocks[0]["key"], text)])
+    if publish:
+        domain.publish_proposal(editor, proposal)
+    proposal.refresh_from_db()
+    return proposal
+
+
+def slugs_for(text, **filters):
+    """The slugs of the proposals a search finds, sorted."""
+    sqs = build(text, filters)
+    if sqs is None:
+        return []
+    pks = [int(hit.pk) for hit in sqs]
+    slugs = dict(Proposal.objects.filter(pk__in=pks).values_list("pk", "slug"))
+    assert len(slugs) == len(pks), "a hit without a proposal in the database"
+    return sorted(slugs[pk] for pk in pks)
+
+
+RESULT_LINK = re.compile(r'<article class="search-result">\s*<h3><a href="/proposals/([^/"]+)/"')
+
+
+def page_slugs(response):
+    """The slugs of the results listed on a search page, sorted."""
+    return sorted(RESULT_LINK.findall(response.content.decode()))
+
+
+def facet_counts(response):
+    """{facet name: {value: count}} as the page's context shows them."""
+    return {
+        name: {value: count for value, _label, count in values}
+        for name, values in response.context["facets"].items()
+    }
