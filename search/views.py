@@ -19,6 +19,33 @@ def _labels():
     }
 
 
+PER_PAGE = 20
+
+
+def _page(sqs, requested):
+    """One page of hits from ONE backend search: the page's slice brings the hit count and the
+    facet counts with it (Django's Paginator would count first, in a search of its own)."""
+    try:
+        number = max(1, int(requested))
+    except (TypeError, ValueError):
+        number = 1
+    hits = list(sqs[(number - 1) * PER_PAGE : number * PER_PAGE])
+    # Past the end the backend reports no hits at all: count again on a fresh query.
+    if hits or number == 1:
+        total = sqs.count()
+    else:
+        fresh = sqs.all()
+        fresh.query.clear_limits()
+        total = fresh.count()
+    last = max(1, -(-total // PER_PAGE))
+    if number > last:  # out of range: the last page, as Paginator.get_page does
+        number = last
+        hits = list(sqs[(number - 1) * PER_PAGE : number * PER_PAGE])
+    page = Paginator(range(total), PER_PAGE).get_page(number)
+    page.object_list = hits
+    return page
+
+
 def search(request):
     text = request.GET.get("q", "")
     truncated = len(text) > search_query.MAX_QUERY_LENGTH
@@ -42,7 +69,7 @@ def search(request):
         context["error"] = _("Type words or a phrase in quotes; symbols alone cannot be searched.")
     if sqs is not None:
         try:
-            page = Paginator(sqs, 20).get_page(request.GET.get("page"))
+            page = _page(sqs, request.GET.get("page"))
             facet_counts = sqs.facet_counts().get("fields", {})
         except Exception:  # the index is missing or broken: say so, never a 500
             log.exception("Search failed for %r", text)
