@@ -5,10 +5,11 @@
 Generates N proposal documents (about 60 % Romanian, 40 % Bulgarian; the same documents for the
 same N), writes them to a fresh Whoosh index in a temporary directory with the production schema
 (search.backend.ConsultWhooshBackend built from the unified index), then runs one-word, two-word
-and phrase queries the way the search page does: search.query.build(), a Paginator page of 20
-results and facet_counts(). Prints the indexing rate and index size, p50/p95 latency per query
-type (target: p95 < 100 ms for two-word queries at 100,000 documents) and a breakdown of the
-slowest two-word query (where its time goes). The temporary index is deleted at the end.
+and phrase queries the way the search page does: search.query.build(), the page of 20 results
+(search.views._page) and facet_counts(). Prints the indexing rate and index size, p50/p95
+latency per query type (target: p95 < 100 ms for two-word queries at 100,000 documents) and a
+breakdown of the slowest two-word query (where its time goes). The temporary index is deleted at
+the end.
 """
 
 import argparse
@@ -36,13 +37,13 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.paginator import Paginator  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from haystack import connections  # noqa: E402
 from whoosh.sorting import Count, FieldFacet  # noqa: E402
 
 from search.backend import ConsultWhooshBackend  # noqa: E402
 from search.query import PREFIX_MIN, build, parse, stem  # noqa: E402
+from search.views import _page as search_page  # noqa: E402
 
 SEED = 2026
 BATCH = 10_000
@@ -953,7 +954,7 @@ def write_index(backend, corpus, count):
 def page_view(text):
     """What the search page does for `text` (search.views.search, without the template)."""
     sqs = build(text)
-    page = Paginator(sqs, PAGE).get_page(1)
+    page = search_page(sqs, 1)
     rows = [(hit.title, hit.url, hit.status, hit.organization, hit.authority) for hit in page]
     facets = sqs.facet_counts().get("fields", {})
     return page.paginator.count, rows, facets
@@ -966,6 +967,7 @@ def percentile(values, fraction):
 
 def run_queries(queries):
     timings, hits = {}, {}
+    started = time.perf_counter()
     for kind, texts in queries.items():
         timings[kind] = []
         for text in texts:
@@ -976,6 +978,8 @@ def run_queries(queries):
             hits[text] = count
             if count and (len(rows) != min(PAGE, count) or "status" not in facets):
                 raise AssertionError(f"bad page for {text!r}: {len(rows)} rows, {list(facets)}")
+        elapsed = time.perf_counter() - started
+        print(f"  {kind}: {len(texts)} queries run twice, {elapsed:.0f} s so far", flush=True)
     return timings, hits
 
 
@@ -1023,7 +1027,7 @@ def breakdown(backend, text):
     finally:
         del backend.search
     searches = ", ".join(f"{value:.0f}" for value in calls)
-    print(f"  page view {total:.0f} ms = {len(calls)} backend.search() calls ({searches} ms)")
+    print(f"  page view {total:.0f} ms = {len(calls)} backend.search() call(s) ({searches} ms)")
 
     words, _ = parse(text)
     exact_string = " AND ".join(words)
@@ -1042,7 +1046,10 @@ def breakdown(backend, text):
                 terms = sum(1 for _ in reader.expand_prefix("text", stem(word)))
                 print(f"  prefix {stem(word)}* expands to {terms} terms")
         narrowed = searcher.search(narrow, limit=None)
-        print(f"  hits: {len(searcher.search(query, limit=1, filter=narrowed)):,}")
+        hits = len(searcher.search(query, limit=1, filter=narrowed))
+        exact_hits = len(searcher.search(exact, limit=1, filter=narrowed))
+        # Exact words alone find fewer documents (only that form): not a like-for-like cost.
+        print(f"  hits: {hits:,} with prefixes, {exact_hits:,} with the exact words only")
         print("  one backend.search(), step by step (median of 3, ms):")
         steps = (
             ("narrow query django_ct:… over all docs (limit=None)", narrow, None, None),
@@ -1147,7 +1154,9 @@ def main():
                 print(f"  hits, {kind}: {shown}")
             p95 = percentile(timings["two-word"], 0.95)
             verdict = "PASS" if p95 < TARGET_MS else "FAIL"
-            note = "" if args.docs == TARGET_DOCS else f" (measured at {args.docs:,} documents)"
+            note = (
+                "" if args.docs == TARGET_DOCS else f" (measured at {args.docs:,} documents only)"
+            )
             print(
                 f"target: p95 < {TARGET_MS} ms for two-word queries at {TARGET_DOCS:,} documents: "
                 f"{verdict}, p95 {p95:.1f} ms{note}"
