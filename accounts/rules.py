@@ -5,7 +5,8 @@ import rules
 from accounts.models import OrganizationKind, Role
 
 
-def _membership(user, organization):
+def role_in(user, organization):
+    """The user's role in the organisation, or None (also for visitors)."""
     if not user.is_authenticated or organization is None:
         return None
     return organization.memberships.filter(user=user).values_list("role", flat=True).first()
@@ -13,12 +14,12 @@ def _membership(user, organization):
 
 @rules.predicate
 def is_member(user, organization):
-    return _membership(user, organization) is not None
+    return role_in(user, organization) is not None
 
 
 @rules.predicate
 def is_org_admin(user, organization):
-    return _membership(user, organization) == Role.ADMIN
+    return role_in(user, organization) == Role.ADMIN
 
 
 @rules.predicate
@@ -33,12 +34,12 @@ def is_verified(user, organization):
 
 @rules.predicate
 def is_registrar_or_admin(user, organization):
-    return _membership(user, organization) in (Role.ADMIN, Role.REGISTRAR)
+    return role_in(user, organization) in (Role.ADMIN, Role.REGISTRAR)
 
 
 @rules.predicate
 def is_editor_or_admin(user, organization):
-    return _membership(user, organization) in (Role.ADMIN, Role.EDITOR)
+    return role_in(user, organization) in (Role.ADMIN, Role.EDITOR)
 
 
 is_staff = rules.is_staff

@@ -8,14 +8,11 @@ owning organisation.
 import rules
 
 from accounts.models import OrganizationKind, Role
+from accounts.rules import role_in
 
 
 def _role(user, proposal):
-    if not user.is_authenticated or proposal is None:
-        return None
-    return (
-        proposal.organization.memberships.filter(user=user).values_list("role", flat=True).first()
-    )
+    return role_in(user, proposal.organization) if proposal is not None else None
 
 
 @rules.predicate

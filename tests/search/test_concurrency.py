@@ -2,7 +2,6 @@
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,35 +19,12 @@ PROCESSES = 4
 PROPOSALS_EACH = 6
 
 
-def database_url(tmp_path):
-    """A DATABASE_URL other processes can use to reach the test database."""
+def database_url():
+    """A DATABASE_URL other processes can use to reach the PostgreSQL test database."""
     config = connection.settings_dict
-    if connection.vendor == "postgresql":
-        password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
-        port = f":{config['PORT']}" if config["PORT"] else ""
-        return f"postgres://{config['USER']}{password}@{config['HOST']}{port}/{config['NAME']}"
-    assert connection.vendor == "sqlite"
-    # The test database lives in this process's memory: copy it to a file for the others.
-    path = tmp_path / "shared.sqlite3"
-    connection.ensure_connection()
-    with sqlite3.connect(path) as shared:
-        connection.connection.backup(shared)
-    shared.close()
-    # IMMEDIATE: take the write lock at BEGIN, so writers wait for each other (busy timeout)
-    # instead of failing at once when a read transaction has to become a write.
-    return f"sqlite:///{path}?transaction_mode=IMMEDIATE"
-
-
-def copy_back(url):
-    """SQLite: bring the processes' writes back into this process's test database."""
-    if connection.vendor != "sqlite":
-        return
-    path = url.removeprefix("sqlite:///").split("?")[0]
-    shared = sqlite3.connect(path)
-    try:
-        shared.backup(connection.connection)
-    finally:
-        shared.close()
+    password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
+    port = f":{config['PORT']}" if config["PORT"] else ""
+    return f"postgres://{config['USER']}{password}@{config['HOST']}{port}/{config['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -67,7 +43,7 @@ def test_concurrent_changes_and_drains_lose_nothing(editor, whoosh_path, tmp_pat
     )
     barrier = tmp_path / "barrier"
     barrier.mkdir()
-    url = database_url(tmp_path)
+    url = database_url()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "consult.settings_test",
@@ -111,7 +87,6 @@ def test_concurrent_changes_and_drains_lose_nothing(editor, whoosh_path, tmp_pat
         assert "LockError" not in stderr
         assert worker.returncode == 0, stderr
     reports = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _stderr in outputs]
-    copy_back(url)
 
     indexing.drain()
 
