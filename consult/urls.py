@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("proposals/", include("proposals.urls")),
+    path("", include("consultations.urls")),
     path("search/", include("search.urls")),
     path("accounts/", include("allauth.urls")),
 ]
