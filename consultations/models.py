@@ -356,14 +356,14 @@ class Synthesis(models.Model):
         verbose_name = _("synthesis")
         verbose_name_plural = _("syntheses")
 
+    def __str__(self):
+        return str(self.stage)
+
     def get_absolute_url(self):
         stage = self.stage
         return reverse(
             "consultations:synthesis", args=[stage.consultation.proposal.slug, stage.position]
         )
-
-    def __str__(self):
-        return str(self.stage)
 
 
 class Follow(models.Model):
