@@ -11,7 +11,7 @@ class ConsultationsConfig(AppConfig):
         from django_comments_xtd.models import publish_or_unpublish_on_pre_save
         from django_comments_xtd.moderation import moderator
 
-        from consultations import rules  # noqa: F401
+        from consultations import domain, rules  # noqa: F401  (verbs and permissions)
         from consultations.models import Stage
         from consultations.moderation import StageModerator
 
@@ -21,3 +21,8 @@ class ConsultationsConfig(AppConfig):
         pre_save.disconnect(publish_or_unpublish_on_pre_save, sender="consultations.StageComment")
         if Stage not in moderator._registry:
             moderator.register(Stage, StageModerator)
+
+        # A stage's text is part of its consultation's search document.
+        from search.indexing import register_dependency
+
+        register_dependency(Stage, lambda stage: [stage.consultation])
