@@ -39,6 +39,7 @@ from core.errors import DomainError
 from core.text import has_control_characters
 from proposals import content
 from proposals.models import TRANSITIONS, Proposal, ProposalStatus
+from search import indexing as search_indexing
 
 activity.register_verbs(
     {
@@ -724,6 +725,8 @@ def _set_state(comment, actor, state, reason, now):
     comment.state, comment.state_reason = state, reason
     comment.state_changed_at, comment.state_changed_by = now, actor
     _bump(comment.stage)
+    # A queryset update sends no signal: tell the search queue (the comment leaves or rejoins).
+    search_indexing.enqueue(comment)
 
 
 def _published(stage):
