@@ -8,6 +8,7 @@ SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL, CELERY_BROKER_URL, EMAIL_URL
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,9 @@ INSTALLED_APPS = [
     "proposals",
     "consultations",
     "search",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +235,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consultations.tasks.process_stage_events",
         "schedule": 300.0,
     },
+    # The public data dump served at /api/v1/exports/ (api.exports), rebuilt every night.
+    "public-data-export": {
+        "task": "api.tasks.export_public_data",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Search ------------------------------------------------------------------------------------
@@ -258,6 +267,9 @@ HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 # Who applies queued index changes: "celery" (a task per commit, one worker), "thread" (after
 # the response, in process: the embedded default) or "manual" (`manage.py search_index drain`).
 SEARCH_INDEX_UPDATES = env_str("SEARCH_INDEX_UPDATES", "celery" if CELERY_BROKER_URL else "thread")
+# Whoosh: postings decoded by search queries are kept in memory, per process, up to this size
+# (search.engine); least recently used out first.
+SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 256)
 
 # --- Security ----------------------------------------------------------------------------------
 
@@ -350,3 +362,59 @@ COMMENTS_XTD_APP_MODEL_OPTIONS = {
 CONSULTATION_FLAGS_TO_HOLD = env_int("CONSULTATION_FLAGS_TO_HOLD", 3)
 # Comments and reactions one person can post per minute.
 COMMENT_RATE_PER_MINUTE = env_int("COMMENT_RATE_PER_MINUTE", 10)
+
+# --- Public API (api/) ----------------------------------------------------------------------------
+
+# Reads are anonymous: no authentication class runs, so a signed-in session never widens what the
+# API returns (drafts stay invisible to every client). Registrar tokens will add their own
+# authentication class on their write views only.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.PublicReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonymousRateThrottle",
+        "api.throttling.TokenRateThrottle",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "UNAUTHENTICATED_TOKEN": None,
+    # The client address for rate limits: the one our own proxies saw, never a forged header.
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
+}
+# Requests per client address (anonymous) and per token (registrars, to come); "N/sec|min|hour|day".
+# Counted in Django's cache: production's shared Redis (CACHE_URL) counts across app servers.
+API_ANON_RATE = env_str("API_ANON_RATE", "120/min")
+API_TOKEN_RATE = env_str("API_TOKEN_RATE", "600/min")
+API_MAX_PAGE_SIZE = 100
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Consult public API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Read-only public data of the Consult platform: organisations, proposals and every "
+        "revision of their text, comparisons of revisions, consultations, stages, comments and "
+        "syntheses. It returns exactly what an anonymous visitor of the site sees. See the "
+        "README's API section."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStatusEnum": "api.enums.PROPOSAL_STATUSES",
+        "ProposalKindEnum": "proposals.models.ProposalKind.choices",
+        "StageStatusEnum": "consultations.models.StageStatus.choices",
+        "StageKindEnum": "consultations.models.StageKind.choices",
+        "CommentStateEnum": "consultations.models.CommentState.choices",
+        "StanceEnum": "api.enums.STANCES",
+        "OutcomeEnum": "consultations.models.Outcome.choices",
+        "OrganizationKindEnum": "accounts.models.OrganizationKind.choices",
+        "LanguageEnum": "api.enums.LANGUAGES",
+    },
+}
+# The public data dump (`manage.py export_public_data`, nightly through Celery beat). The worker
+# that writes it and the app servers that serve it must share this directory.
+EXPORTS_DIR = Path(env_str("EXPORTS_DIR", str(VAR_DIR / "exports")))

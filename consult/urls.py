@@ -1,8 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from api import views as api_views
 from core import views as core_views
 
 # The admin signs in through allauth, so rate limits and two-factor authentication apply there too.
@@ -19,6 +20,9 @@ urlpatterns = [
     path("", include("consultations.urls")),
     path("search/", include("search.urls")),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("api.urls")),
+    # Any other address under /api/ answers in JSON too.
+    re_path(r"^api/", api_views.Unknown.as_view()),
 ]
 
 handler400 = "core.views.error_400"

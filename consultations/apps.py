@@ -12,6 +12,7 @@ class ConsultationsConfig(AppConfig):
         from django_comments_xtd.moderation import moderator
 
         from consultations import domain, rules  # noqa: F401  (verbs and permissions)
+        from consultations import privacy as sections
         from consultations.models import Stage
         from consultations.moderation import StageModerator
 
@@ -21,6 +22,16 @@ class ConsultationsConfig(AppConfig):
         pre_save.disconnect(publish_or_unpublish_on_pre_save, sender="consultations.StageComment")
         if Stage not in moderator._registry:
             moderator.register(Stage, StageModerator)
+
+        from core import privacy
+
+        # "Download my data" and "delete my account" cover comments, reactions, flags, follows.
+        privacy.register(
+            "consultations",
+            export=sections.export_consultations,
+            erase=sections.erase_consultations,
+            order=60,
+        )
 
         # A stage's text is part of its consultation's search document.
         from search.indexing import register_dependency

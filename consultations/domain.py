@@ -6,6 +6,7 @@ view shows as it is. Functions take `now` so that tests and demo data can act at
 web requests leave it to the clock.
 """
 
+from collections import Counter
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -44,6 +45,7 @@ from search import indexing as search_indexing
 activity.register_verbs(
     {
         "consultation.created": gettext_lazy("Consultation created"),
+        "consultation.changed": gettext_lazy("Consultation changed"),
         "stage.added": gettext_lazy("Stage added"),
         "stage.changed": gettext_lazy("Stage changed"),
         "stage.removed": gettext_lazy("Scheduled stage removed"),
@@ -139,14 +141,57 @@ def create_consultation(user, proposal, *, title, intro=""):
     return consultation
 
 
+@transaction.atomic
+def change_consultation(user, consultation, *, title, intro=""):
+    """Change a consultation's title and introduction. Logs the change (old → new title);
+    nothing is written when nothing changed. Returns the consultation."""
+    consultation = (
+        Consultation.objects.select_for_update().select_related("proposal").get(pk=consultation.pk)
+    )
+    if consultation.proposal.status == ProposalStatus.WITHDRAWN:
+        raise DomainError(_("The proposal was withdrawn; its consultation can no longer change."))
+    title = _clean_text(title, field=_("The title"), required=True, max_length=300)
+    intro = _clean_text(intro, field=_("The introduction"), max_length=10000)
+    new = {"title": title, "intro": intro}
+    changed = [name for name, value in new.items() if getattr(consultation, name) != value]
+    if not changed:
+        return consultation
+    old_title = consultation.title
+    consultation.title, consultation.intro = title, intro
+    consultation.save(update_fields=["title", "intro"])
+    activity.record(
+        user,
+        "consultation.changed",
+        consultation,
+        scope=consultation.proposal,
+        old=old_title,
+        new=title,
+        data={"fields": changed},
+    )
+    return consultation
+
+
 def legal_minimum(stage_or_consultation):
     consultation = getattr(stage_or_consultation, "consultation", stage_or_consultation)
     return LEGAL_MINIMUM.get(consultation.proposal.organization.country)
 
 
+def period_length(consultation, opens_at, closes_at):
+    """The period as the calendar counts it in the organisation's zone: from 00:00 on 20 March
+    to 00:00 on 30 March is 10 days, although the clocks skip an hour on 29 March (dates read
+    back from the database are in UTC, where that period lasts 9 days and 23 hours)."""
+    zone = consultation.proposal.organization.zone
+    start = timezone.localtime(opens_at, zone).replace(tzinfo=None)
+    return timezone.localtime(closes_at, zone).replace(tzinfo=None) - start
+
+
 def is_short(kind, opens_at, closes_at, consultation):
     minimum = legal_minimum(consultation)
-    return kind == StageKind.WRITTEN and minimum is not None and closes_at - opens_at < minimum
+    return (
+        kind == StageKind.WRITTEN
+        and minimum is not None
+        and period_length(consultation, opens_at, closes_at) < minimum
+    )
 
 
 class ShortPeriod(DomainError):
@@ -160,7 +205,7 @@ def _check_period(consultation, kind, opens_at, closes_at, reason):
         return ""
     country = consultation.proposal.organization.country
     days = LEGAL_MINIMUM[country].days
-    if country == "BG" and closes_at - opens_at < timedelta(days=14):
+    if country == "BG" and period_length(consultation, opens_at, closes_at) < timedelta(days=14):
         raise DomainError(
             _(
                 "Bulgarian law (Law on Normative Acts, art. 26) allows at most a shortening "
@@ -475,27 +520,36 @@ def _sync_proposal_status(consultation, now):
     proposal = Proposal.objects.select_for_update().get(pk=consultation.proposal_id)
     stages = list(consultation.stages.all())
     any_open = any(s.status_at(now) == StageStatus.OPEN for s in stages)
-    any_opened = any(s.status_at(now) in (StageStatus.OPEN, StageStatus.CLOSED) for s in stages)
+    # A stage cancelled while it was open did take place (its comments stay on record).
+    any_opened = any(
+        s.status_at(now) in (StageStatus.OPEN, StageStatus.CLOSED)
+        or (s.cancelled_at is not None and s.opens_at <= s.cancelled_at)
+        for s in stages
+    )
     if any_open:
-        target = ProposalStatus.IN_CONSULTATION
+        path = [ProposalStatus.IN_CONSULTATION]
     elif any_opened:
-        target = ProposalStatus.CONSULTATION_CLOSED
+        # A stage that opened and closed between two runs still took place: log both moves.
+        path = [ProposalStatus.IN_CONSULTATION, ProposalStatus.CONSULTATION_CLOSED]
+        if proposal.status != ProposalStatus.PUBLISHED:
+            path = path[1:]
     else:
         return
-    if proposal.status == target or target not in TRANSITIONS[ProposalStatus(proposal.status)]:
-        return
-    old = proposal.status
-    proposal.status = target
-    proposal.save(update_fields=["status"])
-    activity.record(
-        None,
-        "proposal.consultation_opened"
-        if target == ProposalStatus.IN_CONSULTATION
-        else "proposal.consultation_closed",
-        proposal,
-        old=old,
-        new=target,
-    )
+    for target in path:
+        if proposal.status == target or target not in TRANSITIONS[ProposalStatus(proposal.status)]:
+            return
+        old = proposal.status
+        proposal.status = target
+        proposal.save(update_fields=["status"])
+        activity.record(
+            None,
+            "proposal.consultation_opened"
+            if target == ProposalStatus.IN_CONSULTATION
+            else "proposal.consultation_closed",
+            proposal,
+            old=old,
+            new=target,
+        )
 
 
 activity.register_verbs(
@@ -523,7 +577,7 @@ def process_stage_events(now=None):
     for stage_id in list(due_stage_events(now).values_list("pk", flat=True)):
         with transaction.atomic():
             stage = (
-                Stage.objects.select_for_update()
+                Stage.objects.select_for_update(of=("self",))
                 .select_related("consultation__proposal__organization", "revision")
                 .get(pk=stage_id)
             )
@@ -632,7 +686,7 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     if not can_participate(user):
         raise DomainError(_("Confirm your email address before commenting."), code="unverified")
     stage = (
-        Stage.objects.select_for_update()
+        Stage.objects.select_for_update(of=("self",))
         .select_related("consultation__proposal__organization", "revision")
         .get(pk=stage.pk)
     )
@@ -957,6 +1011,7 @@ def synthesis_rows(stage):
     )
     labels = block_labels(stage.revision)
     order = {key: i for i, key in enumerate(labels)}
+    thread_sizes = Counter(c.thread_id for c in comments)
     top = [c for c in comments if c.level == 0]
     top.sort(key=lambda c: (order.get(c.block_key, -1) if c.block_key else -1, c.submit_date))
     rows = []
@@ -980,7 +1035,7 @@ def synthesis_rows(stage):
                     if disposition and disposition.applied_in
                     else None
                 ),
-                "replies": sum(1 for c in comments if c.thread_id == comment.thread_id) - 1,
+                "replies": thread_sizes[comment.thread_id] - 1,
             }
         )
     return rows
@@ -995,22 +1050,22 @@ def synthesis_counts(rows):
     return counts
 
 
-@transaction.atomic
-def publish_synthesis(user, stage, *, intro="", now=None):
+def check_synthesis_ready(stage, *, now=None):
+    """Raise DomainError with the reason when the stage's synthesis cannot be published now
+    (not a commenting stage, still scheduled or open, already published, comments unanswered).
+    Reads only; `publish_synthesis` calls it, and pages call it to explain before anyone tries."""
     now = _now(now)
-    stage = (
-        Stage.objects.select_for_update().select_related("consultation__proposal").get(pk=stage.pk)
-    )
     if not stage.accepts_comments:
         raise DomainError(_("Only a stage that took comments has a synthesis."))
     status = stage.status_at(now)
     if status in (StageStatus.SCHEDULED, StageStatus.OPEN):
         raise DomainError(
             _("The stage is still %(status)s; publish the synthesis after it closes.")
-            % {"status": StageStatus(status).label.lower()}
+            % {"status": StageStatus(status).label.lower()},
+            code=status,
         )
     if _published(stage):
-        raise DomainError(_("The synthesis of this stage is already published."))
+        raise DomainError(_("The synthesis of this stage is already published."), code="published")
     answered, total = answer_progress(stage)
     if answered < total:
         raise DomainError(
@@ -1021,6 +1076,15 @@ def publish_synthesis(user, stage, *, intro="", now=None):
             % {"missing": total - answered, "total": total},
             code="unanswered",
         )
+
+
+@transaction.atomic
+def publish_synthesis(user, stage, *, intro="", now=None):
+    now = _now(now)
+    stage = (
+        Stage.objects.select_for_update().select_related("consultation__proposal").get(pk=stage.pk)
+    )
+    check_synthesis_ready(stage, now=now)
     intro = _clean_text(intro, field=_("The introduction"), max_length=20000)
     rows = synthesis_rows(stage)
     synthesis = Synthesis.objects.create(

@@ -1,6 +1,21 @@
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
 from consultations.views import comments, manage, moderation, stages, synthesis
+
+
+class IdConverter:
+    """A database id: digits that fit a 64-bit integer (longer ones are not found, not a crash)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 app_name = "consultations"
 
@@ -8,7 +23,7 @@ urlpatterns = [
     # Public pages of a proposal's consultation.
     path("proposals/<slug:slug>/consultation/", stages.consultation_detail, name="detail"),
     path("proposals/<slug:slug>/consultation/follow/", stages.follow, name="follow"),
-    path("proposals/<slug:slug>/consultation/stages/<int:position>/", stages.stage, name="stage"),
+    path("proposals/<slug:slug>/consultation/stages/<id:position>/", stages.stage, name="stage"),
     re_path(
         r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/stages/(?P<position>[0-9]+)/"
         r"comments\.(?P<fmt>csv|json)$",
@@ -16,7 +31,7 @@ urlpatterns = [
         name="comments_export",
     ),
     path(
-        "proposals/<slug:slug>/consultation/stages/<int:position>/synthesis/",
+        "proposals/<slug:slug>/consultation/stages/<id:position>/synthesis/",
         synthesis.synthesis_detail,
         name="synthesis",
     ),
@@ -33,50 +48,50 @@ urlpatterns = [
         "proposals/<slug:slug>/consultation/stages/new/", manage.stage_create, name="stage_create"
     ),
     path(
-        "proposals/<slug:slug>/consultation/stages/<int:position>/edit/",
+        "proposals/<slug:slug>/consultation/stages/<id:position>/edit/",
         manage.stage_edit,
         name="stage_edit",
     ),
     path(
-        "proposals/<slug:slug>/consultation/stages/<int:position>/cancel/",
+        "proposals/<slug:slug>/consultation/stages/<id:position>/cancel/",
         manage.stage_cancel,
         name="stage_cancel",
     ),
     path(
-        "proposals/<slug:slug>/consultation/stages/<int:position>/remove/",
+        "proposals/<slug:slug>/consultation/stages/<id:position>/remove/",
         manage.stage_remove,
         name="stage_remove",
     ),
     path(
-        "proposals/<slug:slug>/consultation/stages/<int:position>/minutes/",
+        "proposals/<slug:slug>/consultation/stages/<id:position>/minutes/",
         manage.stage_minutes,
         name="stage_minutes",
     ),
     # Answering comments and publishing the synthesis (the organisation's editors).
     path(
-        "proposals/<slug:slug>/consultation/stages/<int:position>/answers/",
+        "proposals/<slug:slug>/consultation/stages/<id:position>/answers/",
         synthesis.answers,
         name="answers",
     ),
     path(
-        "proposals/<slug:slug>/consultation/stages/<int:position>/publish-synthesis/",
+        "proposals/<slug:slug>/consultation/stages/<id:position>/publish-synthesis/",
         synthesis.synthesis_publish,
         name="synthesis_publish",
     ),
-    path("comments/<int:comment_id>/answer/", synthesis.disposition_edit, name="disposition"),
+    path("comments/<id:comment_id>/answer/", synthesis.disposition_edit, name="disposition"),
     # Comments.
     path(
-        "proposals/<slug:slug>/consultation/stages/<int:position>/comment/",
+        "proposals/<slug:slug>/consultation/stages/<id:position>/comment/",
         comments.comment_post,
         name="comment_post",
     ),
-    path("comments/<int:comment_id>/", comments.comment_detail, name="comment"),
-    path("comments/<int:comment_id>/reply/", comments.comment_reply, name="reply"),
-    path("comments/<int:comment_id>/react/", comments.comment_react, name="react"),
-    path("comments/<int:comment_id>/flag/", comments.comment_flag, name="flag"),
-    path("comments/<int:comment_id>/withdraw/", comments.comment_withdraw, name="withdraw"),
+    path("comments/<id:comment_id>/", comments.comment_detail, name="comment"),
+    path("comments/<id:comment_id>/reply/", comments.comment_reply, name="reply"),
+    path("comments/<id:comment_id>/react/", comments.comment_react, name="react"),
+    path("comments/<id:comment_id>/flag/", comments.comment_flag, name="flag"),
+    path("comments/<id:comment_id>/withdraw/", comments.comment_withdraw, name="withdraw"),
     path("unsubscribe/<str:token>/", comments.unsubscribe, name="unsubscribe"),
     # Moderation (site staff).
     path("moderation/", moderation.queue, name="moderation"),
-    path("moderation/comments/<int:comment_id>/", moderation.moderate, name="moderate"),
+    path("moderation/comments/<id:comment_id>/", moderation.moderate, name="moderate"),
 ]

@@ -34,7 +34,7 @@ class RequestSizeLimitMiddleware:
     """Refuse request bodies above MAX_REQUEST_BYTES before anything reads them.
 
     Django streams uploaded files to disk before a view can check them; this stops an oversized
-    upload at the door with a page that says why (413).
+    upload at the door with a page that says why (413), or a JSON error under /api/.
     """
 
     def __init__(self, get_response):
@@ -46,6 +46,18 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
+            if request.path_info.startswith("/api/"):
+                # API clients get JSON, like every other API error.
+                from django.http import JsonResponse
+                from django.utils.translation import gettext as _
+
+                return JsonResponse(
+                    {
+                        "detail": _("The request body is larger than %(limit_mb)s MB.")
+                        % {"limit_mb": settings.MAX_REQUEST_BYTES // (1024 * 1024)}
+                    },
+                    status=413,
+                )
             from django.shortcuts import render
 
             return render(

@@ -1,15 +1,309 @@
-"""(being written)"""
+"""Public pages of a consultation: its timeline, each stage with its text and threads, following.
 
-from django.http import HttpResponse
+Anyone who can see the proposal can read; a private draft's consultation is a 404. Opening and
+closing are derived from the dates; before rendering, events that fell due since the scheduled
+task last ran are recorded (one cheap query when there are none), so a page never disagrees
+with the log.
+"""
+
+import re
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consultations import calendar, domain, threads
+from consultations.forms import CommentForm
+from consultations.models import (
+    CommentState,
+    Consultation,
+    Follow,
+    Stage,
+    StageComment,
+    StageKind,
+    StageStatus,
+    Synthesis,
+)
+from proposals.models import ProposalStatus
+from proposals.views import _context, _proposal_for
+
+# What a stage page needs in one query. The current revision is only named in the header (its
+# number), so its blocks stay in the database; a synthesis's frozen table likewise.
+STAGE_RELATED = (
+    "consultation__proposal__organization",
+    "consultation__proposal__target_authority",
+    "consultation__proposal__current_revision",
+    "revision",
+    "synthesis",
+)
+STAGE_DEFERRED = (
+    "consultation__proposal__current_revision__blocks",
+    "synthesis__rows",
+    "synthesis__counts",
+    "synthesis__intro",
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def consultation_detail(request, **kwargs):
-    return HttpResponse(status=501)
+def can(user, perm, obj=None):
+    """The consultation rules themselves (no superuser shortcut), as for proposals."""
+    return rules.has_perm(perm, user, obj)
 
 
-def follow(request, **kwargs):
-    return HttpResponse(status=501)
+def process_due_events():
+    """Record stages that opened or closed since the scheduled task last ran."""
+    if domain.due_stage_events().exists():
+        domain.process_stage_events()
 
 
-def stage(request, **kwargs):
-    return HttpResponse(status=501)
+def stage_for(request, slug, position):
+    """The stage, or 404 for anyone who may not see its proposal."""
+    stage = get_object_or_404(
+        Stage.objects.select_related(*STAGE_RELATED).defer(*STAGE_DEFERRED),
+        consultation__proposal__slug=slug,
+        position=position,
+    )
+    if not can(request.user, "consultations.view", stage):
+        raise Http404
+    return stage
+
+
+def synthesis_of(stage):
+    try:
+        return stage.synthesis
+    except Synthesis.DoesNotExist:
+        return None
+
+
+def without_control_characters(text):
+    """Typed text shown back in a form: control characters (NUL…) cannot go into a page."""
+    return _CONTROL.sub("", text or "")
+
+
+def _showable(form):
+    """Show a refused form's typed text back, without the characters that got it refused."""
+    if form is not None and form.is_bound:
+        form.errors  # noqa: B018  (validate with the data as sent, before cleaning it up)
+        data = form.data.copy()
+        for name in ("text", "quote", "note"):
+            if name in data:
+                data[name] = without_control_characters(data[name])
+        form.data = data
+    return form
+
+
+def stage_dates(stage, now):
+    """The stage's dates in its organisation's time zone, and what is left of an open stage."""
+    organization = stage.consultation.proposal.organization
+    zone = organization.zone
+    status = stage.status_at(now)
+    return {
+        "status": status,
+        "opens_at": timezone.localtime(stage.opens_at, zone),
+        "closes_at": timezone.localtime(stage.closes_at, zone),
+        "meeting_at": timezone.localtime(stage.meeting_at, zone) if stage.meeting_at else None,
+        "left": calendar.time_left(stage.closes_at, now, organization.country, zone)
+        if status == StageStatus.OPEN
+        else None,
+    }
+
+
+def participation(request, stage, status):
+    """(can comment now, why not): the reason is a code the page explains."""
+    proposal = stage.consultation.proposal
+    if not stage.accepts_comments:
+        return False, "no_comments"
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        return False, "withdrawn"
+    if status != StageStatus.OPEN:
+        return False, status
+    if not request.user.is_authenticated:
+        return False, "anonymous"
+    if not domain.can_participate(request.user):
+        return False, "unverified"
+    return True, ""
+
+
+def render_stage(request, stage, *, form=None, error="", kept_text="", status=200):
+    """The stage page; also shown again, with the message and the typed text, when a comment
+    is refused."""
+    proposal = stage.consultation.proposal
+    organization = proposal.organization
+    now = timezone.now()
+    dates = stage_dates(stage, now)
+    can_comment, why_not = participation(request, stage, dates["status"])
+    filters = threads.Filters.from_query(request.GET, stage)
+    number = threads.page_number(request.GET.get("page"))
+    threads_html = text_html = ""
+    counts = {}
+    if stage.accepts_comments:
+        counts = threads.block_counts(stage)
+        threads_html = threads.render_threads(
+            stage, filters, number, can_comment=can_comment, status=dates["status"]
+        )
+        if can_comment:
+            threads_html = threads.with_csrf(threads_html, csrf_input(request))
+    if stage.revision is not None:
+        text_html = threads.render_text(stage, status=dates["status"])
+    if not can_comment:
+        if form is not None and form.is_bound and not kept_text:
+            kept_text = form.data.get("text", "")
+        form = None
+    elif form is None:
+        block = filters.block if filters.block != threads.WHOLE_TEXT else ""
+        form = CommentForm(stage=stage, initial={"block": block})
+    stages = list(
+        stage.consultation.stages.order_by("position").values_list("position", "title", "kind")
+    )
+    return render(
+        request,
+        "consultations/stage.html",
+        _context(
+            request,
+            proposal,
+            "consultation",
+            consultation=stage.consultation,
+            stage=stage,
+            stage_url=threads.stage_path(stage),
+            stages=stages,
+            revision=stage.revision,
+            synthesis=synthesis_of(stage),
+            zone=organization.zone,
+            zone_name=organization.time_zone,
+            **dates,
+            can_comment=can_comment,
+            why_not=why_not,
+            filters=filters,
+            labels=threads.paragraph_labels(stage.revision),
+            whole_text=threads.WHOLE_TEXT,
+            total=sum(counts.values()),
+            whole_text_count=counts.get("", 0),
+            text_html=text_html,
+            threads_html=threads_html,
+            form=_showable(form),
+            error=error,
+            kept_text=without_control_characters(kept_text),
+            can_manage=request.user.is_authenticated
+            and can(request.user, "consultations.manage", stage),
+        ),
+        status=status,
+    )
+
+
+def stage(request, slug, position):
+    process_due_events()
+    return render_stage(request, stage_for(request, slug, position))
+
+
+def consultation_for(request, slug):
+    proposal = _proposal_for(request, slug)
+    try:
+        consultation = proposal.consultation
+    except Consultation.DoesNotExist:
+        raise Http404 from None
+    consultation.proposal = proposal
+    return consultation
+
+
+def consultation_detail(request, slug):
+    process_due_events()
+    consultation = consultation_for(request, slug)
+    proposal = consultation.proposal
+    organization = proposal.organization
+    user = request.user
+    now = timezone.now()
+    stages = list(
+        consultation.stages.select_related("revision", "synthesis")
+        .defer("revision__blocks", "synthesis__rows", "synthesis__counts", "synthesis__intro")
+        .order_by("position")
+    )
+    counts = dict(
+        StageComment.objects.filter(stage__consultation=consultation, state=CommentState.VISIBLE)
+        .order_by()
+        .values_list("stage_id")
+        .annotate(n=Count("pk"))
+        .values_list("stage_id", "n")
+    )
+    can_manage = user.is_authenticated and can(user, "consultations.manage", consultation)
+    timeline = []
+    for item in stages:
+        item.consultation = consultation
+        dates = stage_dates(item, now)
+        status = dates["status"]
+        synthesis = synthesis_of(item)
+        held_at = item.meeting_at or item.opens_at
+        timeline.append(
+            {
+                "stage": item,
+                **dates,
+                "count": counts.get(item.pk, 0),
+                "synthesis": synthesis,
+                "can_edit": can_manage and status in (StageStatus.SCHEDULED, StageStatus.OPEN),
+                "can_cancel": can_manage and status in (StageStatus.SCHEDULED, StageStatus.OPEN),
+                "can_remove": can_manage and status == StageStatus.SCHEDULED,
+                "can_minutes": can_manage
+                and item.kind == StageKind.MEETING
+                and status != StageStatus.CANCELLED
+                and held_at <= now,
+                "can_answer": can_manage
+                and item.accepts_comments
+                and status in (StageStatus.OPEN, StageStatus.CLOSED),
+                "can_publish": can_manage
+                and item.accepts_comments
+                and status == StageStatus.CLOSED
+                and synthesis is None,
+            }
+        )
+    following = (
+        user.is_authenticated
+        and Follow.objects.filter(consultation=consultation, user=user).exists()
+    )
+    return render(
+        request,
+        "consultations/consultation_detail.html",
+        _context(
+            request,
+            proposal,
+            "consultation",
+            consultation=consultation,
+            timeline=timeline,
+            following=following,
+            can_manage=can_manage,
+            zone=organization.zone,
+            zone_name=organization.time_zone,
+        ),
+    )
+
+
+@require_POST
+def follow(request, slug):
+    """Follow or stop following (the button says which; without it, toggles)."""
+    consultation = consultation_for(request, slug)
+    url = consultation.get_absolute_url()
+    if not request.user.is_authenticated:
+        return redirect_to_login(url)
+    action = request.POST.get("action", "")
+    following = Follow.objects.filter(consultation=consultation, user=request.user).exists()
+    if action == "unfollow" or (action != "follow" and following):
+        domain.unfollow(request.user, consultation)
+        messages.success(request, _("You no longer receive emails about this consultation."))
+    elif not domain.can_participate(request.user):
+        messages.error(request, _("Confirm your email address before following a consultation."))
+    else:
+        domain.follow(request.user, consultation)
+        messages.success(
+            request,
+            _(
+                "You will receive an email when a stage opens or closes, when a new revision is "
+                "put to debate and when the synthesis is published."
+            ),
+        )
+    return redirect(url)

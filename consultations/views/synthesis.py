@@ -1,27 +1,337 @@
-"""(being written)"""
+"""Answering comments, publishing the synthesis, the synthesis page and the exports.
 
-from django.http import HttpResponse
+Answers and publishing: editors and admins of the proposal's organisation
+(`consultations.answer`). The published synthesis and the exports: anyone who may see the
+proposal. Before publication the synthesis page is a preview for those editors and "not
+published yet" (404) for everyone else.
+"""
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from consultations import domain, exports
+from consultations.forms_manage import DispositionForm, SynthesisPublishForm
+from consultations.models import (
+    CommentState,
+    Disposition,
+    Outcome,
+    StageComment,
+    Stance,
+    Synthesis,
+)
+from consultations.views.manage import (
+    can,
+    comment_or_404,
+    consultation_of,
+    page_context,
+    proposal_with_perm,
+    stage_of,
+)
+from core.errors import DomainError
+from core.pagination import paginate
+from proposals.views import _proposal_for
+
+ANSWER_FILTERS = ("unanswered", "answered")
+WHOLE_TEXT = "whole"
 
 
-def comments_export(request, **kwargs):
-    return HttpResponse(status=501)
+def _commented_stage(proposal, position):
+    consultation = consultation_of(proposal)
+    stage = stage_of(consultation, position)
+    if not stage.accepts_comments:
+        raise Http404
+    return stage
 
 
-def synthesis_detail(request, **kwargs):
-    return HttpResponse(status=501)
+def _published(stage):
+    return Synthesis.objects.filter(stage=stage).select_related("published_by__profile").first()
 
 
-def synthesis_export(request, **kwargs):
-    return HttpResponse(status=501)
+# --- Answers -----------------------------------------------------------------------------------
 
 
-def answers(request, **kwargs):
-    return HttpResponse(status=501)
+@login_required
+def answers(request, slug, position):
+    proposal = proposal_with_perm(request, slug, "consultations.answer")
+    stage = _commented_stage(proposal, position)
+    labels = domain.block_labels(stage.revision)
+    comments = StageComment.objects.filter(
+        stage=stage, level=0, state=CommentState.VISIBLE
+    ).select_related("user__profile", "disposition__applied_in")
+    answered = request.GET.get("answered", "")
+    if answered == "unanswered":
+        comments = comments.filter(disposition__isnull=True)
+    elif answered == "answered":
+        comments = comments.filter(disposition__isnull=False)
+    else:
+        answered = ""
+    block = request.GET.get("block", "")
+    if block == WHOLE_TEXT:
+        comments = comments.filter(block_key="")
+    elif block in labels:
+        comments = comments.filter(block_key=block)
+    else:
+        block = ""
+    stance = request.GET.get("stance", "")
+    if stance in Stance.values:
+        comments = comments.filter(stance=stance)
+    else:
+        stance = ""
+    page = paginate(request, comments.order_by("thread_id", "pk"), per_page=50)
+    for comment in page.object_list:
+        comment.block_label = labels.get(comment.block_key, "")
+        comment.answer = getattr(comment, "disposition", None)
+    done, total = domain.answer_progress(stage)
+    return render(
+        request,
+        "consultations/answers.html",
+        page_context(
+            request,
+            proposal,
+            consultation=stage.consultation,
+            stage=stage,
+            page=page,
+            answered_count=done,
+            total_count=total,
+            labels=labels,
+            stances=Stance.choices,
+            filters={"answered": answered, "block": block, "stance": stance},
+            whole_text=WHOLE_TEXT,
+            synthesis=_published(stage),
+            return_to=request.get_full_path(),
+        ),
+    )
 
 
-def synthesis_publish(request, **kwargs):
-    return HttpResponse(status=501)
+def _return_to(request, stage):
+    """Back to the answers list the editor came from (with its filters), and nowhere else."""
+    base = reverse("consultations:answers", args=[stage.consultation.proposal.slug, stage.position])
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted == base or (wanted.startswith(base + "?") and "\n" not in wanted):
+        return wanted
+    return base
 
 
-def disposition_edit(request, **kwargs):
-    return HttpResponse(status=501)
+@login_required
+def disposition_edit(request, comment_id):
+    comment = comment_or_404(
+        StageComment.objects.select_related(
+            "stage__consultation__proposal__organization",
+            "stage__revision",
+            "revision",
+            "user__profile",
+        ),
+        comment_id,
+    )
+    stage = comment.stage
+    proposal = stage.consultation.proposal
+    if not can(request.user, "consultations.view", proposal):
+        raise Http404
+    if not can(request.user, "consultations.answer", proposal):
+        raise PermissionDenied
+    existing = Disposition.objects.filter(comment=comment).select_related("applied_in").first()
+    initial = {}
+    if existing is not None:
+        initial = {
+            "outcome": existing.outcome,
+            "reason": existing.reason,
+            "applied_in": existing.applied_in_id,
+        }
+    form = DispositionForm(request.POST or None, comment=comment, initial=initial)
+    synthesis = _published(stage)
+    locked = None
+    if synthesis is not None:
+        locked = _("The synthesis of this stage is published; its answers can no longer change.")
+    elif comment.state != CommentState.VISIBLE:
+        locked = _("Only comments that are shown can be answered.")
+    return_to = _return_to(request, stage)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.set_disposition(
+                request.user,
+                comment,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                applied_in=form.cleaned_data["applied_in"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("The answer to comment #%(id)s was saved.") % {"id": comment.pk}
+            )
+            return redirect(return_to)
+    labels = domain.block_labels(stage.revision)
+    return render(
+        request,
+        "consultations/disposition_form.html",
+        page_context(
+            request,
+            proposal,
+            consultation=stage.consultation,
+            stage=stage,
+            comment=comment,
+            block_label=labels.get(comment.block_key, ""),
+            existing=existing,
+            form=form,
+            locked=locked,
+            synthesis=synthesis,
+            return_to=return_to,
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Publishing the synthesis ------------------------------------------------------------------
+
+
+def _count_table(counts):
+    stance = [(label, counts["stance"].get(value, 0)) for value, label in Stance.choices]
+    outcome = [(label, counts["outcome"].get(value, 0)) for value, label in Outcome.choices]
+    missing = counts["outcome"].get("", 0)
+    return stance, outcome, missing
+
+
+@login_required
+def synthesis_publish(request, slug, position):
+    proposal = proposal_with_perm(request, slug, "consultations.answer")
+    stage = _commented_stage(proposal, position)
+    if _published(stage) is not None:
+        messages.info(request, _("The synthesis of this stage is already published."))
+        return redirect("consultations:synthesis", slug=proposal.slug, position=stage.position)
+    form = SynthesisPublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.publish_synthesis(request.user, stage, intro=form.cleaned_data["intro"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The synthesis was published."))
+            return redirect("consultations:synthesis", slug=proposal.slug, position=stage.position)
+    try:
+        domain.check_synthesis_ready(stage)
+    except DomainError as error:
+        refusal = error.message
+    else:
+        refusal = None
+    counts = domain.synthesis_counts(domain.synthesis_rows(stage))
+    stance_counts, outcome_counts, unanswered = _count_table(counts)
+    done, total = domain.answer_progress(stage)
+    return render(
+        request,
+        "consultations/synthesis_publish.html",
+        page_context(
+            request,
+            proposal,
+            consultation=stage.consultation,
+            stage=stage,
+            form=form,
+            refusal=refusal,
+            total=counts["total"],
+            stance_counts=stance_counts,
+            outcome_counts=outcome_counts,
+            unanswered=unanswered,
+            answered_count=done,
+            total_count=total,
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- The synthesis page ------------------------------------------------------------------------
+
+
+def _groups(rows):
+    """Rows grouped by the paragraph they comment on (rows come in text order)."""
+    return [
+        {"block_key": key, "label": group[0]["block"], "rows": group}
+        for key, group in (
+            (key, list(items)) for key, items in groupby(rows, key=lambda row: row["block_key"])
+        )
+    ]
+
+
+def synthesis_detail(request, slug, position):
+    proposal = _proposal_for(request, slug)
+    stage = _commented_stage(proposal, position)
+    synthesis = _published(stage)
+    preview = False
+    if synthesis is not None:
+        rows = exports.current_rows(synthesis)
+        counts = synthesis.counts
+    elif can(request.user, "consultations.answer", proposal):
+        preview = True
+        rows = [dict(row, shown=True) for row in domain.synthesis_rows(stage)]
+        counts = domain.synthesis_counts(rows)
+    else:
+        return render(
+            request,
+            "consultations/synthesis_detail.html",
+            page_context(
+                request, proposal, consultation=stage.consultation, stage=stage, missing=True
+            ),
+            status=404,
+        )
+    stance_counts, outcome_counts, unanswered = _count_table(counts)
+    outcome_labels = dict(Outcome.choices)
+    for row in rows:
+        row["outcome_label"] = outcome_labels.get(row["outcome"], "")
+    return render(
+        request,
+        "consultations/synthesis_detail.html",
+        page_context(
+            request,
+            proposal,
+            consultation=stage.consultation,
+            stage=stage,
+            synthesis=synthesis,
+            preview=preview,
+            groups=_groups(rows),
+            total=counts["total"],
+            stance_counts=stance_counts,
+            outcome_counts=outcome_counts,
+            unanswered=unanswered,
+            can_answer=can(request.user, "consultations.answer", proposal),
+        ),
+    )
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+def _download(data, filename, fmt):
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def synthesis_export(request, slug, position, fmt):
+    proposal = _proposal_for(request, slug)
+    stage = _commented_stage(proposal, int(position))
+    synthesis = _published(stage)
+    if synthesis is None:
+        raise Http404
+    synthesis.stage = stage
+    data = exports.synthesis_pdf(synthesis) if fmt == "pdf" else exports.synthesis_csv(synthesis)
+    return _download(data, exports.synthesis_filename(synthesis, fmt), fmt)
+
+
+def comments_export(request, slug, position, fmt):
+    proposal = _proposal_for(request, slug)
+    stage = _commented_stage(proposal, int(position))
+    data = exports.comments_json(stage) if fmt == "json" else exports.comments_csv(stage)
+    filename = f"{proposal.slug}-{stage.position}-comments.{fmt}"
+    return _download(data, filename, fmt)

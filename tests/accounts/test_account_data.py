@@ -137,6 +137,7 @@ def test_data_export_downloads_everything_about_the_account(en_client, member_wi
         "memberships",
         "invitations",
         "activity",
+        "consultations",
         "account",
     ]
     ana.refresh_from_db()

@@ -45,6 +45,10 @@ PUBLIC = [
     "/proposals/modificarea-legii-350-2005/compare/2/4/?view=side",
     "/proposals/modificarea-legii-350-2005/v/5/table/",
     "/proposals/modificarea-legii-350-2005/activity/",
+    "/proposals/modificarea-legii-350-2005/consultation/",
+    "/proposals/modificarea-legii-350-2005/consultation/stages/1/",
+    "/proposals/modificarea-legii-350-2005/consultation/stages/2/",
+    "/proposals/modificarea-legii-350-2005/consultation/stages/3/",
     "/organisations/",
     "/organisations/vrancea-civica/",
     "/accounts/login/",
@@ -82,3 +86,25 @@ def test_signed_in_pages_have_no_wcag_violations(page, demo):
 def test_editor_has_no_wcag_violations(page, demo):
     sign_in(page, "ana.popescu@demo.consult.ro", password="consult-demo-2026")
     check(page, "/proposals/modificarea-legii-350-2005/edit/")
+
+
+def test_comment_pages_have_no_wcag_violations(page, demo):
+    from consultations.models import StageComment
+
+    reply = StageComment.objects.filter(level=1, state="visible").order_by("pk").first()
+    check(page, f"/comments/{reply.pk}/")
+    sign_in(page, "ion.vasile@demo.consult.ro", password="consult-demo-2026")
+    open_reply = (
+        StageComment.objects.filter(stage__position=3, level=1, state="visible")
+        .exclude(user__email="ion.vasile@demo.consult.ro")
+        .order_by("pk")
+        .first()
+    )
+    for path in [
+        "/",
+        f"/comments/{open_reply.pk}/",
+        f"/comments/{open_reply.pk}/reply/",
+        f"/comments/{open_reply.pk}/flag/",
+        "/proposals/modificarea-legii-350-2005/consultation/stages/3/",
+    ]:
+        check(page, path)

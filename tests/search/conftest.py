@@ -38,6 +38,14 @@ def whoosh_path(settings, tmp_path):
     connections.reload("default")
 
 
+@pytest.fixture
+def backend():
+    """This thread's search backend, on the test's index."""
+    backend = connections["default"].get_backend()
+    backend.setup()
+    return backend
+
+
 @pytest.fixture(autouse=True)
 def _empty_queue(db):
     # Every search test uses the database (a django_db marker with transaction=True still wins).
@@ -113,4 +121,30 @@ def facet_counts(response):
     return {
         name: {value: count for value, _label, count in values}
         for name, values in response.context["facets"].items()
+    }
+
+
+def write_documents(backend, documents, delete=()):
+    """Write search documents (dicts of index fields) straight into the Whoosh index in one
+    commit, deleting the documents numbered `delete`; no merging, so each call adds a segment."""
+    if not backend.setup_complete:
+        backend.setup()
+    writer = backend.index.refresh().writer()
+    for document in documents:
+        writer.add_document(**{key: backend._from_python(value) for key, value in document.items()})
+    for number in delete:
+        writer.delete_by_term("id", f"proposals.proposal.{number}")
+    writer.commit(merge=False)
+
+
+def raw_document(number, text, **fields):
+    """A proposal's search document with the given text (no proposal in the database)."""
+    return {
+        "id": f"proposals.proposal.{number}",
+        "django_ct": "proposals.proposal",
+        "django_id": str(number),
+        "text": text,
+        "title": f"Propunere {number}",
+        "content_type_exact": "proposal",
+        **fields,
     }

@@ -130,6 +130,10 @@ class Command(BaseCommand):
 
         load_demo_proposals(users)
 
+        from consultations.demo import load_demo_consultations
+
+        load_demo_consultations(users)
+
         self.stdout.write(
             f"Demo data ready: {len(users)} accounts (password {DEMO_PASSWORD!r}), "
             f"{Organization.objects.count()} organisations."

@@ -1,0 +1,82 @@
+"""Query parameters of the proposal and consultation lists: the site's facets, read strictly.
+
+A value the API cannot use (an unknown status, a year that is not a number, a malformed slug)
+is a 400 naming the parameter; a well-formed slug that matches nothing gives an empty list.
+Parameters the API does not know are ignored.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework import serializers
+
+from api.enums import PROPOSAL_STATUSES
+from proposals.models import ProposalKind
+
+
+class ProposalFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=PROPOSAL_STATUSES, required=False, help_text="The proposal's status."
+    )
+    kind = serializers.ChoiceField(
+        choices=ProposalKind.choices, required=False, help_text="The kind of proposal."
+    )
+    organization = serializers.SlugField(
+        max_length=80, required=False, help_text="Slug of the organisation that drafted it."
+    )
+    authority = serializers.SlugField(
+        max_length=80, required=False, help_text="Slug of the public authority it targets."
+    )
+    topic = serializers.SlugField(max_length=50, required=False, help_text="Slug of a topic.")
+    year = serializers.IntegerField(
+        min_value=1900,
+        max_value=9998,
+        required=False,
+        help_text="Year of publication (local calendar, Europe/Bucharest).",
+    )
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False, help_text="Language of the text."
+    )
+    q = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Words in the title or summary (a plain substring match, not the site search).",
+    )
+
+
+def filter_proposals(queryset, params, prefix=""):
+    """Narrow `queryset` (of proposals, or of objects whose `prefix` leads to a proposal) by the
+    validated query `params`. Raises ValidationError (400) for malformed values."""
+    serializer = ProposalFilterSerializer(data=params)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    lookups = {}
+    if "status" in data:
+        lookups[f"{prefix}status"] = data["status"]
+    if "kind" in data:
+        lookups[f"{prefix}kind"] = data["kind"]
+    if "organization" in data:
+        lookups[f"{prefix}organization__slug"] = data["organization"]
+    if "authority" in data:
+        lookups[f"{prefix}target_authority__slug"] = data["authority"]
+    if "language" in data:
+        lookups[f"{prefix}language"] = data["language"]
+    if "year" in data:
+        # As the search facet counts it: the local year of publication.
+        zone = timezone.get_default_timezone()
+        start = datetime(data["year"], 1, 1, tzinfo=zone)
+        end = datetime(data["year"] + 1, 1, 1, tzinfo=zone)
+        lookups[f"{prefix}published_at__gte"] = start
+        lookups[f"{prefix}published_at__lt"] = end
+    queryset = queryset.filter(**lookups)
+    if "topic" in data:
+        queryset = queryset.filter(**{f"{prefix}topics__slug": data["topic"]})
+    words = " ".join(data.get("q", "").split())
+    if words:
+        queryset = queryset.filter(
+            Q(**{f"{prefix}title__icontains": words}) | Q(**{f"{prefix}summary__icontains": words})
+        )
+    return queryset

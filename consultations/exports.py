@@ -1,0 +1,301 @@
+"""Exports of a stage: all its comments (CSV, JSON) and its published synthesis (CSV, PDF).
+
+The comments export is data: one row per comment, threads flattened in thread order, codes
+rather than labels, never an email address. A comment that is not shown (hidden, withdrawn,
+held) keeps its row, id and state, with its text, quote and author left empty.
+
+The synthesis export is a document in the layout the law expects in the proposal's country: the
+Romanian "Tabel cu propunerile/recomandările primite și modul de soluționare" (Law 52/2003) and
+the Bulgarian "Справка за отразяване на постъпилите предложения" (Law on Normative Acts, art.
+26). Their titles, column headings and answers are fixed wordings of those forms, so they are
+spelled out here per language rather than left to the interface translations; a proposal in
+English gets the English (translatable) wording. Everything else in the document is rendered
+with the proposal's language active. The table is the frozen snapshot of `Synthesis.rows`, with
+comments hidden since publication blanked out.
+"""
+
+import csv
+import io
+import json
+
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from consultations.domain import block_labels
+from consultations.models import CommentState, Outcome, StageComment, Stance
+from proposals.exports import _pdf
+
+BOM = "\ufeff"
+
+COMMENT_FIELDS = [
+    "id",
+    "parent_id",
+    "depth",
+    "block_key",
+    "block",
+    "quote",
+    "text",
+    "stance",
+    "state",
+    "submitted_at",
+    "author",
+    "outcome",
+    "reason",
+    "applied_in",
+]
+
+# The fixed wording of the legal forms. Keys of "outcomes" are `Outcome` values.
+LEGAL_LAYOUTS = {
+    "ro": {
+        "title": "Tabel cu propunerile/recomandările primite și modul de soluționare",
+        "columns": [
+            "Nr. crt.",
+            "Autor",
+            "Paragraf",
+            "Propunere/recomandare",
+            "Soluție",
+            "Motivare",
+        ],
+        "outcomes": {
+            Outcome.ACCEPTED: "Acceptată",
+            Outcome.PARTIALLY: "Acceptată parțial",
+            Outcome.REJECTED: "Respinsă",
+            Outcome.NOT_APPLICABLE: "Nu se aplică",
+        },
+        "whole_text": "Întregul text",
+        "applied_in": "preluată în versiunea %(number)s",
+        "hidden": "(comentariu ascuns de moderare)",
+        "filename": "tabel-propuneri",
+    },
+    "bg": {
+        "title": "Справка за отразяване на постъпилите предложения",
+        "columns": ["№", "Автор", "Текст", "Предложение", "Приема/не приема", "Мотиви"],
+        "outcomes": {
+            Outcome.ACCEPTED: "Приема",
+            Outcome.PARTIALLY: "Приема частично",
+            Outcome.REJECTED: "Не приема",
+            Outcome.NOT_APPLICABLE: "Неприложимо",
+        },
+        "whole_text": "Целият текст",
+        "applied_in": "отразено във версия %(number)s",
+        "hidden": "(коментарът е скрит от модератор)",
+        "filename": "spravka",
+    },
+}
+
+
+def english_layout():
+    return {
+        "title": _("Table of the proposals received and how they were resolved"),
+        "columns": [
+            _("No."),
+            _("Author"),
+            _("Paragraph"),
+            _("Proposal"),
+            _("Resolution"),
+            _("Reasons"),
+        ],
+        "outcomes": {outcome.value: str(outcome.label) for outcome in Outcome},
+        "whole_text": _("Whole text"),
+        "applied_in": gettext_lazy("applied in revision %(number)s"),
+        "hidden": _("(comment hidden by moderation)"),
+        "filename": "synthesis",
+    }
+
+
+def layout_for(language):
+    """The legal layout in `language`; call with that language active (English is translated)."""
+    return LEGAL_LAYOUTS.get(language) or english_layout()
+
+
+def _safe_cell(value):
+    """Spreadsheets run a cell starting with = + - @ as a formula: make it plain text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv_bytes(header, rows):
+    buffer = io.StringIO()
+    buffer.write(BOM)  # so that Excel reads UTF-8 (diacritics, Cyrillic)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe_cell(value) for value in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+# --- All comments of a stage -------------------------------------------------------------------
+
+
+def comment_records(stage):
+    """Every comment of the stage as a dict of COMMENT_FIELDS, in thread order. One query."""
+    labels = block_labels(stage.revision)
+    zone = stage.consultation.proposal.organization.zone
+    comments = (
+        StageComment.objects.filter(stage=stage)
+        .select_related("user__profile", "disposition__applied_in")
+        .order_by("thread_id", "order", "pk")
+    )
+    records = []
+    for comment in comments:
+        shown = comment.state == CommentState.VISIBLE
+        disposition = getattr(comment, "disposition", None) if shown else None
+        records.append(
+            {
+                "id": comment.pk,
+                "parent_id": comment.parent_id if comment.level > 0 else None,
+                "depth": comment.level,
+                "block_key": comment.block_key,
+                "block": labels.get(comment.block_key, "") if comment.block_key else "",
+                "quote": comment.quote if shown else "",
+                "text": comment.comment if shown else "",
+                "stance": comment.stance,
+                "state": comment.state,
+                "submitted_at": timezone.localtime(comment.submit_date, zone).isoformat(
+                    timespec="seconds"
+                ),
+                "author": comment.author_name if shown else "",
+                "outcome": disposition.outcome if disposition else "",
+                "reason": disposition.reason if disposition else "",
+                "applied_in": (
+                    disposition.applied_in.number
+                    if disposition and disposition.applied_in_id
+                    else None
+                ),
+            }
+        )
+    return records
+
+
+def comments_csv(stage):
+    records = comment_records(stage)
+    rows = (
+        ["" if record[name] is None else record[name] for name in COMMENT_FIELDS]
+        for record in records
+    )
+    return _csv_bytes(COMMENT_FIELDS, rows)
+
+
+def comments_json(stage):
+    proposal = stage.consultation.proposal
+    zone = proposal.organization.zone
+    document = {
+        "proposal": {"slug": proposal.slug, "title": proposal.title},
+        "stage": {
+            "position": stage.position,
+            "title": stage.title,
+            "kind": stage.kind,
+            "opens_at": timezone.localtime(stage.opens_at, zone).isoformat(),
+            "closes_at": timezone.localtime(stage.closes_at, zone).isoformat(),
+            "revision": stage.revision.number if stage.revision else None,
+        },
+        "comments": comment_records(stage),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+# --- The synthesis -----------------------------------------------------------------------------
+
+
+def current_rows(synthesis):
+    """The frozen rows, minus what may no longer be shown: the text of a comment hidden since
+    publication, and the name of an account deleted since. One query."""
+    rows = [dict(row) for row in synthesis.rows]
+    changed = {
+        pk: (state, deleted_at)
+        for pk, state, deleted_at in StageComment.objects.filter(stage_id=synthesis.stage_id)
+        .filter(~Q(state=CommentState.VISIBLE) | Q(user__deleted_at__isnull=False))
+        .values_list("pk", "state", "user__deleted_at")
+    }
+    for row in rows:
+        state, deleted_at = changed.get(row["comment_id"], (CommentState.VISIBLE, None))
+        row["shown"] = state == CommentState.VISIBLE
+        if not row["shown"]:
+            row["text"] = row["quote"] = ""
+        if deleted_at is not None:
+            row["author"] = str(_("Deleted account"))
+    return rows
+
+
+def _legal_row(row, layout):
+    outcome = layout["outcomes"].get(row["outcome"], row["outcome"])
+    if row.get("applied_in"):
+        outcome += " (" + str(layout["applied_in"]) % {"number": row["applied_in"]} + ")"
+    if row["shown"]:
+        text = row["text"]
+        if row["quote"]:
+            text = f"„{row['quote']}”\n{text}"
+    else:
+        text = layout["hidden"]
+    return [
+        row["number"],
+        row["author"],
+        row["block"] or layout["whole_text"],
+        text,
+        outcome,
+        row["reason"],
+    ]
+
+
+def _synthesis_document(synthesis):
+    stage = synthesis.stage
+    proposal = stage.consultation.proposal
+    layout = layout_for(proposal.language)
+    rows = current_rows(synthesis)
+    return layout, rows, [_legal_row(row, layout) for row in rows]
+
+
+def synthesis_filename(synthesis, fmt):
+    stage = synthesis.stage
+    proposal = stage.consultation.proposal
+    with translation.override(proposal.language):
+        name = layout_for(proposal.language)["filename"]
+    return f"{proposal.slug}-{stage.position}-{name}.{fmt}"
+
+
+def synthesis_csv(synthesis):
+    proposal = synthesis.stage.consultation.proposal
+    with translation.override(proposal.language):
+        layout, _rows, table = _synthesis_document(synthesis)
+        return _csv_bytes(layout["columns"], table)
+
+
+def _counts(counts, layout):
+    stance = [(label, counts.get("stance", {}).get(value, 0)) for value, label in Stance.choices]
+    outcome = [
+        (layout["outcomes"].get(value, label), counts.get("outcome", {}).get(value, 0))
+        for value, label in Outcome.choices
+    ]
+    return stance, outcome
+
+
+def synthesis_pdf(synthesis):
+    stage = synthesis.stage
+    consultation = stage.consultation
+    proposal = consultation.proposal
+    zone = proposal.organization.zone
+    with translation.override(proposal.language):
+        layout, rows, table = _synthesis_document(synthesis)
+        stance_counts, outcome_counts = _counts(synthesis.counts, layout)
+        context = {
+            "layout": layout,
+            "table": table,
+            "synthesis": synthesis,
+            "stage": stage,
+            "consultation": consultation,
+            "proposal": proposal,
+            "organization": proposal.organization,
+            "opens": date_format(timezone.localtime(stage.opens_at, zone), "DATETIME_FORMAT"),
+            "closes": date_format(timezone.localtime(stage.closes_at, zone), "DATETIME_FORMAT"),
+            "published": date_format(
+                timezone.localtime(synthesis.published_at, zone), "DATETIME_FORMAT"
+            ),
+            "stance_counts": stance_counts,
+            "outcome_counts": outcome_counts,
+            "total": synthesis.counts.get("total", len(rows)),
+        }
+        return _pdf("consultations/export/synthesis.html", context)

@@ -1,0 +1,97 @@
+"""What the consultations app stores about a person, for the data export and account deletion.
+
+Comments are part of the public record of a consultation: erasure keeps their text and shows
+them as from the deleted account (the tombstone user's public name), but clears the name, email
+and IP address the comments package keeps on each row. Follows and the reply opt-out are
+personal preferences and go. Reactions and flags stay (they are counted in public figures and
+in the moderation record) and point at the anonymous tombstone.
+"""
+
+from django.db.models import F
+
+from consultations.models import Flag, Follow, Reaction, ReplyOptOut, Stage, StageComment
+from search import indexing as search_indexing
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def export_consultations(user):
+    comments = (
+        StageComment.objects.filter(user=user)
+        .select_related("stage__consultation__proposal")
+        .order_by("submit_date", "pk")
+    )
+    reactions = (
+        Reaction.objects.filter(user=user)
+        .select_related("comment__stage__consultation__proposal")
+        .order_by("created_at", "pk")
+    )
+    flags = Flag.objects.filter(user=user).order_by("created_at", "pk")
+    follows = (
+        Follow.objects.filter(user=user)
+        .select_related("consultation__proposal")
+        .order_by("created_at", "pk")
+    )
+    opt_out = ReplyOptOut.objects.filter(user=user).first()
+    return {
+        "comments": [
+            {
+                "id": comment.pk,
+                "parent_id": comment.parent_id if comment.parent_id != comment.pk else None,
+                "proposal": comment.stage.consultation.proposal.slug,
+                "proposal_title": comment.stage.consultation.proposal.title,
+                "stage": comment.stage.position,
+                "stage_title": comment.stage.title,
+                "block_key": comment.block_key,
+                "quote": comment.quote,
+                "stance": comment.stance,
+                "text": comment.comment,
+                "time": _iso(comment.submit_date),
+                "state": comment.state,
+                "state_reason": comment.state_reason,
+            }
+            for comment in comments
+        ],
+        "reactions": [
+            {
+                "comment_id": reaction.comment_id,
+                "proposal": reaction.comment.stage.consultation.proposal.slug,
+                "value": reaction.value,
+                "time": _iso(reaction.created_at),
+            }
+            for reaction in reactions
+        ],
+        "flags": [
+            {
+                "comment_id": flag.comment_id,
+                "reason": flag.reason,
+                "details": flag.note,
+                "time": _iso(flag.created_at),
+            }
+            for flag in flags
+        ],
+        "follows": [
+            {
+                "proposal": follow.consultation.proposal.slug,
+                "consultation": follow.consultation.title,
+                "since": _iso(follow.created_at),
+            }
+            for follow in follows
+        ],
+        "reply_emails": opt_out is None,
+    }
+
+
+def erase_consultations(user):
+    comments = StageComment.objects.filter(user=user)
+    stage_ids = set(comments.values_list("stage_id", flat=True))
+    comments.update(user_name="", user_email="", user_url="", ip_address=None)
+    # The author's public name changes to "Deleted account": rendered threads and the search
+    # documents (whose title carries the name) are refreshed.
+    Stage.objects.filter(pk__in=stage_ids).update(comments_version=F("comments_version") + 1)
+    for comment in comments.only("pk"):
+        search_indexing.enqueue(comment)
+    Follow.objects.filter(user=user).delete()
+    ReplyOptOut.objects.filter(user=user).delete()

@@ -1,0 +1,97 @@
+"""The OpenAPI schema validates, documents every endpoint, and its docs page holds under CSP."""
+
+import json
+import re
+
+import yaml
+from django.test import Client
+from drf_spectacular.validation import validate_schema
+
+from tests.api.conftest import API
+
+PATHS = {
+    "/api/v1/",
+    "/api/v1/organizations/",
+    "/api/v1/organizations/{slug}/",
+    "/api/v1/proposals/",
+    "/api/v1/proposals/{slug}/",
+    "/api/v1/proposals/{slug}/revisions/",
+    "/api/v1/proposals/{slug}/revisions/{number}/",
+    "/api/v1/proposals/{slug}/compare/{a}/{b}/",
+    "/api/v1/proposals/{slug}/consultation/",
+    "/api/v1/proposals/{slug}/consultation/stages/{position}/",
+    "/api/v1/proposals/{slug}/consultation/stages/{position}/comments/",
+    "/api/v1/proposals/{slug}/consultation/stages/{position}/synthesis/",
+    "/api/v1/consultations/",
+    "/api/v1/exports/",
+    "/api/v1/exports/{name}",
+}
+
+
+def test_schema_is_valid_openapi_3_json_by_default(db, api):
+    response = api.get(f"{API}schema/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    schema = json.loads(response.content)
+    validate_schema(schema)  # raises on an invalid document
+    assert schema["openapi"] == "3.0.3"
+    assert set(schema["paths"]) == PATHS
+    assert all(set(item) == {"get"} for item in schema["paths"].values())
+
+
+def test_schema_as_yaml_by_format_or_accept(db, api):
+    as_json = json.loads(api.get(f"{API}schema/").content)
+    by_format = api.get(f"{API}schema/", {"format": "yaml"})
+    assert by_format["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert yaml.safe_load(by_format.content) == as_json
+    by_accept = api.get(f"{API}schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+    assert yaml.safe_load(by_accept.content) == as_json
+
+
+def test_schema_is_english_whatever_the_site_language(db):
+    romanian = Client(HTTP_ACCEPT_LANGUAGE="ro")
+    schema = json.loads(romanian.get(f"{API}schema/").content)
+    kind = schema["components"]["schemas"]["ProposalKindEnum"]
+    assert kind["enum"] == ["policy", "amendment", "other"]
+    assert "`policy` - Public policy" in kind["description"]
+
+
+def test_errors_and_pagination_are_documented(db, api):
+    schema = json.loads(api.get(f"{API}schema/").content)
+    proposals = schema["paths"]["/api/v1/proposals/"]["get"]
+    assert set(proposals["responses"]) == {"200", "400", "429"}
+    names = {parameter["name"] for parameter in proposals["parameters"]}
+    assert names == {
+        "status",
+        "kind",
+        "organization",
+        "authority",
+        "topic",
+        "year",
+        "language",
+        "q",
+        "page",
+        "page_size",
+    }
+    status = next(p for p in proposals["parameters"] if p["name"] == "status")
+    assert "draft" not in status["schema"]["enum"]
+    page = schema["components"]["schemas"]["PaginatedProposalList"]
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    revision = schema["paths"]["/api/v1/proposals/{slug}/revisions/{number}/"]["get"]
+    assert set(revision["responses"]) == {"200", "404", "429"}
+
+
+def test_docs_page_is_rendered_from_the_schema_without_scripts(db, api):
+    response = api.get(f"{API}docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for path in PATHS:
+        assert f"GET {path}</code>" in page
+    assert "ProposalDetail" in page
+    assert "<script" not in page
+    assert " style=" not in page
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    # Nothing loaded from elsewhere: every src and stylesheet is on this site.
+    assert not re.search(r'(src|href)="https?://(?!testserver)[^"]+\.(js|css)"', page)
