@@ -8,6 +8,7 @@ SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL, CELERY_BROKER_URL, EMAIL_URL
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -223,6 +224,28 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Whoosh takes one writer: the search queue has a queue of its own, for one worker process.
 CELERY_TASK_ROUTES = {"search.tasks.drain_index_queue": {"queue": "search"}}
+
+# Scheduled tasks (run `celery -A consult beat` next to a worker; or cron the management
+# commands, see README).
+CELERY_BEAT_SCHEDULE = {
+    "answer-reminders": {
+        "task": "proposals.tasks.send_answer_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
+}
+
+# --- Registration with authorities -------------------------------------------------------------
+
+# Legal answer terms per country, in calendar days from registration, and the one extension.
+# Romania: OG 27/2002 on petitions (30 days, extendable once by 15).
+# Bulgaria: the same pattern is used until the term for proposals sent to an authority is
+# confirmed (the Administrative Procedure Code sets its own terms; change the numbers here).
+ANSWER_TERMS = {
+    "RO": {"days": 30, "extension": 15},
+    "BG": {"days": 30, "extension": 15},
+}
+# Registrars are reminded of answers due within this many working days.
+ANSWER_REMINDER_WORKING_DAYS = 5
 
 # --- Search ------------------------------------------------------------------------------------
 
