@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("proposals/", include("proposals.urls")),
+    path("register/", include("proposals.registration_urls")),
     path("search/", include("search.urls")),
     path("accounts/", include("allauth.urls")),
 ]
