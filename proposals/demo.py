@@ -107,7 +107,11 @@ def load_demo_proposals(users):
             summary="Propunere de modificare a regimului finanțărilor nerambursabile din fonduri "
             "publice pentru activități nonprofit de interes general.",
             kind="amendment",
-            target_authority=Organization.objects.get(slug="secretariatul-general-al-guvernului"),
+            # The ministry coordinating local public administration, the main funders under
+            # Law 350/2005.
+            target_authority=Organization.objects.get(
+                slug="ministerul-dezvoltarii-lucrarilor-publice-si-administratiei"
+            ),
             reference_act="Legea nr. 350/2005",
             language="ro",
             topics=Topic.objects.filter(slug__in=["public-funding", "civil-society"]),
