@@ -155,7 +155,7 @@ def _follow(user, proposal, target, verb):
 
 def _locked(submission):
     return (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("authority", "proposal__organization", "revision")
         .get(pk=submission.pk)
     )
