@@ -6,7 +6,8 @@ Spacing, punctuation, capitals and the legacy cedilla letters (ş, ţ) do not co
 number included, does. Our exports wrap the text in a frame (the details box, labels such as
 "Text in force", page numbers, the comparative table after the text): words before the first and
 after the last word of the text are ignored, and so are extra words inside it when they are all
-frame words. Anything else missing, changed or added is a difference, shown word by word.
+frame words; an amendment's comparative table, printed after the text, is left out. Anything
+else missing, changed or added is a difference, shown word by word.
 """
 
 import html
@@ -165,8 +166,23 @@ class Verification:
         return render_inline(self.ops)
 
 
+def _without_comparative_table(text):
+    """Our exports of an amendment end with its comparative table, which repeats the text: the
+    check stops at its heading."""
+    headings = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            headings.add(_("Comparative table").casefold())
+    lines = (text or "").split("\n")
+    for index, line in enumerate(lines):
+        if line.strip().casefold() in headings:
+            return "\n".join(lines[:index])
+    return text or ""
+
+
 def verify(submission, text):
     """Compare `text` with the registered revision of `submission`."""
+    text = _without_comparative_table(text)
     expected_text = revision_text(submission.revision)
     expected = WORD.findall(unicodedata.normalize("NFC", expected_text))
     expected_folded = [_fold(word) for word in expected]
