@@ -223,6 +223,13 @@ class Organization(models.Model):
         return settings.COUNTRY_TIME_ZONES[self.country]
 
     @property
+    def zone(self):
+        """The organisation's time zone as a tzinfo: dates it enters are in this zone."""
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.time_zone)
+
+    @property
     def language(self):
         """The language we write to this organisation in when we know nothing better."""
         return {"RO": "ro", "BG": "bg"}.get(self.country, settings.LANGUAGE_CODE)

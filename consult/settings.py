@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "csp",
     "haystack",
     "markdownx",
+    "django_comments_xtd",
+    "django_comments",
     "core",
     "accounts",
     "proposals",
@@ -224,10 +226,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Whoosh takes one writer: the search queue has a queue of its own, for one worker process.
 CELERY_TASK_ROUTES = {"search.tasks.drain_index_queue": {"queue": "search"}}
-
 # Scheduled tasks (run `celery -A consult beat` next to a worker; or cron the management
 # commands, see README).
 CELERY_BEAT_SCHEDULE = {
+    "consultation-stage-events": {
+        "task": "consultations.tasks.process_stage_events",
+        "schedule": 300.0,
+    },
     "answer-reminders": {
         "task": "proposals.tasks.send_answer_reminders",
         "schedule": crontab(hour=7, minute=30),
@@ -338,3 +343,29 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # A whole request: a few attachments and a long text.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 60 * 1024 * 1024)
 MAX_REVISION_CHARACTERS = 2_000_000
+
+# --- Comments (django-comments-xtd with our own model) --------------------------------------------
+
+COMMENTS_APP = "django_comments_xtd"
+COMMENTS_XTD_MODEL = "consultations.models.StageComment"
+# Longest comment in characters (django_comments' own COMMENT_MAX_LENGTH stays at its default so
+# that its migrations do not change; our form and domain code enforce this limit).
+CONSULTATION_COMMENT_MAX_LENGTH = 10_000
+# Replies go three levels below a comment; deeper replies are refused by our domain code.
+COMMENTS_XTD_MAX_THREAD_LEVEL = 0
+COMMENTS_XTD_MAX_THREAD_LEVEL_BY_APP_MODEL = {"consultations.stage": 3}
+# No emails from the package itself: we send our own, from background tasks, to whom it concerns.
+COMMENTS_XTD_CONFIRM_EMAIL = False
+COMMENTS_XTD_THREADED_EMAILS = False
+COMMENTS_XTD_APP_MODEL_OPTIONS = {
+    "default": {
+        "who_can_post": "users",
+        "allow_flagging": False,
+        "allow_feedback": False,
+        "show_feedback": False,
+    }
+}
+# A comment flagged by this many people is held until a moderator looks at it.
+CONSULTATION_FLAGS_TO_HOLD = env_int("CONSULTATION_FLAGS_TO_HOLD", 3)
+# Comments and reactions one person can post per minute.
+COMMENT_RATE_PER_MINUTE = env_int("COMMENT_RATE_PER_MINUTE", 10)

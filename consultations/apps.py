@@ -1,7 +1,28 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
 
 
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Consultations")
+
+    def ready(self):
+        from django_comments_xtd.models import publish_or_unpublish_on_pre_save
+        from django_comments_xtd.moderation import moderator
+
+        from consultations import domain, rules  # noqa: F401  (verbs and permissions)
+        from consultations.models import Stage
+        from consultations.moderation import StageModerator
+
+        # The comments package re-publishes a comment's replies and rewrites its ancestors'
+        # reply counts on every save of an existing comment; our comments change state through
+        # domain functions and keep every reply visible, so that cascade is switched off.
+        pre_save.disconnect(publish_or_unpublish_on_pre_save, sender="consultations.StageComment")
+        if Stage not in moderator._registry:
+            moderator.register(Stage, StageModerator)
+
+        # A stage's text is part of its consultation's search document.
+        from search.indexing import register_dependency
+
+        register_dependency(Stage, lambda stage: [stage.consultation])

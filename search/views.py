@@ -13,7 +13,11 @@ log = logging.getLogger(__name__)
 def _labels():
     """Readable labels for facet values that are codes."""
     return {
-        "type": {"proposal": _("Proposal")},
+        "type": {
+            "proposal": _("Proposal"),
+            "consultation": _("Consultation"),
+            "comment": _("Comment"),
+        },
         "status": dict(ProposalStatus.choices),
         "topic": {topic.slug: str(topic) for topic in Topic.objects.all()},
     }

@@ -12,7 +12,11 @@ from search import indexing
 from search.models import IndexQueue
 from tests.search.conftest import make_proposal, slugs_for
 
-IN_SYNC = {"proposals.proposal": {"missing": [], "extra": []}}
+IN_SYNC = {
+    "consultations.consultation": {"missing": [], "extra": []},
+    "consultations.stagecomment": {"missing": [], "extra": []},
+    "proposals.proposal": {"missing": [], "extra": []},
+}
 
 
 def run(*args):
@@ -57,7 +61,8 @@ def test_drift_reports_missing_document(two):
     assert exit_info.value.code == 1
     output = out.getvalue()
     assert json.loads(output[: output.rindex("}") + 1]) == {
-        "proposals.proposal": {"missing": [f"proposals.proposal.{first.pk}"], "extra": []}
+        **IN_SYNC,
+        "proposals.proposal": {"missing": [f"proposals.proposal.{first.pk}"], "extra": []},
     }
     assert output.endswith("1 difference(s) between the database and the index.\n")
 
@@ -73,7 +78,8 @@ def test_drift_reports_stale_document(two):
 
     assert exit_info.value.code == 1
     assert indexing.drift() == {
-        "proposals.proposal": {"missing": [], "extra": [f"proposals.proposal.{second.pk}"]}
+        **IN_SYNC,
+        "proposals.proposal": {"missing": [], "extra": [f"proposals.proposal.{second.pk}"]},
     }
 
 

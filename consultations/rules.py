@@ -1,0 +1,55 @@
+"""Who may see and do what in consultations (django-rules predicates).
+
+A consultation is visible exactly when its proposal is. Running it and answering its comments
+need the editor or admin role in the proposal's organisation. Moderation is for site staff.
+"""
+
+import rules
+
+from accounts.models import Role
+from accounts.rules import role_in
+
+
+def _proposal(obj):
+    """The proposal a consultation, stage or comment belongs to."""
+    from consultations.models import Consultation, Stage, StageComment
+
+    if isinstance(obj, StageComment):
+        obj = obj.stage
+    if isinstance(obj, Stage):
+        obj = obj.consultation
+    if isinstance(obj, Consultation):
+        obj = obj.proposal
+    return obj
+
+
+@rules.predicate
+def can_view(user, obj):
+    proposal = _proposal(obj)
+    return proposal is not None and (proposal.is_public or role_in(user, proposal.organization))
+
+
+@rules.predicate
+def is_owner_editor(user, obj):
+    proposal = _proposal(obj)
+    return proposal is not None and role_in(user, proposal.organization) in (
+        Role.ADMIN,
+        Role.EDITOR,
+    )
+
+
+@rules.predicate
+def is_moderator(user):
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
+@rules.predicate
+def is_author(user, comment):
+    return comment is not None and user.is_authenticated and comment.user_id == user.pk
+
+
+rules.add_perm("consultations.view", can_view)
+rules.add_perm("consultations.manage", is_owner_editor)
+rules.add_perm("consultations.answer", is_owner_editor)
+rules.add_perm("consultations.moderate", is_moderator)
+rules.add_perm("consultations.withdraw_comment", is_author)
