@@ -229,7 +229,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Whoosh takes one writer: the search queue has a queue of its own, for one worker process.
 CELERY_TASK_ROUTES = {"search.tasks.drain_index_queue": {"queue": "search"}}
-# Run with `celery -A consult beat` next to the workers (or the management commands by cron).
+# Scheduled tasks (run `celery -A consult beat` next to a worker; or cron the management
+# commands, see README).
 CELERY_BEAT_SCHEDULE = {
     "consultation-stage-events": {
         "task": "consultations.tasks.process_stage_events",
@@ -240,7 +241,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.export_public_data",
         "schedule": crontab(hour=3, minute=15),
     },
+    "answer-reminders": {
+        "task": "proposals.tasks.send_answer_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
+
+# --- Registration with authorities -------------------------------------------------------------
+
+# Legal answer terms per country, in calendar days from registration, and the one extension.
+# Romania: OG 27/2002 on petitions (30 days, extendable once by 15).
+# Bulgaria: the same pattern is used until the term for proposals sent to an authority is
+# confirmed (the Administrative Procedure Code sets its own terms; change the numbers here).
+ANSWER_TERMS = {
+    "RO": {"days": 30, "extension": 15},
+    "BG": {"days": 30, "extension": 15},
+}
+# Registrars are reminded of answers due within this many working days.
+ANSWER_REMINDER_WORKING_DAYS = 5
 
 # --- Search ------------------------------------------------------------------------------------
 

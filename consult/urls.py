@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("proposals/", include("proposals.urls")),
+    path("register/", include("proposals.registration_urls")),
     path("", include("consultations.urls")),
     path("search/", include("search.urls")),
     path("accounts/", include("allauth.urls")),

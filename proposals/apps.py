@@ -16,14 +16,47 @@ class ProposalsConfig(AppConfig):
                 "proposal.published": _("Published"),
                 "proposal.withdrawn": _("Withdrawn"),
                 "revision.created": _("New revision"),
+                "proposal.finalized": _("Final version fixed"),
+                "proposal.submitted": _("Submitted to the authority"),
+                "proposal.registered": _("Registered by the authority"),
+                "proposal.answered": _("Answered by the authority"),
+                "submission.submitted": _("Submitted"),
+                "submission.logged": _("Logged in the register"),
+                "submission.registered": _("Registered"),
+                "submission.registration_declared": _("Registration declared by the submitter"),
+                "submission.registration_confirmed": _("Registration confirmed by the authority"),
+                "submission.registration_corrected": _("Registration corrected by the authority"),
+                "submission.deadline_extended": _("Deadline extended"),
+                "submission.answered": _("Answered"),
             }
         )
 
         def status_label(entry, value):
             return ProposalStatus(value).label if value in ProposalStatus.values else value
 
-        for verb in ("proposal.created", "proposal.published", "proposal.withdrawn"):
+        for verb in (
+            "proposal.created",
+            "proposal.published",
+            "proposal.withdrawn",
+            "proposal.finalized",
+            "proposal.submitted",
+            "proposal.registered",
+            "proposal.answered",
+        ):
             activity.register_formatter(verb, status_label)
+
+        from proposals.models import AnswerStatus, SubmissionStatus
+
+        def submission_label(entry, value):
+            for choices in (SubmissionStatus, AnswerStatus):
+                if value in choices.values:
+                    return choices(value).label
+            return value
+
+        for verb in ("submission.submitted", "submission.logged", "submission.registered"):
+            activity.register_formatter(verb, submission_label)
+        activity.register_formatter("submission.answered", submission_label)
+        activity.register_formatter("submission.registration_declared", submission_label)
 
         # A new revision, or a renamed organisation, changes proposals' search documents.
         from accounts.models import Organization

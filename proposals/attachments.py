@@ -62,8 +62,8 @@ def clean_name(name):
     return name[-150:] or "file"
 
 
-def store_upload(user, proposal, upload):
-    """Check an uploaded file and keep it as an Attachment of `proposal` (not yet of a revision).
+def check_upload(upload):
+    """Check an uploaded file by its content. Returns (clean name, extension, SHA-256).
 
     Raises DomainError naming the file when it is too big or not an accepted type.
     """
@@ -90,15 +90,44 @@ def store_upload(user, proposal, upload):
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    return name, detected, digest.hexdigest()
+
+
+def store_upload(user, proposal, upload):
+    """Check an uploaded file and keep it as an Attachment of `proposal` (not yet of a revision).
+
+    Raises DomainError naming the file when it is too big or not an accepted type.
+    """
+    name, detected, sha256 = check_upload(upload)
     attachment = Attachment(
         proposal=proposal,
         name=name,
         extension=detected,
         content_type=TYPES[detected],
         size=upload.size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         uploaded_by=user,
     )
     attachment.file.save(name, File(upload), save=False)
     attachment.save()
     return attachment
+
+
+def store_submission_document(user, submission, upload, kind):
+    """Check an uploaded file and keep it as a document of `submission` (received or answer)."""
+    from proposals.models import SubmissionDocument
+
+    name, detected, sha256 = check_upload(upload)
+    document = SubmissionDocument(
+        submission=submission,
+        kind=kind,
+        name=name,
+        extension=detected,
+        content_type=TYPES[detected],
+        size=upload.size,
+        sha256=sha256,
+        uploaded_by=user,
+    )
+    document.file.save(name, File(upload), save=False)
+    document.save()
+    return document

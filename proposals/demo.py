@@ -107,7 +107,11 @@ def load_demo_proposals(users):
             summary="Propunere de modificare a regimului finanțărilor nerambursabile din fonduri "
             "publice pentru activități nonprofit de interes general.",
             kind="amendment",
-            target_authority=Organization.objects.get(slug="secretariatul-general-al-guvernului"),
+            # The ministry coordinating local public administration, the main funders under
+            # Law 350/2005.
+            target_authority=Organization.objects.get(
+                slug="ministerul-dezvoltarii-lucrarilor-publice-si-administratiei"
+            ),
             reference_act="Legea nr. 350/2005",
             language="ro",
             topics=Topic.objects.filter(slug__in=["public-funding", "civil-society"]),
@@ -143,6 +147,60 @@ def load_demo_proposals(users):
         )
         domain.restore_revision(mihai, proposal, 3)
         domain.publish_proposal(ana, proposal)
+
+    if not Proposal.objects.filter(slug="legea-350-2005-raportare-publica").exists():
+        # A second, earlier amendment to the same law, already through its course: it is the
+        # one submitted to the ministry in the registration demo (proposals/demo_registration.py).
+        policy = Organization.objects.get(slug="politici-publice-deschise")
+        proposal = domain.create_proposal(
+            radu,
+            policy,
+            title="Legea nr. 350/2005: raportarea publică a finanțărilor acordate",
+            slug="legea-350-2005-raportare-publica",
+            summary="Publicarea rapoartelor anuale ale autorităților finanțatoare și a "
+            "rezultatelor fiecărei sesiuni de selecție, într-un format deschis.",
+            kind="amendment",
+            target_authority=Organization.objects.get(
+                slug="ministerul-dezvoltarii-lucrarilor-publice-si-administratiei"
+            ),
+            reference_act="Legea nr. 350/2005",
+            language="ro",
+            topics=Topic.objects.filter(slug__in=["public-funding", "transparency"]),
+        )
+        domain.save_revision(
+            radu,
+            proposal,
+            base_number=1,
+            title=proposal.title,
+            summary=proposal.summary,
+            blocks=[
+                _amendment(
+                    "k350b00001",
+                    "Art. 35 alin. (1)",
+                    "modify",
+                    "Autoritatea finanțatoare are obligația să întocmească un raport anual "
+                    "privind contractele de finanțare nerambursabilă atribuite.",
+                    "Autoritatea finanțatoare are obligația să întocmească un raport anual "
+                    "privind contractele de finanțare nerambursabilă atribuite și să îl publice "
+                    "pe pagina proprie de internet, în format deschis, până la 31 martie a anului "
+                    "următor.",
+                    "Raportul există, dar rareori ajunge la public; publicarea lui într-un "
+                    "format deschis permite comparații între autorități.",
+                ),
+                _amendment(
+                    "k350b00002",
+                    "Art. 21^1",
+                    "insert",
+                    "",
+                    "Rezultatele fiecărei sesiuni de selecție, cu punctajele obținute de fiecare "
+                    "solicitant, se publică în termen de 10 zile de la încheierea evaluării.",
+                    "Solicitanții și publicul pot verifica modul de aplicare a criteriilor de "
+                    "evaluare.",
+                ),
+            ],
+            message="Textul amendamentelor",
+        )
+        domain.publish_proposal(radu, proposal)
 
     if not Proposal.objects.filter(slug="finantarea-ong-focsani").exists():
         policy = Organization.objects.get(slug="politici-publice-deschise")

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from proposals import export_views, views
+from proposals import export_views, registration_views, views
 
 app_name = "proposals"
 
@@ -35,4 +35,5 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.proposal_edit, name="edit"),
     path("<slug:slug>/publish/", views.proposal_publish, name="publish"),
     path("<slug:slug>/withdraw/", views.proposal_withdraw, name="withdraw"),
+    path("<slug:slug>/submit/", registration_views.submit, name="submit"),
 ]

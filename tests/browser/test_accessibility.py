@@ -55,13 +55,54 @@ PUBLIC = [
     "/accounts/signup/",
     "/accounts/password/reset/",
     "/search/",
+    "/register/",
+    "/register/verify/",
     "/no-such-page/",
 ]
 
 
 def test_public_pages_have_no_wcag_violations(page, demo):
-    for path in PUBLIC:
+    from proposals.models import Submission
+
+    law = Submission.objects.get(proposal__slug="legea-350-2005-raportare-publica")
+    for path in [*PUBLIC, law.get_absolute_url()]:
         check(page, path)
+
+
+def test_verification_result_has_no_wcag_violations(page, demo):
+    from proposals.models import Submission
+
+    law = Submission.objects.get(proposal__slug="legea-350-2005-raportare-publica")
+    page.goto(f"/register/verify/?code={law.tracking_code}")
+    page.fill("#id_text", "Un text care nu este cel înregistrat.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector(".verification")
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_registrar_pages_have_no_wcag_violations(page, demo):
+    from proposals.models import Submission
+
+    sign_in(page, "elena.dumitru@demo.consult.ro", password="consult-demo-2026")
+    base = "/register/authority/primaria-municipiului-focsani/"
+    overdue = Submission.objects.get(proposal__slug="finantarea-ong-focsani")
+    logged = Submission.objects.get(channel="post")
+    for path in [
+        base,
+        base + "inbox/",
+        base + "figures/",
+        base + "log/",
+        overdue.get_absolute_url(),
+        overdue.get_absolute_url() + "answer/",
+        logged.get_absolute_url() + "extend/",
+    ]:
+        check(page, path)
+
+
+def test_submit_and_register_forms_have_no_wcag_violations(page, demo):
+    sign_in(page, "ivan.petrov@demo.consult.bg", password="consult-demo-2026")
+    check(page, "/proposals/prozrachnost-na-naredbite/submit/")
 
 
 def test_signed_in_pages_have_no_wcag_violations(page, demo):
@@ -84,8 +125,9 @@ def test_signed_in_pages_have_no_wcag_violations(page, demo):
 
 
 def test_editor_has_no_wcag_violations(page, demo):
-    sign_in(page, "ana.popescu@demo.consult.ro", password="consult-demo-2026")
-    check(page, "/proposals/modificarea-legii-350-2005/edit/")
+    # The editor of a Bulgarian proposal (the Romanian pages are checked above).
+    sign_in(page, "ivan.petrov@demo.consult.bg", password="consult-demo-2026")
+    check(page, "/proposals/prozrachnost-na-naredbite/edit/")
 
 
 def test_comment_pages_have_no_wcag_violations(page, demo):

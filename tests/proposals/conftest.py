@@ -153,3 +153,50 @@ def first_version_message(language="ro"):
     """The message of revision 1, written in the language of the proposal's text."""
     with translation.override(language):
         return translation.gettext("First version")
+
+
+# --- Submissions -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def verified_authority(authority):
+    """Primăria Municipiului Focșani, verified so that its registrars can act for it."""
+    from django.utils import timezone
+
+    authority.verified_at = timezone.now()
+    authority.save(update_fields=["verified_at"])
+    return authority
+
+
+@pytest.fixture
+def registrar(verified_authority):
+    return MembershipFactory(
+        organization=verified_authority,
+        role="registrar",
+        user__display_name="Elena Registratura",
+    ).user
+
+
+@pytest.fixture
+def published(proposal, ngo_editor):
+    """`proposal` with a text in revision 2, published."""
+    key = proposal.current_revision.blocks[0]["key"]
+    save(ngo_editor, proposal, [text_block(key, "Finanțarea se acordă multianual.")])
+    domain.publish_proposal(ngo_editor, proposal)
+    proposal.refresh_from_db()
+    return proposal
+
+
+def submit(user, proposal, *, cover_letter="Vă rugăm să înregistrați propunerea.", now=None):
+    from proposals import registration
+
+    proposal.refresh_from_db()
+    return registration.submit_proposal(
+        user, proposal, proposal.current_revision, cover_letter, now=now
+    )
+
+
+@pytest.fixture
+def submission(published, ngo_editor, verified_authority):
+    """`published` submitted to the verified Focșani authority (no registrar yet)."""
+    return submit(ngo_editor, published)

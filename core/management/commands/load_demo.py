@@ -29,6 +29,14 @@ PEOPLE = [
         "ro",
         False,
     ),
+    (
+        "andrei.popa@demo.consult.ro",
+        "Andrei Popa",
+        "București",
+        "public_authority",
+        "ro",
+        False,
+    ),
     ("ion.vasile@demo.consult.ro", "Ion Vasile", "Iași", "citizen", "ro", False),
     ("ivan.petrov@demo.consult.bg", "Иван Петров", "София", "ngo", "bg", False),
     (
@@ -98,6 +106,11 @@ AUTHORITY_MEMBERS = [
     ("primaria-municipiului-focsani", "elena.dumitru@demo.consult.ro", Role.ADMIN),
     ("secretariatul-general-al-guvernului", "cristina.marin@demo.consult.ro", Role.ADMIN),
     ("stolichna-obshtina", "maria.georgieva@demo.consult.bg", Role.ADMIN),
+    (
+        "ministerul-dezvoltarii-lucrarilor-publice-si-administratiei",
+        "andrei.popa@demo.consult.ro",
+        Role.REGISTRAR,
+    ),
 ]
 
 
@@ -129,6 +142,10 @@ class Command(BaseCommand):
         from proposals.demo import load_demo_proposals
 
         load_demo_proposals(users)
+
+        from proposals.demo_registration import load_demo_submissions
+
+        load_demo_submissions(users)
 
         from consultations.demo import load_demo_consultations
 

@@ -1,0 +1,65 @@
+"""The dossier of a submission, as PDF, for the authority to file.
+
+Cover letter, identification (tracking code, SHA-256, permanent link, verification link), the
+sections other apps contribute (a consultation's summary and synthesis), then the final text and,
+for an amendment, its comparative table. Written in the language of the proposal's text.
+
+Other apps add sections without this module knowing them: in their AppConfig.ready(),
+
+    from proposals.dossier import register_dossier_section
+    register_dossier_section(my_function)
+
+where `my_function(submission)` returns None (nothing to add) or {"title": …, "html": safe HTML}.
+"""
+
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from core.mail import absolute_url
+from proposals.diff import comparative_table
+from proposals.exports import _pdf
+from proposals.models import ProposalKind
+
+DOSSIER_SECTIONS = []
+
+
+def register_dossier_section(function):
+    if function not in DOSSIER_SECTIONS:
+        DOSSIER_SECTIONS.append(function)
+    return function
+
+
+def dossier_sections(submission):
+    sections = []
+    for function in DOSSIER_SECTIONS:
+        section = function(submission)
+        if section:
+            sections.append(section)
+    return sections
+
+
+def verify_url(submission):
+    return absolute_url(reverse("registration:verify") + f"?code={submission.tracking_code}")
+
+
+def dossier_pdf(submission):
+    proposal = submission.proposal
+    revision = submission.revision
+    with translation.override(proposal.language):
+        context = {
+            "submission": submission,
+            "proposal": proposal,
+            "revision": revision,
+            "revision_date": date_format(
+                timezone.localtime(revision.created_at), "DATETIME_FORMAT"
+            ),
+            "submitted_on": timezone.localdate(submission.submitted_at),
+            "revision_url": absolute_url(revision.get_absolute_url()),
+            "verify_url": verify_url(submission),
+            "sections": dossier_sections(submission),
+            "rows": comparative_table(revision)
+            if proposal.kind == ProposalKind.AMENDMENT
+            else None,
+        }
+        return _pdf("proposals/registration/dossier.html", context)

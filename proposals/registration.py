@@ -1,0 +1,676 @@
+"""Submitting final versions to authorities, and the authorities' register.
+
+Submission: `submitted` → `registered` → `answered`; overdue is derived (registered, no answer,
+deadline passed). Each action below is one function: it checks the rules, writes the change,
+appends activity-log rows (on the submission; the proposal's own status changes on the proposal)
+and queues the emails, in the recipients' languages, after commit. An illegal move raises
+DomainError with a message for the user; nothing is written then.
+"""
+
+import re
+import secrets
+
+import rules
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from core import activity
+from core.errors import DomainError
+from core.mail import absolute_url, queue_email
+from core.text import has_control_characters
+from proposals import content, deadlines
+from proposals.attachments import store_submission_document
+from proposals.domain import _transition
+from proposals.models import (
+    TRANSITIONS,
+    AnswerStatus,
+    Channel,
+    DocumentKind,
+    Proposal,
+    ProposalStatus,
+    RegistrationSource,
+    Reminder,
+    ReminderKind,
+    Submission,
+    SubmissionStatus,
+    local_today,
+)
+
+# --- Tracking codes ----------------------------------------------------------------------------
+
+# Crockford's base 32: no I, L, O or U, so a code read aloud or typed from paper survives.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_PREFIX = "CNS"
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_tracking_code():
+    """e.g. "CNS-7K4Q-92XH": 40 random bits, not guessable, short enough to type from paper."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return f"{CODE_PREFIX}-{body[:4]}-{body[4:]}"
+
+
+def normalize_tracking_code(text):
+    """The canonical form of a typed code (any case, spaces, O for 0…), or None if malformed."""
+    compact = re.sub(r"[^0-9A-Za-z]", "", str(text or ""))[:20].upper()
+    if compact.startswith(CODE_PREFIX):
+        compact = compact[len(CODE_PREFIX) :]
+    compact = compact.translate(_CONFUSABLE)
+    if len(compact) != 8 or any(char not in ALPHABET for char in compact):
+        return None
+    return f"{CODE_PREFIX}-{compact[:4]}-{compact[4:]}"
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def _require(user, perm, obj, message):
+    # The rules themselves: a superuser does not act for an authority or an NGO by default.
+    if not rules.has_perm(perm, user, obj):
+        raise DomainError(message, code="forbidden")
+
+
+def _clean_text(value, label, *, required=True, max_length=None):
+    value = content.normalize_text(value)
+    if required and not value:
+        raise DomainError(_("%(field)s cannot be empty.") % {"field": label}, code="required")
+    if has_control_characters(value):
+        raise DomainError(
+            _("%(field)s contains control characters (such as NUL bytes); remove them.")
+            % {"field": label}
+        )
+    if max_length and len(value) > max_length:
+        raise DomainError(
+            _("%(field)s is longer than %(max)s characters.") % {"field": label, "max": max_length}
+        )
+    return value
+
+
+def _clean_number(number):
+    number = " ".join(str(number or "").split())
+    return _clean_text(number, _("The registration number"), max_length=50)
+
+
+def _day(value):
+    return date_format(value, "DATE_FORMAT")
+
+
+def _check_registration_date(submission, registration_date, today):
+    if registration_date is None:
+        raise DomainError(_("Give the registration date."), code="date")
+    if registration_date > today:
+        raise DomainError(_("The registration date cannot be in the future."), code="date")
+    submitted_on = timezone.localdate(submission.submitted_at)
+    received_on = submission.received_on or submitted_on
+    if registration_date < min(received_on, submitted_on):
+        raise DomainError(
+            _("The registration date cannot be before the proposal was sent (%(date)s).")
+            % {"date": _day(min(received_on, submitted_on))},
+            code="date",
+        )
+
+
+def _check_number_free(authority, number, year, exclude_pk=None):
+    taken = Submission.objects.filter(
+        authority=authority, registration_year=year, registration_number__iexact=number
+    )
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise DomainError(_duplicate_message(number, year), code="duplicate")
+
+
+def _duplicate_message(number, year):
+    return _(
+        "Registration number %(number)s is already used in %(year)s in this authority's "
+        "register; check the number."
+    ) % {"number": number, "year": year}
+
+
+def _save(submission, fields):
+    """Save changed fields; a registration number taken meanwhile gives the same clear error."""
+    try:
+        with transaction.atomic():
+            submission.save(update_fields=fields)
+    except IntegrityError:
+        raise DomainError(
+            _duplicate_message(submission.registration_number, submission.registration_year),
+            code="duplicate",
+        ) from None
+
+
+def _follow(user, proposal, target, verb):
+    """Move the proposal along with its submission, when its own lifecycle allows it (a proposal
+    withdrawn after it was sent stays withdrawn)."""
+    if proposal is None:
+        return None
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if target in TRANSITIONS[ProposalStatus(proposal.status)]:
+        return _transition(user, proposal, target, verb)
+    return proposal
+
+
+def _locked(submission):
+    return (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("authority", "proposal__organization", "revision")
+        .get(pk=submission.pk)
+    )
+
+
+# --- Who is told -------------------------------------------------------------------------------
+
+
+def _people(organization, roles):
+    if organization is None:
+        return []
+    return [
+        membership.user
+        for membership in organization.memberships.filter(
+            role__in=roles, user__is_active=True, user__email__isnull=False
+        ).select_related("user__profile")
+    ]
+
+
+def ngo_recipients(submission):
+    """The editors and admins of the organisation that sent the proposal."""
+    if submission.proposal_id is None:
+        return []
+    return _people(submission.proposal.organization, [Role.ADMIN, Role.EDITOR])
+
+
+def registrar_recipients(submission):
+    """The registrars and admins of the authority, when it is verified (it acts on the platform)."""
+    authority = submission.authority
+    if not authority.is_verified:
+        return []
+    return _people(authority, [Role.ADMIN, Role.REGISTRAR])
+
+
+def authority_on_platform(authority):
+    """A verified authority with someone who can register: it confirms registrations itself."""
+    return (
+        authority.is_verified
+        and authority.memberships.filter(role__in=[Role.ADMIN, Role.REGISTRAR]).exists()
+    )
+
+
+def _notify(submission, event, recipients, **extra):
+    context = {
+        "submission": submission,
+        "url": absolute_url(submission.get_absolute_url()),
+        **extra,
+    }
+    for user in recipients:
+        context["recipient"] = user
+        queue_email(
+            f"proposals/email/submission_{event}", user.email, dict(context), user.profile.language
+        )
+
+
+# --- Submitting --------------------------------------------------------------------------------
+
+# The statuses a proposal can be submitted from (it becomes final first).
+SUBMITTABLE = set(ProposalStatus.submittable())
+
+
+def _refusal(proposal):
+    status = proposal.status
+    if status == ProposalStatus.DRAFT:
+        return _("A draft cannot be submitted: publish it first, so the text you send is public.")
+    if status == ProposalStatus.WITHDRAWN:
+        return _("A withdrawn proposal cannot be submitted.")
+    if status == ProposalStatus.IN_CONSULTATION:
+        return _("A consultation stage is open: close it before submitting the final version.")
+    return _("This proposal was already submitted to the authority.")
+
+
+def _create_with_code(submission):
+    for _attempt in range(5):
+        submission.tracking_code = new_tracking_code()
+        try:
+            with transaction.atomic():
+                submission.save(force_insert=True)
+            return submission
+        except IntegrityError:
+            if Submission.objects.filter(tracking_code=submission.tracking_code).exists():
+                continue
+            raise
+    raise DomainError(_("No tracking code could be made; try again."))
+
+
+@transaction.atomic
+def submit_proposal(user, proposal, revision, cover_letter, *, now=None):
+    """Send `revision` of `proposal` to its target authority as the final version.
+
+    Side effects: a submission freezing the revision and its hash with a new tracking code; the
+    proposal becomes final, then submitted (two log rows); a log row on the submission; emails to
+    the NGO's editors and admins and to the authority's registrars.
+    """
+    _require(
+        user,
+        "proposals.submit_proposal",
+        proposal,
+        _("Only the organisation's editors and admins can submit this proposal."),
+    )
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status not in SUBMITTABLE:
+        raise DomainError(_refusal(proposal), code="status")
+    if revision is None or revision.proposal_id != proposal.pk:
+        raise DomainError(_("Choose a revision of this proposal."), code="revision")
+    if revision.compute_hash() != revision.content_hash:
+        # Never freeze a text whose stored hash does not describe it.
+        raise DomainError(_("This revision's hash does not match its text; contact us."))
+    cover_letter = _clean_text(
+        cover_letter, _("The cover letter"), required=False, max_length=20000
+    )
+    if proposal.status != ProposalStatus.FINAL:
+        proposal = _transition(user, proposal, ProposalStatus.FINAL, "proposal.finalized")
+    proposal = _transition(user, proposal, ProposalStatus.SUBMITTED, "proposal.submitted")
+    submission = _create_with_code(
+        Submission(
+            proposal=proposal,
+            revision=revision,
+            content_hash=revision.content_hash,
+            authority=proposal.target_authority,
+            channel=Channel.PLATFORM,
+            sender_organization=proposal.organization,
+            sender_name=proposal.organization.name,
+            title=revision.title,
+            cover_letter=cover_letter,
+            submitted_at=now or timezone.now(),
+            submitted_by=user,
+        )
+    )
+    activity.record(
+        user,
+        "submission.submitted",
+        submission,
+        new=SubmissionStatus.SUBMITTED,
+        data={"revision": revision.number, "hash": revision.content_hash},
+    )
+    _notify(submission, "submitted", ngo_recipients(submission))
+    _notify(submission, "received", registrar_recipients(submission))
+    return submission
+
+
+@transaction.atomic
+def log_external_submission(
+    user,
+    authority,
+    *,
+    sender_name,
+    title,
+    channel,
+    received_on,
+    registration_number,
+    registration_date=None,
+    notes="",
+    documents=(),
+    today=None,
+):
+    """Record, in the authority's register, a proposal that arrived by post, email or in person.
+
+    It is registered at once (the registrar gives its number), so its deadline runs.
+    Side effects: a registered submission, its documents, one log row.
+    """
+    _require(
+        user,
+        "proposals.log_submission",
+        authority,
+        _("Only registrars of this verified authority can add to its register."),
+    )
+    if channel not in {value for value, _label in Channel.outside()}:
+        raise DomainError(_("Choose how the proposal arrived."), code="channel")
+    sender_name = _clean_text(sender_name, _("The sender"), max_length=200)
+    title = _clean_text(title, _("The title"), max_length=300)
+    notes = _clean_text(notes, _("The notes"), required=False, max_length=20000)
+    number = _clean_number(registration_number)
+    today = today or local_today(authority)
+    if received_on is None:
+        raise DomainError(_("Give the date the proposal was received."), code="date")
+    if received_on > today:
+        raise DomainError(_("The date received cannot be in the future."), code="date")
+    registration_date = registration_date or received_on
+    if registration_date > today:
+        raise DomainError(_("The registration date cannot be in the future."), code="date")
+    if registration_date < received_on:
+        raise DomainError(
+            _("The registration date cannot be before the date received."), code="date"
+        )
+    _check_number_free(authority, number, registration_date.year)
+    deadline = deadlines.answer_deadline(registration_date, authority.country)
+    now = timezone.now()
+    submission = Submission(
+        authority=authority,
+        channel=channel,
+        status=SubmissionStatus.REGISTERED,
+        sender_name=sender_name,
+        title=title,
+        cover_letter=notes,
+        submitted_at=now,
+        submitted_by=user,
+        received_on=received_on,
+        registration_number=number,
+        registration_date=registration_date,
+        registration_year=registration_date.year,
+        registration_source=RegistrationSource.AUTHORITY,
+        registered_at=now,
+        registered_by=user,
+        original_deadline=deadline,
+        deadline=deadline,
+    )
+    try:
+        _create_with_code(submission)
+    except IntegrityError:
+        raise DomainError(
+            _duplicate_message(number, registration_date.year), code="duplicate"
+        ) from None
+    for upload in documents:
+        store_submission_document(user, submission, upload, DocumentKind.RECEIVED)
+    activity.record(
+        user,
+        "submission.logged",
+        submission,
+        new=SubmissionStatus.REGISTERED,
+        data={"number": number, "date": registration_date.isoformat(), "channel": channel},
+    )
+    return submission
+
+
+# --- Registering -------------------------------------------------------------------------------
+
+
+def _set_registration(submission, user, number, registration_date, source):
+    submission.registration_number = number
+    submission.registration_date = registration_date
+    submission.registration_year = registration_date.year
+    submission.registration_source = source
+    submission.registered_at = timezone.now()
+    submission.registered_by = user
+    submission.status = SubmissionStatus.REGISTERED
+    deadline = deadlines.answer_deadline(registration_date, submission.authority.country)
+    submission.original_deadline = submission.deadline = deadline
+    _save(
+        submission,
+        [
+            "registration_number",
+            "registration_date",
+            "registration_year",
+            "registration_source",
+            "registered_at",
+            "registered_by",
+            "status",
+            "original_deadline",
+            "deadline",
+        ],
+    )
+
+
+@transaction.atomic
+def register_submission(user, submission, *, number, registration_date, today=None):
+    """The authority's registrar records its registration number and date; the deadline runs.
+
+    Also confirms (or corrects) a registration the sender declared. Side effects: the
+    submission registered with its deadline; the proposal registered; log rows; emails to the
+    NGO.
+    """
+    _require(
+        user,
+        "proposals.register_submission",
+        submission,
+        _("Only registrars of the addressed authority can register this proposal."),
+    )
+    submission = _locked(submission)
+    declared = submission.is_declared
+    if submission.status == SubmissionStatus.ANSWERED or (
+        submission.status == SubmissionStatus.REGISTERED and not declared
+    ):
+        raise DomainError(
+            _("This proposal is already registered under number %(number)s of %(date)s.")
+            % {
+                "number": submission.registration_number,
+                "date": _day(submission.registration_date),
+            },
+            code="registered",
+        )
+    number = _clean_number(number)
+    today = today or submission.local_today()
+    _check_registration_date(submission, registration_date, today)
+    _check_number_free(submission.authority, number, registration_date.year, submission.pk)
+    old = (
+        f"{submission.registration_number} / {submission.registration_date.isoformat()}"
+        if declared
+        else SubmissionStatus.SUBMITTED
+    )
+    same = declared and (
+        submission.registration_number == number
+        and submission.registration_date == registration_date
+    )
+    _set_registration(submission, user, number, registration_date, RegistrationSource.AUTHORITY)
+    if declared:
+        verb = "submission.registration_confirmed" if same else "submission.registration_corrected"
+        new = f"{number} / {registration_date.isoformat()}"
+    else:
+        verb, new = "submission.registered", SubmissionStatus.REGISTERED
+        _follow(user, submission.proposal, ProposalStatus.REGISTERED, "proposal.registered")
+    activity.record(
+        user,
+        verb,
+        submission,
+        old=old,
+        new=new,
+        data={"number": number, "date": registration_date.isoformat()},
+    )
+    _notify(submission, "registered", ngo_recipients(submission), corrected=declared and not same)
+    return submission
+
+
+@transaction.atomic
+def declare_registration(user, submission, *, number, registration_date, today=None):
+    """The NGO records the number and date an authority not on the platform gave it by email or
+    post. Marked "declared by the submitter" until a registrar of the authority confirms it.
+
+    Side effects: the submission registered (declared) with its deadline; the proposal
+    registered; log rows.
+    """
+    _require(
+        user,
+        "proposals.declare_registration",
+        submission,
+        _(
+            "Only the sending organisation's editors can declare a registration, and only "
+            "when the authority does not register proposals on the platform itself."
+        ),
+    )
+    submission = _locked(submission)
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise DomainError(
+            _("The registration of this proposal was already recorded."), code="registered"
+        )
+    number = _clean_number(number)
+    today = today or submission.local_today()
+    _check_registration_date(submission, registration_date, today)
+    _check_number_free(submission.authority, number, registration_date.year, submission.pk)
+    _set_registration(submission, user, number, registration_date, RegistrationSource.SUBMITTER)
+    _follow(user, submission.proposal, ProposalStatus.REGISTERED, "proposal.registered")
+    activity.record(
+        user,
+        "submission.registration_declared",
+        submission,
+        old=SubmissionStatus.SUBMITTED,
+        new=SubmissionStatus.REGISTERED,
+        data={"number": number, "date": registration_date.isoformat()},
+    )
+    return submission
+
+
+@transaction.atomic
+def extend_deadline(user, submission, reason, *, today=None):
+    """Extend the answer deadline once (by 15 days in Romania), with a reason the sender sees.
+
+    Side effects: the new deadline; a log row; emails to the NGO.
+    """
+    _require(
+        user,
+        "proposals.answer_submission",
+        submission,
+        _("Only registrars of the addressed authority can extend the deadline."),
+    )
+    submission = _locked(submission)
+    if submission.status == SubmissionStatus.SUBMITTED:
+        raise DomainError(_("Register the proposal first: its deadline starts then."))
+    if submission.status == SubmissionStatus.ANSWERED:
+        raise DomainError(_("The proposal was already answered."))
+    if submission.is_declared:
+        raise DomainError(_("Confirm or correct the registration declared by the sender first."))
+    if submission.is_extended:
+        raise DomainError(
+            _(
+                "The deadline was already extended once, on %(date)s; the law allows a single "
+                "extension."
+            )
+            % {"date": _day(timezone.localdate(submission.extended_at))},
+            code="extended",
+        )
+    today = today or submission.local_today()
+    if submission.deadline < today:
+        raise DomainError(
+            _("The deadline passed on %(date)s; it can no longer be extended.")
+            % {"date": _day(submission.deadline)}
+        )
+    reason = _clean_text(reason, _("The reason"), max_length=2000)
+    old = submission.deadline
+    submission.deadline = deadlines.extended_deadline(
+        submission.registration_date, submission.authority.country
+    )
+    submission.extended_at = timezone.now()
+    submission.extension_reason = reason
+    _save(submission, ["deadline", "extended_at", "extension_reason"])
+    activity.record(
+        user,
+        "submission.deadline_extended",
+        submission,
+        old=old.isoformat(),
+        new=submission.deadline.isoformat(),
+        data={"reason": reason},
+    )
+    _notify(submission, "extended", ngo_recipients(submission), old_deadline=old)
+    return submission
+
+
+# --- Answering ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_submission(
+    user, submission, *, answer_status, text, answered_on, document=None, today=None
+):
+    """Record the authority's answer: accepted, partially accepted, rejected or forwarded.
+
+    Side effects: the answer (and its document); the proposal answered; log rows; emails to the
+    NGO.
+    """
+    _require(
+        user,
+        "proposals.answer_submission",
+        submission,
+        _("Only registrars of the addressed authority can record its answer."),
+    )
+    submission = _locked(submission)
+    if submission.status == SubmissionStatus.SUBMITTED:
+        raise DomainError(
+            _("Register the proposal before recording the answer."), code="not_registered"
+        )
+    if submission.status == SubmissionStatus.ANSWERED:
+        raise DomainError(
+            _("The answer was already recorded on %(date)s.")
+            % {"date": _day(submission.answered_on)},
+            code="answered",
+        )
+    if submission.is_declared:
+        raise DomainError(_("Confirm or correct the registration declared by the sender first."))
+    if answer_status not in AnswerStatus.values:
+        raise DomainError(_("Choose the answer."), code="answer_status")
+    text = _clean_text(text, _("The answer text"), max_length=50000)
+    today = today or submission.local_today()
+    if answered_on is None:
+        raise DomainError(_("Give the date of the answer."), code="date")
+    if answered_on > today:
+        raise DomainError(_("The answer date cannot be in the future."), code="date")
+    if answered_on < submission.registration_date:
+        raise DomainError(
+            _("The answer date cannot be before the registration date (%(date)s).")
+            % {"date": _day(submission.registration_date)},
+            code="date",
+        )
+    submission.answer_status = answer_status
+    submission.answer_text = text
+    submission.answered_on = answered_on
+    submission.answered_at = timezone.now()
+    submission.answered_by = user
+    submission.status = SubmissionStatus.ANSWERED
+    _save(
+        submission,
+        ["answer_status", "answer_text", "answered_on", "answered_at", "answered_by", "status"],
+    )
+    if document is not None:
+        store_submission_document(user, submission, document, DocumentKind.ANSWER)
+    _follow(user, submission.proposal, ProposalStatus.ANSWERED, "proposal.answered")
+    activity.record(
+        user,
+        "submission.answered",
+        submission,
+        old=SubmissionStatus.REGISTERED,
+        new=answer_status,
+        data={"date": answered_on.isoformat()},
+    )
+    _notify(submission, "answered", ngo_recipients(submission))
+    return submission
+
+
+# --- Reminders ---------------------------------------------------------------------------------
+
+
+def _remind(submission, kind, user, today, event, *, once):
+    """Send one reminder unless it was sent today (or ever, when `once`). Returns True if sent."""
+    sent = Reminder.objects.filter(submission=submission, kind=kind, recipient=user)
+    if once and sent.exists():
+        return False
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(submission=submission, kind=kind, recipient=user, sent_on=today)
+    except IntegrityError:  # already sent today, perhaps by a run in parallel
+        return False
+    _notify(submission, event, [user], today=today)
+    return True
+
+
+@transaction.atomic
+def send_answer_reminders(today=None):
+    """Email registrars about answers due within the reminder window (working days), once a day
+    while it lasts, and the sending NGO once when an answer is overdue.
+
+    Safe to run several times a day: what was sent is stored (`Reminder`) and never repeated.
+    Returns {"due_soon": n, "overdue": n} emails queued.
+    """
+    sent = {"due_soon": 0, "overdue": 0}
+    registered = Submission.objects.filter(
+        status=SubmissionStatus.REGISTERED, deadline__isnull=False
+    ).select_related("authority", "proposal__organization")
+    for submission in registered:
+        day = today or submission.local_today()
+        if deadlines.is_due_soon(submission.deadline, day, submission.country):
+            for user in registrar_recipients(submission):
+                sent["due_soon"] += _remind(
+                    submission, ReminderKind.DUE_SOON, user, day, "due_soon", once=False
+                )
+        elif submission.deadline < day:
+            for user in ngo_recipients(submission):
+                sent["overdue"] += _remind(
+                    submission, ReminderKind.OVERDUE, user, day, "overdue", once=True
+                )
+    return sent

@@ -1,0 +1,28 @@
+"""The public register, submissions and the authorities' registers, under /register/."""
+
+from django.urls import path
+
+from proposals import registration_views as views
+
+app_name = "registration"
+
+urlpatterns = [
+    path("", views.public_register, name="public"),
+    path("verify/", views.verify, name="verify"),
+    path("s/<str:code>/", views.submission_detail, name="submission"),
+    path("s/<str:code>/dossier.pdf", views.submission_dossier, name="dossier"),
+    path("s/<str:code>/register/", views.submission_register, name="register"),
+    path("s/<str:code>/declare/", views.submission_declare, name="declare"),
+    path("s/<str:code>/extend/", views.submission_extend, name="extend"),
+    path("s/<str:code>/answer/", views.submission_answer, name="answer"),
+    path(
+        "s/<str:code>/documents/<int:document_id>/<str:name>",
+        views.submission_document,
+        name="document",
+    ),
+    path("authority/<slug:slug>/", views.authority_register, name="authority"),
+    path("authority/<slug:slug>/inbox/", views.authority_inbox, name="inbox"),
+    path("authority/<slug:slug>/register.csv", views.authority_register_csv, name="csv"),
+    path("authority/<slug:slug>/figures/", views.authority_figures, name="figures"),
+    path("authority/<slug:slug>/log/", views.authority_log, name="log"),
+]

@@ -1,0 +1,646 @@
+"""Pages of submissions and of the authorities' registers. Thin: check permission, validate,
+call one function of `proposals.registration`, redirect with a message."""
+
+import csv
+import statistics
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, OrganizationKind
+from core.activity import history
+from core.errors import DomainError
+from core.pagination import paginate
+from proposals import registration, verification
+from proposals.dossier import dossier_pdf, verify_url
+from proposals.models import (
+    AnswerStatus,
+    DocumentKind,
+    Submission,
+    SubmissionStatus,
+    local_today,
+)
+from proposals.registration_forms import (
+    REGISTER_STATUSES,
+    AnswerForm,
+    ExtendForm,
+    LogForm,
+    RegisterForm,
+    SubmitForm,
+    VerifyForm,
+)
+from proposals.views import _context, _proposal_for
+
+
+def can(user, perm, obj):
+    # The rules themselves: superusers do not act for authorities or NGOs by default.
+    return rules.has_perm(perm, user, obj)
+
+
+# Errors of these kinds belong next to a form field.
+FIELD_OF_ERROR = {
+    "duplicate": "registration_number",
+    "date": None,
+    "revision": "revision",
+    "answer_status": "answer_status",
+}
+
+
+def _form_error(form, error, date_field=None):
+    field = FIELD_OF_ERROR.get(error.code)
+    if error.code == "date":
+        field = date_field
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+# --- Submitting --------------------------------------------------------------------------------
+
+
+@login_required
+def submit(request, slug):
+    proposal = _proposal_for(request, slug, "proposals.submit_proposal")
+    refusal = None
+    if proposal.status not in registration.SUBMITTABLE:
+        refusal = registration._refusal(proposal)
+    form = SubmitForm(request.POST or None, proposal=proposal)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            submission = registration.submit_proposal(
+                request.user,
+                proposal,
+                form.cleaned_data["revision"],
+                form.cleaned_data["cover_letter"],
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The proposal was submitted. Tracking code: %(code)s.")
+                % {"code": submission.tracking_code},
+            )
+            return redirect(submission)
+    return render(
+        request,
+        "proposals/registration/submit.html",
+        _context(request, proposal, "text", form=form, refusal=refusal),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- One submission ----------------------------------------------------------------------------
+
+
+def _submission_for(request, code, perm=None):
+    """The submission, or 404 for an unknown code or anyone who may not see it; 403 for a
+    viewer who may not perform `perm`."""
+    normalized = registration.normalize_tracking_code(code)
+    if normalized is None:
+        raise Http404
+    submission = get_object_or_404(
+        Submission.objects.select_related(
+            "authority",
+            "proposal__organization",
+            "proposal__target_authority",
+            "revision",
+            "registered_by__profile",
+            "answered_by__profile",
+        ),
+        tracking_code=normalized,
+    )
+    if not can(request.user, "proposals.view_submission", submission):
+        raise Http404
+    if perm and not can(request.user, perm, submission):
+        raise PermissionDenied
+    return submission
+
+
+def _submission_context(request, submission, **extra):
+    user = request.user
+    today = submission.local_today()
+    status = submission.status
+    may_register = can(user, "proposals.register_submission", submission)
+    days_left = submission.days_left(today)
+    return {
+        "submission": submission,
+        "today": today,
+        "overdue": submission.is_overdue(today),
+        "days_left": days_left,
+        "overdue_days": -days_left if days_left is not None and days_left < 0 else 0,
+        "working_days_left": submission.working_days_left(today),
+        "can_register": may_register
+        and (status == SubmissionStatus.SUBMITTED or submission.is_declared),
+        "can_answer": may_register
+        and status == SubmissionStatus.REGISTERED
+        and not submission.is_declared,
+        "can_extend": may_register
+        and status == SubmissionStatus.REGISTERED
+        and not submission.is_declared
+        and not submission.is_extended
+        and submission.deadline >= today,
+        "can_declare": status == SubmissionStatus.SUBMITTED
+        and can(user, "proposals.declare_registration", submission),
+        "is_registrar": may_register,
+        "verify_url": verify_url(submission),
+        **extra,
+    }
+
+
+def submission_detail(request, code):
+    submission = _submission_for(request, code)
+    if submission.tracking_code != code:
+        return redirect(submission)
+    documents = list(submission.documents.all())
+    return render(
+        request,
+        "proposals/registration/submission.html",
+        _submission_context(
+            request,
+            submission,
+            timeline=list(history(submission).order_by("created_at", "id")[:100]),
+            received_documents=[d for d in documents if d.kind == DocumentKind.RECEIVED],
+            answer_documents=[d for d in documents if d.kind == DocumentKind.ANSWER],
+        ),
+    )
+
+
+def submission_dossier(request, code):
+    submission = _submission_for(request, code)
+    if not submission.through_platform:
+        raise Http404
+    response = HttpResponse(dossier_pdf(submission), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="dosar-{submission.tracking_code}.pdf"'
+    return response
+
+
+def submission_document(request, code, document_id, name):
+    submission = _submission_for(request, code)
+    document = get_object_or_404(submission.documents, pk=document_id)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.name,
+        content_type=document.content_type,
+    )
+
+
+def _action_page(request, submission, template, form, status=200):
+    return render(
+        request,
+        f"proposals/registration/{template}.html",
+        _submission_context(request, submission, form=form),
+        status=status,
+    )
+
+
+@login_required
+def submission_register(request, code):
+    submission = _submission_for(request, code, "proposals.register_submission")
+    form = RegisterForm(
+        request.POST or None,
+        initial={
+            "registration_number": submission.registration_number,
+            "registration_date": submission.registration_date or submission.local_today(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.register_submission(
+                request.user,
+                submission,
+                number=form.cleaned_data["registration_number"],
+                registration_date=form.cleaned_data["registration_date"],
+            )
+        except DomainError as error:
+            _form_error(form, error, "registration_date")
+        else:
+            messages.success(request, _("The proposal is registered; its deadline is running."))
+            return redirect(submission)
+    return _action_page(
+        request, submission, "register", form, 400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+def submission_declare(request, code):
+    submission = _submission_for(request, code, "proposals.declare_registration")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.declare_registration(
+                request.user,
+                submission,
+                number=form.cleaned_data["registration_number"],
+                registration_date=form.cleaned_data["registration_date"],
+            )
+        except DomainError as error:
+            _form_error(form, error, "registration_date")
+        else:
+            messages.success(
+                request, _("The registration is recorded as declared by your organisation.")
+            )
+            return redirect(submission)
+    return _action_page(
+        request, submission, "declare", form, 400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+def submission_extend(request, code):
+    submission = _submission_for(request, code, "proposals.answer_submission")
+    form = ExtendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.extend_deadline(request.user, submission, form.cleaned_data["reason"])
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The deadline was extended."))
+            return redirect(submission)
+    return _action_page(
+        request, submission, "extend", form, 400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+def submission_answer(request, code):
+    submission = _submission_for(request, code, "proposals.answer_submission")
+    form = AnswerForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"answered_on": submission.local_today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration.answer_submission(
+                request.user,
+                submission,
+                answer_status=data["answer_status"],
+                text=data["text"],
+                answered_on=data["answered_on"],
+                document=data["document"],
+            )
+        except DomainError as error:
+            _form_error(form, error, "answered_on")
+        else:
+            messages.success(request, _("The answer was recorded and the sender notified."))
+            return redirect(submission)
+    return _action_page(
+        request, submission, "answer", form, 400 if request.method == "POST" else 200
+    )
+
+
+# --- The authority's register ------------------------------------------------------------------
+
+
+def _authority_for(request, slug):
+    """The authority, for its registrars only (404 for an organisation that is not one)."""
+    authority = get_object_or_404(Organization, slug=slug, kind=OrganizationKind.AUTHORITY)
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not can(request.user, "proposals.view_authority_register", authority):
+        raise PermissionDenied
+    return authority
+
+
+def _filtered(request, authority, today):
+    submissions = Submission.objects.filter(authority=authority).select_related("authority")
+    filters = {
+        "status": request.GET.get("status", ""),
+        "year": request.GET.get("year", ""),
+        "sender": request.GET.get("sender", "").strip()[:100],
+        "q": request.GET.get("q", "").strip()[:100],
+    }
+    status = filters["status"]
+    if status == "overdue":
+        submissions = submissions.overdue(today)
+    elif status in SubmissionStatus.values:
+        submissions = submissions.filter(status=status)
+    else:
+        filters["status"] = ""
+    if filters["year"].isdigit() and len(filters["year"]) == 4:
+        year = int(filters["year"])
+        submissions = submissions.filter(
+            Q(registration_year=year) | Q(registration_year__isnull=True, submitted_at__year=year)
+        )
+    else:
+        filters["year"] = ""
+    if filters["sender"]:
+        submissions = submissions.filter(sender_name__icontains=filters["sender"])
+    if filters["q"]:
+        submissions = submissions.filter(
+            Q(title__icontains=filters["q"])
+            | Q(registration_number__iexact=filters["q"])
+            | Q(tracking_code__iexact=filters["q"])
+        )
+    return submissions, filters
+
+
+def _years(authority, today):
+    years = set(
+        Submission.objects.filter(authority=authority, registration_year__isnull=False)
+        .values_list("registration_year", flat=True)
+        .distinct()
+    )
+    years.add(today.year)
+    return sorted(years, reverse=True)
+
+
+def _annotate(rows, today):
+    for row in rows:
+        row.overdue = row.is_overdue(today)
+        row.days_left_value = row.days_left(today)
+    return rows
+
+
+@login_required
+def authority_register(request, slug):
+    authority = _authority_for(request, slug)
+    today = local_today(authority)
+    submissions, filters = _filtered(request, authority, today)
+    page = paginate(
+        request, submissions.order_by("-registration_date", "-submitted_at", "-pk"), per_page=25
+    )
+    _annotate(page.object_list, today)
+    return render(
+        request,
+        "proposals/registration/authority_register.html",
+        {
+            "authority": authority,
+            "tab": "register",
+            "page": page,
+            "filters": filters,
+            "statuses": REGISTER_STATUSES,
+            "years": _years(authority, today),
+            "today": today,
+            "inbox_count": _inbox(authority).count(),
+        },
+    )
+
+
+def _inbox(authority):
+    return Submission.objects.filter(authority=authority).filter(
+        Q(status=SubmissionStatus.SUBMITTED)
+        | Q(status=SubmissionStatus.REGISTERED, registration_source="submitter")
+    )
+
+
+@login_required
+def authority_inbox(request, slug):
+    authority = _authority_for(request, slug)
+    today = local_today(authority)
+    page = paginate(
+        request,
+        _inbox(authority).select_related("authority").order_by("submitted_at", "pk"),
+        per_page=25,
+    )
+    _annotate(page.object_list, today)
+    return render(
+        request,
+        "proposals/registration/authority_inbox.html",
+        {"authority": authority, "tab": "inbox", "page": page, "today": today},
+    )
+
+
+CSV_COLUMNS = [
+    "tracking_code",
+    "registration_number",
+    "registration_date",
+    "registration_source",
+    "channel",
+    "sender",
+    "title",
+    "submitted_on",
+    "received_on",
+    "status",
+    "overdue",
+    "deadline",
+    "deadline_extended",
+    "answer",
+    "answered_on",
+    "days_to_answer",
+]
+
+
+def _csv_cell(value):
+    """Text that a spreadsheet would run as a formula is written as text."""
+    value = "" if value is None else str(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@login_required
+def authority_register_csv(request, slug):
+    authority = _authority_for(request, slug)
+    today = local_today(authority)
+    submissions, _filters = _filtered(request, authority, today)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="registru-{authority.slug}.csv"'
+    response.write("\ufeff")  # spreadsheet programs then read the file as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    rows = submissions.order_by("registration_date", "submitted_at", "pk")
+    for row in rows.iterator(chunk_size=500):
+        writer.writerow(
+            [
+                _csv_cell(value)
+                for value in (
+                    row.tracking_code,
+                    row.registration_number,
+                    row.registration_date and row.registration_date.isoformat(),
+                    row.registration_source,
+                    row.channel,
+                    row.sender_name,
+                    row.title,
+                    timezone.localdate(row.submitted_at).isoformat(),
+                    row.received_on and row.received_on.isoformat(),
+                    row.status,
+                    "yes" if row.is_overdue(today) else "no",
+                    row.deadline and row.deadline.isoformat(),
+                    "yes" if row.is_extended else "no",
+                    row.answer_status,
+                    row.answered_on and row.answered_on.isoformat(),
+                    row.days_to_answer(),
+                )
+            ]
+        )
+    return response
+
+
+def yearly_figures(authority, year, today):
+    """Received, answered (by answer), overdue and median days to answer, for one year.
+
+    A proposal counts in the year it was registered (or sent, while not yet registered).
+    """
+    rows = list(
+        Submission.objects.filter(authority=authority)
+        .filter(
+            Q(registration_year=year) | Q(registration_year__isnull=True, submitted_at__year=year)
+        )
+        .values_list("status", "answer_status", "deadline", "registration_date", "answered_on")
+    )
+    answered = [row for row in rows if row[0] == SubmissionStatus.ANSWERED]
+    days = sorted((row[4] - row[3]).days for row in answered if row[3] and row[4])
+    by_answer = dict.fromkeys(AnswerStatus.values, 0)
+    for row in answered:
+        by_answer[row[1]] = by_answer.get(row[1], 0) + 1
+    return {
+        "year": year,
+        "received": len(rows),
+        "answered": len(answered),
+        "accepted": by_answer[AnswerStatus.ACCEPTED],
+        "partially_accepted": by_answer[AnswerStatus.PARTIALLY_ACCEPTED],
+        "rejected": by_answer[AnswerStatus.REJECTED],
+        "forwarded": by_answer[AnswerStatus.FORWARDED],
+        "overdue": sum(
+            1
+            for row in rows
+            if row[0] == SubmissionStatus.REGISTERED and row[2] is not None and row[2] < today
+        ),
+        "answered_late": sum(1 for row in answered if row[2] and row[4] and row[4] > row[2]),
+        "median_days": statistics.median(days) if days else None,
+    }
+
+
+@login_required
+def authority_figures(request, slug):
+    authority = _authority_for(request, slug)
+    today = local_today(authority)
+    years = _years(authority, today)
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and int(year) in years else years[0]
+    return render(
+        request,
+        "proposals/registration/authority_figures.html",
+        {
+            "authority": authority,
+            "tab": "figures",
+            "years": years,
+            "figures": yearly_figures(authority, year, today),
+        },
+    )
+
+
+@login_required
+def authority_log(request, slug):
+    authority = _authority_for(request, slug)
+    if not can(request.user, "proposals.log_submission", authority):
+        raise PermissionDenied
+    form = LogForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            submission = registration.log_external_submission(
+                request.user,
+                authority,
+                sender_name=data["sender_name"],
+                title=data["title"],
+                channel=data["channel"],
+                received_on=data["received_on"],
+                registration_number=data["registration_number"],
+                registration_date=data["registration_date"],
+                notes=data["notes"],
+                documents=request.FILES.getlist("documents")[:10],
+            )
+        except DomainError as error:
+            _form_error(form, error, "received_on")
+        else:
+            messages.success(
+                request,
+                _("The proposal was added to the register under number %(number)s.")
+                % {"number": submission.registration_number},
+            )
+            return redirect(submission)
+    return render(
+        request,
+        "proposals/registration/authority_log.html",
+        {"authority": authority, "tab": "log", "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Public pages ------------------------------------------------------------------------------
+
+
+def public_register(request):
+    submissions = Submission.objects.through_platform().select_related("authority", "proposal")
+    filters = {
+        "authority": request.GET.get("authority", "")[:80],
+        "status": request.GET.get("status", ""),
+        "year": request.GET.get("year", ""),
+    }
+    if filters["authority"]:
+        submissions = submissions.filter(authority__slug=filters["authority"])
+    if filters["status"] in SubmissionStatus.values:
+        submissions = submissions.filter(status=filters["status"])
+    else:
+        filters["status"] = ""
+    if filters["year"].isdigit() and len(filters["year"]) == 4:
+        submissions = submissions.filter(submitted_at__year=int(filters["year"]))
+    else:
+        filters["year"] = ""
+    page = paginate(request, submissions.order_by("-submitted_at", "-pk"), per_page=25)
+    authorities = Organization.objects.filter(
+        pk__in=Submission.objects.through_platform().values("authority")
+    ).order_by("name")
+    return render(
+        request,
+        "proposals/registration/public_register.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": SubmissionStatus.choices,
+            "authorities": authorities,
+        },
+    )
+
+
+def verify(request):
+    form = VerifyForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"code": request.GET.get("code", "")[:30]},
+    )
+    result = submission = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            code = registration.normalize_tracking_code(form.cleaned_data["code"])
+            submission = (
+                Submission.objects.through_platform()
+                .select_related("proposal__organization", "proposal__target_authority", "revision")
+                .filter(tracking_code=code)
+                .first()
+                if code
+                else None
+            )
+            if submission is None:
+                form.add_error(
+                    "code", _("No proposal submitted through the platform has this code.")
+                )
+            else:
+                try:
+                    upload = form.cleaned_data.get("file")
+                    text = (
+                        verification.text_of_upload(upload) if upload else form.cleaned_data["text"]
+                    )
+                    result = verification.verify(submission, text)
+                    status = 200
+                except DomainError as error:
+                    form.add_error("file", error.message)
+    return render(
+        request,
+        "proposals/registration/verify.html",
+        {"form": form, "result": result, "submission": submission},
+        status=status,
+    )
