@@ -81,6 +81,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             return profile.display_name
         return str(_("Participant #%(number)s") % {"number": self.pk})
 
+    # Third-party code (the comments package's admin, feeds and template tags) asks for these;
+    # they give the public name, never the email address.
+    def get_full_name(self):
+        return self.public_name
+
+    def get_short_name(self):
+        return self.public_name
+
 
 class RespondentCategory(models.TextChoices):
     CITIZEN = "citizen", _("Citizen")

@@ -4,10 +4,10 @@ Every view of the public API is read-only and open to anyone: `PublicReadOnly` l
 (GET, HEAD, OPTIONS) through; other methods on those views get 405, since none defines them.
 What a response contains is decided by `api.visibility`, never by who asks.
 
-The registrar endpoints (submissions addressed to an authority: list, register, answer) will
-add their own classes here, e.g. `IsAuthorityRegistrar`: the request carries a token
-(`api.authentication`, to come) scoped to one verified authority, and the object's authority
-must be that one. Those views set `authentication_classes` and `permission_classes` themselves;
+The registrar endpoints (submissions addressed to an authority: list, register, answer) use
+`HasRegistrarToken`: the request carries a token (`api.authentication`) scoped to one verified
+authority, and the views only ever look at that authority's submissions. Those views set
+`authentication_classes` (tokens only, never the session) and `permission_classes` themselves;
 the public views keep the defaults in settings.REST_FRAMEWORK.
 """
 
@@ -22,3 +22,13 @@ class PublicReadOnly(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return not hasattr(view, request.method.lower())
+
+
+class HasRegistrarToken(BasePermission):
+    """A request authenticated by a registrar token (`request.auth` is the ApiToken); without
+    one, DRF answers 401 with the token's `WWW-Authenticate` challenge."""
+
+    def has_permission(self, request, view):
+        from api.models import ApiToken
+
+        return isinstance(request.auth, ApiToken)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import docs, views
+from api import authority, docs, views
 
 app_name = "api"
 
@@ -34,6 +34,27 @@ urlpatterns = [
     path(STAGE + "comments/", views.CommentList.as_view(), name="comments"),
     path(STAGE + "synthesis/", views.SynthesisDetail.as_view(), name="synthesis"),
     path("consultations/", views.ConsultationList.as_view(), name="consultations"),
+    path("register/", authority.PublicRegister.as_view(), name="register"),
+    path(
+        "authority/submissions/",
+        authority.AuthoritySubmissionList.as_view(),
+        name="authority_submissions",
+    ),
+    path(
+        "authority/submissions/<str:tracking_code>/",
+        authority.AuthoritySubmissionDetail.as_view(),
+        name="authority_submission",
+    ),
+    path(
+        "authority/submissions/<str:tracking_code>/register/",
+        authority.AuthoritySubmissionRegister.as_view(),
+        name="authority_register",
+    ),
+    path(
+        "authority/submissions/<str:tracking_code>/answer/",
+        authority.AuthoritySubmissionAnswer.as_view(),
+        name="authority_answer",
+    ),
     path("exports/", views.ExportList.as_view(), name="exports"),
     path("exports/<path:name>", views.ExportFile.as_view(), name="export_file"),
 ]

@@ -103,7 +103,15 @@ def number_parameter(name, description):
 # --- Root ----------------------------------------------------------------------------------------
 
 
-ENTRY_POINTS = ("organizations", "proposals", "consultations", "exports", "schema", "docs")
+ENTRY_POINTS = (
+    "organizations",
+    "proposals",
+    "consultations",
+    "register",
+    "exports",
+    "schema",
+    "docs",
+)
 
 
 class ApiRoot(APIView):

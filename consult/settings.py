@@ -404,19 +404,23 @@ REST_FRAMEWORK = {
     # The client address for rate limits: the one our own proxies saw, never a forged header.
     "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
 }
-# Requests per client address (anonymous) and per token (registrars, to come); "N/sec|min|hour|day".
+# Requests per client address (anonymous) and per registrar token; "N/sec|min|hour|day".
 # Counted in Django's cache: production's shared Redis (CACHE_URL) counts across app servers.
 API_ANON_RATE = env_str("API_ANON_RATE", "120/min")
 API_TOKEN_RATE = env_str("API_TOKEN_RATE", "600/min")
 API_MAX_PAGE_SIZE = 100
+# Registrar writes (register, answer) are small JSON documents; larger bodies get 413.
+API_MAX_BODY_BYTES = 256 * 1024
 SPECTACULAR_SETTINGS = {
     "TITLE": "Consult public API",
     "VERSION": "1.0.0",
     "DESCRIPTION": (
-        "Read-only public data of the Consult platform: organisations, proposals and every "
-        "revision of their text, comparisons of revisions, consultations, stages, comments and "
-        "syntheses. It returns exactly what an anonymous visitor of the site sees. See the "
-        "README's API section."
+        "Public data of the Consult platform, read-only: organisations, proposals and every "
+        "revision of their text, comparisons of revisions, consultations, stages, comments, "
+        "syntheses and the public register of submissions. It returns exactly what an anonymous "
+        "visitor of the site sees. Registrars of verified authorities use a token (created in "
+        "their account) for the endpoints under /authority/: their authority's submissions, "
+        "registering one and recording an answer. See the README's API section."
     ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
@@ -431,6 +435,10 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "consultations.models.Outcome.choices",
         "OrganizationKindEnum": "accounts.models.OrganizationKind.choices",
         "LanguageEnum": "api.enums.LANGUAGES",
+        "SubmissionStatusEnum": "proposals.models.SubmissionStatus.choices",
+        "AnswerStatusEnum": "proposals.models.AnswerStatus.choices",
+        "ChannelEnum": "proposals.models.Channel.choices",
+        "RegistrationSourceEnum": "proposals.models.RegistrationSource.choices",
     },
 }
 # The public data dump (`manage.py export_public_data`, nightly through Celery beat). The worker

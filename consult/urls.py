@@ -20,6 +20,7 @@ urlpatterns = [
     path("register/", include("proposals.registration_urls")),
     path("", include("consultations.urls")),
     path("search/", include("search.urls")),
+    path("accounts/api-tokens/", include("api.token_urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("api.urls")),
     # Any other address under /api/ answers in JSON too.

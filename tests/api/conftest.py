@@ -260,3 +260,56 @@ def walk(value):
             yield from walk(item)
     elif isinstance(value, str):
         yield value
+
+
+# --- Registrars, tokens and submissions (test_tokens.py, test_write.py) ------------------------
+
+
+@pytest.fixture
+def verified_authority(db):
+    authority = Organization.objects.get(slug=AUTHORITY)
+    authority.verified_at = timezone.now()
+    authority.save(update_fields=["verified_at"])
+    return authority
+
+
+@pytest.fixture
+def registrar(verified_authority):
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(
+        organization=verified_authority, role="registrar", user__display_name="Elena Registratura"
+    ).user
+
+
+@pytest.fixture
+def sent(ngo, ngo_editor, verified_authority):
+    """A published proposal of `ngo` submitted through the platform to the verified authority."""
+    from proposals import registration
+
+    proposal = ProposalFactory(
+        editor=ngo_editor,
+        organization=ngo,
+        title="Finanțare multianuală",
+        slug="finantare-multianuala",
+        target_authority=verified_authority,
+    )
+    key = proposal.current_revision.blocks[0]["key"]
+    save(ngo_editor, proposal, [text_block(key, "Finanțarea se acordă multianual.")], "Text")
+    proposals.publish_proposal(ngo_editor, proposal)
+    proposal.refresh_from_db()
+    return registration.submit_proposal(
+        ngo_editor, proposal, proposal.current_revision, "Vă rugăm să înregistrați propunerea."
+    )
+
+
+@pytest.fixture
+def token_pair(registrar, verified_authority):
+    """(token, secret) of the registrar for the verified authority."""
+    from api import tokens
+
+    return tokens.create_token(registrar, verified_authority, "Registratura electronică")
+
+
+def bearer(secret, keyword="Token"):
+    return {"HTTP_AUTHORIZATION": f"{keyword} {secret}"}

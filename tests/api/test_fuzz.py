@@ -43,6 +43,8 @@ CHECKS = [
 PROPOSALS = ["legea-350", "politica-locala", "ciorna-secreta"]
 ORGANIZATIONS = ["vrancea-civica", "primaria-municipiului-focsani"]
 NUMBERS = [1, 2, 3]
+# A submission of the world, sent to its (verified) authority: set by the `registrar` fixture.
+TRACKING_CODES = ["CNS-0000-0000", "cns00000000"]
 EXPORT_FILES = [
     "manifest.json",
     "all/proposals.jsonl",
@@ -53,6 +55,8 @@ EXPORT_FILES = [
 
 def real_values(path, name):
     """The world's values for a path parameter: what real requests would use."""
+    if name == "tracking_code":
+        return TRACKING_CODES
     if name == "slug":
         return ORGANIZATIONS if path.startswith("/api/v1/organizations/") else PROPOSALS
     if name == "name":
@@ -72,7 +76,29 @@ def keep_connection():
 
 
 @pytest.fixture
-def api_schema(world, settings, keep_connection):
+def registrar_headers(world, settings):
+    """A registrar token of the world's authority, which received `politica-locala`: the
+    registrar operations are fuzzed with it as well as without a token."""
+    from api import tokens
+    from proposals import registration
+    from tests.factories import MembershipFactory
+
+    settings.API_TOKEN_RATE = "1000000/min"
+    world.authority.verified_at = world.now
+    world.authority.save(update_fields=["verified_at"])
+    registrar = MembershipFactory(organization=world.authority, role="registrar").user
+    _token, secret = tokens.create_token(registrar, world.authority, "Fuzz")
+    world.policy.refresh_from_db()
+    submission = registration.submit_proposal(
+        world.editor, world.policy, world.policy.current_revision, ""
+    )
+    TRACKING_CODES[:] = [submission.tracking_code, "CNS-0000-0000", "cns00000000"]
+    yield {"Authorization": f"Token {secret}"}
+    TRACKING_CODES[:] = ["CNS-0000-0000", "cns00000000"]
+
+
+@pytest.fixture
+def api_schema(world, registrar_headers, settings, keep_connection):
     settings.API_ANON_RATE = "1000000/min"  # rate limits have their own tests
     exports.publish_dump()
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
@@ -104,7 +130,7 @@ def _modes(operation):
     return [GenerationMode.POSITIVE]
 
 
-def _fuzz(operation, mode):
+def _fuzz(operation, mode, headers=None):
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=EXAMPLES,
@@ -114,15 +140,15 @@ def _fuzz(operation, mode):
         suppress_health_check=list(HealthCheck),
     )
     def fuzz(case):
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(checks=CHECKS, headers=headers)
 
     fuzz()
 
 
-def test_every_operation_never_fails_and_matches_the_schema(api_schema):
+def test_every_operation_never_fails_and_matches_the_schema(api_schema, registrar_headers):
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {operation.path for operation in operations} == PATHS
-    assert {operation.method for operation in operations} == {"get"}
+    assert {operation.method for operation in operations} == {"get", "post"}
     # One world for all operations (building it is most of the cost); every failure reported.
     failures = []
     for operation in operations:
@@ -131,4 +157,10 @@ def test_every_operation_never_fails_and_matches_the_schema(api_schema):
                 _fuzz(operation, mode)
             except Exception as error:  # noqa: BLE001 - collected and reported below
                 failures.append(f"{operation.path} ({mode.value}): {error}")
+            if not operation.path.startswith("/api/v1/authority/"):
+                continue
+            try:
+                _fuzz(operation, mode, headers=registrar_headers)
+            except Exception as error:  # noqa: BLE001 - collected and reported below
+                failures.append(f"{operation.path} ({mode.value}, with a token): {error}")
     assert not failures, "\n\n".join(failures)

@@ -26,6 +26,7 @@ def test_root_lists_the_entry_points(api):
         "organizations": f"{BASE}/api/v1/organizations/",
         "proposals": f"{BASE}/api/v1/proposals/",
         "consultations": f"{BASE}/api/v1/consultations/",
+        "register": f"{BASE}/api/v1/register/",
         "exports": f"{BASE}/api/v1/exports/",
         "schema": f"{BASE}/api/v1/schema/",
         "docs": f"{BASE}/api/v1/docs/",

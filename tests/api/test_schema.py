@@ -23,8 +23,18 @@ PATHS = {
     "/api/v1/proposals/{slug}/consultation/stages/{position}/comments/",
     "/api/v1/proposals/{slug}/consultation/stages/{position}/synthesis/",
     "/api/v1/consultations/",
+    "/api/v1/register/",
+    "/api/v1/authority/submissions/",
+    "/api/v1/authority/submissions/{tracking_code}/",
+    "/api/v1/authority/submissions/{tracking_code}/register/",
+    "/api/v1/authority/submissions/{tracking_code}/answer/",
     "/api/v1/exports/",
     "/api/v1/exports/{name}",
+}
+# The registrar's writes; every other operation is a GET.
+POST_PATHS = {
+    "/api/v1/authority/submissions/{tracking_code}/register/",
+    "/api/v1/authority/submissions/{tracking_code}/answer/",
 }
 
 
@@ -36,7 +46,8 @@ def test_schema_is_valid_openapi_3_json_by_default(db, api):
     validate_schema(schema)  # raises on an invalid document
     assert schema["openapi"] == "3.0.3"
     assert set(schema["paths"]) == PATHS
-    assert all(set(item) == {"get"} for item in schema["paths"].values())
+    for path, item in schema["paths"].items():
+        assert set(item) == ({"post"} if path in POST_PATHS else {"get"}), path
 
 
 def test_schema_as_yaml_by_format_or_accept(db, api):
@@ -86,7 +97,8 @@ def test_docs_page_is_rendered_from_the_schema_without_scripts(db, api):
     assert response.status_code == 200
     page = response.content.decode()
     for path in PATHS:
-        assert f"GET {path}</code>" in page
+        method = "POST" if path in POST_PATHS else "GET"
+        assert f"{method} {path}</code>" in page
     assert "ProposalDetail" in page
     assert "<script" not in page
     assert " style=" not in page
@@ -95,3 +107,20 @@ def test_docs_page_is_rendered_from_the_schema_without_scripts(db, api):
     assert "style-src 'self'" in policy
     # Nothing loaded from elsewhere: every src and stylesheet is on this site.
     assert not re.search(r'(src|href)="https?://(?!testserver)[^"]+\.(js|css)"', page)
+
+
+def test_registrar_operations_need_the_token_and_document_401(db, api):
+    schema = json.loads(api.get(f"{API}schema/").content)
+    scheme = schema["components"]["securitySchemes"]["registrarToken"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    for path, item in schema["paths"].items():
+        for operation in item.values():
+            if path.startswith("/api/v1/authority/"):
+                assert operation["security"] == [{"registrarToken": []}], path
+                assert {"401", "403", "429"} <= set(operation["responses"]), path
+            else:
+                assert "registrarToken" not in json.dumps(operation.get("security", [])), path
+    register = schema["paths"]["/api/v1/authority/submissions/{tracking_code}/register/"]["post"]
+    assert set(register["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "429"}
+    body = register["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/RegisterRequest")

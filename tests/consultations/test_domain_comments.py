@@ -27,6 +27,13 @@ from tests.consultations.conftest import T0, add_written_stage, during, first_bl
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in the source language (the site's default is Romanian)."""
+    with translation.override("en"):
+        yield
+
+
 def rows():
     """Rows in every table a comment is stored in, and the log rows about comments."""
     return (

@@ -23,6 +23,13 @@ from tests.consultations.conftest import T0, add_written_stage, during, first_bl
 from tests.factories import MembershipFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in the source language (the site's default is Romanian)."""
+    with translation.override("en"):
+        yield
+
+
 def post(user, stage, text="Un comentariu.", **kwargs):
     kwargs.setdefault("now", during(stage))
     if "parent_id" not in kwargs:

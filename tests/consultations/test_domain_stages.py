@@ -25,6 +25,13 @@ SOFIA = ZoneInfo("Europe/Sofia")
 MICROSECOND = timedelta(microseconds=1)
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in the source language (the site's default is Romanian)."""
+    with translation.override("en"):
+        yield
+
+
 def log(obj):
     """(verb, old, new) of the rows logged about `obj`, oldest first."""
     return [

@@ -6,7 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consultations import domain
 from consultations.models import Stage
@@ -15,6 +15,13 @@ from proposals import domain as proposals_domain
 from proposals.models import Proposal
 from tests.consultations.conftest import T0, add_written_stage, text_blocks
 from tests.proposals.conftest import ProposalFactory
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in the source language (the site's default is Romanian)."""
+    with translation.override("en"):
+        yield
 
 
 def processed(stage):

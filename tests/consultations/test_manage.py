@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consultations import domain
 from consultations.forms_manage import StageForm, wall_clock
@@ -246,6 +246,7 @@ def test_stage_form_across_the_spring_clock_change_counts_calendar_days(editor, 
 
 
 def test_stage_form_refuses_a_time_the_clocks_skip(consultation):
+    translation.activate("en")
     form = StageForm(
         stage_data(
             datetime(2026, 3, 29, 3, 30),

@@ -21,6 +21,13 @@ from search.models import IndexQueue
 from tests.consultations.conftest import during, first_block_key
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in the source language (the site's default is Romanian)."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def history(stage, citizen, citizen2):
     """The citizen's comment and reply, a reaction, a flag, a follow, an opt-out; and someone
