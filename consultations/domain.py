@@ -679,16 +679,16 @@ def block_text(block):
 def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent_id=None, now=None):
     """Add a comment (or a reply, with `parent_id`) to an open stage.
 
-    One transaction holding the stage's row: either the whole comment is stored (with its
-    thread position and log row) or nothing is; no orphan row survives a refused reply.
+    One transaction: either the whole comment is stored (with its thread position and log row)
+    or nothing is; no orphan row survives a refused reply. Comments in different threads do not
+    wait for each other: a reply locks only its thread's first comment (the thread's positions
+    are renumbered under that lock), and the stage's row is touched last, just before commit.
     """
     now = _now(now)
     if not can_participate(user):
         raise DomainError(_("Confirm your email address before commenting."), code="unverified")
-    stage = (
-        Stage.objects.select_for_update(of=("self",))
-        .select_related("consultation__proposal__organization", "revision")
-        .get(pk=stage.pk)
+    stage = Stage.objects.select_related("consultation__proposal__organization", "revision").get(
+        pk=stage.pk
     )
     _check_stage_open(stage, now)
     text = _clean_text(text, field=_("Your comment"), required=True, max_length=MAX_COMMENT_LENGTH)
@@ -698,13 +698,19 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     parent = None
     if parent_id:
         parent = (
-            StageComment.objects.select_for_update()
-            .filter(pk=parent_id, stage=stage)
+            StageComment.objects.filter(pk=parent_id, stage=stage)
             .only("pk", "level", "state", "block_key", "user_id", "thread_id")
             .first()
         )
         if parent is None:
             raise DomainError(_("The comment you are replying to is not in this stage."))
+        # Replies in one thread queue here, so that their positions never collide.
+        list(
+            StageComment.objects.select_for_update(of=("self",))
+            .filter(pk=parent.thread_id)
+            .values_list("pk", flat=True)
+        )
+        parent.refresh_from_db(fields=["state"])
         if parent.state != CommentState.VISIBLE:
             raise DomainError(_("The comment you are replying to is no longer shown."))
         if parent.level >= MAX_LEVEL:
@@ -745,7 +751,6 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
         is_removed=False,
     )
     comment.save()
-    _bump(stage)
     activity.record(
         user,
         "comment.posted",
@@ -756,6 +761,9 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     Follow.objects.get_or_create(consultation=stage.consultation, user=user)
     if parent is not None and parent.user_id and parent.user_id != user.pk:
         notifications.reply_posted(comment, parent.user_id)
+    # Last: the version bump locks the stage's row until commit; readers see the new comment
+    # and the new version together.
+    _bump(stage)
     return comment
 
 
