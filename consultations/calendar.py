@@ -1,44 +1,18 @@
 """Calendar arithmetic for consultation periods: days and working days left.
 
-Working days are Monday to Friday minus the public holidays of the organisation's country
-(Romania, Bulgaria), as the `holidays` package knows them, including Orthodox Easter and the
-days Bulgaria moves a weekend holiday to ("observed").
+Working days come from `core.workdays` (the same calendar as answer deadlines).
 """
 
 import math
 from datetime import timedelta
-from functools import lru_cache
 
-import holidays
 from django.utils import timezone
 
-
-@lru_cache(maxsize=64)
-def _holidays(country, year):
-    return frozenset(holidays.country_holidays(country, years=[year]).keys())
-
-
-def is_holiday(day, country):
-    return day in _holidays(country, day.year)
-
-
-def is_working_day(day, country):
-    return day.weekday() < 5 and not is_holiday(day, country)
-
-
-def working_days_between(start_date, end_date, country):
-    """The working days after `start_date` up to and including `end_date` (0 if none).
-
-    So from a Monday to the Friday of the same week, without holidays, there are 4 working
-    days, as there are 4 calendar days (`end_date - start_date`).
-    """
-    count = 0
-    day = start_date + timedelta(days=1)
-    while day <= end_date:
-        if is_working_day(day, country):
-            count += 1
-        day += timedelta(days=1)
-    return count
+from core.workdays import (  # noqa: F401  (part of this module's interface)
+    is_holiday,
+    is_working_day,
+    working_days_between,
+)
 
 
 def last_day(moment, tz):

@@ -10,26 +10,15 @@ package for the authority's country.
 """
 
 from datetime import timedelta
-from functools import lru_cache
 
-import holidays
 from django.conf import settings
 
-
-@lru_cache(maxsize=64)
-def _holidays(country, year):
-    return frozenset(holidays.country_holidays(country, years=year))
-
-
-def is_working_day(day, country):
-    return day.weekday() < 5 and day not in _holidays(country, day.year)
-
-
-def next_working_day(day, country):
-    """`day` itself if it is a working day, else the first working day after it."""
-    while not is_working_day(day, country):
-        day += timedelta(days=1)
-    return day
+from core.workdays import (  # noqa: F401  (part of this module's interface)
+    add_working_days,
+    is_working_day,
+    next_working_day,
+    working_days_between,
+)
 
 
 def terms(country):
@@ -48,32 +37,6 @@ def extended_deadline(registration_date, country):
     term = terms(country)
     days = term["days"] + term["extension"]
     return next_working_day(registration_date + timedelta(days=days), country)
-
-
-def working_days_between(start, end, country):
-    """Working days after `start` up to and including `end` (0 when `end` is not after `start`).
-
-    On a Monday, a deadline on Friday of the same week is 4 working days away.
-    """
-    if end <= start:
-        return 0
-    count = 0
-    day = start + timedelta(days=1)
-    while day <= end:
-        if is_working_day(day, country):
-            count += 1
-        day += timedelta(days=1)
-    return count
-
-
-def add_working_days(start, count, country):
-    """The date `count` working days after `start`."""
-    day = start
-    while count > 0:
-        day += timedelta(days=1)
-        if is_working_day(day, country):
-            count -= 1
-    return day
 
 
 def is_due_soon(deadline, today, country, within=None):
