@@ -238,13 +238,23 @@ class RevisionSerializer(RevisionSummarySerializer):
 
 
 class OpSerializer(serializers.Serializer):
-    op = serializers.ChoiceField(choices=["equal", "insert", "delete"], read_only=True)
+    op = serializers.ChoiceField(
+        choices=["equal", "insert", "delete", "spelling_old", "spelling_new"],
+        read_only=True,
+        help_text=(
+            "equal, insert or delete; a word that differs only in spelling (ş/ș, ţ/ț, Unicode "
+            "form, quotes, dashes) is a spelling_old piece (as in the old text) followed by a "
+            "spelling_new piece (as in the new one), and is not a change."
+        ),
+    )
     text = serializers.CharField(read_only=True)
 
 
 class FieldChangeSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
-    changed = serializers.BooleanField(read_only=True)
+    changed = serializers.BooleanField(
+        read_only=True, help_text="Words were added or removed (spelling differences do not count)."
+    )
     ops = OpSerializer(many=True, read_only=True, help_text="Word-level edit script, in order.")
 
 

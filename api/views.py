@@ -37,7 +37,7 @@ from api.serializers import (
 )
 from consultations.models import Stage
 from proposals import content
-from proposals.diff import EQUAL, revision_diff, word_diff
+from proposals.diff import has_changes, revision_diff, word_diff
 
 # Path numbers (revision, stage position) above this are no object: refused before the database
 # sees them (SQLite's integers stop at 2**63, PostgreSQL's at 2**31 for these columns).
@@ -282,7 +282,7 @@ def comparison_data(proposal, old, new, context):
                     (new_blocks.get(change.key) or {}).get("action", "") or "",
                 )
                 field["ops"] = _ops(ops)
-                field["changed"] = any(op != EQUAL for op, _text in ops)
+                field["changed"] = has_changes(ops)
         blocks.append(
             {
                 "key": change.key,

@@ -2,9 +2,18 @@
 
 Every piece of text is HTML-escaped before it is wrapped in <ins>/<del>, so text that contains
 markup shows as text. Results are cached per revision pair: revisions never change.
+
+Words that differ only in spelling are not changes a lawyer needs to see: the legacy cedilla
+letters ş ţ against the comma-below ș ț (both appear in official Romanian sources), another
+Unicode normalisation form of the same letters, or a typographic variant of a quote or dash.
+Tokens are matched by a spelling key that folds those differences; a matched pair whose
+characters differ becomes a `SPELLING_OLD` + `SPELLING_NEW` pair of pieces, shown as unchanged
+text unless the reader asks to see spelling changes. Stored text is never changed: hashes are
+over the exact characters.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -14,11 +23,37 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from proposals import content
+from proposals import content, legal_text
 
-TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+# A word keeps its combining marks (a decomposed "ș" is "s" + U+0326).
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+TOKEN = re.compile(rf"\s+|[\w{_MARKS}]+|[^\w\s{_MARKS}][{_MARKS}]*", re.UNICODE)
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
-CACHE_VERSION = 1
+# The two sides of a word written differently in the two texts (always in this order, adjacent).
+SPELLING_OLD, SPELLING_NEW = "spelling_old", "spelling_new"
+CHANGES = (INSERT, DELETE)
+CACHE_VERSION = 2
+
+_SPELLING_FOLD = str.maketrans(
+    {
+        "ş": "ș",
+        "Ş": "Ș",
+        "ţ": "ț",
+        "Ţ": "Ț",
+        **dict.fromkeys("„“”«»‟″〝〞＂", '"'),
+        **dict.fromkeys("‚‘’‹›‛′＇`´", "'"),
+        **dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"),
+    }
+)
+
+
+def spelling_key(token):
+    """What a token is compared by: its letters in NFC with the spelling variants folded."""
+    if token.isspace():
+        # Spaces are spaces; a line break is still a line break.
+        return "\n" * token.count("\n") or " "
+    return unicodedata.normalize("NFC", token).translate(_SPELLING_FOLD)
+
 
 FIELD_LABELS = {
     "title": _("Title"),
@@ -36,14 +71,40 @@ FIELD_LABELS = {
 # spaces after it) rather than token by token: whitespace tokens are so frequent that matching
 # them one by one grows with the square of the text's length.
 FINE_MATCH_LIMIT = 2_000_000
-UNIT = re.compile(r"\s+|\w+\s*|[^\w\s]\s*", re.UNICODE)
+UNIT = re.compile(rf"\s+|[\w{_MARKS}]+\s*|[^\w\s{_MARKS}][{_MARKS}]*\s*", re.UNICODE)
+
+
+def _equal_ops(old_tokens, new_tokens):
+    """Pieces for tokens matched by their spelling key: equal, or a spelling pair."""
+    ops = []
+    for old, new in zip(old_tokens, new_tokens, strict=True):
+        if old == new:
+            ops.append((EQUAL, old))
+        else:
+            ops.append((SPELLING_OLD, old))
+            ops.append((SPELLING_NEW, new))
+    return ops
+
+
+def _keys(tokens, cache):
+    keys = []
+    for token in tokens:
+        key = cache.get(token)
+        if key is None:
+            key = cache[token] = spelling_key(token)
+        keys.append(key)
+    return keys
 
 
 def _matched_ops(a, b):
+    # Texts repeat their words: each distinct token's key is computed once.
+    cache = {}
+    keys_a, keys_b = _keys(a, cache), _keys(b, cache)
     ops = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    matcher = SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            ops.append((EQUAL, "".join(a[i1:i2])))
+            ops.extend(_equal_ops(a[i1:i2], b[j1:j2]))
             continue
         if i2 > i1:
             ops.append((DELETE, "".join(a[i1:i2])))
@@ -52,8 +113,25 @@ def _matched_ops(a, b):
     return ops
 
 
+def _merge(ops):
+    """Join neighbours of the same kind (the trimmed ends may touch an equal run). A spelling
+    pair is never joined with anything: its two sides always alternate."""
+    merged = []
+    for op, text in ops:
+        if merged and merged[-1][0] == op:
+            merged[-1] = (op, merged[-1][1] + text)
+        else:
+            merged.append((op, text))
+    return merged
+
+
 def word_diff(old, new):
-    """A list of (op, text) pieces turning `old` into `new`, at word level."""
+    """A list of (op, text) pieces turning `old` into `new`, at word level.
+
+    `op` is EQUAL, DELETE, INSERT, or SPELLING_OLD followed by SPELLING_NEW for text that
+    differs only in spelling. The EQUAL, DELETE and SPELLING_OLD texts rebuild `old`; the EQUAL,
+    INSERT and SPELLING_NEW texts rebuild `new`.
+    """
     if old == new:
         return [(EQUAL, old)] if old else []
     a, b = TOKEN.findall(old), TOKEN.findall(new)
@@ -74,50 +152,94 @@ def word_diff(old, new):
     ops.extend(_matched_ops(middle_a, middle_b))
     if end:
         ops.append((EQUAL, "".join(a[len(a) - end :])))
-    # Join neighbours of the same kind (the trimmed ends may touch an equal run).
-    merged = []
-    for op, text in ops:
-        if merged and merged[-1][0] == op:
-            merged[-1] = (op, merged[-1][1] + text)
-        else:
-            merged.append((op, text))
-    return merged
+    return _merge(ops)
 
 
 def _count_words(ops, op):
     return sum(content.count_words(text) for kind, text in ops if kind == op)
 
 
-def render_inline(ops):
+def has_changes(ops):
+    """True when words were added or removed (spelling-only differences do not count)."""
+    return any(op in CHANGES for op, _text in ops)
+
+
+def spelling_changes(ops):
+    """How many words (or quotes and dashes) differ only in spelling; spacing does not count."""
+    return sum(1 for op, text in ops if op == SPELLING_NEW and not text.isspace())
+
+
+def side_pieces(ops, side, show_spelling=False):
+    """The text of one side of a comparison as (text, mark) pieces, for documents.
+
+    `side` is "old" or "new". `mark` is None for unchanged text, "removed" (old side) or
+    "added" (new side) for changed words, and "spelling" for words that differ only in
+    spelling when `show_spelling` is set (otherwise they are unmarked).
+    """
+    own, other = (DELETE, INSERT) if side == "old" else (INSERT, DELETE)
+    other_spelling = SPELLING_NEW if side == "old" else SPELLING_OLD
+    pieces = []
+    for op, text in ops:
+        if op in (other, other_spelling):
+            continue
+        if op == EQUAL:
+            mark = None
+        elif op == own:
+            mark = "removed" if side == "old" else "added"
+        else:
+            mark = "spelling" if show_spelling else None
+        if pieces and pieces[-1][1] == mark:
+            pieces[-1] = (pieces[-1][0] + text, mark)
+        else:
+            pieces.append((text, mark))
+    return pieces
+
+
+def _spelling_html(tag, text):
+    return f'<{tag} class="spelling">{escape(text)}</{tag}>'
+
+
+def render_inline(ops, show_spelling=False):
     parts = []
     for op, text in ops:
         if op == EQUAL:
             parts.append(escape(text))
         elif op == INSERT:
             parts.append(f"<ins>{escape(text)}</ins>")
-        else:
+        elif op == DELETE:
             parts.append(f"<del>{escape(text)}</del>")
+        elif op == SPELLING_OLD:
+            if show_spelling:
+                parts.append(_spelling_html("del", text))
+        elif show_spelling:
+            parts.append(_spelling_html("ins", text))
+        else:
+            parts.append(escape(text))
     return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
 
 
-def render_old(ops):
-    return mark_safe(  # noqa: S308 - escaped
-        "".join(
-            escape(text) if op == EQUAL else f"<del>{escape(text)}</del>"
-            for op, text in ops
-            if op != INSERT
-        )
-    )
+_SIDE_TAGS = {"removed": "del", "added": "ins"}
 
 
-def render_new(ops):
-    return mark_safe(  # noqa: S308 - escaped
-        "".join(
-            escape(text) if op == EQUAL else f"<ins>{escape(text)}</ins>"
-            for op, text in ops
-            if op != DELETE
-        )
-    )
+def _render_side(ops, side, show_spelling):
+    parts = []
+    for text, mark in side_pieces(ops, side, show_spelling):
+        if mark is None:
+            parts.append(escape(text))
+        elif mark == "spelling":
+            parts.append(_spelling_html("del" if side == "old" else "ins", text))
+        else:
+            tag = _SIDE_TAGS[mark]
+            parts.append(f"<{tag}>{escape(text)}</{tag}>")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
+
+
+def render_old(ops, show_spelling=False):
+    return _render_side(ops, "old", show_spelling)
+
+
+def render_new(ops, show_spelling=False):
+    return _render_side(ops, "new", show_spelling)
 
 
 @dataclass
@@ -131,7 +253,11 @@ class FieldChange:
 
     @property
     def changed(self):
-        return any(op != EQUAL for op, _text in self.ops)
+        return has_changes(self.ops)
+
+    @property
+    def spelling_changes(self):
+        return spelling_changes(self.ops)
 
     @property
     def inline(self):
@@ -145,6 +271,18 @@ class FieldChange:
     def new_html(self):
         return render_new(self.ops)
 
+    @property
+    def inline_spelling(self):
+        return render_inline(self.ops, show_spelling=True)
+
+    @property
+    def old_html_spelling(self):
+        return render_old(self.ops, show_spelling=True)
+
+    @property
+    def new_html_spelling(self):
+        return render_new(self.ops, show_spelling=True)
+
 
 @dataclass
 class BlockChange:
@@ -157,6 +295,7 @@ class BlockChange:
     fields: list = field(default_factory=list)
     words_added: int = 0
     words_removed: int = 0
+    spelling_changes: int = 0
 
     @property
     def type_label(self):
@@ -171,6 +310,8 @@ class RevisionDiff:
     blocks: list  # BlockChange in reading order
     words_added: int = 0
     words_removed: int = 0
+    # Words that differ only in spelling (ş/ș, ţ/ț, Unicode form, quotes, dashes).
+    spelling_changes: int = 0
 
     @property
     def changed_blocks(self):
@@ -286,6 +427,7 @@ def compute_diff(old_revision, new_revision):
     for change in changes:
         change.words_added = sum(_count_words(f.ops, INSERT) for f in change.fields)
         change.words_removed = sum(_count_words(f.ops, DELETE) for f in change.fields)
+        change.spelling_changes = sum(f.spelling_changes for f in change.fields)
 
     header = [
         FieldChange("title", word_diff(old_revision.title, new_revision.title)),
@@ -298,6 +440,8 @@ def compute_diff(old_revision, new_revision):
         blocks=changes,
         words_added=sum(c.words_added for c in changes),
         words_removed=sum(c.words_removed for c in changes),
+        spelling_changes=sum(c.spelling_changes for c in changes)
+        + sum(change.spelling_changes for change in header),
     )
 
 
@@ -333,13 +477,36 @@ class AmendmentRow:
     def proposed_html(self):
         return render_new(self.ops)
 
+    @property
+    def in_force_html_spelling(self):
+        return render_old(self.ops, show_spelling=True)
+
+    @property
+    def proposed_html_spelling(self):
+        return render_new(self.ops, show_spelling=True)
+
+    @property
+    def spelling_changes(self):
+        return spelling_changes(self.ops)
+
 
 def comparative_table(revision):
-    """Rows of the comparative table: text in force | proposed text (redlined) | rationale."""
+    """Rows of the comparative table: text in force | proposed text (redlined) | rationale.
+
+    Rows follow the order of the amended act (Art. 4, Art. 13, Art. 16, Art. 16^1, …), whatever
+    order the amendments were written in; references that cannot be read keep their place
+    after the others, in the order of the text.
+    """
+    amendments = [block for block in revision.blocks if block["type"] == content.AMENDMENT]
+    amendments = [
+        block
+        for _key, _position, block in sorted(
+            (legal_text.reference_sort_key(block.get("article", "")), position, block)
+            for position, block in enumerate(amendments)
+        )
+    ]
     rows = []
-    for block in revision.blocks:
-        if block["type"] != content.AMENDMENT:
-            continue
+    for block in amendments:
         in_force = block.get("in_force", "")
         proposed = block.get("proposed", "")
         if block.get("action") == "repeal":

@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from core.dates import format_datetime
 from core.errors import DomainError
 from core.markdown import render_markdown
 from proposals import content
@@ -53,8 +54,20 @@ def _fold(word):
     return unicodedata.normalize("NFC", word).translate(_FOLD).casefold()
 
 
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+
+
+def raw_words(text):
+    """The words of a text as written (NFC). Our exports print "16^1" as "16¹": a superscript
+    number is a word of its own, as it is after the caret."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = _SUPERSCRIPTS.sub(lambda match: " " + match.group().translate(_SUPERSCRIPT_DIGITS), text)
+    return WORD.findall(text)
+
+
 def words(text):
-    return [_fold(word) for word in WORD.findall(unicodedata.normalize("NFC", text or ""))]
+    return [_fold(word) for word in raw_words(text)]
 
 
 def _markdown_text(text):
@@ -89,10 +102,13 @@ def frame_words(submission):
     for attachment in revision.attachments.all():
         texts.extend([attachment.name, attachment.sha256])
     created = timezone.localtime(revision.created_at)
+    zone = proposal.organization.zone
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             texts.extend(_(label) for label in FRAME_LABELS)
             texts.append(date_format(created, "DATETIME_FORMAT"))
+            # Documents write dates as people do ("4 decembrie 2026, ora 14:30").
+            texts.append(format_datetime(revision.created_at, language, zone))
     for text in texts:
         vocabulary.update(words(text))
     return vocabulary
@@ -184,9 +200,9 @@ def verify(submission, text):
     """Compare `text` with the registered revision of `submission`."""
     text = _without_comparative_table(text)
     expected_text = revision_text(submission.revision)
-    expected = WORD.findall(unicodedata.normalize("NFC", expected_text))
+    expected = raw_words(expected_text)
     expected_folded = [_fold(word) for word in expected]
-    given = WORD.findall(unicodedata.normalize("NFC", text or ""))
+    given = raw_words(text)
     given_folded = [_fold(word) for word in given]
     frame = frame_words(submission)
 
@@ -211,7 +227,13 @@ def verify(submission, text):
             if first <= index < last and given_folded[index] not in frame
         ]
         if tag == "replace" and i2 > i1:
-            extra = [index for index in range(j1, j2) if given_folded[index] not in frame] or extra
+            # Words in place of missing ones: frame words are ignored unless they are all there
+            # is (a number of the text changed to one that also appears in the frame, such as
+            # the hour in the date, is still a change).
+            replaced = range(j1, j2)
+            extra = [index for index in replaced if given_folded[index] not in frame] or list(
+                replaced
+            )
         if extra:
             ops.append((INSERT, " ".join(given[index] for index in extra) + " "))
             added += len(extra)

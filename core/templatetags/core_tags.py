@@ -5,10 +5,14 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def query_replace(context, **kwargs):
-    """The current query string with some parameters replaced (for pagination links)."""
+    """The current query string with some parameters replaced (for pagination links); an
+    empty value removes the parameter."""
     query = context["request"].GET.copy()
     for key, value in kwargs.items():
-        query[key] = value
+        if value in ("", None):
+            query.pop(key, None)
+        else:
+            query[key] = value
     return query.urlencode()
 
 

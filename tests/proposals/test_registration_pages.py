@@ -411,6 +411,26 @@ def test_verify_pasted_text_matches(client, text_sent):
     assert response.context["result"].matches is True
 
 
+def test_verify_counts_a_changed_number_that_also_appears_in_the_frame(en_client, text_sent):
+    # "3 ani" → "2 ani": 2 is the revision's number, a word our exports print around the text;
+    # it replaces a word of the text, so it is a difference all the same.
+    assert text_sent.revision.number == 2
+    changed = "Finanțare\nRezumatul propunerii.\n" + TEXT.replace("3 ani", "2 ani")
+    response = en_client.post(
+        "/register/verify/", {"code": text_sent.tracking_code, "text": changed}
+    )
+    result = response.context["result"]
+    assert (result.matches, result.words_missing, result.words_added) == (False, 1, 1)
+    assert "<ins>2 </ins>" in str(result.diff_html)
+
+
+def test_verify_reads_superscript_numbers_as_our_exports_print_them():
+    from proposals.verification import words
+
+    assert words("Art. 16¹ alin. (2¹)") == words("Art. 16^1 alin. (2^1)")
+    assert words("Art. 16¹") == ["art", "16", "1"]
+
+
 def test_verify_mismatch_shows_differences(en_client, text_sent):
     changed = "Finanțare\nRezumatul propunerii.\n" + TEXT.replace("3 ani", "5 ani")
     response = en_client.post(
