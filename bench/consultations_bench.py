@@ -431,7 +431,7 @@ def make_stage(rng, *, slug=SLUG, blocks=BLOCKS):
         for index in range(blocks)
     ]
     proposals_domain.save_revision(
-        editor, proposal, base_number=1, title=proposal.title, summary="", blocks=text, message=""
+        editor, proposal, base_number=0, title=proposal.title, summary="", blocks=text, message=""
     )
     proposal.refresh_from_db()
     proposals_domain.publish_proposal(editor, proposal)

@@ -121,11 +121,18 @@ def bench_history(revisions=500):
     ngo = Organization.objects.create(kind="ngo", name="Bench", slug="bench", country="RO")
     Membership.objects.create(user=user, organization=ngo, role="editor")
     authority = Organization.objects.authorities().first()
-    proposal = domain.create_proposal(
-        user, ngo, title="Bench", slug="bench", summary="", kind="other", target_authority=authority
-    )
     start = time.perf_counter()
-    blocks = proposal.current_revision.blocks
+    blocks = [{"key": "k000000001", "type": "text", "text": "Prima versiune a textului."}]
+    proposal = domain.create_proposal(
+        user,
+        ngo,
+        title="Bench",
+        slug="bench",
+        summary="",
+        kind="other",
+        target_authority=authority,
+        blocks=blocks,
+    )
     for number in range(1, revisions):
         blocks = [dict(blocks[0], text=f"Versiunea {number} a textului.")]
         domain.save_revision(

@@ -236,6 +236,10 @@ def _check_revision(consultation, kind, revision, position):
         return
     if revision.proposal_id != consultation.proposal_id:
         raise DomainError(_("That revision belongs to another proposal."))
+    if not revision.has_content:
+        raise DomainError(
+            _("Revision %(n)s has no text yet; choose another.") % {"n": revision.number}
+        )
     earlier = (
         consultation.stages.filter(position__lt=position, revision__isnull=False)
         .order_by("-position")

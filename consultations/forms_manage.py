@@ -175,8 +175,12 @@ class StageForm(forms.Form):
             kwargs.setdefault("initial", self.initial_for(stage))
         super().__init__(*args, **kwargs)
         proposal = consultation.proposal
-        revisions = proposal.revisions.only("pk", "number", "title", "created_at", "proposal_id")
-        self.fields["revision"].queryset = revisions.order_by("-number")
+        revisions = proposal.revisions.only(
+            "pk", "number", "title", "created_at", "proposal_id", "blocks"
+        )
+        # Empty templates (saved as revision 1 before drafts started without one) are not offered.
+        with_text = [revision.pk for revision in revisions if revision.has_content]
+        self.fields["revision"].queryset = revisions.filter(pk__in=with_text).order_by("-number")
         self.fields["revision"].label_from_instance = _revision_label
         if stage is None:
             self.fields["revision"].initial = proposal.current_revision_id

@@ -47,6 +47,8 @@ AMENDMENT_ACTIONS = {
     "repeal": _("Repeal"),
 }
 KEY_PATTERN = re.compile(r"^k[0-9a-f]{8,16}$")
+# The most blocks a revision holds (the editor shows every block as a form).
+MAX_BLOCKS = 2000
 
 
 def new_block_key():
@@ -97,6 +99,18 @@ WORD = re.compile(r"\w+", re.UNICODE)
 
 def count_words(text):
     return len(WORD.findall(text or ""))
+
+
+def has_content(blocks):
+    """True when some block other than a heading holds text: a list of headings with empty
+    sections (the H.G. 775/2005 template) or an empty amendment row is not a text yet."""
+    for block in blocks:
+        if block.get("type") == HEADING:
+            continue
+        fields = TEXT_FIELDS.get(block.get("type"), ())
+        if any(normalize_text(block.get(name, "")) for name in fields):
+            return True
+    return False
 
 
 def block_plain_text(block):

@@ -1,5 +1,7 @@
 """Demo proposals, built through the domain functions so that their history is real."""
 
+from django.utils import translation
+
 from accounts.models import Organization, User
 from proposals import domain
 from proposals.models import Proposal, Topic
@@ -19,6 +21,7 @@ def _amendment(key, article, action, in_force, proposed, rationale):
 
 def _law_350_versions():
     """Four successive texts of an amendment to Law 350/2005 (keys are stable across them)."""
+    # (v1 to v4; a fifth revision restores v3.)
     a1 = _amendment(
         "k350a00001",
         "Art. 15 alin. (1)",
@@ -60,6 +63,7 @@ def _law_350_versions():
         "totală a finanțării; contribuția poate fi și în natură.",
         "Cofinanțarea de 10% în bani exclude organizațiile din mediul rural.",
     )
+    v1 = [a1]
     v2 = [a1, a2]
     a2_changed = dict(
         a2,
@@ -68,7 +72,7 @@ def _law_350_versions():
     )
     v3 = [a1, a2_changed, a3]
     v4 = [a3, a1, a2_changed, a4]  # a3 moved first, a4 added
-    return v2, v3, v4
+    return v1, v2, v3, v4
 
 
 POLICY_SECTIONS = [
@@ -90,6 +94,17 @@ BG_TEXT = (
 )
 
 
+def _policy_blocks():
+    """The H.G. 775/2005 sections (in Romanian) with the Focșani policy's texts."""
+    with translation.override("ro"):
+        blocks = domain.policy_template()
+    texts = iter(POLICY_SECTIONS)
+    for block in blocks:
+        if block["type"] == "text":
+            block["text"] = next(texts)
+    return blocks
+
+
 def load_demo_proposals(users):
     """Create the demo proposals once. `users` maps demo emails to users."""
     ana = users["ana.popescu@demo.consult.ro"]
@@ -99,6 +114,7 @@ def load_demo_proposals(users):
     vrancea = Organization.objects.get(slug="vrancea-civica")
 
     if not Proposal.objects.filter(slug="modificarea-legii-350-2005").exists():
+        v1, v2, v3, v4 = _law_350_versions()
         proposal = domain.create_proposal(
             ana,
             vrancea,
@@ -115,8 +131,9 @@ def load_demo_proposals(users):
             reference_act="Legea nr. 350/2005",
             language="ro",
             topics=Topic.objects.filter(slug__in=["public-funding", "civil-society"]),
+            blocks=v1,
+            message="Prima versiune: publicarea programului anual",
         )
-        v2, v3, v4 = _law_350_versions()
         title, summary = proposal.title, proposal.summary
         domain.save_revision(
             ana,
@@ -166,13 +183,6 @@ def load_demo_proposals(users):
             reference_act="Legea nr. 350/2005",
             language="ro",
             topics=Topic.objects.filter(slug__in=["public-funding", "transparency"]),
-        )
-        domain.save_revision(
-            radu,
-            proposal,
-            base_number=1,
-            title=proposal.title,
-            summary=proposal.summary,
             blocks=[
                 _amendment(
                     "k350b00001",
@@ -215,19 +225,7 @@ def load_demo_proposals(users):
             reference_act="H.G. nr. 775/2005",
             language="ro",
             topics=Topic.objects.filter(slug__in=["public-funding", "local-government"]),
-        )
-        blocks = [dict(block) for block in proposal.current_revision.blocks]
-        texts = iter(POLICY_SECTIONS)
-        for block in blocks:
-            if block["type"] == "text":
-                block["text"] = next(texts)
-        domain.save_revision(
-            radu,
-            proposal,
-            base_number=1,
-            title=proposal.title,
-            summary=proposal.summary,
-            blocks=blocks,
+            blocks=_policy_blocks(),
             message="Prima versiune completă",
         )
         domain.publish_proposal(radu, proposal)
@@ -244,17 +242,7 @@ def load_demo_proposals(users):
             reference_act="Закон за нормативните актове, чл. 26",
             language="bg",
             topics=Topic.objects.filter(slug__in=["transparency", "local-government"]),
-        )
-        blocks = [
-            {"key": proposal.current_revision.blocks[0]["key"], "type": "text", "text": BG_TEXT}
-        ]
-        domain.save_revision(
-            ivan,
-            proposal,
-            base_number=1,
-            title=proposal.title,
-            summary=proposal.summary,
-            blocks=blocks,
+            blocks=[{"key": "k0b6000001", "type": "text", "text": BG_TEXT}],
             message="Първа версия",
         )
         domain.publish_proposal(ivan, proposal)

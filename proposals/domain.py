@@ -19,6 +19,7 @@ from core.errors import DomainError
 from core.text import has_control_characters
 from core.validators import no_control_characters
 from proposals import content
+from proposals.diff import spelling_key
 from proposals.models import TRANSITIONS, Proposal, ProposalKind, ProposalStatus, Revision
 
 
@@ -26,18 +27,22 @@ class EditConflict(DomainError):
     """Someone saved a newer revision after the editor was opened."""
 
     def __init__(self, base, current):
-        super().__init__(
-            _(
+        if base is None:
+            message = _(
+                "Revision %(current)s was saved by %(author)s after you started writing the "
+                "first version. Your text was not saved: compare and merge below."
+            ) % {"current": current.number, "author": current.author.public_name}
+        else:
+            message = _(
                 "Revision %(current)s was saved by %(author)s after you started editing "
                 "revision %(base)s. Your text was not saved: compare and merge below."
-            )
-            % {
+            ) % {
                 "current": current.number,
                 "author": current.author.public_name,
                 "base": base.number,
-            },
-            code="conflict",
-        )
+            }
+        super().__init__(message, code="conflict")
+        # `base` is None when the editor started before the proposal had any revision.
         self.base = base
         self.current = current
 
@@ -146,19 +151,25 @@ def _words(blocks):
     ]
 
 
+def _spelled_words(block):
+    # Words as the comparison sees them: a word that differs only in spelling (ş/ș…) is the same.
+    return [spelling_key(word) for word in content.WORD.findall(content.block_plain_text(block))]
+
+
 def word_changes(old_blocks, new_blocks):
-    """(words added, words removed) between two block lists, block by block."""
+    """(words added, words removed) between two block lists, block by block; spelling-only
+    differences (proposals.diff.spelling_key) are not counted."""
     old_by_key = {block["key"]: block for block in old_blocks}
     added = removed = 0
     new_keys = set()
     for block in new_blocks:
         new_keys.add(block["key"])
-        new_words = content.WORD.findall(content.block_plain_text(block))
+        new_words = _spelled_words(block)
         old = old_by_key.get(block["key"])
         if old is None:
             added += len(new_words)
             continue
-        old_words = content.WORD.findall(content.block_plain_text(old))
+        old_words = _spelled_words(old)
         if old_words == new_words:
             continue
         matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
@@ -239,10 +250,18 @@ def create_proposal(
     reference_act="",
     language="ro",
     topics=(),
+    blocks=None,
+    message="",
+    attachments=None,
 ):
-    """Create a draft proposal with revision 1 (the template for its kind).
+    """Create a draft proposal of `organization`.
 
-    Side effects: a proposal, its first revision, two log rows.
+    A proposal's history starts with real content, never with an empty template: without
+    `blocks` the draft has no revision until the editor's first save (or an import) appends
+    revision 1; with `blocks`, revision 1 holds them (`message` and `attachments` as for
+    `save_revision`).
+
+    Side effects: a proposal and its log row; with `blocks`, revision 1 and its log row.
     """
     if not user.has_perm("accounts.edit_for_organization", organization):
         raise DomainError(_("You cannot draft proposals for this organisation."))
@@ -263,20 +282,25 @@ def create_proposal(
     )
     proposal.topics.set(topics)
     activity.record(user, "proposal.created", proposal, new=ProposalStatus.DRAFT)
-    # The template's section headings are written in the language of the proposal's text.
-    with translation.override(language):
-        blocks = starting_blocks(kind)
-        message = _("First version")
-    _append_revision(
-        proposal,
-        user,
-        title=proposal.title,
-        summary=proposal.summary,
-        blocks=blocks,
-        message=message,
-        parent=None,
-    )
+    if blocks is not None:
+        proposal.current_revision = save_revision(
+            user,
+            proposal,
+            base_number=0,
+            title=proposal.title,
+            summary=proposal.summary,
+            blocks=blocks,
+            message=message,
+            attachments=attachments,
+        )
     return proposal
+
+
+def starting_text(proposal):
+    """What the editor shows before the first save: the template of the proposal's kind, with
+    the section headings in the language of its text. Never saved as it is."""
+    with translation.override(proposal.language):
+        return starting_blocks(proposal.kind)
 
 
 @transaction.atomic
@@ -294,8 +318,12 @@ def save_revision(
 ):
     """Append a revision if the content changed. Returns the new revision, or None if unchanged.
 
-    Raises EditConflict when `base_number` is not the current revision (someone saved in
-    between); the caller keeps the user's text and shows both versions.
+    `base_number` is the revision the editor started from (0 before the first revision).
+    Raises EditConflict when it is not the current revision (someone saved in between); the
+    caller keeps the user's text and shows both versions. The first revision must hold some
+    text (not only the template's headings).
+
+    Side effects: a revision and its log row; the proposal's title and summary follow it.
     """
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if not proposal.is_editable:
@@ -304,10 +332,18 @@ def save_revision(
             % {"status": proposal.get_status_display().lower()}
         )
     current = proposal.current_revision
-    if current.number != base_number:
-        base = proposal.revisions.filter(number=base_number).first() or current
+    if (current.number if current else 0) != base_number:
+        if current is None:  # a revision number on a proposal that has none: a forged form
+            raise DomainError(_("The editor form is damaged; reload the page."))
+        base = None
+        if base_number:
+            base = proposal.revisions.filter(number=base_number).first() or current
         raise EditConflict(base, current)
     blocks = clean_blocks(blocks)
+    if current is None and not content.has_content(blocks):
+        raise DomainError(
+            _("Write some text before saving the first version: the sections are still empty.")
+        )
     title = content.normalize_text(title)
     summary = content.normalize_text(summary)
     message = content.normalize_text(message)[:500]
@@ -326,16 +362,17 @@ def save_revision(
         MaxLengthValidator(Proposal._meta.get_field("summary").max_length),
     )
     _validate(message, no_control_characters)
-    current_ids = set(current.attachments.values_list("pk", flat=True))
+    current_ids = set(current.attachments.values_list("pk", flat=True)) if current else set()
     if attachments is None:  # not given: the files stay as they are
         attachment_ids = current_ids
     else:
         attachment_ids = {attachment.pk for attachment in attachments}
         if any(attachment.proposal_id != proposal.pk for attachment in attachments):
             raise DomainError(_("An attachment belongs to another proposal."))
-    same_text = content.content_hash(title, summary, blocks) == current.content_hash
-    if same_text and attachment_ids == current_ids:
-        return None
+    if current is not None:
+        same_text = content.content_hash(title, summary, blocks) == current.content_hash
+        if same_text and attachment_ids == current_ids:
+            return None
     revision = _append_revision(
         proposal,
         user,
@@ -354,7 +391,7 @@ def save_revision(
 
 
 def _restored_message(proposal, number):
-    # Stored messages are written in the language of the proposal's text, like "First version".
+    # Stored messages are written in the language of the proposal's text.
     with translation.override(proposal.language):
         return _("Restored revision %(n)s") % {"n": number}
 
@@ -414,7 +451,10 @@ def _transition(user, proposal, target, verb, **fields):
 
 @transaction.atomic
 def publish_proposal(user, proposal):
-    """Draft → published: the proposal and all its revisions become public."""
+    """Draft → published: the proposal and all its revisions become public. A draft without
+    any saved text cannot be published."""
+    if not Revision.objects.filter(proposal=proposal.pk).exists():
+        raise DomainError(_("Save a first version of the text before publishing."))
     return _transition(
         user, proposal, ProposalStatus.PUBLISHED, "proposal.published", published_at=timezone.now()
     )

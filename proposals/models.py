@@ -204,6 +204,105 @@ class Attachment(AppendOnlyModel):
         return reverse("proposals:attachment", args=[self.proposal.slug, self.pk, self.name])
 
 
+class ImportMode(models.TextChoices):
+    DOCUMENT = "document", _("A document: its headings, paragraphs, lists and tables")
+    ACT = "act", _("The text of a normative act: choose the units to amend")
+
+
+class ImportPlacement(models.TextChoices):
+    APPEND = "append", _("After the current text")
+    REPLACE = "replace", _("Instead of the current text")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be read")
+    RUNNING = "running", _("Being read")
+    READY = "ready", _("Ready to review")
+    FAILED = "failed", _("Could not be read")
+    CONFIRMED = "confirmed", _("Saved as a revision")
+
+
+def import_path(instance, filename):
+    import secrets
+
+    return f"imports/{secrets.token_hex(16)}.{instance.extension}"
+
+
+class DocumentImport(models.Model):
+    """A document on its way into a proposal: read, shown for review, then confirmed as one
+    revision (the file becoming an attachment of it) or discarded.
+
+    Not part of the record: nothing here is public, and rows are deleted with their files after
+    IMPORT_KEEP_HOURS (`proposals.importing.purge_imports`). What is confirmed lives on in the
+    revision, whose message names the file and its SHA-256, and in the attachment.
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # The proposal the text goes into; None for a new proposal, described by `new_proposal`.
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="imports"
+    )
+    new_proposal = models.JSONField(default=dict, blank=True)
+    mode = models.CharField(max_length=8, choices=ImportMode.choices)
+    placement = models.CharField(
+        max_length=8, choices=ImportPlacement.choices, default=ImportPlacement.APPEND
+    )
+    # The proposal's current revision when the import started (0: none yet).
+    base_number = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=import_path, max_length=200)
+    name = models.CharField(max_length=200)
+    pasted = models.BooleanField(default=False)
+    # The format the content was recognised as (a key of proposals.converters.READERS).
+    extension = models.CharField(max_length=8)
+    size = models.PositiveIntegerField()
+    content_size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    error_code = models.CharField(max_length=20, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("document import")
+        verbose_name_plural = _("document imports")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("proposals:import_review", args=[self.token])
+
+    @property
+    def language(self):
+        if self.proposal_id:
+            return self.proposal.language
+        return self.new_proposal.get("language") or settings.LANGUAGE_CODE
+
+    @property
+    def kind(self):
+        if self.proposal_id:
+            return self.proposal.kind
+        return self.new_proposal.get("kind", "")
+
+    @property
+    def error_message(self):
+        from proposals.converters import error_message
+
+        return error_message(self.error_code, self.error_params)
+
+
 class Revision(AppendOnlyModel):
     """One version of a proposal's text. Append-only: never updated, never deleted.
 
@@ -253,6 +352,11 @@ class Revision(AppendOnlyModel):
 
     def block(self, key):
         return next((block for block in self.blocks if block["key"] == key), None)
+
+    @property
+    def has_content(self):
+        """False for an empty template (revisions made before drafts started without one)."""
+        return content.has_content(self.blocks)
 
 
 # --- Submissions to authorities ----------------------------------------------------------------

@@ -261,6 +261,11 @@ def submit_proposal(user, proposal, revision, cover_letter, *, now=None):
         raise DomainError(_refusal(proposal), code="status")
     if revision is None or revision.proposal_id != proposal.pk:
         raise DomainError(_("Choose a revision of this proposal."), code="revision")
+    if not revision.has_content:
+        raise DomainError(
+            _("Revision %(n)s has no text yet; choose another.") % {"n": revision.number},
+            code="revision",
+        )
     if revision.compute_hash() != revision.content_hash:
         # Never freeze a text whose stored hash does not describe it.
         raise DomainError(_("This revision's hash does not match its text; contact us."))

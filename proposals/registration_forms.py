@@ -53,11 +53,13 @@ class SubmitForm(forms.Form):
 
     def __init__(self, *args, proposal, **kwargs):
         super().__init__(*args, **kwargs)
+        # Empty templates (saved as revision 1 before drafts started without one) are not offered.
         self.revisions = {
             revision.number: revision
             for revision in proposal.revisions.select_related("author__profile").order_by(
                 "-number"
             )[:200]
+            if revision.has_content
         }
         self.fields["revision"].choices = [
             (

@@ -36,7 +36,7 @@ from proposals.registration_forms import (
     SubmitForm,
     VerifyForm,
 )
-from proposals.views import _context, _proposal_for
+from proposals.views import proposal_context, proposal_for
 
 
 def can(user, perm, obj):
@@ -65,7 +65,7 @@ def _form_error(form, error, date_field=None):
 
 @login_required
 def submit(request, slug):
-    proposal = _proposal_for(request, slug, "proposals.submit_proposal")
+    proposal = proposal_for(request, slug, "proposals.submit_proposal")
     refusal = None
     if proposal.status not in registration.SUBMITTABLE:
         refusal = registration._refusal(proposal)
@@ -90,7 +90,7 @@ def submit(request, slug):
     return render(
         request,
         "proposals/registration/submit.html",
-        _context(request, proposal, "text", form=form, refusal=refusal),
+        proposal_context(request, proposal, "text", form=form, refusal=refusal),
         status=400 if request.method == "POST" else 200,
     )
 

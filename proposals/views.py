@@ -22,9 +22,9 @@ from core.markdown import render_markdown
 from core.pagination import paginate
 from proposals import content, domain
 from proposals.attachments import store_upload
-from proposals.diff import comparative_table, revision_diff
+from proposals.diff import comparative_table, compute_diff, revision_diff
 from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor
-from proposals.models import Proposal, ProposalKind, ProposalStatus
+from proposals.models import Proposal, ProposalKind, ProposalStatus, Revision
 
 
 def can(user, perm, proposal):
@@ -33,7 +33,7 @@ def can(user, perm, proposal):
     return rules.has_perm(perm, user, proposal)
 
 
-def _proposal_for(request, slug, perm="proposals.view_proposal"):
+def proposal_for(request, slug, perm="proposals.view_proposal"):
     """The proposal, or 404 for anyone who may not see it (drafts stay invisible)."""
     proposal = get_object_or_404(
         Proposal.objects.select_related(
@@ -48,7 +48,7 @@ def _proposal_for(request, slug, perm="proposals.view_proposal"):
     return proposal
 
 
-def _revision_for(proposal, number):
+def revision_for(proposal, number):
     if proposal.current_revision and proposal.current_revision.number == number:
         return proposal.current_revision
     revision = proposal.revisions.select_related("author__profile").filter(number=number).first()
@@ -57,13 +57,15 @@ def _revision_for(proposal, number):
     return revision
 
 
-def _context(request, proposal, tab, **extra):
+def proposal_context(request, proposal, tab, **extra):
+    """What the proposal's header needs (tabs and action buttons), plus `extra`."""
     user = request.user
     return {
         "proposal": proposal,
         "tab": tab,
         "can_edit": can(user, "proposals.change_proposal", proposal),
         "can_publish": proposal.status == ProposalStatus.DRAFT
+        and proposal.current_revision_id is not None
         and can(user, "proposals.publish_proposal", proposal),
         "can_withdraw": proposal.is_public
         and proposal.status != ProposalStatus.WITHDRAWN
@@ -110,22 +112,27 @@ def proposal_list(request):
 
 
 def proposal_detail(request, slug):
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     revision = proposal.current_revision
+    if revision is None:
+        # A draft whose text has not been saved yet (only its members can see it).
+        return render(
+            request, "proposals/no_text.html", proposal_context(request, proposal, "text")
+        )
     return render(
         request,
         "proposals/revision.html",
-        _context(request, proposal, "text", revision=revision, is_current=True),
+        proposal_context(request, proposal, "text", revision=revision, is_current=True),
     )
 
 
 def revision_detail(request, slug, number):
-    proposal = _proposal_for(request, slug)
-    revision = _revision_for(proposal, number)
+    proposal = proposal_for(request, slug)
+    revision = revision_for(proposal, number)
     return render(
         request,
         "proposals/revision.html",
-        _context(
+        proposal_context(
             request,
             proposal,
             "text",
@@ -136,28 +143,28 @@ def revision_detail(request, slug, number):
 
 
 def revision_history(request, slug):
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     revisions = proposal.revisions.select_related("author__profile").order_by("-number")
     page = paginate(request, revisions, per_page=50)
     return render(
-        request, "proposals/history.html", _context(request, proposal, "history", page=page)
+        request, "proposals/history.html", proposal_context(request, proposal, "history", page=page)
     )
 
 
 def proposal_activity(request, slug):
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     page = paginate(request, history(proposal), per_page=50)
     entries = [(entry, None) for entry in page.object_list]
     return render(
         request,
         "proposals/activity.html",
-        _context(request, proposal, "activity", page=page, entries=entries),
+        proposal_context(request, proposal, "activity", page=page, entries=entries),
     )
 
 
 def compare_choose(request, slug):
     """The history page's compare form submits here; redirect to the comparison's address."""
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     try:
         a, b = int(request.GET.get("a", "")), int(request.GET.get("b", ""))
     except ValueError:
@@ -167,15 +174,16 @@ def compare_choose(request, slug):
 
 
 def compare(request, slug, a, b):
-    proposal = _proposal_for(request, slug)
-    old = _revision_for(proposal, a)
-    new = _revision_for(proposal, b)
+    proposal = proposal_for(request, slug)
+    old = revision_for(proposal, a)
+    new = revision_for(proposal, b)
     view = "side" if request.GET.get("view") == "side" else "inline"
+    show_spelling = request.GET.get("spelling") == "1"
     old_files, new_files = set(old.attachments.all()), set(new.attachments.all())
     return render(
         request,
         "proposals/compare.html",
-        _context(
+        proposal_context(
             request,
             proposal,
             "history",
@@ -183,6 +191,7 @@ def compare(request, slug, a, b):
             new=new,
             diff=revision_diff(old, new),
             view=view,
+            show_spelling=show_spelling,
             files_added=sorted(new_files - old_files, key=str),
             files_removed=sorted(old_files - new_files, key=str),
         ),
@@ -190,14 +199,23 @@ def compare(request, slug, a, b):
 
 
 def amendment_table(request, slug, number):
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     if proposal.kind != ProposalKind.AMENDMENT:
         raise Http404
-    revision = _revision_for(proposal, number)
+    revision = revision_for(proposal, number)
+    rows = comparative_table(revision)
     return render(
         request,
         "proposals/table.html",
-        _context(request, proposal, "table", revision=revision, rows=comparative_table(revision)),
+        proposal_context(
+            request,
+            proposal,
+            "table",
+            revision=revision,
+            rows=rows,
+            spelling_changes=sum(row.spelling_changes for row in rows),
+            show_spelling=request.GET.get("spelling") == "1",
+        ),
     )
 
 
@@ -260,18 +278,25 @@ def _posted_attachments(request, proposal):
     return kept, errors
 
 
+def _conflict_diff(conflict):
+    if conflict.base is None:  # the other person saved the first version: all of it is new
+        return compute_diff(Revision(number=0, title="", summary="", blocks=[]), conflict.current)
+    return revision_diff(conflict.base, conflict.current)
+
+
 def _editor(request, proposal, *, base, fields, blocks, attachments, conflict=None, status=200):
     # Files of the current version that are not kept are offered again, unchecked.
     kept_ids = {attachment.pk for attachment in attachments}
+    current = proposal.current_revision
     dropped = [
         attachment
-        for attachment in proposal.current_revision.attachments.all()
+        for attachment in (current.attachments.all() if current else [])
         if attachment.pk not in kept_ids
     ]
     return render(
         request,
         "proposals/edit.html",
-        _context(
+        proposal_context(
             request,
             proposal,
             "edit",
@@ -279,7 +304,7 @@ def _editor(request, proposal, *, base, fields, blocks, attachments, conflict=No
             fields=fields,
             blocks=blocks,
             conflict=conflict,
-            conflict_diff=revision_diff(conflict.base, conflict.current) if conflict else None,
+            conflict_diff=_conflict_diff(conflict) if conflict else None,
             block_types=content.BLOCK_TYPES,
             actions=content.AMENDMENT_ACTIONS,
             attachments=attachments,
@@ -292,10 +317,20 @@ def _editor(request, proposal, *, base, fields, blocks, attachments, conflict=No
 
 @login_required
 def proposal_edit(request, slug):
-    proposal = _proposal_for(request, slug, "proposals.change_proposal")
+    proposal = proposal_for(request, slug, "proposals.change_proposal")
     current = proposal.current_revision
     if request.method != "POST":
-        fields = {"title": current.title, "summary": current.summary, "message": ""}
+        fields = {"title": proposal.title, "summary": proposal.summary, "message": ""}
+        if current is None:  # the first version: the template of its kind, not saved yet
+            return _editor(
+                request,
+                proposal,
+                base=0,
+                fields=fields,
+                blocks=domain.starting_text(proposal),
+                attachments=[],
+            )
+        fields.update(title=current.title, summary=current.summary)
         return _editor(
             request,
             proposal,
@@ -354,8 +389,8 @@ def proposal_edit(request, slug):
 
 @login_required
 def revision_restore(request, slug, number):
-    proposal = _proposal_for(request, slug, "proposals.change_proposal")
-    revision = _revision_for(proposal, number)
+    proposal = proposal_for(request, slug, "proposals.change_proposal")
+    revision = revision_for(proposal, number)
     if request.method == "POST":
         try:
             new = domain.restore_revision(request.user, proposal, number)
@@ -369,13 +404,15 @@ def revision_restore(request, slug, number):
         )
         return redirect(new)
     return render(
-        request, "proposals/restore.html", _context(request, proposal, "history", revision=revision)
+        request,
+        "proposals/restore.html",
+        proposal_context(request, proposal, "history", revision=revision),
     )
 
 
 @login_required
 def proposal_publish(request, slug):
-    proposal = _proposal_for(request, slug, "proposals.publish_proposal")
+    proposal = proposal_for(request, slug, "proposals.publish_proposal")
     if request.method != "POST" and proposal.status != ProposalStatus.DRAFT:
         messages.info(request, _("This proposal is already public."))
         return redirect(proposal)
@@ -387,12 +424,12 @@ def proposal_publish(request, slug):
         else:
             messages.success(request, _("The proposal is now public."))
         return redirect(proposal)
-    return render(request, "proposals/publish.html", _context(request, proposal, "text"))
+    return render(request, "proposals/publish.html", proposal_context(request, proposal, "text"))
 
 
 @login_required
 def proposal_withdraw(request, slug):
-    proposal = _proposal_for(request, slug, "proposals.withdraw_proposal")
+    proposal = proposal_for(request, slug, "proposals.withdraw_proposal")
     if request.method != "POST" and proposal.status in (
         ProposalStatus.DRAFT,
         ProposalStatus.WITHDRAWN,
@@ -414,7 +451,7 @@ def proposal_withdraw(request, slug):
             messages.success(request, _("The proposal was withdrawn. It stays readable."))
             return redirect(proposal)
     return render(
-        request, "proposals/withdraw.html", _context(request, proposal, "text", form=form)
+        request, "proposals/withdraw.html", proposal_context(request, proposal, "text", form=form)
     )
 
 
@@ -446,7 +483,7 @@ def markdown_upload(request):
 
 def attachment_download(request, slug, attachment_id, name):
     """A file of a proposal, for whoever may read the proposal; always as a download."""
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     attachment = get_object_or_404(proposal.attachments, pk=attachment_id)
     response = FileResponse(
         attachment.file.open("rb"),

@@ -43,7 +43,7 @@ from consultations.views.stages import (
 )
 from core import ratelimit
 from core.errors import DomainError
-from proposals.views import _context
+from proposals.views import proposal_context
 
 COMMENT_RELATED = [
     "stage__consultation__proposal__organization",
@@ -147,7 +147,7 @@ def _comment_page_context(request, comment, **extra):
     node = _find(thread, comment.pk) or comment
     visible = comment.state == CommentState.VISIBLE
     own = user.is_authenticated and comment.user_id == user.pk
-    context = _context(request, proposal, "consultation")
+    context = proposal_context(request, proposal, "consultation")
     context.update(threads.comment_context(stage, can_comment=can_comment, status=dates["status"]))
     context.update(
         **dates,

@@ -27,7 +27,7 @@ from consultations.forms_manage import (
 )
 from consultations.models import Consultation, Stage, StageKind, StageStatus
 from core.errors import DomainError
-from proposals.views import _context, _proposal_for
+from proposals.views import proposal_context, proposal_for
 
 
 def can(user, perm, obj):
@@ -37,7 +37,7 @@ def can(user, perm, obj):
 
 def proposal_with_perm(request, slug, perm):
     """The proposal (404 if the user may not see it), or 403 without `perm` on it."""
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     if not can(request.user, perm, proposal):
         raise PermissionDenied
     return proposal
@@ -72,7 +72,7 @@ def comment_or_404(queryset, comment_id):
 
 def page_context(request, proposal, **extra):
     """The proposal's header plus the organisation's time zone (pages show dates in it)."""
-    return _context(
+    return proposal_context(
         request,
         proposal,
         "consultation",

@@ -32,7 +32,7 @@ from consultations.models import (
     Synthesis,
 )
 from proposals.models import ProposalStatus
-from proposals.views import _context, _proposal_for
+from proposals.views import proposal_context, proposal_for
 
 # What a stage page needs in one query. The current revision is only named in the header (its
 # number), so its blocks stay in the database; a synthesis's frozen table likewise.
@@ -166,7 +166,7 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
     return render(
         request,
         "consultations/stage.html",
-        _context(
+        proposal_context(
             request,
             proposal,
             "consultation",
@@ -204,7 +204,7 @@ def stage(request, slug, position):
 
 
 def consultation_for(request, slug):
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     try:
         consultation = proposal.consultation
     except Consultation.DoesNotExist:
@@ -269,7 +269,7 @@ def consultation_detail(request, slug):
     return render(
         request,
         "consultations/consultation_detail.html",
-        _context(
+        proposal_context(
             request,
             proposal,
             "consultation",

@@ -36,7 +36,7 @@ from consultations.views.manage import (
 )
 from core.errors import DomainError
 from core.pagination import paginate
-from proposals.views import _proposal_for
+from proposals.views import proposal_for
 
 ANSWER_FILTERS = ("unanswered", "answered")
 WHOLE_TEXT = "whole"
@@ -259,7 +259,7 @@ def _groups(rows):
 
 
 def synthesis_detail(request, slug, position):
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, position)
     synthesis = _published(stage)
     preview = False
@@ -319,7 +319,7 @@ def _download(data, filename, fmt):
 
 
 def synthesis_export(request, slug, position, fmt):
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, int(position))
     synthesis = _published(stage)
     if synthesis is None:
@@ -330,7 +330,7 @@ def synthesis_export(request, slug, position, fmt):
 
 
 def comments_export(request, slug, position, fmt):
-    proposal = _proposal_for(request, slug)
+    proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, int(position))
     data = exports.comments_json(stage) if fmt == "json" else exports.comments_csv(stage)
     filename = f"{proposal.slug}-{stage.position}-comments.{fmt}"

@@ -29,6 +29,7 @@ def test_registrar_registers_and_answers_from_the_inbox(page):
         summary="",
         kind="other",
         target_authority=authority,
+        blocks=[{"key": "k00000000a1", "type": "text", "text": "Un calendar anual publicat."}],
     )
     domain.publish_proposal(editor, proposal)
     proposal.refresh_from_db()

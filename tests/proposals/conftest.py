@@ -22,8 +22,38 @@ def _default_language():
     translation.deactivate()
 
 
+FIRST_MESSAGE = "Prima versiune"
+FIRST_TEXT = "Prima formă a textului."
+
+
+def first_blocks(kind):
+    """The text of revision 1 made by ProposalFactory: real content of the proposal's kind (a
+    proposal never starts with an empty template revision)."""
+    if kind == ProposalKind.AMENDMENT:
+        return [
+            {
+                "key": "k00000000a1",
+                "type": "amendment",
+                "article": "Art. 1",
+                "action": "modify",
+                "in_force": "Textul în vigoare al articolului.",
+                "proposed": "Textul propus al articolului.",
+                "rationale": "",
+            }
+        ]
+    if kind == ProposalKind.POLICY:
+        blocks = domain.policy_template()
+        for block in blocks:
+            if block["type"] == "text":
+                block["text"] = "Textul secțiunii."
+        return blocks
+    return [{"key": "k00000000b1", "type": "text", "text": FIRST_TEXT}]
+
+
 class ProposalFactory(factory.Factory):
-    """A draft proposal made by `domain.create_proposal`, so it has revision 1 and its log rows.
+    """A draft proposal made by `domain.create_proposal`, with revision 1 (`first_blocks` of
+    its kind unless `blocks=` is given; `blocks=None` for a draft with no text yet) and its log
+    rows.
 
     Pass `editor=` (a user with the editor or admin role in `organization=`); without them a new
     NGO and editor are made.
@@ -41,9 +71,13 @@ class ProposalFactory(factory.Factory):
     target_authority = factory.LazyFunction(lambda: Organization.objects.get(slug=AUTHORITY_SLUG))
     reference_act = ""
     language = "ro"
+    blocks = factory.LazyAttribute(lambda o: first_blocks(o.kind))
+    message = FIRST_MESSAGE
 
     @classmethod
     def _create(cls, model_class, *, editor, organization, **kwargs):
+        if kwargs.get("blocks") is None:
+            kwargs.pop("message", None)
         return domain.create_proposal(editor, organization, **kwargs)
 
     @classmethod
@@ -83,7 +117,7 @@ def superuser(db):
 
 @pytest.fixture
 def proposal(ngo, ngo_editor):
-    """A draft of `ngo`, kind "other": revision 1 has one empty text block."""
+    """A draft of `ngo`, kind "other": revision 1 has one text block (`first_blocks`)."""
     return ProposalFactory(
         editor=ngo_editor,
         organization=ngo,
@@ -149,10 +183,9 @@ def editor_data(blocks, *, base, title, summary="", message="", op="save"):
     return data
 
 
-def first_version_message(language="ro"):
-    """The message of revision 1, written in the language of the proposal's text."""
-    with translation.override(language):
-        return translation.gettext("First version")
+def first_version_message():
+    """The message of revision 1 as ProposalFactory saves it."""
+    return FIRST_MESSAGE
 
 
 # --- Submissions -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from proposals.models import Proposal, Revision
 from tests.proposals.conftest import (
+    FIRST_TEXT,
     ProposalFactory,
     editor_data,
     en_client_for,
@@ -76,13 +77,14 @@ def test_edit_post_changed_text_saves_next_revision(editor_client, proposal, ngo
     assert revision.blocks == [
         {"key": key, "type": "text", "text": "Finanțarea se acordă multianual."}
     ]
-    assert (revision.words_added, revision.words_removed, revision.word_count) == (4, 0, 4)
+    # "Prima formă a textului." (revision 1) → "Finanțarea se acordă multianual."
+    assert (revision.words_added, revision.words_removed, revision.word_count) == (4, 4, 4)
 
 
 @pytest.mark.django_db
 def test_edit_post_unchanged_content_saves_nothing(editor_client, proposal, key):
     data = editor_data(
-        [{"key": key, "type": "text", "text": ""}],
+        [{"key": key, "type": "text", "text": FIRST_TEXT + "  "}],
         base=1,
         title="Finanțare multianuală pentru ONG-uri",
         summary="Rezumatul propunerii.  ",
@@ -194,7 +196,7 @@ def test_restore_post_appends_revision_with_old_text(editor_client, proposal, ng
 @pytest.mark.django_db
 def test_restore_post_identical_to_current_refused(editor_client, proposal, ngo_editor, key):
     save(ngo_editor, proposal, [text_block(key, "Doi.")])
-    save(ngo_editor, proposal, [text_block(key, "")])
+    save(ngo_editor, proposal, [text_block(key, FIRST_TEXT)])
     response = editor_client.post("/proposals/finantare-multianuala/v/1/restore/", follow=True)
     assert response.redirect_chain == [("/proposals/finantare-multianuala/v/1/", 302)]
     assert (

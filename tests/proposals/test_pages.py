@@ -89,8 +89,8 @@ def test_history_page_lists_every_revision_with_author_message_and_counts(en_cli
     first_message = published.revisions.get(number=1).message
     assert rows == [
         (3, "Mihai Ionescu", "Multianual", 3, 1),
-        (2, "Editor ONG", "Primul text", 7, 0),
-        (1, "Editor ONG", first_message, 0, 0),
+        (2, "Editor ONG", "Primul text", 7, 4),
+        (1, "Editor ONG", first_message, 4, 0),
     ]
     html = response.content.decode()
     assert '<span class="words-added">+3</span> <span class="words-removed">−1</span>' in html

@@ -7,7 +7,7 @@ from core.errors import DomainError
 from core.models import ActivityLog
 from proposals import content, domain
 from proposals.models import Proposal, Revision
-from tests.proposals.conftest import ProposalFactory, save, text_block
+from tests.proposals.conftest import FIRST_TEXT, ProposalFactory, save, text_block
 
 POLICY_HEADINGS_EN = [
     "Problem definition",
@@ -24,20 +24,34 @@ def _numbers(proposal):
 
 
 @pytest.mark.django_db
-def test_create_proposal_policy_starts_with_six_sections_in_english(ngo, ngo_editor):
-    proposal = ProposalFactory(editor=ngo_editor, organization=ngo, kind="policy", language="en")
-    revision = proposal.current_revision
-    assert revision.number == 1
-    assert [block["type"] for block in revision.blocks] == ["heading", "text"] * 6
-    assert [block["text"] for block in revision.blocks[0::2]] == POLICY_HEADINGS_EN
-    assert [block["text"] for block in revision.blocks[1::2]] == [""] * 6
-    assert revision.message == "First version"
+def test_create_proposal_without_blocks_has_no_revision(ngo, ngo_editor, authority):
+    proposal = ProposalFactory(editor=ngo_editor, organization=ngo, kind="policy", blocks=None)
+    stored = Proposal.objects.get(pk=proposal.pk)
+    assert (stored.status, stored.current_revision_id, stored.created_by) == (
+        "draft",
+        None,
+        ngo_editor,
+    )
+    assert not Revision.objects.exists()
+    assert list(ActivityLog.objects.values_list("verb", flat=True)) == ["proposal.created"]
 
 
 @pytest.mark.django_db
-def test_create_proposal_amendment_starts_with_one_empty_amendment(ngo, ngo_editor):
-    proposal = ProposalFactory(editor=ngo_editor, organization=ngo, kind="amendment")
-    [block] = proposal.current_revision.blocks
+def test_starting_text_policy_has_six_sections_in_the_text_language(ngo, ngo_editor):
+    proposal = ProposalFactory(
+        editor=ngo_editor, organization=ngo, kind="policy", language="en", blocks=None
+    )
+    blocks = domain.starting_text(proposal)
+    assert [block["type"] for block in blocks] == ["heading", "text"] * 6
+    assert [block["text"] for block in blocks[0::2]] == POLICY_HEADINGS_EN
+    assert [block["text"] for block in blocks[1::2]] == [""] * 6
+    assert not Revision.objects.exists()  # the template is shown, never saved as it is
+
+
+@pytest.mark.django_db
+def test_starting_text_amendment_is_one_empty_amendment(ngo, ngo_editor):
+    proposal = ProposalFactory(editor=ngo_editor, organization=ngo, kind="amendment", blocks=None)
+    [block] = domain.starting_text(proposal)
     assert content.KEY_PATTERN.match(block["key"])
     assert {k: v for k, v in block.items() if k != "key"} == {
         "type": "amendment",
@@ -50,18 +64,36 @@ def test_create_proposal_amendment_starts_with_one_empty_amendment(ngo, ngo_edit
 
 
 @pytest.mark.django_db
-def test_create_proposal_other_starts_with_one_text_block(proposal, ngo_editor, authority):
+def test_first_save_of_the_untouched_template_refused(ngo, ngo_editor):
+    proposal = ProposalFactory(editor=ngo_editor, organization=ngo, kind="policy", blocks=None)
+    with translation.override("en"), pytest.raises(DomainError) as caught:
+        domain.save_revision(
+            ngo_editor,
+            proposal,
+            base_number=0,
+            title=proposal.title,
+            summary="",
+            blocks=domain.starting_text(proposal),
+            message="",
+        )
+    assert caught.value.message == (
+        "Write some text before saving the first version: the sections are still empty."
+    )
+    assert not Revision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_proposal_with_blocks_makes_revision_one(proposal, ngo_editor, authority):
     revision = proposal.current_revision
     [block] = revision.blocks
-    assert block["type"] == "text"
-    assert block["text"] == ""
-    assert content.KEY_PATTERN.match(block["key"])
+    assert block == {"key": "k00000000b1", "type": "text", "text": "Prima formă a textului."}
     assert (revision.number, revision.parent, revision.author) == (1, None, ngo_editor)
     assert (revision.title, revision.summary) == (proposal.title, "Rezumatul propunerii.")
+    assert revision.message == "Prima versiune"
     assert revision.content_hash == content.content_hash(
         proposal.title, "Rezumatul propunerii.", revision.blocks
     )
-    assert (revision.word_count, revision.words_added, revision.words_removed) == (0, 0, 0)
+    assert (revision.word_count, revision.words_added, revision.words_removed) == (4, 4, 0)
     stored = Proposal.objects.get(pk=proposal.pk)
     assert (stored.status, stored.current_revision_id, stored.created_by) == (
         "draft",
@@ -69,6 +101,46 @@ def test_create_proposal_other_starts_with_one_text_block(proposal, ngo_editor, 
         ngo_editor,
     )
     assert stored.target_authority == authority
+
+
+@pytest.mark.django_db
+def test_first_revision_saved_after_someone_else_saved_it_conflicts(ngo, ngo_editor, second_editor):
+    proposal = ProposalFactory(editor=ngo_editor, organization=ngo, blocks=None)
+    domain.save_revision(
+        second_editor,
+        proposal,
+        base_number=0,
+        title=proposal.title,
+        summary="",
+        blocks=[text_block("k00000000c1", "Textul Mariei.")],
+        message="",
+    )
+    with translation.override("en"), pytest.raises(domain.EditConflict) as caught:
+        domain.save_revision(
+            ngo_editor,
+            proposal,
+            base_number=0,
+            title=proposal.title,
+            summary="",
+            blocks=[text_block("k00000000c2", "Textul meu.")],
+            message="",
+        )
+    assert caught.value.base is None
+    assert caught.value.current.number == 1
+    assert caught.value.message == (
+        "Revision 1 was saved by Mihai Ionescu after you started writing the first version. "
+        "Your text was not saved: compare and merge below."
+    )
+    assert _numbers(proposal) == [1]
+
+
+@pytest.mark.django_db
+def test_publish_without_any_revision_refused(ngo, ngo_editor):
+    proposal = ProposalFactory(editor=ngo_editor, organization=ngo, blocks=None)
+    with translation.override("en"), pytest.raises(DomainError) as caught:
+        domain.publish_proposal(ngo_editor, proposal)
+    assert caught.value.message == "Save a first version of the text before publishing."
+    assert Proposal.objects.get(pk=proposal.pk).status == "draft"
 
 
 @pytest.mark.django_db
@@ -122,7 +194,8 @@ def test_save_revision_changed_content_appends_next_number(proposal, ngo_editor,
         "Trei",
     )
     assert (second.parent_id, second.author) == (first.pk, ngo_editor)
-    assert (second.word_count, second.words_added, second.words_removed) == (4, 4, 0)
+    # Revision 1 was "Prima formă a textului." (4 words), all replaced.
+    assert (second.word_count, second.words_added, second.words_removed) == (4, 4, 4)
     # "doi" → "cinci" is one word removed and one added; "șase" is one more added.
     assert (third.word_count, third.words_added, third.words_removed) == (5, 2, 1)
     assert Proposal.objects.get(pk=proposal.pk).current_revision_id == third.pk
@@ -263,7 +336,7 @@ def test_restore_revision_appends_copy_of_old_revision(proposal, ngo_editor, sec
         second_editor,
     )
     assert restored.parent.number == 2
-    assert (restored.words_added, restored.words_removed) == (0, 3)
+    assert (restored.words_added, restored.words_removed) == (4, 3)
     assert Proposal.objects.get(pk=proposal.pk).title == first.title
     assert _numbers(proposal) == [1, 2, 3]
 
@@ -272,7 +345,7 @@ def test_restore_revision_appends_copy_of_old_revision(proposal, ngo_editor, sec
 def test_restore_revision_identical_to_current_refused(proposal, ngo_editor):
     key = proposal.current_revision.blocks[0]["key"]
     save(ngo_editor, proposal, [text_block(key, "Doi.")])
-    save(ngo_editor, proposal, [text_block(key, "")])  # back to the text of revision 1
+    save(ngo_editor, proposal, [text_block(key, FIRST_TEXT)])  # back to the text of revision 1
     with translation.override("en"), pytest.raises(DomainError) as caught:
         domain.restore_revision(ngo_editor, proposal, 1)
     assert caught.value.message == (

@@ -46,6 +46,8 @@ def main(email, prefix, count, barrier):
     published, drafts = {}, []
     for number in range(count):
         slug = f"{prefix}-{number}"
+        key = "k00000000a1"
+        word = unique_word("prima", prefix, number)
         proposal = domain.create_proposal(
             editor,
             organization,
@@ -54,18 +56,7 @@ def main(email, prefix, count, barrier):
             summary="",
             kind=ProposalKind.OTHER,
             target_authority=authority,
-        )
-        drain()
-        key = proposal.current_revision.blocks[0]["key"]
-        word = unique_word("prima", prefix, number)
-        domain.save_revision(
-            editor,
-            proposal,
-            base_number=1,
-            title=proposal.title,
-            summary="",
             blocks=[{"key": key, "type": "text", "text": f"Textul {word}."}],
-            message="",
         )
         drain()
         if number % 3 == 2:
@@ -78,7 +69,7 @@ def main(email, prefix, count, barrier):
             domain.save_revision(
                 editor,
                 proposal,
-                base_number=2,
+                base_number=1,
                 title=proposal.title,
                 summary="",
                 blocks=[{"key": key, "type": "text", "text": f"Textul {word}."}],
