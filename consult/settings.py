@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "proposals.tasks.send_answer_reminders",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Imports started and never confirmed (their files included).
+    "purge-imports": {
+        "task": "proposals.tasks.purge_imports",
+        "schedule": crontab(minute=40),
+    },
 }
 
 # --- Registration with authorities -------------------------------------------------------------
@@ -354,6 +359,24 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # A whole request: a few attachments and a long text.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 60 * 1024 * 1024)
 MAX_REVISION_CHARACTERS = 2_000_000
+
+# --- Imports of documents and of the text of a law (proposals/converters.py) -----------------
+
+# An uploaded DOCX, ODT, HTML, Markdown or text file.
+MAX_IMPORT_BYTES = env_int("MAX_IMPORT_BYTES", 20 * 1024 * 1024)
+# A DOCX/ODT is a zip archive: its entries may inflate to at most this much in all, no entry
+# over 1 MB may be compressed more than this ratio, and it may hold at most this many entries.
+IMPORT_MAX_INFLATED_BYTES = env_int("IMPORT_MAX_INFLATED_BYTES", 200 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
+IMPORT_MAX_ARCHIVE_ENTRIES = 10_000
+# The converter (pandoc) runs in its own process with this heap and time.
+IMPORT_MEMORY_MB = env_int("IMPORT_MEMORY_MB", 1024)
+IMPORT_TIMEOUT_SECONDS = env_int("IMPORT_TIMEOUT_SECONDS", 60)
+# Documents whose main content is larger than this (about a second of conversion) are read by a
+# background task while the page shows its progress; smaller ones while the request waits.
+IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 300_000)
+# Imports not confirmed within this many hours are discarded with their files.
+IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 48)
 
 # --- Comments (django-comments-xtd with our own model) --------------------------------------------
 

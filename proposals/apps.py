@@ -58,6 +58,13 @@ class ProposalsConfig(AppConfig):
         activity.register_formatter("submission.answered", submission_label)
         activity.register_formatter("submission.registration_declared", submission_label)
 
+        # Documents being imported are the importer's until confirmed: listed in "download my
+        # data", deleted with their files when the account is deleted.
+        from core import privacy
+        from proposals.importing import erase_imports, export_imports
+
+        privacy.register("imports", export=export_imports, erase=erase_imports, order=45)
+
         # A new revision, or a renamed organisation, changes proposals' search documents.
         from accounts.models import Organization
         from proposals.models import Revision

@@ -7,7 +7,10 @@ from accounts.models import Organization, OrganizationKind, Role
 from core.text import ascii_slug
 from core.validators import no_control_characters
 from proposals import content
-from proposals.models import Proposal, Topic
+from proposals.models import ImportMode, ImportPlacement, Proposal, ProposalKind, Topic
+
+# Addresses of the proposals' own pages (/proposals/new/, /proposals/import/…).
+RESERVED_SLUGS = {"new", "import", "preview"}
 
 
 class ProposalCreateForm(forms.ModelForm):
@@ -61,6 +64,10 @@ class ProposalCreateForm(forms.ModelForm):
         )
         if not slug:
             raise forms.ValidationError(_("Type an address name (letters, digits, hyphens)."))
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(
+                _("The address name “%(slug)s” is taken; choose another.") % {"slug": slug}
+            )
         if Proposal.objects.filter(slug=slug).exists():
             raise forms.ValidationError(
                 _("The address name “%(slug)s” is taken; choose another.") % {"slug": slug}
@@ -78,9 +85,6 @@ class WithdrawForm(forms.Form):
     )
 
 
-MAX_BLOCKS = 2000
-
-
 def parse_editor(data):
     """Read the editor's POST into (fields, blocks, op).
 
@@ -92,8 +96,8 @@ def parse_editor(data):
         count = int(data.get("block_count", "0"))
     except ValueError:
         raise ValueError(_("The editor form is damaged; reload the page.")) from None
-    if not 0 <= count <= MAX_BLOCKS:
-        raise ValueError(_("Too many blocks (at most %(max)s).") % {"max": MAX_BLOCKS})
+    if not 0 <= count <= content.MAX_BLOCKS:
+        raise ValueError(_("Too many blocks (at most %(max)s).") % {"max": content.MAX_BLOCKS})
     blocks = []
     for index in range(count):
         prefix = f"blocks-{index}-"
@@ -120,3 +124,99 @@ def parse_editor(data):
     }
     op = data.get("op", "save")
     return fields, [block for _position, _index, block in blocks], op
+
+
+def clean_source(data):
+    """Exactly one of a file and a pasted text; `text` is None when a file was chosen."""
+    has_file = bool(data.get("upload"))
+    has_text = bool((data.get("text") or "").strip())
+    if has_file == has_text:
+        raise forms.ValidationError(
+            _("Choose a file or paste a text (one of the two).")
+            if not has_file
+            else _("Choose a file or paste a text, not both.")
+        )
+    if not has_text:
+        data["text"] = None
+    return data
+
+
+class ImportSourceForm(forms.Form):
+    """What to import and from where: a file, or text pasted into the page."""
+
+    mode = forms.ChoiceField(
+        label=_("What are you importing?"),
+        choices=ImportMode.choices,
+        initial=ImportMode.DOCUMENT,
+        widget=forms.RadioSelect,
+    )
+    upload = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_(
+            "DOCX, ODT, Markdown, HTML or plain text. Headings become headings, paragraphs "
+            "become texts; lists, tables, bold, italics and links are kept."
+        ),
+    )
+    text = forms.CharField(
+        label=_("Or paste the text"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_(
+            "For example the text of a law copied from the legislation portal, in either "
+            "spelling (ş or ș)."
+        ),
+    )
+
+    def clean(self):
+        return clean_source(super().clean())
+
+
+class ImportIntoProposalForm(ImportSourceForm):
+    placement = forms.ChoiceField(
+        label=_("Where does the imported text go?"),
+        choices=ImportPlacement.choices,
+        initial=ImportPlacement.APPEND,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "For a document. The units of a law always become new amendment rows after the "
+            "current ones. Earlier versions stay in the history either way."
+        ),
+    )
+
+
+class ProposalImportForm(ProposalCreateForm):
+    """A new proposal whose first revision is an imported document."""
+
+    field_order = ["mode", "upload", "text"]
+
+    mode = ImportSourceForm.base_fields["mode"]
+    upload = ImportSourceForm.base_fields["upload"]
+    text = ImportSourceForm.base_fields["text"]
+
+    def clean(self):
+        data = clean_source(super().clean())
+        if data.get("mode") == ImportMode.ACT and data.get("kind") != ProposalKind.AMENDMENT:
+            self.add_error(
+                "kind",
+                _(
+                    "The text of a normative act becomes amendment rows: choose “Amendment to "
+                    "a normative act”."
+                ),
+            )
+        return data
+
+    def new_proposal(self):
+        """The fields of the proposal to create, as the import keeps them until confirmed."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "slug": data["slug"],
+            "summary": data["summary"],
+            "kind": data["kind"],
+            "target_authority": data["target_authority"].pk,
+            "reference_act": data["reference_act"],
+            "language": data["language"],
+            "topics": [topic.pk for topic in data["topics"]],
+        }

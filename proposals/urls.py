@@ -1,12 +1,14 @@
 from django.urls import path, re_path
 
-from proposals import export_views, registration_views, views
+from proposals import export_views, import_views, registration_views, views
 
 app_name = "proposals"
 
 urlpatterns = [
     path("", views.proposal_list, name="list"),
     path("new/", views.proposal_create, name="create"),
+    path("new/import/", import_views.import_new, name="import_new"),
+    path("import/<str:token>/", import_views.import_review, name="import_review"),
     path("preview/", views.markdown_preview, name="preview"),
     path("preview/upload/", views.markdown_upload, name="preview_upload"),
     path("<slug:slug>/", views.proposal_detail, name="detail"),
@@ -14,15 +16,16 @@ urlpatterns = [
     path("<slug:slug>/v/<int:number>/table/", views.amendment_table, name="table"),
     path("<slug:slug>/v/<int:number>/restore/", views.revision_restore, name="restore"),
     re_path(
-        r"^(?P<slug>[-a-zA-Z0-9_]+)/v/(?P<number>[0-9]+)/export\.(?P<fmt>pdf|docx)$",
+        r"^(?P<slug>[-a-zA-Z0-9_]+)/v/(?P<number>[0-9]+)/export\.(?P<fmt>pdf|docx|odt)$",
         export_views.revision_export,
         name="export",
     ),
     re_path(
-        r"^(?P<slug>[-a-zA-Z0-9_]+)/v/(?P<number>[0-9]+)/table\.(?P<fmt>pdf|docx)$",
+        r"^(?P<slug>[-a-zA-Z0-9_]+)/v/(?P<number>[0-9]+)/table\.(?P<fmt>pdf|docx|odt)$",
         export_views.table_export,
         name="table_export",
     ),
+    path("<slug:slug>/v/<int:number>/akn.xml", export_views.revision_akn, name="akn"),
     path("<slug:slug>/history/", views.revision_history, name="history"),
     path(
         "<slug:slug>/attachments/<int:attachment_id>/<str:name>",
@@ -33,6 +36,7 @@ urlpatterns = [
     path("<slug:slug>/compare/", views.compare_choose, name="compare_choose"),
     path("<slug:slug>/compare/<int:a>/<int:b>/", views.compare, name="compare"),
     path("<slug:slug>/edit/", views.proposal_edit, name="edit"),
+    path("<slug:slug>/import/", import_views.import_into, name="import"),
     path("<slug:slug>/publish/", views.proposal_publish, name="publish"),
     path("<slug:slug>/withdraw/", views.proposal_withdraw, name="withdraw"),
     path("<slug:slug>/submit/", registration_views.submit, name="submit"),

@@ -137,9 +137,11 @@ def test_data_export_downloads_everything_about_the_account(en_client, member_wi
         "memberships",
         "invitations",
         "activity",
+        "imports",
         "consultations",
         "account",
     ]
+    assert data["imports"] == []  # documents being imported (tests/proposals/test_import.py)
     ana.refresh_from_db()
     membership = Membership.objects.get(user=ana)
     accepted, waiting = Invitation.objects.order_by("pk")

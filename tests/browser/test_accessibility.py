@@ -150,3 +150,42 @@ def test_comment_pages_have_no_wcag_violations(page, demo):
         "/proposals/modificarea-legii-350-2005/consultation/stages/3/",
     ]:
         check(page, path)
+
+
+def test_import_pages_have_no_wcag_violations(page, demo):
+    from accounts.models import Organization, User
+    from proposals import importing
+    from tests.proposals import documents
+
+    ana = User.objects.get(email="ana.popescu@demo.consult.ro")
+    vrancea = Organization.objects.get(slug="vrancea-civica")
+    document = importing.start_import(
+        ana,
+        organization=vrancea,
+        mode="document",
+        new_proposal={"title": "Politica", "slug": "politica", "kind": "policy", "language": "ro"},
+        text="# Definirea problemei\n\nText **important**.\n\n# Obiective\n\n- unu\n\n# Opțiuni\n",
+    )
+    importing.process_import(document)
+    law = importing.start_import(
+        ana,
+        organization=vrancea,
+        mode="act",
+        new_proposal={"title": "Legea", "slug": "legea", "kind": "amendment", "language": "ro"},
+        text=documents.LAW_350_CEDILLA,
+    )
+    importing.process_import(law)
+    sign_in(page, ana.email, password="consult-demo-2026")
+    for path in [
+        "/proposals/new/import/",
+        "/proposals/modificarea-legii-350-2005/import/",
+        document.get_absolute_url(),
+        law.get_absolute_url(),
+    ]:
+        check(page, path)
+    page.goto(law.get_absolute_url())
+    page.get_by_label("Art. 16¹").check()
+    page.locator("button[name=op][value=choose]").click()
+    page.wait_for_selector("textarea[name$='-proposed']")
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
