@@ -1,13 +1,20 @@
 """PDF and DOCX exports: they open, they carry the identifying details, and drafts stay private."""
 
 import io
+import re
+from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from pypdf import PdfReader
 
 from proposals import domain
 from tests.proposals.conftest import ProposalFactory, save
+
+# 22:30 UTC on 1 March is 00:30 on 2 March in Bucharest (UTC+2 before summer time).
+SAVED_AT = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)
 
 AMENDMENT = {
     "key": "k0000000a1",
@@ -143,3 +150,101 @@ def test_markdown_with_links_and_scripts_exports_without_fetching(client, ngo_ed
     assert "alert(1)" not in pdf_text(response)
     response = client.get("/proposals/finantare-multianuala/v/2/export.docx")
     assert "alert(1)" not in docx_text(response)
+
+
+@pytest.fixture
+def saved_at_fixed_time(monkeypatch):
+    """Revisions saved now get SAVED_AT as their date (Django's clock, not ours, is stopped)."""
+    monkeypatch.setattr(timezone, "now", lambda: SAVED_AT)
+
+
+def docx_pages(response):
+    document = Document(io.BytesIO(response.content))
+    return [
+        (
+            round(section.page_width.mm),
+            round(section.page_height.mm),
+            section.orientation,
+            [
+                round(margin.mm)
+                for margin in (
+                    section.top_margin,
+                    section.right_margin,
+                    section.bottom_margin,
+                    section.left_margin,
+                )
+            ],
+        )
+        for section in document.sections
+    ]
+
+
+def test_revision_docx_pages_are_a4_portrait(client, ngo_editor, amendment):
+    client.force_login(ngo_editor)
+    response = client.get("/proposals/legea-350/v/2/export.docx")
+    assert docx_pages(response) == [(210, 297, WD_ORIENT.PORTRAIT, [20, 20, 20, 20])]
+
+
+def test_comparative_table_docx_pages_are_a4_landscape(client, ngo_editor, amendment):
+    client.force_login(ngo_editor)
+    response = client.get("/proposals/legea-350/v/2/table.docx")
+    assert docx_pages(response) == [(297, 210, WD_ORIENT.LANDSCAPE, [20, 20, 20, 20])]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ro", "Versiunea 1 din 2 martie 2026, ora 00:30"),
+        ("bg", "Версия 1 от 2 март 2026 г., 00:30 ч."),
+        ("en", "Revision 1 of 2 March 2026, 00:30"),
+    ],
+)
+def test_export_dates_are_written_in_the_language_of_the_text(
+    client, ngo, ngo_editor, saved_at_fixed_time, language, expected
+):
+    ProposalFactory(
+        editor=ngo_editor, organization=ngo, kind="amendment", slug="data", language=language
+    )
+    client.force_login(ngo_editor)
+    meta = Document(io.BytesIO(client.get("/proposals/data/v/1/export.docx").content))
+    assert meta.paragraphs[1].text.split("\n")[1] == expected
+    table = Document(io.BytesIO(client.get("/proposals/data/v/1/table.docx").content))
+    assert table.paragraphs[1].text.split("\n")[1] == expected
+    pdf = " ".join(pdf_text(client.get("/proposals/data/v/1/export.pdf")).split())
+    assert expected in pdf
+
+
+FILLER = (
+    "Autoritatea finanțatoare publică anunțul de participare, documentația de solicitare a "
+    "finanțării și calendarul sesiunii pe pagina proprie de internet, "
+)
+
+
+def test_comparative_table_pdf_keeps_each_row_on_one_page(client, ngo, ngo_editor):
+    # Rows of about a third of a page: without care, some would be cut in two by a page break.
+    rows = [
+        {
+            "key": f"k00000{number:04x}",
+            "type": "amendment",
+            "article": f"Art. {number}",
+            "action": "modify",
+            "in_force": f"INCEPUT{number:02d} " + FILLER * 5,
+            "proposed": FILLER * 5 + f"modificat SFARSIT{number:02d}",
+            "rationale": "Termenul actual este prea scurt.",
+        }
+        for number in range(1, 13)
+    ]
+    ProposalFactory(editor=ngo_editor, organization=ngo, kind="amendment", slug="lung", blocks=rows)
+    client.force_login(ngo_editor)
+    response = client.get("/proposals/lung/v/1/table.pdf")
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert len(pages) >= 4
+
+    def page_of(word):
+        (found,) = [n for n, text in enumerate(pages) if re.search(rf"\b{word}\b", text)]
+        return found
+
+    for number in range(1, 13):
+        assert page_of(f"INCEPUT{number:02d}") == page_of(f"SFARSIT{number:02d}"), number
+    # The header row is repeated on every page of the table.
+    assert all("Text în vigoare" in text and "Text propus" in text for text in pages[1:])
