@@ -37,3 +37,9 @@ class ConsultationsConfig(AppConfig):
         from search.indexing import register_dependency
 
         register_dependency(Stage, lambda stage: [stage.consultation])
+
+        # A submission's dossier tells the authority what came of the consultation.
+        from consultations.dossier import consultation_section
+        from proposals.dossier import register_dossier_section
+
+        register_dossier_section(consultation_section)

@@ -10,9 +10,16 @@ The amendment to Law 350/2005 by Asociația Vrancea Civică gets three stages:
    weeks, with a handful of comments.
 
 The Bulgarian NGO's proposal to Столична община gets an open 35-day stage with comments in
-Bulgarian. Dates are placed relative to the day the demo is loaded (in the organisation's zone),
-and every action passes `now=` so that the domain checks the window as it would have then.
-Idempotent: a proposal that already has a consultation is left alone.
+Bulgarian.
+
+The amendment on public reporting by Centrul pentru Politici Publice Deschise had its
+consultation before it was submitted to the ministry (proposals/demo_registration.py, which
+runs after this module): one written-comments stage on its current revision, closed 60 days
+ago, every comment answered and the synthesis published, so that its dossier carries them.
+
+Dates are placed relative to the day the demo is loaded (in the organisation's zone), and every
+action passes `now=` so that the domain checks the window as it would have then. Idempotent: a
+proposal that already has a consultation is left alone (and one already submitted gets none).
 """
 
 from contextlib import contextmanager
@@ -26,15 +33,19 @@ from django.utils import timezone
 from accounts.models import User
 from consultations import domain, notifications
 from consultations.models import Consultation
-from proposals.models import Proposal
+from proposals.models import Proposal, ProposalStatus
 
 LAW_350 = "modificarea-legii-350-2005"
+REPORTING = "legea-350-2005-raportare-publica"
 SOFIA_PROPOSAL = "prozrachnost-na-naredbite"
 
 # Keys of the blocks of the Law 350/2005 amendment (proposals/demo.py).
 ART_15 = "k350a00001"  # Art. 15 alin. (1): the annual programme, published by 31 January
 ART_20 = "k350a00002"  # Art. 20 alin. (1): the selection procedure, 45 then 60 days
 ART_16_1 = "k350a00003"  # Art. 16^1 (from revision 3): multiannual contracts
+# Keys of the blocks of the amendment on public reporting (proposals/demo.py).
+REPORT_35 = "k350b00001"  # Art. 35 alin. (1): the annual report, public in an open format
+REPORT_21 = "k350b00002"  # Art. 21^1: the results of each selection session, with the scores
 
 # More people taking part than the demo logins (same password, see README).
 PARTICIPANTS = [
@@ -588,6 +599,119 @@ SOFIA_STAGE = [
     ),
 ]  # fmt: skip
 
+# --- The reporting amendment (Centrul pentru Politici Publice Deschise), before its submission --
+
+REPORTING_STAGE = [
+    Thread(
+        "carmen", 0.5, "support",
+        "Susținem publicarea raportului anual în format deschis. Astăzi raportul apare, când "
+        "apare, ca document scanat din care nu se pot extrage sumele pe beneficiari. Propunem "
+        "să se precizeze câmpurile minime: beneficiarul, proiectul, suma contractată și suma "
+        "plătită.",
+        block=REPORT_35, quote="în format deschis",
+        replies=[
+            r("alina", "Ar ajuta și codul fiscal al beneficiarului, ca datele să poată fi "
+              "comparate între autorități.",
+              r("radu", "Mulțumim. Câmpurile minime le enumerăm în expunerea de motive; "
+                "formatul tehnic este mai bine stabilit prin normele metodologice.")),
+        ],
+        answer=("partially", "Legea păstrează obligația formatului deschis. Câmpurile minime "
+                "(beneficiarul și codul lui fiscal, proiectul, suma contractată și suma "
+                "plătită) sunt enumerate în expunerea de motive; formatul tehnic rămâne să fie "
+                "stabilit prin normele metodologice, ca să nu fie nevoie de o lege nouă la "
+                "fiecare schimbare tehnică.", None),
+        agree=("alina", "victor", "daniela"),
+    ),
+    Thread(
+        "elena", 1.2, "oppose",
+        "Pentru autoritățile locale, 31 martie este prea devreme: rapoartele finale ale "
+        "beneficiarilor se depun până la sfârșitul lui ianuarie, iar verificarea cheltuielilor "
+        "durează. Propunem termenul de 30 aprilie.",
+        block=REPORT_35, quote="până la 31 martie a anului următor",
+        replies=[
+            r("ioana", "Dacă raportul apare în mai, sesiunile de finanțare din primăvară se "
+              "desfășoară fără el și nu mai poate fi folosit la evaluare.",
+              r("elena", "Înțeleg. Atunci autoritatea ar trebui să poată actualiza ulterior "
+                "sumele plătite după 31 martie.")),
+        ],
+        answer=("rejected", "Păstrăm termenul de 31 martie: raportul trebuie să fie public "
+                "înaintea sesiunilor de finanțare din primăvară, ca solicitanții și comisiile "
+                "de evaluare să îl poată folosi. Sumele plătite după această dată se pot "
+                "actualiza ulterior în același set de date.", None),
+        agree=("ioana", "carmen"), disagree=("gabriel",),
+    ),
+    Thread(
+        "gabriel", 2.5, "neutral",
+        "Primăriile mici nu au personal pentru date deschise. Ar fi utilă o machetă unică a "
+        "raportului, pusă la dispoziție de minister, pe care autoritățile doar să o "
+        "completeze.",
+        block=REPORT_35,
+        answer=("accepted", "Recomandăm în expunerea de motive ca ministerul să pună la "
+                "dispoziția autorităților o machetă unică a raportului anual; amendamentul nu "
+                "cere alt format decât unul deschis, astfel încât macheta poate fi folosită "
+                "de orice primărie.", None),
+        agree=("elena", "paul"),
+    ),
+    Thread(
+        "florin", 4.0, "oppose",
+        "Punctajele fiecărui solicitant sunt date sensibile pentru persoanele fizice "
+        "autorizate și pentru organizațiile care nu au câștigat. Publicarea lor nominală poate "
+        "afecta reputația unor solicitanți mici.",
+        block=REPORT_21, quote="cu punctajele obținute de fiecare solicitant",
+        replies=[
+            r("daniela", "Fără punctaje nu se poate verifica dacă grila de evaluare a fost "
+              "aplicată la fel pentru toți solicitanții."),
+        ],
+        answer=("partially", "Menținem publicarea punctajelor pentru solicitanții persoane "
+                "juridice, fără de care aplicarea criteriilor nu poate fi verificată. Pentru "
+                "solicitanții persoane fizice, expunerea de motive precizează că numele se "
+                "înlocuiește cu un cod, potrivit Regulamentului (UE) 2016/679.", None),
+        agree=("lucia",), disagree=("daniela",),
+    ),
+    Thread(
+        "victor", 6.0, "support",
+        "Zece zile sunt suficiente. Astăzi rezultatele se comunică doar câștigătorilor, iar "
+        "ceilalți solicitanți află târziu că nu au fost selectați și pierd termenul de "
+        "contestație.",
+        block=REPORT_21, quote="în termen de 10 zile de la încheierea evaluării",
+        answer=("accepted", "Termenul de 10 zile rămâne în forma propusă; expunerea de motive "
+                "arată legătura lui cu termenul de contestare a rezultatelor selecției.", None),
+        agree=("carmen", "ioana", "paul"),
+    ),
+    Thread(
+        "paul", 8.3, "support",
+        "Ca cetățean, vreau să văd într-un singur loc ce asociații au primit bani de la "
+        "primărie și pentru ce proiecte. Propun un registru național al finanțărilor "
+        "nerambursabile.",
+        answer=("rejected", "Un registru național depășește obiectul amendamentului și ar "
+                "avea nevoie de o instituție care să îl administreze; propunerea se limitează "
+                "la obligațiile de publicare ale fiecărei autorități finanțatoare. Reținem "
+                "ideea pentru o propunere separată.", None),
+        agree=("lucia",),
+    ),
+    Thread(
+        "alina", 11.0, "neutral",
+        "Raportul ar trebui să cuprindă și rezultatele proiectelor, nu doar sumele. Altfel nu "
+        "se poate evalua ce s-a obținut cu banii publici.",
+        block=REPORT_35,
+        replies=[
+            r("radu", "Indicatorii diferă mult de la un program la altul; ne gândim la o "
+              "descriere scurtă a rezultatelor raportate de beneficiar."),
+        ],
+        answer=("partially", "Expunerea de motive recomandă ca raportul să cuprindă, pentru "
+                "fiecare contract, principalele rezultate raportate de beneficiar; legea nu "
+                "impune indicatori comuni, care diferă de la un program la altul.", None),
+        agree=("carmen",),
+    ),
+]  # fmt: skip
+
+REPORTING_SYNTHESIS_INTRO = (
+    "Am primit propuneri de la organizații neguvernamentale, autorități locale, mediul academic "
+    "și mediul de afaceri și am răspuns fiecăreia. Textul amendamentelor rămâne cel supus "
+    "consultării; precizările acceptate sunt preluate în expunerea de motive care însoțește "
+    "propunerea transmisă Ministerului Dezvoltării, Lucrărilor Publice și Administrației."
+)
+
 SHORT_NAMES = {
     "ana": "ana.popescu@demo.consult.ro",
     "mihai": "mihai.ionescu@demo.consult.ro",
@@ -693,6 +817,16 @@ def load_demo_consultations(users):
         sofia = Proposal.objects.filter(slug=SOFIA_PROPOSAL).first()
         if sofia is not None and not Consultation.objects.filter(proposal=sofia).exists():
             _sofia(builder, sofia)
+        # Last: its stage events are recorded at dates weeks ago, and `process_stage_events`
+        # handles every stage due then; the other demo stages are all recorded by now.
+        reporting = Proposal.objects.filter(slug=REPORTING).first()
+        if (
+            reporting is not None
+            and reporting.status == ProposalStatus.PUBLISHED
+            and not reporting.submissions.exists()
+            and not Consultation.objects.filter(proposal=reporting).exists()
+        ):
+            _reporting(builder, reporting)
 
 
 def _law_350(builder, proposal):
@@ -831,4 +965,52 @@ def _sofia(builder, proposal):
         stage, SOFIA_STAGE, reply_hours=4, first_block=stage.revision.blocks[0]["key"]
     )
     domain.process_stage_events(now=timezone.now())
+    return stage
+
+
+def _reporting(builder, proposal):
+    """The reporting amendment's consultation, over before the proposal is submitted to the
+    ministry (proposals/demo_registration.py, 40 days before loading): 15 days of written
+    comments on its current revision, ending 60 days ago, every comment answered and the
+    synthesis published a week later. The proposal is "consultation closed" again at the end."""
+    radu = builder.user("radu")
+    zone = proposal.organization.zone
+    today = timezone.localtime(timezone.now(), zone).date()
+    consultation = domain.create_consultation(
+        radu,
+        proposal,
+        title="Consultare publică: raportarea publică a finanțărilor acordate",
+        intro=(
+            "Centrul pentru Politici Publice Deschise supune dezbaterii publice două "
+            "amendamente la Legea nr. 350/2005: publicarea raportului anual al autorității "
+            "finanțatoare în format deschis (art. 35) și publicarea rezultatelor fiecărei "
+            "sesiuni de selecție (art. 21^1). După consultare, propunerea se transmite "
+            "Ministerului Dezvoltării, Lucrărilor Publice și Administrației."
+        ),
+    )
+    opens = _midnight(today - timedelta(days=75), zone)
+    closes = _midnight(today - timedelta(days=60), zone)
+    stage = domain.add_stage(
+        radu,
+        consultation,
+        kind="written",
+        title="Comentarii scrise pe amendamentele privind raportarea publică",
+        description=(
+            "Comentați fiecare amendament sau propunerea în ansamblu. Răspundem fiecărui "
+            "comentariu înainte de a transmite propunerea ministerului."
+        ),
+        opens_at=opens,
+        closes_at=closes,
+        revision=proposal.current_revision,
+        now=opens - timedelta(days=3),
+    )
+    domain.process_stage_events(now=opens)
+    posted = builder.post_threads(stage, REPORTING_STAGE, reply_hours=5)
+    domain.process_stage_events(now=closes)
+    for thread, comment in posted:
+        outcome, reason, _applied = thread.answer
+        domain.set_disposition(radu, comment, outcome=outcome, reason=reason)
+    domain.publish_synthesis(
+        radu, stage, intro=REPORTING_SYNTHESIS_INTRO, now=closes + timedelta(days=7, hours=10)
+    )
     return stage

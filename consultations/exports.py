@@ -221,7 +221,8 @@ def current_rows(synthesis):
     return rows
 
 
-def _legal_row(row, layout):
+def legal_row(row, layout):
+    """The cells of one row of the legal table (`layout`'s columns), from a `current_rows` row."""
     outcome = layout["outcomes"].get(row["outcome"], row["outcome"])
     if row.get("applied_in"):
         outcome += " (" + str(layout["applied_in"]) % {"number": row["applied_in"]} + ")"
@@ -241,12 +242,15 @@ def _legal_row(row, layout):
     ]
 
 
-def _synthesis_document(synthesis):
+def synthesis_document(synthesis):
+    """(layout, rows, table) of a published synthesis: the legal layout in the proposal's language,
+    `current_rows` and their legal rows. Call with that language active. One query (for the
+    rows) once the stage, consultation and proposal are loaded."""
     stage = synthesis.stage
     proposal = stage.consultation.proposal
     layout = layout_for(proposal.language)
     rows = current_rows(synthesis)
-    return layout, rows, [_legal_row(row, layout) for row in rows]
+    return layout, rows, [legal_row(row, layout) for row in rows]
 
 
 def synthesis_filename(synthesis, fmt):
@@ -260,11 +264,12 @@ def synthesis_filename(synthesis, fmt):
 def synthesis_csv(synthesis):
     proposal = synthesis.stage.consultation.proposal
     with translation.override(proposal.language):
-        layout, _rows, table = _synthesis_document(synthesis)
+        layout, _rows, table = synthesis_document(synthesis)
         return _csv_bytes(layout["columns"], table)
 
 
-def _counts(counts, layout):
+def legal_counts(counts, layout):
+    """From `Synthesis.counts`: [(stance label, count)], [(the layout's outcome wording, count)]."""
     stance = [(label, counts.get("stance", {}).get(value, 0)) for value, label in Stance.choices]
     outcome = [
         (layout["outcomes"].get(value, label), counts.get("outcome", {}).get(value, 0))
@@ -279,8 +284,8 @@ def synthesis_pdf(synthesis):
     proposal = consultation.proposal
     zone = proposal.organization.zone
     with translation.override(proposal.language):
-        layout, rows, table = _synthesis_document(synthesis)
-        stance_counts, outcome_counts = _counts(synthesis.counts, layout)
+        layout, rows, table = synthesis_document(synthesis)
+        stance_counts, outcome_counts = legal_counts(synthesis.counts, layout)
         context = {
             "layout": layout,
             "table": table,

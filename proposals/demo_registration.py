@@ -1,10 +1,11 @@
 """Demo submissions, built through the registration functions so their history is real.
 
-- The Law 350/2005 amendment on public reporting (Centrul pentru Politici Publice Deschise) is
-  submitted to the Ministry of Development, Public Works and Administration (it coordinates local
-  public administration, the main funders under that law), registered there and answered
-  "partially accepted". (The other Law 350/2005 amendment, by Asociația Vrancea Civică, is still
-  in public consultation: see consultations/demo.py.)
+- The Law 350/2005 amendment on public reporting (Centrul pentru Politici Publice Deschise),
+  after its public consultation (consultations/demo.py, loaded first), is submitted to the
+  Ministry of Development, Public Works and Administration (it coordinates local public
+  administration, the main funders under that law), registered there and answered "partially
+  accepted". (The other Law 350/2005 amendment, by Asociația Vrancea Civică, is still in public
+  consultation.)
 - Primăria Municipiului Focșani's register: the local funding policy submitted through the platform
   and registered 60 days ago, now overdue; and a proposal that arrived by post.
 """

@@ -1,12 +1,14 @@
 """The demo consultations loaded by `manage.py load_demo`."""
 
+import io
 import re
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from consultations import domain
@@ -22,7 +24,8 @@ from consultations.models import (
     Synthesis,
 )
 from core.models import ActivityLog
-from proposals.models import Proposal
+from proposals.dossier import dossier_pdf
+from proposals.models import Proposal, Submission
 
 MODELS = [
     Consultation,
@@ -58,8 +61,8 @@ def test_load_demo_twice_changes_nothing(demo):
     load()
     assert counts() == before
     assert dict(Proposal.objects.values_list("slug", "status")) == statuses
-    assert before["Consultation"] == 2
-    assert before["Stage"] == 4
+    assert before["Consultation"] == 3
+    assert before["Stage"] == 5
 
 
 def test_law_350_consultation_has_three_stages(demo):
@@ -133,3 +136,48 @@ def test_bulgarian_consultation_is_open_in_bulgarian(demo):
     assert len(texts) >= 5
     assert all(re.search("[а-яА-Я]", text) for text in texts)
     assert re.search("[а-яА-Я]", proposal.consultation.title)
+
+
+def test_reporting_amendment_was_consulted_before_its_submission(demo):
+    proposal = Proposal.objects.get(slug="legea-350-2005-raportare-publica")
+    submission = Submission.objects.get(proposal=proposal)
+    stage = proposal.consultation.stages.get()
+    assert (stage.kind, stage.status, stage.revision) == ("written", "closed", submission.revision)
+    assert stage.closes_at - stage.opens_at >= timedelta(days=10)
+    assert stage.closes_at < stage.synthesis.published_at < submission.submitted_at
+    comments = stage.comments.all()
+    assert 8 <= comments.count() <= 14
+    assert comments.filter(level__gt=0).count() >= 3
+    assert set(comments.filter(level=0).values_list("stance", flat=True)) == {
+        "support",
+        "oppose",
+        "neutral",
+    }
+    assert domain.answer_progress(stage) == (7, 7)
+    assert set(stage.synthesis.counts["outcome"]) == {"accepted", "partially", "rejected"}
+    # The status log went through the consultation before the submission.
+    verbs = list(
+        ActivityLog.objects.for_object(proposal)
+        .filter(verb__startswith="proposal.")
+        .order_by("pk")
+        .values_list("verb", flat=True)
+    )
+    assert verbs.index("proposal.consultation_closed") < verbs.index("proposal.submitted")
+
+
+def test_reporting_submission_dossier_has_its_synthesis_rows(demo):
+    from pypdf import PdfReader
+
+    submission = Submission.objects.get(proposal__slug="legea-350-2005-raportare-publica")
+    data = dossier_pdf(submission)
+    text = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split()
+    )
+    with translation.override("ro"):
+        assert gettext("No consultation summary is attached to this proposal.") not in text
+    assert "Tabel cu propunerile/recomandările primite și modul de soluționare" in text
+    assert "Acceptată: 2 · Acceptată parțial: 3 · Respinsă: 2 · Nu se aplică: 0 · Total: 7" in text
+    for row in submission.proposal.consultation.stages.get().synthesis.rows:
+        assert " ".join(row["author"].split()) in text
+        assert " ".join(row["text"].split()) in text
+        assert " ".join(row["reason"].split()) in text

@@ -143,13 +143,15 @@ class Command(BaseCommand):
 
         load_demo_proposals(users)
 
-        from proposals.demo_registration import load_demo_submissions
-
-        load_demo_submissions(users)
-
         from consultations.demo import load_demo_consultations
 
         load_demo_consultations(users)
+
+        # After the consultations: the reporting amendment is submitted once its consultation
+        # is over, so that the dossier the ministry received carries the synthesis.
+        from proposals.demo_registration import load_demo_submissions
+
+        load_demo_submissions(users)
 
         self.stdout.write(
             f"Demo data ready: {len(users)} accounts (password {DEMO_PASSWORD!r}), "

@@ -1,0 +1,174 @@
+"""The consultation's section of a submission's dossier (see proposals.dossier).
+
+For a submission whose proposal went through a public consultation, the authority reads what
+came of it: the stages in order (kind, title, opening and closing, status or cancellation with
+its reason, the revision under debate; for a public meeting when and where it was held, how many
+took part, whether its minutes were published), the participation in each stage that took
+comments, and the table of every published synthesis, row by row exactly as the synthesis page
+and its PDF show it (`consultations.exports.synthesis_document`: the frozen rows, in the legal
+layout of the proposal's country, without the text of comments hidden since publication). When
+no synthesis was published the section says so. A proposal that had no consultation gets no
+section: the dossier then says that no consultation summary is attached.
+
+Written in the proposal's language, dates as `core.dates` writes them in the organisation's
+zone. The number of queries does not depend on the number of comments: the consultation, its
+stages, one aggregate over their comments and one per published synthesis.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from consultations.exports import legal_counts, synthesis_document
+from consultations.models import (
+    CommentState,
+    Stage,
+    StageComment,
+    StageKind,
+    StageStatus,
+    Stance,
+)
+from core.dates import format_date, format_datetime
+from core.mail import absolute_url
+
+STATE_COUNTS = {
+    "hidden": CommentState.HIDDEN,
+    "withdrawn": CommentState.WITHDRAWN,
+    "held": CommentState.HELD,
+}
+
+
+def consultation_section(submission, *, now=None):
+    """The dossier section {"title", "html"} of `submission`'s consultation, or None when its
+    proposal had none. Reads only."""
+    proposal = submission.proposal
+    try:
+        consultation = proposal.consultation
+    except ObjectDoesNotExist:
+        return None
+    now = now if now is not None else timezone.now()
+    with translation.override(proposal.language):
+        context = _context(consultation, proposal, now)
+        return {
+            "title": _("Consultation"),
+            "html": render_to_string("consultations/export/dossier_section.html", context),
+        }
+
+
+def _context(consultation, proposal, now):
+    language = proposal.language
+    zone = proposal.organization.zone
+    stages = list(
+        consultation.stages.select_related("synthesis")
+        .annotate(revision_number=F("revision__number"))
+        .order_by("position")
+    )
+    figures = participation(stages)
+    entries = [_stage_entry(stage, figures.get(stage.pk), language, zone, now) for stage in stages]
+    return {
+        "consultation": consultation,
+        "consultation_url": absolute_url(consultation.get_absolute_url()),
+        "stages": entries,
+        "syntheses": [entry["synthesis"] for entry in entries if entry["synthesis"]],
+        "labels": _labels(),
+    }
+
+
+def _labels():
+    """Column labels that the models' translated field names already say."""
+    field = Stage._meta.get_field
+    return {
+        name: capfirst(field(name).verbose_name)
+        for name in ("opens_at", "closes_at", "revision", "meeting_at", "meeting_place", "minutes")
+    } | {"participants": _("Number of participants")}
+
+
+def participation(stages):
+    """Stage id → the participation figures of each stage that took comments. One query.
+
+    Comments counted are those shown; how many are hidden, withdrawn or held is said apart.
+    Participants are the distinct authors of the comments shown."""
+    ids = [stage.pk for stage in stages if stage.kind in StageKind.commentable()]
+    if not ids:
+        return {}
+    shown = Q(state=CommentState.VISIBLE)
+    aggregates = {
+        "shown": Count("pk", filter=shown),
+        "participants": Count("user", filter=shown, distinct=True),
+        "top_level": Count("pk", filter=shown & Q(level=0)),
+        "replies": Count("pk", filter=shown & Q(level__gt=0)),
+        "no_stance": Count("pk", filter=shown & Q(stance="")),
+    }
+    for name, state in STATE_COUNTS.items():
+        aggregates[name] = Count("pk", filter=Q(state=state))
+    for stance in Stance.values:
+        aggregates[stance] = Count("pk", filter=shown & Q(stance=stance))
+    rows = (
+        StageComment.objects.filter(stage_id__in=ids)
+        .order_by()  # the default ordering would split the groups
+        .values("stage_id")
+        .annotate(**aggregates)
+    )
+    empty = dict.fromkeys(aggregates, 0)
+    figures = {pk: dict(empty) for pk in ids}
+    for row in rows:
+        figures[row.pop("stage_id")] = row
+    for counts in figures.values():
+        counts["stances"] = [(label, counts[value]) for value, label in Stance.choices] + [
+            (capfirst(gettext_lazy("no stance")), counts["no_stance"])
+        ]
+    return figures
+
+
+def _stage_entry(stage, figures, language, zone, now):
+    entry = {
+        "stage": stage,
+        "kind": stage.get_kind_display(),
+        "status_label": StageStatus(stage.status_at(now)).label,
+        "opens": format_datetime(stage.opens_at, language, zone),
+        "closes": format_datetime(stage.closes_at, language, zone),
+        "cancelled": (
+            format_datetime(stage.cancelled_at, language, zone) if stage.cancelled_at else ""
+        ),
+        "revision_number": stage.revision_number,
+        "meeting": None,
+        "figures": figures,
+        "synthesis": None,
+    }
+    if stage.kind == StageKind.MEETING:
+        published = stage.minutes_published_at
+        entry["meeting"] = {
+            "at": format_datetime(stage.meeting_at or stage.opens_at, language, zone),
+            "place": stage.meeting_place,
+            "participants": stage.participants if published else None,
+            "minutes_published": format_date(timezone.localtime(published, zone), language)
+            if published
+            else "",
+        }
+    synthesis = _synthesis_of(stage)
+    if synthesis is not None:
+        layout, _rows, table = synthesis_document(synthesis)
+        _stances, outcome_counts = legal_counts(synthesis.counts, layout)
+        entry["synthesis"] = {
+            "stage": stage,
+            "synthesis": synthesis,
+            "layout": layout,
+            "table": table,
+            "published": format_date(timezone.localtime(synthesis.published_at, zone), language),
+            "outcome_counts": outcome_counts,
+            "total": synthesis.counts.get("total", len(table)),
+        }
+    return entry
+
+
+def _synthesis_of(stage):
+    if stage.kind not in StageKind.commentable():
+        return None
+    try:
+        return stage.synthesis
+    except ObjectDoesNotExist:
+        return None
