@@ -239,15 +239,18 @@ class RevisionSerializer(RevisionSummarySerializer):
 
 class OpSerializer(serializers.Serializer):
     op = serializers.ChoiceField(
-        choices=["equal", "insert", "delete", "spelling_old", "spelling_new"],
+        choices=["equal", "insert", "delete"],
         read_only=True,
-        help_text=(
-            "equal, insert or delete; a word that differs only in spelling (ş/ș, ţ/ț, Unicode "
-            "form, quotes, dashes) is a spelling_old piece (as in the old text) followed by a "
-            "spelling_new piece (as in the new one), and is not a change."
-        ),
+        help_text="The equal and delete pieces rebuild the old text; equal and insert the new.",
     )
     text = serializers.CharField(read_only=True)
+    spelling = serializers.BooleanField(
+        read_only=True,
+        help_text=(
+            "True for a delete + insert pair of a word that differs only in spelling (ş/ș, "
+            "ţ/ț, Unicode form, quotes, dashes): the pages do not mark it as a change."
+        ),
+    )
 
 
 class FieldChangeSerializer(serializers.Serializer):

@@ -37,7 +37,15 @@ from api.serializers import (
 )
 from consultations.models import Stage
 from proposals import content
-from proposals.diff import has_changes, revision_diff, word_diff
+from proposals.diff import (
+    DELETE,
+    INSERT,
+    SPELLING_NEW,
+    SPELLING_OLD,
+    has_changes,
+    revision_diff,
+    word_diff,
+)
 
 # Path numbers (revision, stage position) above this are no object: refused before the database
 # sees them (SQLite's integers stop at 2**63, PostgreSQL's at 2**31 for these columns).
@@ -255,8 +263,15 @@ class RevisionDetail(generics.RetrieveAPIView):
         return revision
 
 
+# A word written differently (proposals.diff's spelling pair) is, for API clients, the delete +
+# insert it is in characters, flagged as a spelling difference.
+API_OPS = {SPELLING_OLD: DELETE, SPELLING_NEW: INSERT}
+
+
 def _ops(ops):
-    return [{"op": op, "text": text} for op, text in ops]
+    return [
+        {"op": API_OPS.get(op, op), "text": text, "spelling": op in API_OPS} for op, text in ops
+    ]
 
 
 def _field_changes(changes):

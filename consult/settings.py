@@ -375,6 +375,8 @@ IMPORT_TIMEOUT_SECONDS = env_int("IMPORT_TIMEOUT_SECONDS", 60)
 # Documents whose main content is larger than this (about a second of conversion) are read by a
 # background task while the page shows its progress; smaller ones while the request waits.
 IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 300_000)
+# Imports one person can start in an hour.
+IMPORT_RATE_PER_HOUR = env_int("IMPORT_RATE_PER_HOUR", 30)
 # Imports not confirmed within this many hours are discarded with their files.
 IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 48)
 

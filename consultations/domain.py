@@ -229,14 +229,14 @@ def _check_period(consultation, kind, opens_at, closes_at, reason):
     return reason
 
 
-def _check_revision(consultation, kind, revision, position):
+def _check_revision(consultation, kind, revision, position, current=None):
     if kind == StageKind.WRITTEN and revision is None:
         raise DomainError(_("A written-comments stage needs the revision under debate."))
     if revision is None:
         return
     if revision.proposal_id != consultation.proposal_id:
         raise DomainError(_("That revision belongs to another proposal."))
-    if not revision.has_content:
+    if not revision.has_content and revision != current:
         raise DomainError(
             _("Revision %(n)s has no text yet; choose another.") % {"n": revision.number}
         )
@@ -404,7 +404,9 @@ def change_stage(user, stage, *, now=None, **fields):
         raise DomainError(_("A stage cannot be moved to open in the past."))
     revision = fields.get("revision", stage.revision)
     if status == StageStatus.SCHEDULED:
-        _check_revision(stage.consultation, stage.kind, revision, stage.position)
+        _check_revision(
+            stage.consultation, stage.kind, revision, stage.position, current=stage.revision
+        )
     reason = _clean_text(
         fields.get("short_period_reason", stage.short_period_reason),
         field=_("The reason for the short period"),

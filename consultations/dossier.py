@@ -42,17 +42,21 @@ STATE_COUNTS = {
 }
 
 
-def consultation_section(submission, *, now=None):
+def consultation_section(submission):
     """The dossier section {"title", "html"} of `submission`'s consultation, or None when its
-    proposal had none. Reads only."""
+    proposal had none. Reads only.
+
+    The section describes the consultation as it stood when the proposal was sent: the stages
+    that had opened by then, their status at that moment, the minutes and syntheses published
+    by then, so that the dossier downloaded later is the one that was filed. (Comments hidden by
+    moderation since then lose their text here too: that protects the people they concern.)"""
     proposal = submission.proposal
     try:
         consultation = proposal.consultation
     except ObjectDoesNotExist:
         return None
-    now = now if now is not None else timezone.now()
     with translation.override(proposal.language):
-        context = _context(consultation, proposal, now)
+        context = _context(consultation, proposal, submission.submitted_at)
         return {
             "title": _("Consultation"),
             "html": render_to_string("consultations/export/dossier_section.html", context),
@@ -63,7 +67,8 @@ def _context(consultation, proposal, now):
     language = proposal.language
     zone = proposal.organization.zone
     stages = list(
-        consultation.stages.select_related("synthesis")
+        consultation.stages.filter(opens_at__lte=now)
+        .select_related("synthesis")
         .annotate(revision_number=F("revision__number"))
         .order_by("position")
     )
@@ -75,6 +80,7 @@ def _context(consultation, proposal, now):
         "stages": entries,
         "syntheses": [entry["synthesis"] for entry in entries if entry["synthesis"]],
         "labels": _labels(),
+        "as_of": format_datetime(now, language, zone),
     }
 
 
@@ -141,6 +147,8 @@ def _stage_entry(stage, figures, language, zone, now):
     }
     if stage.kind == StageKind.MEETING:
         published = stage.minutes_published_at
+        if published is not None and published > now:
+            published = None  # published after the proposal was sent
         entry["meeting"] = {
             "at": format_datetime(stage.meeting_at or stage.opens_at, language, zone),
             "place": stage.meeting_place,
@@ -149,7 +157,7 @@ def _stage_entry(stage, figures, language, zone, now):
             if published
             else "",
         }
-    synthesis = _synthesis_of(stage)
+    synthesis = _synthesis_of(stage, now)
     if synthesis is not None:
         layout, _rows, table = synthesis_document(synthesis)
         _stances, outcome_counts = legal_counts(synthesis.counts, layout)
@@ -165,10 +173,12 @@ def _stage_entry(stage, figures, language, zone, now):
     return entry
 
 
-def _synthesis_of(stage):
+def _synthesis_of(stage, now):
+    """The stage's synthesis if it was published by `now`."""
     if stage.kind not in StageKind.commentable():
         return None
     try:
-        return stage.synthesis
+        synthesis = stage.synthesis
     except ObjectDoesNotExist:
         return None
+    return synthesis if synthesis.published_at <= now else None

@@ -20,12 +20,12 @@ import json
 
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consultations.domain import block_labels
 from consultations.models import CommentState, Outcome, StageComment, Stance
+from core.dates import format_datetime
 from proposals.exports import _pdf
 
 BOM = "\ufeff"
@@ -294,11 +294,9 @@ def synthesis_pdf(synthesis):
             "consultation": consultation,
             "proposal": proposal,
             "organization": proposal.organization,
-            "opens": date_format(timezone.localtime(stage.opens_at, zone), "DATETIME_FORMAT"),
-            "closes": date_format(timezone.localtime(stage.closes_at, zone), "DATETIME_FORMAT"),
-            "published": date_format(
-                timezone.localtime(synthesis.published_at, zone), "DATETIME_FORMAT"
-            ),
+            "opens": format_datetime(stage.opens_at, proposal.language, zone),
+            "closes": format_datetime(stage.closes_at, proposal.language, zone),
+            "published": format_datetime(synthesis.published_at, proposal.language, zone),
             "stance_counts": stance_counts,
             "outcome_counts": outcome_counts,
             "total": synthesis.counts.get("total", len(rows)),

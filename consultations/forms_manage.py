@@ -175,12 +175,15 @@ class StageForm(forms.Form):
             kwargs.setdefault("initial", self.initial_for(stage))
         super().__init__(*args, **kwargs)
         proposal = consultation.proposal
-        revisions = proposal.revisions.only(
-            "pk", "number", "title", "created_at", "proposal_id", "blocks"
-        )
-        # Empty templates (saved as revision 1 before drafts started without one) are not offered.
-        with_text = [revision.pk for revision in revisions if revision.has_content]
-        self.fields["revision"].queryset = revisions.filter(pk__in=with_text).order_by("-number")
+        revisions = proposal.revisions.only("pk", "number", "title", "created_at", "proposal_id")
+        # An empty template (revision 1 of drafts made before they started without one) is not
+        # offered, unless the stage being changed already debates it.
+        empty = [
+            revision.pk
+            for revision in proposal.revisions.filter(number=1).only("pk", "blocks")
+            if not revision.has_content and (stage is None or stage.revision_id != revision.pk)
+        ]
+        self.fields["revision"].queryset = revisions.exclude(pk__in=empty).order_by("-number")
         self.fields["revision"].label_from_instance = _revision_label
         if stage is None:
             self.fields["revision"].initial = proposal.current_revision_id

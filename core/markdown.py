@@ -46,7 +46,13 @@ ALLOWED_TAGS = {
     "td",
     "abbr",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["tables", "sane_lists", "smarty"]
 
@@ -54,10 +60,13 @@ EXTENSIONS = ["tables", "sane_lists", "smarty"]
 def render_markdown(text):
     """Safe HTML for a Markdown text (cached by the text's hash: rendering is pure)."""
     text = text or ""
-    key = "md:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = "md2:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     html = cache.get(key)
     if html is None:
-        raw = markdown_lib.markdown(text, extensions=EXTENSIONS, output_format="html")
+        # lazy_ol=False: a list numbered from 3 (points of a law) starts at 3.
+        raw = markdown_lib.markdown(
+            text, extensions=EXTENSIONS, output_format="html", lazy_ol=False
+        )
         html = nh3.clean(
             raw,
             tags=ALLOWED_TAGS,

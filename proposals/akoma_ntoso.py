@@ -43,9 +43,9 @@ from proposals import content
 from proposals.exports import (
     HTML_BLOCKS,
     HTML_SPACES,
+    as_document,
     html_contents,
     html_table_rows,
-    in_text_language,
     markdown_items,
 )
 from proposals.legal_text import reference_eid, superscript_numbers
@@ -515,7 +515,7 @@ class _Writer:
         self.mods.append((mod_id, action, unit))
 
 
-@in_text_language
+@as_document
 def revision_akn(revision):
     """The revision as an Akoma Ntoso 3.0 document (UTF-8 bytes with an XML declaration)."""
     root = _Writer(revision).document()

@@ -55,12 +55,14 @@ EXTENSIONS = {
     "text": "txt",
 }
 LABELS = {"docx": "DOCX", "odt": "ODT", "html": "HTML", "md": "Markdown", "txt": "text"}
+# The content types imported files are kept (and served) with as attachments. HTML and Markdown
+# are text to keep, never pages to open: they are served as plain text.
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "odt": "application/vnd.oasis.opendocument.text",
-    "html": "text/html",
-    "md": "text/markdown",
-    "txt": "text/plain",
+    "html": "text/plain; charset=utf-8",
+    "md": "text/plain; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
 }
 ODT_MIMETYPE = CONTENT_TYPES["odt"]
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -96,6 +98,14 @@ MESSAGES = {
     "control": _("This text contains control characters (such as NUL bytes); remove them."),
     "too_long": _("The text is longer than %(max)s characters in all."),
     "empty": _("No text was found in “%(name)s”."),
+    "block_too_long": _(
+        "A paragraph or table of “%(name)s” is longer than %(max)s characters, the most one "
+        "block of a text holds. Split it and import the document again."
+    ),
+    "too_many_blocks": _(
+        "“%(name)s” has more than %(max)s headings and texts, even with the paragraphs under "
+        "each heading joined. Split the document and import the parts."
+    ),
     "no_articles": _(
         "No articles were recognised in this text (such as “Art. 5”, “Articolul 5” or "
         "“Чл. 26”). Check that it is the text of a normative act, each article starting on "
@@ -110,6 +120,10 @@ MESSAGES = {
         "document and import the parts."
     ),
     "failed": _("“%(name)s” could not be read as a %(format)s document."),
+    "stale": _(
+        "Reading “%(name)s” stopped before it finished (the server may have restarted). "
+        "Nothing was saved: start the import again."
+    ),
 }
 
 
@@ -145,56 +159,78 @@ def _mb(value):
     return value // (1024 * 1024)
 
 
-def _check_archive(archive, name):
-    """Entries counted, sizes and ratios checked, then every entry inflated with a cap: the
-    sizes an archive declares are not trusted."""
+def _bomb(name):
+    return UnreadableDocument(
+        "bomb",
+        name=name,
+        max=_mb(settings.IMPORT_MAX_INFLATED_BYTES),
+        ratio=settings.IMPORT_MAX_COMPRESSION_RATIO,
+    )
+
+
+def _check_declared(archive, name):
+    """What the archive says of itself, before a byte is inflated: entry count, total size,
+    compression ratio of every large entry, encryption."""
     limit = settings.IMPORT_MAX_INFLATED_BYTES
     ratio = settings.IMPORT_MAX_COMPRESSION_RATIO
     infos = archive.infolist()
-    bomb = UnreadableDocument("bomb", name=name, max=_mb(limit), ratio=ratio)
     if len(infos) > settings.IMPORT_MAX_ARCHIVE_ENTRIES:
-        raise bomb
+        raise _bomb(name)
     declared = 0
     for info in infos:
         if info.flag_bits & 0x1:
             raise UnreadableDocument("encrypted", name=name)
         declared += info.file_size
         if declared > limit:
-            raise bomb
+            raise _bomb(name)
         big = info.file_size > 1024 * 1024
         if big and info.file_size > ratio * max(info.compress_size, 1):
-            raise bomb
+            raise _bomb(name)
+
+
+def _read_small(archive, entry, name, limit=1024 * 1024):
+    """A small entry (content types, mimetype, manifest), never inflated beyond `limit`."""
+    with archive.open(entry) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise _bomb(name)
+    return data
+
+
+def _inflate_all(archive, name):
+    """Every entry inflated, with a cap on the total: the declared sizes are not trusted."""
+    limit = settings.IMPORT_MAX_INFLATED_BYTES
     inflated = 0
-    for info in infos:
+    for info in archive.infolist():
         with archive.open(info) as member:
             while chunk := member.read(1024 * 1024):
                 inflated += len(chunk)
                 if inflated > limit:
-                    raise bomb
+                    raise _bomb(name)
 
 
 def _zip_format(path, name):
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_declared(archive, name)
             names = set(archive.namelist())
             if "[Content_Types].xml" in names and "word/document.xml" in names:
-                types = archive.read("[Content_Types].xml")
+                types = _read_small(archive, "[Content_Types].xml", name)
                 if "word/vbaProject.bin" in names or b"macroEnabled" in types:
                     raise UnreadableDocument("macros", name=name)
-                _check_archive(archive, name)
+                _inflate_all(archive, name)
                 return Source("docx", archive.getinfo("word/document.xml").file_size)
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                if mimetype != ODT_MIMETYPE:
+                mimetype = _read_small(archive, "mimetype", name, limit=200)
+                if mimetype.decode("ascii", "replace").strip() != ODT_MIMETYPE:
                     return None
                 if "content.xml" not in names or "META-INF/manifest.xml" not in names:
                     raise UnreadableDocument("corrupt", name=name, format="ODT")
-                manifest = archive.read("META-INF/manifest.xml")
-                if b"encryption-data" in manifest:
+                if b"encryption-data" in _read_small(archive, "META-INF/manifest.xml", name):
                     raise UnreadableDocument("encrypted", name=name)
                 if any(_is_macro(entry) for entry in names):
                     raise UnreadableDocument("macros", name=name)
-                _check_archive(archive, name)
+                _inflate_all(archive, name)
                 return Source("odt", archive.getinfo("content.xml").file_size)
             return None
     except zipfile.BadZipFile:
@@ -347,7 +383,14 @@ def convert_text(text, name, mode="document"):
 
 # --- Images ------------------------------------------------------------------------------------
 
-IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ("png", "image/png"), b"\xff\xd8\xff": ("jpg", "image/jpeg")}
+# Images offered as attachments: raster formats a browser shows. (EMF, WMF and SVG are not:
+# the first two show nowhere, the last can carry scripts.)
+IMAGE_TYPES = {
+    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
+    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
+    b"GIF87a": ("gif", "image/gif"),
+    b"GIF89a": ("gif", "image/gif"),
+}
 MEDIA_FOLDERS = ("word/media/", "Pictures/")
 
 

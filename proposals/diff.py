@@ -32,7 +32,7 @@ EQUAL, INSERT, DELETE = "equal", "insert", "delete"
 # The two sides of a word written differently in the two texts (always in this order, adjacent).
 SPELLING_OLD, SPELLING_NEW = "spelling_old", "spelling_new"
 CHANGES = (INSERT, DELETE)
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 _SPELLING_FOLD = str.maketrans(
     {
@@ -86,7 +86,8 @@ def _equal_ops(old_tokens, new_tokens):
     return ops
 
 
-def _keys(tokens, cache):
+def spelling_keys(tokens, cache):
+    """The spelling keys of `tokens`; `cache` (a dict) keeps each distinct token's key."""
     keys = []
     for token in tokens:
         key = cache.get(token)
@@ -99,7 +100,7 @@ def _keys(tokens, cache):
 def _matched_ops(a, b):
     # Texts repeat their words: each distinct token's key is computed once.
     cache = {}
-    keys_a, keys_b = _keys(a, cache), _keys(b, cache)
+    keys_a, keys_b = spelling_keys(a, cache), spelling_keys(b, cache)
     ops = []
     matcher = SequenceMatcher(None, keys_a, keys_b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -312,6 +313,8 @@ class RevisionDiff:
     words_removed: int = 0
     # Words that differ only in spelling (ş/ș, ţ/ț, Unicode form, quotes, dashes).
     spelling_changes: int = 0
+    # The texts differ only in their spaces (e.g. a non-breaking space for a space).
+    spacing_only: bool = False
 
     @property
     def changed_blocks(self):
@@ -433,7 +436,7 @@ def compute_diff(old_revision, new_revision):
         FieldChange("title", word_diff(old_revision.title, new_revision.title)),
         FieldChange("summary", word_diff(old_revision.summary, new_revision.summary)),
     ]
-    return RevisionDiff(
+    diff = RevisionDiff(
         old_number=old_revision.number,
         new_number=new_revision.number,
         header=header,
@@ -443,6 +446,13 @@ def compute_diff(old_revision, new_revision):
         spelling_changes=sum(c.spelling_changes for c in changes)
         + sum(change.spelling_changes for change in header),
     )
+    if not diff.has_changes and not diff.spelling_changes:
+        diff.spacing_only = content.canonical_content(
+            old_revision.title, old_revision.summary, old_revision.blocks
+        ) != content.canonical_content(
+            new_revision.title, new_revision.summary, new_revision.blocks
+        )
+    return diff
 
 
 def revision_diff(old_revision, new_revision):

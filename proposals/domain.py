@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.text import has_control_characters
 from core.validators import no_control_characters
 from proposals import content
-from proposals.diff import spelling_key
+from proposals.diff import spelling_keys
 from proposals.models import TRANSITIONS, Proposal, ProposalKind, ProposalStatus, Revision
 
 
@@ -90,6 +90,8 @@ def starting_blocks(kind):
 
 def clean_blocks(blocks):
     """Check and normalise blocks from any source (editor, API, import). Raises DomainError."""
+    if len(blocks) > content.MAX_BLOCKS:
+        raise DomainError(_("Too many blocks (at most %(max)s).") % {"max": content.MAX_BLOCKS})
     cleaned = []
     seen = set()
     total = 0
@@ -151,9 +153,9 @@ def _words(blocks):
     ]
 
 
-def _spelled_words(block):
+def _spelled_words(block, cache):
     # Words as the comparison sees them: a word that differs only in spelling (ş/ș…) is the same.
-    return [spelling_key(word) for word in content.WORD.findall(content.block_plain_text(block))]
+    return spelling_keys(content.WORD.findall(content.block_plain_text(block)), cache)
 
 
 def word_changes(old_blocks, new_blocks):
@@ -162,14 +164,15 @@ def word_changes(old_blocks, new_blocks):
     old_by_key = {block["key"]: block for block in old_blocks}
     added = removed = 0
     new_keys = set()
+    cache = {}
     for block in new_blocks:
         new_keys.add(block["key"])
-        new_words = _spelled_words(block)
+        new_words = _spelled_words(block, cache)
         old = old_by_key.get(block["key"])
         if old is None:
             added += len(new_words)
             continue
-        old_words = _spelled_words(old)
+        old_words = _spelled_words(old, cache)
         if old_words == new_words:
             continue
         matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
@@ -403,6 +406,8 @@ def restore_revision(user, proposal, number):
     old = proposal.revisions.filter(number=number).first()
     if old is None:
         raise DomainError(_("There is no revision %(n)s.") % {"n": number})
+    if not old.has_content:
+        raise DomainError(_("Revision %(n)s has no text yet; choose another.") % {"n": number})
     current = proposal.current_revision
     revision = save_revision(
         user,

@@ -14,8 +14,8 @@ where `my_function(submission)` returns None (nothing to add) or {"title": …, 
 
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
+from core.dates import format_date, format_datetime
 from core.mail import absolute_url
 from proposals.diff import comparative_table
 from proposals.exports import _pdf
@@ -46,15 +46,16 @@ def verify_url(submission):
 def dossier_pdf(submission):
     proposal = submission.proposal
     revision = submission.revision
+    zone = proposal.organization.zone
     with translation.override(proposal.language):
         context = {
             "submission": submission,
             "proposal": proposal,
             "revision": revision,
-            "revision_date": date_format(
-                timezone.localtime(revision.created_at), "DATETIME_FORMAT"
+            "revision_date": format_datetime(revision.created_at, proposal.language, zone),
+            "submitted_on": format_date(
+                timezone.localtime(submission.submitted_at, zone), proposal.language
             ),
-            "submitted_on": timezone.localdate(submission.submitted_at),
             "revision_url": absolute_url(revision.get_absolute_url()),
             "verify_url": verify_url(submission),
             "sections": dossier_sections(submission),

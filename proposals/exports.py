@@ -7,6 +7,7 @@ the platform. Pages are A4, landscape for the comparative table; dates are writt
 language of the text (core.dates), in the organisation's time zone.
 """
 
+import copy
 import functools
 import io
 import re
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.dates import format_datetime
 from core.markdown import render_markdown
+from core.text import xml_safe
 from proposals import content
 from proposals.diff import comparative_table, side_pieces
 from proposals.legal_text import superscript_numbers
@@ -78,18 +80,36 @@ def _pdf(template, context):
     return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet])
 
 
-def in_text_language(function):
-    """Exports are documents of the proposal: labels and dates in the language of its text."""
+def printable(revision):
+    """An unsaved copy of `revision` whose texts hold only characters XML allows: python-docx,
+    odfdo and lxml refuse the others (U+FFFE, U+FFFF, lone surrogates), which text saved before
+    they were refused on input may contain. The stored revision is never touched."""
+    document = copy.copy(revision)
+    document.title = xml_safe(revision.title)
+    document.summary = xml_safe(revision.summary)
+    document.blocks = [
+        {
+            name: xml_safe(value) if isinstance(value, str) else value
+            for name, value in block.items()
+        }
+        for block in revision.blocks
+    ]
+    return document
+
+
+def as_document(function):
+    """Exports are documents of the proposal: labels and dates in the language of its text,
+    only characters a document can hold."""
 
     @functools.wraps(function)
     def wrapper(revision):
         with translation.override(revision.proposal.language):
-            return function(revision)
+            return function(printable(revision))
 
     return wrapper
 
 
-@in_text_language
+@as_document
 def revision_pdf(revision):
     context = _meta(revision)
     if revision.proposal.kind == "amendment":
@@ -97,7 +117,7 @@ def revision_pdf(revision):
     return _pdf("proposals/export/revision.html", context)
 
 
-@in_text_language
+@as_document
 def table_pdf(revision):
     context = {**_meta(revision), "rows": comparative_table(revision), "landscape": True}
     return _pdf("proposals/export/table.html", context)
@@ -227,7 +247,7 @@ def _add_table(document, rows):
     return table
 
 
-@in_text_language
+@as_document
 def revision_docx(revision):
     from docx import Document
 
@@ -256,7 +276,7 @@ def revision_docx(revision):
     return _docx_bytes(document)
 
 
-@in_text_language
+@as_document
 def table_docx(revision):
     from docx import Document
 
@@ -651,7 +671,7 @@ class _OdtWriter:
         body.append(table)
 
 
-@in_text_language
+@as_document
 def revision_odt(revision):
     from odfdo import Paragraph
 
@@ -671,7 +691,7 @@ def revision_odt(revision):
     return _odt_bytes(document)
 
 
-@in_text_language
+@as_document
 def table_odt(revision):
     from odfdo import Paragraph
 

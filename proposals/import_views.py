@@ -12,9 +12,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core import ratelimit
 from core.errors import DomainError
-from proposals import content, domain, importing, tasks
+from proposals import content, importing, tasks
 from proposals.forms import ImportIntoProposalForm, ProposalImportForm
 from proposals.models import DocumentImport, ImportMode, ImportStatus, ProposalKind
 from proposals.views import proposal_context, proposal_for
@@ -30,6 +32,20 @@ def _read(request, document_import):
     else:
         importing.process_import(document_import)
     return redirect(document_import)
+
+
+TOO_MANY = gettext_lazy(
+    "You have started many imports in the last hour. Wait a little and try again; your text is "
+    "kept below."
+)
+
+
+def _too_many(request):
+    """Each import keeps a file and runs the converter: a person starts at most
+    IMPORT_RATE_PER_HOUR of them an hour (counted per account, so nobody else is held back)."""
+    return not ratelimit.allow(
+        "import", request.user.pk, limit=settings.IMPORT_RATE_PER_HOUR, period=3600
+    )
 
 
 def _source_error(form, error):
@@ -57,6 +73,33 @@ def _earlier(request, proposal=None):
     return initial
 
 
+def _start_page(request, form, start, page):
+    """The start page: on a valid POST within the rate limit, `start(cleaned_data)` keeps the
+    document and it is read; otherwise `page(status)` shows the form again, typed text kept."""
+    if request.method != "POST":
+        return page(200)
+    status = 400
+    if form.is_valid():
+        if _too_many(request):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        else:
+            try:
+                document_import = start(form.cleaned_data)
+            except DomainError as error:
+                _source_error(form, error)
+            else:
+                return _read(request, document_import)
+    return page(status)
+
+
+def _source(data):
+    """The file, or the pasted text, of a valid start form (exactly one is given)."""
+    if data["text"] is None:
+        return {"upload": data["upload"], "text": None}
+    return {"upload": None, "text": data["text"]}
+
+
 @login_required
 def import_new(request):
     """A new proposal whose first revision is an imported document or law text."""
@@ -68,30 +111,21 @@ def import_new(request):
         user=request.user,
         initial=_earlier(request),
     )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                document_import = importing.start_import(
-                    request.user,
-                    organization=data["organization"],
-                    mode=data["mode"],
-                    new_proposal=form.new_proposal(),
-                    upload=data["upload"] if data["text"] is None else None,
-                    text=data["text"],
-                )
-            except DomainError as error:
-                _source_error(form, error)
-            else:
-                return _read(request, document_import)
-        status = 400
-    return render(
-        request,
-        "proposals/import/start.html",
-        {"form": form, "max_mb": settings.MAX_IMPORT_BYTES // (1024 * 1024)},
-        status=status,
-    )
+
+    def start(data):
+        return importing.start_import(
+            request.user,
+            organization=data["organization"],
+            mode=data["mode"],
+            new_proposal=form.new_proposal(),
+            **_source(data),
+        )
+
+    def page(status):
+        context = {"form": form, "max_mb": settings.MAX_IMPORT_BYTES // (1024 * 1024)}
+        return render(request, "proposals/import/start.html", context, status=status)
+
+    return _start_page(request, form, start, page)
 
 
 @login_required
@@ -105,37 +139,28 @@ def import_into(request, slug):
         form.fields["mode"].choices = [
             choice for choice in form.fields["mode"].choices if choice[0] != ImportMode.ACT
         ]
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                document_import = importing.start_import(
-                    request.user,
-                    organization=proposal.organization,
-                    proposal=proposal,
-                    mode=data["mode"],
-                    upload=data["upload"] if data["text"] is None else None,
-                    text=data["text"],
-                    placement=data["placement"],
-                )
-            except DomainError as error:
-                _source_error(form, error)
-            else:
-                return _read(request, document_import)
-        status = 400
-    return render(
-        request,
-        "proposals/import/start.html",
-        proposal_context(
+
+    def start(data):
+        return importing.start_import(
+            request.user,
+            organization=proposal.organization,
+            proposal=proposal,
+            mode=data["mode"],
+            placement=data["placement"],
+            **_source(data),
+        )
+
+    def page(status):
+        context = proposal_context(
             request,
             proposal,
             "edit",
             form=form,
             max_mb=settings.MAX_IMPORT_BYTES // (1024 * 1024),
-        ),
-        status=status,
-    )
+        )
+        return render(request, "proposals/import/start.html", context, status=status)
+
+    return _start_page(request, form, start, page)
 
 
 def _import_for(request, token):
@@ -174,9 +199,13 @@ def _units(document_import):
     """The act's units for the checklist, each with its own text: an article's text holds its
     paragraphs, which are listed after it."""
     units = document_import.result.get("units", [])
+    first_child = {}
+    for unit in units:
+        if unit["parent"] is not None:
+            first_child.setdefault(unit["parent"], unit)
     listed = []
     for index, unit in enumerate(units):
-        child = next((later for later in units[index + 1 :] if later["parent"] == index), None)
+        child = first_child.get(index)
         own = unit["text"]
         if child is not None and child["text"] in own:
             own = own[: own.index(child["text"])].rstrip()
@@ -186,14 +215,14 @@ def _units(document_import):
 
 def _chosen(request, document_import):
     count = len(document_import.result.get("units", []))
-    chosen = []
+    chosen = set()
     for value in request.POST.getlist("unit"):
         try:
             index = int(value)
         except ValueError:
             continue
-        if 0 <= index < count and index not in chosen:
-            chosen.append(index)
+        if 0 <= index < count:
+            chosen.add(index)
     return sorted(chosen)
 
 
@@ -241,6 +270,13 @@ def import_review(request, token):
         return redirect(document_import.revision)
     if request.method == "POST" and request.POST.get("op") == "discard":
         return _discard(request, document_import)
+    if document_import.is_stale:  # its worker stopped (or never ran): say so, write nothing
+        return render(
+            request,
+            "proposals/import/failed.html",
+            _context(document_import, error=document_import.stale_message),
+            status=422,
+        )
     if document_import.status in (ImportStatus.PENDING, ImportStatus.RUNNING):
         return render(request, "proposals/import/progress.html", _context(document_import))
     if document_import.status == ImportStatus.FAILED:
@@ -264,12 +300,17 @@ def _discard(request, document_import):
 
 
 def _confirm(request, document_import, **kwargs):
-    """Confirm the import; returns (response, None) or (None, error message, status)."""
+    """Confirm the import; returns (response, None, None) or (None, error message, status)."""
     try:
         revision = importing.confirm_import(request.user, document_import, **kwargs)
-    except domain.EditConflict as conflict:
+    except importing.ReplaceConflict as conflict:
+        importing.rebase_import(document_import, conflict.current.number)
         return None, conflict.message, 409
     except DomainError as error:
+        if error.code == "confirmed":  # a second click, or a resend: show what was saved
+            document_import.refresh_from_db()
+            messages.info(request, error.message)
+            return redirect(document_import.revision), None, None
         return None, error.message, 400
     messages.success(
         request,

@@ -100,7 +100,10 @@ def start_import(
         proposal=proposal,
         new_proposal=new_proposal or {},
         mode=mode,
-        placement=placement if proposal is not None else ImportPlacement.APPEND,
+        # The units of a law always become new rows after the current ones.
+        placement=placement
+        if proposal is not None and mode == ImportMode.DOCUMENT
+        else ImportPlacement.APPEND,
         base_number=proposal.current_revision.number
         if proposal is not None and proposal.current_revision_id
         else 0,
@@ -284,15 +287,28 @@ def document_result(items, summary, images, document_import):
         )
     if not any(block["text"] for block in blocks):
         raise converters.UnreadableDocument("empty", name=document_import.name)
-    merged = False
-    if len(blocks) > content.MAX_BLOCKS:
-        blocks, merged = merge_paragraphs(blocks), True
     total = sum(len(block["text"]) for block in blocks)
     if total > settings.MAX_REVISION_CHARACTERS:
         raise converters.UnreadableDocument("too_long", max=settings.MAX_REVISION_CHARACTERS)
+    # What the preview shows must be a text the editor can save (and save again).
+    if any(len(block["text"]) > settings.MAX_BLOCK_CHARACTERS for block in blocks):
+        raise converters.UnreadableDocument(
+            "block_too_long", name=document_import.name, max=settings.MAX_BLOCK_CHARACTERS
+        )
+    merged = False
+    if len(blocks) > content.MAX_BLOCKS:
+        blocks, merged = merge_paragraphs(blocks), True
+    if len(blocks) > content.MAX_BLOCKS:
+        raise converters.UnreadableDocument(
+            "too_many_blocks", name=document_import.name, max=content.MAX_BLOCKS
+        )
     mapping = None
+    # A policy's sections are mapped when the document becomes its whole text: a new proposal,
+    # a draft without text yet, or the text replaced.
     target_is_policy = document_import.kind == ProposalKind.POLICY and (
-        document_import.proposal_id is None or document_import.placement == ImportPlacement.REPLACE
+        document_import.proposal_id is None
+        or document_import.base_number == 0
+        or document_import.placement == ImportPlacement.REPLACE
     )
     if target_is_policy:
         mapped = map_policy_sections(blocks, document_import.language)
@@ -311,11 +327,18 @@ def document_result(items, summary, images, document_import):
 
 
 def merge_paragraphs(blocks):
-    """Too many blocks for the editor: the paragraphs between two headings become one text."""
+    """Too many blocks for the editor: the paragraphs between two headings become one text
+    (or as few texts as the length of a block allows)."""
     merged = []
     for block in blocks:
-        if block["type"] == content.TEXT and merged and merged[-1]["type"] == content.TEXT:
-            merged[-1] = {**merged[-1], "text": merged[-1]["text"] + "\n\n" + block["text"]}
+        previous = merged[-1] if merged else None
+        if (
+            block["type"] == content.TEXT
+            and previous is not None
+            and previous["type"] == content.TEXT
+            and len(previous["text"]) + 2 + len(block["text"]) <= settings.MAX_BLOCK_CHARACTERS
+        ):
+            merged[-1] = {**previous, "text": previous["text"] + "\n\n" + block["text"]}
         else:
             merged.append(block)
     return merged
@@ -447,6 +470,30 @@ def amendment_rows(document_import, rows):
     return blocks
 
 
+class ReplaceConflict(DomainError):
+    """Someone saved a revision after the import (replacing the text) started."""
+
+    def __init__(self, current):
+        super().__init__(
+            _(
+                "Revision %(number)s was saved by %(author)s after you started this import: "
+                "replacing the text now would leave their changes out of the new version "
+                "(they stay in the history). Confirm again to replace it anyway, or discard the "
+                "import and add the document after the current text."
+            )
+            % {"number": current.number, "author": current.author.public_name},
+            code="conflict",
+        )
+        self.current = current
+
+
+def rebase_import(document_import, number):
+    """The editor has seen that revision `number` is now current: a new confirmation replaces
+    it. Side effects: the import's base number."""
+    DocumentImport.objects.filter(pk=document_import.pk).update(base_number=number)
+    document_import.base_number = number
+
+
 # --- Confirming --------------------------------------------------------------------------------
 
 
@@ -569,9 +616,7 @@ def confirm_import(user, document_import, *, rows=None, note="", images=()):
         if document_import.placement == ImportPlacement.REPLACE:
             if base != document_import.base_number:
                 # Replacing would drop what was saved since the import started.
-                raise domain.EditConflict(
-                    proposal.revisions.filter(number=document_import.base_number).first(), current
-                )
+                raise ReplaceConflict(current)
             current_blocks = []
     attachments = kept + [_source_attachment(user, proposal, document_import)]
     attachments += _image_attachments(user, proposal, document_import, images)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from core.text import BULGARIAN_TO_LATIN
+
 ARTICLE = "article"
 PARAGRAPH = "paragraph"
 LETTER = "letter"
@@ -36,40 +38,8 @@ BULGARIAN_LETTERS = "абвгдежзийклмнопрстуфхцчшщъью�
 # Bulgarian enumerations skip these letters: "и)" is followed by "к)".
 _BULGARIAN_SKIPPED = "йъь"
 
-_TRANSLITERATION = str.maketrans(
-    {
-        "а": "a",
-        "б": "b",
-        "в": "v",
-        "г": "g",
-        "д": "d",
-        "е": "e",
-        "ж": "zh",
-        "з": "z",
-        "и": "i",
-        "й": "y",
-        "к": "k",
-        "л": "l",
-        "м": "m",
-        "н": "n",
-        "о": "o",
-        "п": "p",
-        "р": "r",
-        "с": "s",
-        "т": "t",
-        "у": "u",
-        "ф": "f",
-        "х": "h",
-        "ц": "ts",
-        "ч": "ch",
-        "ш": "sh",
-        "щ": "sht",
-        "ъ": "a",
-        "ь": "y",
-        "ю": "yu",
-        "я": "ya",
-    }
-)
+# Bulgarian Cyrillic in Latin letters (the streamlined system, as in our URL slugs).
+_TRANSLITERATION = str.maketrans(BULGARIAN_TO_LATIN)
 
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _TO_SUPERSCRIPT = str.maketrans("0123456789", _SUPERSCRIPT_DIGITS)
@@ -143,6 +113,13 @@ _NUMBER_PARTS = re.compile(
 )
 
 
+def letter_index(letter: str, alphabet: str = BULGARIAN_LETTERS) -> int:
+    """The position of a letter in its alphabet; a letter outside it (a typo such as the
+    Russian "ы" in a Bulgarian reference) sorts after every letter of the alphabet."""
+    position = alphabet.find(letter)
+    return position if position >= 0 else len(alphabet) + ord(letter)
+
+
 def _number_key(kind: str, number: str) -> tuple[int, int, int]:
     """(numbering system, value, sub-value) of a normalised number, for ordering.
 
@@ -155,14 +132,14 @@ def _number_key(kind: str, number: str) -> tuple[int, int, int]:
     base, suffix, sup = match["base"], match["suffix"], match["sup"]
     sub = int(sup) if sup else 0
     if suffix:
-        sub = BULGARIAN_LETTERS.index(suffix) + 1
+        sub = letter_index(suffix) + 1
     if base.isdigit():
         return (0, int(base), sub)
     if base == "unic":
         return (0, 0, 0)
     if kind == LETTER:
         alphabet = BULGARIAN_LETTERS if base in BULGARIAN_LETTERS else ROMANIAN_LETTERS
-        return (0, alphabet.index(base), sub)
+        return (0, letter_index(base, alphabet), sub)
     if _is_roman(base):
         return (1, _roman_value(base), sub)
     raise ValueError(number)
@@ -377,6 +354,14 @@ def superscript_numbers(text: str) -> str:
     is rewritten; everything else is left as it is.
     """
     return _CARET_NUMBER.sub(lambda match: match[1] + match[2].translate(_TO_SUPERSCRIPT), text)
+
+
+_SUPERSCRIPT_RUN = re.compile(f"[{_SUPERSCRIPT_DIGITS}]+")
+
+
+def caret_numbers(text: str) -> str:
+    """The stored form of superscripts, back from the display form: "16¹" → "16^1"."""
+    return _SUPERSCRIPT_RUN.sub(lambda match: "^" + match[0].translate(_FROM_SUPERSCRIPT), text)
 
 
 # --- language -----------------------------------------------------------------------------------
@@ -661,7 +646,7 @@ def _top_level(grammar: _Grammar, line: str, column: int):
             return (
                 kind,
                 kind,
-                (number, BULGARIAN_LETTERS.index(suffix) + 1),
+                (number, letter_index(suffix) + 1),
                 f"{number}{suffix}",
                 match.end(),
             )
@@ -689,7 +674,12 @@ def _sub_unit(grammar: _Grammar, line: str, column: int):
     sup = _superscript(match)
     if kind == LETTER:
         letter = match["letter"]
-        return kind, (grammar.alphabet.index(letter), sup), _with_sup(letter, sup), match.end()
+        return (
+            kind,
+            (letter_index(letter, grammar.alphabet), sup),
+            _with_sup(letter, sup),
+            match.end(),
+        )
     number = int(match["num"])
     return kind, (number, sup), _with_sup(str(number), sup), match.end()
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -301,6 +303,24 @@ class DocumentImport(models.Model):
         from proposals.converters import error_message
 
         return error_message(self.error_code, self.error_params)
+
+    # Longer than any reading takes (IMPORT_TIMEOUT_SECONDS) plus a long wait in the queue.
+    STALE_AFTER = timedelta(minutes=15)
+
+    @property
+    def is_stale(self):
+        """Still waiting or being read long after it started: its worker stopped."""
+        from django.utils import timezone
+
+        waiting = self.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
+        limit = self.STALE_AFTER + timedelta(seconds=settings.IMPORT_TIMEOUT_SECONDS)
+        return waiting and self.created_at < timezone.now() - limit
+
+    @property
+    def stale_message(self):
+        from proposals.converters import error_message
+
+        return error_message("stale", {"name": self.name})
 
 
 class Revision(AppendOnlyModel):

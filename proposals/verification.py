@@ -14,7 +14,7 @@ import html
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from django.conf import settings
@@ -27,10 +27,10 @@ from core.dates import format_datetime
 from core.errors import DomainError
 from core.markdown import render_markdown
 from proposals import content
-from proposals.diff import DELETE, EQUAL, INSERT, render_inline
+from proposals.diff import DELETE, EQUAL, INSERT, render_inline, spelling_key
+from proposals.legal_text import caret_numbers
 
 WORD = re.compile(r"\w+", re.UNICODE)
-_FOLD = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
 PAGE_NUMBER = re.compile(r"^\s*\d+\s*/\s*\d+\s*$")
 
 # Labels our exports put around the text, in every language of the interface.
@@ -51,19 +51,14 @@ FRAME_LABELS = [
 
 
 def _fold(word):
-    return unicodedata.normalize("NFC", word).translate(_FOLD).casefold()
-
-
-_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+    # As the comparisons match words (proposals.diff.spelling_key), capitals aside.
+    return spelling_key(word).casefold()
 
 
 def raw_words(text):
     """The words of a text as written (NFC). Our exports print "16^1" as "16¹": a superscript
     number is a word of its own, as it is after the caret."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = _SUPERSCRIPTS.sub(lambda match: " " + match.group().translate(_SUPERSCRIPT_DIGITS), text)
-    return WORD.findall(text)
+    return WORD.findall(caret_numbers(unicodedata.normalize("NFC", text or "")))
 
 
 def words(text):
@@ -176,6 +171,8 @@ class Verification:
     ops: list
     words_missing: int = 0
     words_added: int = 0
+    # Words written differently but the same (ş/ș, ţ/ț, …): (registered, given), not differences.
+    spelling: list = field(default_factory=list)
 
     @property
     def diff_html(self):
@@ -213,10 +210,15 @@ def verify(submission, text):
     first = matched[0][3] if matched else 0
     last = matched[-1][4] if matched else 0
 
-    ops, missing, added = [], 0, 0
+    ops, missing, added, spelling = [], 0, 0, []
     for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             ops.append((EQUAL, " ".join(expected[i1:i2]) + " "))
+            spelling.extend(
+                (old, new)
+                for old, new in zip(expected[i1:i2], given[j1:j2], strict=True)
+                if old.casefold() != new.casefold()
+            )
             continue
         if i2 > i1:
             ops.append((DELETE, " ".join(expected[i1:i2]) + " "))
@@ -237,4 +239,4 @@ def verify(submission, text):
         if extra:
             ops.append((INSERT, " ".join(given[index] for index in extra) + " "))
             added += len(extra)
-    return Verification(missing == 0 and added == 0, ops, missing, added)
+    return Verification(missing == 0 and added == 0, ops, missing, added, spelling)

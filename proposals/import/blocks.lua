@@ -2,25 +2,31 @@
 -- the document, so that Python gets the document's structure without parsing Markdown back.
 --
 --   {"type": "heading", "level": 1, "text": "…"}
---   {"type": "text", "kind": "Para", "markdown": "…"}        (mode "document": GitHub Markdown)
+--   {"type": "text", "kind": "Para", "markdown": "…"}        (mode "document": Markdown)
 --   {"type": "text", "kind": "Para", "plain": "…"}           (mode "act": plain text, one line
 --                                                              per paragraph and list item)
 --   {"type": "summary", "images": 3, "dropped": 1}           (last line)
 --
 -- Images are never put into the text (they are counted, and Python offers them as attachments);
--- line breaks inside a paragraph become spaces; raw HTML/LaTeX blocks are dropped (counted).
+-- line breaks inside a paragraph become spaces (new lines in act mode); raw HTML/LaTeX blocks are
+-- dropped (counted).
 -- The mode comes from the document's metadata: `--metadata consult-mode=act`.
 
 local images = 0
 local dropped = 0
 
-local function without_images(doc)
+local function without_images(doc, keep_line_breaks)
   return doc:walk {
     Image = function(_)
       images = images + 1
       return {}
     end,
-    LineBreak = function(_)
+    -- A line break inside a paragraph: a space in a document's text (Markdown would drop it),
+    -- a new line in the text of a law (Word users break its paragraphs with Shift+Enter).
+    LineBreak = function(element)
+      if keep_line_breaks then
+        return element
+      end
       return pandoc.Space()
     end,
   }
@@ -64,10 +70,12 @@ end
 
 function Writer(doc, opts)
   local mode = pandoc.utils.stringify(doc.meta["consult-mode"] or "document")
-  local format = mode == "act" and "plain" or "gfm"
+  -- The Markdown our renderer (Python-Markdown) reads: original Markdown with its four-space
+  -- rule for nested lists, pipe tables and list numbers that need not start at 1.
+  local format = mode == "act" and "plain" or "markdown_strict+pipe_tables+startnum+four_space_rule"
   local field = mode == "act" and "plain" or "markdown"
   local options = pandoc.WriterOptions { wrap_text = "wrap-none" }
-  doc = without_images(doc)
+  doc = without_images(doc, mode == "act")
   local out = {}
   -- Word's "Title" paragraph (and a Markdown file's title) arrive as metadata: keep it first.
   if doc.meta.title then

@@ -199,12 +199,12 @@ def test_comparison_gives_per_block_changes_with_word_ops(world, api):
             "name": "text",
             "changed": True,
             "ops": [
-                {"op": "equal", "text": "Autoritatea informează "},
-                {"op": "insert", "text": "în scris "},
-                {"op": "equal", "text": "solicitanții în termen de "},
-                {"op": "delete", "text": "30 de"},
-                {"op": "insert", "text": "15"},
-                {"op": "equal", "text": " zile."},
+                {"op": "equal", "text": "Autoritatea informează ", "spelling": False},
+                {"op": "insert", "text": "în scris ", "spelling": False},
+                {"op": "equal", "text": "solicitanții în termen de ", "spelling": False},
+                {"op": "delete", "text": "30 de", "spelling": False},
+                {"op": "insert", "text": "15", "spelling": False},
+                {"op": "equal", "text": " zile.", "spelling": False},
             ],
         }
     ]
@@ -212,14 +212,14 @@ def test_comparison_gives_per_block_changes_with_word_ops(world, api):
     assert (added["status"], added["type"], added["old_position"]) == ("added", "amendment", None)
     fields = {f["name"]: f for f in added["fields"]}
     # Data carries the action's code, not the label the page shows in the reader's language.
-    assert fields["action"]["ops"] == [{"op": "insert", "text": "modify"}]
+    assert fields["action"]["ops"] == [{"op": "insert", "text": "modify", "spelling": False}]
     assert fields["proposed"]["ops"] == [
-        {"op": "insert", "text": "Procedura durează cel puțin 45 de zile."}
+        {"op": "insert", "text": "Procedura durează cel puțin 45 de zile.", "spelling": False}
     ]
     assert body["header"][0] == {
         "name": "title",
         "changed": False,
-        "ops": [{"op": "equal", "text": "Modificarea Legii nr. 350/2005"}],
+        "ops": [{"op": "equal", "text": "Modificarea Legii nr. 350/2005", "spelling": False}],
     }
 
 
@@ -414,3 +414,35 @@ def test_lists_take_the_same_queries_for_one_row_and_many(world, api, path):
     one = count_queries(api, f"{path}{separator}page_size=1")
     many = count_queries(api, f"{path}{separator}page_size=100")
     assert one == many
+
+
+@pytest.mark.django_db
+def test_comparison_flags_spelling_only_differences(api, ngo, ngo_editor):
+    from proposals import domain
+    from tests.proposals.conftest import ProposalFactory, save
+
+    proposal = ProposalFactory(
+        editor=ngo_editor,
+        organization=ngo,
+        slug="sedile",
+        blocks=[{"key": "k00000000d1", "type": "text", "text": "Finanţarea anuală."}],
+    )
+    save(
+        ngo_editor, proposal, [{"key": "k00000000d1", "type": "text", "text": "Finanțarea anuală."}]
+    )
+    domain.publish_proposal(ngo_editor, proposal)
+    body = api.get(f"{API}proposals/sedile/compare/1/2/").json()
+    assert body["has_changes"] is False
+    [block] = body["blocks"]
+    assert block["status"] == "unchanged"
+    assert block["fields"] == [
+        {
+            "name": "text",
+            "changed": False,
+            "ops": [
+                {"op": "delete", "text": "Finanţarea", "spelling": True},
+                {"op": "insert", "text": "Finanțarea", "spelling": True},
+                {"op": "equal", "text": " anuală.", "spelling": False},
+            ],
+        }
+    ]

@@ -477,3 +477,21 @@ def test_stage_figures_count_each_stage_apart(editor, stage, citizen, citizen2):
 
 
 FIGURES = ["shown", "hidden", "withdrawn", "held", "participants", "top_level", "replies"]
+
+
+def test_dossier_shows_the_consultation_as_it_stood_when_the_proposal_was_sent(
+    client, editor, stage, answered
+):
+    # Sent one day after the stage closed; the synthesis was published a day later.
+    sent = stage.closes_at + timedelta(days=1)
+    submission = submit(editor, stage.consultation.proposal, now=sent)
+    text = dossier_text(client, submission, "builder")
+    as_of = format_datetime(sent, "ro", BUCHAREST)
+    assert (
+        tr("ro", "The consultation as it stood when the proposal was sent, on %(date)s.")
+        % {"date": as_of}
+    ) in text
+    assert tr("ro", "No synthesis of this consultation was published.") in text
+    assert LEGAL_TITLE_RO not in text
+    assert "Normele vor fi propuse separat." not in text
+    # (Sent after the synthesis, the dossier has it: test_dossier_has_the_stages_figures_…)

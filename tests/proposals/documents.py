@@ -212,6 +212,22 @@ def big_docx(paragraphs=1000, words_per_paragraph=60, seed=350):
     return buffer.getvalue()
 
 
+def law_docx_with_line_breaks(text=LAW_350_CEDILLA):
+    """The law in ONE paragraph whose lines are separated by line breaks (Shift+Enter)."""
+    from docx import Document
+
+    document = Document()
+    paragraph = document.add_paragraph()
+    lines = text.strip().split("\n")
+    for index, line in enumerate(lines):
+        run = paragraph.add_run(line)
+        if index < len(lines) - 1:
+            run.add_break()  # a line break at the end of the run
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 # --- Hostile files -----------------------------------------------------------------------------
 
 

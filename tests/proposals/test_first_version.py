@@ -162,3 +162,38 @@ def test_empty_revision_is_not_offered_nor_accepted_for_a_submission(legacy, ngo
         registration.submit_proposal(ngo_editor, legacy, legacy.revisions.get(number=1), "")
     assert caught.value.message == "Revision 1 has no text yet; choose another."
     assert not legacy.submissions.exists()
+
+
+@pytest.mark.django_db
+def test_empty_revision_cannot_be_restored(legacy, ngo_editor):
+    html = en_client_for(ngo_editor).get(f"/proposals/{legacy.slug}/v/1/").content.decode()
+    assert f'href="/proposals/{legacy.slug}/v/1/restore/"' not in html
+    with translation.override("en"), pytest.raises(DomainError) as caught:
+        domain.restore_revision(ngo_editor, legacy, 1)
+    assert caught.value.message == "Revision 1 has no text yet; choose another."
+    assert legacy.revisions.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_stage_already_on_an_empty_revision_can_still_be_changed(legacy, ngo_editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from consultations.models import Stage
+
+    consultation = consultations_domain.create_consultation(ngo_editor, legacy, title="Consultare")
+    now = timezone.now()
+    empty = legacy.revisions.get(number=1)
+    stage = Stage.objects.create(  # as a stage made before empty revisions were refused
+        consultation=consultation,
+        position=1,
+        kind="written",
+        title="Scris",
+        opens_at=now + timedelta(days=1),
+        closes_at=now + timedelta(days=20),
+        revision=empty,
+        created_by=ngo_editor,
+    )
+    form = StageForm(consultation=consultation, stage=stage)
+    assert [revision.number for revision in form.fields["revision"].queryset] == [2, 1]

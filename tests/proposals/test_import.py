@@ -88,7 +88,7 @@ def test_docx_policy_import_maps_sections_and_keeps_markdown(editor_client, new_
         ("heading", "Definirea problemei"),
         ("text", "Organizațiile primesc finanțarea **cu până la nouă luni** întârziere."),
         ("heading", "Obiective"),
-        ("text", "- Plăți în avans\n\n- Calendar anual publicat"),
+        ("text", "-   Plăți în avans\n\n-   Calendar anual publicat"),
         (
             "heading",
             "Variante de politică publică și impactul lor (economic, social, de mediu, bugetar)",
@@ -166,12 +166,21 @@ def test_review_page_shows_preview_and_confirm_creates_proposal_with_revision_on
 
 
 @pytest.mark.django_db
-def test_confirm_twice_saves_one_revision(editor_client, new_fields):
+def test_confirm_twice_saves_one_revision(editor_client, new_fields, ngo_editor):
+    from core.errors import DomainError
+
     _start_new(editor_client, new_fields, upload=_upload("p.docx", documents.policy_docx()))
-    url = _only_import().get_absolute_url()
+    document_import = _only_import()
+    # A second request of a double click loaded the import before the first one saved it.
+    stale = DocumentImport.objects.get(pk=document_import.pk)
+    url = document_import.get_absolute_url()
     editor_client.post(url, {"op": "confirm"})
     second = editor_client.post(url, {"op": "confirm"})
-    assert second.status_code == 302
+    revision = Revision.objects.get()
+    assert (second.status_code, second["Location"]) == (302, revision.get_absolute_url())
+    with pytest.raises(DomainError) as caught:
+        importing.confirm_import(ngo_editor, stale)
+    assert caught.value.code == "confirmed"
     assert Revision.objects.count() == 1
     assert Attachment.objects.count() == 1
 
@@ -220,7 +229,7 @@ def test_committed_fixtures_import_like_generated_files(editor_client, new_field
             [
                 ("heading", "Problema"),
                 ("text", "Text cu **bold** și [o legătură](https://example.org)."),
-                ("text", "- a\n- b"),
+                ("text", "-   a\n-   b"),
             ],
         ),
         (
@@ -247,6 +256,29 @@ def test_markdown_html_and_text_uploads(editor_client, new_fields, name, data, e
 
 
 @pytest.mark.django_db
+def test_imported_markdown_renders_as_the_document_shows(editor_client, new_fields):
+    """What the converter writes is what our renderer reads: nested lists, lists numbered
+    from 3 (points of a law), struck text, escaped characters."""
+    from core.markdown import render_markdown
+
+    new_fields["kind"] = "other"
+    html = (
+        "<ol start='3'><li>trei</li><li>patru<ul><li>sub a</li><li>sub b<ol><li>adânc</li>"
+        "</ol></li></ul></li></ol><p>Text <del>tăiat</del>, * stea, 1. nu listă</p>"
+    )
+    _start_new(editor_client, new_fields, upload=_upload("liste.html", html.encode()))
+    list_block, paragraph = _only_import().result["blocks"]
+    rendered = str(render_markdown(list_block["text"])).replace("\n", "")
+    assert rendered == (
+        '<ol start="3"><li>trei</li><li>patru<ul><li>sub a</li><li>sub b<ol><li>adânc</li>'
+        "</ol></li></ul></li></ol>"
+    )
+    assert str(render_markdown(paragraph["text"])) == (
+        "<p>Text <s>tăiat</s>, * stea, 1. nu listă</p>"
+    )
+
+
+@pytest.mark.django_db
 def test_pasted_text_is_kept_as_text_attachment(editor_client, new_fields):
     new_fields["kind"] = "other"
     text = "Propunem un calendar anual.\n\nPlăți în avans pentru granturi."
@@ -263,7 +295,7 @@ def test_pasted_text_is_kept_as_text_attachment(editor_client, new_fields):
     [attachment] = revision.attachments.all()
     assert (attachment.name, attachment.content_type, attachment.sha256) == (
         "pasted-text.txt",
-        "text/plain",
+        "text/plain; charset=utf-8",
         sha,
     )
 
@@ -316,21 +348,48 @@ def test_import_appends_after_current_text(editor_client, proposal):
 
 
 @pytest.mark.django_db
-def test_import_replace_conflicts_with_a_newer_revision(editor_client, proposal, second_editor):
+def test_import_replace_after_a_newer_revision_asks_again(editor_client, proposal, second_editor):
+    from tests.proposals.conftest import save, text_block
+
     url = f"/proposals/{proposal.slug}/import/"
     editor_client.post(url, {"mode": "document", "placement": "replace", "text": "Text nou."})
     document_import = _only_import()
-    from tests.proposals.conftest import save, text_block
-
     save(second_editor, proposal, [text_block("k00000000b1", "Textul lui Mihai.")])
     response = editor_client.post(document_import.get_absolute_url(), {"op": "confirm"})
     assert response.status_code == 409
     assert (
-        "Revision 2 was saved by Mihai Ionescu after you started editing revision 1."
-        in response.content.decode()
-    )
+        "Revision 2 was saved by Mihai Ionescu after you started this import: replacing the "
+        "text now would leave their changes out of the new version"
+    ) in response.content.decode()
     assert list(proposal.revisions.values_list("number", flat=True).order_by("number")) == [1, 2]
-    assert _only_import().status == ImportStatus.READY
+    assert (_only_import().status, _only_import().base_number) == (ImportStatus.READY, 2)
+    # Having seen it, the editor confirms again: the text is replaced, Mihai's stays in history.
+    again = editor_client.post(document_import.get_absolute_url(), {"op": "confirm"})
+    assert again.status_code == 302
+    assert _texts(proposal.revisions.get(number=3).blocks) == [("text", "Text nou.")]
+    assert _texts(proposal.revisions.get(number=2).blocks) == [("text", "Textul lui Mihai.")]
+
+
+@pytest.mark.django_db
+def test_stale_import_says_it_stopped_without_writing(ngo_editor, ngo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    document_import = importing.start_import(
+        ngo_editor,
+        organization=ngo,
+        mode="document",
+        new_proposal={"kind": "other", "language": "ro"},
+        text="Un paragraf.",
+    )
+    DocumentImport.objects.filter(pk=document_import.pk).update(
+        status=ImportStatus.RUNNING, created_at=timezone.now() - timedelta(hours=1)
+    )
+    page = en_client_for(ngo_editor).get(document_import.get_absolute_url())
+    assert page.status_code == 422
+    assert "stopped before it finished" in page.content.decode()
+    assert DocumentImport.objects.get().status == ImportStatus.RUNNING  # the page wrote nothing
 
 
 @pytest.mark.django_db
@@ -508,6 +567,39 @@ def test_law_docx_gives_the_same_units_as_the_pasted_text(editor_client, amendme
 
 
 @pytest.mark.django_db
+def test_law_docx_with_line_breaks_keeps_its_lines(editor_client, amendment):
+    # Word users break a pasted law with Shift+Enter: one paragraph, many lines.
+    editor_client.post(
+        f"/proposals/{amendment.slug}/import/",
+        {
+            "mode": "act",
+            "placement": "append",
+            "upload": _upload("rupturi.docx", documents.law_docx_with_line_breaks()),
+        },
+    )
+    from_breaks = _only_import().result["units"]
+    DocumentImport.objects.all().delete()
+    assert from_breaks == _act_import(editor_client, amendment).result["units"]
+
+
+@pytest.mark.django_db
+def test_law_units_never_replace_the_current_rows(editor_client, ngo, ngo_editor):
+    proposal = ProposalFactory(editor=ngo_editor, organization=ngo, kind="amendment", slug="a2")
+    editor_client.post(
+        f"/proposals/{proposal.slug}/import/",
+        {"mode": "act", "placement": "replace", "text": documents.LAW_350_CEDILLA},
+    )
+    document_import = _only_import()
+    assert document_import.placement == "append"
+    editor_client.post(
+        document_import.get_absolute_url(),
+        {"op": "confirm", "unit": ["0"], "row-0-reference": "Art. 4", "row-0-proposed": "x"},
+    )
+    articles = [block["article"] for block in proposal.revisions.get(number=2).blocks]
+    assert articles == ["Art. 1", "Art. 4"]  # revision 1's row is kept
+
+
+@pytest.mark.django_db
 def test_ticked_units_become_amendment_rows_in_article_order(editor_client, amendment):
     document_import = _act_import(editor_client, amendment)
     url = document_import.get_absolute_url()
@@ -677,3 +769,45 @@ def test_committed_law_fixtures_split_like_the_pasted_text(
     DocumentImport.objects.all().delete()
     pasted = _act_import(editor_client, proposal, text).result["units"]
     assert uploaded.result["units"] == pasted
+
+
+@pytest.mark.django_db
+@override_settings(IMPORT_RATE_PER_HOUR=2)
+def test_imports_are_limited_per_person_and_the_text_is_kept(editor_client, proposal):
+    url = f"/proposals/{proposal.slug}/import/"
+    data = {"mode": "document", "placement": "append", "text": "Un paragraf de import."}
+    assert [editor_client.post(url, data).status_code for _ in range(2)] == [302, 302]
+    third = editor_client.post(url, data)
+    assert third.status_code == 429
+    assert "You have started many imports in the last hour." in third.content.decode()
+    assert "Un paragraf de import.</textarea>" in third.content.decode()
+    assert DocumentImport.objects.count() == 2
+    # Counted per account: another editor is not held back.
+    from tests.factories import MembershipFactory
+
+    other = MembershipFactory(organization=proposal.organization, role="editor").user
+    assert en_client_for(other).post(url, data).status_code == 302
+
+
+@pytest.mark.django_db
+def test_policy_sections_mapped_when_importing_into_a_draft_without_text(
+    editor_client, ngo, ngo_editor
+):
+    draft = ProposalFactory(
+        editor=ngo_editor, organization=ngo, kind="policy", slug="politica", blocks=None
+    )
+    editor_client.post(
+        f"/proposals/{draft.slug}/import/",
+        {
+            "mode": "document",
+            "placement": "append",
+            "upload": _upload("p.docx", documents.policy_docx()),
+        },
+    )
+    result = _only_import().result
+    assert [section for _found, section in result["sections"]][:2] == [
+        "Definirea problemei",
+        "Obiective",
+    ]
+    editor_client.post(_only_import().get_absolute_url(), {"op": "confirm"})
+    assert draft.revisions.get().blocks == result["blocks"]

@@ -290,3 +290,45 @@ def test_neither_file_nor_text_refused(editor_client, proposal):
     )
     assert response.status_code == 400
     assert _errors(response)["__all__"] == ["Choose a file or paste a text (one of the two)."]
+
+
+@pytest.mark.django_db
+def test_bomb_in_the_content_types_entry_refused_before_it_is_read(tmp_path):
+    # The first entry we read ([Content_Types].xml) inflates to 50 MB: refused from its header.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("[Content_Types].xml", "w") as member:
+            for _ in range(50):
+                member.write(b" " * (1024 * 1024))
+        archive.writestr("word/document.xml", "<w:document/>")
+    path = tmp_path / "tipuri.docx"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(converters.UnreadableDocument) as caught:
+        converters.detect(str(path), "tipuri.docx")
+    assert caught.value.code == "bomb"
+
+
+@pytest.mark.django_db
+@override_settings(MAX_BLOCK_CHARACTERS=200)
+def test_merged_paragraphs_stay_within_a_block_and_a_huge_one_fails(
+    editor_client, proposal, monkeypatch
+):
+    from proposals import content
+
+    monkeypatch.setattr(content, "MAX_BLOCKS", 10)
+    many = "\n\n".join(f"Paragraful {n} al documentului." for n in range(40))
+    editor_client.post(
+        f"/proposals/{proposal.slug}/import/",
+        {"mode": "document", "placement": "append", "text": many},
+    )
+    result = DocumentImport.objects.get().result
+    assert result["merged"] is True
+    assert len(result["blocks"]) <= 10
+    assert max(len(block["text"]) for block in result["blocks"]) <= 200
+    DocumentImport.objects.all().delete()
+    editor_client.post(
+        f"/proposals/{proposal.slug}/import/",
+        {"mode": "document", "placement": "append", "text": "Un paragraf foarte lung. " * 20},
+    )
+    document_import = DocumentImport.objects.get()
+    assert (document_import.status, document_import.error_code) == ("failed", "block_too_long")

@@ -1094,3 +1094,18 @@ def test_units_are_frozen():
     assert isinstance(unit, Unit)
     with pytest.raises(AttributeError):
         unit.text = "altul"
+
+
+@pytest.mark.parametrize("letter", [chr(code) for code in range(ord("а"), ord("я") + 1)])
+def test_any_cyrillic_letter_in_a_reference_never_raises(letter):
+    # A typo (the Russian "ы", "э") must not break the comparative table or an import.
+    for reference in (f"чл. 26{letter}", f"§ 1{letter}", f"чл. 5, б. {letter})"):
+        assert isinstance(reference_sort_key(reference), tuple)
+        reference_eid(reference)
+    act = split_act(f"Чл. 26{letter}. Текст.\nЧл. 27. Друг текст.")
+    assert [unit.kind for unit in act.units][:1] == ["article"]
+
+
+def test_mistyped_letter_sorts_after_the_alphabet():
+    references = ["чл. 26ы", "чл. 26я", "чл. 26а", "чл. 26"]
+    assert sorted(references, key=reference_sort_key) == ["чл. 26", "чл. 26а", "чл. 26я", "чл. 26ы"]

@@ -431,6 +431,21 @@ def test_verify_reads_superscript_numbers_as_our_exports_print_them():
     assert words("Art. 16¹") == ["art", "16", "1"]
 
 
+def test_verify_counts_spelling_only_differences_apart(en_client, text_sent):
+    cedilla = TEXT.replace("ț", "ţ")
+    assert cedilla != TEXT
+    response = en_client.post(
+        "/register/verify/",
+        {"code": text_sent.tracking_code, "text": "Finanţare\nRezumatul propunerii.\n" + cedilla},
+    )
+    result = response.context["result"]
+    assert result.matches is True
+    assert result.spelling == [("Finanțare", "Finanţare"), ("Finanțarea", "Finanţarea")]
+    html = response.content.decode()
+    assert "2 words are written differently but are the same words" in html
+    assert '<del class="spelling">Finanțarea</del> <ins class="spelling">Finanţarea</ins>' in html
+
+
 def test_verify_mismatch_shows_differences(en_client, text_sent):
     changed = "Finanțare\nRezumatul propunerii.\n" + TEXT.replace("3 ani", "5 ani")
     response = en_client.post(

@@ -224,3 +224,11 @@ def test_docx_comparative_table_marks_no_spelling_change(amendment):
     assert not any(run.font.underline for run in art_4_proposed.runs)
     art_13_proposed = table.rows[2].cells[3].paragraphs[0]
     assert [run.text for run in art_13_proposed.runs if run.font.underline] == ["45"]
+
+
+def test_a_difference_in_spaces_only_is_named_as_such():
+    old = _revision(1, [text_block("k000000000a", "Legea nr. 350/2005")])
+    new = _revision(2, [text_block("k000000000a", "Legea nr.\u00a0350/2005")])
+    diff = compute_diff(old, new)
+    assert (diff.has_changes, diff.spelling_changes, diff.spacing_only) == (False, 0, True)
+    assert compute_diff(old, old).spacing_only is False
