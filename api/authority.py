@@ -2,7 +2,7 @@
 
 The registrar endpoints accept a registrar token only (`api.authentication`; never the site's
 session): the token's authority is the only one they see. A submission of another authority is
-404, exactly like an unknown tracking code. Actions go through `proposals.registration`, so the
+404, exactly like an unknown tracking code. Actions go through `registrations.domain`, so the
 rules, the activity log and the emails are the site's own; a refused action is a 400 (bad
 input) or 409 (the submission's state does not allow it) with the domain's message.
 """
@@ -31,8 +31,8 @@ from api.submissions import (
 )
 from api.views import errors
 from core.errors import DomainError
-from proposals import registration
-from proposals.models import Submission, local_today
+from registrations import domain
+from registrations.models import Submission, local_today
 
 # Domain error codes that mean "not in this state" rather than "bad input".
 CONFLICTS = {"registered", "answered", "not_registered", "extended"}
@@ -72,7 +72,7 @@ class RegistrarView(APIView):
         )
 
     def get_submission(self):
-        code = registration.normalize_tracking_code(self.kwargs["tracking_code"])
+        code = domain.normalize_tracking_code(self.kwargs["tracking_code"])
         submission = self.submissions().filter(tracking_code=code).first() if code else None
         if submission is None:
             raise NotFound(_("Your authority's register has no submission with this code."))
@@ -151,7 +151,7 @@ class AuthoritySubmissionRegister(RegistrarView):
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         self.run(
-            registration.register_submission,
+            domain.register_submission,
             submission,
             number=data.validated_data["number"],
             registration_date=data.validated_data["date"],
@@ -180,7 +180,7 @@ class AuthoritySubmissionAnswer(RegistrarView):
         data = AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         self.run(
-            registration.answer_submission,
+            domain.answer_submission,
             submission,
             answer_status=data.validated_data["status"],
             text=data.validated_data["text"],

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import NullableUrl, Url, absolute, api_url
-from proposals.models import (
+from registrations.models import (
     AnswerStatus,
     Channel,
     RegistrationSource,

@@ -374,9 +374,9 @@ def no_emails():
     """Generated comments email nobody (replies would otherwise queue thousands of emails)."""
     from unittest import mock
 
-    from consultations import notifications
+    from consultations import outbox
 
-    with mock.patch.object(notifications, "_queue", lambda kind, pk: None):
+    with mock.patch.object(outbox, "queue", lambda kind, pk: None):
         yield
 
 

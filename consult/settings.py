@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "proposals",
+    "registrations",
     "consultations",
     "search",
     "rest_framework",
@@ -242,7 +243,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
     },
     "answer-reminders": {
-        "task": "proposals.tasks.send_answer_reminders",
+        "task": "registrations.tasks.send_answer_reminders",
         "schedule": crontab(hour=7, minute=30),
     },
     # Imports started and never confirmed (their files included).
@@ -460,10 +461,10 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "consultations.models.Outcome.choices",
         "OrganizationKindEnum": "accounts.models.OrganizationKind.choices",
         "LanguageEnum": "api.enums.LANGUAGES",
-        "SubmissionStatusEnum": "proposals.models.SubmissionStatus.choices",
-        "AnswerStatusEnum": "proposals.models.AnswerStatus.choices",
-        "ChannelEnum": "proposals.models.Channel.choices",
-        "RegistrationSourceEnum": "proposals.models.RegistrationSource.choices",
+        "SubmissionStatusEnum": "registrations.models.SubmissionStatus.choices",
+        "AnswerStatusEnum": "registrations.models.AnswerStatus.choices",
+        "ChannelEnum": "registrations.models.Channel.choices",
+        "RegistrationSourceEnum": "registrations.models.RegistrationSource.choices",
     },
 }
 # The public data dump (`manage.py export_public_data`, nightly through Celery beat). The worker

@@ -5,6 +5,8 @@ from django.urls import include, path, re_path
 
 from api import views as api_views
 from core import views as core_views
+from proposals.urls import urlpatterns as proposal_urlpatterns
+from registrations.urls import proposal_urlpatterns as submit_urlpatterns
 
 # The admin signs in through allauth, so rate limits and two-factor authentication apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -16,8 +18,9 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
-    path("proposals/", include("proposals.urls")),
-    path("register/", include("proposals.registration_urls")),
+    # The proposal pages, and the submit page the registrations app adds to their namespace.
+    path("proposals/", include((proposal_urlpatterns + submit_urlpatterns, "proposals"))),
+    path("register/", include("registrations.urls")),
     path("", include("consultations.urls")),
     path("search/", include("search.urls")),
     path("accounts/api-tokens/", include("api.token_urls")),

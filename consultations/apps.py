@@ -11,10 +11,14 @@ class ConsultationsConfig(AppConfig):
         from django_comments_xtd.models import publish_or_unpublish_on_pre_save
         from django_comments_xtd.moderation import moderator
 
-        from consultations import domain, rules  # noqa: F401  (verbs and permissions)
         from consultations import privacy as sections
+        from consultations import rules  # noqa: F401  (permissions)
+        from consultations.domain import verbs
         from consultations.models import Stage
         from consultations.moderation import StageModerator
+
+        # The activity-log verbs the domain records, with their labels for the history tab.
+        verbs.register()
 
         # The comments package re-publishes a comment's replies and rewrites its ancestors'
         # reply counts on every save of an existing comment; our comments change state through
@@ -40,6 +44,6 @@ class ConsultationsConfig(AppConfig):
 
         # A submission's dossier tells the authority what came of the consultation.
         from consultations.dossier import consultation_section
-        from proposals.dossier import register_dossier_section
+        from registrations.dossier import register_dossier_section
 
         register_dossier_section(consultation_section)

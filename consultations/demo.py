@@ -31,7 +31,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
-from consultations import domain, notifications
+from consultations import domain, outbox
 from consultations.models import Consultation
 from proposals.models import Proposal, ProposalStatus
 
@@ -730,7 +730,7 @@ SHORT_NAMES = {
 def _no_emails():
     """The demo's history is backdated: nobody is emailed about replies and stages of weeks
     ago (and loading the demo should not flood the console with a hundred emails)."""
-    with mock.patch.object(notifications, "_queue", lambda kind, pk: None):
+    with mock.patch.object(outbox, "queue", lambda kind, pk: None):
         yield
 
 

@@ -1,4 +1,4 @@
-"""The consultation's section of a submission's dossier (see proposals.dossier).
+"""The consultation's section of a submission's dossier (see registrations.dossier).
 
 For a submission whose proposal went through a public consultation, the authority reads what
 came of it: the stages in order (kind, title, opening and closing, status or cancellation with

@@ -1,13 +1,13 @@
 """Who is emailed about what, and the emails themselves.
 
-Requests and domain functions only queue a task after their transaction commits; the task
-decides the recipients from the database and renders each email in its recipient's language,
-with a link that stops that kind of email. The comments package's own follow-up emails (sent
-inside the request, to every follower of the object) are not used.
+Domain functions ask for emails through `consultations.outbox`, which queues a task after their
+transaction commits; the task (`build` below) decides the recipients from the database and
+renders each email in its recipient's language, with a link that stops that kind of email. The
+comments package's own follow-up emails (sent inside the request, to every follower of the
+object) are not used. This module imports neither the domain nor the tasks.
 """
 
 from django.core import signing
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -43,33 +43,7 @@ def unsubscribe_url(user_id, kind, consultation_id=None):
     return absolute_url(reverse("consultations:unsubscribe", args=[token]))
 
 
-def _queue(kind, pk):
-    from consultations.tasks import notify
-
-    transaction.on_commit(lambda: notify.delay(kind, pk))
-
-
-def reply_posted(comment, recipient_id):
-    _queue("reply", comment.pk)
-
-
-def stage_opened(stage):
-    _queue("stage_opened", stage.pk)
-
-
-def stage_closed(stage):
-    _queue("stage_closed", stage.pk)
-
-
-def stage_cancelled(stage):
-    _queue("stage_cancelled", stage.pk)
-
-
-def synthesis_published(synthesis):
-    _queue("synthesis", synthesis.pk)
-
-
-# --- Building the emails (run by the task) -----------------------------------------------------
+# --- Building the emails (run by the task, `consultations.outbox.notify`) ---------------------
 
 
 def render(template, user, context, unsubscribe):

@@ -1,20 +1,19 @@
+"""The consultations' Celery tasks. Thin: they delegate to the domain and to the outbox.
+
+Dependencies go one way: this module imports the domain and `consultations.outbox`; neither
+imports it. `notify` is defined in the outbox (the domain queues it from there) and named
+`consultations.tasks.notify`.
+"""
+
 from celery import shared_task
 
-from core.tasks import send_email
+from consultations.domain import events
+from consultations.outbox import notify
 
-
-@shared_task
-def notify(kind, pk):
-    """Email everyone concerned by one event, each in their own language."""
-    from consultations.notifications import build
-
-    for recipient, subject, body, headers in build(kind, pk):
-        send_email.delay(subject, body, [recipient], headers=headers)
+__all__ = ["notify", "process_stage_events"]
 
 
 @shared_task
 def process_stage_events():
     """Stages that opened or closed since the last run (Celery beat, every few minutes)."""
-    from consultations.domain import process_stage_events as process
-
-    return process()
+    return events.process_stage_events()

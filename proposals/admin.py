@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from proposals.models import Proposal, Revision, Submission, Topic
+from proposals.models import Proposal, Revision, Topic
 
 
 @admin.register(Topic)
@@ -30,33 +30,6 @@ class RevisionAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Revision._meta.fields]
 
     # Revisions are a permanent record: readable here, never written or removed.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
-    list_display = [
-        "tracking_code",
-        "title",
-        "authority",
-        "status",
-        "registration_number",
-        "registration_date",
-        "deadline",
-        "answer_status",
-    ]
-    list_filter = ["status", "channel", "answer_status", "registration_source"]
-    search_fields = ["tracking_code", "title", "sender_name", "registration_number"]
-    readonly_fields = [f.name for f in Submission._meta.fields]
-
-    # Every change goes through the registration pages, which log it and tell the sender.
     def has_add_permission(self, request):
         return False
 

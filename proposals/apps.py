@@ -20,14 +20,6 @@ class ProposalsConfig(AppConfig):
                 "proposal.submitted": _("Submitted to the authority"),
                 "proposal.registered": _("Registered by the authority"),
                 "proposal.answered": _("Answered by the authority"),
-                "submission.submitted": _("Submitted"),
-                "submission.logged": _("Logged in the register"),
-                "submission.registered": _("Registered"),
-                "submission.registration_declared": _("Registration declared by the submitter"),
-                "submission.registration_confirmed": _("Registration confirmed by the authority"),
-                "submission.registration_corrected": _("Registration corrected by the authority"),
-                "submission.deadline_extended": _("Deadline extended"),
-                "submission.answered": _("Answered"),
             }
         )
 
@@ -44,19 +36,6 @@ class ProposalsConfig(AppConfig):
             "proposal.answered",
         ):
             activity.register_formatter(verb, status_label)
-
-        from proposals.models import AnswerStatus, SubmissionStatus
-
-        def submission_label(entry, value):
-            for choices in (SubmissionStatus, AnswerStatus):
-                if value in choices.values:
-                    return choices(value).label
-            return value
-
-        for verb in ("submission.submitted", "submission.logged", "submission.registered"):
-            activity.register_formatter(verb, submission_label)
-        activity.register_formatter("submission.answered", submission_label)
-        activity.register_formatter("submission.registration_declared", submission_label)
 
         # Documents being imported are the importer's until confirmed: listed in "download my
         # data", deleted with their files when the account is deleted.

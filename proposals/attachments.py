@@ -2,7 +2,8 @@
 
 Accepted: PDF, ODT, ODS, DOCX and XLSX, at most MAX_ATTACHMENT_BYTES each. The extension of the
 uploaded name must agree with the detected type, so a file renamed to .pdf that is not a PDF is
-refused.
+refused. A submission's documents are checked the same way
+(`registrations.domain.store_submission_document`).
 """
 
 import hashlib
@@ -111,23 +112,3 @@ def store_upload(user, proposal, upload):
     attachment.file.save(name, File(upload), save=False)
     attachment.save()
     return attachment
-
-
-def store_submission_document(user, submission, upload, kind):
-    """Check an uploaded file and keep it as a document of `submission` (received or answer)."""
-    from proposals.models import SubmissionDocument
-
-    name, detected, sha256 = check_upload(upload)
-    document = SubmissionDocument(
-        submission=submission,
-        kind=kind,
-        name=name,
-        extension=detected,
-        content_type=TYPES[detected],
-        size=upload.size,
-        sha256=sha256,
-        uploaded_by=user,
-    )
-    document.file.save(name, File(upload), save=False)
-    document.save()
-    return document

@@ -167,7 +167,7 @@ def load_demo_proposals(users):
 
     if not Proposal.objects.filter(slug="legea-350-2005-raportare-publica").exists():
         # A second, earlier amendment to the same law, already through its course: it is the
-        # one submitted to the ministry in the registration demo (proposals/demo_registration.py).
+        # one submitted to the ministry in the registration demo (registrations/demo.py).
         policy = Organization.objects.get(slug="politici-publice-deschise")
         proposal = domain.create_proposal(
             radu,

@@ -428,7 +428,18 @@ def restore_revision(user, proposal, number):
     return revision
 
 
-def _transition(user, proposal, target, verb, **fields):
+def set_status(user, proposal, target, verb, **fields):
+    """Move `proposal` to the status `target` along `TRANSITIONS`, recording it as `verb`.
+
+    The one way a proposal's status changes: this module's actions use it, and so do other
+    apps for the moves that follow theirs (registrations: final, submitted, registered,
+    answered). Call it inside a transaction; it locks the proposal's row and returns the fresh
+    proposal. `fields` are saved with the status (e.g. `published_at=`); those whose name ends
+    in "reason" are copied into the log row's data.
+
+    Raises DomainError, writing nothing, when the proposal's status does not allow `target`.
+    Side effects: the status (and `fields`) saved; one log row on the proposal (old → new).
+    """
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if target not in TRANSITIONS[ProposalStatus(proposal.status)]:
         raise DomainError(
@@ -460,7 +471,7 @@ def publish_proposal(user, proposal):
     any saved text cannot be published."""
     if not Revision.objects.filter(proposal=proposal.pk).exists():
         raise DomainError(_("Save a first version of the text before publishing."))
-    return _transition(
+    return set_status(
         user, proposal, ProposalStatus.PUBLISHED, "proposal.published", published_at=timezone.now()
     )
 
@@ -471,7 +482,7 @@ def withdraw_proposal(user, proposal, reason):
     reason = content.normalize_text(reason)
     if not reason:
         raise DomainError(_("Give the reason for withdrawing the proposal."))
-    return _transition(
+    return set_status(
         user,
         proposal,
         ProposalStatus.WITHDRAWN,

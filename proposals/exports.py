@@ -72,12 +72,18 @@ def _refuse_fetch(url, *args, **kwargs):
     raise ValueError(f"Exports do not load external resources ({url[:80]}).")
 
 
-def _pdf(template, context):
+def render_pdf(template, context):
+    """The PDF of `template` rendered with `context`, in the exports' A4 style, loading nothing
+    from elsewhere. Other apps' documents (a submission's dossier, a synthesis) use it too."""
     from weasyprint import CSS, HTML
 
     html = render_to_string(template, context)
     stylesheet = CSS(filename=str(PDF_STYLESHEET))
     return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet])
+
+
+# The former name, still imported by consultations.exports (to be moved to `render_pdf`).
+_pdf = render_pdf
 
 
 def printable(revision):
@@ -114,13 +120,13 @@ def revision_pdf(revision):
     context = _meta(revision)
     if revision.proposal.kind == "amendment":
         context["rows"] = comparative_table(revision)
-    return _pdf("proposals/export/revision.html", context)
+    return render_pdf("proposals/export/revision.html", context)
 
 
 @as_document
 def table_pdf(revision):
     context = {**_meta(revision), "rows": comparative_table(revision), "landscape": True}
-    return _pdf("proposals/export/table.html", context)
+    return render_pdf("proposals/export/table.html", context)
 
 
 # --- DOCX --------------------------------------------------------------------------------------

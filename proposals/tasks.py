@@ -3,14 +3,6 @@
 from celery import shared_task
 
 
-@shared_task
-def send_answer_reminders():
-    """Daily: remind registrars of answers due soon and senders of overdue answers."""
-    from proposals.registration import send_answer_reminders as send
-
-    return send()
-
-
 @shared_task(soft_time_limit=300)
 def process_import(import_id):
     """Read a document being imported (large ones are read here, not in the request)."""

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from proposals import export_views, import_views, registration_views, views
+from proposals import export_views, import_views, views
 
 app_name = "proposals"
 
@@ -39,5 +39,7 @@ urlpatterns = [
     path("<slug:slug>/import/", import_views.import_into, name="import"),
     path("<slug:slug>/publish/", views.proposal_publish, name="publish"),
     path("<slug:slug>/withdraw/", views.proposal_withdraw, name="withdraw"),
-    path("<slug:slug>/submit/", registration_views.submit, name="submit"),
+    # `<slug>/submit/` (proposals:submit) is the registrations app's page; consult/urls.py adds it
+    # to this namespace (registrations.urls.proposal_urlpatterns), so proposals imports no app
+    # above it.
 ]

@@ -72,7 +72,7 @@ def proposal_context(request, proposal, tab, **extra):
         and can(user, "proposals.withdraw_proposal", proposal),
         "has_amendments": proposal.kind == ProposalKind.AMENDMENT,
         "can_submit": proposal.status in ProposalStatus.submittable()
-        and can(user, "proposals.submit_proposal", proposal),
+        and can(user, "registrations.submit_proposal", proposal),
         "submission": proposal.submissions.order_by("-submitted_at", "-pk").first()
         if proposal.status in ProposalStatus.sent()
         else None,

@@ -1,9 +1,9 @@
 """Public pages of a consultation: its timeline, each stage with its text and threads, following.
 
-Anyone who can see the proposal can read; a private draft's consultation is a 404. Opening and
-closing are derived from the dates; before rendering, events that fell due since the scheduled
-task last ran are recorded (one cheap query when there are none), so a page never disagrees
-with the log.
+Anyone who can see the proposal can read; a private draft's consultation is a 404. Reading never
+writes: a stage's status, and the proposal's in the header, are derived from the dates, also
+before the scheduled task (or a domain command) has recorded an opening or a closing
+(`consultations.domain.events`).
 """
 
 import re
@@ -58,10 +58,11 @@ def can(user, perm, obj=None):
     return rules.has_perm(perm, user, obj)
 
 
-def process_due_events():
-    """Record stages that opened or closed since the scheduled task last ran."""
-    if domain.due_stage_events().exists():
-        domain.process_stage_events()
+def show_status_from_dates(proposal, consultation, now, stages=None):
+    """Show the proposal's status as its stages' dates make it at `now` (the header, its
+    actions), although the scheduled task may not have recorded the latest opening or closing
+    yet. Only the instance in memory changes; nothing is saved."""
+    proposal.status = domain.proposal_status_at(consultation, now=now, stages=stages)
 
 
 def stage_for(request, slug, position):
@@ -138,6 +139,7 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
     proposal = stage.consultation.proposal
     organization = proposal.organization
     now = timezone.now()
+    show_status_from_dates(proposal, stage.consultation, now)
     dates = stage_dates(stage, now)
     can_comment, why_not = participation(request, stage, dates["status"])
     filters = threads.Filters.from_query(request.GET, stage)
@@ -199,7 +201,6 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
 
 
 def stage(request, slug, position):
-    process_due_events()
     return render_stage(request, stage_for(request, slug, position))
 
 
@@ -214,7 +215,6 @@ def consultation_for(request, slug):
 
 
 def consultation_detail(request, slug):
-    process_due_events()
     consultation = consultation_for(request, slug)
     proposal = consultation.proposal
     organization = proposal.organization
@@ -225,6 +225,7 @@ def consultation_detail(request, slug):
         .defer("revision__blocks", "synthesis__rows", "synthesis__counts", "synthesis__intro")
         .order_by("position")
     )
+    show_status_from_dates(proposal, consultation, now, stages)
     counts = dict(
         StageComment.objects.filter(stage__consultation=consultation, state=CommentState.VISIBLE)
         .order_by()

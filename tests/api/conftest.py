@@ -285,7 +285,7 @@ def registrar(verified_authority):
 @pytest.fixture
 def sent(ngo, ngo_editor, verified_authority):
     """A published proposal of `ngo` submitted through the platform to the verified authority."""
-    from proposals import registration
+    from registrations import domain as registration
 
     proposal = ProposalFactory(
         editor=ngo_editor,

@@ -80,7 +80,7 @@ def registrar_headers(world, settings):
     """A registrar token of the world's authority, which received `politica-locala`: the
     registrar operations are fuzzed with it as well as without a token."""
     from api import tokens
-    from proposals import registration
+    from registrations import domain as registration
     from tests.factories import MembershipFactory
 
     settings.API_TOKEN_RATE = "1000000/min"

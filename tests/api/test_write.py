@@ -9,8 +9,8 @@ from django.test import Client
 from api import tokens
 from api.models import ApiToken
 from core.models import ActivityLog
-from proposals import registration
-from proposals.models import Submission
+from registrations import domain as registration
+from registrations.models import Submission
 from tests.api.conftest import API, bearer
 from tests.factories import AuthorityFactory, MembershipFactory
 

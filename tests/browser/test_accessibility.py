@@ -62,7 +62,7 @@ PUBLIC = [
 
 
 def test_public_pages_have_no_wcag_violations(page, demo):
-    from proposals.models import Submission
+    from registrations.models import Submission
 
     law = Submission.objects.get(proposal__slug="legea-350-2005-raportare-publica")
     for path in [*PUBLIC, law.get_absolute_url()]:
@@ -70,7 +70,7 @@ def test_public_pages_have_no_wcag_violations(page, demo):
 
 
 def test_verification_result_has_no_wcag_violations(page, demo):
-    from proposals.models import Submission
+    from registrations.models import Submission
 
     law = Submission.objects.get(proposal__slug="legea-350-2005-raportare-publica")
     page.goto(f"/register/verify/?code={law.tracking_code}")
@@ -82,7 +82,7 @@ def test_verification_result_has_no_wcag_violations(page, demo):
 
 
 def test_registrar_pages_have_no_wcag_violations(page, demo):
-    from proposals.models import Submission
+    from registrations.models import Submission
 
     sign_in(page, "elena.dumitru@demo.consult.ro", password="consult-demo-2026")
     base = "/register/authority/primaria-municipiului-focsani/"

@@ -3,8 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from proposals import domain, registration
-from proposals.models import Proposal, Submission
+from proposals import domain
+from proposals.models import Proposal
+from registrations import domain as registration
+from registrations.models import Submission
 from tests.browser.test_proposal_versions import sign_in
 from tests.factories import AuthorityFactory, MembershipFactory, OrganizationFactory
 

@@ -24,8 +24,9 @@ from consultations.models import (
     Synthesis,
 )
 from core.models import ActivityLog
-from proposals.dossier import dossier_pdf
-from proposals.models import Proposal, Submission
+from proposals.models import Proposal
+from registrations.dossier import dossier_pdf
+from registrations.models import Submission
 
 MODELS = [
     Consultation,

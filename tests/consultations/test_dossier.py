@@ -21,8 +21,9 @@ from consultations.dossier import consultation_section, participation
 from consultations.models import Stage
 from core.dates import format_date, format_datetime
 from proposals import domain as proposals_domain
-from proposals import dossier, registration
-from proposals.models import Submission
+from registrations import domain as registration
+from registrations import dossier
+from registrations.models import Submission
 from tests.consultations.conftest import BUCHAREST, T0, text_blocks
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.proposals.conftest import ProposalFactory

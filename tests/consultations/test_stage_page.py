@@ -11,6 +11,7 @@ from django.utils import timezone
 from consultations import domain
 from consultations.calendar import last_day, working_days_between
 from consultations.models import Follow, StageComment
+from core.models import ActivityLog
 from proposals.models import Proposal
 from tests.consultations.conftest import add_written_stage, first_block_key
 from tests.consultations.page_helpers import (
@@ -307,13 +308,21 @@ def test_stage_page_unknown_stage_is_404(client, open_stage):
     assert client.get("/proposals/nu-exista/consultation/stages/1/").status_code == 404
 
 
-def test_stage_page_records_due_opening_without_the_scheduled_task(client, open_stage):
-    assert open_stage.opening_processed_at is None
-    client.get(open_stage.get_absolute_url())
-    open_stage.refresh_from_db()
+def test_stage_page_shows_due_opening_without_writing(en_client, open_stage):
+    """Reading never writes: before the scheduled task records the opening, the page shows the
+    stage open and the proposal in consultation, from the dates alone."""
     proposal = open_stage.consultation.proposal
+    assert (open_stage.opening_processed_at, proposal.status) == (None, "published")
+    logged = ActivityLog.objects.count()
+    response = en_client.get(open_stage.get_absolute_url())
+    assert response.context["proposal"].status == "in_consultation"
+    assert "In consultation" in page_text(response)
+    open_stage.refresh_from_db()
     proposal.refresh_from_db()
-    assert open_stage.opening_processed_at is not None
+    assert (open_stage.opening_processed_at, proposal.status) == (None, "published")
+    assert ActivityLog.objects.count() == logged
+    assert domain.process_stage_events() == 1
+    proposal.refresh_from_db()
     assert proposal.status == "in_consultation"
 
 

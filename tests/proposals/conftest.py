@@ -221,7 +221,7 @@ def published(proposal, ngo_editor):
 
 
 def submit(user, proposal, *, cover_letter="Vă rugăm să înregistrați propunerea.", now=None):
-    from proposals import registration
+    from registrations import domain as registration
 
     proposal.refresh_from_db()
     return registration.submit_proposal(

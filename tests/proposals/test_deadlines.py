@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.test import override_settings
 
-from proposals import deadlines
+from registrations import deadlines
 
 
 @pytest.mark.parametrize(

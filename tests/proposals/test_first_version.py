@@ -8,9 +8,10 @@ from django.utils import translation
 from consultations import domain as consultations_domain
 from consultations.forms_manage import StageForm
 from core.errors import DomainError
-from proposals import content, domain, registration
+from proposals import content, domain
 from proposals.models import Proposal, Revision
-from proposals.registration_forms import SubmitForm
+from registrations import domain as registration
+from registrations.forms import SubmitForm
 from tests.proposals.conftest import ProposalFactory, editor_data, en_client_for, messages_of
 
 EDIT = "/proposals/fara-text/edit/"

@@ -11,14 +11,10 @@ from django.utils import translation
 
 from core.errors import DomainError
 from core.models import ActivityLog
-from proposals import domain, registration
-from proposals.models import (
-    FrozenFieldError,
-    Proposal,
-    ProposalStatus,
-    Submission,
-    SubmissionDocument,
-)
+from proposals import domain
+from proposals.models import Proposal, ProposalStatus
+from registrations import domain as registration
+from registrations.models import FrozenFieldError, Submission, SubmissionDocument
 from tests.factories import MembershipFactory
 from tests.proposals.conftest import ProposalFactory, save, submit, text_block
 

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from proposals import domain, registration
-from proposals.models import Submission
+from proposals import domain
+from registrations import domain as registration
+from registrations.models import Submission
 from tests.proposals.conftest import ProposalFactory, save, submit, text_block
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +173,7 @@ def test_dossier_pdf_has_letter_hash_code_and_comparative_table(client, amendmen
 def test_dossier_includes_registered_sections(client, text_sent):
     from django.utils.safestring import mark_safe
 
-    from proposals import dossier
+    from registrations import dossier
 
     def section(submission):
         return {"title": "Sinteza consultării", "html": mark_safe("<p>12 comentarii.</p>")}
@@ -278,7 +279,7 @@ def test_register_csv_contents(client, registrar, verified_authority, text_sent)
 
 
 def test_yearly_figures(registrar, verified_authority):
-    from proposals.registration_views import yearly_figures
+    from registrations.views import yearly_figures
 
     def log(number, registered, answer=None, answered_after=None):
         submission = registration.log_external_submission(
@@ -425,7 +426,7 @@ def test_verify_counts_a_changed_number_that_also_appears_in_the_frame(en_client
 
 
 def test_verify_reads_superscript_numbers_as_our_exports_print_them():
-    from proposals.verification import words
+    from registrations.verification import words
 
     assert words("Art. 16¹ alin. (2¹)") == words("Art. 16^1 alin. (2^1)")
     assert words("Art. 16¹") == ["art", "16", "1"]

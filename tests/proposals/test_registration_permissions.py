@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from proposals import registration
-from proposals.models import Submission
+from registrations import domain as registration
+from registrations.models import Submission
 from tests.factories import AuthorityFactory, MembershipFactory, UserFactory
 from tests.proposals.conftest import submit
 

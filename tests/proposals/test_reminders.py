@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 
-from proposals import registration
-from proposals.models import Reminder
+from registrations import domain as registration
+from registrations.models import Reminder
 from tests.factories import MembershipFactory
 from tests.proposals.conftest import submit
 
@@ -147,8 +147,8 @@ def test_command_and_beat_entry(registered, registrars, django_capture_on_commit
     call_command("send_answer_reminders", "--date", "2026-02-23", stdout=out)
     assert out.getvalue() == "Reminders queued: 0 due soon, 0 overdue.\n"
     entry = settings.CELERY_BEAT_SCHEDULE["answer-reminders"]
-    assert entry["task"] == "proposals.tasks.send_answer_reminders"
-    from proposals.tasks import send_answer_reminders
+    assert entry["task"] == "registrations.tasks.send_answer_reminders"
+    from registrations.tasks import send_answer_reminders
 
     assert send_answer_reminders.name == entry["task"]
 

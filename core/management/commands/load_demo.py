@@ -149,7 +149,7 @@ class Command(BaseCommand):
 
         # After the consultations: the reporting amendment is submitted once its consultation
         # is over, so that the dossier the ministry received carries the synthesis.
-        from proposals.demo_registration import load_demo_submissions
+        from registrations.demo import load_demo_submissions
 
         load_demo_submissions(users)
 

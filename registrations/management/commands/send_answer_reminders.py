@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from proposals.registration import send_answer_reminders
+from registrations.domain import send_answer_reminders
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
 """Forms of the submission, registration and answer pages. They check the shape of the input;
-the rules of each action live in `proposals.registration`."""
+the rules of each action live in `registrations.domain`."""
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import no_control_characters
-from proposals.models import AnswerStatus, Channel, SubmissionStatus
+from registrations.models import AnswerStatus, Channel, SubmissionStatus
 
 
 class DateInput(forms.DateInput):

@@ -6,7 +6,7 @@ for an amendment, its comparative table. Written in the language of the proposal
 
 Other apps add sections without this module knowing them: in their AppConfig.ready(),
 
-    from proposals.dossier import register_dossier_section
+    from registrations.dossier import register_dossier_section
     register_dossier_section(my_function)
 
 where `my_function(submission)` returns None (nothing to add) or {"title": …, "html": safe HTML}.
@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from core.dates import format_date, format_datetime
 from core.mail import absolute_url
 from proposals.diff import comparative_table
-from proposals.exports import _pdf
+from proposals.exports import render_pdf
 from proposals.models import ProposalKind
 
 DOSSIER_SECTIONS = []
@@ -63,4 +63,4 @@ def dossier_pdf(submission):
             if proposal.kind == ProposalKind.AMENDMENT
             else None,
         }
-        return _pdf("proposals/registration/dossier.html", context)
+        return render_pdf("registrations/dossier.html", context)

@@ -1,8 +1,10 @@
-"""The public register, submissions and the authorities' registers, under /register/."""
+"""The public register, submissions and the authorities' registers, under /register/; and the
+page that submits a proposal, /proposals/<slug>/submit/ (`proposal_urlpatterns`, in the
+`proposals` namespace: consult/urls.py adds it there)."""
 
 from django.urls import path
 
-from proposals import registration_views as views
+from registrations import views
 
 app_name = "registration"
 
@@ -25,4 +27,9 @@ urlpatterns = [
     path("authority/<slug:slug>/register.csv", views.authority_register_csv, name="csv"),
     path("authority/<slug:slug>/figures/", views.authority_figures, name="figures"),
     path("authority/<slug:slug>/log/", views.authority_log, name="log"),
+]
+
+# Under /proposals/, in the `proposals` namespace (URL name `proposals:submit`).
+proposal_urlpatterns = [
+    path("<slug:slug>/submit/", views.submit, name="submit"),
 ]

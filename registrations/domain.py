@@ -11,6 +11,7 @@ import re
 import secrets
 
 import rules
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,20 +22,20 @@ from core import activity
 from core.errors import DomainError
 from core.mail import absolute_url, queue_email
 from core.text import has_control_characters
-from proposals import content, deadlines
-from proposals.attachments import store_submission_document
-from proposals.domain import _transition
-from proposals.models import (
-    TRANSITIONS,
+from proposals import content
+from proposals.attachments import TYPES, check_upload
+from proposals.domain import set_status
+from proposals.models import TRANSITIONS, Proposal, ProposalStatus
+from registrations import deadlines
+from registrations.models import (
     AnswerStatus,
     Channel,
     DocumentKind,
-    Proposal,
-    ProposalStatus,
     RegistrationSource,
     Reminder,
     ReminderKind,
     Submission,
+    SubmissionDocument,
     SubmissionStatus,
     local_today,
 )
@@ -149,7 +150,7 @@ def _follow(user, proposal, target, verb):
         return None
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if target in TRANSITIONS[ProposalStatus(proposal.status)]:
-        return _transition(user, proposal, target, verb)
+        return set_status(user, proposal, target, verb)
     return proposal
 
 
@@ -159,6 +160,28 @@ def _locked(submission):
         .select_related("authority", "proposal__organization", "revision")
         .get(pk=submission.pk)
     )
+
+
+def store_submission_document(user, submission, upload, kind):
+    """Check an uploaded file and keep it as a document of `submission` (received or answer).
+
+    The checks are the attachments' (`proposals.attachments.check_upload`): by content, never by
+    name. Raises DomainError naming the file. Side effects: the file stored, a document row.
+    """
+    name, detected, sha256 = check_upload(upload)
+    document = SubmissionDocument(
+        submission=submission,
+        kind=kind,
+        name=name,
+        extension=detected,
+        content_type=TYPES[detected],
+        size=upload.size,
+        sha256=sha256,
+        uploaded_by=user,
+    )
+    document.file.save(name, File(upload), save=False)
+    document.save()
+    return document
 
 
 # --- Who is told -------------------------------------------------------------------------------
@@ -207,7 +230,10 @@ def _notify(submission, event, recipients, **extra):
     for user in recipients:
         context["recipient"] = user
         queue_email(
-            f"proposals/email/submission_{event}", user.email, dict(context), user.profile.language
+            f"registrations/email/submission_{event}",
+            user.email,
+            dict(context),
+            user.profile.language,
         )
 
 
@@ -217,7 +243,8 @@ def _notify(submission, event, recipients, **extra):
 SUBMITTABLE = set(ProposalStatus.submittable())
 
 
-def _refusal(proposal):
+def refusal_to_submit(proposal):
+    """Why `proposal` cannot be submitted in its status (for one that is not SUBMITTABLE)."""
     status = proposal.status
     if status == ProposalStatus.DRAFT:
         return _("A draft cannot be submitted: publish it first, so the text you send is public.")
@@ -252,13 +279,13 @@ def submit_proposal(user, proposal, revision, cover_letter, *, now=None):
     """
     _require(
         user,
-        "proposals.submit_proposal",
+        "registrations.submit_proposal",
         proposal,
         _("Only the organisation's editors and admins can submit this proposal."),
     )
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status not in SUBMITTABLE:
-        raise DomainError(_refusal(proposal), code="status")
+        raise DomainError(refusal_to_submit(proposal), code="status")
     if revision is None or revision.proposal_id != proposal.pk:
         raise DomainError(_("Choose a revision of this proposal."), code="revision")
     if not revision.has_content:
@@ -273,8 +300,8 @@ def submit_proposal(user, proposal, revision, cover_letter, *, now=None):
         cover_letter, _("The cover letter"), required=False, max_length=20000
     )
     if proposal.status != ProposalStatus.FINAL:
-        proposal = _transition(user, proposal, ProposalStatus.FINAL, "proposal.finalized")
-    proposal = _transition(user, proposal, ProposalStatus.SUBMITTED, "proposal.submitted")
+        proposal = set_status(user, proposal, ProposalStatus.FINAL, "proposal.finalized")
+    proposal = set_status(user, proposal, ProposalStatus.SUBMITTED, "proposal.submitted")
     submission = _create_with_code(
         Submission(
             proposal=proposal,
@@ -324,7 +351,7 @@ def log_external_submission(
     """
     _require(
         user,
-        "proposals.log_submission",
+        "registrations.log_submission",
         authority,
         _("Only registrars of this verified authority can add to its register."),
     )
@@ -425,7 +452,7 @@ def register_submission(user, submission, *, number, registration_date, today=No
     """
     _require(
         user,
-        "proposals.register_submission",
+        "registrations.register_submission",
         submission,
         _("Only registrars of the addressed authority can register this proposal."),
     )
@@ -484,7 +511,7 @@ def declare_registration(user, submission, *, number, registration_date, today=N
     """
     _require(
         user,
-        "proposals.declare_registration",
+        "registrations.declare_registration",
         submission,
         _(
             "Only the sending organisation's editors can declare a registration, and only "
@@ -521,7 +548,7 @@ def extend_deadline(user, submission, reason, *, today=None):
     """
     _require(
         user,
-        "proposals.answer_submission",
+        "registrations.answer_submission",
         submission,
         _("Only registrars of the addressed authority can extend the deadline."),
     )
@@ -581,7 +608,7 @@ def answer_submission(
     """
     _require(
         user,
-        "proposals.answer_submission",
+        "registrations.answer_submission",
         submission,
         _("Only registrars of the addressed authority can record its answer."),
     )

@@ -1,5 +1,5 @@
 """Pages of submissions and of the authorities' registers. Thin: check permission, validate,
-call one function of `proposals.registration`, redirect with a message."""
+call one function of `registrations.domain`, redirect with a message."""
 
 import csv
 import statistics
@@ -18,16 +18,10 @@ from accounts.models import Organization, OrganizationKind
 from core.activity import history
 from core.errors import DomainError
 from core.pagination import paginate
-from proposals import registration, verification
-from proposals.dossier import dossier_pdf, verify_url
-from proposals.models import (
-    AnswerStatus,
-    DocumentKind,
-    Submission,
-    SubmissionStatus,
-    local_today,
-)
-from proposals.registration_forms import (
+from proposals.views import proposal_context, proposal_for
+from registrations import domain, verification
+from registrations.dossier import dossier_pdf, verify_url
+from registrations.forms import (
     REGISTER_STATUSES,
     AnswerForm,
     ExtendForm,
@@ -36,7 +30,13 @@ from proposals.registration_forms import (
     SubmitForm,
     VerifyForm,
 )
-from proposals.views import proposal_context, proposal_for
+from registrations.models import (
+    AnswerStatus,
+    DocumentKind,
+    Submission,
+    SubmissionStatus,
+    local_today,
+)
 
 
 def can(user, perm, obj):
@@ -65,14 +65,14 @@ def _form_error(form, error, date_field=None):
 
 @login_required
 def submit(request, slug):
-    proposal = proposal_for(request, slug, "proposals.submit_proposal")
+    proposal = proposal_for(request, slug, "registrations.submit_proposal")
     refusal = None
-    if proposal.status not in registration.SUBMITTABLE:
-        refusal = registration._refusal(proposal)
+    if proposal.status not in domain.SUBMITTABLE:
+        refusal = domain.refusal_to_submit(proposal)
     form = SubmitForm(request.POST or None, proposal=proposal)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
-            submission = registration.submit_proposal(
+            submission = domain.submit_proposal(
                 request.user,
                 proposal,
                 form.cleaned_data["revision"],
@@ -89,7 +89,7 @@ def submit(request, slug):
             return redirect(submission)
     return render(
         request,
-        "proposals/registration/submit.html",
+        "registrations/submit.html",
         proposal_context(request, proposal, "text", form=form, refusal=refusal),
         status=400 if request.method == "POST" else 200,
     )
@@ -101,7 +101,7 @@ def submit(request, slug):
 def _submission_for(request, code, perm=None):
     """The submission, or 404 for an unknown code or anyone who may not see it; 403 for a
     viewer who may not perform `perm`."""
-    normalized = registration.normalize_tracking_code(code)
+    normalized = domain.normalize_tracking_code(code)
     if normalized is None:
         raise Http404
     submission = get_object_or_404(
@@ -115,7 +115,7 @@ def _submission_for(request, code, perm=None):
         ),
         tracking_code=normalized,
     )
-    if not can(request.user, "proposals.view_submission", submission):
+    if not can(request.user, "registrations.view_submission", submission):
         raise Http404
     if perm and not can(request.user, perm, submission):
         raise PermissionDenied
@@ -126,7 +126,7 @@ def _submission_context(request, submission, **extra):
     user = request.user
     today = submission.local_today()
     status = submission.status
-    may_register = can(user, "proposals.register_submission", submission)
+    may_register = can(user, "registrations.register_submission", submission)
     days_left = submission.days_left(today)
     return {
         "submission": submission,
@@ -146,7 +146,7 @@ def _submission_context(request, submission, **extra):
         and not submission.is_extended
         and submission.deadline >= today,
         "can_declare": status == SubmissionStatus.SUBMITTED
-        and can(user, "proposals.declare_registration", submission),
+        and can(user, "registrations.declare_registration", submission),
         "is_registrar": may_register,
         "verify_url": verify_url(submission),
         **extra,
@@ -160,7 +160,7 @@ def submission_detail(request, code):
     documents = list(submission.documents.all())
     return render(
         request,
-        "proposals/registration/submission.html",
+        "registrations/submission.html",
         _submission_context(
             request,
             submission,
@@ -194,7 +194,7 @@ def submission_document(request, code, document_id, name):
 def _action_page(request, submission, template, form, status=200):
     return render(
         request,
-        f"proposals/registration/{template}.html",
+        f"registrations/{template}.html",
         _submission_context(request, submission, form=form),
         status=status,
     )
@@ -202,7 +202,7 @@ def _action_page(request, submission, template, form, status=200):
 
 @login_required
 def submission_register(request, code):
-    submission = _submission_for(request, code, "proposals.register_submission")
+    submission = _submission_for(request, code, "registrations.register_submission")
     form = RegisterForm(
         request.POST or None,
         initial={
@@ -212,7 +212,7 @@ def submission_register(request, code):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            registration.register_submission(
+            domain.register_submission(
                 request.user,
                 submission,
                 number=form.cleaned_data["registration_number"],
@@ -230,11 +230,11 @@ def submission_register(request, code):
 
 @login_required
 def submission_declare(request, code):
-    submission = _submission_for(request, code, "proposals.declare_registration")
+    submission = _submission_for(request, code, "registrations.declare_registration")
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            registration.declare_registration(
+            domain.declare_registration(
                 request.user,
                 submission,
                 number=form.cleaned_data["registration_number"],
@@ -254,11 +254,11 @@ def submission_declare(request, code):
 
 @login_required
 def submission_extend(request, code):
-    submission = _submission_for(request, code, "proposals.answer_submission")
+    submission = _submission_for(request, code, "registrations.answer_submission")
     form = ExtendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            registration.extend_deadline(request.user, submission, form.cleaned_data["reason"])
+            domain.extend_deadline(request.user, submission, form.cleaned_data["reason"])
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -271,7 +271,7 @@ def submission_extend(request, code):
 
 @login_required
 def submission_answer(request, code):
-    submission = _submission_for(request, code, "proposals.answer_submission")
+    submission = _submission_for(request, code, "registrations.answer_submission")
     form = AnswerForm(
         request.POST or None,
         request.FILES or None,
@@ -280,7 +280,7 @@ def submission_answer(request, code):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            registration.answer_submission(
+            domain.answer_submission(
                 request.user,
                 submission,
                 answer_status=data["answer_status"],
@@ -306,7 +306,7 @@ def _authority_for(request, slug):
     authority = get_object_or_404(Organization, slug=slug, kind=OrganizationKind.AUTHORITY)
     if not request.user.is_authenticated:
         raise PermissionDenied
-    if not can(request.user, "proposals.view_authority_register", authority):
+    if not can(request.user, "registrations.view_authority_register", authority):
         raise PermissionDenied
     return authority
 
@@ -372,7 +372,7 @@ def authority_register(request, slug):
     _annotate(page.object_list, today)
     return render(
         request,
-        "proposals/registration/authority_register.html",
+        "registrations/authority_register.html",
         {
             "authority": authority,
             "tab": "register",
@@ -405,7 +405,7 @@ def authority_inbox(request, slug):
     _annotate(page.object_list, today)
     return render(
         request,
-        "proposals/registration/authority_inbox.html",
+        "registrations/authority_inbox.html",
         {"authority": authority, "tab": "inbox", "page": page, "today": today},
     )
 
@@ -520,7 +520,7 @@ def authority_figures(request, slug):
     year = int(year) if year.isdigit() and int(year) in years else years[0]
     return render(
         request,
-        "proposals/registration/authority_figures.html",
+        "registrations/authority_figures.html",
         {
             "authority": authority,
             "tab": "figures",
@@ -533,13 +533,13 @@ def authority_figures(request, slug):
 @login_required
 def authority_log(request, slug):
     authority = _authority_for(request, slug)
-    if not can(request.user, "proposals.log_submission", authority):
+    if not can(request.user, "registrations.log_submission", authority):
         raise PermissionDenied
     form = LogForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            submission = registration.log_external_submission(
+            submission = domain.log_external_submission(
                 request.user,
                 authority,
                 sender_name=data["sender_name"],
@@ -562,7 +562,7 @@ def authority_log(request, slug):
             return redirect(submission)
     return render(
         request,
-        "proposals/registration/authority_log.html",
+        "registrations/authority_log.html",
         {"authority": authority, "tab": "log", "form": form},
         status=400 if request.method == "POST" else 200,
     )
@@ -594,7 +594,7 @@ def public_register(request):
     ).order_by("name")
     return render(
         request,
-        "proposals/registration/public_register.html",
+        "registrations/public_register.html",
         {
             "page": page,
             "filters": filters,
@@ -615,7 +615,7 @@ def verify(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            code = registration.normalize_tracking_code(form.cleaned_data["code"])
+            code = domain.normalize_tracking_code(form.cleaned_data["code"])
             submission = (
                 Submission.objects.through_platform()
                 .select_related("proposal__organization", "proposal__target_authority", "revision")
@@ -640,7 +640,7 @@ def verify(request):
                     form.add_error("file", error.message)
     return render(
         request,
-        "proposals/registration/verify.html",
+        "registrations/verify.html",
         {"form": form, "result": result, "submission": submission},
         status=status,
     )

@@ -15,8 +15,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Organization
-from proposals import registration
-from proposals.models import AnswerStatus, Proposal, ProposalStatus, Submission, local_today
+from proposals.models import Proposal, ProposalStatus
+from registrations import domain
+from registrations.models import AnswerStatus, Submission, local_today
 
 MINISTRY = "ministerul-dezvoltarii-lucrarilor-publice-si-administratiei"
 FOCSANI = "primaria-municipiului-focsani"
@@ -52,14 +53,14 @@ def load_demo_submissions(users):
         and not law.submissions.exists()
     ):
         sent = timezone.now() - timedelta(days=40)
-        submission = registration.submit_proposal(
+        submission = domain.submit_proposal(
             radu, law, law.current_revision, COVER_LAW_350, now=sent
         )
         registered = timezone.localdate(sent) + timedelta(days=1)
-        registration.register_submission(
+        domain.register_submission(
             andrei, submission, number="12.457", registration_date=registered
         )
-        registration.answer_submission(
+        domain.answer_submission(
             andrei,
             submission,
             answer_status=AnswerStatus.PARTIALLY_ACCEPTED,
@@ -70,14 +71,14 @@ def load_demo_submissions(users):
     policy = Proposal.objects.get(slug="finantarea-ong-focsani")
     if policy.status in ProposalStatus.submittable() and not policy.submissions.exists():
         sent = timezone.now() - timedelta(days=62)
-        submission = registration.submit_proposal(
+        submission = domain.submit_proposal(
             radu,
             policy,
             policy.current_revision,
             "Vă rugăm să analizați propunerea de politică locală anexată.",
             now=sent,
         )
-        registration.register_submission(
+        domain.register_submission(
             elena,
             submission,
             number="4.318",
@@ -86,7 +87,7 @@ def load_demo_submissions(users):
 
     if not Submission.objects.filter(authority=focsani, channel="post").exists():
         received = today - timedelta(days=12)
-        registration.log_external_submission(
+        domain.log_external_submission(
             elena,
             focsani,
             sender_name="Asociația Locatarilor Bloc 7, str. Cuza Vodă",

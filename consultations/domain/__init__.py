@@ -1,0 +1,129 @@
+"""Actions on consultations, stages, comments, answers and syntheses, one module per concern.
+
+Each command validates the move, writes it in one transaction, records an activity-log row and
+queues the emails (`consultations.outbox`); its docstring lists its side effects. Anything the
+rules do not allow raises `DomainError` with a message the view shows as it is. Commands take
+`now` so that tests and demo data can act at a given moment; web requests leave it to the
+clock. Pages only ask `queries` (and `periods`), which never write.
+
+- `stages`: consultations and their stages (create, change, remove, cancel, minutes);
+- `periods`: the legal length of a written-comments stage;
+- `events`: recording stage openings and closings, and the proposal's status that follows;
+- `comments`: comments, replies, reactions, withdrawal;
+- `moderation`: flags, hiding, restoring;
+- `synthesis`: answers and the published synthesis;
+- `following`: following a consultation by email;
+- `queries`: read-only questions (participation, labels, answer progress, synthesis table,
+  due events, the proposal's status as the dates make it);
+- `verbs`: the activity-log verbs, registered by the app's `ready()`.
+
+The names below are the package's interface (`from consultations import domain`, then
+`domain.post_comment(...)`).
+"""
+
+from consultations.domain.comments import (
+    MAX_COMMENT_LENGTH,
+    MAX_LEVEL,
+    MAX_QUOTE_LENGTH,
+    StageClosed,
+    post_comment,
+    react,
+    withdraw_comment,
+)
+from consultations.domain.events import (
+    process_due_events,
+    process_stage_events,
+    sync_proposal_status,
+)
+from consultations.domain.following import follow, unfollow
+from consultations.domain.moderation import (
+    dismiss_flags,
+    flag_comment,
+    flag_threshold,
+    hide_comment,
+    restore_comment,
+)
+from consultations.domain.periods import (
+    ShortPeriod,
+    check_period,
+    is_short,
+    legal_minimum,
+    period_length,
+)
+from consultations.domain.queries import (
+    answer_progress,
+    block_keys,
+    block_labels,
+    block_text,
+    can_participate,
+    consultation_status_moves,
+    due_stage_events,
+    has_synthesis,
+    proposal_status_at,
+    synthesis_counts,
+    synthesis_rows,
+)
+from consultations.domain.stages import (
+    STAGE_TEXT_FIELDS,
+    add_stage,
+    cancel_stage,
+    change_consultation,
+    change_stage,
+    create_consultation,
+    publish_minutes,
+    remove_stage,
+)
+from consultations.domain.synthesis import (
+    check_synthesis_ready,
+    publish_synthesis,
+    set_disposition,
+)
+from core.errors import DomainError
+
+__all__ = [
+    "DomainError",
+    "MAX_COMMENT_LENGTH",
+    "MAX_LEVEL",
+    "MAX_QUOTE_LENGTH",
+    "STAGE_TEXT_FIELDS",
+    "ShortPeriod",
+    "StageClosed",
+    "add_stage",
+    "answer_progress",
+    "block_keys",
+    "block_labels",
+    "block_text",
+    "can_participate",
+    "cancel_stage",
+    "change_consultation",
+    "change_stage",
+    "check_period",
+    "check_synthesis_ready",
+    "consultation_status_moves",
+    "create_consultation",
+    "dismiss_flags",
+    "due_stage_events",
+    "flag_comment",
+    "flag_threshold",
+    "follow",
+    "has_synthesis",
+    "hide_comment",
+    "is_short",
+    "legal_minimum",
+    "period_length",
+    "post_comment",
+    "process_due_events",
+    "process_stage_events",
+    "proposal_status_at",
+    "publish_minutes",
+    "publish_synthesis",
+    "react",
+    "remove_stage",
+    "restore_comment",
+    "set_disposition",
+    "synthesis_counts",
+    "synthesis_rows",
+    "sync_proposal_status",
+    "unfollow",
+    "withdraw_comment",
+]

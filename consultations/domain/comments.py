@@ -1,0 +1,266 @@
+"""Comments, replies and reactions: what participants do on an open stage.
+
+Flagging and moderation are in `moderation`; answers in `synthesis`.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from consultations import outbox
+from consultations.domain.common import bump_comments_version, clean_text, resolve_now
+from consultations.domain.queries import block_keys, block_text, can_participate, has_synthesis
+from consultations.models import (
+    CommentState,
+    Follow,
+    Reaction,
+    Stage,
+    StageComment,
+    StageStatus,
+    Stance,
+)
+from core import activity
+from core.errors import DomainError
+from proposals.models import ProposalStatus
+from search import indexing as search_indexing
+
+# Replies go at most this many levels below a top-level comment (levels 0..MAX_LEVEL).
+MAX_LEVEL = 3
+MAX_COMMENT_LENGTH = settings.CONSULTATION_COMMENT_MAX_LENGTH
+MAX_QUOTE_LENGTH = 1000
+
+
+class StageClosed(DomainError):
+    """A comment or reaction arrived when the stage was not open."""
+
+
+def _check_stage_open(stage, now):
+    proposal = stage.consultation.proposal
+    if not proposal.is_public:
+        raise DomainError(_("This consultation is not public."), code="not_public")
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        raise StageClosed(
+            _("The proposal was withdrawn; the consultation no longer takes comments."),
+            code="withdrawn",
+        )
+    if not stage.accepts_comments:
+        raise DomainError(_("This stage does not take written comments."))
+    status = stage.status_at(now)
+    tz = stage.consultation.proposal.organization.zone
+    if status == StageStatus.CANCELLED:
+        raise StageClosed(_("This stage was cancelled; it no longer takes comments."), code=status)
+    if status == StageStatus.SCHEDULED:
+        raise StageClosed(
+            _("This stage opens on %(date)s; comments cannot be posted before then.")
+            % {"date": _format(stage.opens_at, tz)},
+            code=status,
+        )
+    if status == StageStatus.CLOSED:
+        raise StageClosed(
+            _(
+                "This stage closed on %(date)s; your comment was not saved. Your text is kept "
+                "below so that you can copy it."
+            )
+            % {"date": _format(stage.closes_at, tz)},
+            code=status,
+        )
+
+
+def _format(moment, tz):
+    return date_format(timezone.localtime(moment, tz), "DATETIME_FORMAT")
+
+
+@transaction.atomic
+def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent_id=None, now=None):
+    """Add a comment (or a reply, with `parent_id`) to an open stage.
+
+    One transaction: either the whole comment is stored (with its thread position and log row)
+    or nothing is; no orphan row survives a refused reply. Comments in different threads do not
+    wait for each other: a reply locks only its thread's first comment (the thread's positions
+    are renumbered under that lock), and the stage's row is touched last, just before commit.
+
+    Side effects: the comment (with its thread position); a log row ("comment.posted", scoped
+    to the stage); the author follows the consultation; the author of the comment replied to is
+    emailed after commit; the stage's threads version is bumped. Returns the comment.
+    """
+    now = resolve_now(now)
+    if not can_participate(user):
+        raise DomainError(_("Confirm your email address before commenting."), code="unverified")
+    stage = Stage.objects.select_related("consultation__proposal__organization", "revision").get(
+        pk=stage.pk
+    )
+    _check_stage_open(stage, now)
+    text = clean_text(text, field=_("Your comment"), required=True, max_length=MAX_COMMENT_LENGTH)
+    quote = " ".join(
+        clean_text(quote, field=_("The quoted text"), max_length=MAX_QUOTE_LENGTH).split()
+    )
+    parent = None
+    if parent_id:
+        parent = (
+            StageComment.objects.filter(pk=parent_id, stage=stage)
+            .only("pk", "level", "state", "block_key", "user_id", "thread_id")
+            .first()
+        )
+        if parent is None:
+            raise DomainError(_("The comment you are replying to is not in this stage."))
+        # Replies in one thread queue here, so that their positions never collide.
+        list(
+            StageComment.objects.select_for_update(of=("self",))
+            .filter(pk=parent.thread_id)
+            .values_list("pk", flat=True)
+        )
+        parent.refresh_from_db(fields=["state"])
+        if parent.state != CommentState.VISIBLE:
+            raise DomainError(_("The comment you are replying to is no longer shown."))
+        if parent.level >= MAX_LEVEL:
+            raise DomainError(
+                _("Replies go at most %(levels)s levels deep; reply higher up in the thread.")
+                % {"levels": MAX_LEVEL}
+            )
+        block_key = parent.block_key
+        stance = ""
+        quote = ""
+    else:
+        if stance not in Stance.values:
+            raise DomainError(_("Choose whether you support, oppose or are neutral."))
+        if block_key and block_key not in block_keys(stage.revision):
+            raise DomainError(_("That paragraph is not part of the text under debate."))
+        if quote:
+            if not block_key:
+                raise DomainError(_("Quote words from the paragraph you comment on."))
+            if quote not in block_text(stage.revision.block(block_key)):
+                raise DomainError(
+                    _("The quoted words are not in that paragraph; copy them exactly.")
+                )
+    comment = StageComment(
+        stage=stage,
+        revision=stage.revision,
+        content_object=stage,
+        site_id=settings.SITE_ID,
+        user=user,
+        user_name="",
+        user_email="",
+        comment=text,
+        submit_date=now,
+        block_key=block_key,
+        quote=quote,
+        stance=stance,
+        parent_id=parent.pk if parent else 0,
+        is_public=True,
+        is_removed=False,
+    )
+    comment.save()
+    activity.record(
+        user,
+        "comment.posted",
+        comment,
+        scope=stage,
+        data={"parent": parent.pk if parent else None, "block": block_key},
+    )
+    Follow.objects.get_or_create(consultation=stage.consultation, user=user)
+    if parent is not None and parent.user_id and parent.user_id != user.pk:
+        outbox.reply_posted(comment)
+    # Last: the version bump locks the stage's row until commit; readers see the new comment
+    # and the new version together.
+    bump_comments_version(stage)
+    return comment
+
+
+def lock_comment(comment):
+    """The comment read again under its row lock, with its stage, consultation and proposal.
+    Side effects: the row lock, until the transaction ends."""
+    return (
+        StageComment.objects.select_for_update(of=("self",))
+        .select_related("stage__consultation__proposal")
+        .get(pk=comment.pk)
+    )
+
+
+def set_comment_state(comment, actor, state, reason, now):
+    """Move a locked comment (`lock_comment`) to `state`; the caller checks the move and logs it.
+
+    Side effects: saves the state, its reason, moment and author (and the comments package's
+    `is_public`/`is_removed` flags); updates `comment` in memory; bumps the stage's threads
+    version; queues the comment for the search index."""
+    StageComment.objects.filter(pk=comment.pk).update(
+        state=state,
+        state_reason=reason,
+        state_changed_at=now,
+        state_changed_by=actor,
+        is_public=state != CommentState.HELD,
+        is_removed=state in (CommentState.HIDDEN, CommentState.WITHDRAWN),
+    )
+    comment.state, comment.state_reason = state, reason
+    comment.state_changed_at, comment.state_changed_by = now, actor
+    bump_comments_version(comment.stage)
+    # A queryset update sends no signal: tell the search queue (the comment leaves or rejoins).
+    search_indexing.enqueue(comment)
+
+
+@transaction.atomic
+def withdraw_comment(user, comment, *, now=None):
+    """The author takes back their comment (not once the stage's synthesis is published); it
+    stays in the thread as "withdrawn". Returns the comment.
+
+    Side effects: locks the comment's row; its state becomes withdrawn (`set_comment_state`:
+    threads version, search queue); a log row ("comment.withdrawn", old state)."""
+    now = resolve_now(now)
+    comment = lock_comment(comment)
+    if comment.user_id != user.pk:
+        raise DomainError(_("Only its author can withdraw a comment."))
+    if comment.state == CommentState.WITHDRAWN:
+        raise DomainError(_("You already withdrew this comment."))
+    if comment.state == CommentState.HIDDEN:
+        raise DomainError(_("This comment was hidden by moderation."))
+    if has_synthesis(comment.stage):
+        raise DomainError(
+            _("The synthesis of this stage is published; its comments are part of the record.")
+        )
+    old = comment.state
+    set_comment_state(comment, user, CommentState.WITHDRAWN, "", now)
+    activity.record(user, "comment.withdrawn", comment, scope=comment.stage, old=old)
+    return comment
+
+
+@transaction.atomic
+def react(user, comment, value, *, now=None):
+    """Agree or disagree; the same choice again takes it back. Returns the stored value or None.
+
+    Side effects: locks the comment's row; creates, changes or deletes the user's reaction;
+    saves the comment's agree/disagree counts; bumps the stage's threads version. No log row."""
+    now = resolve_now(now)
+    if not can_participate(user):
+        raise DomainError(_("Confirm your email address before reacting."), code="unverified")
+    if value not in (Reaction.AGREE, Reaction.DISAGREE):
+        raise DomainError(_("Choose agree or disagree."))
+    comment = lock_comment(comment)
+    _check_stage_open(comment.stage, now)
+    if comment.state != CommentState.VISIBLE:
+        raise DomainError(_("This comment is not shown."))
+    if comment.user_id == user.pk:
+        raise DomainError(_("You cannot react to your own comment."))
+    existing = Reaction.objects.filter(comment=comment, user=user).first()
+    if existing is not None and existing.value == value:
+        existing.delete()
+        result = None
+    elif existing is not None:
+        existing.value = value
+        existing.save(update_fields=["value", "created_at"])
+        result = value
+    else:
+        Reaction.objects.create(comment=comment, user=user, value=value)
+        result = value
+    counts = dict(
+        Reaction.objects.filter(comment=comment)
+        .values_list("value")
+        .annotate(n=Count("pk"))
+        .values_list("value", "n")
+    )
+    StageComment.objects.filter(pk=comment.pk).update(
+        agree_count=counts.get(Reaction.AGREE, 0), disagree_count=counts.get(Reaction.DISAGREE, 0)
+    )
+    bump_comments_version(comment.stage)
+    return result

@@ -1,0 +1,186 @@
+"""Read-only questions about consultations: what pages, exports and the domain commands ask.
+
+Nothing here writes: no row, no log entry, no email, no lock. Pages call these (and never the
+commands) so that rendering a page never writes; the commands call them to check a move.
+"""
+
+from collections import Counter
+
+from allauth.account.models import EmailAddress
+from django.db.models import Count, Q
+
+from consultations.domain.common import resolve_now
+from consultations.models import CommentState, Stage, StageComment, StageStatus, Stance, Synthesis
+from proposals.models import TRANSITIONS, ProposalStatus
+
+# --- Participants -----------------------------------------------------------------------------
+
+
+def can_participate(user):
+    """Whether `user` may comment, react, flag and follow: signed in, active, with a confirmed
+    email address. Side effects: none."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and EmailAddress.objects.filter(user=user, verified=True).exists()
+    )
+
+
+# --- The text under debate --------------------------------------------------------------------
+
+
+def block_keys(revision):
+    """The keys of `revision`'s blocks (empty without a revision). Side effects: none."""
+    return {block["key"] for block in revision.blocks} if revision else set()
+
+
+def block_text(block):
+    """All the words of a block, for checking a quote. Side effects: none."""
+    if block is None:
+        return ""
+    parts = [block.get(name, "") for name in ("text", "article", "in_force", "proposed")]
+    parts.append(block.get("rationale", ""))
+    return " ".join(" ".join(part.split()) for part in parts if part)
+
+
+def block_labels(revision):
+    """Block key → a short public label: its position and, when it has one, its title.
+    Side effects: none."""
+    labels = {}
+    if revision is None:
+        return labels
+    for index, block in enumerate(revision.blocks, start=1):
+        title = block.get("article") or (block.get("text") if block["type"] == "heading" else "")
+        title = " ".join((title or "").split())
+        if len(title) > 80:
+            title = title[:79] + "…"
+        labels[block["key"]] = f"§{index} {title}".strip()
+    return labels
+
+
+# --- Answers and synthesis --------------------------------------------------------------------
+
+
+def answer_progress(stage):
+    """(answered, total) over the top-level comments that are shown. Side effects: none."""
+    top = StageComment.objects.filter(stage=stage, level=0, state=CommentState.VISIBLE)
+    counts = top.aggregate(
+        total=Count("pk"), answered=Count("pk", filter=Q(disposition__isnull=False))
+    )
+    return counts["answered"], counts["total"]
+
+
+def has_synthesis(stage):
+    """Whether the stage's synthesis is published (its comments and answers are then part of the
+    record). Side effects: none."""
+    return Synthesis.objects.filter(stage=stage).exists()
+
+
+def synthesis_rows(stage):
+    """The justification table: one row per shown comment, top-level first in text order.
+    Side effects: none (`publish_synthesis` freezes these rows)."""
+    comments = list(
+        StageComment.objects.filter(stage=stage, state=CommentState.VISIBLE)
+        .select_related("user__profile", "disposition__applied_in", "revision")
+        .order_by("thread_id", "order")
+    )
+    labels = block_labels(stage.revision)
+    order = {key: i for i, key in enumerate(labels)}
+    thread_sizes = Counter(c.thread_id for c in comments)
+    top = [c for c in comments if c.level == 0]
+    top.sort(key=lambda c: (order.get(c.block_key, -1) if c.block_key else -1, c.submit_date))
+    rows = []
+    for number, comment in enumerate(top, start=1):
+        disposition = getattr(comment, "disposition", None)
+        rows.append(
+            {
+                "number": number,
+                "comment_id": comment.pk,
+                "author": comment.author_name,
+                "block_key": comment.block_key,
+                "block": labels.get(comment.block_key, "") if comment.block_key else "",
+                "quote": comment.quote,
+                "text": comment.comment,
+                "stance": comment.stance,
+                "submitted_at": comment.submit_date.isoformat(),
+                "outcome": disposition.outcome if disposition else "",
+                "reason": disposition.reason if disposition else "",
+                "applied_in": (
+                    disposition.applied_in.number
+                    if disposition and disposition.applied_in
+                    else None
+                ),
+                "replies": thread_sizes[comment.thread_id] - 1,
+            }
+        )
+    return rows
+
+
+def synthesis_counts(rows):
+    """Totals of a synthesis table: rows, rows per stance, rows per outcome. Side effects: none."""
+    counts = {"total": len(rows), "stance": {}, "outcome": {}}
+    for row in rows:
+        stance = row["stance"] or Stance.NEUTRAL
+        counts["stance"][stance] = counts["stance"].get(stance, 0) + 1
+        counts["outcome"][row["outcome"]] = counts["outcome"].get(row["outcome"], 0) + 1
+    return counts
+
+
+# --- Stage events and the proposal's status ---------------------------------------------------
+
+
+def due_stage_events(now=None, *, consultation=None):
+    """Stages (of `consultation`, or of every consultation) whose opening or closing has come
+    and is not recorded yet; cancelled stages have none. Side effects: none."""
+    now = resolve_now(now)
+    stages = Stage.objects.filter(
+        Q(opening_processed_at__isnull=True, opens_at__lte=now)
+        | Q(closing_processed_at__isnull=True, closes_at__lte=now)
+    ).filter(cancelled_at__isnull=True)
+    if consultation is not None:
+        stages = stages.filter(consultation=consultation)
+    return stages
+
+
+def consultation_status_moves(status, stages, now):
+    """The moves of a proposal in `status` that its consultation's `stages` call for at `now`,
+    in order: in consultation while a stage is open; consultation closed once none is open.
+    A stage that opened and closed unseen still took place, so both moves are listed (each is
+    logged); a move the proposal's lifecycle does not allow ends the list. Side effects: none
+    (`events.sync_proposal_status` makes the moves)."""
+    any_open = any(s.status_at(now) == StageStatus.OPEN for s in stages)
+    # A stage cancelled while it was open did take place (its comments stay on record).
+    any_opened = any(
+        s.status_at(now) in (StageStatus.OPEN, StageStatus.CLOSED)
+        or (s.cancelled_at is not None and s.opens_at <= s.cancelled_at)
+        for s in stages
+    )
+    if any_open:
+        path = [ProposalStatus.IN_CONSULTATION]
+    elif any_opened:
+        path = [ProposalStatus.IN_CONSULTATION, ProposalStatus.CONSULTATION_CLOSED]
+        if status != ProposalStatus.PUBLISHED:
+            path = path[1:]
+    else:
+        return []
+    moves = []
+    for target in path:
+        if status == target or target not in TRANSITIONS[ProposalStatus(status)]:
+            break
+        moves.append(target)
+        status = target
+    return moves
+
+
+def proposal_status_at(consultation, *, now=None, stages=None):
+    """The proposal's status as its stages' dates make it at `now`, whether or not the scheduled
+    task has recorded their openings and closings yet: what a page shows. `stages` saves the
+    query when the caller has them. Side effects: none."""
+    now = resolve_now(now)
+    status = consultation.proposal.status
+    if stages is None:
+        stages = consultation.stages.order_by().only(
+            "consultation", "opens_at", "closes_at", "cancelled_at"
+        )
+    moves = consultation_status_moves(status, list(stages), now)
+    return moves[-1] if moves else status

@@ -1,0 +1,399 @@
+"""Consultations and their stages: creating and changing them, cancelling, meeting minutes.
+
+What a stage allows (changing, removing, cancelling) follows from its dates (`Stage.status_at`),
+never from whether the scheduled task has recorded its opening or closing yet.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from consultations import outbox
+from consultations.domain.common import clean_text, resolve_now
+from consultations.domain.events import sync_proposal_status
+from consultations.domain.periods import check_period
+from consultations.models import Consultation, Follow, Stage, StageKind, StageStatus
+from core import activity
+from core.errors import DomainError
+from proposals.models import Proposal, ProposalStatus
+
+# --- Consultations ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_consultation(user, proposal, *, title, intro=""):
+    """Open a consultation on a published proposal (one per proposal). Returns it.
+
+    Side effects: locks the proposal's row; creates the consultation; a log row
+    ("consultation.created", scoped to the proposal); `user` follows the consultation."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not proposal.is_public:
+        raise DomainError(_("Publish the proposal before opening a consultation on it."))
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        raise DomainError(_("The proposal was withdrawn; it cannot be put to consultation."))
+    if not proposal.is_editable:
+        raise DomainError(
+            _("The proposal is %(status)s; its consultation is over.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    if Consultation.objects.filter(proposal=proposal).exists():
+        raise DomainError(_("This proposal already has a consultation."))
+    consultation = Consultation.objects.create(
+        proposal=proposal,
+        title=clean_text(title, field=_("The title"), required=True, max_length=300),
+        intro=clean_text(intro, field=_("The introduction"), max_length=10000),
+        created_by=user,
+    )
+    activity.record(user, "consultation.created", consultation, scope=proposal)
+    Follow.objects.get_or_create(consultation=consultation, user=user)
+    return consultation
+
+
+@transaction.atomic
+def change_consultation(user, consultation, *, title, intro=""):
+    """Change a consultation's title and introduction. Returns the consultation.
+
+    Side effects: saves the two fields; a log row ("consultation.changed", old → new title,
+    the fields changed). Nothing is written when nothing changed."""
+    consultation = (
+        Consultation.objects.select_for_update().select_related("proposal").get(pk=consultation.pk)
+    )
+    if consultation.proposal.status == ProposalStatus.WITHDRAWN:
+        raise DomainError(_("The proposal was withdrawn; its consultation can no longer change."))
+    title = clean_text(title, field=_("The title"), required=True, max_length=300)
+    intro = clean_text(intro, field=_("The introduction"), max_length=10000)
+    new = {"title": title, "intro": intro}
+    changed = [name for name, value in new.items() if getattr(consultation, name) != value]
+    if not changed:
+        return consultation
+    old_title = consultation.title
+    consultation.title, consultation.intro = title, intro
+    consultation.save(update_fields=["title", "intro"])
+    activity.record(
+        user,
+        "consultation.changed",
+        consultation,
+        scope=consultation.proposal,
+        old=old_title,
+        new=title,
+        data={"fields": changed},
+    )
+    return consultation
+
+
+# --- Stages -----------------------------------------------------------------------------------
+
+
+def _check_revision(consultation, kind, revision, position, current=None):
+    if kind == StageKind.WRITTEN and revision is None:
+        raise DomainError(_("A written-comments stage needs the revision under debate."))
+    if revision is None:
+        return
+    if revision.proposal_id != consultation.proposal_id:
+        raise DomainError(_("That revision belongs to another proposal."))
+    if not revision.has_content and revision != current:
+        raise DomainError(
+            _("Revision %(n)s has no text yet; choose another.") % {"n": revision.number}
+        )
+    earlier = (
+        consultation.stages.filter(position__lt=position, revision__isnull=False)
+        .order_by("-position")
+        .values_list("revision__number", flat=True)
+        .first()
+    )
+    if earlier is not None and revision.number < earlier:
+        raise DomainError(
+            _(
+                "An earlier stage debates revision %(earlier)s; a later stage cannot go back to "
+                "revision %(number)s."
+            )
+            % {"earlier": earlier, "number": revision.number}
+        )
+
+
+STAGE_TEXT_FIELDS = {
+    "title": 300,
+    "description": 10000,
+    "meeting_place": 300,
+    "agenda": 10000,
+}
+
+
+def _stage_fields(fields):
+    cleaned = {}
+    labels = {
+        "title": _("The title"),
+        "description": _("The description"),
+        "meeting_place": _("The place"),
+        "agenda": _("The agenda"),
+    }
+    for name, limit in STAGE_TEXT_FIELDS.items():
+        if name in fields:
+            cleaned[name] = clean_text(
+                fields[name], field=labels[name], required=name == "title", max_length=limit
+            )
+    for name in ("meeting_at", "meeting_link"):
+        if name in fields:
+            cleaned[name] = fields[name] or (None if name == "meeting_at" else "")
+    return cleaned
+
+
+@transaction.atomic
+def add_stage(
+    user,
+    consultation,
+    *,
+    kind,
+    title,
+    opens_at,
+    closes_at,
+    revision=None,
+    description="",
+    short_period_reason="",
+    meeting_at=None,
+    meeting_place="",
+    meeting_link="",
+    agenda="",
+    now=None,
+):
+    """Add a stage after the consultation's last one (also a new stage after the consultation
+    closed). Returns the stage.
+
+    Side effects: locks the consultation's row; creates the stage; a log row ("stage.added",
+    with its kind, dates and revision). The stage's own opening is recorded when it comes, by
+    the scheduled task."""
+    now = resolve_now(now)
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    proposal = consultation.proposal
+    if proposal.status == ProposalStatus.WITHDRAWN or not proposal.is_editable:
+        raise DomainError(_("The proposal is no longer open to consultation."))
+    if kind not in StageKind.values:
+        raise DomainError(_("Choose the kind of stage."))
+    if opens_at < now - timedelta(minutes=5):
+        raise DomainError(_("A new stage cannot open in the past."))
+    last = consultation.stages.order_by("-position").first()
+    if last is not None and opens_at < last.opens_at:
+        raise DomainError(
+            _("Stages run in order: this stage cannot open before “%(title)s”.")
+            % {"title": last.title}
+        )
+    position = (last.position + 1) if last else 1
+    if kind != StageKind.WRITTEN and kind != StageKind.CALL_FOR_INPUT:
+        revision = revision if kind == StageKind.MEETING else None
+    _check_revision(consultation, kind, revision, position)
+    reason = clean_text(
+        short_period_reason, field=_("The reason for the short period"), max_length=2000
+    )
+    reason = check_period(consultation, kind, opens_at, closes_at, reason)
+    if kind == StageKind.MEETING and meeting_link and not meeting_link.startswith("https://"):
+        raise DomainError(_("The online link must start with https://."))
+    stage = Stage.objects.create(
+        consultation=consultation,
+        position=position,
+        kind=kind,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        revision=revision,
+        short_period_reason=reason,
+        created_by=user,
+        **_stage_fields(
+            {
+                "title": title,
+                "description": description,
+                "meeting_at": meeting_at if kind == StageKind.MEETING else None,
+                "meeting_place": meeting_place if kind == StageKind.MEETING else "",
+                "meeting_link": meeting_link if kind == StageKind.MEETING else "",
+                "agenda": agenda if kind == StageKind.MEETING else "",
+            }
+        ),
+    )
+    activity.record(
+        user,
+        "stage.added",
+        stage,
+        scope=proposal,
+        new=stage.title,
+        data={
+            "kind": kind,
+            "opens_at": opens_at.isoformat(),
+            "closes_at": closes_at.isoformat(),
+            "revision": revision.number if revision else None,
+        },
+    )
+    return stage
+
+
+@transaction.atomic
+def change_stage(user, stage, *, now=None, **fields):
+    """Change a stage. Before it opens everything can change; while it is open only the
+    description and a later closing date; once closed or cancelled, nothing (minutes excepted,
+    see `publish_minutes`). Returns the stage.
+
+    Side effects: locks the stage's row; saves the fields and bumps its threads version; a log row
+    ("stage.changed", old and new title and dates)."""
+    now = resolve_now(now)
+    stage = (
+        Stage.objects.select_for_update().select_related("consultation__proposal").get(pk=stage.pk)
+    )
+    status = stage.status_at(now)
+    if status in (StageStatus.CLOSED, StageStatus.CANCELLED):
+        raise DomainError(
+            _("The stage is %(status)s; it can no longer be changed.")
+            % {"status": StageStatus(status).label.lower()}
+        )
+    if status == StageStatus.OPEN:
+        allowed = {"description", "closes_at", "short_period_reason"}
+        changed = {
+            name
+            for name, value in fields.items()
+            if name not in allowed and _differs(getattr(stage, name), value)
+        }
+        if changed:
+            raise DomainError(
+                _(
+                    "The stage is open: only its description and closing date can change "
+                    "(the closing date only to a later one)."
+                )
+            )
+        if "closes_at" in fields and fields["closes_at"] < stage.closes_at:
+            raise DomainError(_("An open stage can only be extended, not shortened."))
+    old = {
+        "title": stage.title,
+        "opens_at": stage.opens_at.isoformat(),
+        "closes_at": stage.closes_at.isoformat(),
+    }
+    opens_at = fields.get("opens_at", stage.opens_at)
+    closes_at = fields.get("closes_at", stage.closes_at)
+    if status == StageStatus.SCHEDULED and opens_at < now - timedelta(minutes=5):
+        raise DomainError(_("A stage cannot be moved to open in the past."))
+    revision = fields.get("revision", stage.revision)
+    if status == StageStatus.SCHEDULED:
+        _check_revision(
+            stage.consultation, stage.kind, revision, stage.position, current=stage.revision
+        )
+    reason = clean_text(
+        fields.get("short_period_reason", stage.short_period_reason),
+        field=_("The reason for the short period"),
+        max_length=2000,
+    )
+    stage.short_period_reason = check_period(
+        stage.consultation, stage.kind, opens_at, closes_at, reason
+    )
+    for name, value in _stage_fields(fields).items():
+        setattr(stage, name, value)
+    stage.opens_at, stage.closes_at, stage.revision = opens_at, closes_at, revision
+    stage.comments_version = F("comments_version") + 1
+    stage.save()
+    stage.refresh_from_db()
+    activity.record(
+        user,
+        "stage.changed",
+        stage,
+        scope=stage.consultation.proposal,
+        new=stage.title,
+        data={
+            "old": old,
+            "new": {
+                "title": stage.title,
+                "opens_at": stage.opens_at.isoformat(),
+                "closes_at": stage.closes_at.isoformat(),
+            },
+        },
+    )
+    return stage
+
+
+def _differs(current, new):
+    if hasattr(current, "pk") or hasattr(new, "pk"):
+        return getattr(current, "pk", current) != getattr(new, "pk", new)
+    return (current or "") != (new or "")
+
+
+@transaction.atomic
+def remove_stage(user, stage, *, now=None):
+    """Remove a stage that has not opened yet (an opened one is cancelled instead).
+
+    Side effects: locks the stage's row; a log row ("stage.removed", on the
+    proposal, with the stage's title); deletes the stage; the later stages move up one
+    position."""
+    now = resolve_now(now)
+    stage = Stage.objects.select_for_update().get(pk=stage.pk)
+    if stage.status_at(now) != StageStatus.SCHEDULED:
+        raise DomainError(_("A stage that has opened is never removed; cancel it instead."))
+    proposal = stage.consultation.proposal
+    activity.record(user, "stage.removed", proposal, scope=proposal, old=stage.title)
+    later = list(stage.consultation.stages.filter(position__gt=stage.position).order_by("position"))
+    stage.delete()
+    for other in later:
+        Stage.objects.filter(pk=other.pk).update(position=other.position - 1)
+
+
+@transaction.atomic
+def cancel_stage(user, stage, reason, *, now=None):
+    """Cancel a scheduled or open stage, with a public reason. Returns the stage.
+
+    Side effects: locks the stage's row; saves the cancellation and bumps its threads
+    version; a log row ("stage.cancelled", old status → cancelled, the reason); moves the
+    proposal's status (`events.sync_proposal_status`); queues the followers' emails."""
+    now = resolve_now(now)
+    stage = Stage.objects.select_for_update().get(pk=stage.pk)
+    status = stage.status_at(now)
+    if status == StageStatus.CANCELLED:
+        raise DomainError(_("The stage was already cancelled."))
+    if status == StageStatus.CLOSED:
+        raise DomainError(_("The stage has closed; a stage that took place cannot be cancelled."))
+    reason = clean_text(reason, field=_("The reason"), required=True, max_length=2000)
+    stage.cancelled_at = now
+    stage.cancellation_reason = reason
+    stage.comments_version = F("comments_version") + 1
+    stage.save(update_fields=["cancelled_at", "cancellation_reason", "comments_version"])
+    stage.refresh_from_db()
+    activity.record(
+        user,
+        "stage.cancelled",
+        stage,
+        scope=stage.consultation.proposal,
+        old=status,
+        new=StageStatus.CANCELLED,
+        data={"reason": reason},
+    )
+    sync_proposal_status(stage.consultation, now)
+    outbox.stage_cancelled(stage)
+    return stage
+
+
+@transaction.atomic
+def publish_minutes(user, stage, *, minutes, participants, now=None):
+    """Publish (or correct) the minutes of a public meeting that has taken place. Returns the
+    stage.
+
+    Side effects: locks the stage's row; saves the minutes, the number of participants and, the
+    first time, the publication moment; a log row ("stage.minutes_published", with the number
+    of participants and whether it is the first publication)."""
+    now = resolve_now(now)
+    stage = Stage.objects.select_for_update().get(pk=stage.pk)
+    if stage.kind != StageKind.MEETING:
+        raise DomainError(_("Only a public meeting has minutes."))
+    if stage.cancelled_at is not None:
+        raise DomainError(_("The meeting was cancelled."))
+    held_at = stage.meeting_at or stage.opens_at
+    if held_at > now:
+        raise DomainError(_("The minutes can be published once the meeting has taken place."))
+    minutes = clean_text(minutes, field=_("The minutes"), required=True, max_length=100000)
+    if participants is None or participants < 0:
+        raise DomainError(_("Give the number of participants."))
+    first = stage.minutes_published_at is None
+    stage.minutes, stage.participants = minutes, participants
+    stage.minutes_published_at = stage.minutes_published_at or now
+    stage.save(update_fields=["minutes", "participants", "minutes_published_at"])
+    activity.record(
+        user,
+        "stage.minutes_published",
+        stage,
+        scope=stage.consultation.proposal,
+        new=participants,
+        data={"first": first},
+    )
+    return stage

@@ -1,0 +1,127 @@
+"""Answers to comments and the published synthesis of a stage."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from consultations import outbox
+from consultations.domain.comments import lock_comment
+from consultations.domain.common import bump_comments_version, clean_text, resolve_now
+from consultations.domain.queries import (
+    answer_progress,
+    has_synthesis,
+    synthesis_counts,
+    synthesis_rows,
+)
+from consultations.models import CommentState, Disposition, Outcome, Stage, StageStatus, Synthesis
+from core import activity
+from core.errors import DomainError
+
+
+@transaction.atomic
+def set_disposition(user, comment, *, outcome, reason, applied_in=None):
+    """Answer a shown comment (or change the answer, until the synthesis is published): the
+    outcome, its reason and, for an accepted one, the revision that applies it. Returns the
+    disposition.
+
+    Side effects: locks the comment's and its disposition's rows; saves the disposition; bumps
+    the stage's threads version; a log row ("disposition.set", old → new outcome, the revision
+    applying it)."""
+    comment = lock_comment(comment)
+    stage = comment.stage
+    if has_synthesis(stage):
+        raise DomainError(
+            _("The synthesis of this stage is published; its answers can no longer change.")
+        )
+    if comment.state != CommentState.VISIBLE:
+        raise DomainError(_("Only comments that are shown can be answered."))
+    if outcome not in Outcome.values:
+        raise DomainError(_("Choose the answer."))
+    reason = clean_text(reason, field=_("The reason"), required=True, max_length=10000)
+    if applied_in is not None:
+        if outcome not in (Outcome.ACCEPTED, Outcome.PARTIALLY):
+            raise DomainError(_("Only an accepted comment is applied in a revision."))
+        if applied_in.proposal_id != stage.consultation.proposal_id:
+            raise DomainError(_("That revision belongs to another proposal."))
+        if comment.revision is not None and applied_in.number <= comment.revision.number:
+            raise DomainError(
+                _("The comment was made on revision %(n)s; it is applied in a later one.")
+                % {"n": comment.revision.number}
+            )
+    existing = Disposition.objects.select_for_update().filter(comment=comment).first()
+    old = existing.outcome if existing else ""
+    if existing is None:
+        existing = Disposition(comment=comment)
+    existing.outcome, existing.reason = outcome, reason
+    existing.applied_in, existing.decided_by = applied_in, user
+    existing.save()
+    bump_comments_version(stage)
+    activity.record(
+        user,
+        "disposition.set",
+        comment,
+        scope=stage,
+        old=old,
+        new=outcome,
+        data={"applied_in": applied_in.number if applied_in else None},
+    )
+    return existing
+
+
+def check_synthesis_ready(stage, *, now=None):
+    """Raise DomainError with the reason when the stage's synthesis cannot be published now
+    (not a commenting stage, still scheduled or open, already published, comments unanswered).
+    Side effects: none (reads only); `publish_synthesis` calls it, and pages call it to explain
+    before anyone tries."""
+    now = resolve_now(now)
+    if not stage.accepts_comments:
+        raise DomainError(_("Only a stage that took comments has a synthesis."))
+    status = stage.status_at(now)
+    if status in (StageStatus.SCHEDULED, StageStatus.OPEN):
+        raise DomainError(
+            _("The stage is still %(status)s; publish the synthesis after it closes.")
+            % {"status": StageStatus(status).label.lower()},
+            code=status,
+        )
+    if has_synthesis(stage):
+        raise DomainError(_("The synthesis of this stage is already published."), code="published")
+    answered, total = answer_progress(stage)
+    if answered < total:
+        raise DomainError(
+            _(
+                "%(missing)s of %(total)s comments have no answer yet; every comment must be "
+                "answered before the synthesis is published."
+            )
+            % {"missing": total - answered, "total": total},
+            code="unanswered",
+        )
+
+
+@transaction.atomic
+def publish_synthesis(user, stage, *, intro="", now=None):
+    """Publish the stage's synthesis once it closed and every shown comment is answered: the
+    justification table is frozen as it is now. Returns the synthesis.
+
+    Side effects: locks the stage's row; creates the synthesis (rows and counts);
+    bumps the stage's threads version; a log row ("synthesis.published", the number of rows);
+    queues the followers' emails."""
+    now = resolve_now(now)
+    stage = (
+        Stage.objects.select_for_update().select_related("consultation__proposal").get(pk=stage.pk)
+    )
+    check_synthesis_ready(stage, now=now)
+    intro = clean_text(intro, field=_("The introduction"), max_length=20000)
+    rows = synthesis_rows(stage)
+    synthesis = Synthesis.objects.create(
+        stage=stage,
+        intro=intro,
+        rows=rows,
+        counts=synthesis_counts(rows),
+        published_at=now,
+        published_by=user,
+    )
+    bump_comments_version(stage)
+    activity.record(
+        user, "synthesis.published", synthesis, scope=stage.consultation.proposal, new=len(rows)
+    )
+    outbox.synthesis_published(synthesis)
+    return synthesis

@@ -1,0 +1,48 @@
+"""The activity-log verbs the consultations domain records, with their labels.
+
+Registered by `ConsultationsConfig.ready()` (as every app registers its own), not when a module
+is imported.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import Outcome
+from core import activity
+
+VERBS = {
+    "consultation.created": _("Consultation created"),
+    "consultation.changed": _("Consultation changed"),
+    "stage.added": _("Stage added"),
+    "stage.changed": _("Stage changed"),
+    "stage.removed": _("Scheduled stage removed"),
+    "stage.cancelled": _("Stage cancelled"),
+    "stage.opened": _("Stage opened"),
+    "stage.closed": _("Stage closed"),
+    "stage.minutes_published": _("Meeting minutes published"),
+    "comment.posted": _("Comment posted"),
+    "comment.withdrawn": _("Comment withdrawn by its author"),
+    "comment.flagged": _("Comment flagged"),
+    "comment.held": _("Comment held for review"),
+    "comment.hidden": _("Comment hidden by moderation"),
+    "comment.restored": _("Comment restored"),
+    "comment.flags_dismissed": _("Flags dismissed"),
+    "disposition.set": _("Comment answered"),
+    "synthesis.published": _("Synthesis published"),
+    # The proposal's moves that follow its stages (`events.sync_proposal_status`).
+    "proposal.consultation_opened": _("Consultation opened"),
+    "proposal.consultation_closed": _("Consultation closed"),
+}
+
+
+def outcome_label(entry, value):
+    """An answer's stored outcome code as its translated label (the history tab)."""
+    try:
+        return Outcome(value).label
+    except ValueError:
+        return value
+
+
+def register():
+    """Declare the verbs and their value formatters to `core.activity`."""
+    activity.register_verbs(VERBS)
+    activity.register_formatter("disposition.set", outcome_label)

@@ -1,0 +1,63 @@
+"""Who may submit proposals, see submissions and work in an authority's register (django-rules
+predicates).
+
+A submission's object is the Submission; the register's object is the authority (Organization);
+submitting's object is the proposal. Only registrars (or admins) of a verified authority act
+for it.
+"""
+
+import rules
+
+from accounts.models import Role
+from accounts.rules import can_act_for_authority, role_in
+from proposals.rules import is_org_editor
+
+
+@rules.predicate
+def is_platform_submission(user, submission):
+    return submission is not None and submission.proposal_id is not None
+
+
+@rules.predicate
+def acts_for_submission_authority(user, submission):
+    return submission is not None and can_act_for_authority(user, submission.authority)
+
+
+def _sender_role(user, submission):
+    if submission is None or submission.proposal_id is None:
+        return None
+    return role_in(user, submission.proposal.organization)
+
+
+@rules.predicate
+def is_sender_member(user, submission):
+    return _sender_role(user, submission) is not None
+
+
+@rules.predicate
+def is_sender_editor(user, submission):
+    return _sender_role(user, submission) in (Role.ADMIN, Role.EDITOR)
+
+
+@rules.predicate
+def authority_not_on_platform(user, submission):
+    from registrations.domain import authority_on_platform
+
+    return submission is not None and not authority_on_platform(submission.authority)
+
+
+rules.add_perm("registrations.submit_proposal", is_org_editor)
+# Submissions made through the platform are public (the public register); proposals logged from
+# paper are seen by the authority and, if any, the sending organisation.
+rules.add_perm(
+    "registrations.view_submission",
+    is_platform_submission | is_sender_member | acts_for_submission_authority,
+)
+rules.add_perm("registrations.register_submission", acts_for_submission_authority)
+rules.add_perm("registrations.answer_submission", acts_for_submission_authority)
+rules.add_perm(
+    "registrations.declare_registration",
+    is_platform_submission & is_sender_editor & authority_not_on_platform,
+)
+rules.add_perm("registrations.view_authority_register", can_act_for_authority)
+rules.add_perm("registrations.log_submission", can_act_for_authority)
