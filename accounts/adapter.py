@@ -2,7 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 
-from core.tasks import send_email
+from core.mail import send_email
 
 PENDING_INVITATION_KEY = "pending_invitation"
 
@@ -20,7 +20,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return self._pending_invitation_url(request) or super().get_signup_redirect_url(request)
 
     def send_mail(self, template_prefix, email, context):
-        """Render in the request (and its language), send from a background task."""
+        """allauth renders its emails in the request (in the language of the person making it);
+        they are sent by the same task as every other email (`core.mail`)."""
         request = self.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)

@@ -7,8 +7,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisations")
 
     def ready(self):
+        from accounts import notifications
         from accounts import privacy as sections
-        from accounts import signals  # noqa: F401
+
+        # Who is emailed about organisations (`core.mail`).
+        notifications.register_builders()
+        from accounts import (
+            rules,  # noqa: F401  (its permissions, asked through core.permissions)
+            signals,  # noqa: F401
+        )
         from core import activity, privacy
 
         # Invitations before the account: they are found through the account's addresses.

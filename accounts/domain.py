@@ -1,13 +1,15 @@
 """Actions on accounts, organisations and memberships.
 
-Each function validates the move, writes it in one transaction, records the activity-log row and
-queues the emails. A refused move raises `DomainError` with a message for the user.
+Each function checks its rule first (`core.permissions.require`: `NotAllowed`), validates the
+move, writes it in one transaction, records the activity-log row and queues the emails. A refused
+move raises `DomainError` with a message for the user.
 """
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import (
     Invitation,
@@ -17,9 +19,13 @@ from accounts.models import (
     User,
     hash_token,
 )
-from core import activity, privacy
+from core import activity, mail, privacy
 from core.errors import DomainError
-from core.mail import absolute_url, queue_email
+from core.mail import absolute_url
+from core.permissions import require
+
+# The refusal of the commands that need `accounts.manage_members`.
+ADMINS_ONLY = gettext_lazy("Only the organisation's administrators can manage its members.")
 
 # --- Organisations -----------------------------------------------------------------------------
 
@@ -42,6 +48,7 @@ def create_organization(user, **fields):
 
     Side effects: an organisation row, an admin membership, two activity-log rows.
     """
+    require(user, "accounts.add_organization", message=_("Sign in to create an organisation."))
     if Organization.objects.filter(slug=fields["slug"]).exists():
         raise DomainError(_("An organisation with this address name already exists."))
     organization = Organization.objects.create(created_by=user, **fields)
@@ -60,7 +67,14 @@ def create_organization(user, **fields):
 
 @transaction.atomic
 def update_organization(user, organization, **fields):
-    """Change an organisation's details; one log row per changed field. Kind cannot change."""
+    """Change an organisation's details; one log row per changed field. Kind cannot change.
+    Side effects: the changed fields saved; one log row per field ("organization.changed")."""
+    require(
+        user,
+        "accounts.change_organization",
+        organization,
+        message=_("Only the organisation's administrators can change its details."),
+    )
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     changed = []
     for name, value in fields.items():
@@ -88,7 +102,15 @@ def update_organization(user, organization, **fields):
 
 @transaction.atomic
 def set_verified(admin_user, organization, verified):
-    """Mark an organisation verified (or withdraw it). Only site admins call this."""
+    """Mark an organisation verified (or withdraw it): site administrators only.
+    Side effects: the verification moment and who verified; a log row ("organization.verified" or
+    "organization.unverified"). Nothing when unchanged."""
+    require(
+        admin_user,
+        "accounts.verify_organization",
+        organization,
+        message=_("Only site administrators verify organisations."),
+    )
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if verified == organization.is_verified:
         return organization
@@ -129,7 +151,8 @@ def _check_role(organization, role):
 @transaction.atomic
 def add_member(actor, organization, user, role):
     """Make `user` a member directly (site administrators, demo data); invitations are the
-    usual way in."""
+    usual way in. Side effects: a membership; a log row ("membership.added")."""
+    require(actor, "accounts.manage_members", organization, message=ADMINS_ONLY)
     _check_role(organization, role)
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise DomainError(_("%(name)s is already a member.") % {"name": user.public_name})
@@ -147,8 +170,11 @@ def add_member(actor, organization, user, role):
 
 @transaction.atomic
 def change_role(actor, membership, role):
-    """Give a member another role; the last admin cannot be demoted."""
+    """Give a member another role; the last admin cannot be demoted.
+    Side effects: locks the organisation's memberships; the role saved; a log row
+    ("membership.role_changed"). Nothing when unchanged."""
     organization = membership.organization
+    require(actor, "accounts.manage_members", organization, message=ADMINS_ONLY)
     _lock_memberships(organization)
     membership = Membership.objects.select_related("user__profile").filter(pk=membership.pk).first()
     if membership is None:
@@ -181,8 +207,14 @@ def remove_member(actor, membership, *, verb="membership.removed"):
     """Remove a member (or, with verb "membership.left", let a member leave).
 
     The last administrator can be neither removed nor leave.
-    """
+    Side effects: locks the organisation's memberships; a log row (`verb`); the membership
+    deleted."""
     organization = membership.organization
+    if verb == "membership.left":
+        if membership.user_id != getattr(actor, "pk", None):
+            raise DomainError(_("Only members themselves leave an organisation."))
+    else:
+        require(actor, "accounts.manage_members", organization, message=ADMINS_ONLY)
     _lock_memberships(organization)
     try:
         membership = Membership.objects.select_related("user").get(pk=membership.pk)
@@ -208,6 +240,9 @@ def remove_member(actor, membership, *, verb="membership.removed"):
 
 
 def leave_organization(user, organization):
+    """A member leaves the organisation (not its last administrator).
+
+    Side effects: those of `remove_member` ("membership.left")."""
     membership = Membership.objects.filter(user=user, organization=organization).first()
     if membership is None:
         raise DomainError(_("You are not a member of this organisation."))
@@ -221,8 +256,10 @@ def leave_organization(user, organization):
 def invite_member(actor, organization, email, role, *, base_url=None):
     """Invite someone by email. Returns the invitation; the token goes only into the email.
 
-    Side effects: an invitation row (token stored hashed), a log row, an email after commit.
+    Side effects: an invitation row (token stored hashed), a log row, an email after commit
+    (`accounts.notifications`; the token travels only in its link).
     """
+    require(actor, "accounts.manage_members", organization, message=ADMINS_ONLY)
     email = email.strip().lower()
     _check_role(organization, role)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
@@ -249,31 +286,18 @@ def invite_member(actor, organization, email, role, *, base_url=None):
         new=role,
         data={"invitation": invitation.pk},
     )
-    invitee = (
-        User.objects.filter(emailaddress__email__iexact=email, emailaddress__verified=True)
-        .select_related("profile")
-        .first()
-        or User.objects.filter(email__iexact=email).select_related("profile").first()
-    )
-    language = invitee.profile.language if invitee else organization.language
-    queue_email(
-        "accounts/email/invitation",
-        email,
-        {
-            "organization": organization,
-            "inviter": actor.public_name,
-            "role": Role(role).label,
-            "url": absolute_url(reverse("accounts:invitation", args=[token]), base_url),
-            "expires_at": invitation.expires_at,
-            "has_account": invitee is not None,
-        },
-        language,
+    mail.notify(
+        "accounts.invitation",
+        invitation_id=invitation.pk,
+        url=absolute_url(reverse("accounts:invitation", args=[token]), base_url),
     )
     return invitation
 
 
 @transaction.atomic
 def revoke_invitation(actor, invitation):
+    """Withdraw a pending invitation. Side effects: its revocation moment; a log row."""
+    require(actor, "accounts.manage_members", invitation.organization, message=ADMINS_ONLY)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
         raise DomainError(_("This invitation is no longer pending."))
@@ -290,7 +314,8 @@ def revoke_invitation(actor, invitation):
 
 
 def find_invitation(token):
-    """The invitation for a token, or None. Tokens are compared by their hash."""
+    """The invitation for a token, or None. Tokens are compared by their hash.
+    Side effects: none."""
     if not token or len(token) > 100:
         return None
     return (
@@ -301,7 +326,7 @@ def find_invitation(token):
 
 
 def invitation_problem(invitation, user=None):
-    """Why this invitation cannot be accepted (by `user`, if given), or None."""
+    """Why this invitation cannot be accepted (by `user`, if given), or None. Side effects: none."""
     if invitation is None:
         return _("This invitation link is not valid. Check that you copied the whole link.")
     if invitation.accepted_at is not None:
@@ -324,7 +349,8 @@ def invitation_problem(invitation, user=None):
 
 
 def accept_invitation(user, token):
-    """Join the organisation an invitation is for. The token is single-use."""
+    """Join the organisation an invitation is for. The token is single-use.
+    Side effects: those of `accept_invitation_by_id`."""
     invitation = find_invitation(token)
     return _accept(user, invitation.pk if invitation else None)
 
@@ -334,7 +360,8 @@ def accept_invitation_by_id(user, invitation_id):
 
     Authorised by the address: `invitation_problem` refuses anyone whose verified emails do not
     include the invitation's.
-    """
+    Side effects: locks the invitation; its acceptance moment; a membership; log rows
+    ("invitation.accepted", "membership.added")."""
     return _accept(user, invitation_id)
 
 
@@ -381,6 +408,8 @@ def _accept(user, invitation_id):
 
 @transaction.atomic
 def update_profile(user, **fields):
+    """Save the profile fields given. Side effects: the profile saved; no log row (a profile is
+    not a public record)."""
     profile = user.profile
     for name, value in fields.items():
         setattr(profile, name, value)
@@ -389,7 +418,8 @@ def update_profile(user, **fields):
 
 
 def blocking_memberships(user):
-    """Organisations where `user` is the only administrator (they must hand over first)."""
+    """Organisations where `user` is the only administrator (they must hand over first).
+    Side effects: none."""
     blocking = []
     for membership in user.memberships.filter(role=Role.ADMIN).select_related("organization"):
         if _admin_count(membership.organization) == 1:

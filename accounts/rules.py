@@ -1,8 +1,15 @@
-"""Who may do what with organisations and memberships (django-rules predicates)."""
+"""Who may do what with organisations and memberships (django-rules predicates).
+
+Ask them through the gate, `core.permissions.can` / `require`. Site administrators pass only
+where a rule names `is_site_admin`: they manage any organisation (its details and members, as in
+the Django admin, where they also verify organisations), but they do not draft for an NGO or act
+for an authority unless they are its member.
+"""
 
 import rules
 
 from accounts.models import OrganizationKind, Role
+from core.permissions import is_signed_in, is_site_admin, is_site_staff
 
 
 def role_in(user, organization):
@@ -42,18 +49,16 @@ def is_editor_or_admin(user, organization):
     return role_in(user, organization) in (Role.ADMIN, Role.EDITOR)
 
 
-is_staff = rules.is_staff
-is_active_user = rules.is_active
-
 # Acting for an authority (registering, answering) needs a verified authority.
 can_act_for_authority = is_authority & is_verified & is_registrar_or_admin
 # Drafting for an organisation: NGO and other organisations' editors and admins.
 can_edit_for_organization = ~is_authority & is_editor_or_admin
 
-rules.add_perm("accounts.add_organization", is_active_user)
-rules.add_perm("accounts.change_organization", is_org_admin)
-rules.add_perm("accounts.manage_members", is_org_admin)
-rules.add_perm("accounts.view_organization_history", is_member | is_staff)
+rules.add_perm("accounts.add_organization", is_signed_in)
+rules.add_perm("accounts.change_organization", is_org_admin | is_site_admin)
+rules.add_perm("accounts.manage_members", is_org_admin | is_site_admin)
+rules.add_perm("accounts.verify_organization", is_site_admin)
+rules.add_perm("accounts.view_organization_history", is_member | is_site_staff)
 rules.add_perm("accounts.leave_organization", is_member)
 rules.add_perm("accounts.act_for_authority", can_act_for_authority)
 rules.add_perm("accounts.edit_for_organization", can_edit_for_organization)

@@ -27,20 +27,21 @@ from core import privacy
 from core.activity import history
 from core.errors import DomainError
 from core.pagination import paginate
+from core.permissions import can
 
 
 def _tabs(request, organization):
     """What the organisation's tabs need to know about the viewer."""
     user = request.user
     return {
-        "can_manage": user.has_perm("accounts.manage_members", organization),
-        "can_see_history": user.has_perm("accounts.view_organization_history", organization),
+        "can_manage": can(user, "accounts.manage_members", organization),
+        "can_see_history": can(user, "accounts.view_organization_history", organization),
     }
 
 
 def _organization_for(request, slug, perm):
     organization = get_object_or_404(Organization, slug=slug)
-    if not request.user.has_perm(perm, organization):
+    if not can(request.user, perm, organization):
         raise PermissionDenied
     return organization
 
@@ -70,14 +71,10 @@ def organization_detail(request, slug):
     )
     page = paginate(request, memberships, per_page=50)
     user = request.user
-    from proposals.models import Proposal
-
-    proposals = (
-        Proposal.objects.visible_to(user)
-        .filter(organization=organization)
-        .order_by("-created_at", "-pk")
-    )
-    targeted = Proposal.objects.public().filter(target_authority=organization)
+    # The organisation's proposals and those addressed to it, through the reverse relations
+    # (accounts imports no other app).
+    proposals = organization.proposals.visible_to(user).order_by("-created_at", "-pk")
+    targeted = organization.targeted_proposals.public()
     return render(
         request,
         "accounts/organization_detail.html",
@@ -89,8 +86,8 @@ def organization_detail(request, slug):
                 "-published_at", "-pk"
             )[:20],
             **_tabs(request, organization),
-            "is_member": user.has_perm("accounts.leave_organization", organization),
-            "can_act_for_authority": user.has_perm("accounts.act_for_authority", organization),
+            "is_member": can(user, "accounts.leave_organization", organization),
+            "can_act_for_authority": can(user, "accounts.act_for_authority", organization),
         },
     )
 

@@ -7,6 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = "Public API"
 
     def ready(self):
+        from api import rules  # noqa: F401  (its permissions, asked through core.permissions)
         from core import activity
 
         activity.register_verbs(

@@ -14,7 +14,6 @@ itself; the stored hash is then compared in constant time. Refused, with a JSON 
 import hmac
 from datetime import timedelta
 
-import rules
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -22,6 +21,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from api.models import ApiToken, hash_secret
+from core.permissions import can
 
 KEYWORDS = (b"token", b"bearer")
 TOUCH_EVERY = timedelta(minutes=1)
@@ -58,7 +58,7 @@ class TokenAuthentication(BaseAuthentication):
             raise exceptions.PermissionDenied(
                 _("The authority of this token is no longer verified on the platform.")
             )
-        if not rules.has_perm("accounts.act_for_authority", token.user, token.authority):
+        if not can(token.user, "accounts.act_for_authority", token.authority):
             raise exceptions.PermissionDenied(
                 _("The owner of this token is no longer a registrar or admin of its authority.")
             )

@@ -30,12 +30,9 @@ from api.submissions import (
     filter_public_register,
 )
 from api.views import errors
-from core.errors import DomainError
+from core.errors import DomainError, InvalidTransition, NotAllowed
 from registrations import domain
 from registrations.models import Submission, local_today
-
-# Domain error codes that mean "not in this state" rather than "bad input".
-CONFLICTS = {"registered", "answered", "not_registered", "extended"}
 
 TRACKING_CODE = OpenApiParameter(
     "tracking_code",
@@ -89,11 +86,11 @@ class RegistrarView(APIView):
     def run(self, action, *args, **kwargs):
         try:
             return action(self.request.user, *args, **kwargs)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error.message)) from None
+        except InvalidTransition as error:  # not in this state, rather than bad input
+            raise Conflict(str(error.message)) from None
         except DomainError as error:
-            if error.code == "forbidden":
-                raise PermissionDenied(str(error.message)) from None
-            if error.code in CONFLICTS:
-                raise Conflict(str(error.message)) from None
             raise Refused(str(error.message)) from None
 
 
@@ -166,7 +163,8 @@ class AuthoritySubmissionAnswer(RegistrarView):
         description=(
             "Needs a registrar token. Records the answer (accepted, partially accepted, "
             "rejected, forwarded) and its text; the sender is notified. 409 if the submission "
-            "is not registered yet or already answered."
+            "is not registered yet, already answered, or its registration was declared by the "
+            "sender and not yet confirmed by the authority."
         ),
         parameters=[TRACKING_CODE],
         request=AnswerSerializer,

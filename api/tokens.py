@@ -4,7 +4,6 @@ Each checks the rules, writes, and appends an activity-log row scoped to the aut
 history shows who made or revoked a token for it). Illegal moves raise DomainError.
 """
 
-import rules
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,12 +12,13 @@ from accounts.models import Organization, OrganizationKind
 from api.models import PREFIX_LENGTH, ApiToken, hash_secret, new_secret
 from core import activity
 from core.errors import DomainError
+from core.permissions import can, require
 from core.text import has_control_characters
 
 
 def authorities_for(user):
     """The authorities `user` may act for (verified, and the user is their registrar or admin):
-    the ones a token can be made for."""
+    the ones a token can be made for. Side effects: none."""
     if not user.is_authenticated:
         return []
     candidates = Organization.objects.filter(
@@ -26,18 +26,21 @@ def authorities_for(user):
         verified_at__isnull=False,
         memberships__user=user,
     ).order_by("name", "pk")
-    return [org for org in candidates if rules.has_perm("accounts.act_for_authority", user, org)]
+    return [org for org in candidates if can(user, "accounts.act_for_authority", org)]
 
 
 @transaction.atomic
 def create_token(user, authority, name):
     """Make a token for `authority`. Returns (token, secret): the secret is never stored, so
-    this is the only time it exists outside the client."""
-    if authority is None or not rules.has_perm("accounts.act_for_authority", user, authority):
-        raise DomainError(
-            _("Only registrars and admins of a verified authority can make tokens for it."),
-            code="forbidden",
-        )
+    this is the only time it exists outside the client.
+    Side effects: the token row (its secret hashed); a log row ("api_token.created", on the
+    authority)."""
+    require(
+        user,
+        "accounts.act_for_authority",
+        authority,
+        message=_("Only registrars and admins of a verified authority can make tokens for it."),
+    )
     name = " ".join(str(name or "").split())
     if not name:
         raise DomainError(_("Give the token a name."), code="required")
@@ -63,10 +66,10 @@ def create_token(user, authority, name):
 
 @transaction.atomic
 def revoke_token(user, token):
-    """Revoke one of `user`'s own tokens: it is refused from then on."""
+    """Revoke one of `user`'s own tokens: it is refused from then on.
+    Side effects: locks the token; its revocation moment; a log row ("api_token.revoked")."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
-    if token.user_id != user.pk:
-        raise DomainError(_("You can only revoke your own tokens."), code="forbidden")
+    require(user, "api.revoke_token", token, message=_("You can only revoke your own tokens."))
     if token.is_revoked:
         raise DomainError(_("This token is already revoked."), code="revoked")
     token.revoked_at = timezone.now()

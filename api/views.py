@@ -458,7 +458,8 @@ class CommentList(generics.ListAPIView):
     summary="Synthesis of a stage",
     description=(
         "The published answer to the stage's comments: introduction, counts and the frozen "
-        "table. The text of a comment hidden since publication is null. 404 until published."
+        "table. The text, quote and author of a comment no longer shown (hidden, withdrawn or "
+        "held since publication) are null; its answer stays. 404 until published."
     ),
     parameters=[SLUG, POSITION],
     responses={200: SynthesisSerializer, **errors(404)},

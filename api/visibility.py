@@ -9,18 +9,24 @@ the site, not through the API.
   URLs (proposal, revisions, comparisons, consultation, stages, comments) is a 404.
 - Organisations: all are public, with what their public page shows (no email, members by their
   public name and role only).
-- Comments: every comment of a public stage keeps its place in its thread (id, parent, depth,
-  paragraph, stance, state, time); only a shown ("visible") comment has its text, quote, author
-  and answer. Held, hidden and withdrawn comments are placeholders.
-- Syntheses: published ones only; the frozen table, minus the text of comments hidden since
-  publication and with the names of accounts deleted since.
+- Consultations, stages, comments and syntheses: what `consultations.public` decides, the one
+  module the pages and the exports ask too (a comment that is not shown keeps its place in its
+  thread, not its words; a synthesis row loses the words and author of a comment no longer
+  shown).
 """
 
-from django.db.models import Exists, F, OuterRef, Q
-from django.utils.translation import gettext as _
+from django.db.models import Exists, F, OuterRef
 
-from consultations.models import CommentState, Consultation, Stage, StageComment, Synthesis
+from consultations import public
+from consultations.models import Consultation, Synthesis
 from proposals.models import Proposal, ProposalStatus, Revision
+
+consultations = public.consultations
+stages = public.stages
+comments = public.comments
+syntheses = public.syntheses
+with_comment_data = public.with_comment_data
+comment_fields = public.comment_fields
 
 
 def proposals():
@@ -29,26 +35,6 @@ def proposals():
 
 def revisions():
     return Revision.objects.filter(proposal__status__in=ProposalStatus.public())
-
-
-def consultations():
-    return Consultation.objects.filter(proposal__status__in=ProposalStatus.public())
-
-
-def stages():
-    return Stage.objects.filter(consultation__proposal__status__in=ProposalStatus.public())
-
-
-def comments():
-    return StageComment.objects.filter(
-        stage__consultation__proposal__status__in=ProposalStatus.public()
-    )
-
-
-def syntheses():
-    return Synthesis.objects.filter(
-        stage__consultation__proposal__status__in=ProposalStatus.public()
-    )
 
 
 def with_proposal_data(queryset):
@@ -76,79 +62,10 @@ def with_stage_data(queryset):
     )
 
 
-def with_comment_data(queryset):
-    """Comments with what `comment_fields` reads, in thread order: one query."""
-    return (
-        queryset.select_related("user__profile", "disposition")
-        .annotate(
-            revision_number=F("revision__number"),
-            applied_in_number=F("disposition__applied_in__number"),
-        )
-        .order_by("thread_id", "order", "pk")
-    )
-
-
-def comment_fields(comment):
-    """The public fields of one comment from `with_comment_data`. A comment that is not shown
-    keeps its place in its thread, not its words."""
-    shown = comment.state == CommentState.VISIBLE
-    disposition = getattr(comment, "disposition", None) if shown else None
-    return {
-        "id": comment.pk,
-        # django-comments-xtd points a top-level comment's parent at itself.
-        "parent_id": comment.parent_id if comment.level > 0 else None,
-        "depth": comment.level,
-        "block_key": comment.block_key or None,
-        "quote": (comment.quote or None) if shown else None,
-        "stance": comment.stance or None,
-        "state": comment.state,
-        "submitted_at": comment.submit_date,
-        "revision": comment.revision_number,
-        "author": comment.author_name if shown else None,
-        "text": comment.comment if shown else None,
-        "disposition": (
-            {
-                "outcome": disposition.outcome,
-                "reason": disposition.reason,
-                "applied_in": comment.applied_in_number,
-            }
-            if disposition is not None
-            else None
-        ),
-    }
-
-
 def synthesis_rows(synthesis):
-    """The frozen rows of a published synthesis as they may be shown now. One query."""
-    changed = {
-        pk: (state, deleted_at)
-        for pk, state, deleted_at in StageComment.objects.filter(stage_id=synthesis.stage_id)
-        .filter(~Q(state=CommentState.VISIBLE) | Q(user__deleted_at__isnull=False))
-        .values_list("pk", "state", "user__deleted_at")
-    }
-    rows = []
-    for frozen in synthesis.rows:
-        state, deleted_at = changed.get(frozen.get("comment_id"), (CommentState.VISIBLE, None))
-        shown = state == CommentState.VISIBLE
-        author = frozen.get("author") or None
-        if deleted_at is not None:
-            author = str(_("Deleted account"))
-        rows.append(
-            {
-                "number": frozen.get("number"),
-                "comment_id": frozen.get("comment_id"),
-                "state": state,
-                "author": author if shown else None,
-                "block_key": frozen.get("block_key") or None,
-                "block": frozen.get("block") or None,
-                "quote": (frozen.get("quote") or None) if shown else None,
-                "text": frozen.get("text") if shown else None,
-                "stance": frozen.get("stance") or None,
-                "submitted_at": frozen.get("submitted_at"),
-                "outcome": frozen.get("outcome") or None,
-                "reason": frozen.get("reason") or None,
-                "applied_in": frozen.get("applied_in"),
-                "replies": frozen.get("replies", 0),
-            }
-        )
-    return rows
+    """`consultations.public.synthesis_rows`, in the API's shape (no `shown` flag: a row's
+    `state` says it)."""
+    return [
+        {name: value for name, value in row.items() if name != "shown"}
+        for row in public.synthesis_rows(synthesis)
+    ]

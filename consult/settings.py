@@ -60,12 +60,13 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "proposals",
-    "registrations",
     "consultations",
+    "registrations",
     "search",
     "rest_framework",
     "drf_spectacular",
     "api",
+    "consult",
 ]
 
 MIDDLEWARE = [

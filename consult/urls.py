@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from api import views as api_views
+from consult import views
 from core import views as core_views
 from proposals.urls import urlpatterns as proposal_urlpatterns
 from registrations.urls import proposal_urlpatterns as submit_urlpatterns
@@ -14,7 +15,7 @@ admin.site.site_header = "Consult"
 admin.site.site_title = "Consult"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", views.home, name="home"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),

@@ -19,6 +19,10 @@ class ConsultationsConfig(AppConfig):
 
         # The activity-log verbs the domain records, with their labels for the history tab.
         verbs.register()
+        # Who is emailed about comments, stages and syntheses (`core.mail`).
+        from consultations import notifications
+
+        notifications.register_builders()
 
         # The comments package re-publishes a comment's replies and rewrites its ancestors'
         # reply counts on every save of an existing comment; our comments change state through
@@ -41,9 +45,3 @@ class ConsultationsConfig(AppConfig):
         from search.indexing import register_dependency
 
         register_dependency(Stage, lambda stage: [stage.consultation])
-
-        # A submission's dossier tells the authority what came of the consultation.
-        from consultations.dossier import consultation_section
-        from registrations.dossier import register_dossier_section
-
-        register_dossier_section(consultation_section)

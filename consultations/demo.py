@@ -22,17 +22,15 @@ action passes `now=` so that the domain checks the window as it would have then.
 proposal that already has a consultation is left alone (and one already submitted gets none).
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from unittest import mock
 
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from accounts.models import User
-from consultations import domain, outbox
+from accounts.demo import demo_person
+from consultations import domain
 from consultations.models import Consultation
+from core import mail
 from proposals.models import Proposal, ProposalStatus
 
 LAW_350 = "modificarea-legii-350-2005"
@@ -726,31 +724,8 @@ SHORT_NAMES = {
 }
 
 
-@contextmanager
-def _no_emails():
-    """The demo's history is backdated: nobody is emailed about replies and stages of weeks
-    ago (and loading the demo should not flood the console with a hundred emails)."""
-    with mock.patch.object(outbox, "queue", lambda kind, pk: None):
-        yield
-
-
 def _participants():
-    from core.management.commands.load_demo import DEMO_PASSWORD
-
-    people = {}
-    for email, name, locality, category, language in PARTICIPANTS:
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD)
-            profile = user.profile
-            profile.display_name, profile.locality = name, locality
-            profile.respondent_category, profile.language = category, language
-            profile.save()
-        EmailAddress.objects.get_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
-        people[email] = user
-    return people
+    return {row[0]: demo_person(*row) for row in PARTICIPANTS}
 
 
 def _midnight(day, zone):
@@ -810,7 +785,7 @@ def load_demo_consultations(users):
     """Create the demo consultations once. `users` maps demo emails to users."""
     people = {**users, **_participants()}
     builder = _Builder(people)
-    with _no_emails():
+    with mail.silenced():
         law = Proposal.objects.filter(slug=LAW_350).first()
         if law is not None and not Consultation.objects.filter(proposal=law).exists():
             _law_350(builder, law)

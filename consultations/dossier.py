@@ -6,7 +6,8 @@ its reason, the revision under debate; for a public meeting when and where it wa
 took part, whether its minutes were published), the participation in each stage that took
 comments, and the table of every published synthesis, row by row exactly as the synthesis page
 and its PDF show it (`consultations.exports.synthesis_document`: the frozen rows, in the legal
-layout of the proposal's country, without the text of comments hidden since publication). When
+layout of the proposal's country, without the words and author of comments no longer shown,
+`consultations.public`). When
 no synthesis was published the section says so. A proposal that had no consultation gets no
 section: the dossier then says that no consultation summary is attached.
 

@@ -10,23 +10,24 @@ the Bulgarian "Справка за отразяване на постъпили�
 26). Their titles, column headings and answers are fixed wordings of those forms, so they are
 spelled out here per language rather than left to the interface translations; a proposal in
 English gets the English (translatable) wording. Everything else in the document is rendered
-with the proposal's language active. The table is the frozen snapshot of `Synthesis.rows`, with
-comments hidden since publication blanked out.
+with the proposal's language active. The table is the frozen snapshot of `Synthesis.rows` as
+`consultations.public` lets it be shown: a comment no longer shown (hidden, withdrawn or held
+since publication) keeps its row and its answer, without its words or its author.
 """
 
 import csv
 import io
 import json
 
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consultations import public
 from consultations.domain import block_labels
-from consultations.models import CommentState, Outcome, StageComment, Stance
+from consultations.models import Outcome, StageComment, Stance
 from core.dates import format_datetime
-from proposals.exports import _pdf
+from proposals.exports import render_pdf
 
 BOM = "\ufeff"
 
@@ -132,40 +133,32 @@ def _csv_bytes(header, rows):
 
 
 def comment_records(stage):
-    """Every comment of the stage as a dict of COMMENT_FIELDS, in thread order. One query."""
+    """Every comment of the stage as a dict of COMMENT_FIELDS, in thread order, with what
+    `consultations.public` lets anyone see ("" where nothing may be shown). One query."""
     labels = block_labels(stage.revision)
     zone = stage.consultation.proposal.organization.zone
-    comments = (
-        StageComment.objects.filter(stage=stage)
-        .select_related("user__profile", "disposition__applied_in")
-        .order_by("thread_id", "order", "pk")
-    )
     records = []
-    for comment in comments:
-        shown = comment.state == CommentState.VISIBLE
-        disposition = getattr(comment, "disposition", None) if shown else None
+    for comment in public.with_comment_data(StageComment.objects.filter(stage=stage)):
+        fields = public.comment_fields(comment)
+        disposition = fields["disposition"] or {}
         records.append(
             {
-                "id": comment.pk,
-                "parent_id": comment.parent_id if comment.level > 0 else None,
-                "depth": comment.level,
+                "id": fields["id"],
+                "parent_id": fields["parent_id"],
+                "depth": fields["depth"],
                 "block_key": comment.block_key,
                 "block": labels.get(comment.block_key, "") if comment.block_key else "",
-                "quote": comment.quote if shown else "",
-                "text": comment.comment if shown else "",
+                "quote": fields["quote"] or "",
+                "text": fields["text"] or "",
                 "stance": comment.stance,
-                "state": comment.state,
-                "submitted_at": timezone.localtime(comment.submit_date, zone).isoformat(
+                "state": fields["state"],
+                "submitted_at": timezone.localtime(fields["submitted_at"], zone).isoformat(
                     timespec="seconds"
                 ),
-                "author": comment.author_name if shown else "",
-                "outcome": disposition.outcome if disposition else "",
-                "reason": disposition.reason if disposition else "",
-                "applied_in": (
-                    disposition.applied_in.number
-                    if disposition and disposition.applied_in_id
-                    else None
-                ),
+                "author": fields["author"] or "",
+                "outcome": disposition.get("outcome", ""),
+                "reason": disposition.get("reason", ""),
+                "applied_in": disposition.get("applied_in"),
             }
         )
     return records
@@ -202,23 +195,15 @@ def comments_json(stage):
 
 
 def current_rows(synthesis):
-    """The frozen rows, minus what may no longer be shown: the text of a comment hidden since
-    publication, and the name of an account deleted since. One query."""
-    rows = [dict(row) for row in synthesis.rows]
-    changed = {
-        pk: (state, deleted_at)
-        for pk, state, deleted_at in StageComment.objects.filter(stage_id=synthesis.stage_id)
-        .filter(~Q(state=CommentState.VISIBLE) | Q(user__deleted_at__isnull=False))
-        .values_list("pk", "state", "user__deleted_at")
-    }
-    for row in rows:
-        state, deleted_at = changed.get(row["comment_id"], (CommentState.VISIBLE, None))
-        row["shown"] = state == CommentState.VISIBLE
-        if not row["shown"]:
-            row["text"] = row["quote"] = ""
-        if deleted_at is not None:
-            row["author"] = str(_("Deleted account"))
-    return rows
+    """The frozen rows as they may be shown now (`consultations.public.synthesis_rows`), with
+    "" where nothing may be shown. One query."""
+    return [
+        {
+            name: "" if value is None and name != "applied_in" else value
+            for name, value in row.items()
+        }
+        for row in public.synthesis_rows(synthesis)
+    ]
 
 
 def legal_row(row, layout):
@@ -301,4 +286,4 @@ def synthesis_pdf(synthesis):
             "outcome_counts": outcome_counts,
             "total": synthesis.counts.get("total", len(rows)),
         }
-        return _pdf("consultations/export/synthesis.html", context)
+        return render_pdf("consultations/export/synthesis.html", context)

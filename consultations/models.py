@@ -188,6 +188,17 @@ class CommentState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by its author")
 
 
+# The moves a comment's state can make; `consultations.domain.checks` refuses any other. Held
+# (by flags) and hidden (by a moderator) comments can be shown again; a withdrawn comment stays
+# withdrawn, and a hidden one cannot be withdrawn (its author no longer sees it in the thread).
+COMMENT_TRANSITIONS = {
+    CommentState.VISIBLE: {CommentState.HELD, CommentState.HIDDEN, CommentState.WITHDRAWN},
+    CommentState.HELD: {CommentState.VISIBLE, CommentState.HIDDEN, CommentState.WITHDRAWN},
+    CommentState.HIDDEN: {CommentState.VISIBLE},
+    CommentState.WITHDRAWN: set(),
+}
+
+
 class CommentQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(state=CommentState.VISIBLE)

@@ -1,18 +1,19 @@
-"""Who is emailed about what, and the emails themselves.
+"""Who is emailed about what in consultations: the builders of `core.mail`.
 
-Domain functions ask for emails through `consultations.outbox`, which queues a task after their
-transaction commits; the task (`build` below) decides the recipients from the database and
-renders each email in its recipient's language, with a link that stops that kind of email. The
-comments package's own follow-up emails (sent inside the request, to every follower of the
-object) are not used. This module imports neither the domain nor the tasks.
+Domain functions ask for emails through `consultations.outbox` (`core.mail.notify`); after their
+transaction commits, the worker calls `emails()` below (registered for each kind in
+`KINDS` by the app's `ready()`), which decides the recipients from the database; `core.mail`
+renders each email in its recipient's language, with the link (and List-Unsubscribe header)
+that stops that kind of email. The comments package's own follow-up emails (sent inside the
+request, to every follower of the object) are not used. This module imports neither the domain
+nor the tasks.
 """
 
 from django.core import signing
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from core.mail import absolute_url
+from core.mail import Email, absolute_url, register_builder
 
 UNSUBSCRIBE_SALT = "consultations.unsubscribe"
 
@@ -43,21 +44,28 @@ def unsubscribe_url(user_id, kind, consultation_id=None):
     return absolute_url(reverse("consultations:unsubscribe", args=[token]))
 
 
-# --- Building the emails (run by the task, `consultations.outbox.notify`) ---------------------
+# --- Building the emails (in the worker, for `core.mail`) --------------------------------------
 
 
-def render(template, user, context, unsubscribe):
-    """(subject, body, headers) in the user's language."""
-    language = user.profile.language if hasattr(user, "profile") else "ro"
-    context = {**context, "recipient": user.public_name, "unsubscribe_url": unsubscribe}
-    with translation.override(language):
-        subject = render_to_string(f"consultations/email/{template}_subject.txt", context)
-        body = render_to_string(f"consultations/email/{template}_body.txt", context)
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
-    return " ".join(subject.split()), body, headers
+# The kinds of consultation emails (`core.mail` kinds are "consultations.<kind>").
+KINDS = ("reply", "stage_opened", "stage_closed", "stage_cancelled", "synthesis")
+
+
+def register_builders():
+    """Register `emails()` with `core.mail` for every kind (the app's `ready()`)."""
+    for kind in KINDS:
+        register_builder(f"consultations.{kind}", lambda pk, kind=kind: emails(kind, pk))
+
+
+def email_to(user, template, context, unsubscribe):
+    """The `Email` of one consultation template to `user`, in their language."""
+    return Email(
+        recipient=user.email,
+        template=f"consultations/email/{template}",
+        context={**context, "recipient": user.public_name},
+        language=user.profile.language if hasattr(user, "profile") else "ro",
+        unsubscribe=unsubscribe,
+    )
 
 
 def _followers(consultation, exclude=()):
@@ -110,8 +118,9 @@ def _stage_context(stage):
     }
 
 
-def build(kind, pk):
-    """The list of (recipient email, subject, body, headers) for one event."""
+def emails(kind, pk):
+    """The `Email`s of one event of `kind` about the object `pk` (a comment, stage or
+    synthesis): none when it no longer exists or nobody is to be told."""
     from consultations.models import Stage, StageComment, Synthesis
 
     messages = []
@@ -142,7 +151,7 @@ def build(kind, pk):
             "url": absolute_url(reply.get_absolute_url()),
         }
         url = unsubscribe_url(recipient.pk, REPLIES)
-        messages.append((recipient.email, *render("reply", recipient, context, url)))
+        messages.append(email_to(recipient, "reply", context, url))
         return messages
     if kind == "synthesis":
         synthesis = (
@@ -174,5 +183,5 @@ def build(kind, pk):
         if not user.email:
             continue
         url = unsubscribe_url(user.pk, FOLLOW, consultation.pk)
-        messages.append((user.email, *render(template, user, context, url)))
+        messages.append(email_to(user, template, context, url))
     return messages

@@ -1,33 +1,17 @@
 """How the consultations domain asks for emails: one call per event, inside its transaction.
 
-Each function below queues the `notify` task for after the transaction commits (nothing is sent
-for a change that rolls back); the task decides the recipients from the database and renders
-each email in its recipient's language (`consultations.notifications`).
-
-The task lives here rather than in `consultations.tasks` so that dependencies go one way: the
-domain imports this module, `consultations.tasks` imports the domain and this module, and
-neither this module nor `consultations.notifications` imports the domain or the tasks. Its
-registered name stays `consultations.tasks.notify`, so messages already queued still run.
+Each function below asks `core.mail.notify` for the emails of one event once the transaction
+commits (nothing is sent about a change that rolls back); in the worker,
+`consultations.notifications.emails` decides the recipients and `core.mail` renders each email
+in its recipient's language. This module imports neither the domain nor the tasks.
 """
 
-from celery import shared_task
-from django.db import transaction
-
-from consultations import notifications
-from core.tasks import send_email
-
-
-@shared_task(name="consultations.tasks.notify")
-def notify(kind, pk):
-    """Email everyone concerned by one event, each in their own language."""
-    for recipient, subject, body, headers in notifications.build(kind, pk):
-        send_email.delay(subject, body, [recipient], headers=headers)
+from core import mail
 
 
 def queue(kind, pk):
-    """Queue the emails about one event (`notifications.build` kinds) once the current
-    transaction commits."""
-    transaction.on_commit(lambda: notify.delay(kind, pk))
+    """Send the emails of one event (`consultations.notifications.KINDS`) after commit."""
+    mail.notify(f"consultations.{kind}", pk=pk)
 
 
 def reply_posted(comment):

@@ -1,13 +1,17 @@
 """Who may see and do what in consultations (django-rules predicates).
 
 A consultation is visible exactly when its proposal is. Running it and answering its comments
-need the editor or admin role in the proposal's organisation. Moderation is for site staff.
+need the editor or admin role in the proposal's organisation. Commenting, replying, reacting,
+flagging and following need a signed-in participant with a confirmed email address. Moderation
+is for site staff. Ask them through the gate, `core.permissions.can` / `require`.
 """
 
 import rules
+from allauth.account.models import EmailAddress
 
 from accounts.models import Role
 from accounts.rules import role_in
+from core.permissions import is_signed_in, is_site_staff
 
 
 def _proposal(obj):
@@ -39,8 +43,11 @@ def is_owner_editor(user, obj):
 
 
 @rules.predicate
-def is_moderator(user):
-    return user.is_authenticated and user.is_active and user.is_staff
+def has_confirmed_email(user):
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+is_participant = is_signed_in & has_confirmed_email
 
 
 @rules.predicate
@@ -51,5 +58,6 @@ def is_author(user, comment):
 rules.add_perm("consultations.view", can_view)
 rules.add_perm("consultations.manage", is_owner_editor)
 rules.add_perm("consultations.answer", is_owner_editor)
-rules.add_perm("consultations.moderate", is_moderator)
+rules.add_perm("consultations.participate", is_participant)
+rules.add_perm("consultations.moderate", is_site_staff)
 rules.add_perm("consultations.withdraw_comment", is_author)

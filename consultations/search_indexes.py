@@ -1,8 +1,8 @@
 from django.utils import timezone
 from haystack import indexes
 
-from consultations.models import CommentState, Consultation, StageComment
-from proposals.models import ProposalStatus
+from consultations import public
+from consultations.models import Consultation, StageComment
 from search.fields import TextField
 
 
@@ -59,7 +59,7 @@ class ConsultationIndex(_ProposalFacets, indexes.Indexable):
 
     def index_queryset(self, using=None):
         return (
-            Consultation.objects.filter(proposal__status__in=ProposalStatus.public())
+            public.consultations()
             .select_related("proposal__organization", "proposal__target_authority")
             .prefetch_related("stages", "proposal__topics")
         )
@@ -94,10 +94,7 @@ class CommentIndex(_ProposalFacets, indexes.Indexable):
 
     def index_queryset(self, using=None):
         return (
-            StageComment.objects.filter(
-                state=CommentState.VISIBLE,
-                stage__consultation__proposal__status__in=ProposalStatus.public(),
-            )
+            public.shown_comments()
             .select_related(
                 "user__profile",
                 "stage__consultation__proposal__organization",

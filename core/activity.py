@@ -8,32 +8,16 @@ history tab can show a translated label for each.
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ActivityLog
+from core.verbs import VERBS, display_value, register_formatter, register_verbs, verb_label
 
-VERBS = {}
-FORMATTERS = {}
-
-
-def register_verbs(labels):
-    """`labels` maps a dotted verb ("membership.added") to its lazily translated label."""
-    VERBS.update(labels)
-
-
-def register_formatter(verb, formatter):
-    """`formatter(entry, value)` turns a stored old/new value into text for the history tab.
-
-    Values are stored as codes ("editor", "True") so that they read the same in every language;
-    the formatter shows them translated.
-    """
-    FORMATTERS[verb] = formatter
-
-
-def display_value(entry, value):
-    formatter = FORMATTERS.get(entry.verb)
-    return formatter(entry, value) if formatter and value != "" else value
-
-
-def verb_label(verb):
-    return VERBS.get(verb, verb)
+__all__ = [
+    "display_value",
+    "history",
+    "record",
+    "register_formatter",
+    "register_verbs",
+    "verb_label",
+]
 
 
 def _display(value):

@@ -1,8 +1,13 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.files import File
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.verbs import display_value, verb_label
 
 
 class AppendOnlyError(Exception):
@@ -38,6 +43,57 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")
+
+
+def stored_file_path(instance, filename):
+    """Where a StoredFile's content goes: a random name under its model's folder and owner (e.g.
+    "attachments/12/3f…9a.pdf"). The uploaded name is kept in the row, never trusted as a path."""
+    owner = getattr(instance, instance.upload_owner_field)
+    return f"{instance.upload_folder}/{owner}/{secrets.token_hex(16)}.{instance.extension}"
+
+
+class StoredFile(AppendOnlyModel):
+    """A file kept as it was received, append-only: a proposal's attachment, a submission's
+    document. Subclasses name the folder and the field of the owner's id the file is stored
+    under (`upload_folder`, `upload_owner_field`); the file's type is checked by content before
+    it is stored (`proposals.attachments.check_upload`)."""
+
+    upload_folder = None
+    upload_owner_field = None
+
+    file = models.FileField(upload_to=stored_file_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256 hash"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def store(cls, upload, *, name, extension, content_type, sha256, uploaded_by, **fields):
+        """Save `upload` (already checked) as a new row with `fields` (its owner, its kind…).
+        Returns the row. Side effects: the file written to storage; the row inserted."""
+        stored = cls(
+            name=name,
+            extension=extension,
+            content_type=content_type,
+            size=upload.size,
+            sha256=sha256,
+            uploaded_by=uploaded_by,
+            **fields,
+        )
+        stored.file.save(name, File(upload), save=False)
+        stored.save()
+        return stored
 
 
 class ActivityLogQuerySet(AppendOnlyQuerySet):
@@ -96,20 +152,14 @@ class ActivityLog(AppendOnlyModel):
 
     @property
     def label(self):
-        from core.activity import verb_label
-
         return verb_label(self.verb)
 
     @property
     def old_display(self):
-        from core.activity import display_value
-
         return display_value(self, self.old_value)
 
     @property
     def new_display(self):
-        from core.activity import display_value
-
         return display_value(self, self.new_value)
 
     @property

@@ -1,56 +1,7 @@
 from django.conf import settings
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import check_for_language, get_supported_language_variant
 from django.views.i18n import set_language as django_set_language
-
-from accounts.models import Organization, OrganizationKind
-
-
-def open_consultations(now, limit=10):
-    """Stages taking comments now, closing soonest first, with the time left of each."""
-    from consultations.calendar import time_left
-    from consultations.models import Stage, StageKind
-    from proposals.models import ProposalStatus
-
-    stages = list(
-        Stage.objects.filter(
-            opens_at__lte=now,
-            closes_at__gt=now,
-            cancelled_at__isnull=True,
-            kind__in=StageKind.commentable(),
-            consultation__proposal__status__in=ProposalStatus.public(),
-        )
-        .exclude(consultation__proposal__status=ProposalStatus.WITHDRAWN)
-        .select_related("consultation__proposal__organization")
-        .order_by("closes_at", "pk")[:limit]
-    )
-    for stage in stages:
-        organization = stage.consultation.proposal.organization
-        stage.left = time_left(stage.closes_at, now, organization.country, organization.zone)
-        stage.closes_local = timezone.localtime(stage.closes_at, organization.zone)
-    return stages
-
-
-def home(request):
-    from proposals.models import Proposal
-
-    organizations = Organization.objects.exclude(kind=OrganizationKind.AUTHORITY)
-    public = Proposal.objects.public()
-    return render(
-        request,
-        "core/home.html",
-        {
-            "proposal_count": public.count(),
-            "recent_proposals": public.select_related("organization", "target_authority").order_by(
-                "-published_at", "-pk"
-            )[:5],
-            "organization_count": organizations.count(),
-            "authority_count": Organization.objects.authorities().count(),
-            "recent_organizations": organizations.order_by("-created_at", "-pk")[:6],
-            "open_consultations": open_consultations(timezone.now()),
-        },
-    )
 
 
 def set_language(request):

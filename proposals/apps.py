@@ -8,6 +8,7 @@ class ProposalsConfig(AppConfig):
 
     def ready(self):
         from core import activity
+        from proposals import rules  # noqa: F401  (its permissions, asked through core.permissions)
         from proposals.models import ProposalStatus
 
         activity.register_verbs(
@@ -43,6 +44,15 @@ class ProposalsConfig(AppConfig):
         from proposals.importing import erase_imports, export_imports
 
         privacy.register("imports", export=export_imports, erase=erase_imports, order=45)
+
+        # The search page's facets name a proposal's status and its topics.
+        from proposals.models import Topic
+        from search import facets
+
+        facets.register_labels("status", lambda: dict(ProposalStatus.choices))
+        facets.register_labels(
+            "topic", lambda: {topic.slug: str(topic) for topic in Topic.objects.all()}
+        )
 
         # A new revision, or a renamed organisation, changes proposals' search documents.
         from accounts.models import Organization

@@ -11,10 +11,10 @@ import zipfile
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.files.base import File
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import require
 from core.text import has_control_characters
 from proposals.models import Attachment
 
@@ -99,16 +99,19 @@ def store_upload(user, proposal, upload):
 
     Raises DomainError naming the file when it is too big or not an accepted type.
     """
+    require(
+        user,
+        "proposals.change_proposal",
+        proposal,
+        message=_("Only the organisation's editors and admins can add files to this proposal."),
+    )
     name, detected, sha256 = check_upload(upload)
-    attachment = Attachment(
-        proposal=proposal,
+    return Attachment.store(
+        upload,
         name=name,
         extension=detected,
         content_type=TYPES[detected],
-        size=upload.size,
         sha256=sha256,
         uploaded_by=user,
+        proposal=proposal,
     )
-    attachment.file.save(name, File(upload), save=False)
-    attachment.save()
-    return attachment

@@ -26,9 +26,10 @@ import hashlib
 import json
 import re
 import secrets
-import unicodedata
 
 from django.utils.translation import gettext_lazy as _
+
+from core.text import normalize_text
 
 HEADING, TEXT, AMENDMENT = "heading", "text", "amendment"
 BLOCK_TYPES = {
@@ -53,13 +54,6 @@ MAX_BLOCKS = 2000
 
 def new_block_key():
     return "k" + secrets.token_hex(5)
-
-
-def normalize_text(value):
-    value = unicodedata.normalize("NFC", str(value or ""))
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.rstrip() for line in value.split("\n")]
-    return "\n".join(lines).strip("\n")
 
 
 def canonical_block(block):

@@ -29,7 +29,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.text import has_control_characters
+from core.text import control_characters_message, has_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,6 @@ MESSAGES = {
         "%(ratio)s times); it cannot be imported."
     ),
     "not_utf8": _("“%(name)s” is not UTF-8 text. Save it with the UTF-8 encoding and try again."),
-    "control": _("This text contains control characters (such as NUL bytes); remove them."),
     "too_long": _("The text is longer than %(max)s characters in all."),
     "empty": _("No text was found in “%(name)s”."),
     "block_too_long": _(
@@ -129,6 +128,8 @@ MESSAGES = {
 
 def error_message(code, params):
     """The message of an import error, in the active language."""
+    if code == "control":
+        return control_characters_message(_("This text"))
     template = MESSAGES.get(code, MESSAGES["failed"])
     try:
         return str(template) % (params or {})

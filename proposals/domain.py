@@ -13,14 +13,19 @@ from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import activity
-from core.errors import DomainError
-from core.text import has_control_characters
+from core.errors import DomainError, InvalidTransition
+from core.permissions import require
+from core.text import control_characters_message, has_control_characters
 from core.validators import no_control_characters
 from proposals import content
 from proposals.diff import spelling_keys
 from proposals.models import TRANSITIONS, Proposal, ProposalKind, ProposalStatus, Revision
+
+# The refusal of the commands that need the editor or admin role in the owning organisation.
+EDITORS_ONLY = gettext_lazy("Only the organisation's editors and admins can do this.")
 
 
 class EditConflict(DomainError):
@@ -51,7 +56,8 @@ class EditConflict(DomainError):
 
 
 def policy_template():
-    """The sections of a public-policy proposal (H.G. 775/2005), as heading + text blocks."""
+    """The sections of a public-policy proposal (H.G. 775/2005), as heading + text blocks.
+    Side effects: none."""
     sections = [
         _("Problem definition"),
         _("Objectives"),
@@ -68,6 +74,8 @@ def policy_template():
 
 
 def starting_blocks(kind):
+    """The editor's starting blocks for a proposal of `kind` (never saved as they are).
+    Side effects: none."""
     if kind == ProposalKind.POLICY:
         return policy_template()
     if kind == ProposalKind.AMENDMENT:
@@ -89,7 +97,8 @@ def starting_blocks(kind):
 
 
 def clean_blocks(blocks):
-    """Check and normalise blocks from any source (editor, API, import). Raises DomainError."""
+    """Check and normalise blocks from any source (editor, API, import). Raises DomainError.
+    Side effects: none."""
     if len(blocks) > content.MAX_BLOCKS:
         raise DomainError(_("Too many blocks (at most %(max)s).") % {"max": content.MAX_BLOCKS})
     cleaned = []
@@ -108,8 +117,8 @@ def clean_blocks(blocks):
             value = content.normalize_text(block.get(field, ""))
             if has_control_characters(value):
                 raise DomainError(
-                    _("Block %(n)s contains control characters (such as NUL bytes); remove them.")
-                    % {"n": position}
+                    control_characters_message(_("Block %(n)s") % {"n": position}),
+                    code="control_characters",
                 )
             if len(value) > settings.MAX_BLOCK_CHARACTERS:
                 raise DomainError(
@@ -160,7 +169,7 @@ def _spelled_words(block, cache):
 
 def word_changes(old_blocks, new_blocks):
     """(words added, words removed) between two block lists, block by block; spelling-only
-    differences (proposals.diff.spelling_key) are not counted."""
+    differences (proposals.diff.spelling_key) are not counted. Side effects: none."""
     old_by_key = {block["key"]: block for block in old_blocks}
     added = removed = 0
     new_keys = set()
@@ -266,8 +275,12 @@ def create_proposal(
 
     Side effects: a proposal and its log row; with `blocks`, revision 1 and its log row.
     """
-    if not user.has_perm("accounts.edit_for_organization", organization):
-        raise DomainError(_("You cannot draft proposals for this organisation."))
+    require(
+        user,
+        "accounts.edit_for_organization",
+        organization,
+        message=_("You cannot draft proposals for this organisation."),
+    )
     if not target_authority.is_authority:
         raise DomainError(_("The target must be a public authority."))
     if Proposal.objects.filter(slug=slug).exists():
@@ -301,7 +314,7 @@ def create_proposal(
 
 def starting_text(proposal):
     """What the editor shows before the first save: the template of the proposal's kind, with
-    the section headings in the language of its text. Never saved as it is."""
+    the section headings in the language of its text. Never saved as it is. Side effects: none."""
     with translation.override(proposal.language):
         return starting_blocks(proposal.kind)
 
@@ -329,11 +342,8 @@ def save_revision(
     Side effects: a revision and its log row; the proposal's title and summary follow it.
     """
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if not proposal.is_editable:
-        raise DomainError(
-            _("This proposal is %(status)s; its text can no longer be changed.")
-            % {"status": proposal.get_status_display().lower()}
-        )
+    require(user, "proposals.draft_proposal", proposal, message=EDITORS_ONLY)
+    check_editable(proposal)
     current = proposal.current_revision
     if (current.number if current else 0) != base_number:
         if current is None:  # a revision number on a proposal that has none: a forged form
@@ -401,8 +411,11 @@ def _restored_message(proposal, number):
 
 @transaction.atomic
 def restore_revision(user, proposal, number):
-    """Append a new revision with the content of revision `number`."""
+    """Append a new revision with the content of revision `number`.
+    Side effects: those of `save_revision` (a revision and its log row), with the restored
+    revision's files."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    require(user, "proposals.draft_proposal", proposal, message=EDITORS_ONLY)
     old = proposal.revisions.filter(number=number).first()
     if old is None:
         raise DomainError(_("There is no revision %(n)s.") % {"n": number})
@@ -428,6 +441,44 @@ def restore_revision(user, proposal, number):
     return revision
 
 
+def check_editable(proposal):
+    """The proposal's text can still change (until it is fixed as final or withdrawn); else
+    InvalidTransition. Side effects: none."""
+    if not proposal.is_editable:
+        raise InvalidTransition(
+            _("This proposal is %(status)s; its text can no longer be changed.")
+            % {"status": proposal.get_status_display().lower()},
+            code=proposal.status,
+        )
+
+
+def check_move(proposal, target):
+    """`TRANSITIONS` allows `proposal` to go from its status to `target`; else
+    InvalidTransition. Side effects: none."""
+    if target not in TRANSITIONS[ProposalStatus(proposal.status)]:
+        raise InvalidTransition(
+            _("A proposal that is %(status)s cannot become %(target)s.")
+            % {
+                "status": proposal.get_status_display().lower(),
+                "target": ProposalStatus(target).label.lower(),
+            },
+            code=proposal.status,
+        )
+
+
+def check_publish(proposal):
+    """A draft with saved text can be published. Side effects: none."""
+    if proposal.current_revision_id is None:
+        raise DomainError(_("Save a first version of the text before publishing."))
+    check_move(proposal, ProposalStatus.PUBLISHED)
+
+
+def check_withdraw(proposal):
+    """A published proposal can be withdrawn until the authority has answered. Side effects:
+    none."""
+    check_move(proposal, ProposalStatus.WITHDRAWN)
+
+
 def set_status(user, proposal, target, verb, **fields):
     """Move `proposal` to the status `target` along `TRANSITIONS`, recording it as `verb`.
 
@@ -437,18 +488,13 @@ def set_status(user, proposal, target, verb, **fields):
     proposal. `fields` are saved with the status (e.g. `published_at=`); those whose name ends
     in "reason" are copied into the log row's data.
 
-    Raises DomainError, writing nothing, when the proposal's status does not allow `target`.
-    Side effects: the status (and `fields`) saved; one log row on the proposal (old → new).
+    It checks no permission: the callers have (each command checks its own rule first).
+    Raises InvalidTransition (`check_move`), writing nothing, when the proposal's status does not
+    allow `target`. Side effects: the status (and `fields`) saved; one log row on the proposal
+    (old → new).
     """
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if target not in TRANSITIONS[ProposalStatus(proposal.status)]:
-        raise DomainError(
-            _("A proposal that is %(status)s cannot become %(target)s.")
-            % {
-                "status": proposal.get_status_display().lower(),
-                "target": ProposalStatus(target).label.lower(),
-            }
-        )
+    check_move(proposal, target)
     old = proposal.status
     proposal.status = target
     for name, value in fields.items():
@@ -468,9 +514,11 @@ def set_status(user, proposal, target, verb, **fields):
 @transaction.atomic
 def publish_proposal(user, proposal):
     """Draft → published: the proposal and all its revisions become public. A draft without
-    any saved text cannot be published."""
-    if not Revision.objects.filter(proposal=proposal.pk).exists():
-        raise DomainError(_("Save a first version of the text before publishing."))
+    any saved text cannot be published. Side effects: those of `set_status` ("proposal.published",
+    with the publication moment)."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    require(user, "proposals.publish_proposal", proposal, message=EDITORS_ONLY)
+    check_publish(proposal)
     return set_status(
         user, proposal, ProposalStatus.PUBLISHED, "proposal.published", published_at=timezone.now()
     )
@@ -478,7 +526,11 @@ def publish_proposal(user, proposal):
 
 @transaction.atomic
 def withdraw_proposal(user, proposal, reason):
-    """Published (or later) → withdrawn, with a public reason. It stays readable."""
+    """Published (or later) → withdrawn, with a public reason. It stays readable. Side effects:
+    those of `set_status` ("proposal.withdrawn", with the moment and the reason)."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    require(user, "proposals.withdraw_proposal", proposal, message=EDITORS_ONLY)
+    check_withdraw(proposal)
     reason = content.normalize_text(reason)
     if not reason:
         raise DomainError(_("Give the reason for withdrawing the proposal."))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.dates import format_datetime
 from core.markdown import render_markdown
-from core.text import xml_safe
+from core.text import strip_control_characters
 from proposals import content
 from proposals.diff import comparative_table, side_pieces
 from proposals.legal_text import superscript_numbers
@@ -82,20 +82,16 @@ def render_pdf(template, context):
     return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet])
 
 
-# The former name, still imported by consultations.exports (to be moved to `render_pdf`).
-_pdf = render_pdf
-
-
 def printable(revision):
     """An unsaved copy of `revision` whose texts hold only characters XML allows: python-docx,
     odfdo and lxml refuse the others (U+FFFE, U+FFFF, lone surrogates), which text saved before
     they were refused on input may contain. The stored revision is never touched."""
     document = copy.copy(revision)
-    document.title = xml_safe(revision.title)
-    document.summary = xml_safe(revision.summary)
+    document.title = strip_control_characters(revision.title)
+    document.summary = strip_control_characters(revision.summary)
     document.blocks = [
         {
-            name: xml_safe(value) if isinstance(value, str) else value
+            name: strip_control_characters(value) if isinstance(value, str) else value
             for name, value in block.items()
         }
         for block in revision.blocks

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from core import ratelimit
 from core.errors import DomainError
+from core.permissions import can
 from proposals import content, importing, tasks
 from proposals.forms import ImportIntoProposalForm, ProposalImportForm
 from proposals.models import DocumentImport, ImportMode, ImportStatus, ProposalKind
@@ -103,7 +104,7 @@ def _source(data):
 @login_required
 def import_new(request):
     """A new proposal whose first revision is an imported document or law text."""
-    if not request.user.has_perm("proposals.add_proposal"):
+    if not can(request.user, "proposals.add_proposal"):
         raise PermissionDenied
     form = ProposalImportForm(
         request.POST or None,

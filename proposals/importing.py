@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-import rules
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -32,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import require
 from proposals import content, converters, domain, legal_text
 from proposals.models import (
     Attachment,
@@ -53,15 +53,17 @@ PASTED_NAME = "pasted-text.txt"
 
 def _check_target(user, organization, proposal):
     if proposal is not None:
-        if not proposal.is_editable:
-            raise DomainError(
-                _("This proposal is %(status)s; its text can no longer be changed.")
-                % {"status": proposal.get_status_display().lower()}
-            )
-        if not rules.has_perm("proposals.change_proposal", user, proposal):
-            raise DomainError(_("You cannot edit this proposal."))
-    elif not user.has_perm("accounts.edit_for_organization", organization):
-        raise DomainError(_("You cannot draft proposals for this organisation."))
+        domain.check_editable(proposal)
+        require(
+            user, "proposals.change_proposal", proposal, message=_("You cannot edit this proposal.")
+        )
+    else:
+        require(
+            user,
+            "accounts.edit_for_organization",
+            organization,
+            message=_("You cannot draft proposals for this organisation."),
+        )
 
 
 def start_import(

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from core.models import AppendOnlyModel
+from core.models import AppendOnlyModel, StoredFile
 from core.validators import no_control_characters
 from proposals import content
 
@@ -171,36 +171,19 @@ class Proposal(models.Model):
         return self.status in ProposalStatus.editable()
 
 
-def attachment_path(instance, filename):
-    # A random name on disk: the original name is kept in the row, never trusted as a path.
-    import secrets
-
-    return f"attachments/{instance.proposal_id}/{secrets.token_hex(16)}.{instance.extension}"
-
-
-class Attachment(AppendOnlyModel):
+class Attachment(StoredFile):
     """A file attached to one or more revisions. Append-only: a file is never replaced; a new
     revision simply stops listing it. Its type is checked by content, never by its name."""
 
+    upload_folder = "attachments"
+    upload_owner_field = "proposal_id"
+
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    extension = models.CharField(max_length=8)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256 hash"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name", "pk"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-
-    def __str__(self):
-        return self.name
 
     def get_absolute_url(self):
         return reverse("proposals:attachment", args=[self.proposal.slug, self.pk, self.name])

@@ -47,6 +47,8 @@ def can_draft_somewhere(user):
 
 rules.add_perm("proposals.add_proposal", can_draft_somewhere)
 rules.add_perm("proposals.view_proposal", is_public | is_org_member)
+# Writing the organisation's proposals (the role); changing one also needs it still editable.
+rules.add_perm("proposals.draft_proposal", is_org_editor)
 rules.add_perm("proposals.change_proposal", is_org_editor & is_editable)
 rules.add_perm("proposals.publish_proposal", is_org_editor)
 rules.add_perm("proposals.withdraw_proposal", is_org_editor)

@@ -1,6 +1,5 @@
 import functools
 
-import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,17 +19,12 @@ from core.activity import history
 from core.errors import DomainError
 from core.markdown import render_markdown
 from core.pagination import paginate
+from core.permissions import can, passes
 from proposals import content, domain
 from proposals.attachments import store_upload
 from proposals.diff import comparative_table, compute_diff, revision_diff
 from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor
 from proposals.models import Proposal, ProposalKind, ProposalStatus, Revision
-
-
-def can(user, perm, proposal):
-    """The proposal rules themselves, without the superuser shortcut of `User.has_perm`:
-    a private draft stays private to its organisation, site administrators included."""
-    return rules.has_perm(perm, user, proposal)
 
 
 def proposal_for(request, slug, perm="proposals.view_proposal"):
@@ -64,11 +58,9 @@ def proposal_context(request, proposal, tab, **extra):
         "proposal": proposal,
         "tab": tab,
         "can_edit": can(user, "proposals.change_proposal", proposal),
-        "can_publish": proposal.status == ProposalStatus.DRAFT
-        and proposal.current_revision_id is not None
+        "can_publish": passes(domain.check_publish, proposal)
         and can(user, "proposals.publish_proposal", proposal),
-        "can_withdraw": proposal.is_public
-        and proposal.status != ProposalStatus.WITHDRAWN
+        "can_withdraw": passes(domain.check_withdraw, proposal)
         and can(user, "proposals.withdraw_proposal", proposal),
         "has_amendments": proposal.kind == ProposalKind.AMENDMENT,
         "can_submit": proposal.status in ProposalStatus.submittable()
@@ -224,7 +216,7 @@ def amendment_table(request, slug, number):
 
 @login_required
 def proposal_create(request):
-    if not request.user.has_perm("proposals.add_proposal"):
+    if not can(request.user, "proposals.add_proposal"):
         raise PermissionDenied
     form = ProposalCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -462,7 +454,7 @@ def proposal_withdraw(request, slug):
 @require_POST
 def markdown_preview(request):
     """Live preview for the editor: the same sanitising renderer as every stored text."""
-    if not request.user.has_perm("proposals.add_proposal"):
+    if not can(request.user, "proposals.add_proposal"):
         raise PermissionDenied
     text = request.POST.get("content", "")
     if len(text) > settings.MAX_BLOCK_CHARACTERS:

@@ -9,6 +9,7 @@ class RegistrationsConfig(AppConfig):
 
     def ready(self):
         from core import activity
+        from registrations import rules  # noqa: F401  (its permissions, asked through core.permissions)
         from registrations.models import AnswerStatus, SubmissionStatus
 
         activity.register_verbs(
@@ -34,3 +35,14 @@ class RegistrationsConfig(AppConfig):
             activity.register_formatter(verb, submission_label)
         activity.register_formatter("submission.answered", submission_label)
         activity.register_formatter("submission.registration_declared", submission_label)
+
+        # A submission's dossier tells the authority what came of the consultation.
+        from consultations.dossier import consultation_section
+        from registrations.dossier import register_dossier_section
+
+        register_dossier_section(consultation_section)
+
+        # Who is emailed about submissions (`core.mail`).
+        from registrations import notifications
+
+        notifications.register_builders()

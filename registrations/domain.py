@@ -1,33 +1,34 @@
 """Submitting final versions to authorities, and the authorities' register.
 
 Submission: `submitted` → `registered` → `answered`; overdue is derived (registered, no answer,
-deadline passed). Each action below is one function: it checks the rules, writes the change,
-appends activity-log rows (on the submission; the proposal's own status changes on the proposal)
-and queues the emails, in the recipients' languages, after commit. An illegal move raises
-DomainError with a message for the user; nothing is written then.
+deadline passed; the allowed moves are `registrations.models.TRANSITIONS`). Each action below is
+one function: it checks its rule (`core.permissions.require`: NotAllowed) and the submission's
+state (the `check_*` functions: InvalidTransition), writes the change, appends activity-log rows
+(on the submission; the proposal's own status changes on the proposal) and asks for the emails,
+in the recipients' languages, after commit (`registrations.notifications`). Bad input raises
+DomainError. Every refusal has a message for the user; nothing is written then.
 """
 
 import re
 import secrets
 
-import rules
-from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from core import activity
-from core.errors import DomainError
-from core.mail import absolute_url, queue_email
-from core.text import has_control_characters
-from proposals import content
+from consultations import domain as consultations
+from core import activity, mail
+from core.errors import DomainError, InvalidTransition
+from core.permissions import passes, require
+from core.text import clean_text
 from proposals.attachments import TYPES, check_upload
-from proposals.domain import set_status
-from proposals.models import TRANSITIONS, Proposal, ProposalStatus
-from registrations import deadlines
+from proposals.domain import check_move, set_status
+from proposals.models import Proposal, ProposalStatus
+from registrations import deadlines, notifications
 from registrations.models import (
+    TRANSITIONS,
     AnswerStatus,
     Channel,
     DocumentKind,
@@ -49,13 +50,15 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def new_tracking_code():
-    """e.g. "CNS-7K4Q-92XH": 40 random bits, not guessable, short enough to type from paper."""
+    """e.g. "CNS-7K4Q-92XH": 40 random bits, not guessable, short enough to type from paper.
+    Side effects: none."""
     body = "".join(secrets.choice(ALPHABET) for _ in range(8))
     return f"{CODE_PREFIX}-{body[:4]}-{body[4:]}"
 
 
 def normalize_tracking_code(text):
-    """The canonical form of a typed code (any case, spaces, O for 0…), or None if malformed."""
+    """The canonical form of a typed code (any case, spaces, O for 0…), or None if malformed.
+    Side effects: none."""
     compact = re.sub(r"[^0-9A-Za-z]", "", str(text or ""))[:20].upper()
     if compact.startswith(CODE_PREFIX):
         compact = compact[len(CODE_PREFIX) :]
@@ -68,31 +71,9 @@ def normalize_tracking_code(text):
 # --- Helpers -----------------------------------------------------------------------------------
 
 
-def _require(user, perm, obj, message):
-    # The rules themselves: a superuser does not act for an authority or an NGO by default.
-    if not rules.has_perm(perm, user, obj):
-        raise DomainError(message, code="forbidden")
-
-
-def _clean_text(value, label, *, required=True, max_length=None):
-    value = content.normalize_text(value)
-    if required and not value:
-        raise DomainError(_("%(field)s cannot be empty.") % {"field": label}, code="required")
-    if has_control_characters(value):
-        raise DomainError(
-            _("%(field)s contains control characters (such as NUL bytes); remove them.")
-            % {"field": label}
-        )
-    if max_length and len(value) > max_length:
-        raise DomainError(
-            _("%(field)s is longer than %(max)s characters.") % {"field": label, "max": max_length}
-        )
-    return value
-
-
 def _clean_number(number):
     number = " ".join(str(number or "").split())
-    return _clean_text(number, _("The registration number"), max_length=50)
+    return clean_text(number, field=_("The registration number"), required=True, max_length=50)
 
 
 def _day(value):
@@ -149,7 +130,7 @@ def _follow(user, proposal, target, verb):
     if proposal is None:
         return None
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if target in TRANSITIONS[ProposalStatus(proposal.status)]:
+    if passes(check_move, proposal, target):
         return set_status(user, proposal, target, verb)
     return proposal
 
@@ -169,19 +150,109 @@ def store_submission_document(user, submission, upload, kind):
     name. Raises DomainError naming the file. Side effects: the file stored, a document row.
     """
     name, detected, sha256 = check_upload(upload)
-    document = SubmissionDocument(
-        submission=submission,
-        kind=kind,
+    return SubmissionDocument.store(
+        upload,
         name=name,
         extension=detected,
         content_type=TYPES[detected],
-        size=upload.size,
         sha256=sha256,
         uploaded_by=user,
+        submission=submission,
+        kind=kind,
     )
-    document.file.save(name, File(upload), save=False)
-    document.save()
-    return document
+
+
+# --- What each action requires of the submission --------------------------------------------
+# Read-only; the commands below call them first, and pages call them (through
+# `core.permissions.passes`) to decide which actions to offer. Who may act is the rules'
+# business (`registrations.rules`).
+
+
+def check_status_move(submission, target, message, code):
+    """`TRANSITIONS` allows `submission` to go from its status to `target`; else
+    InvalidTransition(message, code). Side effects: none."""
+    if target not in TRANSITIONS[SubmissionStatus(submission.status)]:
+        raise InvalidTransition(message, code=code)
+
+
+def check_register(submission):
+    """A submitted proposal is registered by the authority; a registration the sender declared
+    is confirmed or corrected by it. Side effects: none."""
+    if submission.is_declared and submission.status == SubmissionStatus.REGISTERED:
+        return
+    check_status_move(
+        submission,
+        SubmissionStatus.REGISTERED,
+        _("This proposal is already registered under number %(number)s of %(date)s.")
+        % {
+            "number": submission.registration_number,
+            "date": _day(submission.registration_date) if submission.registration_date else "",
+        },
+        "registered",
+    )
+
+
+def check_declare(submission):
+    """The sender declares the registration of a submitted proposal. Side effects: none."""
+    check_status_move(
+        submission,
+        SubmissionStatus.REGISTERED,
+        _("The registration of this proposal was already recorded."),
+        "registered",
+    )
+
+
+def _check_registration_confirmed(submission):
+    if submission.is_declared:
+        raise InvalidTransition(
+            _("Confirm or correct the registration declared by the sender first."),
+            code="declared",
+        )
+
+
+def check_extend(submission, today=None):
+    """The deadline of a registered, unanswered proposal is extended once, before it passes,
+    after the authority confirmed a declared registration. Side effects: none."""
+    if submission.status == SubmissionStatus.SUBMITTED:
+        raise InvalidTransition(
+            _("Register the proposal first: its deadline starts then."), code="not_registered"
+        )
+    if submission.status == SubmissionStatus.ANSWERED:
+        raise InvalidTransition(_("The proposal was already answered."), code="answered")
+    _check_registration_confirmed(submission)
+    if submission.is_extended:
+        raise InvalidTransition(
+            _(
+                "The deadline was already extended once, on %(date)s; the law allows a single "
+                "extension."
+            )
+            % {"date": _day(timezone.localdate(submission.extended_at))},
+            code="extended",
+        )
+    today = today or submission.local_today()
+    if submission.deadline < today:
+        raise InvalidTransition(
+            _("The deadline passed on %(date)s; it can no longer be extended.")
+            % {"date": _day(submission.deadline)},
+            code="deadline_passed",
+        )
+
+
+def check_answer(submission):
+    """A registered proposal (its registration confirmed) is answered once. Side effects:
+    none."""
+    if submission.status == SubmissionStatus.SUBMITTED:
+        raise InvalidTransition(
+            _("Register the proposal before recording the answer."), code="not_registered"
+        )
+    check_status_move(
+        submission,
+        SubmissionStatus.ANSWERED,
+        _("The answer was already recorded on %(date)s.")
+        % {"date": _day(submission.answered_on) if submission.answered_on else ""},
+        "answered",
+    )
+    _check_registration_confirmed(submission)
 
 
 # --- Who is told -------------------------------------------------------------------------------
@@ -199,14 +270,15 @@ def _people(organization, roles):
 
 
 def ngo_recipients(submission):
-    """The editors and admins of the organisation that sent the proposal."""
+    """The editors and admins of the organisation that sent the proposal. Side effects: none."""
     if submission.proposal_id is None:
         return []
     return _people(submission.proposal.organization, [Role.ADMIN, Role.EDITOR])
 
 
 def registrar_recipients(submission):
-    """The registrars and admins of the authority, when it is verified (it acts on the platform)."""
+    """The registrars and admins of the authority, when it is verified (it acts on the platform).
+    Side effects: none."""
     authority = submission.authority
     if not authority.is_verified:
         return []
@@ -214,27 +286,26 @@ def registrar_recipients(submission):
 
 
 def authority_on_platform(authority):
-    """A verified authority with someone who can register: it confirms registrations itself."""
+    """A verified authority with someone who can register: it confirms registrations itself.
+    Side effects: none."""
     return (
         authority.is_verified
         and authority.memberships.filter(role__in=[Role.ADMIN, Role.REGISTRAR]).exists()
     )
 
 
-def _notify(submission, event, recipients, **extra):
-    context = {
-        "submission": submission,
-        "url": absolute_url(submission.get_absolute_url()),
-        **extra,
-    }
-    for user in recipients:
-        context["recipient"] = user
-        queue_email(
-            f"registrations/email/submission_{event}",
-            user.email,
-            dict(context),
-            user.profile.language,
-        )
+def _notify(submission, event, recipients, *, flags=None, dates=None):
+    """Email `recipients` about `event` after commit (`registrations.notifications`)."""
+    if not recipients:
+        return
+    mail.notify(
+        notifications.KIND,
+        submission_id=submission.pk,
+        event=event,
+        recipient_ids=[user.pk for user in recipients],
+        flags=flags or {},
+        dates={name: value.isoformat() for name, value in (dates or {}).items()},
+    )
 
 
 # --- Submitting --------------------------------------------------------------------------------
@@ -243,16 +314,23 @@ def _notify(submission, event, recipients, **extra):
 SUBMITTABLE = set(ProposalStatus.submittable())
 
 
-def refusal_to_submit(proposal):
-    """Why `proposal` cannot be submitted in its status (for one that is not SUBMITTABLE)."""
+def check_submittable(proposal):
+    """`proposal`'s status lets it be submitted (SUBMITTABLE); else InvalidTransition saying
+    why. Side effects: none."""
     status = proposal.status
+    if status in SUBMITTABLE:
+        return
     if status == ProposalStatus.DRAFT:
-        return _("A draft cannot be submitted: publish it first, so the text you send is public.")
-    if status == ProposalStatus.WITHDRAWN:
-        return _("A withdrawn proposal cannot be submitted.")
-    if status == ProposalStatus.IN_CONSULTATION:
-        return _("A consultation stage is open: close it before submitting the final version.")
-    return _("This proposal was already submitted to the authority.")
+        message = _(
+            "A draft cannot be submitted: publish it first, so the text you send is public."
+        )
+    elif status == ProposalStatus.WITHDRAWN:
+        message = _("A withdrawn proposal cannot be submitted.")
+    elif status == ProposalStatus.IN_CONSULTATION:
+        message = _("A consultation stage is open: close it before submitting the final version.")
+    else:
+        message = _("This proposal was already submitted to the authority.")
+    raise InvalidTransition(message, code="status")
 
 
 def _create_with_code(submission):
@@ -273,19 +351,23 @@ def _create_with_code(submission):
 def submit_proposal(user, proposal, revision, cover_letter, *, now=None):
     """Send `revision` of `proposal` to its target authority as the final version.
 
-    Side effects: a submission freezing the revision and its hash with a new tracking code; the
-    proposal becomes final, then submitted (two log rows); a log row on the submission; emails to
+    Side effects: first, the proposal's consultation's due stage events are recorded
+    (`consultations.domain.process_due_events`); a submission freezing the revision and its
+    hash with a new tracking code; the proposal becomes final, then submitted (two log rows); a
+    log row on the submission; emails to
     the NGO's editors and admins and to the authority's registrars.
     """
-    _require(
+    require(
         user,
         "registrations.submit_proposal",
         proposal,
-        _("Only the organisation's editors and admins can submit this proposal."),
+        message=_("Only the organisation's editors and admins can submit this proposal."),
     )
+    # A consultation stage that closed by its dates moves the proposal to "consultation closed":
+    # record it first if the scheduled task has not yet (stage locks before the proposal's).
+    consultations.process_due_events(proposal=proposal, now=now)
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.status not in SUBMITTABLE:
-        raise DomainError(refusal_to_submit(proposal), code="status")
+    check_submittable(proposal)
     if revision is None or revision.proposal_id != proposal.pk:
         raise DomainError(_("Choose a revision of this proposal."), code="revision")
     if not revision.has_content:
@@ -296,8 +378,8 @@ def submit_proposal(user, proposal, revision, cover_letter, *, now=None):
     if revision.compute_hash() != revision.content_hash:
         # Never freeze a text whose stored hash does not describe it.
         raise DomainError(_("This revision's hash does not match its text; contact us."))
-    cover_letter = _clean_text(
-        cover_letter, _("The cover letter"), required=False, max_length=20000
+    cover_letter = clean_text(
+        cover_letter, field=_("The cover letter"), required=False, max_length=20000
     )
     if proposal.status != ProposalStatus.FINAL:
         proposal = set_status(user, proposal, ProposalStatus.FINAL, "proposal.finalized")
@@ -349,17 +431,17 @@ def log_external_submission(
     It is registered at once (the registrar gives its number), so its deadline runs.
     Side effects: a registered submission, its documents, one log row.
     """
-    _require(
+    require(
         user,
         "registrations.log_submission",
         authority,
-        _("Only registrars of this verified authority can add to its register."),
+        message=_("Only registrars of this verified authority can add to its register."),
     )
     if channel not in {value for value, _label in Channel.outside()}:
         raise DomainError(_("Choose how the proposal arrived."), code="channel")
-    sender_name = _clean_text(sender_name, _("The sender"), max_length=200)
-    title = _clean_text(title, _("The title"), max_length=300)
-    notes = _clean_text(notes, _("The notes"), required=False, max_length=20000)
+    sender_name = clean_text(sender_name, field=_("The sender"), required=True, max_length=200)
+    title = clean_text(title, field=_("The title"), required=True, max_length=300)
+    notes = clean_text(notes, field=_("The notes"), required=False, max_length=20000)
     number = _clean_number(registration_number)
     today = today or local_today(authority)
     if received_on is None:
@@ -450,25 +532,15 @@ def register_submission(user, submission, *, number, registration_date, today=No
     submission registered with its deadline; the proposal registered; log rows; emails to the
     NGO.
     """
-    _require(
+    require(
         user,
         "registrations.register_submission",
         submission,
-        _("Only registrars of the addressed authority can register this proposal."),
+        message=_("Only registrars of the addressed authority can register this proposal."),
     )
     submission = _locked(submission)
     declared = submission.is_declared
-    if submission.status == SubmissionStatus.ANSWERED or (
-        submission.status == SubmissionStatus.REGISTERED and not declared
-    ):
-        raise DomainError(
-            _("This proposal is already registered under number %(number)s of %(date)s.")
-            % {
-                "number": submission.registration_number,
-                "date": _day(submission.registration_date),
-            },
-            code="registered",
-        )
+    check_register(submission)
     number = _clean_number(number)
     today = today or submission.local_today()
     _check_registration_date(submission, registration_date, today)
@@ -497,7 +569,12 @@ def register_submission(user, submission, *, number, registration_date, today=No
         new=new,
         data={"number": number, "date": registration_date.isoformat()},
     )
-    _notify(submission, "registered", ngo_recipients(submission), corrected=declared and not same)
+    _notify(
+        submission,
+        "registered",
+        ngo_recipients(submission),
+        flags={"corrected": declared and not same},
+    )
     return submission
 
 
@@ -509,20 +586,17 @@ def declare_registration(user, submission, *, number, registration_date, today=N
     Side effects: the submission registered (declared) with its deadline; the proposal
     registered; log rows.
     """
-    _require(
+    require(
         user,
         "registrations.declare_registration",
         submission,
-        _(
+        message=_(
             "Only the sending organisation's editors can declare a registration, and only "
             "when the authority does not register proposals on the platform itself."
         ),
     )
     submission = _locked(submission)
-    if submission.status != SubmissionStatus.SUBMITTED:
-        raise DomainError(
-            _("The registration of this proposal was already recorded."), code="registered"
-        )
+    check_declare(submission)
     number = _clean_number(number)
     today = today or submission.local_today()
     _check_registration_date(submission, registration_date, today)
@@ -546,35 +620,15 @@ def extend_deadline(user, submission, reason, *, today=None):
 
     Side effects: the new deadline; a log row; emails to the NGO.
     """
-    _require(
+    require(
         user,
         "registrations.answer_submission",
         submission,
-        _("Only registrars of the addressed authority can extend the deadline."),
+        message=_("Only registrars of the addressed authority can extend the deadline."),
     )
     submission = _locked(submission)
-    if submission.status == SubmissionStatus.SUBMITTED:
-        raise DomainError(_("Register the proposal first: its deadline starts then."))
-    if submission.status == SubmissionStatus.ANSWERED:
-        raise DomainError(_("The proposal was already answered."))
-    if submission.is_declared:
-        raise DomainError(_("Confirm or correct the registration declared by the sender first."))
-    if submission.is_extended:
-        raise DomainError(
-            _(
-                "The deadline was already extended once, on %(date)s; the law allows a single "
-                "extension."
-            )
-            % {"date": _day(timezone.localdate(submission.extended_at))},
-            code="extended",
-        )
-    today = today or submission.local_today()
-    if submission.deadline < today:
-        raise DomainError(
-            _("The deadline passed on %(date)s; it can no longer be extended.")
-            % {"date": _day(submission.deadline)}
-        )
-    reason = _clean_text(reason, _("The reason"), max_length=2000)
+    check_extend(submission, today)
+    reason = clean_text(reason, field=_("The reason"), required=True, max_length=2000)
     old = submission.deadline
     submission.deadline = deadlines.extended_deadline(
         submission.registration_date, submission.authority.country
@@ -590,7 +644,7 @@ def extend_deadline(user, submission, reason, *, today=None):
         new=submission.deadline.isoformat(),
         data={"reason": reason},
     )
-    _notify(submission, "extended", ngo_recipients(submission), old_deadline=old)
+    _notify(submission, "extended", ngo_recipients(submission), dates={"old_deadline": old})
     return submission
 
 
@@ -606,28 +660,17 @@ def answer_submission(
     Side effects: the answer (and its document); the proposal answered; log rows; emails to the
     NGO.
     """
-    _require(
+    require(
         user,
         "registrations.answer_submission",
         submission,
-        _("Only registrars of the addressed authority can record its answer."),
+        message=_("Only registrars of the addressed authority can record its answer."),
     )
     submission = _locked(submission)
-    if submission.status == SubmissionStatus.SUBMITTED:
-        raise DomainError(
-            _("Register the proposal before recording the answer."), code="not_registered"
-        )
-    if submission.status == SubmissionStatus.ANSWERED:
-        raise DomainError(
-            _("The answer was already recorded on %(date)s.")
-            % {"date": _day(submission.answered_on)},
-            code="answered",
-        )
-    if submission.is_declared:
-        raise DomainError(_("Confirm or correct the registration declared by the sender first."))
+    check_answer(submission)
     if answer_status not in AnswerStatus.values:
         raise DomainError(_("Choose the answer."), code="answer_status")
-    text = _clean_text(text, _("The answer text"), max_length=50000)
+    text = clean_text(text, field=_("The answer text"), required=True, max_length=50000)
     today = today or submission.local_today()
     if answered_on is None:
         raise DomainError(_("Give the date of the answer."), code="date")
@@ -677,7 +720,7 @@ def _remind(submission, kind, user, today, event, *, once):
             Reminder.objects.create(submission=submission, kind=kind, recipient=user, sent_on=today)
     except IntegrityError:  # already sent today, perhaps by a run in parallel
         return False
-    _notify(submission, event, [user], today=today)
+    _notify(submission, event, [user], dates={"today": today})
     return True
 
 
@@ -688,7 +731,7 @@ def send_answer_reminders(today=None):
 
     Safe to run several times a day: what was sent is stored (`Reminder`) and never repeated.
     Returns {"due_soon": n, "overdue": n} emails queued.
-    """
+    Side effects: a `Reminder` row and an email per reminder sent."""
     sent = {"due_soon": 0, "overdue": 0}
     registered = Submission.objects.filter(
         status=SubmissionStatus.REGISTERED, deadline__isnull=False

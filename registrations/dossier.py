@@ -1,15 +1,13 @@
 """The dossier of a submission, as PDF, for the authority to file.
 
 Cover letter, identification (tracking code, SHA-256, permanent link, verification link), the
-sections other apps contribute (a consultation's summary and synthesis), then the final text and,
-for an amendment, its comparative table. Written in the language of the proposal's text.
+sections registered here (the consultation's stages, participation and synthesis tables:
+`consultations.dossier.consultation_section`, registered by this app's `ready()`), then the final
+text and, for an amendment, its comparative table. Written in the language of the proposal's
+text.
 
-Other apps add sections without this module knowing them: in their AppConfig.ready(),
-
-    from registrations.dossier import register_dossier_section
-    register_dossier_section(my_function)
-
-where `my_function(submission)` returns None (nothing to add) or {"title": …, "html": safe HTML}.
+A section is a function registered with `register_dossier_section(function)`:
+`function(submission)` returns None (nothing to add) or {"title": …, "html": safe HTML}.
 """
 
 from django.urls import reverse

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from core.models import AppendOnlyModel
+from core.models import AppendOnlyModel, StoredFile
 from core.validators import no_control_characters
 from proposals.models import Proposal, Revision
 
@@ -20,6 +20,16 @@ class SubmissionStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     REGISTERED = "registered", _("Registered")
     ANSWERED = "answered", _("Answered")
+
+
+# The moves of a submission's status; `registrations.domain` refuses any other. A registration
+# the sender declared (the authority is not on the platform) stays "registered" when the
+# authority later confirms or corrects it; overdue is derived from the deadline, not stored.
+TRANSITIONS = {
+    SubmissionStatus.SUBMITTED: {SubmissionStatus.REGISTERED},
+    SubmissionStatus.REGISTERED: {SubmissionStatus.ANSWERED},
+    SubmissionStatus.ANSWERED: set(),
+}
 
 
 class Channel(models.TextChoices):
@@ -300,42 +310,26 @@ def model_field_attname(model, name):
     return model._meta.get_field(name).attname
 
 
-def submission_document_path(instance, filename):
-    import secrets
-
-    return f"submissions/{instance.submission_id}/{secrets.token_hex(16)}.{instance.extension}"
-
-
 class DocumentKind(models.TextChoices):
     RECEIVED = "received", _("Document received")
     ANSWER = "answer", _("Answer document")
 
 
-class SubmissionDocument(AppendOnlyModel):
+class SubmissionDocument(StoredFile):
     """A file of a submission: what arrived on paper or by email, or the authority's answer.
     Append-only; its type is checked by content, as for attachments."""
 
+    upload_folder = "submissions"
+    upload_owner_field = "submission_id"
+
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
-    file = models.FileField(upload_to=submission_document_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    extension = models.CharField(max_length=8)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256 hash"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         db_table = "proposals_submissiondocument"
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("submission document")
         verbose_name_plural = _("submission documents")
-
-    def __str__(self):
-        return self.name
 
     def get_absolute_url(self):
         return reverse(

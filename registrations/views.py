@@ -4,7 +4,6 @@ call one function of `registrations.domain`, redirect with a message."""
 import csv
 import statistics
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, OrganizationKind
+from consultations import domain as consultations
 from core.activity import history
 from core.errors import DomainError
 from core.pagination import paginate
+from core.permissions import can, passes
 from proposals.views import proposal_context, proposal_for
 from registrations import domain, verification
 from registrations.dossier import dossier_pdf, verify_url
@@ -37,12 +38,6 @@ from registrations.models import (
     SubmissionStatus,
     local_today,
 )
-
-
-def can(user, perm, obj):
-    # The rules themselves: superusers do not act for authorities or NGOs by default.
-    return rules.has_perm(perm, user, obj)
-
 
 # Errors of these kinds belong next to a form field.
 FIELD_OF_ERROR = {
@@ -66,9 +61,13 @@ def _form_error(form, error, date_field=None):
 @login_required
 def submit(request, slug):
     proposal = proposal_for(request, slug, "registrations.submit_proposal")
+    # The status the stages' dates make it, as the submit command will record it first.
+    proposal.status = consultations.status_from_dates(proposal)
     refusal = None
-    if proposal.status not in domain.SUBMITTABLE:
-        refusal = domain.refusal_to_submit(proposal)
+    try:
+        domain.check_submittable(proposal)
+    except DomainError as error:
+        refusal = error.message
     form = SubmitForm(request.POST or None, proposal=proposal)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
@@ -125,7 +124,6 @@ def _submission_for(request, code, perm=None):
 def _submission_context(request, submission, **extra):
     user = request.user
     today = submission.local_today()
-    status = submission.status
     may_register = can(user, "registrations.register_submission", submission)
     days_left = submission.days_left(today)
     return {
@@ -135,17 +133,12 @@ def _submission_context(request, submission, **extra):
         "days_left": days_left,
         "overdue_days": -days_left if days_left is not None and days_left < 0 else 0,
         "working_days_left": submission.working_days_left(today),
-        "can_register": may_register
-        and (status == SubmissionStatus.SUBMITTED or submission.is_declared),
-        "can_answer": may_register
-        and status == SubmissionStatus.REGISTERED
-        and not submission.is_declared,
-        "can_extend": may_register
-        and status == SubmissionStatus.REGISTERED
-        and not submission.is_declared
-        and not submission.is_extended
-        and submission.deadline >= today,
-        "can_declare": status == SubmissionStatus.SUBMITTED
+        "can_register": may_register and passes(domain.check_register, submission),
+        "can_answer": can(user, "registrations.answer_submission", submission)
+        and passes(domain.check_answer, submission),
+        "can_extend": can(user, "registrations.answer_submission", submission)
+        and passes(domain.check_extend, submission, today),
+        "can_declare": passes(domain.check_declare, submission)
         and can(user, "registrations.declare_registration", submission),
         "is_registrar": may_register,
         "verify_url": verify_url(submission),

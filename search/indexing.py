@@ -16,6 +16,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from celery import shared_task
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
@@ -163,12 +164,17 @@ def _drain_in_thread():
 def schedule_drain():
     mode = settings.SEARCH_INDEX_UPDATES
     if mode == "celery":
-        from search.tasks import drain_index_queue
-
         drain_index_queue.delay()
     elif mode == "thread":
         threading.Thread(target=_drain_in_thread, name="search-drain", daemon=True).start()
     # "manual": only `manage.py search_index drain` (tests, cron).
+
+
+@shared_task(name="search.tasks.drain_index_queue", ignore_result=True)
+def drain_index_queue():
+    """Apply queued search-index changes. Route to a single worker (one Whoosh writer). Defined
+    here, with what it runs, and registered under `search.tasks` (the module Celery finds)."""
+    return drain()
 
 
 # --- Drift between the database and the index --------------------------------------------------

@@ -1,9 +1,6 @@
-from celery import shared_task
+"""The search tasks, defined with what they run (`search.indexing`) and registered under this
+module's name."""
 
+from search.indexing import drain_index_queue
 
-@shared_task(ignore_result=True)
-def drain_index_queue():
-    """Apply queued search-index changes. Route to a single worker (one Whoosh writer)."""
-    from search.indexing import drain
-
-    return drain()
+__all__ = ["drain_index_queue"]

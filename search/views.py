@@ -4,22 +4,22 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from proposals.models import ProposalStatus, Topic
+from search import facets
 from search import query as search_query
 
 log = logging.getLogger(__name__)
 
 
 def _labels():
-    """Readable labels for facet values that are codes."""
+    """Readable labels for facet values that are codes: the content types, and what the apps
+    registered (`search.facets`: a proposal's status, topics)."""
     return {
         "type": {
             "proposal": _("Proposal"),
             "consultation": _("Consultation"),
             "comment": _("Comment"),
         },
-        "status": dict(ProposalStatus.choices),
-        "topic": {topic.slug: str(topic) for topic in Topic.objects.all()},
+        **facets.labels(),
     }
 
 

@@ -1,8 +1,21 @@
+"""Fixtures shared by every folder. A fixture name means one thing everywhere: a folder's own
+conftest.py never defines a name again (tests/test_fixture_names.py checks it)."""
+
 import pytest
 from django.core.cache import cache
-from django.utils import translation
+from django.test import Client
+from django.utils import timezone, translation
 
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from accounts.models import Organization
+from proposals import domain
+from tests.factories import (
+    AUTHORITY_SLUG,
+    MembershipFactory,
+    OrganizationFactory,
+    ProposalFactory,
+    UserFactory,
+)
+from tests.helpers import save, submit, text_block
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +57,88 @@ def ngo_editor(ngo):
 @pytest.fixture
 def outsider(db):
     return UserFactory(display_name="Outsider")
+
+
+@pytest.fixture
+def editor(ngo_editor):
+    """Another name for `ngo_editor` (the consultations and search tests call it so)."""
+    return ngo_editor
+
+
+@pytest.fixture
+def other_member(db):
+    """An editor of another NGO."""
+    other = OrganizationFactory(name="Alt ONG", slug="alt-ong")
+    return MembershipFactory(organization=other, role="editor", user__display_name="Alt").user
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True, display_name="Moderator")
+
+
+@pytest.fixture
+def en_client():
+    """A browser of its own that chose English, so page text is the stable English source; it
+    is not `client`, so a test can have both (an English visitor and another one).
+
+    The test itself speaks English too, so that form errors and messages read after the request
+    are English whatever the catalogues hold.
+    """
+    browser = Client()
+    browser.cookies["consult_language"] = "en"
+    translation.activate("en")
+    return browser
+
+
+# --- Proposals and submissions ------------------------------------------------------------------
+
+
+@pytest.fixture
+def authority(db):
+    """A public authority from the directory loaded by the migrations."""
+    return Organization.objects.get(slug=AUTHORITY_SLUG)
+
+
+@pytest.fixture
+def verified_authority(authority):
+    """Primăria Municipiului Focșani, verified so that its registrars can act for it."""
+    authority.verified_at = timezone.now()
+    authority.save(update_fields=["verified_at"])
+    return authority
+
+
+@pytest.fixture
+def registrar(verified_authority):
+    return MembershipFactory(
+        organization=verified_authority,
+        role="registrar",
+        user__display_name="Elena Registratura",
+    ).user
+
+
+@pytest.fixture
+def proposal(ngo, ngo_editor):
+    """A draft of `ngo`, kind "other": revision 1 has one text block (`first_blocks`)."""
+    return ProposalFactory(
+        editor=ngo_editor,
+        organization=ngo,
+        title="Finanțare multianuală pentru ONG-uri",
+        slug="finantare-multianuala",
+    )
+
+
+@pytest.fixture
+def published(proposal, ngo_editor):
+    """`proposal` with a text in revision 2, published."""
+    key = proposal.current_revision.blocks[0]["key"]
+    save(ngo_editor, proposal, [text_block(key, "Finanțarea se acordă multianual.")])
+    domain.publish_proposal(ngo_editor, proposal)
+    proposal.refresh_from_db()
+    return proposal
+
+
+@pytest.fixture
+def submission(published, ngo_editor, verified_authority):
+    """`published` submitted to the verified Focșani authority (no registrar yet)."""
+    return submit(ngo_editor, published)

@@ -1,10 +1,12 @@
 """Actions on consultations, stages, comments, answers and syntheses, one module per concern.
 
-Each command validates the move, writes it in one transaction, records an activity-log row and
-queues the emails (`consultations.outbox`); its docstring lists its side effects. Anything the
-rules do not allow raises `DomainError` with a message the view shows as it is. Commands take
-`now` so that tests and demo data can act at a given moment; web requests leave it to the
-clock. Pages only ask `queries` (and `periods`), which never write.
+Each command checks its rule first (`core.permissions.require`: `NotAllowed`), then the move
+(`checks`: `InvalidTransition` for a state that does not allow it, `DomainError` for bad input),
+writes it in one transaction, records an activity-log row and queues the emails
+(`consultations.outbox`); its docstring lists its side effects. Every refusal carries a message
+the view shows as it is. Commands take `now` so that tests and demo data can act at a given
+moment; web requests leave it to the clock. Pages only ask `checks`, `queries` and `periods`,
+which never write.
 
 - `stages`: consultations and their stages (create, change, remove, cancel, minutes);
 - `periods`: the legal length of a written-comments stage;
@@ -13,19 +15,37 @@ clock. Pages only ask `queries` (and `periods`), which never write.
 - `moderation`: flags, hiding, restoring;
 - `synthesis`: answers and the published synthesis;
 - `following`: following a consultation by email;
-- `queries`: read-only questions (participation, labels, answer progress, synthesis table,
-  due events, the proposal's status as the dates make it);
+- `checks`: what each command requires of the state of things (read-only; the commands call
+  them first, pages call them to decide which actions to offer);
+- `queries`: read-only questions (labels, answer progress, synthesis table, due events, the
+  proposal's status as the dates make it);
 - `verbs`: the activity-log verbs, registered by the app's `ready()`.
 
 The names below are the package's interface (`from consultations import domain`, then
 `domain.post_comment(...)`).
 """
 
+from consultations.domain.checks import (
+    MAX_LEVEL,
+    StageClosed,
+    check_answer,
+    check_dismiss_flags,
+    check_flag,
+    check_hide,
+    check_minutes,
+    check_react,
+    check_reply_to,
+    check_restore,
+    check_stage_cancel,
+    check_stage_change,
+    check_stage_remove,
+    check_synthesis_ready,
+    check_takes_comments,
+    check_withdraw,
+)
 from consultations.domain.comments import (
     MAX_COMMENT_LENGTH,
-    MAX_LEVEL,
     MAX_QUOTE_LENGTH,
-    StageClosed,
     post_comment,
     react,
     withdraw_comment,
@@ -55,11 +75,12 @@ from consultations.domain.queries import (
     block_keys,
     block_labels,
     block_text,
-    can_participate,
     consultation_status_moves,
     due_stage_events,
     has_synthesis,
+    open_stages,
     proposal_status_at,
+    status_from_dates,
     synthesis_counts,
     synthesis_rows,
 )
@@ -73,11 +94,7 @@ from consultations.domain.stages import (
     publish_minutes,
     remove_stage,
 )
-from consultations.domain.synthesis import (
-    check_synthesis_ready,
-    publish_synthesis,
-    set_disposition,
-)
+from consultations.domain.synthesis import publish_synthesis, set_disposition
 from core.errors import DomainError
 
 __all__ = [
@@ -93,12 +110,24 @@ __all__ = [
     "block_keys",
     "block_labels",
     "block_text",
-    "can_participate",
     "cancel_stage",
     "change_consultation",
     "change_stage",
+    "check_answer",
+    "check_dismiss_flags",
+    "check_flag",
+    "check_hide",
+    "check_minutes",
     "check_period",
+    "check_react",
+    "check_reply_to",
+    "check_restore",
+    "check_stage_cancel",
+    "check_stage_change",
+    "check_stage_remove",
     "check_synthesis_ready",
+    "check_takes_comments",
+    "check_withdraw",
     "consultation_status_moves",
     "create_consultation",
     "dismiss_flags",
@@ -111,6 +140,7 @@ __all__ = [
     "is_short",
     "legal_minimum",
     "period_length",
+    "open_stages",
     "post_comment",
     "process_due_events",
     "process_stage_events",
@@ -121,9 +151,10 @@ __all__ = [
     "remove_stage",
     "restore_comment",
     "set_disposition",
+    "status_from_dates",
+    "sync_proposal_status",
     "synthesis_counts",
     "synthesis_rows",
-    "sync_proposal_status",
     "unfollow",
     "withdraw_comment",
 ]

@@ -6,71 +6,23 @@ Flagging and moderation are in `moderation`; answers in `synthesis`.
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from consultations import outbox
-from consultations.domain.common import bump_comments_version, clean_text, resolve_now
-from consultations.domain.queries import block_keys, block_text, can_participate, has_synthesis
-from consultations.models import (
-    CommentState,
-    Follow,
-    Reaction,
-    Stage,
-    StageComment,
-    StageStatus,
-    Stance,
-)
+from consultations.domain import checks
+from consultations.domain.common import bump_comments_version, resolve_now
+from consultations.domain.queries import block_keys, block_text
+from consultations.models import CommentState, Follow, Reaction, Stage, StageComment, Stance
 from core import activity
 from core.errors import DomainError
-from proposals.models import ProposalStatus
+from core.permissions import require
+from core.text import clean_text
 from search import indexing as search_indexing
 
-# Replies go at most this many levels below a top-level comment (levels 0..MAX_LEVEL).
-MAX_LEVEL = 3
 MAX_COMMENT_LENGTH = settings.CONSULTATION_COMMENT_MAX_LENGTH
+NOT_PUBLIC = gettext_lazy("This consultation is not public.")
 MAX_QUOTE_LENGTH = 1000
-
-
-class StageClosed(DomainError):
-    """A comment or reaction arrived when the stage was not open."""
-
-
-def _check_stage_open(stage, now):
-    proposal = stage.consultation.proposal
-    if not proposal.is_public:
-        raise DomainError(_("This consultation is not public."), code="not_public")
-    if proposal.status == ProposalStatus.WITHDRAWN:
-        raise StageClosed(
-            _("The proposal was withdrawn; the consultation no longer takes comments."),
-            code="withdrawn",
-        )
-    if not stage.accepts_comments:
-        raise DomainError(_("This stage does not take written comments."))
-    status = stage.status_at(now)
-    tz = stage.consultation.proposal.organization.zone
-    if status == StageStatus.CANCELLED:
-        raise StageClosed(_("This stage was cancelled; it no longer takes comments."), code=status)
-    if status == StageStatus.SCHEDULED:
-        raise StageClosed(
-            _("This stage opens on %(date)s; comments cannot be posted before then.")
-            % {"date": _format(stage.opens_at, tz)},
-            code=status,
-        )
-    if status == StageStatus.CLOSED:
-        raise StageClosed(
-            _(
-                "This stage closed on %(date)s; your comment was not saved. Your text is kept "
-                "below so that you can copy it."
-            )
-            % {"date": _format(stage.closes_at, tz)},
-            code=status,
-        )
-
-
-def _format(moment, tz):
-    return date_format(timezone.localtime(moment, tz), "DATETIME_FORMAT")
 
 
 @transaction.atomic
@@ -87,12 +39,17 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     emailed after commit; the stage's threads version is bumped. Returns the comment.
     """
     now = resolve_now(now)
-    if not can_participate(user):
-        raise DomainError(_("Confirm your email address before commenting."), code="unverified")
+    require(user, "consultations.view", stage, message=NOT_PUBLIC, code="not_public")
+    require(
+        user,
+        "consultations.participate",
+        message=_("Confirm your email address before commenting."),
+        code="unverified",
+    )
     stage = Stage.objects.select_related("consultation__proposal__organization", "revision").get(
         pk=stage.pk
     )
-    _check_stage_open(stage, now)
+    checks.check_takes_comments(stage, now)
     text = clean_text(text, field=_("Your comment"), required=True, max_length=MAX_COMMENT_LENGTH)
     quote = " ".join(
         clean_text(quote, field=_("The quoted text"), max_length=MAX_QUOTE_LENGTH).split()
@@ -113,13 +70,7 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
             .values_list("pk", flat=True)
         )
         parent.refresh_from_db(fields=["state"])
-        if parent.state != CommentState.VISIBLE:
-            raise DomainError(_("The comment you are replying to is no longer shown."))
-        if parent.level >= MAX_LEVEL:
-            raise DomainError(
-                _("Replies go at most %(levels)s levels deep; reply higher up in the thread.")
-                % {"levels": MAX_LEVEL}
-            )
+        checks.check_reply_to(parent)
         block_key = parent.block_key
         stance = ""
         quote = ""
@@ -169,6 +120,18 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     return comment
 
 
+def lock_stage(comment):
+    """The stage of a locked comment (`lock_comment`), read again under its row lock, so that a
+    check of its synthesis sees one published meanwhile. Locks are taken comment first, then
+    stage, as posting does. Side effects: the row lock, until the transaction ends."""
+    comment.stage = (
+        Stage.objects.select_for_update(of=("self",))
+        .select_related("consultation__proposal")
+        .get(pk=comment.stage_id)
+    )
+    return comment.stage
+
+
 def lock_comment(comment):
     """The comment read again under its row lock, with its stage, consultation and proposal.
     Side effects: the row lock, until the transaction ends."""
@@ -180,11 +143,19 @@ def lock_comment(comment):
 
 
 def set_comment_state(comment, actor, state, reason, now):
-    """Move a locked comment (`lock_comment`) to `state`; the caller checks the move and logs it.
+    """Move a locked comment (`lock_comment`) to `state`, refusing a move `COMMENT_TRANSITIONS`
+    does not allow (callers check first with their own message: `checks.check_hide`…); the
+    caller logs it.
 
     Side effects: saves the state, its reason, moment and author (and the comments package's
     `is_public`/`is_removed` flags); updates `comment` in memory; bumps the stage's threads
     version; queues the comment for the search index."""
+    checks.check_comment_move(
+        comment,
+        state,
+        _("This comment cannot go from “%(old)s” to “%(new)s”.")
+        % {"old": CommentState(comment.state).label, "new": CommentState(state).label},
+    )
     StageComment.objects.filter(pk=comment.pk).update(
         state=state,
         state_reason=reason,
@@ -205,20 +176,19 @@ def withdraw_comment(user, comment, *, now=None):
     """The author takes back their comment (not once the stage's synthesis is published); it
     stays in the thread as "withdrawn". Returns the comment.
 
-    Side effects: locks the comment's row; its state becomes withdrawn (`set_comment_state`:
-    threads version, search queue); a log row ("comment.withdrawn", old state)."""
+    Side effects: locks the comment's and its stage's rows; its state becomes withdrawn
+    (`set_comment_state`: threads version, search queue); a log row ("comment.withdrawn", old
+    state)."""
     now = resolve_now(now)
     comment = lock_comment(comment)
-    if comment.user_id != user.pk:
-        raise DomainError(_("Only its author can withdraw a comment."))
-    if comment.state == CommentState.WITHDRAWN:
-        raise DomainError(_("You already withdrew this comment."))
-    if comment.state == CommentState.HIDDEN:
-        raise DomainError(_("This comment was hidden by moderation."))
-    if has_synthesis(comment.stage):
-        raise DomainError(
-            _("The synthesis of this stage is published; its comments are part of the record.")
-        )
+    lock_stage(comment)
+    require(
+        user,
+        "consultations.withdraw_comment",
+        comment,
+        message=_("Only its author can withdraw a comment."),
+    )
+    checks.check_withdraw(comment)
     old = comment.state
     set_comment_state(comment, user, CommentState.WITHDRAWN, "", now)
     activity.record(user, "comment.withdrawn", comment, scope=comment.stage, old=old)
@@ -232,16 +202,18 @@ def react(user, comment, value, *, now=None):
     Side effects: locks the comment's row; creates, changes or deletes the user's reaction;
     saves the comment's agree/disagree counts; bumps the stage's threads version. No log row."""
     now = resolve_now(now)
-    if not can_participate(user):
-        raise DomainError(_("Confirm your email address before reacting."), code="unverified")
+    require(
+        user,
+        "consultations.participate",
+        message=_("Confirm your email address before reacting."),
+        code="unverified",
+    )
     if value not in (Reaction.AGREE, Reaction.DISAGREE):
         raise DomainError(_("Choose agree or disagree."))
     comment = lock_comment(comment)
-    _check_stage_open(comment.stage, now)
-    if comment.state != CommentState.VISIBLE:
-        raise DomainError(_("This comment is not shown."))
-    if comment.user_id == user.pk:
-        raise DomainError(_("You cannot react to your own comment."))
+    require(user, "consultations.view", comment, message=NOT_PUBLIC, code="not_public")
+    checks.check_takes_comments(comment.stage, now)
+    checks.check_react(user, comment)
     existing = Reaction.objects.filter(comment=comment, user=user).first()
     if existing is not None and existing.value == value:
         existing.delete()

@@ -4,13 +4,18 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from consultations.domain.comments import lock_comment, set_comment_state
-from consultations.domain.common import clean_text, resolve_now
-from consultations.domain.queries import can_participate
+from consultations.domain import checks
+from consultations.domain.comments import NOT_PUBLIC, lock_comment, set_comment_state
+from consultations.domain.common import resolve_now
 from consultations.models import CommentState, Flag, FlagReason, StageComment
 from core import activity
 from core.errors import DomainError
+from core.permissions import require
+from core.text import clean_text
+
+MODERATORS_ONLY = gettext_lazy("Only moderators can do this.")
 
 
 def flag_threshold():
@@ -29,13 +34,15 @@ def flag_comment(user, comment, *, reason, note="", now=None):
     ("comment.flagged", the reason); at the threshold, the comment held (`set_comment_state`:
     threads version, search queue) and a log row by the system ("comment.held")."""
     now = resolve_now(now)
-    if not can_participate(user):
-        raise DomainError(_("Confirm your email address before flagging."), code="unverified")
+    require(
+        user,
+        "consultations.participate",
+        message=_("Confirm your email address before flagging."),
+        code="unverified",
+    )
     comment = lock_comment(comment)
-    if comment.user_id == user.pk:
-        raise DomainError(_("You cannot flag your own comment; withdraw it instead."))
-    if comment.state != CommentState.VISIBLE:
-        raise DomainError(_("This comment is not shown; it cannot be flagged."))
+    require(user, "consultations.view", comment, message=NOT_PUBLIC, code="not_public")
+    checks.check_flag(user, comment)
     if reason not in FlagReason.values:
         raise DomainError(_("Choose why the comment should be reviewed."))
     note = clean_text(note, field=_("The details"), max_length=500)
@@ -67,10 +74,10 @@ def hide_comment(moderator, comment, reason, *, now=None):
     threads version, search queue); its flags so far count as reviewed; a log row
     ("comment.hidden", old → hidden, the reason)."""
     now = resolve_now(now)
+    require(moderator, "consultations.moderate", message=MODERATORS_ONLY)
     comment = lock_comment(comment)
     reason = clean_text(reason, field=_("The reason"), required=True, max_length=1000)
-    if comment.state in (CommentState.HIDDEN, CommentState.WITHDRAWN):
-        raise DomainError(_("This comment is already not shown."))
+    checks.check_hide(comment)
     old = comment.state
     set_comment_state(comment, moderator, CommentState.HIDDEN, reason, now)
     StageComment.objects.filter(pk=comment.pk).update(flags_reviewed=F("flag_count"))
@@ -95,9 +102,9 @@ def restore_comment(moderator, comment, *, now=None):
     threads version, search queue); its flags count as reviewed; a log row ("comment.restored",
     old → visible)."""
     now = resolve_now(now)
+    require(moderator, "consultations.moderate", message=MODERATORS_ONLY)
     comment = lock_comment(comment)
-    if comment.state not in (CommentState.HIDDEN, CommentState.HELD):
-        raise DomainError(_("Only a hidden or held comment can be restored."))
+    checks.check_restore(comment)
     old = comment.state
     set_comment_state(comment, moderator, CommentState.VISIBLE, "", now)
     StageComment.objects.filter(pk=comment.pk).update(flags_reviewed=F("flag_count"))
@@ -114,9 +121,9 @@ def dismiss_flags(moderator, comment):
 
     Side effects: locks the comment's row; its flags count as reviewed; a log row
     ("comment.flags_dismissed", the flag count) — or, when held, those of `restore_comment`."""
+    require(moderator, "consultations.moderate", message=MODERATORS_ONLY)
     comment = lock_comment(comment)
-    if comment.open_flags <= 0:
-        raise DomainError(_("This comment has no flags waiting for review."))
+    checks.check_dismiss_flags(comment)
     if comment.state == CommentState.HELD:
         return restore_comment(moderator, comment)
     StageComment.objects.filter(pk=comment.pk).update(flags_reviewed=F("flag_count"))

@@ -6,25 +6,22 @@ commands) so that rendering a page never writes; the commands call them to check
 
 from collections import Counter
 
-from allauth.account.models import EmailAddress
 from django.db.models import Count, Q
+from django.utils import timezone
 
+from consultations.calendar import time_left
 from consultations.domain.common import resolve_now
-from consultations.models import CommentState, Stage, StageComment, StageStatus, Stance, Synthesis
+from consultations.models import (
+    CommentState,
+    Consultation,
+    Stage,
+    StageComment,
+    StageKind,
+    StageStatus,
+    Stance,
+    Synthesis,
+)
 from proposals.models import TRANSITIONS, ProposalStatus
-
-# --- Participants -----------------------------------------------------------------------------
-
-
-def can_participate(user):
-    """Whether `user` may comment, react, flag and follow: signed in, active, with a confirmed
-    email address. Side effects: none."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and EmailAddress.objects.filter(user=user, verified=True).exists()
-    )
-
 
 # --- The text under debate --------------------------------------------------------------------
 
@@ -73,7 +70,11 @@ def answer_progress(stage):
 def has_synthesis(stage):
     """Whether the stage's synthesis is published (its comments and answers are then part of the
     record). Side effects: none."""
-    return Synthesis.objects.filter(stage=stage).exists()
+    try:
+        stage.synthesis  # noqa: B018  (no query when the page loaded it with the stage)
+    except Synthesis.DoesNotExist:
+        return False
+    return True
 
 
 def synthesis_rows(stage):
@@ -184,3 +185,38 @@ def proposal_status_at(consultation, *, now=None, stages=None):
         )
     moves = consultation_status_moves(status, list(stages), now)
     return moves[-1] if moves else status
+
+
+def status_from_dates(proposal, *, now=None):
+    """`proposal`'s status as its consultation's stage dates make it at `now` (its stored status
+    when it has no consultation): what a page shows before the scheduled task records an
+    opening or a closing. Side effects: none."""
+    consultation = Consultation.objects.filter(proposal=proposal).first()
+    if consultation is None:
+        return proposal.status
+    consultation.proposal = proposal
+    return proposal_status_at(consultation, now=now)
+
+
+def open_stages(now=None, limit=10):
+    """Stages taking comments at `now`, closing soonest first, each with its time left
+    (`left`) and its closing in its organisation's time zone (`closes_local`): the home page's
+    list. Side effects: none."""
+    now = resolve_now(now)
+    stages = list(
+        Stage.objects.filter(
+            opens_at__lte=now,
+            closes_at__gt=now,
+            cancelled_at__isnull=True,
+            kind__in=StageKind.commentable(),
+            consultation__proposal__status__in=ProposalStatus.public(),
+        )
+        .exclude(consultation__proposal__status=ProposalStatus.WITHDRAWN)
+        .select_related("consultation__proposal__organization")
+        .order_by("closes_at", "pk")[:limit]
+    )
+    for stage in stages:
+        organization = stage.consultation.proposal.organization
+        stage.left = time_left(stage.closes_at, now, organization.country, organization.zone)
+        stage.closes_local = timezone.localtime(stage.closes_at, organization.zone)
+    return stages

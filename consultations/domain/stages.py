@@ -9,15 +9,23 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from consultations import outbox
-from consultations.domain.common import clean_text, resolve_now
+from consultations.domain import checks
+from consultations.domain.common import resolve_now
 from consultations.domain.events import sync_proposal_status
 from consultations.domain.periods import check_period
 from consultations.models import Consultation, Follow, Stage, StageKind, StageStatus
 from core import activity
 from core.errors import DomainError
+from core.permissions import require
+from core.text import clean_text
 from proposals.models import Proposal, ProposalStatus
+
+# The rule every command here checks first (`consultations.manage`), with its refusal.
+MANAGE = "consultations.manage"
+EDITORS_ONLY = gettext_lazy("Only the organisation's editors and admins can run its consultation.")
 
 # --- Consultations ----------------------------------------------------------------------------
 
@@ -28,6 +36,7 @@ def create_consultation(user, proposal, *, title, intro=""):
 
     Side effects: locks the proposal's row; creates the consultation; a log row
     ("consultation.created", scoped to the proposal); `user` follows the consultation."""
+    require(user, MANAGE, proposal, message=EDITORS_ONLY)
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if not proposal.is_public:
         raise DomainError(_("Publish the proposal before opening a consultation on it."))
@@ -60,6 +69,7 @@ def change_consultation(user, consultation, *, title, intro=""):
     consultation = (
         Consultation.objects.select_for_update().select_related("proposal").get(pk=consultation.pk)
     )
+    require(user, MANAGE, consultation, message=EDITORS_ONLY)
     if consultation.proposal.status == ProposalStatus.WITHDRAWN:
         raise DomainError(_("The proposal was withdrawn; its consultation can no longer change."))
     title = clean_text(title, field=_("The title"), required=True, max_length=300)
@@ -166,6 +176,7 @@ def add_stage(
     the scheduled task."""
     now = resolve_now(now)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    require(user, MANAGE, consultation, message=EDITORS_ONLY)
     proposal = consultation.proposal
     if proposal.status == ProposalStatus.WITHDRAWN or not proposal.is_editable:
         raise DomainError(_("The proposal is no longer open to consultation."))
@@ -237,12 +248,9 @@ def change_stage(user, stage, *, now=None, **fields):
     stage = (
         Stage.objects.select_for_update().select_related("consultation__proposal").get(pk=stage.pk)
     )
+    require(user, MANAGE, stage, message=EDITORS_ONLY)
+    checks.check_stage_change(stage, now)
     status = stage.status_at(now)
-    if status in (StageStatus.CLOSED, StageStatus.CANCELLED):
-        raise DomainError(
-            _("The stage is %(status)s; it can no longer be changed.")
-            % {"status": StageStatus(status).label.lower()}
-        )
     if status == StageStatus.OPEN:
         allowed = {"description", "closes_at", "short_period_reason"}
         changed = {
@@ -320,8 +328,8 @@ def remove_stage(user, stage, *, now=None):
     position."""
     now = resolve_now(now)
     stage = Stage.objects.select_for_update().get(pk=stage.pk)
-    if stage.status_at(now) != StageStatus.SCHEDULED:
-        raise DomainError(_("A stage that has opened is never removed; cancel it instead."))
+    require(user, MANAGE, stage, message=EDITORS_ONLY)
+    checks.check_stage_remove(stage, now)
     proposal = stage.consultation.proposal
     activity.record(user, "stage.removed", proposal, scope=proposal, old=stage.title)
     later = list(stage.consultation.stages.filter(position__gt=stage.position).order_by("position"))
@@ -339,11 +347,9 @@ def cancel_stage(user, stage, reason, *, now=None):
     proposal's status (`events.sync_proposal_status`); queues the followers' emails."""
     now = resolve_now(now)
     stage = Stage.objects.select_for_update().get(pk=stage.pk)
+    require(user, MANAGE, stage, message=EDITORS_ONLY)
+    checks.check_stage_cancel(stage, now)
     status = stage.status_at(now)
-    if status == StageStatus.CANCELLED:
-        raise DomainError(_("The stage was already cancelled."))
-    if status == StageStatus.CLOSED:
-        raise DomainError(_("The stage has closed; a stage that took place cannot be cancelled."))
     reason = clean_text(reason, field=_("The reason"), required=True, max_length=2000)
     stage.cancelled_at = now
     stage.cancellation_reason = reason
@@ -374,13 +380,8 @@ def publish_minutes(user, stage, *, minutes, participants, now=None):
     of participants and whether it is the first publication)."""
     now = resolve_now(now)
     stage = Stage.objects.select_for_update().get(pk=stage.pk)
-    if stage.kind != StageKind.MEETING:
-        raise DomainError(_("Only a public meeting has minutes."))
-    if stage.cancelled_at is not None:
-        raise DomainError(_("The meeting was cancelled."))
-    held_at = stage.meeting_at or stage.opens_at
-    if held_at > now:
-        raise DomainError(_("The minutes can be published once the meeting has taken place."))
+    require(user, MANAGE, stage, message=EDITORS_ONLY)
+    checks.check_minutes(stage, now)
     minutes = clean_text(minutes, field=_("The minutes"), required=True, max_length=100000)
     if participants is None or participants < 0:
         raise DomainError(_("Give the number of participants."))

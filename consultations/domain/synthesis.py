@@ -4,17 +4,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from consultations import outbox
-from consultations.domain.comments import lock_comment
-from consultations.domain.common import bump_comments_version, clean_text, resolve_now
-from consultations.domain.queries import (
-    answer_progress,
-    has_synthesis,
-    synthesis_counts,
-    synthesis_rows,
-)
-from consultations.models import CommentState, Disposition, Outcome, Stage, StageStatus, Synthesis
+from consultations.domain import checks
+from consultations.domain.comments import lock_comment, lock_stage
+from consultations.domain.common import bump_comments_version, resolve_now
+from consultations.domain.queries import synthesis_counts, synthesis_rows
+from consultations.models import Disposition, Outcome, Stage, Synthesis
 from core import activity
 from core.errors import DomainError
+from core.permissions import require
+from core.text import clean_text
 
 
 @transaction.atomic
@@ -23,17 +21,20 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
     outcome, its reason and, for an accepted one, the revision that applies it. Returns the
     disposition.
 
-    Side effects: locks the comment's and its disposition's rows; saves the disposition; bumps
-    the stage's threads version; a log row ("disposition.set", old → new outcome, the revision
-    applying it)."""
+    Side effects: locks the comment's, its stage's and its disposition's rows; saves the
+    disposition; bumps the stage's threads version; a log row ("disposition.set", old → new
+    outcome, the revision applying it)."""
     comment = lock_comment(comment)
-    stage = comment.stage
-    if has_synthesis(stage):
-        raise DomainError(
-            _("The synthesis of this stage is published; its answers can no longer change.")
-        )
-    if comment.state != CommentState.VISIBLE:
-        raise DomainError(_("Only comments that are shown can be answered."))
+    # The stage's row too (after the comment's, as posting takes them): an answer and the
+    # publication of the synthesis, which freezes the answers, never overlap.
+    stage = lock_stage(comment)
+    require(
+        user,
+        "consultations.answer",
+        comment,
+        message=_("Only the organisation's editors and admins can answer comments."),
+    )
+    checks.check_answer(comment)
     if outcome not in Outcome.values:
         raise DomainError(_("Choose the answer."))
     reason = clean_text(reason, field=_("The reason"), required=True, max_length=10000)
@@ -67,35 +68,6 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
     return existing
 
 
-def check_synthesis_ready(stage, *, now=None):
-    """Raise DomainError with the reason when the stage's synthesis cannot be published now
-    (not a commenting stage, still scheduled or open, already published, comments unanswered).
-    Side effects: none (reads only); `publish_synthesis` calls it, and pages call it to explain
-    before anyone tries."""
-    now = resolve_now(now)
-    if not stage.accepts_comments:
-        raise DomainError(_("Only a stage that took comments has a synthesis."))
-    status = stage.status_at(now)
-    if status in (StageStatus.SCHEDULED, StageStatus.OPEN):
-        raise DomainError(
-            _("The stage is still %(status)s; publish the synthesis after it closes.")
-            % {"status": StageStatus(status).label.lower()},
-            code=status,
-        )
-    if has_synthesis(stage):
-        raise DomainError(_("The synthesis of this stage is already published."), code="published")
-    answered, total = answer_progress(stage)
-    if answered < total:
-        raise DomainError(
-            _(
-                "%(missing)s of %(total)s comments have no answer yet; every comment must be "
-                "answered before the synthesis is published."
-            )
-            % {"missing": total - answered, "total": total},
-            code="unanswered",
-        )
-
-
 @transaction.atomic
 def publish_synthesis(user, stage, *, intro="", now=None):
     """Publish the stage's synthesis once it closed and every shown comment is answered: the
@@ -108,7 +80,13 @@ def publish_synthesis(user, stage, *, intro="", now=None):
     stage = (
         Stage.objects.select_for_update().select_related("consultation__proposal").get(pk=stage.pk)
     )
-    check_synthesis_ready(stage, now=now)
+    require(
+        user,
+        "consultations.answer",
+        stage,
+        message=_("Only the organisation's editors and admins can publish the synthesis."),
+    )
+    checks.check_synthesis_ready(stage, now)
     intro = clean_text(intro, field=_("The introduction"), max_length=20000)
     rows = synthesis_rows(stage)
     synthesis = Synthesis.objects.create(

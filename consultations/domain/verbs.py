@@ -35,7 +35,8 @@ VERBS = {
 
 
 def outcome_label(entry, value):
-    """An answer's stored outcome code as its translated label (the history tab)."""
+    """An answer's stored outcome code as its translated label (the history tab).
+    Side effects: none."""
     try:
         return Outcome(value).label
     except ValueError:
@@ -43,6 +44,7 @@ def outcome_label(entry, value):
 
 
 def register():
-    """Declare the verbs and their value formatters to `core.activity`."""
+    """Declare the verbs and their value formatters to `core.activity`.
+    Side effects: the verbs and their formatters added to `core.verbs`."""
     activity.register_verbs(VERBS)
     activity.register_formatter("disposition.set", outcome_label)

@@ -32,17 +32,16 @@ from consultations.models import (
 )
 from consultations.views.stages import (
     STAGE_DEFERRED,
-    _showable,
-    can,
     participation,
     render_stage,
+    showable_form,
     stage_dates,
     stage_for,
-    synthesis_of,
-    without_control_characters,
 )
 from core import ratelimit
 from core.errors import DomainError
+from core.permissions import can, passes
+from core.text import strip_control_characters
 from proposals.views import proposal_context
 
 COMMENT_RELATED = [
@@ -142,7 +141,7 @@ def _comment_page_context(request, comment, **extra):
     user = request.user
     now = timezone.now()
     dates = stage_dates(stage, now)
-    can_comment, why_not = participation(request, stage, dates["status"])
+    can_comment, why_not = participation(request, stage, now)
     thread = threads.build_thread(comment)
     node = _find(thread, comment.pk) or comment
     visible = comment.state == CommentState.VISIBLE
@@ -159,13 +158,12 @@ def _comment_page_context(request, comment, **extra):
         current_id=comment.pk,
         why_not=why_not,
         stage_location=threads.location(comment),
-        can_reply=can_comment and visible and comment.level < domain.MAX_LEVEL,
+        can_reply=can_comment and passes(domain.check_reply_to, comment),
         too_deep=visible and comment.level >= domain.MAX_LEVEL,
-        can_react=can_comment and visible and not own,
-        can_flag=visible and not own,
+        can_react=can_comment and passes(domain.check_react, user, comment),
+        can_flag=passes(domain.check_flag, user, comment),
         can_withdraw=can(user, "consultations.withdraw_comment", comment)
-        and comment.state in (CommentState.VISIBLE, CommentState.HELD)
-        and synthesis_of(stage) is None,
+        and passes(domain.check_withdraw, comment),
         can_moderate=can(user, "consultations.moderate"),
         can_answer=user.is_authenticated and can(user, "consultations.answer", comment),
         own=own,
@@ -195,9 +193,9 @@ def _reply_page(request, parent, *, form, error="", kept_text="", status=200):
         "consultations/comment_reply.html",
         {
             **context,
-            "form": _showable(form),
+            "form": showable_form(form),
             "error": error,
-            "kept_text": without_control_characters(kept_text),
+            "kept_text": strip_control_characters(kept_text),
         },
         status=status,
     )
@@ -284,7 +282,7 @@ def comment_flag(request, comment_id):
         else:
             error, status = _("Choose a reason; the details are optional."), 400
     context = _comment_page_context(request, comment)
-    context.update({"form": _showable(form), "error": error, "already": already})
+    context.update({"form": showable_form(form), "error": error, "already": already})
     return render(request, "consultations/comment_flag.html", context, status=status)
 
 

@@ -8,7 +8,6 @@ and their refusals are shown as they are, with everything typed kept in the form
 
 from datetime import datetime, time, timedelta
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,14 +24,10 @@ from consultations.forms_manage import (
     StageForm,
     period,
 )
-from consultations.models import Consultation, Stage, StageKind, StageStatus
+from consultations.models import Consultation, Stage, StageKind
 from core.errors import DomainError
+from core.permissions import can
 from proposals.views import proposal_context, proposal_for
-
-
-def can(user, perm, obj):
-    """The consultation rules themselves (no superuser shortcut), as for proposals."""
-    return rules.has_perm(perm, user, obj)
 
 
 def proposal_with_perm(request, slug, perm):
@@ -231,10 +226,13 @@ def stage_create(request, slug):
     return _stage_form_page(request, proposal, consultation, form, warning=warning)
 
 
-def _closed_for_changes(request, stage, message):
-    """True (with `message` queued) when the stage has closed or was cancelled."""
-    if stage.status in (StageStatus.CLOSED, StageStatus.CANCELLED):
-        messages.error(request, message % {"status": StageStatus(stage.status).label.lower()})
+def _refusal_shown(request, check, stage):
+    """True, with the domain's own refusal queued, when `check` (a `domain.check_*` function)
+    refuses the action on `stage` now."""
+    try:
+        check(stage)
+    except DomainError as error:
+        messages.error(request, error.message)
         return True
     return False
 
@@ -244,9 +242,7 @@ def stage_edit(request, slug, position):
     proposal = proposal_with_perm(request, slug, "consultations.manage")
     consultation = consultation_of(proposal)
     stage = stage_of(consultation, position)
-    if _closed_for_changes(
-        request, stage, _("The stage is %(status)s; it can no longer be changed.")
-    ):
+    if _refusal_shown(request, domain.check_stage_change, stage):
         return redirect("consultations:detail", slug=proposal.slug)
     form = StageForm(request.POST or None, consultation=consultation, stage=stage)
     warning = None
@@ -263,9 +259,7 @@ def stage_cancel(request, slug, position):
     proposal = proposal_with_perm(request, slug, "consultations.manage")
     consultation = consultation_of(proposal)
     stage = stage_of(consultation, position)
-    if _closed_for_changes(
-        request, stage, _("The stage is %(status)s; it can no longer be cancelled.")
-    ):
+    if _refusal_shown(request, domain.check_stage_cancel, stage):
         return redirect("consultations:detail", slug=proposal.slug)
     form = CancelStageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -297,8 +291,7 @@ def stage_remove(request, slug, position):
         else:
             messages.success(request, _("The stage “%(title)s” was removed.") % {"title": stage})
         return redirect("consultations:detail", slug=proposal.slug)
-    if stage.status != StageStatus.SCHEDULED:
-        messages.error(request, _("A stage that has opened is never removed; cancel it instead."))
+    if _refusal_shown(request, domain.check_stage_remove, stage):
         return redirect("consultations:detail", slug=proposal.slug)
     return render(
         request,

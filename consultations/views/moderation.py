@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from consultations import domain
 from consultations.forms_manage import HideForm
 from consultations.models import CommentState, Flag, StageComment
-from consultations.views.manage import can, comment_or_404
+from consultations.views.manage import comment_or_404
 from core.errors import DomainError
 from core.models import ActivityLog
 from core.pagination import paginate
+from core.permissions import can, passes
 
 ACTIONS = ("hide", "restore", "dismiss")
 
@@ -91,9 +92,9 @@ def moderate(request, comment_id):
             "flags": flags,
             "block_label": labels.get(comment.block_key, ""),
             "entries": [(entry, None) for entry in _comment_history(comment)],
-            "can_hide": comment.state in (CommentState.VISIBLE, CommentState.HELD),
-            "can_restore": comment.state in (CommentState.HIDDEN, CommentState.HELD),
-            "can_dismiss": comment.open_flags > 0,
+            "can_hide": passes(domain.check_hide, comment),
+            "can_restore": passes(domain.check_restore, comment),
+            "can_dismiss": passes(domain.check_dismiss_flags, comment),
         },
         status=status,
     )

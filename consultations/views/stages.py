@@ -6,9 +6,6 @@ before the scheduled task (or a domain command) has recorded an opening or a clo
 (`consultations.domain.events`).
 """
 
-import re
-
-import rules
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count
@@ -27,11 +24,12 @@ from consultations.models import (
     Follow,
     Stage,
     StageComment,
-    StageKind,
     StageStatus,
     Synthesis,
 )
-from proposals.models import ProposalStatus
+from core.errors import DomainError
+from core.permissions import can, passes
+from core.text import strip_control_characters
 from proposals.views import proposal_context, proposal_for
 
 # What a stage page needs in one query. The current revision is only named in the header (its
@@ -49,20 +47,6 @@ STAGE_DEFERRED = (
     "synthesis__counts",
     "synthesis__intro",
 )
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def can(user, perm, obj=None):
-    """The consultation rules themselves (no superuser shortcut), as for proposals."""
-    return rules.has_perm(perm, user, obj)
-
-
-def show_status_from_dates(proposal, consultation, now, stages=None):
-    """Show the proposal's status as its stages' dates make it at `now` (the header, its
-    actions), although the scheduled task may not have recorded the latest opening or closing
-    yet. Only the instance in memory changes; nothing is saved."""
-    proposal.status = domain.proposal_status_at(consultation, now=now, stages=stages)
 
 
 def stage_for(request, slug, position):
@@ -84,19 +68,14 @@ def synthesis_of(stage):
         return None
 
 
-def without_control_characters(text):
-    """Typed text shown back in a form: control characters (NUL…) cannot go into a page."""
-    return _CONTROL.sub("", text or "")
-
-
-def _showable(form):
+def showable_form(form):
     """Show a refused form's typed text back, without the characters that got it refused."""
     if form is not None and form.is_bound:
         form.errors  # noqa: B018  (validate with the data as sent, before cleaning it up)
         data = form.data.copy()
         for name in ("text", "quote", "note"):
             if name in data:
-                data[name] = without_control_characters(data[name])
+                data[name] = strip_control_characters(data[name])
         form.data = data
     return form
 
@@ -117,18 +96,16 @@ def stage_dates(stage, now):
     }
 
 
-def participation(request, stage, status):
-    """(can comment now, why not): the reason is a code the page explains."""
-    proposal = stage.consultation.proposal
-    if not stage.accepts_comments:
-        return False, "no_comments"
-    if proposal.status == ProposalStatus.WITHDRAWN:
-        return False, "withdrawn"
-    if status != StageStatus.OPEN:
-        return False, status
+def participation(request, stage, now):
+    """(can comment now, why not): the reason is a code the page explains — the code of the
+    domain's own refusal (`domain.check_takes_comments`), or "anonymous" / "unverified"."""
+    try:
+        domain.check_takes_comments(stage, now)
+    except DomainError as refusal:
+        return False, refusal.code
     if not request.user.is_authenticated:
         return False, "anonymous"
-    if not domain.can_participate(request.user):
+    if not can(request.user, "consultations.participate"):
         return False, "unverified"
     return True, ""
 
@@ -139,9 +116,10 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
     proposal = stage.consultation.proposal
     organization = proposal.organization
     now = timezone.now()
-    show_status_from_dates(proposal, stage.consultation, now)
+    # Reading never writes: the header shows the status the stages' dates call for.
+    proposal.status = domain.proposal_status_at(stage.consultation, now=now)
     dates = stage_dates(stage, now)
-    can_comment, why_not = participation(request, stage, dates["status"])
+    can_comment, why_not = participation(request, stage, now)
     filters = threads.Filters.from_query(request.GET, stage)
     number = threads.page_number(request.GET.get("page"))
     threads_html = text_html = ""
@@ -190,9 +168,9 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
             whole_text_count=counts.get("", 0),
             text_html=text_html,
             threads_html=threads_html,
-            form=_showable(form),
+            form=showable_form(form),
             error=error,
-            kept_text=without_control_characters(kept_text),
+            kept_text=strip_control_characters(kept_text),
             can_manage=request.user.is_authenticated
             and can(request.user, "consultations.manage", stage),
         ),
@@ -225,7 +203,7 @@ def consultation_detail(request, slug):
         .defer("revision__blocks", "synthesis__rows", "synthesis__counts", "synthesis__intro")
         .order_by("position")
     )
-    show_status_from_dates(proposal, consultation, now, stages)
+    proposal.status = domain.proposal_status_at(consultation, now=now, stages=stages)
     counts = dict(
         StageComment.objects.filter(stage__consultation=consultation, state=CommentState.VISIBLE)
         .order_by()
@@ -240,23 +218,21 @@ def consultation_detail(request, slug):
         dates = stage_dates(item, now)
         status = dates["status"]
         synthesis = synthesis_of(item)
-        held_at = item.meeting_at or item.opens_at
         timeline.append(
             {
                 "stage": item,
                 **dates,
                 "count": counts.get(item.pk, 0),
                 "synthesis": synthesis,
-                "can_edit": can_manage and status in (StageStatus.SCHEDULED, StageStatus.OPEN),
-                "can_cancel": can_manage and status in (StageStatus.SCHEDULED, StageStatus.OPEN),
-                "can_remove": can_manage and status == StageStatus.SCHEDULED,
-                "can_minutes": can_manage
-                and item.kind == StageKind.MEETING
-                and status != StageStatus.CANCELLED
-                and held_at <= now,
+                "can_edit": can_manage and passes(domain.check_stage_change, item, now),
+                "can_cancel": can_manage and passes(domain.check_stage_cancel, item, now),
+                "can_remove": can_manage and passes(domain.check_stage_remove, item, now),
+                "can_minutes": can_manage and passes(domain.check_minutes, item, now),
+                # The answers page (answering starts while the stage is open).
                 "can_answer": can_manage
                 and item.accepts_comments
                 and status in (StageStatus.OPEN, StageStatus.CLOSED),
+                # The publication page explains what is missing (e.g. unanswered comments).
                 "can_publish": can_manage
                 and item.accepts_comments
                 and status == StageStatus.CLOSED
@@ -296,10 +272,12 @@ def follow(request, slug):
     if action == "unfollow" or (action != "follow" and following):
         domain.unfollow(request.user, consultation)
         messages.success(request, _("You no longer receive emails about this consultation."))
-    elif not domain.can_participate(request.user):
-        messages.error(request, _("Confirm your email address before following a consultation."))
-    else:
+        return redirect(url)
+    try:
         domain.follow(request.user, consultation)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
         messages.success(
             request,
             _(

@@ -27,7 +27,6 @@ from consultations.models import (
     Synthesis,
 )
 from consultations.views.manage import (
-    can,
     comment_or_404,
     consultation_of,
     page_context,
@@ -36,6 +35,7 @@ from consultations.views.manage import (
 )
 from core.errors import DomainError
 from core.pagination import paginate
+from core.permissions import can
 from proposals.views import proposal_for
 
 ANSWER_FILTERS = ("unanswered", "answered")
@@ -146,11 +146,13 @@ def disposition_edit(request, comment_id):
         }
     form = DispositionForm(request.POST or None, comment=comment, initial=initial)
     synthesis = _published(stage)
-    locked = None
-    if synthesis is not None:
-        locked = _("The synthesis of this stage is published; its answers can no longer change.")
-    elif comment.state != CommentState.VISIBLE:
-        locked = _("Only comments that are shown can be answered.")
+    # Why the answer cannot change, in the domain's own words (`domain.check_answer`).
+    try:
+        domain.check_answer(comment)
+    except DomainError as refusal:
+        locked = refusal.message
+    else:
+        locked = None
     return_to = _return_to(request, stage)
     if request.method == "POST" and form.is_valid():
         try:
@@ -204,7 +206,11 @@ def synthesis_publish(request, slug, position):
     proposal = proposal_with_perm(request, slug, "consultations.answer")
     stage = _commented_stage(proposal, position)
     if _published(stage) is not None:
-        messages.info(request, _("The synthesis of this stage is already published."))
+        # The domain's own words (`domain.check_synthesis_ready`, code "published").
+        try:
+            domain.check_synthesis_ready(stage)
+        except DomainError as refusal:
+            messages.info(request, refusal.message)
         return redirect("consultations:synthesis", slug=proposal.slug, position=stage.position)
     form = SynthesisPublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

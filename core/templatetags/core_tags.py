@@ -1,5 +1,8 @@
 from django import template
 
+from core import permissions
+from core.markdown import render_markdown
+
 register = template.Library()
 
 
@@ -19,6 +22,11 @@ def query_replace(context, **kwargs):
 @register.filter
 def markdown(text):
     """Render stored Markdown through the sanitising renderer."""
-    from core.markdown import render_markdown
-
     return render_markdown(text)
+
+
+@register.simple_tag(takes_context=True)
+def can(context, perm, obj=None):
+    """`{% can "proposals.add_proposal" as may_add %}`: the permission gate in templates
+    (`core.permissions.can`), never Django's `perms`, which lets a superuser pass."""
+    return permissions.can(context["request"].user, perm, obj)

@@ -2,7 +2,7 @@
 
 import core.validators
 import django.db.models.deletion
-import registrations.models
+import core.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('received', 'Document received'), ('answer', 'Answer document')], max_length=16, verbose_name='kind')),
-                ('file', models.FileField(max_length=200, upload_to=registrations.models.submission_document_path)),
+                ('file', models.FileField(max_length=200, upload_to=core.models.stored_file_path)),
                 ('name', models.CharField(max_length=200, verbose_name='file name')),
                 ('extension', models.CharField(max_length=8)),
                 ('content_type', models.CharField(max_length=100)),

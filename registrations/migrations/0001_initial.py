@@ -6,7 +6,7 @@ so the permissions attached to them and the activity entries that point at them 
 
 import core.validators
 import django.db.models.deletion
-import registrations.models
+import core.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -376,7 +376,7 @@ class Migration(migrations.Migration):
                             "file",
                             models.FileField(
                                 max_length=200,
-                                upload_to=registrations.models.submission_document_path,
+                                upload_to=core.models.stored_file_path,
                             ),
                         ),
                         ("name", models.CharField(max_length=200, verbose_name="file name")),

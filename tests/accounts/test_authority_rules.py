@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.permissions import can
 from tests.factories import AuthorityFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 
@@ -24,7 +25,7 @@ def test_act_for_authority_matrix(kind, verified, role, allowed):
     else:
         organization = OrganizationFactory(kind=kind)
     member = MembershipFactory(organization=organization, role=role).user
-    assert member.has_perm("accounts.act_for_authority", organization) is allowed
+    assert can(member, "accounts.act_for_authority", organization) is allowed
 
 
 @pytest.mark.django_db
@@ -34,10 +35,10 @@ def test_act_for_authority_refused_to_outsiders_and_visitors():
     authority = AuthorityFactory()
     other_authority = AuthorityFactory()
     registrar_elsewhere = MembershipFactory(organization=other_authority, role="registrar").user
-    assert registrar_elsewhere.has_perm("accounts.act_for_authority", other_authority) is True
-    assert registrar_elsewhere.has_perm("accounts.act_for_authority", authority) is False
-    assert UserFactory().has_perm("accounts.act_for_authority", authority) is False
-    assert AnonymousUser().has_perm("accounts.act_for_authority", authority) is False
+    assert can(registrar_elsewhere, "accounts.act_for_authority", other_authority) is True
+    assert can(registrar_elsewhere, "accounts.act_for_authority", authority) is False
+    assert can(UserFactory(), "accounts.act_for_authority", authority) is False
+    assert can(AnonymousUser(), "accounts.act_for_authority", authority) is False
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from accounts import domain
 from accounts.models import Invitation, Membership, Organization
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from core.models import ActivityLog
 from tests.accounts.helpers import log_rows
 from tests.factories import (
@@ -111,19 +111,34 @@ def test_update_organization_refuses_a_taken_slug(ngo, ngo_admin):
     assert not ActivityLog.objects.exists()
 
 
-def test_set_verified_logs_the_change_once(ngo, staff):
-    domain.set_verified(staff, ngo, True)
-    domain.set_verified(staff, ngo, True)  # already verified: nothing more happens
+def test_set_verified_logs_the_change_once(ngo):
+    # Verification is for site administrators (`accounts.verify_organization`), not moderators.
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    domain.set_verified(admin, ngo, True)
+    domain.set_verified(admin, ngo, True)  # already verified: nothing more happens
     ngo.refresh_from_db()
     assert ngo.is_verified
-    assert ngo.verified_by == staff
-    domain.set_verified(staff, ngo, False)
+    assert ngo.verified_by == admin
+    domain.set_verified(admin, ngo, False)
     ngo.refresh_from_db()
     assert (ngo.verified_at, ngo.verified_by) == (None, None)
     assert log_rows(scope_id=str(ngo.pk)) == [
-        ("organization.verified", staff.pk, "False", "True"),
-        ("organization.unverified", staff.pk, "True", "False"),
+        ("organization.verified", admin.pk, "False", "True"),
+        ("organization.unverified", admin.pk, "True", "False"),
     ]
+
+
+def test_only_site_administrators_verify(ngo, staff):
+    with (
+        translation.override("en"),
+        pytest.raises(NotAllowed, match="Only site administrators verify organisations."),
+    ):
+        domain.set_verified(staff, ngo, True)
+    ngo.refresh_from_db()
+    assert (ngo.verified_at, log_rows(scope_id=str(ngo.pk), verb="organization.verified")) == (
+        None,
+        [],
+    )
 
 
 # --- Memberships -------------------------------------------------------------------------------

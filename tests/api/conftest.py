@@ -27,8 +27,7 @@ from consultations import domain as consultations
 from proposals import domain as proposals
 from proposals.attachments import store_upload
 from proposals.models import Proposal, Topic
-from tests.factories import UserFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import ProposalFactory, UserFactory
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 AUTHORITY = "primaria-municipiului-focsani"
@@ -263,23 +262,6 @@ def walk(value):
 
 
 # --- Registrars, tokens and submissions (test_tokens.py, test_write.py) ------------------------
-
-
-@pytest.fixture
-def verified_authority(db):
-    authority = Organization.objects.get(slug=AUTHORITY)
-    authority.verified_at = timezone.now()
-    authority.save(update_fields=["verified_at"])
-    return authority
-
-
-@pytest.fixture
-def registrar(verified_authority):
-    from tests.factories import MembershipFactory
-
-    return MembershipFactory(
-        organization=verified_authority, role="registrar", user__display_name="Elena Registratura"
-    ).user
 
 
 @pytest.fixture

@@ -419,7 +419,8 @@ def test_lists_take_the_same_queries_for_one_row_and_many(world, api, path):
 @pytest.mark.django_db
 def test_comparison_flags_spelling_only_differences(api, ngo, ngo_editor):
     from proposals import domain
-    from tests.proposals.conftest import ProposalFactory, save
+    from tests.factories import ProposalFactory
+    from tests.helpers import save
 
     proposal = ProposalFactory(
         editor=ngo_editor,

@@ -11,8 +11,13 @@ from consultations.models import Disposition, Stage, StageComment, Synthesis
 from proposals import content
 from proposals import domain as proposals_domain
 from tests.browser.test_proposal_versions import sign_in
-from tests.factories import AuthorityFactory, MembershipFactory, OrganizationFactory, UserFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import (
+    AuthorityFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProposalFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.browser,

@@ -8,14 +8,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from consultations import domain
 from proposals import content
 from proposals import domain as proposals_domain
-from tests.factories import MembershipFactory, UserFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import MembershipFactory, ProposalFactory, UserFactory
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=BUCHAREST)
@@ -26,13 +24,8 @@ def text_blocks(*texts):
 
 
 @pytest.fixture
-def editor(ngo_editor):
-    return ngo_editor
-
-
-@pytest.fixture
-def proposal(editor, ngo):
-    """A published proposal whose revision 2 has three text blocks."""
+def debated_proposal(editor, ngo):
+    """A published proposal whose revision 2 has three text blocks (`consultation` debates it)."""
     proposal = ProposalFactory(
         editor=editor,
         organization=ngo,
@@ -58,8 +51,10 @@ def proposal(editor, ngo):
 
 
 @pytest.fixture
-def consultation(editor, proposal):
-    return domain.create_consultation(editor, proposal, title="Consultare publică Legea 350")
+def consultation(editor, debated_proposal):
+    return domain.create_consultation(
+        editor, debated_proposal, title="Consultare publică Legea 350"
+    )
 
 
 def add_written_stage(editor, consultation, *, opens_at, days=10, **kwargs):
@@ -102,20 +97,14 @@ def citizen2(db):
 
 
 @pytest.fixture
-def moderator(db):
-    return UserFactory(is_staff=True, display_name="Moderator")
+def moderator(staff):
+    """The site's staff user, who moderates comments."""
+    return staff
 
 
 @pytest.fixture
 def other_ngo_editor(db):
     return MembershipFactory(role="editor", user__display_name="Alt editor").user
-
-
-@pytest.fixture
-def en_client():
-    client = Client()
-    client.cookies["consult_language"] = "en"
-    return client
 
 
 def during(stage, hours=1):

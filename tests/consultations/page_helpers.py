@@ -10,7 +10,7 @@ from consultations import domain
 from consultations.models import StageComment
 from proposals import domain as proposals_domain
 from tests.consultations.conftest import add_written_stage, text_blocks
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import ProposalFactory
 
 
 def published_proposal(editor, organization, slug, texts=None):

@@ -10,7 +10,7 @@ from consultations.models import Disposition
 from core.models import ActivityLog
 from proposals import domain as proposals_domain
 from tests.consultations.conftest import during
-from tests.proposals.conftest import messages_of
+from tests.helpers import messages_of
 
 ANSWERS = "/proposals/legea-350/consultation/stages/1/answers/"
 
@@ -122,14 +122,14 @@ def test_answers_of_a_meeting_stage_do_not_exist(editor_client, editor, consulta
 
 
 @pytest.fixture
-def revision3(editor, proposal):
-    proposal.refresh_from_db()
-    current = proposal.current_revision
+def revision3(editor, debated_proposal):
+    debated_proposal.refresh_from_db()
+    current = debated_proposal.current_revision
     blocks = [dict(block) for block in current.blocks]
     blocks[0]["text"] = "Finanțările se acordă numai prin selecție publică de proiecte."
     return proposals_domain.save_revision(
         editor,
-        proposal,
+        debated_proposal,
         base_number=current.number,
         title=current.title,
         summary=current.summary,

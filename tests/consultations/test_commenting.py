@@ -21,7 +21,7 @@ from tests.consultations.page_helpers import (
     stage_at,
 )
 from tests.factories import UserFactory
-from tests.proposals.conftest import messages_of
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -175,10 +175,10 @@ def test_reply_to_a_comment_not_shown_is_refused(stage, citizen, citizen2, moder
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Text cu\x00NUL", "Your comment contains control characters (such as NUL) that cannot "
-         "be stored."),
-        ("Clopoțel\x07", "Your comment contains control characters (such as NUL) that cannot "
-         "be stored."),
+        ("Text cu\x00NUL", "Your comment contains control characters (such as NUL bytes); "
+         "remove them."),
+        ("Clopoțel\x07", "Your comment contains control characters (such as NUL bytes); "
+         "remove them."),
         ("", "Your comment cannot be empty."),
         ("  \n\n ", "Your comment cannot be empty."),
         ("a" * 100_000, "Your comment is 100000 characters long; the limit is 10000."),

@@ -15,8 +15,9 @@ from consultations.models import (
     StageComment,
     Synthesis,
 )
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from core.models import ActivityLog
+from core.permissions import can
 from proposals import domain as proposals_domain
 from proposals.models import Proposal
 from tests.consultations.conftest import T0, add_written_stage, during, first_block_key
@@ -84,7 +85,7 @@ def test_flag_refusals(comment, citizen, citizen2):
         "Choose why the comment should be reviewed."
     )
     assert refused(domain.flag_comment, citizen2, comment, reason="other", note="a\x00b") == (
-        "The details contains control characters (such as NUL) that cannot be stored."
+        "The details contains control characters (such as NUL bytes); remove them."
     )
     assert refused(
         domain.flag_comment, UserFactory(verified_email=False), comment, reason="spam"
@@ -215,19 +216,19 @@ def test_withdrawn_comment_cannot_be_restored(comment, citizen, moderator):
 
 
 @pytest.fixture
-def later_revision(editor, proposal, stage):
-    current = proposal.current_revision
+def later_revision(editor, debated_proposal, stage):
+    current = debated_proposal.current_revision
     proposals_domain.save_revision(
         editor,
-        proposal,
+        debated_proposal,
         base_number=current.number,
         title=current.title,
         summary=current.summary,
         blocks=[dict(current.blocks[0], text="Text nou.")] + current.blocks[1:],
         message="După consultare",
     )
-    proposal.refresh_from_db()
-    return proposal.current_revision
+    debated_proposal.refresh_from_db()
+    return debated_proposal.current_revision
 
 
 def test_disposition_recorded_and_changed_with_log(comment, editor, later_revision, stage):
@@ -258,8 +259,8 @@ def test_disposition_recorded_and_changed_with_log(comment, editor, later_revisi
     [
         ("maybe", "r", None, "Choose the answer."),
         ("rejected", " ", None, "The reason cannot be empty."),
-        ("rejected", "r\x00", None, "The reason contains control characters (such as NUL) "
-         "that cannot be stored."),
+        ("rejected", "r\x00", None, "The reason contains control characters (such as NUL "
+         "bytes); remove them."),
         ("rejected", "r", "later", "Only an accepted comment is applied in a revision."),
         ("not_applicable", "r", "later", "Only an accepted comment is applied in a revision."),
         ("accepted", "r", "same", "The comment was made on revision 2; it is applied in a "
@@ -290,7 +291,7 @@ def test_disposition_refusals(comment, editor, later_revision, outcome, reason, 
 
 
 def test_disposition_applied_in_another_proposal_is_refused(comment, editor, ngo):
-    from tests.proposals.conftest import ProposalFactory
+    from tests.factories import ProposalFactory
 
     other = ProposalFactory(editor=editor, organization=ngo)
     assert refused(
@@ -457,11 +458,11 @@ def test_synthesis_of_a_stage_without_comments(stage, editor):
     assert (synthesis.rows, synthesis.counts) == ([], {"total": 0, "stance": {}, "outcome": {}})
 
 
-def test_block_labels_name_headings_and_articles(editor, proposal, consultation):
-    current = proposal.current_revision
+def test_block_labels_name_headings_and_articles(editor, debated_proposal, consultation):
+    current = debated_proposal.current_revision
     proposals_domain.save_revision(
         editor,
-        proposal,
+        debated_proposal,
         base_number=current.number,
         title=current.title,
         summary="",
@@ -480,13 +481,15 @@ def test_block_labels_name_headings_and_articles(editor, proposal, consultation)
         ],
         message="Structură",
     )
-    proposal.refresh_from_db()
-    assert domain.block_labels(proposal.current_revision) == {
+    debated_proposal.refresh_from_db()
+    assert domain.block_labels(debated_proposal.current_revision) == {
         "kabc0000001": "§1 Capitolul I",
         "kabc0000002": "§2 Art. 5 alin. (2)",
         current.blocks[0]["key"]: "§3",
     }
-    stage = add_written_stage(editor, consultation, opens_at=T0, revision=proposal.current_revision)
+    stage = add_written_stage(
+        editor, consultation, opens_at=T0, revision=debated_proposal.current_revision
+    )
     assert first_block_key(stage) == "kabc0000001"
 
 
@@ -533,9 +536,9 @@ def test_consultation_permission_matrix(people, stage, comment, who, public):
     stage = comment.stage
     person = people[who]
     granted = tuple(
-        person.has_perm(permission, comment)
+        can(person, permission, comment)
         if permission in ("consultations.withdraw_comment", "consultations.answer")
-        else person.has_perm(permission, None if permission.endswith("moderate") else stage)
+        else can(person, permission, None if permission.endswith("moderate") else stage)
         for permission in PERMISSIONS
     )
     assert granted == _expected(who, public)
@@ -546,7 +549,7 @@ def test_answer_permission_reaches_the_proposal_from_every_object(
     people, consultation, stage, comment, target
 ):
     obj = {"consultation": consultation, "stage": stage, "comment": comment}[target]
-    assert [people[who].has_perm("consultations.answer", obj) for who in PEOPLE] == [
+    assert [can(people[who], "consultations.answer", obj) for who in PEOPLE] == [
         False,
         False,
         False,
@@ -557,13 +560,20 @@ def test_answer_permission_reaches_the_proposal_from_every_object(
     ]
 
 
-def test_domain_leaves_roles_to_the_rules(comment, other_ngo_editor):
-    # The view checks `consultations.answer`; the domain function itself does not know roles.
-    assert not other_ngo_editor.has_perm("consultations.answer", comment)
-    disposition = domain.set_disposition(other_ngo_editor, comment, outcome="rejected", reason="r")
-    assert disposition.decided_by == other_ngo_editor
+def test_domain_checks_its_own_rules(comment, other_ngo_editor):
+    # The pages and the API call the same commands: each checks `consultations.answer` itself.
+    assert not can(other_ngo_editor, "consultations.answer", comment)
+    with pytest.raises(NotAllowed, match="Only the organisation's editors and admins"):
+        domain.set_disposition(other_ngo_editor, comment, outcome="rejected", reason="r")
+    assert not Disposition.objects.filter(comment=comment).exists()
 
 
-def test_superuser_passes_every_check(stage, comment):
+def test_site_administrators_moderate_but_do_not_run_others_consultations(stage, comment):
     root = UserFactory(is_staff=True, is_superuser=True)
-    assert all(root.has_perm(permission, comment) for permission in PERMISSIONS)
+    assert [can(root, permission, comment) for permission in PERMISSIONS] == [
+        True,  # view: the proposal is public
+        False,  # manage: not a member of the organisation
+        False,  # answer
+        True,  # moderate: site staff
+        False,  # withdraw: not the author
+    ]

@@ -18,8 +18,7 @@ from core.models import ActivityLog
 from proposals import domain as proposals_domain
 from proposals.models import Proposal, ProposalStatus
 from tests.consultations.conftest import BUCHAREST, T0, add_written_stage, during, text_blocks
-from tests.factories import MembershipFactory, OrganizationFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory
 
 SOFIA = ZoneInfo("Europe/Sofia")
 MICROSECOND = timedelta(microseconds=1)
@@ -49,9 +48,9 @@ def refused(function, *args, **kwargs):
 # --- Consultations -----------------------------------------------------------------------------
 
 
-def test_create_consultation_records_and_follows(editor, proposal):
+def test_create_consultation_records_and_follows(editor, debated_proposal):
     consultation = domain.create_consultation(
-        editor, proposal, title="Consultare publică  ", intro="Intro\r\nRândul 2\r\n"
+        editor, debated_proposal, title="Consultare publică  ", intro="Intro\r\nRândul 2\r\n"
     )
     assert (consultation.title, consultation.intro) == ("Consultare publică", "Intro\nRândul 2")
     assert consultation.created_by == editor
@@ -68,21 +67,21 @@ def test_create_consultation_refuses_a_draft(editor, ngo):
     assert Consultation.objects.count() == 0
 
 
-def test_create_consultation_refuses_a_withdrawn_proposal(editor, proposal):
-    proposals_domain.withdraw_proposal(editor, proposal, "Retrasă.")
-    error = refused(domain.create_consultation, editor, proposal, title="Consultare")
+def test_create_consultation_refuses_a_withdrawn_proposal(editor, debated_proposal):
+    proposals_domain.withdraw_proposal(editor, debated_proposal, "Retrasă.")
+    error = refused(domain.create_consultation, editor, debated_proposal, title="Consultare")
     assert error.message == "The proposal was withdrawn; it cannot be put to consultation."
 
 
-def test_create_consultation_refuses_a_second_one(editor, proposal, consultation):
-    error = refused(domain.create_consultation, editor, proposal, title="Din nou")
+def test_create_consultation_refuses_a_second_one(editor, debated_proposal, consultation):
+    error = refused(domain.create_consultation, editor, debated_proposal, title="Din nou")
     assert error.message == "This proposal already has a consultation."
     assert Consultation.objects.count() == 1
 
 
 @pytest.mark.parametrize("title", ["", "   ", "Titlu\x00", "T" * 301])
-def test_create_consultation_refuses_bad_titles(editor, proposal, title):
-    refused(domain.create_consultation, editor, proposal, title=title)
+def test_create_consultation_refuses_bad_titles(editor, debated_proposal, title):
+    refused(domain.create_consultation, editor, debated_proposal, title=title)
     assert Consultation.objects.count() == 0
 
 
@@ -426,20 +425,20 @@ def test_stage_cannot_open_in_the_past(editor, consultation):
     assert stage.position == 1
 
 
-def test_later_stages_pin_later_revisions(editor, proposal, consultation):
-    revision_2 = proposal.current_revision
+def test_later_stages_pin_later_revisions(editor, debated_proposal, consultation):
+    revision_2 = debated_proposal.current_revision
     add_written_stage(editor, consultation, opens_at=T0)
     proposals_domain.save_revision(
         editor,
-        proposal,
+        debated_proposal,
         base_number=2,
         title=revision_2.title,
         summary=revision_2.summary,
         blocks=[dict(revision_2.blocks[0], text="Text revizuit după consultare.")],
         message="Revizuit",
     )
-    proposal.refresh_from_db()
-    revision_3 = proposal.current_revision
+    debated_proposal.refresh_from_db()
+    revision_3 = debated_proposal.current_revision
     assert revision_3.number == 3
     later = T0 + timedelta(days=20)
     # Same revision again: allowed (a second round on the same text).
@@ -449,7 +448,7 @@ def test_later_stages_pin_later_revisions(editor, proposal, consultation):
         editor, consultation, opens_at=later + timedelta(days=11), revision=revision_3, now=T0
     )
     assert newer.revision == revision_3
-    revision_1 = proposal.revisions.get(number=1)
+    revision_1 = debated_proposal.revisions.get(number=1)
     error = refused(
         add_written_stage, editor, consultation, opens_at=later + timedelta(days=30),
         revision=revision_1, now=T0,
@@ -510,8 +509,8 @@ def test_add_stage_refuses_bad_input(editor, consultation, fields, message):
     assert Stage.objects.count() == 0
 
 
-def test_add_stage_refused_once_the_proposal_is_withdrawn(editor, proposal, consultation):
-    proposals_domain.withdraw_proposal(editor, proposal, "Retrasă.")
+def test_add_stage_refused_once_the_proposal_is_withdrawn(editor, debated_proposal, consultation):
+    proposals_domain.withdraw_proposal(editor, debated_proposal, "Retrasă.")
     error = refused(add_written_stage, editor, consultation, opens_at=T0)
     assert error.message == "The proposal is no longer open to consultation."
 
@@ -746,9 +745,9 @@ def test_second_stage_reopens_the_consultation(editor, consultation, stage):
     assert consultation.proposal.status == ProposalStatus.IN_CONSULTATION
 
 
-def test_withdrawn_proposal_refuses_comments(editor, proposal, stage, citizen):
+def test_withdrawn_proposal_refuses_comments(editor, debated_proposal, stage, citizen):
     domain.process_stage_events(now=T0)
-    proposals_domain.withdraw_proposal(editor, proposal, "Nu mai este de actualitate.")
+    proposals_domain.withdraw_proposal(editor, debated_proposal, "Nu mai este de actualitate.")
     with translation.override("en"):
         error = refused(
             domain.post_comment, citizen, stage, text="Păcat.", stance="oppose", now=during(stage)
@@ -760,5 +759,5 @@ def test_withdrawn_proposal_refuses_comments(editor, proposal, stage, citizen):
     )
     # Events of a withdrawn proposal's stages no longer move its status.
     domain.process_stage_events(now=stage.closes_at)
-    proposal.refresh_from_db()
-    assert proposal.status == ProposalStatus.WITHDRAWN
+    debated_proposal.refresh_from_db()
+    assert debated_proposal.status == ProposalStatus.WITHDRAWN

@@ -25,8 +25,12 @@ from registrations import domain as registration
 from registrations import dossier
 from registrations.models import Submission
 from tests.consultations.conftest import BUCHAREST, T0, text_blocks
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    ProposalFactory,
+    UserFactory,
+)
 
 SOFIA = ZoneInfo("Europe/Sofia")
 LEGAL_TITLE_RO = "Tabel cu propunerile/recomandările primite și modul de soluționare"
@@ -51,7 +55,7 @@ def write(editor, proposal, *texts, message="Textul propus"):
 
 
 @pytest.fixture
-def proposal(editor, ngo):
+def debated_proposal(editor, ngo):
     """As in tests/consultations/conftest.py: published, its current revision has three
     paragraphs; written whether or not the proposal was created with a first revision."""
     proposal = ProposalFactory(
@@ -211,10 +215,12 @@ def test_dossier_hides_the_text_of_a_comment_hidden_after_publication(
         text = dossier_text(client, submission, source)
         assert "Termenul de 30 de zile e prea lung." not in text
         assert "„în termen de 30 de zile”" not in text  # the quote (the text has the words)
-        # The row keeps its place, author, answer and reason.
+        # The row keeps its place, answer and reason; its words and author go, as in the thread
+        # and the API (`consultations.public`).
+        assert "3 §2 (comentariu ascuns de moderare) Acceptată Termenul devine 15 zile." in text
         assert (
-            "3 Ion Vasile §2 (comentariu ascuns de moderare) Acceptată Termenul devine 15 zile."
-        ) in text
+            "Ion Vasile" not in text.split("(comentariu ascuns de moderare)")[0].split("\n3 ")[-1]
+        )
         assert ROWS[0] in text and ROWS[1] in text
         assert f"{tr('ro', 'Comments shown')} 3" in text
         assert f"{tr('ro', 'Hidden by moderation')}: 2 ·" in text
@@ -243,8 +249,8 @@ def test_dossier_without_synthesis_says_so_and_still_lists_stages_and_figures(
         assert "Un comentariu fără sinteză." not in text
 
 
-def test_dossier_without_consultation_keeps_the_no_summary_text(client, editor, proposal):
-    submission = submit(editor, proposal)
+def test_dossier_without_consultation_keeps_the_no_summary_text(client, editor, debated_proposal):
+    submission = submit(editor, debated_proposal)
     assert consultation_section(submission) is None
     for source in ("view", "builder"):
         text = dossier_text(client, submission, source)

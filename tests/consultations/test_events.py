@@ -14,7 +14,7 @@ from core.models import ActivityLog
 from proposals import domain as proposals_domain
 from proposals.models import Proposal
 from tests.consultations.conftest import T0, add_written_stage, text_blocks
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import ProposalFactory
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from consultations import domain
 from consultations.anchors import TextNote, follower_for
 from proposals.models import Proposal
 from tests.consultations.page_helpers import comment, page_text
-from tests.proposals.conftest import save, text_block
+from tests.helpers import save, text_block
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_revision_pages_show_comments_per_paragraph_across_revisions(
     assert f"?block={keys[2]}#threads" not in html
 
 
-def test_revision_page_without_consultation_has_no_counts(en_client, proposal):
+def test_revision_page_without_consultation_has_no_counts(en_client, debated_proposal):
     html = page_text(en_client.get("/proposals/legea-350/"))
     assert "block-comments" not in html
-    assert Proposal.objects.get(pk=proposal.pk).current_revision.number == 2
+    assert Proposal.objects.get(pk=debated_proposal.pk).current_revision.number == 2

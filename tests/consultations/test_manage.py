@@ -14,8 +14,8 @@ from consultations.models import Consultation, Stage, StageStatus
 from core.models import ActivityLog
 from proposals import domain as proposals_domain
 from tests.consultations.conftest import add_written_stage
-from tests.factories import MembershipFactory, OrganizationFactory
-from tests.proposals.conftest import ProposalFactory, messages_of
+from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory
+from tests.helpers import messages_of
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 SOFIA = ZoneInfo("Europe/Sofia")
@@ -83,7 +83,9 @@ def bg_world(db):
 # --- The consultation --------------------------------------------------------------------------
 
 
-def test_consultation_create_by_editor_creates_logs_and_goes_to_stages(editor_client, proposal):
+def test_consultation_create_by_editor_creates_logs_and_goes_to_stages(
+    editor_client, debated_proposal
+):
     response = editor_client.get(f"{BASE}/new/")
     assert response.status_code == 200
     assert 'name="title"' in response.content.decode()
@@ -92,7 +94,7 @@ def test_consultation_create_by_editor_creates_logs_and_goes_to_stages(editor_cl
     )
     assert response.status_code == 302
     assert response["Location"] == f"{BASE}/stages/new/"
-    consultation = Consultation.objects.get(proposal=proposal)
+    consultation = Consultation.objects.get(proposal=debated_proposal)
     assert (consultation.title, consultation.intro) == (
         "Consultare publică Legea 350",
         "Spuneți-vă părerea.",
@@ -109,8 +111,12 @@ def test_consultation_create_for_a_draft_is_refused_with_the_domain_message(en_c
     assert Consultation.objects.count() == 0
 
 
-def test_consultation_create_for_a_withdrawn_proposal_is_refused(editor_client, editor, proposal):
-    proposals_domain.withdraw_proposal(editor, proposal, "Legea a fost modificată între timp.")
+def test_consultation_create_for_a_withdrawn_proposal_is_refused(
+    editor_client, editor, debated_proposal
+):
+    proposals_domain.withdraw_proposal(
+        editor, debated_proposal, "Legea a fost modificată între timp."
+    )
     response = editor_client.post(f"{BASE}/new/", {"title": "Consultare"})
     assert response.status_code == 400
     assert (
@@ -173,7 +179,7 @@ def test_consultation_edit_bad_input_is_refused_and_nothing_changes(
     assert ActivityLog.objects.count() == before
 
 
-def test_stage_create_without_a_consultation_sends_to_create_it(editor_client, proposal):
+def test_stage_create_without_a_consultation_sends_to_create_it(editor_client, debated_proposal):
     response = editor_client.get(f"{BASE}/stages/new/")
     assert response.status_code == 302
     assert response["Location"] == f"{BASE}/new/"

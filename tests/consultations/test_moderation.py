@@ -10,7 +10,7 @@ from consultations.models import CommentState, StageComment
 from core.models import ActivityLog
 from tests.consultations.conftest import during
 from tests.factories import UserFactory
-from tests.proposals.conftest import messages_of
+from tests.helpers import messages_of
 
 
 def post(stage, user, text, *, minutes=60, **kwargs):

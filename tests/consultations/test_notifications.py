@@ -282,24 +282,24 @@ def test_stage_opened_and_closed_in_one_run_sends_only_the_closing(committed, st
 
 
 def test_later_stage_on_a_newer_revision_sends_the_new_revision_email(
-    committed, editor, proposal, consultation, stage, followers
+    committed, editor, debated_proposal, consultation, stage, followers
 ):
-    current = proposal.current_revision
+    current = debated_proposal.current_revision
     proposals_domain.save_revision(
         editor,
-        proposal,
+        debated_proposal,
         base_number=current.number,
         title=current.title,
         summary=current.summary,
         blocks=[dict(current.blocks[0], text="Text revizuit.")] + current.blocks[1:],
         message="După prima etapă",
     )
-    proposal.refresh_from_db()
+    debated_proposal.refresh_from_db()
     second = add_written_stage(
         editor,
         consultation,
         opens_at=T0 + timedelta(days=20),
-        revision=proposal.current_revision,
+        revision=debated_proposal.current_revision,
         title="A doua etapă",
         now=T0,
     )

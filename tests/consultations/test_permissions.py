@@ -13,8 +13,7 @@ from consultations.models import Consultation, Disposition, Stage, StageComment,
 from core.models import ActivityLog
 from proposals import domain as proposals_domain
 from tests.consultations.conftest import T0, add_written_stage, during
-from tests.factories import MembershipFactory, UserFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import MembershipFactory, ProposalFactory, UserFactory
 
 BASE = "/proposals/legea-350/consultation"
 ROLES = [
@@ -30,8 +29,8 @@ EDITORS = {"editor", "admin"}
 
 
 @pytest.fixture
-def world(editor, ngo_admin, ngo, proposal, consultation, citizen, citizen2, moderator,
-          other_ngo_editor):  # fmt: skip
+def consultation_world(editor, ngo_admin, ngo, debated_proposal, consultation, citizen, citizen2,
+                       moderator, other_ngo_editor):  # fmt: skip
     """Stage 1: written comments, closed, two answered comments (one flagged). Stage 2: a
     meeting that took place. Stage 3: written comments, scheduled. Also a published proposal
     without a consultation, of the same organisation."""
@@ -65,7 +64,7 @@ def world(editor, ngo_admin, ngo, proposal, consultation, citizen, citizen2, mod
     )
     other = ProposalFactory(editor=editor, organization=ngo, slug="fara-consultare")
     proposals_domain.publish_proposal(editor, other)
-    authority = proposal.target_authority
+    authority = debated_proposal.target_authority
     return {
         "anonymous": None,
         "citizen": citizen,
@@ -98,9 +97,9 @@ def stage_post():
     }
 
 
-def with_revision(data, world):
+def with_revision(data, consultation_world):
     data["revision"] = (
-        world["editor"]
+        consultation_world["editor"]
         .memberships.get()
         .organization.proposals.get(slug="legea-350")
         .current_revision_id
@@ -186,20 +185,20 @@ def snapshot():
     }  # fmt: skip
 
 
-def browser(world, role):
+def browser(consultation_world, role):
     client = Client()
     client.cookies["consult_language"] = "en"
-    if world[role] is not None:
-        client.force_login(world[role])
+    if consultation_world[role] is not None:
+        client.force_login(consultation_world[role])
     return client
 
 
-def attempt(world, role, method, url, data):
+def attempt(consultation_world, role, method, url, data):
     """(status, database changed?) of one request, undone afterwards so that every role meets
-    the same world."""
+    the same consultation_world."""
     with transaction.atomic():
         before = snapshot()
-        response = getattr(browser(world, role), method)(url, data or {})
+        response = getattr(browser(consultation_world, role), method)(url, data or {})
         after = snapshot()
         if response.status_code == 302 and role == "anonymous":
             assert response["Location"].startswith("/accounts/login/?next=")
@@ -213,16 +212,16 @@ def attempt(world, role, method, url, data):
 @pytest.mark.parametrize(
     ("name", "method", "url", "data", "who"), ACTIONS, ids=[a[0] for a in ACTIONS]
 )
-def test_permission_matrix(world, name, method, url, data, who):
+def test_permission_matrix(consultation_world, name, method, url, data, who):
     """One row of the matrix: every role tries the action; only the allowed ones change
     anything, and only by posting."""
-    url = url.replace("COMMENT", str(world["comment"].pk))
+    url = url.replace("COMMENT", str(consultation_world["comment"].pk))
     if data == "STAGE":
-        data = with_revision(stage_post(), world)
+        data = with_revision(stage_post(), consultation_world)
     elif data == "STAGE_EDIT":
-        data = with_revision(stage_post(), world)
+        data = with_revision(stage_post(), consultation_world)
         data["title"] = "A doua etapă, mutată"
-    results = {role: attempt(world, role, method, url, data) for role in ROLES}
+    results = {role: attempt(consultation_world, role, method, url, data) for role in ROLES}
     expected = {}
     for role in ROLES:
         status = expected_status(role, method, who)
@@ -251,52 +250,56 @@ def draft(editor, ngo):
         "/proposals/ciorna/consultation/stages/1/synthesis/",
     ],
 )
-def test_a_private_draft_is_invisible_to_everyone_outside_its_organisation(world, draft, role, url):
-    client = browser(world, role)
+def test_a_private_draft_is_invisible_to_everyone_outside_its_organisation(
+    consultation_world, draft, role, url
+):
+    client = browser(consultation_world, role)
     before = snapshot()
     assert client.get(url).status_code == 404
     assert client.post(url, {"title": "Consultare"}).status_code == 404
     assert snapshot() == before
 
 
-def test_a_draft_can_be_opened_by_its_editors_but_not_put_to_consultation(world, draft):
-    client = browser(world, "editor")
+def test_a_draft_can_be_opened_by_its_editors_but_not_put_to_consultation(
+    consultation_world, draft
+):
+    client = browser(consultation_world, "editor")
     assert client.get("/proposals/ciorna/consultation/new/").status_code == 200
     response = client.post("/proposals/ciorna/consultation/new/", {"title": "Consultare"})
     assert response.status_code == 400
     assert not Consultation.objects.filter(proposal=draft).exists()
 
 
-def test_a_superuser_outside_the_organisation_cannot_run_or_answer(world):
+def test_a_superuser_outside_the_organisation_cannot_run_or_answer(consultation_world):
     root = UserFactory(is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(root)
     before = snapshot()
     assert client.get(f"{BASE}/edit/").status_code == 403
-    url = f"/comments/{world['comment'].pk}/answer/"
+    url = f"/comments/{consultation_world['comment'].pk}/answer/"
     assert client.post(url, {"outcome": "accepted", "reason": "Da."}).status_code == 403
     assert client.post(f"{BASE}/stages/1/publish-synthesis/").status_code == 403
     assert snapshot() == before
 
 
-def test_an_inactive_staff_account_cannot_moderate(world):
-    world["moderator"].is_active = False
-    world["moderator"].save()
+def test_an_inactive_staff_account_cannot_moderate(consultation_world):
+    consultation_world["moderator"].is_active = False
+    consultation_world["moderator"].save()
     client = Client()
-    client.force_login(world["moderator"])
+    client.force_login(consultation_world["moderator"])
     response = client.get("/moderation/")
     assert response.status_code in (302, 403)
     assert not response.headers.get("Location", "").startswith("/moderation")
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_published_synthesis_and_its_exports_are_public(world, role):
-    domain.publish_synthesis(world["editor"], Stage.objects.get(position=1))
-    client = browser(world, role)
+def test_published_synthesis_and_its_exports_are_public(consultation_world, role):
+    domain.publish_synthesis(consultation_world["editor"], Stage.objects.get(position=1))
+    client = browser(consultation_world, role)
     for suffix in ("synthesis/", "synthesis.csv", "synthesis.pdf"):
         assert client.get(f"{BASE}/stages/1/{suffix}").status_code == 200
     before = snapshot()
-    url = f"/comments/{world['comment'].pk}/answer/"
+    url = f"/comments/{consultation_world['comment'].pk}/answer/"
     response = client.post(url, {"outcome": "accepted", "reason": "Prea târziu."})
     assert response.status_code == {"anonymous": 302, "editor": 400, "admin": 400}.get(role, 403)
     assert snapshot() == before

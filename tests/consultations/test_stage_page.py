@@ -517,7 +517,7 @@ def test_consultation_page_in_bulgarian_organisation_uses_sofia_time(en_client):
     assert "Спешност." in page_text(response)
 
 
-def test_consultation_page_without_consultation_is_404(client, proposal):
+def test_consultation_page_without_consultation_is_404(client, debated_proposal):
     assert client.get("/proposals/legea-350/consultation/").status_code == 404
 
 

@@ -12,7 +12,7 @@ from consultations.models import Synthesis
 from core.models import ActivityLog
 from proposals import domain as proposals_domain
 from tests.consultations.conftest import during
-from tests.proposals.conftest import messages_of
+from tests.helpers import messages_of
 
 STAGE = "/proposals/legea-350/consultation/stages/1"
 
@@ -29,14 +29,14 @@ def editor_client(en_client, editor):
 
 
 @pytest.fixture
-def revision3(editor, proposal):
-    proposal.refresh_from_db()
-    current = proposal.current_revision
+def revision3(editor, debated_proposal):
+    debated_proposal.refresh_from_db()
+    current = debated_proposal.current_revision
     blocks = [dict(block) for block in current.blocks]
     blocks[1]["text"] = "Autoritatea publică informează solicitanții în termen de 15 zile."
     return proposals_domain.save_revision(
         editor,
-        proposal,
+        debated_proposal,
         base_number=current.number,
         title=current.title,
         summary=current.summary,

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 
 from consultations import domain, notifications
 from consultations.models import Follow, ReplyOptOut, StageComment
+from core import mail as core_mail
 from tests.consultations.conftest import add_written_stage
 from tests.consultations.page_helpers import comment, page_text
 from tests.factories import UserFactory
@@ -167,7 +168,9 @@ def test_unsubscribe_for_a_deleted_account_is_harmless(en_client):
 def _emails_for(kind, pk):
     return {
         recipient: (subject, body)
-        for recipient, subject, body, _headers in notifications.build(kind, pk)
+        for recipient, subject, body, _headers in core_mail.build(
+            f"consultations.{kind}", {"pk": pk}
+        )
     }
 
 
@@ -193,7 +196,7 @@ def test_stage_emails_render_for_followers(editor, consultation, citizen):
 
 
 def test_new_revision_email_links_the_comparison(editor, consultation, citizen):
-    from tests.proposals.conftest import save, text_block
+    from tests.helpers import save, text_block
 
     citizen.profile.language = "en"
     citizen.profile.save()

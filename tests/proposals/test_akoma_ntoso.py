@@ -11,8 +11,7 @@ from lxml import etree
 from accounts.models import Organization
 from proposals import domain
 from proposals.akoma_ntoso import AKN_NAMESPACE, CONSULT_NAMESPACE, act_uri, revision_akn
-from tests.factories import MembershipFactory, OrganizationFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory
 
 NS = {"a": AKN_NAMESPACE, "c": CONSULT_NAMESPACE}
 # 22:30 UTC on 1 March is 00:30 on 2 March in Bucharest and Sofia (UTC+2 before summer time).

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from proposals.models import Attachment
-from tests.proposals.conftest import editor_data, en_client_for, messages_of, save
+from tests.helpers import editor_data, en_client_for, messages_of, save
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -161,7 +161,7 @@ def test_upload_survives_a_conflict(ngo_editor, second_editor, proposal):
 
 
 def test_attachment_of_another_proposal_cannot_be_kept(ngo_editor, proposal, other_member):
-    from tests.proposals.conftest import ProposalFactory
+    from tests.factories import ProposalFactory
 
     other = ProposalFactory(editor=other_member, slug="alta")
     foreign = en_client_for(other_member)

@@ -7,7 +7,8 @@ import pytest
 
 from proposals import content
 from proposals.models import Revision
-from tests.proposals.conftest import ProposalFactory, save, text_block
+from tests.factories import ProposalFactory
+from tests.helpers import save, text_block
 
 COMPOSED = "Consultare publică în județ: școală"  # "ș" as one code point (U+0219)
 DECOMPOSED = unicodedata.normalize("NFD", COMPOSED)  # "s" + combining comma below

@@ -5,8 +5,7 @@ import pytest
 from accounts.models import Organization
 from core.models import ActivityLog
 from proposals.models import Proposal, Revision
-from tests.factories import MembershipFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import MembershipFactory, ProposalFactory
 
 NEW = "/proposals/new/"
 

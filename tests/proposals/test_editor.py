@@ -6,15 +6,8 @@ import pytest
 from django.conf import settings
 
 from proposals.models import Proposal, Revision
-from tests.proposals.conftest import (
-    FIRST_TEXT,
-    ProposalFactory,
-    editor_data,
-    en_client_for,
-    messages_of,
-    save,
-    text_block,
-)
+from tests.factories import FIRST_TEXT, ProposalFactory
+from tests.helpers import editor_data, en_client_for, messages_of, save, text_block
 
 EDIT = "/proposals/finantare-multianuala/edit/"
 

@@ -11,7 +11,8 @@ from docx.enum.section import WD_ORIENT
 from pypdf import PdfReader
 
 from proposals import domain
-from tests.proposals.conftest import ProposalFactory, save
+from tests.factories import ProposalFactory
+from tests.helpers import save
 
 # 22:30 UTC on 1 March is 00:30 on 2 March in Bucharest (UTC+2 before summer time).
 SAVED_AT = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)
@@ -261,7 +262,7 @@ def test_every_export_of_text_with_xml_forbidden_characters_is_valid(ngo, ngo_ed
     from odfdo import Document as OdtDocument
 
     from proposals import akoma_ntoso, exports
-    from tests.proposals.conftest import ProposalFactory
+    from tests.factories import ProposalFactory
 
     proposal = ProposalFactory(editor=ngo_editor, organization=ngo, kind="amendment", slug="x")
     revision = proposal.current_revision

@@ -12,7 +12,8 @@ from proposals import content, domain
 from proposals.models import Proposal, Revision
 from registrations import domain as registration
 from registrations.forms import SubmitForm
-from tests.proposals.conftest import ProposalFactory, editor_data, en_client_for, messages_of
+from tests.factories import ProposalFactory
+from tests.helpers import editor_data, en_client_for, messages_of
 
 EDIT = "/proposals/fara-text/edit/"
 

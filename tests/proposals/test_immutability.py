@@ -5,7 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from core.models import AppendOnlyError
 from proposals.models import Revision
-from tests.proposals.conftest import first_version_message, save, text_block
+from tests.helpers import first_version_message, save, text_block
 
 
 def _row(revision):

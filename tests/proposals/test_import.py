@@ -19,8 +19,9 @@ from proposals.models import (
     Proposal,
     Revision,
 )
+from tests.factories import ProposalFactory
+from tests.helpers import en_client_for, messages_of
 from tests.proposals import documents
-from tests.proposals.conftest import ProposalFactory, en_client_for, messages_of
 
 NEW = "/proposals/new/import/"
 
@@ -349,7 +350,7 @@ def test_import_appends_after_current_text(editor_client, proposal):
 
 @pytest.mark.django_db
 def test_import_replace_after_a_newer_revision_asks_again(editor_client, proposal, second_editor):
-    from tests.proposals.conftest import save, text_block
+    from tests.helpers import save, text_block
 
     url = f"/proposals/{proposal.slug}/import/"
     editor_client.post(url, {"mode": "document", "placement": "replace", "text": "Text nou."})

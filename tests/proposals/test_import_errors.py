@@ -10,8 +10,9 @@ from django.test import Client, override_settings
 
 from proposals import converters
 from proposals.models import DocumentImport, Revision
+from tests.factories import ProposalFactory
+from tests.helpers import en_client_for
 from tests.proposals import documents
-from tests.proposals.conftest import ProposalFactory, en_client_for
 
 
 @pytest.fixture

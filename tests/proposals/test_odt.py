@@ -13,7 +13,8 @@ from odfdo import Document
 
 from proposals import domain
 from proposals.attachments import store_upload
-from tests.proposals.conftest import ProposalFactory, save
+from tests.factories import ProposalFactory
+from tests.helpers import save
 
 NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",

@@ -3,7 +3,8 @@
 import pytest
 
 from proposals import domain
-from tests.proposals.conftest import ProposalFactory, save, text_block
+from tests.factories import ProposalFactory
+from tests.helpers import save, text_block
 
 DETAIL = "/proposals/finantare-multianuala/"
 

@@ -4,8 +4,8 @@ import pytest
 
 from proposals import domain
 from proposals.models import Proposal
-from tests.factories import MembershipFactory, UserFactory
-from tests.proposals.conftest import ProposalFactory, save
+from tests.factories import MembershipFactory, ProposalFactory, UserFactory
+from tests.helpers import save
 
 SLUG = "legea-350-finantare"
 READ_PAGES = {
@@ -55,7 +55,7 @@ def _expected(role, state):
 
 
 @pytest.fixture
-def world(ngo, ngo_editor, ngo_admin, authority, other_member):
+def proposal_world(ngo, ngo_editor, ngo_admin, authority, other_member):
     proposal = ProposalFactory(
         editor=ngo_editor, organization=ngo, kind="amendment", slug=SLUG, title="Legea 350"
     )
@@ -72,40 +72,42 @@ def world(ngo, ngo_editor, ngo_admin, authority, other_member):
     }
 
 
-def _set_state(world, state):
-    proposal = world["proposal"]
+def _set_state(proposal_world, state):
+    proposal = proposal_world["proposal"]
     if state in ("published", "withdrawn"):
-        domain.publish_proposal(world["editor"], proposal)
+        domain.publish_proposal(proposal_world["editor"], proposal)
     if state == "withdrawn":
-        domain.withdraw_proposal(world["editor"], proposal, "Legea a fost deja modificată.")
+        domain.withdraw_proposal(
+            proposal_world["editor"], proposal, "Legea a fost deja modificată."
+        )
     assert Proposal.objects.get(pk=proposal.pk).status == state
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("state", ["draft", "published", "withdrawn"])
 @pytest.mark.parametrize("role", ROLES)
-def test_proposal_pages_status_codes_by_role_and_state(client, world, role, state):
-    _set_state(world, state)
+def test_proposal_pages_status_codes_by_role_and_state(client, proposal_world, role, state):
+    _set_state(proposal_world, state)
     if role != "anonymous":
-        client.force_login(world[role])
+        client.force_login(proposal_world[role])
     got = {name: client.get(url).status_code for name, url in {**READ_PAGES, **WRITE_PAGES}.items()}
     assert got == _expected(role, state)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", list(WRITE_PAGES.values()))
-def test_write_pages_anonymous_redirected_to_login(client, world, path):
-    _set_state(world, "published")
+def test_write_pages_anonymous_redirected_to_login(client, proposal_world, path):
+    _set_state(proposal_world, "published")
     response = client.get(path)
     assert response["Location"] == f"/accounts/login/?next={path}"
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["outsider", "other member", "registrar", "staff"])
-def test_write_posts_by_outsiders_change_nothing(client, world, role):
-    _set_state(world, "published")
-    proposal = world["proposal"]
-    client.force_login(world[role])
+def test_write_posts_by_outsiders_change_nothing(client, proposal_world, role):
+    _set_state(proposal_world, "published")
+    proposal = proposal_world["proposal"]
+    client.force_login(proposal_world[role])
     block = proposal.current_revision.blocks[0]
     data = {
         "base": "2",
@@ -129,10 +131,10 @@ def test_write_posts_by_outsiders_change_nothing(client, world, role):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["outsider", "other member", "registrar", "staff"])
-def test_publish_post_on_draft_by_outsider_404_and_stays_draft(client, world, role):
-    client.force_login(world[role])
+def test_publish_post_on_draft_by_outsider_404_and_stays_draft(client, proposal_world, role):
+    client.force_login(proposal_world[role])
     assert client.post(WRITE_PAGES["publish"]).status_code == 404
-    assert Proposal.objects.get(pk=world["proposal"].pk).status == "draft"
+    assert Proposal.objects.get(pk=proposal_world["proposal"].pk).status == "draft"
 
 
 @pytest.mark.django_db
@@ -148,12 +150,14 @@ def test_publish_post_on_draft_by_outsider_404_and_stays_draft(client, world, ro
         ("admin", True),
     ],
 )
-def test_proposal_list_shows_draft_only_to_members(client, world, role, visible):
-    ngo = world["proposal"].organization
-    public = ProposalFactory(editor=world["editor"], organization=ngo, title="Propunere publică")
-    domain.publish_proposal(world["editor"], public)
+def test_proposal_list_shows_draft_only_to_members(client, proposal_world, role, visible):
+    ngo = proposal_world["proposal"].organization
+    public = ProposalFactory(
+        editor=proposal_world["editor"], organization=ngo, title="Propunere publică"
+    )
+    domain.publish_proposal(proposal_world["editor"], public)
     if role != "anonymous":
-        client.force_login(world[role])
+        client.force_login(proposal_world[role])
     html = client.get("/proposals/").content.decode()
     assert "Propunere publică" in html
     assert ("Legea 350" in html) is visible
@@ -162,13 +166,13 @@ def test_proposal_list_shows_draft_only_to_members(client, world, role, visible)
 
 
 @pytest.mark.django_db
-def test_proposal_list_member_sees_each_proposal_once(client, world, other_member):
+def test_proposal_list_member_sees_each_proposal_once(client, proposal_world, other_member):
     # The organisation has three members: the join on memberships must not repeat proposals.
-    ngo = world["proposal"].organization
+    ngo = proposal_world["proposal"].organization
     MembershipFactory(organization=ngo, user=other_member)
-    public = ProposalFactory(editor=world["editor"], organization=ngo, slug="publica")
-    domain.publish_proposal(world["editor"], public)
-    for user in (other_member, world["outsider"]):
+    public = ProposalFactory(editor=proposal_world["editor"], organization=ngo, slug="publica")
+    domain.publish_proposal(proposal_world["editor"], public)
+    for user in (other_member, proposal_world["outsider"]):
         client.force_login(user)
         response = client.get("/proposals/")
         slugs = [p.slug for p in response.context["page"].object_list]
@@ -191,48 +195,50 @@ def test_proposal_list_member_sees_each_proposal_once(client, world, other_membe
         "/proposals/nu-exista/history/",
     ],
 )
-def test_forged_urls_404_even_for_editor(client, world, path):
-    client.force_login(world["editor"])
+def test_forged_urls_404_even_for_editor(client, proposal_world, path):
+    client.force_login(proposal_world["editor"])
     assert client.get(path).status_code == 404
 
 
 @pytest.mark.django_db
-def test_revision_number_of_another_proposal_404(client, world):
+def test_revision_number_of_another_proposal_404(client, proposal_world):
     # The first proposal has revision 2; the other has only revision 1.
     other = ProposalFactory(
-        editor=world["editor"], organization=world["proposal"].organization, slug="alta"
+        editor=proposal_world["editor"],
+        organization=proposal_world["proposal"].organization,
+        slug="alta",
     )
-    domain.publish_proposal(world["editor"], other)
-    _set_state(world, "published")
+    domain.publish_proposal(proposal_world["editor"], other)
+    _set_state(proposal_world, "published")
     assert client.get(f"/proposals/{SLUG}/v/2/").status_code == 200
     assert client.get("/proposals/alta/v/2/").status_code == 404
     assert client.get("/proposals/alta/compare/1/2/").status_code == 404
 
 
 @pytest.mark.django_db
-def test_table_of_proposal_that_is_not_an_amendment_404(client, world):
+def test_table_of_proposal_that_is_not_an_amendment_404(client, proposal_world):
     other = ProposalFactory(
-        editor=world["editor"],
-        organization=world["proposal"].organization,
+        editor=proposal_world["editor"],
+        organization=proposal_world["proposal"].organization,
         slug="politica",
         kind="policy",
     )
-    domain.publish_proposal(world["editor"], other)
+    domain.publish_proposal(proposal_world["editor"], other)
     assert client.get("/proposals/politica/v/1/table/").status_code == 404
     assert client.get("/proposals/politica/v/1/").status_code == 200
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("state", ["draft", "published", "withdrawn"])
-def test_edit_tab_and_actions_shown_only_to_editors(en_client, world, state):
-    _set_state(world, state)
-    en_client.force_login(world["editor"])
+def test_edit_tab_and_actions_shown_only_to_editors(en_client, proposal_world, state):
+    _set_state(proposal_world, state)
+    en_client.force_login(proposal_world["editor"])
     html = en_client.get(READ_PAGES["detail"]).content.decode()
     assert (f'href="/proposals/{SLUG}/edit/"' in html) is (state != "withdrawn")
     assert (f'href="/proposals/{SLUG}/publish/"' in html) is (state == "draft")
     assert (f'href="/proposals/{SLUG}/withdraw/"' in html) is (state == "published")
 
-    en_client.force_login(world["outsider"])
+    en_client.force_login(proposal_world["outsider"])
     if state != "draft":
         html = en_client.get(READ_PAGES["detail"]).content.decode()
         assert f'href="/proposals/{SLUG}/edit/"' not in html

@@ -7,7 +7,7 @@ from core.errors import DomainError
 from core.models import ActivityLog
 from proposals import domain
 from proposals.models import Proposal
-from tests.proposals.conftest import messages_of, save, text_block
+from tests.helpers import messages_of, save, text_block
 
 DETAIL = "/proposals/finantare-multianuala/"
 PUBLISH = DETAIL + "publish/"

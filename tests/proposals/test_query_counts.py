@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from proposals import domain
-from tests.factories import MembershipFactory
-from tests.proposals.conftest import ProposalFactory, save, text_block
+from tests.factories import MembershipFactory, ProposalFactory
+from tests.helpers import save, text_block
 
 
 def _queries(client, url):

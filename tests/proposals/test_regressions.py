@@ -3,8 +3,8 @@
 import pytest
 
 from proposals.diff import DELETE, EQUAL, INSERT, word_diff
-from tests.factories import UserFactory
-from tests.proposals.conftest import ProposalFactory, editor_data, en_client_for, save
+from tests.factories import ProposalFactory, UserFactory
+from tests.helpers import editor_data, en_client_for, save
 
 
 def _rebuild(ops, side):

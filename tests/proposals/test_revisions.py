@@ -7,7 +7,8 @@ from core.errors import DomainError
 from core.models import ActivityLog
 from proposals import content, domain
 from proposals.models import Proposal, Revision
-from tests.proposals.conftest import FIRST_TEXT, ProposalFactory, save, text_block
+from tests.factories import FIRST_TEXT, ProposalFactory
+from tests.helpers import save, text_block
 
 POLICY_HEADINGS_EN = [
     "Problem definition",

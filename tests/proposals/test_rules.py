@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from core.permissions import can
 from proposals.models import Proposal, ProposalStatus
-from tests.factories import MembershipFactory, UserFactory
-from tests.proposals.conftest import ProposalFactory
+from tests.factories import MembershipFactory, ProposalFactory, UserFactory
 
 PERMISSIONS = [
     "proposals.view_proposal",
@@ -47,7 +47,7 @@ def test_proposal_permission_matrix(people, ngo, ngo_editor, who, status):
     Proposal.objects.filter(pk=proposal.pk).update(status=status)
     proposal.refresh_from_db()
     person = people[who]
-    granted = tuple(person.has_perm(permission, proposal) for permission in PERMISSIONS)
+    granted = tuple(can(person, permission, proposal) for permission in PERMISSIONS)
     assert granted == _expected(who, status)
 
 
@@ -65,10 +65,10 @@ def test_proposal_permission_matrix(people, ngo, ngo_editor, who, status):
     ],
 )
 def test_add_proposal_permission_for_ngo_editors_only(people, who, expected):
-    assert people[who].has_perm("proposals.add_proposal") is expected
+    assert can(people[who], "proposals.add_proposal") is expected
 
 
 @pytest.mark.django_db
 def test_add_proposal_permission_refused_to_authority_admin(authority):
     admin = MembershipFactory(organization=authority, role="admin").user
-    assert admin.has_perm("proposals.add_proposal") is False
+    assert can(admin, "proposals.add_proposal") is False

@@ -26,7 +26,8 @@ from proposals.diff import (
     word_diff,
 )
 from proposals.models import Revision
-from tests.proposals.conftest import ProposalFactory, save, text_block
+from tests.factories import ProposalFactory
+from tests.helpers import save, text_block
 
 CEDILLA = "Finanţările se acordă în România, conform legii."
 COMMA = "Finanțările se acordă în România, conform legii."

@@ -1,6 +1,6 @@
 """Fixtures for the search tests: every test gets its own empty Whoosh index and an empty queue.
 
-Proposals are made through the domain (tests.proposals.conftest.ProposalFactory), so the search
+Proposals are made through the domain (tests.factories.ProposalFactory), so the search
 queue sees exactly the writes the site makes.
 """
 
@@ -14,8 +14,8 @@ from proposals import domain
 from proposals.models import Proposal, Topic
 from search.models import IndexQueue
 from search.query import build
-from tests.factories import MembershipFactory
-from tests.proposals.conftest import AUTHORITY_SLUG, ProposalFactory, save, text_block
+from tests.factories import AUTHORITY_SLUG, ProposalFactory
+from tests.helpers import save, text_block
 
 
 @pytest.fixture(autouse=True)
@@ -50,18 +50,6 @@ def backend():
 def _empty_queue(db):
     # Every search test uses the database (a django_db marker with transaction=True still wins).
     IndexQueue.objects.all().delete()
-
-
-@pytest.fixture
-def en_client(client):
-    """A browser that chose English, so page text is the stable English source."""
-    client.cookies["consult_language"] = "en"
-    return client
-
-
-@pytest.fixture
-def editor(ngo):
-    return MembershipFactory(organization=ngo, role="editor", user__display_name="Editor").user
 
 
 def make_proposal(

@@ -8,7 +8,7 @@ from proposals.models import Proposal
 from search import indexing
 from search.models import IndexQueue
 from search.query import build
-from tests.proposals.conftest import save, text_block
+from tests.helpers import save, text_block
 from tests.search.conftest import make_proposal, slugs_for
 
 

@@ -9,7 +9,7 @@ import threading
 from haystack import connections
 
 from search import indexing
-from tests.proposals.conftest import save, text_block
+from tests.helpers import save, text_block
 from tests.search.conftest import make_proposal, raw_document, slugs_for, write_documents
 
 

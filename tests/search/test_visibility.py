@@ -3,7 +3,7 @@
 from proposals import domain
 from proposals.models import Proposal
 from search import indexing
-from tests.proposals.conftest import save, text_block
+from tests.helpers import save, text_block
 from tests.search.conftest import facet_counts, make_proposal, page_slugs, slugs_for
 
 

@@ -15,8 +15,8 @@ from proposals import domain
 from proposals.models import Proposal, ProposalStatus
 from registrations import domain as registration
 from registrations.models import FrozenFieldError, Submission, SubmissionDocument
-from tests.factories import MembershipFactory
-from tests.proposals.conftest import ProposalFactory, save, submit, text_block
+from tests.factories import MembershipFactory, ProposalFactory
+from tests.helpers import save, submit, text_block
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 SENT = datetime(2026, 1, 29, 10, 0, tzinfo=BUCHAREST)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from proposals import domain
 from registrations import domain as registration
 from registrations.models import Submission
-from tests.proposals.conftest import ProposalFactory, save, submit, text_block
+from tests.factories import ProposalFactory
+from tests.helpers import save, submit, text_block
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from registrations import domain as registration
 from registrations.models import Reminder
 from tests.factories import MembershipFactory
-from tests.proposals.conftest import submit
+from tests.helpers import submit
 
 pytestmark = pytest.mark.django_db
 

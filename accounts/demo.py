@@ -1,12 +1,12 @@
-"""Demo data: Romanian and Bulgarian NGOs, authorities, members and their logins.
+"""Demo accounts and organisations: Romanian and Bulgarian NGOs, the directory's authorities
+given members and verified, and the people who sign in (README, "Demo logins").
 
-Idempotent: running it again changes nothing that is already there. Every demo account has the
-password DEMO_PASSWORD; the README lists the logins.
+Idempotent: loading again changes nothing that is already there. Every demo account has the
+password DEMO_PASSWORD. `manage.py load_demo` (consult/management/commands) loads this first,
+then each app's demo (proposals, consultations, registrations).
 """
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from accounts import domain
 from accounts.directory import load_directory
@@ -114,67 +114,46 @@ AUTHORITY_MEMBERS = [
 ]
 
 
-class Command(BaseCommand):
-    help = "Load demo organisations, authorities and accounts (idempotent)."
+def demo_person(email, name, locality, category, language, staff=False):
+    """The demo account with this email, made (with a confirmed address) if missing."""
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, is_staff=staff, is_superuser=staff)
+        profile = user.profile
+        profile.display_name = name
+        profile.locality = locality
+        profile.respondent_category = category
+        profile.language = language
+        profile.save()
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
 
-    @transaction.atomic
-    def handle(self, *args, **options):
-        load_directory(Organization)
-        users = {row[0]: self._person(*row) for row in PEOPLE}
-        site_admin = users["admin@demo.consult.ro"]
 
-        for spec in NGOS:
-            spec = dict(spec)
-            creator = users[spec.pop("creator")]
-            members = spec.pop("members")
-            organization = Organization.objects.filter(slug=spec["slug"]).first()
-            if organization is None:
-                organization = domain.create_organization(creator, **spec)
-                domain.set_verified(site_admin, organization, True)
-            for email, role in members:
-                self._member(creator, organization, users[email], role)
+def _member(actor, organization, user, role):
+    if not Membership.objects.filter(organization=organization, user=user).exists():
+        domain.add_member(actor, organization, user, role)
 
-        for slug, email, role in AUTHORITY_MEMBERS:
-            authority = Organization.objects.get(slug=slug)
-            self._member(site_admin, authority, users[email], role)
-            domain.set_verified(site_admin, authority, True)
 
-        from proposals.demo import load_demo_proposals
-
-        load_demo_proposals(users)
-
-        from consultations.demo import load_demo_consultations
-
-        load_demo_consultations(users)
-
-        # After the consultations: the reporting amendment is submitted once its consultation
-        # is over, so that the dossier the ministry received carries the synthesis.
-        from registrations.demo import load_demo_submissions
-
-        load_demo_submissions(users)
-
-        self.stdout.write(
-            f"Demo data ready: {len(users)} accounts (password {DEMO_PASSWORD!r}), "
-            f"{Organization.objects.count()} organisations."
-        )
-
-    def _person(self, email, name, locality, category, language, staff):
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(
-                email, DEMO_PASSWORD, is_staff=staff, is_superuser=staff
-            )
-            profile = user.profile
-            profile.display_name = name
-            profile.locality = locality
-            profile.respondent_category = category
-            profile.language = language
-            profile.save()
-        EmailAddress.objects.get_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
-        return user
-
-    def _member(self, actor, organization, user, role):
-        if not Membership.objects.filter(organization=organization, user=user).exists():
-            domain.add_member(actor, organization, user, role)
+def load_demo_accounts():
+    """The directory of authorities, the demo people, their NGOs and the authorities they work
+    for. Returns the people by email."""
+    load_directory(Organization)
+    users = {row[0]: demo_person(*row) for row in PEOPLE}
+    site_admin = users["admin@demo.consult.ro"]
+    for spec in NGOS:
+        spec = dict(spec)
+        creator = users[spec.pop("creator")]
+        members = spec.pop("members")
+        organization = Organization.objects.filter(slug=spec["slug"]).first()
+        if organization is None:
+            organization = domain.create_organization(creator, **spec)
+            domain.set_verified(site_admin, organization, True)
+        for email, role in members:
+            _member(creator, organization, users[email], role)
+    for slug, email, role in AUTHORITY_MEMBERS:
+        authority = Organization.objects.get(slug=slug)
+        _member(site_admin, authority, users[email], role)
+        domain.set_verified(site_admin, authority, True)
+    return users

@@ -11,7 +11,7 @@ from django.utils import timezone
 from registrations import domain as registration
 from registrations.models import Submission
 from tests.factories import AuthorityFactory, MembershipFactory, UserFactory
-from tests.proposals.conftest import submit
+from tests.helpers import submit
 
 ROLES = [
     "anonymous",
@@ -29,7 +29,7 @@ ACTING = {"registrar", "authority admin"}
 
 
 @pytest.fixture
-def world(published, ngo_editor, ngo_admin, registrar, verified_authority, other_member):
+def register_world(published, ngo_editor, ngo_admin, registrar, verified_authority, other_member):
     other_authority = AuthorityFactory(name="Primăria Orașului Marginea", slug="marginea")
     return {
         "submission": submit(ngo_editor, published),
@@ -64,15 +64,15 @@ def _state(submission):
     )
 
 
-def _login(client, world, role):
+def _login(client, register_world, role):
     if role != "anonymous":
-        client.force_login(world[role])
+        client.force_login(register_world[role])
 
 
-def _register(world):
+def _register(register_world):
     return registration.register_submission(
-        world["registrar"],
-        world["submission"],
+        register_world["registrar"],
+        register_world["submission"],
         number="10",
         registration_date=timezone.localdate(),
     )
@@ -97,11 +97,11 @@ ACTIONS = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("role", ROLES)
-def test_registrar_actions_by_role(client, world, role, action):
-    submission = world["submission"]
+def test_registrar_actions_by_role(client, register_world, role, action):
+    submission = register_world["submission"]
     if action != "register":
-        _register(world)
-    _login(client, world, role)
+        _register(register_world)
+    _login(client, register_world, role)
     url = f"/register/s/{submission.tracking_code}/{action}/"
     before = _state(submission)
     got_page = client.get(url).status_code
@@ -121,14 +121,14 @@ def test_registrar_actions_by_role(client, world, role, action):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", list(ACTIONS))
-def test_registrar_of_unverified_authority_refused(client, world, action):
-    submission = world["submission"]
+def test_registrar_of_unverified_authority_refused(client, register_world, action):
+    submission = register_world["submission"]
     if action != "register":
-        _register(world)
-    world["authority"].verified_at = None
-    world["authority"].save(update_fields=["verified_at"])
+        _register(register_world)
+    register_world["authority"].verified_at = None
+    register_world["authority"].save(update_fields=["verified_at"])
     before = _state(submission)
-    client.force_login(world["registrar"])
+    client.force_login(register_world["registrar"])
     response = client.post(
         f"/register/s/{submission.tracking_code}/{action}/", ACTIONS[action](_today())
     )
@@ -141,9 +141,9 @@ def test_registrar_of_unverified_authority_refused(client, world, action):
     "code", ["CNS-ZZZZ-ZZZZ", "CNS-0000", "../../etc", "1", "CNS-7K4Q-92XU", "%00"]
 )
 @pytest.mark.parametrize("suffix", ["", "register/", "answer/", "extend/", "dossier.pdf"])
-def test_forged_tracking_codes_are_404(client, world, code, suffix):
-    client.force_login(world["registrar"])
-    before = _state(world["submission"])
+def test_forged_tracking_codes_are_404(client, register_world, code, suffix):
+    client.force_login(register_world["registrar"])
+    before = _state(register_world["submission"])
     assert client.get(f"/register/s/{code}/{suffix}").status_code == 404
     assert client.post(
         f"/register/s/{code}/{suffix}", ACTIONS["register"](_today())
@@ -151,14 +151,14 @@ def test_forged_tracking_codes_are_404(client, world, code, suffix):
         404,
         405,
     )
-    assert _state(world["submission"]) == before
+    assert _state(register_world["submission"]) == before
 
 
 @pytest.mark.django_db
-def test_logged_submission_private_to_its_authority(client, world):
+def test_logged_submission_private_to_its_authority(client, register_world):
     logged = registration.log_external_submission(
-        world["registrar"],
-        world["authority"],
+        register_world["registrar"],
+        register_world["authority"],
         sender_name="Ion Vasile",
         title="Iluminat public",
         channel="post",
@@ -169,18 +169,18 @@ def test_logged_submission_private_to_its_authority(client, world):
     url = logged.get_absolute_url()
     for role in ROLES:
         client.logout()
-        _login(client, world, role)
+        _login(client, register_world, role)
         expected = 200 if role in ACTING else 404
         assert client.get(url).status_code == expected, role
-    client.force_login(world["other authority registrar"])
+    client.force_login(register_world["other authority registrar"])
     assert client.post(f"{url}answer/", ACTIONS["answer"](_today())).status_code == 404
     assert Submission.objects.get(pk=logged.pk).status == "registered"
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_authority_register_pages_by_role(client, world, role):
-    _login(client, world, role)
+def test_authority_register_pages_by_role(client, register_world, role):
+    _login(client, register_world, role)
     base = "/register/authority/primaria-municipiului-focsani/"
     pages = ["", "inbox/", "register.csv", "figures/", "log/"]
     got = [client.get(base + page).status_code for page in pages]
@@ -193,16 +193,16 @@ def test_authority_register_pages_by_role(client, world, role):
 
 
 @pytest.mark.django_db
-def test_register_of_an_ngo_or_unknown_slug_is_404(client, world):
-    client.force_login(world["registrar"])
+def test_register_of_an_ngo_or_unknown_slug_is_404(client, register_world):
+    client.force_login(register_world["registrar"])
     assert client.get("/register/authority/vrancea-civica/").status_code == 404
     assert client.get("/register/authority/no-such-authority/").status_code == 404
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_log_post_by_role(client, world, role):
-    _login(client, world, role)
+def test_log_post_by_role(client, register_world, role):
+    _login(client, register_world, role)
     response = client.post(
         "/register/authority/primaria-municipiului-focsani/log/",
         {
@@ -222,11 +222,11 @@ def test_log_post_by_role(client, world, role):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_declare_by_role_when_authority_not_on_platform(client, world, role):
-    authority = world["authority"]
+def test_declare_by_role_when_authority_not_on_platform(client, register_world, role):
+    authority = register_world["authority"]
     authority.memberships.all().delete()  # nobody registers for it on the platform
-    _login(client, world, role)
-    submission = world["submission"]
+    _login(client, register_world, role)
+    submission = register_world["submission"]
     response = client.post(
         f"/register/s/{submission.tracking_code}/declare/",
         {"registration_number": "9/2026", "registration_date": _today(), "confirm": "on"},

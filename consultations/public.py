@@ -1,0 +1,130 @@
+"""What of a consultation anyone may see: the one place that decides it, for the pages, the
+exports (CSV, JSON, PDF) and the API alike, so that they never drift apart.
+
+- A consultation, its stages, comments and syntheses are public exactly when the proposal is
+  (a draft's are seen by nobody outside its organisation, and by nobody through the API).
+- A comment that is not shown (held for review, hidden by a moderator, withdrawn by its author)
+  keeps its place in its thread — id, parent, depth, paragraph, stance, state, time — but not
+  its words, its quote, its author's name or its answer.
+- A published synthesis is a frozen table; a row whose comment is no longer shown loses its
+  words, quote and author (its answer stays: it is the organisation's), and the author of an
+  account deleted since is "Deleted account".
+
+Nothing here takes a user: the answers are the same for everyone.
+"""
+
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from consultations.models import CommentState, Consultation, Stage, StageComment, Synthesis
+from proposals.models import ProposalStatus
+
+
+def consultations():
+    """Consultations of public proposals."""
+    return Consultation.objects.filter(proposal__status__in=ProposalStatus.public())
+
+
+def stages():
+    """Stages of public proposals' consultations."""
+    return Stage.objects.filter(consultation__proposal__status__in=ProposalStatus.public())
+
+
+def comments():
+    """Comments (every state) of public proposals' consultations."""
+    return StageComment.objects.filter(
+        stage__consultation__proposal__status__in=ProposalStatus.public()
+    )
+
+
+def shown_comments():
+    """Comments anyone may read in full (words, author, answer): the shown ones of public
+    proposals' consultations (what search indexes)."""
+    return comments().filter(state=CommentState.VISIBLE)
+
+
+def syntheses():
+    """Published syntheses of public proposals' consultations."""
+    return Synthesis.objects.filter(
+        stage__consultation__proposal__status__in=ProposalStatus.public()
+    )
+
+
+def with_comment_data(queryset):
+    """Comments with what `comment_fields` reads, in thread order: one query."""
+    return (
+        queryset.select_related("user__profile", "disposition")
+        .annotate(
+            revision_number=F("revision__number"),
+            applied_in_number=F("disposition__applied_in__number"),
+        )
+        .order_by("thread_id", "order", "pk")
+    )
+
+
+def comment_fields(comment):
+    """The public fields of one comment from `with_comment_data` (None where nothing may be
+    shown). A comment that is not shown keeps its place in its thread, not its words."""
+    shown = comment.state == CommentState.VISIBLE
+    disposition = getattr(comment, "disposition", None) if shown else None
+    return {
+        "id": comment.pk,
+        # django-comments-xtd points a top-level comment's parent at itself.
+        "parent_id": comment.parent_id if comment.level > 0 else None,
+        "depth": comment.level,
+        "block_key": comment.block_key or None,
+        "quote": (comment.quote or None) if shown else None,
+        "stance": comment.stance or None,
+        "state": comment.state,
+        "submitted_at": comment.submit_date,
+        "revision": comment.revision_number,
+        "author": comment.author_name if shown else None,
+        "text": comment.comment if shown else None,
+        "disposition": (
+            {
+                "outcome": disposition.outcome,
+                "reason": disposition.reason,
+                "applied_in": comment.applied_in_number,
+            }
+            if disposition is not None
+            else None
+        ),
+    }
+
+
+def synthesis_rows(synthesis):
+    """The frozen rows of a published synthesis as they may be shown now, each with its
+    comment's current `state` and whether it is `shown`. One query."""
+    changed = {
+        pk: (state, deleted_at)
+        for pk, state, deleted_at in StageComment.objects.filter(stage_id=synthesis.stage_id)
+        .filter(~Q(state=CommentState.VISIBLE) | Q(user__deleted_at__isnull=False))
+        .values_list("pk", "state", "user__deleted_at")
+    }
+    rows = []
+    for frozen in synthesis.rows:
+        state, deleted_at = changed.get(frozen.get("comment_id"), (CommentState.VISIBLE, None))
+        shown = state == CommentState.VISIBLE
+        author = frozen.get("author") or None
+        if deleted_at is not None:
+            author = str(_("Deleted account"))
+        rows.append(
+            {
+                "number": frozen.get("number"),
+                "comment_id": frozen.get("comment_id"),
+                "state": state,
+                "shown": shown,
+                "author": author if shown else None,
+                "block_key": frozen.get("block_key") or None,
+                "block": frozen.get("block") or None,
+                "quote": (frozen.get("quote") or None) if shown else None,
+                "text": frozen.get("text") if shown else None,
+                "stance": frozen.get("stance") or None,
+                "submitted_at": frozen.get("submitted_at"),
+                "outcome": frozen.get("outcome") or None,
+                "reason": frozen.get("reason") or None,
+                "applied_in": frozen.get("applied_in"),
+                "replies": frozen.get("replies", 0),
+            }
+        )
+    return rows
