@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 from django.utils.translation import check_for_language, get_supported_language_variant
 from django.views.i18n import set_language as django_set_language
@@ -25,6 +26,19 @@ def set_language(request):
 
 
 def error_400(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        # Form fields over DATA_UPLOAD_MAX_MEMORY_SIZE (a pasted text of thousands of pages):
+        # say what the limit is and how to send such a text, rather than "Bad request".
+        return render(
+            request,
+            "413.html",
+            {
+                "form_text": True,
+                "limit_mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
+                "upload_mb": settings.MAX_IMPORT_BYTES // (1024 * 1024),
+            },
+            status=413,
+        )
     return render(request, "400.html", status=400)
 
 

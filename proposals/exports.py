@@ -191,7 +191,7 @@ def _add_redline(paragraph, ops, side):
     """Runs of one side of a word diff: removed words struck through (text in force), added
     words underlined (proposed text); words that differ only in spelling are not marked."""
     for text, mark in side_pieces(ops, side):
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(superscript_numbers(text))
         if mark == "removed":
             run.font.strike = True
         elif mark == "added":
@@ -271,7 +271,7 @@ def revision_docx(revision):
                 if block.get(field):
                     label = _("Text in force") if field == "in_force" else _("Proposed text")
                     document.add_paragraph(str(label), style="Heading 3")
-                    document.add_paragraph(block[field], style="Quote")
+                    document.add_paragraph(superscript_numbers(block[field]), style="Quote")
             if block.get("rationale"):
                 document.add_paragraph(str(_("Rationale")), style="Heading 3")
                 _add_markdown(document, block["rationale"])
@@ -623,7 +623,7 @@ class _OdtWriter:
         for field, label in (("in_force", _("Text in force")), ("proposed", _("Proposed text"))):
             if block.get(field):
                 body.append(Paragraph(str(label), style="Consult_Label"))
-                body.append(Paragraph(block[field], style="Consult_Quote"))
+                body.append(Paragraph(superscript_numbers(block[field]), style="Consult_Quote"))
         if block.get("rationale"):
             body.append(Paragraph(str(_("Rationale")), style="Consult_Label"))
             self.markdown(body, block["rationale"])
@@ -635,6 +635,7 @@ class _OdtWriter:
 
         for text, mark in side_pieces(ops, side):
             style = _REDLINE_STYLES.get(mark)
+            text = superscript_numbers(text)
             paragraph.append(Span(text, style=style) if style else text)
 
     def comparative_table(self, body, rows):

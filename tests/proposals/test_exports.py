@@ -282,3 +282,48 @@ def test_every_export_of_text_with_xml_forbidden_characters_is_valid(ngo, ngo_ed
     root = etree.fromstring(akoma_ntoso.revision_akn(revision))
     assert "Text cu caractere interzise." in "".join(root.itertext())
     assert revision.blocks[0]["proposed"] == bad
+
+
+def odt_text(response):
+    """Every piece of text in the document's body, tables included, in reading order."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        root = etree.fromstring(archive.read("content.xml"))
+    return "".join(root.itertext())
+
+
+def test_superscript_numbers_in_the_texts_of_every_export_and_the_comparison(
+    client, ngo, ngo_editor
+):
+    """ "16^1" is written 16¹ wherever a reader sees it: in the article, in the text in force
+    and in the proposed text, on the compare page and in the DOCX and ODT documents."""
+    proposal = ProposalFactory(
+        editor=ngo_editor, organization=ngo, kind="amendment", title="Legea 350", slug="l350"
+    )
+    row = {
+        "key": "k0000000c1",
+        "type": "amendment",
+        "article": "Art. 16^1",
+        "action": "modify",
+        "in_force": "Potrivit art. 16^1 alin. (2^1), contractul se semnează anual.",
+        "proposed": "Potrivit art. 16^1 alin. (2^1), contractul se semnează multianual.",
+        "rationale": "",
+    }
+    save(ngo_editor, proposal, [row], message="Art. 16^1")
+    client.force_login(ngo_editor)
+    base = f"/proposals/{proposal.slug}/v/2"
+    for url, read in [
+        (f"{base}/export.docx", docx_text),
+        (f"{base}/table.docx", docx_text),
+        (f"{base}/export.odt", odt_text),
+        (f"{base}/table.odt", odt_text),
+    ]:
+        text = read(client.get(url))
+        assert "art. 16¹ alin. (2¹)" in text, url
+        assert "^" not in text, url
+    compare = client.get(f"/proposals/{proposal.slug}/compare/1/2/").content.decode()
+    assert "Art. 16¹" in compare and "(2¹)" in compare
+    assert "16^1" not in compare and "2^1" not in compare

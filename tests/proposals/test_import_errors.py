@@ -230,6 +230,23 @@ def test_ten_thousand_pages_refused(editor_client, proposal):
 
 
 @pytest.mark.django_db
+def test_ten_thousand_pasted_pages_get_a_page_that_explains_the_limit(editor_client, proposal):
+    """About 20 MB of pasted text: over what a form may carry (DATA_UPLOAD_MAX_MEMORY_SIZE, 6 MB),
+    so Django refuses to read it; the page says so and how to send it, in the user's language."""
+    page = "Articolul 1. Textul unei pagini de lege, cu diacritice: ș, ț, ă, î, â. " * 28
+    response = editor_client.post(
+        f"/proposals/{proposal.slug}/import/",
+        {"mode": "act", "placement": "append", "text": page * 10_000},
+    )
+    assert response.status_code == 413
+    text = response.content.decode()
+    assert "larger than 6 MB, the most a form accepts" in text
+    assert "upload it (up to 20 MB)" in text
+    assert not DocumentImport.objects.exists()
+    assert Revision.objects.filter(proposal=proposal).count() == 1
+
+
+@pytest.mark.django_db
 def test_law_text_without_articles_fails_with_a_message_and_keeps_the_text(
     editor_client, ngo, ngo_editor
 ):
