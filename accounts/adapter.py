@@ -1,13 +1,70 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from core import ratelimit
 from core.mail import send_email
 
 PENDING_INVITATION_KEY = "pending_invitation"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    """Sign-in limits that cannot be turned against a person.
+
+    allauth counts failed sign-ins per client address and per account ("login_failed" in
+    ACCOUNT_RATE_LIMITS). Per account alone, anyone could keep the owner out by typing wrong
+    passwords for their address. Here the per-account count is kept per (account, client
+    address) pair: someone else's failures elsewhere never stop the owner. A slower limit per
+    account alone (LOGIN_FAILED_PER_ACCOUNT an hour, from every address together) still stops a
+    guessing attack spread over many addresses; the owner then gets in at once by resetting
+    the password, which clears both counts. Each refusal says which limit was reached.
+    """
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Too many failed sign-ins to this account from your connection. Wait a few "
+            "minutes, or reset your password to sign in now."
+        ),
+        "account_sign_in_paused": _(
+            "Too many failed sign-ins to this account from many places in the last hour: to "
+            "protect it, signing in with its password is paused for up to an hour. Reset your "
+            "password to sign in now."
+        ),
+    }
+
+    def _account_key(self, request, **credentials):
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # The (account, client address) pair: see the class docstring.
+        account = self._account_key(request, **credentials)
+        return f"{account}:{self.get_client_ip(request)}"
+
+    def pre_authenticate(self, request, **credentials):
+        super().pre_authenticate(request, **credentials)
+        account = self._account_key(request, **credentials)
+        if ratelimit.count("login_failed_account", account, period=3600) >= (
+            settings.LOGIN_FAILED_PER_ACCOUNT
+        ):
+            self._rollback_login_failed_rl_usage()
+            raise self.validation_error("account_sign_in_paused")
+
+    def authentication_failed(self, request, **credentials):
+        super().authentication_failed(request, **credentials)
+        ratelimit.add_one(
+            "login_failed_account", self._account_key(request, **credentials), period=3600
+        )
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        # A password reset proves the address: both counts start again.
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.reset(
+            "login_failed_account", self._account_key(request, **credentials), period=3600
+        )
+
     def _pending_invitation_url(self, request):
         # Someone who opened an invitation link before signing in or up returns to it.
         token = request.session.pop(PENDING_INVITATION_KEY, None)

@@ -5,7 +5,8 @@ move, writes it in one transaction, records the activity-log row and queues the 
 move raises `DomainError` with a message for the user.
 """
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,11 +19,13 @@ from accounts.models import (
     Role,
     User,
     hash_token,
+    slug_validator,
 )
 from core import activity, mail, privacy
 from core.errors import DomainError
 from core.mail import absolute_url
 from core.permissions import require
+from core.text import clean_identifier, tidy_slug
 
 # The refusal of the commands that need `accounts.manage_members`.
 ADMINS_ONLY = gettext_lazy("Only the organisation's administrators can manage its members.")
@@ -42,16 +45,50 @@ ORGANIZATION_FIELDS = [
 ]
 
 
+def _slug_taken():
+    return DomainError(
+        _("An organisation with this address name already exists."), code="slug_taken"
+    )
+
+
+def _clean_identifiers(fields):
+    """The name and address name of `fields` as stored (`core.text`, "Identifiers"): invisible
+    characters dropped, the name's spaces collapsed, the address name in lower case."""
+    if "name" in fields:
+        fields["name"] = clean_identifier(
+            fields["name"], field=_("The organisation's name"), required=True, max_length=200
+        )
+    if "slug" in fields:
+        fields["slug"] = tidy_slug(fields["slug"])
+        try:
+            slug_validator(fields["slug"])
+        except ValidationError as error:
+            raise DomainError(error.messages[0], code="slug") from None
+    return fields
+
+
+def _save_organization(organization, **kwargs):
+    # The slug checked free a moment ago may be taken by a concurrent request.
+    try:
+        with transaction.atomic():
+            organization.save(**kwargs)
+    except IntegrityError:
+        raise _slug_taken() from None
+
+
 @transaction.atomic
 def create_organization(user, **fields):
-    """Create an organisation; its creator becomes its first admin.
+    """Create an organisation; its creator becomes its first admin. Its name and address name
+    are stored without invisible characters; an address name taken (in any case) is refused.
 
     Side effects: an organisation row, an admin membership, two activity-log rows.
     """
     require(user, "accounts.add_organization", message=_("Sign in to create an organisation."))
-    if Organization.objects.filter(slug=fields["slug"]).exists():
-        raise DomainError(_("An organisation with this address name already exists."))
-    organization = Organization.objects.create(created_by=user, **fields)
+    fields = _clean_identifiers(dict(fields))
+    if Organization.objects.filter(slug__iexact=fields["slug"]).exists():
+        raise _slug_taken()
+    organization = Organization(created_by=user, **fields)
+    _save_organization(organization)
     activity.record(user, "organization.created", organization, new=organization.name)
     membership = Membership.objects.create(user=user, organization=organization, role=Role.ADMIN)
     activity.record(
@@ -68,6 +105,7 @@ def create_organization(user, **fields):
 @transaction.atomic
 def update_organization(user, organization, **fields):
     """Change an organisation's details; one log row per changed field. Kind cannot change.
+    The name and address name are cleaned as in `create_organization`.
     Side effects: the changed fields saved; one log row per field ("organization.changed")."""
     require(
         user,
@@ -76,18 +114,21 @@ def update_organization(user, organization, **fields):
         message=_("Only the organisation's administrators can change its details."),
     )
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if any(name not in ORGANIZATION_FIELDS or name == "kind" for name in fields):
+        raise DomainError(_("This field cannot be changed."))
+    fields = _clean_identifiers(dict(fields))
     changed = []
     for name, value in fields.items():
-        if name not in ORGANIZATION_FIELDS or name == "kind":
-            raise DomainError(_("This field cannot be changed."))
         old = getattr(organization, name)
         if old != value:
-            if name == "slug" and Organization.objects.filter(slug=value).exists():
-                raise DomainError(_("An organisation with this address name already exists."))
+            if name == "slug" and (
+                Organization.objects.filter(slug__iexact=value).exclude(pk=organization.pk).exists()
+            ):
+                raise _slug_taken()
             setattr(organization, name, value)
             changed.append((name, old, value))
     if changed:
-        organization.save()
+        _save_organization(organization)
         for name, old, value in changed:
             activity.record(
                 user,
@@ -408,8 +449,13 @@ def _accept(user, invitation_id):
 
 @transaction.atomic
 def update_profile(user, **fields):
-    """Save the profile fields given. Side effects: the profile saved; no log row (a profile is
-    not a public record)."""
+    """Save the profile fields given; the display name without invisible characters and with
+    its spaces collapsed (`core.text.clean_identifier`). Side effects: the profile saved; no log
+    row (a profile is not a public record)."""
+    if "display_name" in fields:
+        fields["display_name"] = clean_identifier(
+            fields["display_name"], field=_("The display name"), max_length=80
+        )
     profile = user.profile
     for name, value in fields.items():
         setattr(profile, name, value)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Country, Organization, OrganizationKind, Profile
+from core.forms import IdentifierField, SlugIdentifierField
 from core.text import ascii_slug
 
 # Address names that are pages of their own: /organisations/new/ is the creation form.
@@ -12,6 +13,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = ["display_name", "locality", "respondent_category", "language"]
+        field_classes = {"display_name": IdentifierField}
 
 
 class OrganizationForm(forms.ModelForm):
@@ -29,6 +31,7 @@ class OrganizationForm(forms.ModelForm):
             "description",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+        field_classes = {"name": IdentifierField, "slug": SlugIdentifierField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +51,7 @@ class OrganizationForm(forms.ModelForm):
                 raise forms.ValidationError(
                     _("Could not make an address name from this name; please type one.")
                 )
-        clash = Organization.objects.filter(slug=slug).exclude(pk=self.instance.pk)
+        clash = Organization.objects.filter(slug__iexact=slug).exclude(pk=self.instance.pk)
         if slug in RESERVED_SLUGS or clash.exists():
             raise forms.ValidationError(
                 _("The address name “%(slug)s” is taken; choose another.") % {"slug": slug}

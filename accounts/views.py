@@ -387,9 +387,13 @@ def invitation_accept_pending(request, invitation_id):
 def profile_edit(request):
     form = ProfileForm(request.POST or None, instance=request.user.profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your profile was saved."))
-        return redirect("accounts:profile")
+        try:
+            domain.update_profile(request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("accounts:profile")
     return render(request, "accounts/profile_form.html", {"form": form})
 
 

@@ -10,10 +10,28 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.enums import PROPOSAL_STATUSES
+from core.params import YEAR_MAX, YEAR_MIN, year_param
 from proposals.models import ProposalKind
+
+
+class YearField(serializers.IntegerField):
+    """A year in ASCII digits from YEAR_MIN to YEAR_MAX, read by `core.params.year_param` as the
+    pages read theirs; anything else is a 400 that says what is allowed."""
+
+    default_error_messages = {"year": _("Give a year from {min} to {max}.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=YEAR_MIN, max_value=YEAR_MAX, **kwargs)
+
+    def to_internal_value(self, data):
+        year = year_param(data if isinstance(data, str) else str(data))
+        if year is None:
+            self.fail("year", min=YEAR_MIN, max=YEAR_MAX)
+        return year
 
 
 class ProposalFilterSerializer(serializers.Serializer):
@@ -30,11 +48,8 @@ class ProposalFilterSerializer(serializers.Serializer):
         max_length=80, required=False, help_text="Slug of the public authority it targets."
     )
     topic = serializers.SlugField(max_length=50, required=False, help_text="Slug of a topic.")
-    year = serializers.IntegerField(
-        min_value=1900,
-        max_value=9998,
-        required=False,
-        help_text="Year of publication (local calendar, Europe/Bucharest).",
+    year = YearField(
+        required=False, help_text="Year of publication (local calendar, Europe/Bucharest)."
     )
     language = serializers.ChoiceField(
         choices=settings.LANGUAGES, required=False, help_text="Language of the text."

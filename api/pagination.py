@@ -5,26 +5,23 @@ out-of-range `page` or `page_size` is a 400 that says what is allowed, never a s
 a client reading page after page must learn that it went past the end.
 """
 
-import re
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-# ASCII digits only: int() also reads "١٢" and " 12 ".
-NUMBER = re.compile(r"^[0-9]{1,9}$")
-MAX_PAGE = 10**9 - 1
+from core.params import PAGE_MAX, int_param
 
 
 def _number(request, name):
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not NUMBER.match(raw) or int(raw) < 1:
+    number = int_param(raw, min_value=1, max_value=PAGE_MAX)
+    if number is None:
         raise ValidationError({name: [_("Give a whole number, 1 or more.")]})
-    return int(raw)
+    return number
 
 
 class Pagination(pagination.PageNumberPagination):

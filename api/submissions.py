@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.filters import YearField
 from api.serializers import NullableUrl, Url, absolute, api_url
 from registrations.models import (
     AnswerStatus,
@@ -127,11 +128,8 @@ class AuthorityFilterSerializer(serializers.Serializer):
     overdue = serializers.BooleanField(
         required=False, help_text="Only overdue submissions (`true`) or none of them (`false`)."
     )
-    year = serializers.IntegerField(
-        min_value=1900,
-        max_value=9998,
-        required=False,
-        help_text="Year of registration (or of sending, while not registered).",
+    year = YearField(
+        required=False, help_text="Year of registration (or of sending, while not registered)."
     )
 
 
@@ -142,9 +140,7 @@ class RegisterFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=SubmissionStatus.choices, required=False, help_text="The submission's status."
     )
-    year = serializers.IntegerField(
-        min_value=1900, max_value=9998, required=False, help_text="Year the proposal was sent."
-    )
+    year = YearField(required=False, help_text="Year the proposal was sent.")
 
 
 def _params(request, serializer_class):

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so that its 400 page is in the visitor's language and gets every header above.
+    "core.middleware.ControlCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "consult.urls"
@@ -125,7 +127,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": cache_from_url(env_str("CACHE_URL", "locmem://"))}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Django's cached_db sessions, taking only session keys in the shape Django makes them.
+SESSION_ENGINE = "core.sessions"
 
 # --- Accounts ----------------------------------------------------------------------------------
 
@@ -158,8 +161,12 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Consult] "
 ACCOUNT_PREVENT_ENUMERATION = True
+# Failed sign-ins to one account from every address together, per hour (accounts.adapter).
+LOGIN_FAILED_PER_ACCOUNT = env_int("LOGIN_FAILED_PER_ACCOUNT", 100)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
+    # "key" is the (account, client address) pair (accounts.adapter): nobody can lock the owner
+    # out from elsewhere; LOGIN_FAILED_PER_ACCOUNT bounds guessing spread over many addresses.
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "10/m/ip,50/h/ip",
     "reset_password": "20/m/ip,5/m/key",
@@ -252,7 +259,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "proposals.tasks.purge_imports",
         "schedule": crontab(minute=40),
     },
+    # Tokens of forms sent (core.idempotency), after FORM_TOKEN_DAYS.
+    "purge-form-tokens": {
+        "task": "core.tasks.purge_form_tokens",
+        "schedule": crontab(hour=4, minute=20),
+    },
 }
+# How long a sent form's token is remembered: a resend within it lands on the first result.
+FORM_TOKEN_DAYS = env_int("FORM_TOKEN_DAYS", 7)
 
 # --- Registration with authorities -------------------------------------------------------------
 
@@ -362,15 +376,34 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 60 * 1024 * 1024)
 MAX_REVISION_CHARACTERS = 2_000_000
 
+# --- Uploaded documents (core/documents.py) ----------------------------------------------------
+
+# Every uploaded DOCX, XLSX, ODT, ODS (zip archives) and PDF, before anything keeps or reads it
+# (attachments, submission documents, the verification page; imports have their own limits
+# below): its entries may inflate to at most this much in all, no entry over 1 MB may be
+# compressed more than this ratio, it may hold at most this many entries, a PDF this many pages.
+UPLOAD_MAX_INFLATED_BYTES = env_int("UPLOAD_MAX_INFLATED_BYTES", 100 * 1024 * 1024)
+UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
+UPLOAD_MAX_ARCHIVE_ENTRIES = env_int("UPLOAD_MAX_ARCHIVE_ENTRIES", 5_000)
+UPLOAD_MAX_PDF_PAGES = env_int("UPLOAD_MAX_PDF_PAGES", 3_000)
+# The verification page reads a DOCX or PDF (python-docx, pypdf) in a process of its own with at
+# most this much memory (address space) and time; the worker only waits for it. (A 300,000-word
+# DOCX needs about 70 MB; a parser bomb stops at the limit.)
+DOCUMENT_READER_MEMORY_MB = env_int("DOCUMENT_READER_MEMORY_MB", 256)
+DOCUMENT_READER_TIMEOUT_SECONDS = env_int("DOCUMENT_READER_TIMEOUT_SECONDS", 20)
+# Texts and files one client address may check on the public verification page per minute.
+VERIFY_RATE_PER_MINUTE = env_int("VERIFY_RATE_PER_MINUTE", 10)
+
 # --- Imports of documents and of the text of a law (proposals/converters.py) -----------------
 
 # An uploaded DOCX, ODT, HTML, Markdown or text file.
 MAX_IMPORT_BYTES = env_int("MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 # A DOCX/ODT is a zip archive: its entries may inflate to at most this much in all, no entry
-# over 1 MB may be compressed more than this ratio, and it may hold at most this many entries.
+# over 1 MB may be compressed more than this ratio, and it may hold at most this many entries
+# (checked by core/documents.py, as every upload).
 IMPORT_MAX_INFLATED_BYTES = env_int("IMPORT_MAX_INFLATED_BYTES", 200 * 1024 * 1024)
 IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
-IMPORT_MAX_ARCHIVE_ENTRIES = 10_000
+IMPORT_MAX_ARCHIVE_ENTRIES = env_int("IMPORT_MAX_ARCHIVE_ENTRIES", 10_000)
 # The converter (pandoc) runs in its own process with this heap and time.
 IMPORT_MEMORY_MB = env_int("IMPORT_MEMORY_MB", 1024)
 IMPORT_TIMEOUT_SECONDS = env_int("IMPORT_TIMEOUT_SECONDS", 60)
@@ -417,7 +450,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.PublicReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.AnonymousRateThrottle",
         "api.throttling.TokenRateThrottle",
@@ -438,6 +471,8 @@ API_TOKEN_RATE = env_str("API_TOKEN_RATE", "600/min")
 API_MAX_PAGE_SIZE = 100
 # Registrar writes (register, answer) are small JSON documents; larger bodies get 413.
 API_MAX_BODY_BYTES = 256 * 1024
+# Request bodies nested deeper than this are refused (ours are flat objects).
+API_MAX_JSON_DEPTH = 20
 SPECTACULAR_SETTINGS = {
     "TITLE": "Consult public API",
     "VERSION": "1.0.0",

@@ -1,6 +1,9 @@
+from functools import wraps
+
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import TO_FIELD_VAR
 from django.urls import include, path, re_path
 
 from api import views as api_views
@@ -11,6 +14,27 @@ from registrations.urls import proposal_urlpatterns as submit_urlpatterns
 
 # The admin signs in through allauth, so rate limits and two-factor authentication apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
+
+
+def _admin_view(view, cacheable=False, _wrap=admin.site.admin_view):
+    """The admin's views, ignoring an empty `_to_field` parameter: Django's
+    `ModelAdmin.get_object` takes "" for a field's name and fails (FieldDoesNotExist, a 500)."""
+    inner = _wrap(view, cacheable)
+
+    @wraps(inner)
+    def without_empty_to_field(request, *args, **kwargs):
+        if request.GET.get(TO_FIELD_VAR) == "":
+            request.GET = request.GET.copy()
+            del request.GET[TO_FIELD_VAR]
+        if request.POST.get(TO_FIELD_VAR) == "":
+            request.POST = request.POST.copy()
+            del request.POST[TO_FIELD_VAR]
+        return inner(request, *args, **kwargs)
+
+    return without_empty_to_field
+
+
+admin.site.admin_view = _admin_view
 admin.site.site_header = "Consult"
 admin.site.site_title = "Consult"
 

@@ -42,8 +42,20 @@ def _text_field(label, *, max_length, required=True, widget=None, error=None):
 
 def _no_browser_limit(field):
     """A browser cuts a pasted text at `maxlength` without a word; the server says it instead
-    and keeps the whole text, so nothing typed is lost."""
-    field.widget.attrs.pop("maxlength", None)
+    and keeps the whole text, so nothing typed is lost. With JavaScript the page says the limit
+    as one types and before sending (static/js/limits.js), with these messages."""
+    limit = field.widget.attrs.pop("maxlength", None)
+    if limit:
+        field.widget.attrs.update(
+            {
+                "data-limit": limit,
+                "data-count-message": _("%(count)s of %(limit)s characters."),
+                "data-limit-message": _(
+                    "Your text is %(count)s characters long; the limit is %(limit)s. Shorten "
+                    "it before sending."
+                ),
+            }
+        )
 
 
 class ReplyForm(forms.Form):

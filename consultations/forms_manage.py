@@ -17,9 +17,12 @@ from django.utils.translation import ngettext
 
 from consultations import calendar
 from consultations.models import FlagReason, Outcome, StageKind, StageStatus
-from core.validators import no_control_characters
+from core.validators import DateBounds, no_control_characters
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+# How far ahead a stage may be planned: no consultation is planned years in advance, and the
+# working days of its period are counted day by day.
+PLANNED_DAYS_AHEAD = 5 * 365
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 
 
@@ -35,11 +38,14 @@ def _text(label, max_length, *, required=True, rows=None, help_text=""):
 
 
 def _date(label, required=True):
+    """A day of a stage: from 1990 to `PLANNED_DAYS_AHEAD` days from today
+    (`core.validators.DateBounds`)."""
     return forms.DateField(
         label=label,
         required=required,
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[DateBounds(days_ahead=PLANNED_DAYS_AHEAD)],
     )
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_comments_xtd.models import XtdComment
 
+from core.models import AppendOnlyModel
 from core.validators import no_control_characters
 from proposals.models import Proposal, Revision
 
@@ -105,6 +106,8 @@ class Stage(models.Model):
     )
     participants = models.PositiveIntegerField(_("number of participants"), null=True, blank=True)
     minutes_published_at = models.DateTimeField(null=True, blank=True)
+    # The number of the minutes' current version (`MinutesVersion`); 0 before publication.
+    minutes_version = models.PositiveIntegerField(default=0)
     # Cancellation (a stage that has opened is never deleted).
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
@@ -347,6 +350,32 @@ class Disposition(models.Model):
 
     def __str__(self):
         return f"{self.outcome} #{self.comment_id}"
+
+
+class MinutesVersion(AppendOnlyModel):
+    """One published version of a meeting's minutes and participant count. Append-only: a
+    correction adds a version, and every earlier one stays readable (the stage holds the
+    current one)."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="minutes_versions")
+    number = models.PositiveIntegerField()
+    minutes = models.TextField(_("minutes"), validators=[no_control_characters])
+    participants = models.PositiveIntegerField(_("number of participants"))
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["stage", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "number"], name="unique_minutes_version")
+        ]
+        verbose_name = _("version of the minutes")
+        verbose_name_plural = _("versions of the minutes")
+
+    def __str__(self):
+        return f"{self.stage} v{self.number}"
 
 
 class Synthesis(models.Model):

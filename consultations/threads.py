@@ -28,6 +28,7 @@ from django.utils.translation import get_language
 from consultations.anchors import follower_for
 from consultations.domain import MAX_LEVEL, block_keys, block_labels
 from consultations.models import CommentState, StageComment, StageStatus, Stance
+from core.params import page_param
 
 _MARKUP = re.compile(r"[*_#>`\[\]]+")
 
@@ -79,11 +80,8 @@ def paragraph_labels(revision):
 
 
 def page_number(value):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return max(number, 1)
+    """The page of threads asked for (`core.params.page_param`: 1 for anything malformed)."""
+    return page_param(value)
 
 
 def top_level(stage, filters=None):

@@ -31,6 +31,11 @@ urlpatterns = [
         name="comments_export",
     ),
     path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/minutes/versions/",
+        stages.minutes_versions,
+        name="minutes_versions",
+    ),
+    path(
         "proposals/<slug:slug>/consultation/stages/<id:position>/synthesis/",
         synthesis.synthesis_detail,
         name="synthesis",

@@ -1,7 +1,8 @@
 """Markdown to safe HTML. Every stored Markdown text is rendered through `render_markdown`.
 
 Markdown is converted first, then the HTML is cleaned with nh3 against an allowlist: no scripts,
-no event handlers, no iframes, no styles, links only to http, https and mailto.
+no event handlers, no iframes, no styles, links only to http, https and mailto; and no control
+character, whatever character reference the text used.
 """
 
 import hashlib
@@ -10,6 +11,8 @@ import markdown as markdown_lib
 import nh3
 from django.core.cache import cache
 from django.utils.safestring import mark_safe
+
+from core.text import strip_control_characters
 
 ALLOWED_TAGS = {
     "p",
@@ -60,7 +63,7 @@ EXTENSIONS = ["tables", "sane_lists", "smarty"]
 def render_markdown(text):
     """Safe HTML for a Markdown text (cached by the text's hash: rendering is pure)."""
     text = text or ""
-    key = "md2:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = "md3:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     html = cache.get(key)
     if html is None:
         # lazy_ol=False: a list numbered from 3 (points of a law) starts at 3.
@@ -74,5 +77,9 @@ def render_markdown(text):
             url_schemes=URL_SCHEMES,
             link_rel="nofollow noopener noreferrer",
         )
+        # A character reference such as "&#1;" or "&#xffff;" becomes the character itself, and
+        # Markdown's own placeholders are control characters: none may reach a page, a DOCX,
+        # a PDF or an XML export (typed control characters are refused on input already).
+        html = strip_control_characters(html)
         cache.set(key, html, 24 * 3600)
     return mark_safe(html)  # noqa: S308 - cleaned by nh3 above

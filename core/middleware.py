@@ -1,6 +1,11 @@
 from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext as _
+
+from core.text import has_control_characters, strip_control_characters
 
 
 def _supported(code):
@@ -48,9 +53,6 @@ class RequestSizeLimitMiddleware:
         if length > settings.MAX_REQUEST_BYTES:
             if request.path_info.startswith("/api/"):
                 # API clients get JSON, like every other API error.
-                from django.http import JsonResponse
-                from django.utils.translation import gettext as _
-
                 return JsonResponse(
                     {
                         "detail": _("The request body is larger than %(limit_mb)s MB.")
@@ -58,8 +60,6 @@ class RequestSizeLimitMiddleware:
                     },
                     status=413,
                 )
-            from django.shortcuts import render
-
             return render(
                 request,
                 "413.html",
@@ -67,3 +67,51 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class ControlCharactersMiddleware:
+    """Answer an address holding NUL or another control character before any view reads it:
+    in the path, 404 (no page or object has such an address); in the query string, 400 with a
+    page that says why (JSON under /api/, naming the parameters, as the API's own errors do).
+
+    PostgreSQL refuses NUL in any string it is sent, so a filter, a search box, an API
+    parameter or a token in the path holding one would fail deep inside a query; no address of
+    the site has a use for control characters at all. The test is
+    `core.text.has_control_characters`, the one typed text meets. Form bodies are not checked
+    here: a form refuses such text field by field and keeps what was typed
+    (`core.validators.no_control_characters`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        api = request.path_info.startswith("/api/")
+        if has_control_characters(request.path_info):
+            if api:
+                return JsonResponse(
+                    {"detail": _("There is nothing at this address of the API.")}, status=404
+                )
+            raise Http404
+        names = sorted(
+            {
+                name
+                for name, values in request.GET.lists()
+                if has_control_characters(name) or any(map(has_control_characters, values))
+            }
+        )
+        if not names:
+            return self.get_response(request)
+        message = _(
+            "The address contains control characters (such as NUL bytes), which no page "
+            "accepts; remove them."
+        )
+        if api:
+            return JsonResponse(
+                {
+                    "detail": _("Some query parameters are not valid."),
+                    "errors": {strip_control_characters(name): [message] for name in names},
+                },
+                status=400,
+            )
+        return render(request, "400.html", {"control_characters": True}, status=400)

@@ -173,3 +173,29 @@ class ActivityLog(AppendOnlyModel):
             return model._meta.get_field(field).verbose_name
         except Exception:  # a field since renamed: show its stored name
             return field
+
+
+class PostedForm(models.Model):
+    """A form that was sent once: its token (a hidden field the page rendered) and what sending
+    it made. A second request with the same token (a double click, a duplicated tab, a resend
+    after a timeout) finds this row and lands on the same result instead of doing it again
+    (`core.idempotency`). Rows are kept for FORM_TOKEN_DAYS, then purged."""
+
+    token = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=50)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    result_type = models.ForeignKey(
+        ContentType, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    result_id = models.CharField(max_length=64, blank=True)
+    result = GenericForeignKey("result_type", "result_id")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sent form")
+        verbose_name_plural = _("sent forms")
+
+    def __str__(self):
+        return f"{self.kind} {self.token[:8]}"

@@ -106,3 +106,120 @@ def clean_text(value, *, field, required=False, max_length=None):
             code="too_long",
         )
     return value
+
+
+# --- Identifiers -------------------------------------------------------------------------------
+# Names and numbers people recognise each other by: registration numbers, address names (slugs),
+# organisation names, display names. Two of them that look identical must be one.
+#
+# The rule (docs/architecture.md, "Identifiers that look identical"):
+# - Stored text is what was typed without its invisible characters (`strip_invisible_characters`)
+#   and with its spaces collapsed (`tidy_identifier`): nothing is refused for an invisible
+#   character, since a pasted one cannot be seen, let alone removed, by the person who typed it.
+# - Uniqueness is decided on `identifier_key`, never on the stored text; the key is for
+#   comparison only and never shown.
+# - Address names (slugs) are ASCII: `tidy_slug` strips invisible characters and lowers the case,
+#   so that a slug is its own key and the column's unique constraint guards it.
+
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt) beyond the format
+# characters (category Cf): the combining grapheme joiner, Hangul fillers, Khmer inherent vowels,
+# Mongolian variation selectors, variation selectors, unassigned ignorables and tags.
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
+# Letters of other scripts drawn like a Latin letter in one of their cases, and the Romanian
+# s and t with cedilla drawn like the correct comma-below letters, after case folding (so that
+# Cyrillic "Р" and Latin "P", hence "р" and "p", count as one). A small part of Unicode's
+# confusables (UTS #39): the letters a Bulgarian or Greek keyboard types in place of Latin ones.
+_LOOK_ALIKES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ѕ": "s",
+        "і": "i",
+        "ј": "j",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "һ": "h",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ӏ": "l",
+        "ү": "y",
+        # Greek
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "ζ": "z",
+        "η": "h",
+        "ι": "i",
+        "κ": "k",
+        "μ": "m",
+        "ν": "n",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "y",
+        "χ": "x",
+        # Romanian with cedilla
+        "ş": "ș",
+        "ţ": "ț",
+    }
+)
+
+
+def is_invisible(char):
+    """True for a character that shows nothing yet makes text differ: format characters
+    (Unicode category Cf: zero-width spaces and joiners, the word joiner, the byte order mark,
+    the soft hyphen, bidirectional marks, embeddings, overrides and isolates…) and Unicode's other
+    default-ignorable characters (Hangul fillers, variation selectors, tags…)."""
+    return unicodedata.category(char) == "Cf" or bool(_IGNORABLE.match(char))
+
+
+def strip_invisible_characters(text):
+    """`text` without the characters `is_invisible` finds."""
+    return "".join(char for char in str(text or "") if not is_invisible(char))
+
+
+def tidy_identifier(text):
+    """A typed name or number as it is stored: without invisible characters, its spaces
+    collapsed to single spaces and none at either end. Control characters are left in place
+    (not collapsed like spaces) so that the caller refuses them (`clean_text`)."""
+    text = strip_invisible_characters(text)
+    if has_control_characters(text):
+        return text
+    return " ".join(text.split())
+
+
+def tidy_slug(text):
+    """A typed address name as it is stored: without invisible characters or surrounding
+    spaces, in lower case. The caller still checks its shape (ASCII letters, digits, hyphens)."""
+    return strip_invisible_characters(text).strip().lower()
+
+
+def identifier_key(value):
+    """What two identifiers are compared by, never shown: invisible characters removed,
+    compatibility forms unified (NFKC: full-width, superscript and ligature letters and digits,
+    no-break spaces), case folded, look-alike letters of other scripts and the cedilla forms of
+    ș and ț mapped to the letters they pass for, spaces collapsed. Two identifiers with the same
+    key look the same to a reader."""
+    text = unicodedata.normalize("NFKC", strip_invisible_characters(value))
+    text = unicodedata.normalize("NFKC", text.casefold()).translate(_LOOK_ALIKES)
+    return " ".join(text.split())
+
+
+def clean_identifier(value, *, field, required=False, max_length=None):
+    """`value` tidied (`tidy_identifier`) and cleaned (`clean_text`, whose refusals it raises,
+    naming `field`). Side effects: none."""
+    return clean_text(tidy_identifier(value), field=field, required=required, max_length=max_length)

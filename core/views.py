@@ -35,7 +35,10 @@ def error_400(request, exception=None):
             {
                 "form_text": True,
                 "limit_mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
-                "upload_mb": settings.MAX_IMPORT_BYTES // (1024 * 1024),
+                # Only where a document can be imported instead of pasted.
+                "upload_mb": settings.MAX_IMPORT_BYTES // (1024 * 1024)
+                if "/import/" in request.path
+                else None,
             },
             status=413,
         )

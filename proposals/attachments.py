@@ -2,17 +2,18 @@
 
 Accepted: PDF, ODT, ODS, DOCX and XLSX, at most MAX_ATTACHMENT_BYTES each. The extension of the
 uploaded name must agree with the detected type, so a file renamed to .pdf that is not a PDF is
-refused. A submission's documents are checked the same way
-(`registrations.domain.store_submission_document`).
+refused; an archive that would unpack far beyond its size, or a PDF of too many pages, is refused
+before it is kept (`core.documents`, the checks of every upload). A submission's documents are
+checked the same way (`registrations.domain.store_submission_document`).
 """
 
 import hashlib
-import zipfile
 from pathlib import PurePath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core import documents
 from core.errors import DomainError
 from core.permissions import require
 from core.text import has_control_characters
@@ -27,34 +28,16 @@ TYPES = {
 }
 
 
-def detect_type(upload):
-    """The extension matching the file's content, or None if it is none of the accepted types."""
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if not head.startswith(b"PK\x03\x04"):
-        return None
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                for extension in ("odt", "ods"):
-                    if mimetype == TYPES[extension]:
-                        return extension
-                return None
-            if "[Content_Types].xml" in names:
-                if "word/document.xml" in names:
-                    return "docx"
-                if "xl/workbook.xml" in names:
-                    return "xlsx"
-            return None
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    finally:
-        upload.seek(0)
+def detect_type(upload, name=None):
+    """The extension matching the file's content, or None if it is none of the accepted types.
+
+    The shared checks of every upload (`core.documents.check_document`): a DOCX or XLSX needs
+    [Content_Types].xml and its main part, an ODT or ODS its mimetype, manifest and content;
+    archives are checked for size, entry count and compression ratio, PDFs for their page count.
+    Raises UnsafeDocument (a DomainError naming the file) when a file is over those limits."""
+    return documents.check_document(
+        upload, name or clean_name(upload.name), documents.upload_limits()
+    )
 
 
 def clean_name(name):
@@ -66,7 +49,8 @@ def clean_name(name):
 def check_upload(upload):
     """Check an uploaded file by its content. Returns (clean name, extension, SHA-256).
 
-    Raises DomainError naming the file when it is too big or not an accepted type.
+    Raises DomainError naming the file when it is too big, not an accepted type, or would
+    unpack beyond the limits of uploads (`core.documents`).
     """
     name = clean_name(upload.name)
     if has_control_characters(name):
@@ -76,7 +60,7 @@ def check_upload(upload):
             _("“%(name)s” is larger than %(max)s MB.")
             % {"name": name, "max": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)}
         )
-    detected = detect_type(upload)
+    detected = detect_type(upload, name)
     extension = PurePath(name).suffix.lower().lstrip(".")
     if detected is None:
         raise DomainError(

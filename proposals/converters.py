@@ -5,7 +5,7 @@ Accepted: DOCX, ODT, HTML, Markdown and plain text. A file is identified by what
 never by its name alone, and refused with a reason when it is something else (a PDF, an old
 binary .doc, a spreadsheet), password-protected, carries macros, or is packed so that it would
 inflate far beyond its size (the archive's entries are counted and inflated with a cap before
-any parser sees them).
+any parser sees them: `core.documents`, the checks of every upload, with the IMPORT_* limits).
 
 The conversion itself is pandoc's (the binary bundled by pypandoc-binary), run out of process
 with `--sandbox` (no file or network access beyond the input), a heap limit and a timeout,
@@ -28,6 +28,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from core import documents
 from core.errors import DomainError
 from core.text import control_characters_message, has_control_characters
 
@@ -160,83 +161,61 @@ def _mb(value):
     return value // (1024 * 1024)
 
 
-def _bomb(name):
-    return UnreadableDocument(
-        "bomb",
-        name=name,
-        max=_mb(settings.IMPORT_MAX_INFLATED_BYTES),
-        ratio=settings.IMPORT_MAX_COMPRESSION_RATIO,
+def import_limits():
+    """The archive limits of imports (IMPORT_MAX_*), for the checks every upload goes through
+    (`core.documents`). Imports refuse PDFs, so no page limit applies."""
+    return documents.Limits(
+        inflated_bytes=settings.IMPORT_MAX_INFLATED_BYTES,
+        compression_ratio=settings.IMPORT_MAX_COMPRESSION_RATIO,
+        entries=settings.IMPORT_MAX_ARCHIVE_ENTRIES,
+        pages=0,
     )
 
 
-def _check_declared(archive, name):
-    """What the archive says of itself, before a byte is inflated: entry count, total size,
-    compression ratio of every large entry, encryption."""
-    limit = settings.IMPORT_MAX_INFLATED_BYTES
-    ratio = settings.IMPORT_MAX_COMPRESSION_RATIO
-    infos = archive.infolist()
-    if len(infos) > settings.IMPORT_MAX_ARCHIVE_ENTRIES:
-        raise _bomb(name)
-    declared = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise UnreadableDocument("encrypted", name=name)
-        declared += info.file_size
-        if declared > limit:
-            raise _bomb(name)
-        big = info.file_size > 1024 * 1024
-        if big and info.file_size > ratio * max(info.compress_size, 1):
-            raise _bomb(name)
-
-
-def _read_small(archive, entry, name, limit=1024 * 1024):
-    """A small entry (content types, mimetype, manifest), never inflated beyond `limit`."""
-    with archive.open(entry) as member:
-        data = member.read(limit + 1)
-    if len(data) > limit:
-        raise _bomb(name)
-    return data
-
-
-def _inflate_all(archive, name):
-    """Every entry inflated, with a cap on the total: the declared sizes are not trusted."""
-    limit = settings.IMPORT_MAX_INFLATED_BYTES
-    inflated = 0
-    for info in archive.infolist():
-        with archive.open(info) as member:
-            while chunk := member.read(1024 * 1024):
-                inflated += len(chunk)
-                if inflated > limit:
-                    raise _bomb(name)
+def _unreadable(error, name):
+    """An import's own error for a refusal of the shared checks (its messages say "imported")."""
+    if error.code in ("bomb", "entries"):
+        return UnreadableDocument(
+            "bomb",
+            name=name,
+            max=_mb(settings.IMPORT_MAX_INFLATED_BYTES),
+            ratio=settings.IMPORT_MAX_COMPRESSION_RATIO,
+        )
+    if error.code == "encrypted":
+        return UnreadableDocument("encrypted", name=name)
+    return UnreadableDocument("corrupt", name=name, format="DOCX / ODT")
 
 
 def _zip_format(path, name):
+    limits = import_limits()
     try:
-        with zipfile.ZipFile(path) as archive:
-            _check_declared(archive, name)
+        with open(path, "rb") as handle, documents.open_package(handle, name, limits) as archive:
             names = set(archive.namelist())
-            if "[Content_Types].xml" in names and "word/document.xml" in names:
-                types = _read_small(archive, "[Content_Types].xml", name)
+            if "mimetype" in names and "META-INF/manifest.xml" in names:
+                manifest = documents.read_entry(archive, "META-INF/manifest.xml", name, limits)
+                if b"encryption-data" in manifest:
+                    raise UnreadableDocument("encrypted", name=name)
+            detected = documents.package_format(archive, name, limits)
+            if detected == "docx":
+                types = documents.read_entry(archive, "[Content_Types].xml", name, limits)
                 if "word/vbaProject.bin" in names or b"macroEnabled" in types:
                     raise UnreadableDocument("macros", name=name)
-                _inflate_all(archive, name)
+                documents.inflate_all(archive, name, limits)
                 return Source("docx", archive.getinfo("word/document.xml").file_size)
-            if "mimetype" in names:
-                mimetype = _read_small(archive, "mimetype", name, limit=200)
-                if mimetype.decode("ascii", "replace").strip() != ODT_MIMETYPE:
-                    return None
-                if "content.xml" not in names or "META-INF/manifest.xml" not in names:
-                    raise UnreadableDocument("corrupt", name=name, format="ODT")
-                if b"encryption-data" in _read_small(archive, "META-INF/manifest.xml", name):
-                    raise UnreadableDocument("encrypted", name=name)
+            if detected == "odt":
                 if any(_is_macro(entry) for entry in names):
                     raise UnreadableDocument("macros", name=name)
-                _inflate_all(archive, name)
+                documents.inflate_all(archive, name, limits)
                 return Source("odt", archive.getinfo("content.xml").file_size)
+            if detected is None and "mimetype" in names:
+                mimetype = documents.read_entry(archive, "mimetype", name, limits, limit=200)
+                if mimetype.decode("ascii", "replace").strip() == ODT_MIMETYPE:
+                    # It says it is an ODT, but lacks its content, its manifest or its type there.
+                    raise UnreadableDocument("corrupt", name=name, format="ODT")
             return None
-    except zipfile.BadZipFile:
-        raise UnreadableDocument("corrupt", name=name, format="DOCX / ODT") from None
-    except (OSError, ValueError, RuntimeError, NotImplementedError, EOFError):
+    except documents.UnsafeDocument as error:
+        raise _unreadable(error, name) from None
+    except documents.DAMAGED:
         # Unsupported compression, truncated members, bad CRCs: damaged for our purpose.
         raise UnreadableDocument("corrupt", name=name, format="DOCX / ODT") from None
 

@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy
 from core import activity
 from core.errors import DomainError, InvalidTransition
 from core.permissions import require
-from core.text import control_characters_message, has_control_characters
-from core.validators import no_control_characters
+from core.text import clean_text, control_characters_message, has_control_characters, tidy_slug
 from proposals import content
 from proposals.diff import spelling_keys
 from proposals.models import TRANSITIONS, Proposal, ProposalKind, ProposalStatus, Revision
@@ -144,15 +143,6 @@ def clean_blocks(blocks):
     return cleaned
 
 
-def _validate(value, *validators):
-    """Run field validators on `value`; the first (translated) complaint becomes a DomainError."""
-    try:
-        for validator in validators:
-            validator(value)
-    except ValidationError as error:
-        raise DomainError(error.messages[0]) from None
-
-
 # --- Word counts -------------------------------------------------------------------------------
 
 
@@ -273,6 +263,9 @@ def create_proposal(
     revision 1; with `blocks`, revision 1 holds them (`message` and `attachments` as for
     `save_revision`).
 
+    The address name is stored without invisible characters, in lower case; one taken in any
+    case is refused (`core.text`, "Identifiers").
+
     Side effects: a proposal and its log row; with `blocks`, revision 1 and its log row.
     """
     require(
@@ -283,19 +276,32 @@ def create_proposal(
     )
     if not target_authority.is_authority:
         raise DomainError(_("The target must be a public authority."))
-    if Proposal.objects.filter(slug=slug).exists():
-        raise DomainError(_("A proposal with this address name already exists."))
-    proposal = Proposal.objects.create(
-        organization=organization,
-        title=content.normalize_text(title),
-        slug=slug,
-        summary=content.normalize_text(summary),
-        kind=kind,
-        target_authority=target_authority,
-        reference_act=reference_act,
-        language=language,
-        created_by=user,
-    )
+    slug = tidy_slug(slug)
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise DomainError(
+            _("Type an address name (letters, digits, hyphens)."), code="slug"
+        ) from None
+    taken = DomainError(_("A proposal with this address name already exists."), code="slug_taken")
+    if Proposal.objects.filter(slug__iexact=slug).exists():
+        raise taken
+    try:
+        # The address name checked free a moment ago may be taken by a concurrent request.
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                organization=organization,
+                title=content.normalize_text(title),
+                slug=slug,
+                summary=content.normalize_text(summary),
+                kind=kind,
+                target_authority=target_authority,
+                reference_act=reference_act,
+                language=language,
+                created_by=user,
+            )
+    except IntegrityError:
+        raise taken from None
     proposal.topics.set(topics)
     activity.record(user, "proposal.created", proposal, new=ProposalStatus.DRAFT)
     if blocks is not None:
@@ -357,24 +363,24 @@ def save_revision(
         raise DomainError(
             _("Write some text before saving the first version: the sections are still empty.")
         )
-    title = content.normalize_text(title)
-    summary = content.normalize_text(summary)
-    message = content.normalize_text(message)[:500]
-    if not title:
-        raise DomainError(_("The title cannot be empty."))
-    # The editor posts these as free text: hold them to the columns' rules (PostgreSQL refuses
-    # NUL bytes and over-long titles with a server error).
-    _validate(
+    # Typed text, cleaned the one way (core.text.clean_text). The change message is part of the
+    # record: refused when too long, never cut.
+    title = clean_text(
         title,
-        no_control_characters,
-        MaxLengthValidator(Revision._meta.get_field("title").max_length),
+        field=_("The title"),
+        required=True,
+        max_length=Revision._meta.get_field("title").max_length,
     )
-    _validate(
+    summary = clean_text(
         summary,
-        no_control_characters,
-        MaxLengthValidator(Proposal._meta.get_field("summary").max_length),
+        field=_("The summary"),
+        max_length=Proposal._meta.get_field("summary").max_length,
     )
-    _validate(message, no_control_characters)
+    message = clean_text(
+        message,
+        field=_("The change message"),
+        max_length=Revision._meta.get_field("message").max_length,
+    )
     current_ids = set(current.attachments.values_list("pk", flat=True)) if current else set()
     if attachments is None:  # not given: the files stay as they are
         attachment_ids = current_ids

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, OrganizationKind, Role
+from core.forms import SlugIdentifierField
+from core.params import int_param
 from core.text import ascii_slug
 from core.validators import no_control_characters
 from proposals import content
@@ -43,6 +45,7 @@ class ProposalCreateForm(forms.ModelForm):
             "language",
         ]
         widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"slug": SlugIdentifierField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,7 +71,7 @@ class ProposalCreateForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("The address name “%(slug)s” is taken; choose another.") % {"slug": slug}
             )
-        if Proposal.objects.filter(slug=slug).exists():
+        if Proposal.objects.filter(slug__iexact=slug).exists():
             raise forms.ValidationError(
                 _("The address name “%(slug)s” is taken; choose another.") % {"slug": slug}
             )
@@ -92,10 +95,9 @@ def parse_editor(data):
     JavaScript) and a delete checkbox. `op` is the button pressed: "save", "add-<type>".
     Raises ValueError with a message for a malformed submission.
     """
-    try:
-        count = int(data.get("block_count", "0"))
-    except ValueError:
-        raise ValueError(_("The editor form is damaged; reload the page.")) from None
+    count = int_param(data.get("block_count", "0"))
+    if count is None:
+        raise ValueError(_("The editor form is damaged; reload the page."))
     if not 0 <= count <= content.MAX_BLOCKS:
         raise ValueError(_("Too many blocks (at most %(max)s).") % {"max": content.MAX_BLOCKS})
     blocks = []

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from core import ratelimit
 from core.errors import DomainError
+from core.params import int_param
 from core.permissions import can
 from proposals import content, importing, tasks
 from proposals.forms import ImportIntoProposalForm, ProposalImportForm
@@ -216,15 +217,10 @@ def _units(document_import):
 
 def _chosen(request, document_import):
     count = len(document_import.result.get("units", []))
-    chosen = set()
-    for value in request.POST.getlist("unit"):
-        try:
-            index = int(value)
-        except ValueError:
-            continue
-        if 0 <= index < count:
-            chosen.add(index)
-    return sorted(chosen)
+    chosen = {
+        int_param(value, min_value=0, max_value=count - 1) for value in request.POST.getlist("unit")
+    }
+    return sorted(chosen - {None})
 
 
 def _posted_rows(request, indexes):

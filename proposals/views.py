@@ -19,6 +19,7 @@ from core.activity import history
 from core.errors import DomainError
 from core.markdown import render_markdown
 from core.pagination import paginate
+from core.params import int_param
 from core.permissions import can, passes
 from proposals import content, domain
 from proposals.attachments import store_upload
@@ -157,9 +158,9 @@ def proposal_activity(request, slug):
 def compare_choose(request, slug):
     """The history page's compare form submits here; redirect to the comparison's address."""
     proposal = proposal_for(request, slug)
-    try:
-        a, b = int(request.GET.get("a", "")), int(request.GET.get("b", ""))
-    except ValueError:
+    a = int_param(request.GET.get("a"), min_value=1)
+    b = int_param(request.GET.get("b"), min_value=1)
+    if a is None or b is None:
         messages.error(request, _("Choose two revisions to compare."))
         return redirect("proposals:history", slug=proposal.slug)
     return redirect("proposals:compare", slug=proposal.slug, a=min(a, b), b=max(a, b))
@@ -254,13 +255,8 @@ def _new_block(block_type):
 def _posted_attachments(request, proposal):
     """The files the editor keeps (checked boxes) plus new uploads, stored at once so that a
     refused save (conflict, error) never loses an upload. Returns (attachments, errors)."""
-    ids = []
-    for value in request.POST.getlist("keep_attachment"):
-        try:
-            ids.append(int(value))
-        except ValueError:
-            continue
-    kept = list(proposal.attachments.filter(pk__in=ids))
+    ids = [int_param(value, min_value=1) for value in request.POST.getlist("keep_attachment")]
+    kept = list(proposal.attachments.filter(pk__in=[pk for pk in ids if pk is not None]))
     errors = []
     for upload in request.FILES.getlist("upload")[:20]:
         try:
@@ -336,10 +332,8 @@ def proposal_edit(request, slug):
         fields, blocks, op = parse_editor(request.POST)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    try:
-        base = int(request.POST.get("base", ""))
-    except ValueError:
-        # Not the exception's text: that would show Python's own message to the user.
+    base = int_param(request.POST.get("base"), min_value=0)
+    if base is None:
         return HttpResponseBadRequest(_("The editor form is damaged; reload the page."))
 
     attachments, upload_errors = _posted_attachments(request, proposal)

@@ -22,7 +22,7 @@ from consultations import domain as consultations
 from core import activity, mail
 from core.errors import DomainError, InvalidTransition
 from core.permissions import passes, require
-from core.text import clean_text
+from core.text import clean_identifier, clean_text
 from proposals.attachments import TYPES, check_upload
 from proposals.domain import check_move, set_status
 from proposals.models import Proposal, ProposalStatus
@@ -39,6 +39,7 @@ from registrations.models import (
     SubmissionDocument,
     SubmissionStatus,
     local_today,
+    registration_number_key,
 )
 
 # --- Tracking codes ----------------------------------------------------------------------------
@@ -72,8 +73,10 @@ def normalize_tracking_code(text):
 
 
 def _clean_number(number):
-    number = " ".join(str(number or "").split())
-    return clean_text(number, field=_("The registration number"), required=True, max_length=50)
+    # Stored as typed, without invisible characters and with single spaces (`core.text`).
+    return clean_identifier(
+        number, field=_("The registration number"), required=True, max_length=50
+    )
 
 
 def _day(value):
@@ -96,8 +99,12 @@ def _check_registration_date(submission, registration_date, today):
 
 
 def _check_number_free(authority, number, year, exclude_pk=None):
+    # Compared by key: "12/A" is taken by "12/a", "12/А" (Cyrillic А) or "12/A" with a zero-width
+    # space; the database refuses them too (`Submission.registration_number_key`).
     taken = Submission.objects.filter(
-        authority=authority, registration_year=year, registration_number__iexact=number
+        authority=authority,
+        registration_year=year,
+        registration_number_key=registration_number_key(number),
     )
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)

@@ -5,7 +5,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import no_control_characters
+from core.forms import IdentifierField
+from core.validators import DateBounds, no_control_characters
 from registrations.models import AnswerStatus, Channel, SubmissionStatus
 
 
@@ -17,11 +18,14 @@ class DateInput(forms.DateInput):
 
 
 def _date_field(label, **kwargs):
+    """A day something happened (a registration, an answer, a letter received): from 1990 to
+    tomorrow (`core.validators.DateBounds`)."""
     return forms.DateField(
         label=label,
         widget=DateInput(),
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         error_messages={"invalid": _("Enter a date such as 2026-03-31 (or 31.03.2026).")},
+        validators=[DateBounds(days_ahead=1)],
         **kwargs,
     )
 
@@ -80,7 +84,7 @@ class SubmitForm(forms.Form):
 
 
 class RegisterForm(forms.Form):
-    registration_number = forms.CharField(
+    registration_number = IdentifierField(
         label=_("Registration number"),
         max_length=50,
         validators=[no_control_characters],
@@ -140,7 +144,7 @@ class LogForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("Received by"), choices=Channel.outside())
     received_on = _date_field(_("Date received"))
-    registration_number = forms.CharField(
+    registration_number = IdentifierField(
         label=_("Registration number"), max_length=50, validators=[no_control_characters]
     )
     registration_date = _date_field(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from core.models import AppendOnlyModel, StoredFile
+from core.text import identifier_key
 from core.validators import no_control_characters
 from proposals.models import Proposal, Revision
 
@@ -60,6 +61,12 @@ class FrozenFieldError(Exception):
     """Raised when code tries to change what a submission froze when it was made."""
 
 
+def registration_number_key(number):
+    """What registration numbers are compared by (`core.text.identifier_key`); None for no
+    number. Unique per authority and year in the database."""
+    return identifier_key(number) or None
+
+
 class SubmissionQuerySet(models.QuerySet):
     FROZEN = ("proposal", "revision", "content_hash", "tracking_code", "authority", "submitted_at")
 
@@ -67,6 +74,11 @@ class SubmissionQuerySet(models.QuerySet):
         frozen = {name.removesuffix("_id") for name in kwargs} & set(self.FROZEN)
         if frozen:
             raise FrozenFieldError(f"Submission fields {sorted(frozen)} cannot be changed.")
+        if "registration_number" in kwargs and "registration_number_key" not in kwargs:
+            number = kwargs["registration_number"]
+            if not isinstance(number, str):
+                raise TypeError("Give registration_number_key with a computed registration_number.")
+            kwargs["registration_number_key"] = registration_number_key(number)
         return super().update(**kwargs)
 
     def delete(self):
@@ -152,6 +164,12 @@ class Submission(models.Model):
     registration_number = models.CharField(
         _("registration number"), max_length=50, blank=True, validators=[no_control_characters]
     )
+    # `registration_number_key(registration_number)`, kept by `save()` and `update()`: numbers
+    # that look the same (case, invisible characters, look-alike letters) have the same key, and
+    # the key is unique per authority and year. None without a number, and for the rare rows
+    # registered before the key existed whose number looked like an earlier one's (migration
+    # registrations 0002).
+    registration_number_key = models.TextField(null=True, blank=True, editable=False)
     registration_date = models.DateField(_("registration date"), null=True, blank=True)
     # The year of the registration date: registration numbers are unique per authority and year.
     registration_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
@@ -202,9 +220,9 @@ class Submission(models.Model):
         ordering = ["-submitted_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["authority", "registration_year", "registration_number"],
+                fields=["authority", "registration_year", "registration_number_key"],
                 condition=models.Q(registration_year__isnull=False),
-                name="unique_registration_number_per_authority_year",
+                name="unique_registration_number_key_per_authority_year",
             ),
             models.CheckConstraint(
                 condition=models.Q(proposal__isnull=True) | models.Q(revision__isnull=False),
@@ -218,6 +236,11 @@ class Submission(models.Model):
         return f"{self.tracking_code} — {self.title}"[:300]
 
     def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "registration_number" in update_fields:
+            self.registration_number_key = registration_number_key(self.registration_number)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "registration_number_key"}
         frozen = getattr(self, "_frozen", None)
         if frozen is not None and not self._state.adding:
             for name, value in frozen.items():

@@ -11,22 +11,25 @@ else missing, changed or added is a difference, shown word by word.
 """
 
 import html
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from pathlib import PurePath
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core import documents
 from core.dates import format_datetime
 from core.errors import DomainError
 from core.markdown import render_markdown
 from proposals import content
+from proposals.attachments import clean_name
 from proposals.diff import DELETE, EQUAL, INSERT, render_inline, spelling_key
 from proposals.legal_text import caret_numbers
 
@@ -112,54 +115,68 @@ def frame_words(submission):
 # --- Reading what the visitor holds ------------------------------------------------------------
 
 
+# What the visitor's file may be, by its extension; its content must agree.
+UPLOAD_FORMATS = {".txt": "text", ".md": "text", ".docx": "docx", ".pdf": "pdf"}
+MAGIC = {"docx": b"PK\x03\x04", "pdf": b"%PDF-"}
+UNREADABLE = {
+    "docx": gettext_lazy("The .docx file could not be read."),
+    "pdf": gettext_lazy("The PDF file could not be read."),
+}
+
+
+def max_text_characters():
+    """The longest text a file may give: a registered text and, for an amendment, its
+    comparative table, which repeats it."""
+    return 2 * settings.MAX_REVISION_CHARACTERS
+
+
 def text_of_upload(upload):
-    """The text of an uploaded .txt, .md, .docx or .pdf file. Raises DomainError."""
-    name = str(upload.name or "").lower()
+    """The text of an uploaded .txt, .md, .docx or .pdf file. Raises DomainError.
+
+    Anyone may upload here: a DOCX or PDF is checked before it is parsed (`core.documents`:
+    the archive's sizes, entries and compression ratio, the PDF's page count, within the limits
+    of uploads) and read by python-docx or pypdf in a process of its own, bounded in memory and
+    time (`core.documents.read_text`); this process never holds more than the file and its
+    text. Side effects: none (nothing is kept)."""
+    name = clean_name(upload.name or "")
     if upload.size > settings.MAX_ATTACHMENT_BYTES:
         raise DomainError(
             _("The file is larger than %(max)s MB.")
             % {"max": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)}
         )
-    data = upload.read()
-    if name.endswith((".txt", ".md")):
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DomainError(_("The text file is not UTF-8 text.")) from None
-    if name.endswith(".docx") and data.startswith(b"PK\x03\x04"):
-        return _docx_text(data)
-    if name.endswith(".pdf") and data.startswith(b"%PDF-"):
-        return _pdf_text(data)
-    raise DomainError(_("Upload a .txt, .md, .docx or .pdf file."))
-
-
-def _docx_text(data):
-    from docx import Document
-
+    claimed = UPLOAD_FORMATS.get(PurePath(name).suffix.lower())
+    if claimed == "text":
+        return _plain_text(upload.read(), name)
+    limits = documents.upload_limits()
+    detected = documents.check_document(upload, name, limits) if claimed else None
+    if detected != claimed:
+        if claimed is None or not upload.read(5).startswith(MAGIC[claimed]):
+            raise DomainError(_("Upload a .txt, .md, .docx or .pdf file."))
+        raise DomainError(UNREADABLE[claimed])
     try:
-        document = Document(io.BytesIO(data))
-    except Exception:  # python-docx raises several kinds for a damaged file
-        raise DomainError(_("The .docx file could not be read.")) from None
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
+        text = documents.read_text(
+            upload.read(), claimed, name, max_characters=max_text_characters(), limits=limits
+        )
+    except documents.UnsafeDocument as error:
+        if error.code == "unreadable":
+            raise DomainError(UNREADABLE[claimed]) from None
+        raise
+    if claimed == "pdf":
+        # Our exports print "page / pages" at the foot of every page.
+        text = "\n".join(
+            line for line in text.replace("\f", "\n").split("\n") if not PAGE_NUMBER.match(line)
+        )
+    return text
 
 
-def _pdf_text(data):
-    from pypdf import PdfReader
-
+def _plain_text(data, name):
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = []
-        for page in reader.pages:
-            lines = (page.extract_text() or "").split("\n")
-            # Our exports print "page / pages" at the foot of every page.
-            pages.append("\n".join(line for line in lines if not PAGE_NUMBER.match(line)))
-    except Exception:  # pypdf raises many kinds of errors for a damaged file
-        raise DomainError(_("The PDF file could not be read.")) from None
-    return "\n".join(pages)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(_("The text file is not UTF-8 text.")) from None
+    if len(text) > max_text_characters():
+        raise documents.UnsafeDocument("too_long", name, max=max_text_characters())
+    return text
 
 
 # --- Comparing ---------------------------------------------------------------------------------
@@ -193,6 +210,11 @@ def _without_comparative_table(text):
     return text or ""
 
 
+# Words a matching document may hold besides the text and its frame (headings of an export,
+# page numbers, a cover letter's greeting).
+MORE_WORDS_ALLOWED = 2000
+
+
 def verify(submission, text):
     """Compare `text` with the registered revision of `submission`."""
     text = _without_comparative_table(text)
@@ -202,6 +224,19 @@ def verify(submission, text):
     given = raw_words(text)
     given_folded = [_fold(word) for word in given]
     frame = frame_words(submission)
+    # The word-by-word comparison costs up to (registered words × given words) on a hostile
+    # text (one common word repeated): a text far longer than the registered one and its frame
+    # cannot match, and is refused before it is compared.
+    most = 2 * len(expected) + 2 * len(frame) + MORE_WORDS_ALLOWED
+    if len(given) > most:
+        raise DomainError(
+            _(
+                "This text has %(given)s words, far more than the %(expected)s of the registered "
+                "version: it does not match. Paste or upload only the text of the proposal."
+            )
+            % {"given": len(given), "expected": len(expected)},
+            code="too_long",
+        )
 
     matcher = SequenceMatcher(None, expected_folded, given_folded, autojunk=False)
     opcodes = matcher.get_opcodes()

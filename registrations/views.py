@@ -4,6 +4,7 @@ call one function of `registrations.domain`, redirect with a message."""
 import csv
 import statistics
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,12 +13,15 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organization, OrganizationKind
 from consultations import domain as consultations
+from core import idempotency, ratelimit
 from core.activity import history
 from core.errors import DomainError
 from core.pagination import paginate
+from core.params import year_param
 from core.permissions import can, passes
 from proposals.views import proposal_context, proposal_for
 from registrations import domain, verification
@@ -37,6 +41,7 @@ from registrations.models import (
     Submission,
     SubmissionStatus,
     local_today,
+    registration_number_key,
 )
 
 # Errors of these kinds belong next to a form field.
@@ -61,6 +66,9 @@ def _form_error(form, error, date_field=None):
 @login_required
 def submit(request, slug):
     proposal = proposal_for(request, slug, "registrations.submit_proposal")
+    earlier = idempotency.sent_before(request, "submit")
+    if earlier is not None:  # the same form sent again: the first submission's receipt
+        return _submitted(request, earlier)
     # The status the stages' dates make it, as the submit command will record it first.
     proposal.status = consultations.status_from_dates(proposal)
     refusal = None
@@ -71,27 +79,35 @@ def submit(request, slug):
     form = SubmitForm(request.POST or None, proposal=proposal)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
-            submission = domain.submit_proposal(
-                request.user,
-                proposal,
-                form.cleaned_data["revision"],
-                form.cleaned_data["cover_letter"],
+            submission, _repeated = idempotency.run_once(
+                request,
+                "submit",
+                lambda: domain.submit_proposal(
+                    request.user,
+                    proposal,
+                    form.cleaned_data["revision"],
+                    form.cleaned_data["cover_letter"],
+                ),
             )
         except DomainError as error:
             _form_error(form, error)
         else:
-            messages.success(
-                request,
-                _("The proposal was submitted. Tracking code: %(code)s.")
-                % {"code": submission.tracking_code},
-            )
-            return redirect(submission)
+            return _submitted(request, submission)
     return render(
         request,
         "registrations/submit.html",
         proposal_context(request, proposal, "text", form=form, refusal=refusal),
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _submitted(request, submission):
+    messages.success(
+        request,
+        _("The proposal was submitted. Tracking code: %(code)s.")
+        % {"code": submission.tracking_code},
+    )
+    return redirect(submission)
 
 
 # --- One submission ----------------------------------------------------------------------------
@@ -205,11 +221,15 @@ def submission_register(request, code):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            domain.register_submission(
-                request.user,
-                submission,
-                number=form.cleaned_data["registration_number"],
-                registration_date=form.cleaned_data["registration_date"],
+            idempotency.run_once(
+                request,
+                "register",
+                lambda: domain.register_submission(
+                    request.user,
+                    submission,
+                    number=form.cleaned_data["registration_number"],
+                    registration_date=form.cleaned_data["registration_date"],
+                ),
             )
         except DomainError as error:
             _form_error(form, error, "registration_date")
@@ -227,11 +247,15 @@ def submission_declare(request, code):
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            domain.declare_registration(
-                request.user,
-                submission,
-                number=form.cleaned_data["registration_number"],
-                registration_date=form.cleaned_data["registration_date"],
+            idempotency.run_once(
+                request,
+                "declare",
+                lambda: domain.declare_registration(
+                    request.user,
+                    submission,
+                    number=form.cleaned_data["registration_number"],
+                    registration_date=form.cleaned_data["registration_date"],
+                ),
             )
         except DomainError as error:
             _form_error(form, error, "registration_date")
@@ -251,7 +275,13 @@ def submission_extend(request, code):
     form = ExtendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            domain.extend_deadline(request.user, submission, form.cleaned_data["reason"])
+            idempotency.run_once(
+                request,
+                "extend",
+                lambda: domain.extend_deadline(
+                    request.user, submission, form.cleaned_data["reason"]
+                ),
+            )
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -273,13 +303,17 @@ def submission_answer(request, code):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            domain.answer_submission(
-                request.user,
-                submission,
-                answer_status=data["answer_status"],
-                text=data["text"],
-                answered_on=data["answered_on"],
-                document=data["document"],
+            idempotency.run_once(
+                request,
+                "answer_submission",
+                lambda: domain.answer_submission(
+                    request.user,
+                    submission,
+                    answer_status=data["answer_status"],
+                    text=data["text"],
+                    answered_on=data["answered_on"],
+                    document=data["document"],
+                ),
             )
         except DomainError as error:
             _form_error(form, error, "answered_on")
@@ -319,21 +353,21 @@ def _filtered(request, authority, today):
         submissions = submissions.filter(status=status)
     else:
         filters["status"] = ""
-    if filters["year"].isdigit() and len(filters["year"]) == 4:
-        year = int(filters["year"])
+    year = year_param(filters["year"])
+    filters["year"] = "" if year is None else str(year)
+    if year is not None:
         submissions = submissions.filter(
             Q(registration_year=year) | Q(registration_year__isnull=True, submitted_at__year=year)
         )
-    else:
-        filters["year"] = ""
     if filters["sender"]:
         submissions = submissions.filter(sender_name__icontains=filters["sender"])
     if filters["q"]:
-        submissions = submissions.filter(
-            Q(title__icontains=filters["q"])
-            | Q(registration_number__iexact=filters["q"])
-            | Q(tracking_code__iexact=filters["q"])
-        )
+        # A number typed with look-alike or invisible characters still finds its entry.
+        matches = Q(title__icontains=filters["q"]) | Q(tracking_code__iexact=filters["q"])
+        key = registration_number_key(filters["q"])
+        if key is not None:
+            matches |= Q(registration_number_key=key)
+        submissions = submissions.filter(matches)
     return submissions, filters
 
 
@@ -509,8 +543,7 @@ def authority_figures(request, slug):
     authority = _authority_for(request, slug)
     today = local_today(authority)
     years = _years(authority, today)
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and int(year) in years else years[0]
+    year = year_param(request.GET.get("year"), choices=years, default=years[0])
     return render(
         request,
         "registrations/authority_figures.html",
@@ -532,17 +565,21 @@ def authority_log(request, slug):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            submission = domain.log_external_submission(
-                request.user,
-                authority,
-                sender_name=data["sender_name"],
-                title=data["title"],
-                channel=data["channel"],
-                received_on=data["received_on"],
-                registration_number=data["registration_number"],
-                registration_date=data["registration_date"],
-                notes=data["notes"],
-                documents=request.FILES.getlist("documents")[:10],
+            submission, _repeated = idempotency.run_once(
+                request,
+                "log",
+                lambda: domain.log_external_submission(
+                    request.user,
+                    authority,
+                    sender_name=data["sender_name"],
+                    title=data["title"],
+                    channel=data["channel"],
+                    received_on=data["received_on"],
+                    registration_number=data["registration_number"],
+                    registration_date=data["registration_date"],
+                    notes=data["notes"],
+                    documents=request.FILES.getlist("documents")[:10],
+                ),
             )
         except DomainError as error:
             _form_error(form, error, "received_on")
@@ -577,10 +614,10 @@ def public_register(request):
         submissions = submissions.filter(status=filters["status"])
     else:
         filters["status"] = ""
-    if filters["year"].isdigit() and len(filters["year"]) == 4:
-        submissions = submissions.filter(submitted_at__year=int(filters["year"]))
-    else:
-        filters["year"] = ""
+    year = year_param(filters["year"])
+    filters["year"] = "" if year is None else str(year)
+    if year is not None:
+        submissions = submissions.filter(submitted_at__year=year)
     page = paginate(request, submissions.order_by("-submitted_at", "-pk"), per_page=25)
     authorities = Organization.objects.filter(
         pk__in=Submission.objects.through_platform().values("authority")
@@ -597,6 +634,14 @@ def public_register(request):
     )
 
 
+def _too_many_checks(request):
+    """Anyone may check texts and files, each read in a bounded process: a client address checks
+    at most VERIFY_RATE_PER_MINUTE of them a minute."""
+    return not ratelimit.allow(
+        "verify", ratelimit.client_address(request), limit=settings.VERIFY_RATE_PER_MINUTE
+    )
+
+
 def verify(request):
     form = VerifyForm(
         request.POST or None,
@@ -605,7 +650,21 @@ def verify(request):
     )
     result = submission = None
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and _too_many_checks(request):
+        # Refused before the file is read; what was typed stays in the form.
+        form.add_error(
+            None,
+            ngettext(
+                "You have reached the limit of %(count)s check a minute from one connection. "
+                "Wait a minute and try again; your text is kept below.",
+                "You have reached the limit of %(count)s checks a minute from one connection. "
+                "Wait a minute and try again; your text is kept below.",
+                settings.VERIFY_RATE_PER_MINUTE,
+            )
+            % {"count": settings.VERIFY_RATE_PER_MINUTE},
+        )
+        status = 429
+    elif request.method == "POST":
         status = 400
         if form.is_valid():
             code = domain.normalize_tracking_code(form.cleaned_data["code"])
@@ -630,7 +689,7 @@ def verify(request):
                     result = verification.verify(submission, text)
                     status = 200
                 except DomainError as error:
-                    form.add_error("file", error.message)
+                    form.add_error("file" if upload else "text", error.message)
     return render(
         request,
         "registrations/verify.html",

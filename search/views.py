@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.params import page_param, year_param
 from search import facets
 from search import query as search_query
 
@@ -29,10 +30,7 @@ PER_PAGE = 20
 def _page(sqs, requested):
     """One page of hits from ONE backend search: the page's slice brings the hit count and the
     facet counts with it (Django's Paginator would count first, in a search of its own)."""
-    try:
-        number = max(1, int(requested))
-    except (TypeError, ValueError):
-        number = 1
+    number = page_param(requested)
     hits = list(sqs[(number - 1) * PER_PAGE : number * PER_PAGE])
     # Past the end the backend reports no hits at all: count again on a fresh query.
     if hits or number == 1:
@@ -53,13 +51,16 @@ def _page(sqs, requested):
 def search(request):
     text = request.GET.get("q", "")
     truncated = len(text) > search_query.MAX_QUERY_LENGTH
-    text = text[: search_query.MAX_QUERY_LENGTH].replace("\x00", "").strip()
+    text = text[: search_query.MAX_QUERY_LENGTH].strip()
     filters = {
         name: request.GET[name][:200] for name in search_query.FACETS if request.GET.get(name)
     }
-    # ASCII digits only: "²".isdigit() is true too, and no year.
-    if "year" in filters and not (filters["year"].isascii() and filters["year"].isdigit()):
-        filters.pop("year")
+    if "year" in filters:
+        year = year_param(filters["year"])
+        if year is None:
+            filters.pop("year")
+        else:
+            filters["year"] = str(year)
     context = {
         "q": text,
         "filters": filters,

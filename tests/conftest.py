@@ -6,7 +6,6 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
 
-from accounts.models import Organization
 from proposals import domain
 from tests.factories import (
     AUTHORITY_SLUG,
@@ -14,6 +13,7 @@ from tests.factories import (
     OrganizationFactory,
     ProposalFactory,
     UserFactory,
+    directory_authority,
 )
 from tests.helpers import save, submit, text_block
 
@@ -97,7 +97,7 @@ def en_client():
 @pytest.fixture
 def authority(db):
     """A public authority from the directory loaded by the migrations."""
-    return Organization.objects.get(slug=AUTHORITY_SLUG)
+    return directory_authority(AUTHORITY_SLUG)
 
 
 @pytest.fixture

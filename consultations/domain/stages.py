@@ -16,7 +16,14 @@ from consultations.domain import checks
 from consultations.domain.common import resolve_now
 from consultations.domain.events import sync_proposal_status
 from consultations.domain.periods import check_period
-from consultations.models import Consultation, Follow, Stage, StageKind, StageStatus
+from consultations.models import (
+    Consultation,
+    Follow,
+    MinutesVersion,
+    Stage,
+    StageKind,
+    StageStatus,
+)
 from core import activity
 from core.errors import DomainError
 from core.permissions import require
@@ -372,12 +379,14 @@ def cancel_stage(user, stage, reason, *, now=None):
 
 @transaction.atomic
 def publish_minutes(user, stage, *, minutes, participants, now=None):
-    """Publish (or correct) the minutes of a public meeting that has taken place. Returns the
-    stage.
+    """Publish (or correct) the minutes of a public meeting that has taken place. Every
+    publication is a version that stays readable; sending the same minutes and count again adds
+    nothing. Returns the stage.
 
-    Side effects: locks the stage's row; saves the minutes, the number of participants and, the
-    first time, the publication moment; a log row ("stage.minutes_published", with the number
-    of participants and whether it is the first publication)."""
+    Side effects: locks the stage's row; a `MinutesVersion` (the next number); the stage's
+    current minutes, participants and version number, and, the first time, the publication
+    moment; a log row ("stage.minutes_published", with the number of participants, the version
+    and whether it is the first publication)."""
     now = resolve_now(now)
     stage = Stage.objects.select_for_update().get(pk=stage.pk)
     require(user, MANAGE, stage, message=EDITORS_ONLY)
@@ -386,15 +395,26 @@ def publish_minutes(user, stage, *, minutes, participants, now=None):
     if participants is None or participants < 0:
         raise DomainError(_("Give the number of participants."))
     first = stage.minutes_published_at is None
+    if not first and (stage.minutes, stage.participants) == (minutes, participants):
+        return stage
+    stage.minutes_version += 1
+    MinutesVersion.objects.create(
+        stage=stage,
+        number=stage.minutes_version,
+        minutes=minutes,
+        participants=participants,
+        published_at=now,
+        published_by=user,
+    )
     stage.minutes, stage.participants = minutes, participants
     stage.minutes_published_at = stage.minutes_published_at or now
-    stage.save(update_fields=["minutes", "participants", "minutes_published_at"])
+    stage.save(update_fields=["minutes", "participants", "minutes_published_at", "minutes_version"])
     activity.record(
         user,
         "stage.minutes_published",
         stage,
         scope=stage.consultation.proposal,
         new=participants,
-        data={"first": first},
+        data={"first": first, "version": stage.minutes_version},
     )
     return stage

@@ -38,7 +38,7 @@ from consultations.views.stages import (
     stage_dates,
     stage_for,
 )
-from core import ratelimit
+from core import idempotency, ratelimit
 from core.errors import DomainError
 from core.permissions import can, passes
 from core.text import strip_control_characters
@@ -97,14 +97,18 @@ def comment_post(request, slug, position):
         )
     data = form.cleaned_data
     try:
-        comment = domain.post_comment(
-            request.user,
-            stage,
-            text=data["text"],
-            block_key=data["block"],
-            quote=data["quote"],
-            stance=data["stance"],
-            parent_id=data["parent_id"],
+        comment, _repeated = idempotency.run_once(
+            request,
+            "comment",
+            lambda: domain.post_comment(
+                request.user,
+                stage,
+                text=data["text"],
+                block_key=data["block"],
+                quote=data["quote"],
+                stance=data["stance"],
+                parent_id=data["parent_id"],
+            ),
         )
     except domain.StageClosed as refusal:
         return render_stage(
@@ -220,7 +224,11 @@ def comment_reply(request, comment_id):
         )
     text = form.cleaned_data["text"]
     try:
-        reply = domain.post_comment(request.user, parent.stage, text=text, parent_id=parent.pk)
+        reply, _repeated = idempotency.run_once(
+            request,
+            "reply",
+            lambda: domain.post_comment(request.user, parent.stage, text=text, parent_id=parent.pk),
+        )
     except domain.StageClosed as refusal:
         return _reply_page(
             request, parent, form=None, error=refusal.message, kept_text=text, status=409
@@ -268,11 +276,15 @@ def comment_flag(request, comment_id):
     if request.method == "POST":
         if form.is_valid():
             try:
-                domain.flag_comment(
-                    request.user,
-                    comment,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
+                idempotency.run_once(
+                    request,
+                    "flag",
+                    lambda: domain.flag_comment(
+                        request.user,
+                        comment,
+                        reason=form.cleaned_data["reason"],
+                        note=form.cleaned_data["note"],
+                    ),
                 )
             except DomainError as refusal:
                 error, status = refusal.message, 400

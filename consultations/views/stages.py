@@ -24,6 +24,7 @@ from consultations.models import (
     Follow,
     Stage,
     StageComment,
+    StageKind,
     StageStatus,
     Synthesis,
 )
@@ -286,3 +287,26 @@ def follow(request, slug):
             ),
         )
     return redirect(url)
+
+
+def minutes_versions(request, slug, position):
+    """Every published version of a meeting's minutes, newest first: a correction never hides
+    what was published before."""
+    stage = stage_for(request, slug, position)
+    if stage.kind != StageKind.MEETING or not stage.minutes_version:
+        raise Http404
+    proposal = stage.consultation.proposal
+    organization = proposal.organization
+    versions = list(stage.minutes_versions.select_related("published_by__profile"))
+    return render(
+        request,
+        "consultations/minutes_versions.html",
+        proposal_context(
+            request,
+            proposal,
+            "consultation",
+            stage=stage,
+            versions=versions,
+            zone=organization.zone,
+        ),
+    )

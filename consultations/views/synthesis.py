@@ -33,6 +33,7 @@ from consultations.views.manage import (
     proposal_with_perm,
     stage_of,
 )
+from core import idempotency
 from core.errors import DomainError
 from core.pagination import paginate
 from core.permissions import can
@@ -156,12 +157,16 @@ def disposition_edit(request, comment_id):
     return_to = _return_to(request, stage)
     if request.method == "POST" and form.is_valid():
         try:
-            domain.set_disposition(
-                request.user,
-                comment,
-                outcome=form.cleaned_data["outcome"],
-                reason=form.cleaned_data["reason"],
-                applied_in=form.cleaned_data["applied_in"],
+            idempotency.run_once(
+                request,
+                "answer",
+                lambda: domain.set_disposition(
+                    request.user,
+                    comment,
+                    outcome=form.cleaned_data["outcome"],
+                    reason=form.cleaned_data["reason"],
+                    applied_in=form.cleaned_data["applied_in"],
+                ),
             )
         except DomainError as error:
             form.add_error(None, error.message)

@@ -1,6 +1,7 @@
 from django import template
+from django.utils.html import format_html
 
-from core import permissions
+from core import idempotency, permissions
 from core.markdown import render_markdown
 
 register = template.Library()
@@ -30,3 +31,12 @@ def can(context, perm, obj=None):
     """`{% can "proposals.add_proposal" as may_add %}`: the permission gate in templates
     (`core.permissions.can`), never Django's `perms`, which lets a superuser pass."""
     return permissions.can(context["request"].user, perm, obj)
+
+
+@register.simple_tag
+def form_token():
+    """The hidden field that makes sending this form twice do its work once
+    (`core.idempotency`)."""
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">', idempotency.FIELD, idempotency.new_token()
+    )

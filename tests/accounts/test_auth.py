@@ -11,6 +11,15 @@ from tests.accounts.helpers import link_in, only_email
 from tests.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "a-long-secret-99"
+TOO_MANY_HERE = (
+    "Too many failed sign-ins to this account from your connection. Wait a few minutes, or "
+    "reset your password to sign in now."
+)
+PAUSED = (
+    "Too many failed sign-ins to this account from many places in the last hour: to protect "
+    "it, signing in with its password is paused for up to an hour. Reset your password to sign "
+    "in now."
+)
 
 
 def sign_up(client, email="new@example.org"):
@@ -164,9 +173,7 @@ def test_failed_sign_ins_for_one_address_are_rate_limited(en_client, user):
         ]
     response = sign_in(en_client, user.email, PASSWORD)  # even the right password now
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [
-        "Too many failed login attempts. Try again later."
-    ]
+    assert response.context["form"].non_field_errors() == [TOO_MANY_HERE]
     assert signed_in_user_id(en_client) is None
     # Another address from the same place is not locked out yet.
     other = UserFactory()
@@ -179,9 +186,7 @@ def test_failed_sign_ins_from_one_address_are_rate_limited(en_client, db):
     for person in people[:10]:
         sign_in(en_client, person.email, "wrong-password")
     response = sign_in(en_client, people[10].email, PASSWORD)
-    assert response.context["form"].non_field_errors() == [
-        "Too many failed login attempts. Try again later."
-    ]
+    assert response.context["form"].non_field_errors() == [TOO_MANY_HERE]
     assert signed_in_user_id(en_client) is None
 
 
@@ -203,3 +208,39 @@ def test_rate_limits_are_the_documented_ones():
     # The test settings relax only sign-up and sign-in per IP (many accounts, one address).
     assert settings.ACCOUNT_RATE_LIMITS["login_failed"] == "10/m/ip,5/5m/key"
     assert settings.ACCOUNT_RATE_LIMITS["reset_password"] == "20/m/ip,5/m/key"
+
+
+def client_at(address):
+    client = Client(REMOTE_ADDR=address)
+    client.cookies["consult_language"] = "en"
+    return client
+
+
+def test_nobody_can_lock_the_owner_out_from_another_address(user):
+    attacker = client_at("203.0.113.7")
+    for _ in range(6):
+        response = sign_in(attacker, user.email, "wrong-password")
+    assert response.context["form"].non_field_errors() == [TOO_MANY_HERE]
+    owner = client_at("198.51.100.20")
+    assert sign_in(owner, user.email, PASSWORD).status_code == 302
+    assert signed_in_user_id(owner) == user.pk
+
+
+def test_guessing_from_many_addresses_pauses_the_account_and_a_reset_lets_the_owner_in(
+    user, settings
+):
+    settings.LOGIN_FAILED_PER_ACCOUNT = 3
+    for n in range(3):
+        sign_in(client_at(f"203.0.113.{n + 1}"), user.email, "wrong-password")
+    owner = client_at("198.51.100.20")
+    response = sign_in(owner, user.email, PASSWORD)
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [PAUSED]
+    assert signed_in_user_id(owner) is None
+    # The owner proves the address with a password reset: both counts start again.
+    owner.post("/accounts/password/reset/", {"email": user.email})
+    reset_path = link_in(only_email(), "/accounts/password/reset/key/")
+    form_path = owner.get(reset_path)["Location"]
+    owner.post(form_path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert sign_in(owner, user.email, NEW_PASSWORD).status_code == 302
+    assert signed_in_user_id(owner) == user.pk

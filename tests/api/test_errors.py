@@ -11,8 +11,10 @@ INVALID = "Some query parameters are not valid."
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ({"year": "abc"}, {"year": ["A valid integer is required."]}),
-        ({"year": "1800"}, {"year": ["Ensure this value is greater than or equal to 1900."]}),
+        ({"year": "abc"}, {"year": ["Give a year from 1900 to 9998."]}),
+        ({"year": "1800"}, {"year": ["Give a year from 1900 to 9998."]}),
+        ({"year": "²⁰²⁵"}, {"year": ["Give a year from 1900 to 9998."]}),
+        ({"year": "0000"}, {"year": ["Give a year from 1900 to 9998."]}),
         ({"status": "open"}, {"status": ['"open" is not a valid choice.']}),
         ({"kind": "law"}, {"kind": ['"law" is not a valid choice.']}),
         ({"language": "fr"}, {"language": ['"fr" is not a valid choice.']}),
@@ -25,7 +27,15 @@ INVALID = "Some query parameters are not valid."
             },
         ),
         ({"q": "x" * 201}, {"q": ["Ensure this field has no more than 200 characters."]}),
-        ({"q": "nul\x00byte"}, {"q": ["Null characters are not allowed."]}),
+        (
+            {"q": "nul\x00byte"},
+            {
+                "q": [
+                    "The address contains control characters (such as NUL bytes), which no "
+                    "page accepts; remove them."
+                ]
+            },
+        ),
         ({"page": "0"}, {"page": ["Give a whole number, 1 or more."]}),
         ({"page": "abc"}, {"page": ["Give a whole number, 1 or more."]}),
         ({"page": "١"}, {"page": ["Give a whole number, 1 or more."]}),
@@ -173,3 +183,41 @@ def test_signed_in_session_is_rate_limited_like_a_visitor(world, settings):
     browser.force_login(world.editor)
     assert browser.get(f"{API}").status_code == 200
     assert browser.get(f"{API}").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        # Deeper than Python's decoder can follow: a RecursionError, which was an HTML 500.
+        ("[" * 100_000 + "]" * 100_000, "The JSON document is nested too deeply."),
+        # Deeper than API_MAX_JSON_DEPTH (20), though Python reads it.
+        ('{"a":' * 21 + "1" + "}" * 21, "The JSON document is nested too deeply."),
+        (
+            '{"number": "1", "date": NaN}',
+            "The request body is not valid JSON: NaN is not a JSON value",
+        ),
+        ('{"number": "1"', "The request body is not valid JSON: "),
+        (b"\xff\xfe{}", "The request body is not valid JSON: "),
+    ],
+    ids=["recursion", "depth", "nan", "truncated", "not-utf8"],
+)
+def test_hostile_json_bodies_are_400_with_json(token_pair, sent, body, detail):
+    _token, secret = token_pair
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Token {secret}")
+    response = client.post(
+        f"{API}authority/submissions/{sent.tracking_code}/register/",
+        body,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"].startswith(detail)
+    sent.refresh_from_db()
+    assert sent.status == "submitted"
+
+
+def test_nesting_within_the_limit_is_read():
+    from api.parsers import depth
+
+    assert depth({"a": [1, {"b": []}]}, limit=20) == 4
+    assert depth([[[[[]]]]], limit=2) == 3  # counting stops past the limit

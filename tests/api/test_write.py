@@ -263,7 +263,7 @@ def test_register_with_bad_input_is_400(api, sent, secret):
     assert set(missing.json()["errors"]) == {"number", "date"}
     malformed = api.post(url, data="{not json", content_type="application/json", **bearer(secret))
     assert malformed.status_code == 400
-    assert malformed.json()["detail"].startswith("JSON parse error")
+    assert malformed.json()["detail"].startswith("The request body is not valid JSON: ")
     sent.refresh_from_db()
     assert sent.status == "submitted"
 

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from accounts.models import Organization
 from consultations import domain
-from consultations.models import Consultation, Follow, Stage, StageStatus
+from consultations.models import Consultation, Follow, MinutesVersion, Stage, StageStatus
 from core.errors import DomainError
 from core.models import ActivityLog
 from proposals import domain as proposals_domain
@@ -689,9 +689,21 @@ def test_minutes_published_after_the_meeting(editor, meeting):
     assert (stage.participants, stage.minutes_published_at) == (13, first_time)
     rows = ActivityLog.objects.filter(verb="stage.minutes_published").order_by("id")
     assert [(r.new_value, r.data) for r in rows] == [
-        ("12", {"first": True}),
-        ("13", {"first": False}),
+        ("12", {"first": True, "version": 1}),
+        ("13", {"first": False, "version": 2}),
     ]
+    # History is sacred: the first version stays, the stage holds the current one.
+    versions = MinutesVersion.objects.filter(stage=meeting).order_by("number")
+    assert [(v.number, v.minutes, v.participants, v.published_at) for v in versions] == [
+        (1, "Au participat 12 persoane.", 12, first_time),
+        (2, "Corectat.", 13, first_time + timedelta(days=1)),
+    ]
+    assert stage.minutes_version == 2
+    # The same minutes and count again: nothing new.
+    domain.publish_minutes(
+        editor, meeting, minutes="Corectat.", participants=13, now=first_time + timedelta(days=2)
+    )
+    assert (versions.count(), rows.count()) == (2, 2)
 
 
 def test_minutes_refused_for_written_stages_and_bad_input(editor, stage, meeting):

@@ -183,8 +183,11 @@ def test_stage_page_verified_user_gets_the_form(en_client, open_stage, citizen):
     assert '<label for="id_text">Your comment' in html
     assert '<label for="id_block">Paragraph</label>' in html
     assert "<legend>Your position" in html
-    # No browser-side cut of a long pasted text: the server says it is too long and keeps it.
-    assert '<textarea name="text" cols="40" rows="8" required id="id_text">' in html
+    # No browser-side cut of a long pasted text: the server says it is too long and keeps it;
+    # with JavaScript the page says the limit first (data-limit, static/js/limits.js).
+    textarea = re.search(r"<textarea [^>]*id=\"id_text\"[^>]*>", html).group(0)
+    assert "maxlength" not in textarea
+    assert 'data-limit="10000"' in textarea
 
 
 def test_stage_page_scheduled_stage_says_when_it_opens(en_client, editor, consultation, citizen):

@@ -27,10 +27,13 @@ def docx_bytes():
 
 
 def odt_bytes():
+    """A real OpenDocument text (mimetype, manifest, content), as odfdo writes it."""
+    from odfdo import Document, Paragraph
+
+    document = Document("text")
+    document.body.append(Paragraph("Anexa 1"))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", "<office:document-content/>")
+    document.save(buffer)
     return buffer.getvalue()
 
 
@@ -122,6 +125,31 @@ def test_files_that_are_not_what_they_say_are_refused(ngo_editor, proposal, name
     assert response.status_code == 400
     assert messages_of(response) == [message]
     assert 'value="Titlu păstrat"' in response.content.decode()  # the typed text is kept
+    assert proposal.revisions.count() == 1
+    assert not Attachment.objects.exists()
+
+
+def test_bombs_and_false_documents_are_refused_before_they_are_kept(ngo_editor, proposal):
+    from tests import hostile_documents as hostile
+    from tests.proposals.documents import docx_bomb
+
+    browser = en_client_for(ngo_editor)
+    files = [
+        upload("bomba.docx", docx_bomb(megabytes=150)),
+        upload("anexa.odt", hostile.mimetype_only_zip()),
+        upload("tabel.ods", hostile.odt_without_manifest()),
+        upload("lung.pdf", hostile.pdf_declaring_pages()),
+    ]
+    response = post_editor(browser, proposal, files=files, title="Titlu păstrat")
+    assert response.status_code == 400
+    assert messages_of(response) == [
+        "“bomba.docx” unpacks to far more than its size (over 100 MB, or compressed more than "
+        "100 times); it is not accepted.",
+        "“anexa.odt” is not a PDF, ODT, ODS, DOCX or XLSX file.",
+        "“tabel.ods” is not a PDF, ODT, ODS, DOCX or XLSX file.",
+        "“lung.pdf” has more than 3000 pages; it is not accepted.",
+    ]
+    assert 'value="Titlu păstrat"' in response.content.decode()
     assert proposal.revisions.count() == 1
     assert not Attachment.objects.exists()
 

@@ -343,8 +343,10 @@ def test_edit_nul_byte_in_title_summary_or_message_refused(editor_client, propos
     data[field] = "Cu \x00 NUL"
     response = editor_client.post(EDIT, data)
     assert response.status_code == 400
-    assert "This text contains control characters (such as NUL bytes); remove them." in (
-        response.content.decode()
+    label = {"title": "The title", "summary": "The summary", "message": "The change message"}
+    assert (
+        f"{label[field]} contains control characters (such as NUL bytes); remove them."
+        in response.content.decode()
     )
     assert _numbers(proposal) == [1]
     assert Proposal.objects.get(pk=proposal.pk).title == "Finanțare multianuală pentru ONG-uri"
@@ -355,9 +357,7 @@ def test_edit_title_longer_than_column_refused(editor_client, proposal, key):
     data = editor_data([text_block(key, "Text bun.")], base=1, title="T" * 301)
     response = editor_client.post(EDIT, data)
     assert response.status_code == 400
-    assert "Ensure this value has at most 300 characters (it has 301)." in (
-        response.content.decode()
-    )
+    assert "The title is 301 characters long; the limit is 300." in (response.content.decode())
     assert _numbers(proposal) == [1]
 
 
@@ -366,9 +366,7 @@ def test_edit_summary_longer_than_proposal_summary_refused(editor_client, propos
     data = editor_data([text_block(key, "Text bun.")], base=1, title="T", summary="s" * 5001)
     response = editor_client.post(EDIT, data)
     assert response.status_code == 400
-    assert "Ensure this value has at most 5000 characters (it has 5001)." in (
-        response.content.decode()
-    )
+    assert "The summary is 5001 characters long; the limit is 5000." in (response.content.decode())
     assert _numbers(proposal) == [1]
 
 

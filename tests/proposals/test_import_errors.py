@@ -10,6 +10,7 @@ from django.test import Client, override_settings
 
 from proposals import converters
 from proposals.models import DocumentImport, Revision
+from tests import hostile_documents as hostile
 from tests.factories import ProposalFactory
 from tests.helpers import en_client_for
 from tests.proposals import documents
@@ -350,3 +351,25 @@ def test_merged_paragraphs_stay_within_a_block_and_a_huge_one_fails(
     )
     document_import = DocumentImport.objects.get()
     assert (document_import.status, document_import.error_code) == ("failed", "block_too_long")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("make", [hostile.broken_stream_docx, hostile.bzip2_docx])
+def test_archive_that_cannot_be_inflated_within_bounds_is_damaged(tmp_path, make):
+    # A broken deflate stream (zlib's own error) and bzip2 entries, whose reads zipfile does not
+    # bound: the shared checks of every upload (core.documents) call both damaged.
+    path = tmp_path / "rupt.docx"
+    path.write_bytes(make())
+    with pytest.raises(converters.UnreadableDocument) as caught:
+        converters.detect(str(path), "rupt.docx")
+    assert caught.value.code == "corrupt"
+
+
+@pytest.mark.django_db
+@override_settings(IMPORT_MAX_ARCHIVE_ENTRIES=100)
+def test_archive_of_too_many_entries_refused_as_a_bomb(tmp_path):
+    path = tmp_path / "multe.docx"
+    path.write_bytes(hostile.many_entries_docx(entries=200))
+    with pytest.raises(converters.UnreadableDocument) as caught:
+        converters.detect(str(path), "multe.docx")
+    assert caught.value.code == "bomb"

@@ -312,6 +312,17 @@ def test_save_revision_withdrawn_proposal_refused(proposal, ngo_editor):
 
 
 @pytest.mark.django_db
+def test_a_change_message_over_the_limit_is_refused_not_cut(proposal, ngo_editor):
+    key = proposal.current_revision.blocks[0]["key"]
+    with translation.override("en"), pytest.raises(DomainError) as caught:
+        save(ngo_editor, proposal, [text_block(key, "Text nou.")], message="m" * 501)
+    assert caught.value.message == "The change message is 501 characters long; the limit is 500."
+    assert _numbers(proposal) == [1]
+    saved = save(ngo_editor, proposal, [text_block(key, "Text nou.")], message="m" * 500)
+    assert (saved.number, saved.message) == (2, "m" * 500)
+
+
+@pytest.mark.django_db
 def test_restore_revision_appends_copy_of_old_revision(proposal, ngo_editor, second_editor):
     first = proposal.current_revision
     key = first.blocks[0]["key"]

@@ -413,6 +413,29 @@ def test_verify_pasted_text_matches(client, text_sent):
     assert response.context["result"].matches is True
 
 
+def test_verify_refuses_a_text_far_longer_than_the_registered_one(en_client, text_sent):
+    """A hostile text (one common word repeated) would make the word-by-word comparison cost
+    registered × given words: far longer than the registered text, it cannot match anyway."""
+    from registrations import verification
+
+    registered = len(verification.raw_words(verification.revision_text(text_sent.revision)))
+    frame = len(verification.frame_words(text_sent))
+    too_many = 2 * registered + 2 * frame + verification.MORE_WORDS_ALLOWED + 1
+    text = "de " * too_many
+    response = en_client.post("/register/verify/", {"code": text_sent.tracking_code, "text": text})
+    assert response.status_code == 400
+    assert response.context["result"] is None
+    assert (
+        f"This text has {too_many} words, far more than the {registered} of the registered "
+        "version: it does not match."
+    ) in response.content.decode()
+    fits = en_client.post(
+        "/register/verify/", {"code": text_sent.tracking_code, "text": "de " * (too_many - 1)}
+    )
+    assert fits.status_code == 200
+    assert fits.context["result"].matches is False
+
+
 def test_verify_counts_a_changed_number_that_also_appears_in_the_frame(en_client, text_sent):
     # "3 ani" → "2 ani": 2 is the revision's number, a word our exports print around the text;
     # it replaces a word of the text, so it is a difference all the same.

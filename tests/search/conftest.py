@@ -9,12 +9,11 @@ import re
 import pytest
 from haystack import connections
 
-from accounts.models import Organization
 from proposals import domain
 from proposals.models import Proposal, Topic
 from search.models import IndexQueue
 from search.query import build
-from tests.factories import AUTHORITY_SLUG, ProposalFactory
+from tests.factories import ProposalFactory, directory_authority
 from tests.helpers import save, text_block
 
 
@@ -73,7 +72,7 @@ def make_proposal(
         slug=slug,
         title=title or f"Propunere {slug}",
         summary="",
-        target_authority=target_authority or Organization.objects.get(slug=AUTHORITY_SLUG),
+        target_authority=target_authority or directory_authority(),
         topics=list(Topic.objects.filter(slug__in=topics)),
         language=language,
     )

@@ -119,7 +119,6 @@ def test_facet_counts_follow_narrowing(parks, en_client):
         {"authority": "Primăria"},
         {"topic": "space"},
         {"year": "1999"},
-        {"year": "99999999999999999999"},
         {"status": "published", "topic": "health"},
     ],
 )
@@ -131,6 +130,16 @@ def test_facet_unknown_value_gives_no_results(parks, en_client, filters):
     assert response.context["page"].paginator.count == 0
     assert response.context["error"] is None
     assert "0 results" in response.content.decode()
+
+
+@pytest.mark.parametrize("year", ["99999999999999999999", "0000", "²⁰²⁴", "２０２４", " 2024"])
+def test_facet_year_that_is_no_year_is_ignored(parks, en_client, year):
+    # Read as every year filter of the site reads it (core.params.year_param).
+    response = en_client.get("/search/", {"q": "parcuri", "year": year})
+
+    assert response.status_code == 200
+    assert response.context["filters"] == {}
+    assert response.context["page"].paginator.count == 4
 
 
 def test_year_facet_uses_local_calendar(editor):

@@ -1,0 +1,21 @@
+"""Form fields every app uses for identifiers (`core.text`, "Identifiers")."""
+
+from django import forms
+
+from core.text import tidy_identifier, tidy_slug
+
+
+class IdentifierField(forms.CharField):
+    """A one-line name or number: invisible characters dropped and spaces collapsed before the
+    field's checks, so that a pasted zero-width space neither fails nor counts in the length."""
+
+    def to_python(self, value):
+        return tidy_identifier(super().to_python(value))
+
+
+class SlugIdentifierField(forms.SlugField):
+    """An address name: invisible characters and surrounding spaces dropped and the case lowered
+    before the field's checks (letters, digits, hyphens)."""
+
+    def to_python(self, value):
+        return tidy_slug(super().to_python(value))

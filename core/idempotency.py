@@ -1,0 +1,97 @@
+"""A form sent twice does its work once.
+
+Every form whose sending creates something (a comment, a reply, a flag, an answer, a submission,
+a registration) carries a token the page renders (`{% form_token %}`, a hidden field). The view
+runs its domain command through `run_once`: in the command's transaction, the token is claimed by
+inserting a `PostedForm` row (unique); the command runs; the row records its result. A second
+request with the same token — a double click, a duplicated tab, a resend after a timeout — cannot
+claim it: on PostgreSQL its insert waits until the first transaction ends, then finds the row
+and returns the first result, and the view shows it as if the second request had made it. A
+command that fails rolls the claim back with everything else, so the same form can be corrected
+and sent again. Not a time window: the token is the form's own identity.
+
+A request without a (well-formed) token runs the command as usual: old pages, API clients.
+"""
+
+import re
+import secrets
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.models import PostedForm
+
+FIELD = "form_token"
+_FORMAT = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_token():
+    """A token for one rendering of a form. Side effects: none."""
+    return secrets.token_hex(16)
+
+
+def token_of(request):
+    """The well-formed token the request carries, or None. Side effects: none."""
+    token = request.POST.get(FIELD, "") if request.method == "POST" else ""
+    return token if _FORMAT.match(token) else None
+
+
+def sent_before(request, kind):
+    """The result of the first sending of this request's form, when it was already sent and
+    done (committed); else None. For views that check the state of things before running the
+    command (a proposal already submitted is refused): a resend is not a refusal but the first
+    result. Side effects: none."""
+    token = token_of(request)
+    if token is None:
+        return None
+    user_id = request.user.pk if request.user.is_authenticated else None
+    earlier = PostedForm.objects.filter(token=token, kind=kind, user_id=user_id).first()
+    return earlier.result if earlier is not None else None
+
+
+def run_once(request, kind, action):
+    """Run `action()` (one domain command, returning the object it made) unless this form was
+    already sent. Returns (result, repeated): the command's result, or the first sending's
+    with repeated=True. Exceptions of `action` propagate, with nothing claimed.
+
+    Side effects: those of `action`; one `PostedForm` row, in the same transaction."""
+    token = token_of(request)
+    if token is None:
+        return action(), False
+    user = request.user if request.user.is_authenticated else None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                claim = PostedForm.objects.create(token=token, kind=kind, user=user)
+        except IntegrityError:
+            earlier = PostedForm.objects.filter(token=token).first()
+            owner = getattr(user, "pk", None)
+            if earlier is None or earlier.kind != kind or earlier.user_id != owner:
+                # Someone else's token, or another form's: do not let it stand for this one.
+                return action(), False
+            return earlier.result, True
+        result = action()
+        if result is not None and getattr(result, "pk", None) is not None:
+            claim.result_type = ContentType.objects.get_for_model(result)
+            claim.result_id = str(result.pk)
+            claim.save(update_fields=["result_type", "result_id"])
+    return result, False
+
+
+@shared_task(name="core.tasks.purge_form_tokens", ignore_result=True)
+def purge_form_tokens():
+    """Daily (Celery beat): forget old form tokens."""
+    return purge()
+
+
+def purge(now=None):
+    """Forget the tokens of forms sent more than FORM_TOKEN_DAYS ago. Returns how many.
+    Side effects: deletes those rows."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.FORM_TOKEN_DAYS)
+    deleted, _rows = PostedForm.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
