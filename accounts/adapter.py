@@ -4,6 +4,8 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import devices
+from accounts.models import User
 from core import ratelimit
 from core.mail import send_email
 
@@ -18,8 +20,9 @@ class AccountAdapter(DefaultAccountAdapter):
     passwords for their address. Here the per-account count is kept per (account, client
     address) pair: someone else's failures elsewhere never stop the owner. A slower limit per
     account alone (LOGIN_FAILED_PER_ACCOUNT an hour, from every address together) still stops a
-    guessing attack spread over many addresses; the owner then gets in at once by resetting
-    the password, which clears both counts. Each refusal says which limit was reached.
+    guessing attack spread over many addresses; the owner still gets in from a browser they
+    signed in with before (`accounts.devices`), or at once anywhere by resetting the password,
+    which clears both counts. Each refusal says which limit was reached.
     """
 
     error_messages = {
@@ -46,11 +49,21 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request, **credentials):
         super().pre_authenticate(request, **credentials)
         account = self._account_key(request, **credentials)
-        if ratelimit.count("login_failed_account", account, period=3600) >= (
+        paused = ratelimit.count("login_failed_account", account, period=3600) >= (
             settings.LOGIN_FAILED_PER_ACCOUNT
-        ):
+        )
+        if paused and not self._known_browser(request, **credentials):
             self._rollback_login_failed_rl_usage()
             raise self.validation_error("account_sign_in_paused")
+
+    def _known_browser(self, request, **credentials):
+        """Whether this browser signed in to the account being tried before (a signed cookie
+        no attacker has for it, `accounts.devices`)."""
+        known = devices.known_account_id(request)
+        if known is None:
+            return False
+        login = credentials.get("email", credentials.get("username", ""))
+        return User.objects.filter(pk=known, email__iexact=login).exists()
 
     def authentication_failed(self, request, **credentials):
         super().authentication_failed(request, **credentials)

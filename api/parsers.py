@@ -1,10 +1,10 @@
 """The API's JSON parser: DRF's, with what a hostile body can do bounded.
 
 A document nested deeper than API_MAX_JSON_DEPTH, or deeper than Python's decoder can follow
-(which would otherwise end in a RecursionError and an HTML 500), and a document that is not
-JSON, are a 400 with a JSON `detail` in the client's language. The body's size is bounded
-before this runs (MAX_REQUEST_BYTES for every request, API_MAX_BODY_BYTES for registrar
-writes).
+(which would otherwise end in a RecursionError and an HTML 500), a document that is not JSON,
+and one that escapes a lone surrogate, are a 400 with a JSON `detail` in the client's language.
+The body's size is bounded before this runs (MAX_REQUEST_BYTES for every request,
+API_MAX_BODY_BYTES for registrar writes).
 """
 
 import json
@@ -49,4 +49,12 @@ class JSONParser(parsers.JSONParser):
             ) from None
         if depth(data, limit) > limit:
             raise ParseError(_("The JSON document is nested too deeply."))
+        try:
+            # "\ud800" is valid JSON syntax but not a character: a string holding it can be
+            # neither stored nor written back in an answer.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ParseError(
+                _("The JSON document contains an escaped lone surrogate, which is not a character.")
+            ) from None
         return data

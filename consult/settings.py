@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.devices.KnownDeviceMiddleware",
     # Last, so that its 400 page is in the visitor's language and gets every header above.
     "core.middleware.ControlCharactersMiddleware",
 ]
@@ -163,6 +164,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Consult] "
 ACCOUNT_PREVENT_ENUMERATION = True
 # Failed sign-ins to one account from every address together, per hour (accounts.adapter).
 LOGIN_FAILED_PER_ACCOUNT = env_int("LOGIN_FAILED_PER_ACCOUNT", 100)
+# A browser that signed in to an account before still may while that limit pauses it
+# (accounts.devices): this long after its last sign-in.
+KNOWN_DEVICE_DAYS = env_int("KNOWN_DEVICE_DAYS", 180)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     # "key" is the (account, client address) pair (accounts.adapter): nobody can lock the owner

@@ -108,6 +108,8 @@ class Stage(models.Model):
     minutes_published_at = models.DateTimeField(null=True, blank=True)
     # The number of the minutes' current version (`MinutesVersion`); 0 before publication.
     minutes_version = models.PositiveIntegerField(default=0)
+    # When the current version replaced an earlier one (None while there is only one).
+    minutes_corrected_at = models.DateTimeField(null=True, blank=True)
     # Cancellation (a stage that has opened is never deleted).
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
@@ -360,7 +362,8 @@ class MinutesVersion(AppendOnlyModel):
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="minutes_versions")
     number = models.PositiveIntegerField()
     minutes = models.TextField(_("minutes"), validators=[no_control_characters])
-    participants = models.PositiveIntegerField(_("number of participants"))
+    # None only for minutes published before versions were kept without a count.
+    participants = models.PositiveIntegerField(_("number of participants"), null=True)
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

@@ -7,6 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Activity and site")
 
     def ready(self):
-        from core import lookups
+        from core import idempotency, lookups, privacy
 
         lookups.register()
+        # The tokens of forms a person sent are theirs: exported and forgotten with the account.
+        privacy.register(
+            "sent_forms",
+            export=idempotency.export_posted_forms,
+            erase=idempotency.erase_posted_forms,
+            order=80,
+        )

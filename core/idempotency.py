@@ -4,15 +4,19 @@ Every form whose sending creates something (a comment, a reply, a flag, an answe
 a registration) carries a token the page renders (`{% form_token %}`, a hidden field). The view
 runs its domain command through `run_once`: in the command's transaction, the token is claimed by
 inserting a `PostedForm` row (unique); the command runs; the row records its result. A second
-request with the same token — a double click, a duplicated tab, a resend after a timeout — cannot
-claim it: on PostgreSQL its insert waits until the first transaction ends, then finds the row
-and returns the first result, and the view shows it as if the second request had made it. A
+request with the same token and the same content — a double click, a duplicated tab, a resend
+after a timeout — cannot claim it: on PostgreSQL its insert waits until the first transaction
+ends, then finds the row and returns the first result, and the view shows it as if the second
+request had made it. The row keeps a fingerprint of the address and the fields sent: the same
+token with other content (a form edited after Back, in a duplicated tab) is a new sending and is
+done. A
 command that fails rolls the claim back with everything else, so the same form can be corrected
 and sent again. Not a time window: the token is the form's own identity.
 
 A request without a (well-formed) token runs the command as usual: old pages, API clients.
 """
 
+import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -27,6 +31,21 @@ from core.models import PostedForm
 
 FIELD = "form_token"
 _FORMAT = re.compile(r"^[0-9a-f]{32}$")
+
+
+def fingerprint(request):
+    """SHA-256 of the address and the fields (and file names and sizes) a form sent, the token
+    and the CSRF token left out. Side effects: none."""
+    digest = hashlib.sha256(request.path.encode("utf-8"))
+    for name in sorted(request.POST):
+        if name in (FIELD, "csrfmiddlewaretoken"):
+            continue
+        for value in request.POST.getlist(name):
+            digest.update(b"\x1f" + name.encode("utf-8") + b"\x1e" + value.encode("utf-8"))
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest.update(f"\x1f{name}\x1e{upload.name}:{upload.size}".encode())
+    return digest.hexdigest()
 
 
 def new_token():
@@ -49,7 +68,9 @@ def sent_before(request, kind):
     if token is None:
         return None
     user_id = request.user.pk if request.user.is_authenticated else None
-    earlier = PostedForm.objects.filter(token=token, kind=kind, user_id=user_id).first()
+    earlier = PostedForm.objects.filter(
+        token=token, kind=kind, user_id=user_id, fingerprint=fingerprint(request)
+    ).first()
     return earlier.result if earlier is not None else None
 
 
@@ -63,15 +84,24 @@ def run_once(request, kind, action):
     if token is None:
         return action(), False
     user = request.user if request.user.is_authenticated else None
+    sent = fingerprint(request)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                claim = PostedForm.objects.create(token=token, kind=kind, user=user)
+                claim = PostedForm.objects.create(
+                    token=token, kind=kind, user=user, fingerprint=sent
+                )
         except IntegrityError:
             earlier = PostedForm.objects.filter(token=token).first()
             owner = getattr(user, "pk", None)
-            if earlier is None or earlier.kind != kind or earlier.user_id != owner:
-                # Someone else's token, or another form's: do not let it stand for this one.
+            same = earlier is not None and (earlier.kind, earlier.user_id, earlier.fingerprint) == (
+                kind,
+                owner,
+                sent,
+            )
+            if not same:
+                # Another person's token, another form's, or this form with other content (edited
+                # after Back, or in a duplicated tab): a new sending, done as such.
                 return action(), False
             return earlier.result, True
         result = action()
@@ -95,3 +125,18 @@ def purge(now=None):
     cutoff = now - timedelta(days=settings.FORM_TOKEN_DAYS)
     deleted, _rows = PostedForm.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def export_posted_forms(user):
+    """A person's data: the forms they sent while their tokens are kept (kind and moment)."""
+    return [
+        {"kind": kind, "sent_at": sent_at.isoformat()}
+        for kind, sent_at in PostedForm.objects.filter(user=user)
+        .order_by("created_at")
+        .values_list("kind", "created_at")
+    ]
+
+
+def erase_posted_forms(user):
+    """Deleting an account forgets the forms it sent (their results stay, as public records)."""
+    PostedForm.objects.filter(user=user).delete()

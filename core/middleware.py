@@ -1,11 +1,15 @@
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 
-from core.text import has_control_characters, strip_control_characters
+from core.text import (
+    control_characters_as_spaces,
+    has_control_characters,
+    strip_control_characters,
+)
 
 
 def _supported(code):
@@ -69,14 +73,27 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+def _spaced(query):
+    """A copy of `query` with every control character but NUL read as a space."""
+    spaced = QueryDict(mutable=True)
+    for name, values in query.lists():
+        spaced.setlist(
+            control_characters_as_spaces(name),
+            [control_characters_as_spaces(value) for value in values],
+        )
+    spaced._mutable = False
+    return spaced
+
+
 class ControlCharactersMiddleware:
-    """Answer an address holding NUL or another control character before any view reads it:
-    in the path, 404 (no page or object has such an address); in the query string, 400 with a
-    page that says why (JSON under /api/, naming the parameters, as the API's own errors do).
+    """Control characters in an address, before any view reads it: in the path, 404 (no page or
+    object has such an address); NUL in the query string, 400 with a page that says why (JSON
+    under /api/, naming the parameters, as the API's own errors do); any other control character
+    in the query string is read as a space (Word's manual line break, U+000B, comes with pasted
+    search terms).
 
     PostgreSQL refuses NUL in any string it is sent, so a filter, a search box, an API
-    parameter or a token in the path holding one would fail deep inside a query; no address of
-    the site has a use for control characters at all. The test is
+    parameter or a token in the path holding one would fail deep inside a query. The test is
     `core.text.has_control_characters`, the one typed text meets. Form bodies are not checked
     here: a form refuses such text field by field and keeps what was typed
     (`core.validators.no_control_characters`).
@@ -97,10 +114,15 @@ class ControlCharactersMiddleware:
             {
                 name
                 for name, values in request.GET.lists()
-                if has_control_characters(name) or any(map(has_control_characters, values))
+                if "\x00" in name or any("\x00" in value for value in values)
             }
         )
         if not names:
+            if any(
+                has_control_characters(name) or any(map(has_control_characters, values))
+                for name, values in request.GET.lists()
+            ):
+                request.GET = _spaced(request.GET)
             return self.get_response(request)
         message = _(
             "The address contains control characters (such as NUL bytes), which no page "

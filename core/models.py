@@ -183,6 +183,9 @@ class PostedForm(models.Model):
 
     token = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=50)
+    # SHA-256 of where the form was sent and what it held: a resend is the same form only if
+    # both are the same (an edited resend from a duplicated tab is a new sending).
+    fingerprint = models.CharField(max_length=64)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
     )

@@ -61,11 +61,19 @@ def ascii_slug(text, max_length=80):
 # Control characters, the noncharacters U+FFFE and U+FFFF and lone surrogates: none belongs in
 # typed text, and no XML document (DOCX, ODT, Akoma Ntoso) can hold them.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+# The same without NUL (which PostgreSQL refuses everywhere and callers refuse outright).
+_CONTROL_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 def has_control_characters(text):
     """True for NUL and other control characters that have no place in typed text."""
     return bool(_CONTROL.search(text or ""))
+
+
+def control_characters_as_spaces(text):
+    """`text` with every control character but NUL replaced by a space (for a query string:
+    Word's manual line break, U+000B, comes with pasted search terms)."""
+    return _CONTROL_BUT_NUL.sub(" ", text or "")
 
 
 def strip_control_characters(text):

@@ -13,6 +13,7 @@ else missing, changed or added is a difference, shown word by word.
 import html
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import PurePath
@@ -147,10 +148,11 @@ def text_of_upload(upload):
     claimed = UPLOAD_FORMATS.get(PurePath(name).suffix.lower())
     if claimed == "text":
         return _plain_text(upload.read(), name)
+    if claimed is None:
+        raise DomainError(_("Upload a .txt, .md, .docx or .pdf file."))
     limits = documents.upload_limits()
-    detected = documents.check_document(upload, name, limits) if claimed else None
-    if detected != claimed:
-        if claimed is None or not upload.read(5).startswith(MAGIC[claimed]):
+    if documents.check_document(upload, name, limits) != claimed:
+        if not upload.read(5).startswith(MAGIC[claimed]):
             raise DomainError(_("Upload a .txt, .md, .docx or .pdf file."))
         raise DomainError(UNREADABLE[claimed])
     try:
@@ -213,6 +215,10 @@ def _without_comparative_table(text):
 # Words a matching document may hold besides the text and its frame (headings of an export,
 # page numbers, a cover letter's greeting).
 MORE_WORDS_ALLOWED = 2000
+# The comparison may cost this many times what comparing the registered text with itself costs
+# (and always at least MIN_COMPARISON_WORK steps, a fraction of a second).
+COMPARISON_WORK_FACTOR = 4
+MIN_COMPARISON_WORK = 200_000
 
 
 def verify(submission, text):
@@ -236,6 +242,22 @@ def verify(submission, text):
             )
             % {"given": len(given), "expected": len(expected)},
             code="too_long",
+        )
+
+    # Within that length, a text that repeats the registered text's words far more often than
+    # it does (one common word over and over) would still cost up to registered × given steps:
+    # the comparison's work is counted first and bounded by what comparing the registered text
+    # with itself costs.
+    expected_counts, given_counts = Counter(expected_folded), Counter(given_folded)
+    work = sum(count * given_counts[word] for word, count in expected_counts.items())
+    own = sum(count * count for count in expected_counts.values())
+    if work > max(MIN_COMPARISON_WORK, COMPARISON_WORK_FACTOR * own):
+        raise DomainError(
+            _(
+                "This text repeats the words of the registered version far more often than it "
+                "does: it does not match. Paste or upload only the text of the proposal."
+            ),
+            code="too_repetitive",
         )
 
     matcher = SequenceMatcher(None, expected_folded, given_folded, autojunk=False)

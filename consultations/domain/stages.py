@@ -408,7 +408,16 @@ def publish_minutes(user, stage, *, minutes, participants, now=None):
     )
     stage.minutes, stage.participants = minutes, participants
     stage.minutes_published_at = stage.minutes_published_at or now
-    stage.save(update_fields=["minutes", "participants", "minutes_published_at", "minutes_version"])
+    stage.minutes_corrected_at = None if first else now
+    stage.save(
+        update_fields=[
+            "minutes",
+            "participants",
+            "minutes_published_at",
+            "minutes_version",
+            "minutes_corrected_at",
+        ]
+    )
     activity.record(
         user,
         "stage.minutes_published",

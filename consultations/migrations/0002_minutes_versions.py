@@ -6,9 +6,38 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+GUARD = """
+CREATE OR REPLACE FUNCTION consultations_minutesversion_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'consultations_minutesversion rows are append-only (% refused)', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER consultations_minutesversion_append_only
+    BEFORE UPDATE OR DELETE ON consultations_minutesversion
+    FOR EACH ROW EXECUTE FUNCTION consultations_minutesversion_append_only();
+"""
+
+UNGUARD = """
+DROP TRIGGER IF EXISTS consultations_minutesversion_append_only ON consultations_minutesversion;
+DROP FUNCTION IF EXISTS consultations_minutesversion_append_only();
+"""
+
+
+def create_guard(apps, schema_editor):
+    """On PostgreSQL the database itself refuses to change or remove a version of minutes."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(GUARD, params=None)
+
+
+def drop_guard(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(UNGUARD, params=None)
+
+
 def first_versions(apps, schema_editor):
-    """Minutes published before versions were kept become version 1, by whoever published them
-    first (their activity-log row), at the moment they were first published."""
+    """Minutes published before versions were kept become version 1: their current text and
+    count (earlier corrections were not kept), credited to whoever published them first (their
+    activity-log row), dated when they were first published."""
     Stage = apps.get_model("consultations", "Stage")
     MinutesVersion = apps.get_model("consultations", "MinutesVersion")
     ActivityLog = apps.get_model("core", "ActivityLog")
@@ -28,7 +57,7 @@ def first_versions(apps, schema_editor):
             stage=stage,
             number=1,
             minutes=stage.minutes,
-            participants=stage.participants or 0,
+            participants=stage.participants,
             published_at=stage.minutes_published_at,
             published_by_id=entry.actor_id if entry else None,
         )
@@ -50,13 +79,18 @@ class Migration(migrations.Migration):
             name='minutes_version',
             field=models.PositiveIntegerField(default=0),
         ),
+        migrations.AddField(
+            model_name='stage',
+            name='minutes_corrected_at',
+            field=models.DateTimeField(blank=True, null=True),
+        ),
         migrations.CreateModel(
             name='MinutesVersion',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('number', models.PositiveIntegerField()),
                 ('minutes', models.TextField(validators=[core.validators.no_control_characters], verbose_name='minutes')),
-                ('participants', models.PositiveIntegerField(verbose_name='number of participants')),
+                ('participants', models.PositiveIntegerField(null=True, verbose_name='number of participants')),
                 ('published_at', models.DateTimeField()),
                 ('published_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('stage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='minutes_versions', to='consultations.stage')),
@@ -69,4 +103,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(first_versions, migrations.RunPython.noop),
+        migrations.RunPython(create_guard, drop_guard),
     ]

@@ -19,7 +19,7 @@ def fill_keys(apps, schema_editor):
         Submission.objects.using(schema_editor.connection.alias)
         .filter(registration_year__isnull=False)
         .exclude(registration_number="")
-        .order_by("registered_at", "pk")
+        .order_by(models.F("registered_at").asc(nulls_last=True), "pk")
         .values_list("pk", "authority_id", "registration_year", "registration_number")
     )
     held = set()

@@ -244,3 +244,32 @@ def test_guessing_from_many_addresses_pauses_the_account_and_a_reset_lets_the_ow
     owner.post(form_path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert sign_in(owner, user.email, NEW_PASSWORD).status_code == 302
     assert signed_in_user_id(owner) == user.pk
+
+
+def test_a_browser_the_owner_signed_in_with_before_still_gets_in_while_the_account_is_paused(
+    user, settings
+):
+    settings.LOGIN_FAILED_PER_ACCOUNT = 3
+    owner = client_at("198.51.100.20")
+    assert sign_in(owner, user.email, PASSWORD).status_code == 302
+    owner.post("/accounts/logout/")
+    assert signed_in_user_id(owner) is None
+    for n in range(3):
+        sign_in(client_at(f"203.0.113.{n + 1}"), user.email, "wrong-password")
+    # A new browser is paused; the owner's own browser, even from another address, is not.
+    stranger = client_at("198.51.100.30")
+    assert sign_in(stranger, user.email, PASSWORD).context["form"].non_field_errors() == [PAUSED]
+    owner.defaults["REMOTE_ADDR"] = "198.51.100.21"
+    assert sign_in(owner, user.email, PASSWORD).status_code == 302
+    assert signed_in_user_id(owner) == user.pk
+
+
+def test_a_known_browser_cookie_for_another_account_does_not_help(user, settings):
+    settings.LOGIN_FAILED_PER_ACCOUNT = 3
+    other = UserFactory()
+    browser = client_at("198.51.100.20")
+    assert sign_in(browser, other.email, PASSWORD).status_code == 302
+    browser.post("/accounts/logout/")
+    for n in range(3):
+        sign_in(client_at(f"203.0.113.{n + 1}"), user.email, "wrong-password")
+    assert sign_in(browser, user.email, PASSWORD).context["form"].non_field_errors() == [PAUSED]

@@ -198,8 +198,13 @@ def test_signed_in_session_is_rate_limited_like_a_visitor(world, settings):
         ),
         ('{"number": "1"', "The request body is not valid JSON: "),
         (b"\xff\xfe{}", "The request body is not valid JSON: "),
+        # Valid JSON syntax, but the string cannot be encoded to answer it: was an HTML 500.
+        (
+            '{"number": "1\\ud800"}',
+            "The JSON document contains an escaped lone surrogate, which is not a character.",
+        ),
     ],
-    ids=["recursion", "depth", "nan", "truncated", "not-utf8"],
+    ids=["recursion", "depth", "nan", "truncated", "not-utf8", "lone-surrogate"],
 )
 def test_hostile_json_bodies_are_400_with_json(token_pair, sent, body, detail):
     _token, secret = token_pair

@@ -159,3 +159,44 @@ def test_two_simultaneous_sends_of_one_form_store_one_comment(open_stage, citize
     assert sorted(response.status_code for response in results) == [302, 302]
     assert results[0]["Location"] == results[1]["Location"]
     assert StageComment.objects.filter(comment="Dublu clic.").count() == 1
+
+
+def test_the_same_form_edited_and_sent_again_is_a_new_sending(en_client, open_stage, citizen):
+    """Back (or a duplicated tab), change the text, send: not a repeat of the first."""
+    en_client.force_login(citizen)
+    token = new_token()
+    for text in ("Primul text.", "Alt text, corectat."):
+        en_client.post(
+            stage_url(open_stage) + "comment/",
+            {"text": text, "stance": "neutral", "form_token": token},
+        )
+    assert sorted(StageComment.objects.values_list("comment", flat=True)) == [
+        "Alt text, corectat.",
+        "Primul text.",
+    ]
+
+
+def test_an_answer_changed_and_sent_with_the_same_token_is_saved(
+    en_client, open_stage, editor, citizen
+):
+    answered = comment(citizen, open_stage, text="O observație")
+    en_client.force_login(editor)
+    token = new_token()
+    url = f"/comments/{answered.pk}/answer/"
+    en_client.post(url, {"outcome": "rejected", "reason": "Nu.", "form_token": token})
+    en_client.post(url, {"outcome": "accepted", "reason": "Da, preluat.", "form_token": token})
+    disposition = Disposition.objects.get(comment=answered)
+    assert (disposition.outcome, disposition.reason) == ("accepted", "Da, preluat.")
+
+
+def test_a_token_sent_to_another_comments_form_does_not_stand_for_it(
+    en_client, open_stage, editor, citizen
+):
+    first = comment(citizen, open_stage, text="Primul")
+    second = comment(citizen, open_stage, text="Al doilea")
+    en_client.force_login(editor)
+    token = new_token()
+    data = {"outcome": "rejected", "reason": "Nu.", "form_token": token}
+    en_client.post(f"/comments/{first.pk}/answer/", data)
+    en_client.post(f"/comments/{second.pk}/answer/", data)
+    assert Disposition.objects.filter(comment__in=[first, second]).count() == 2

@@ -4,9 +4,11 @@ its place on a public page, linked from the meeting."""
 from datetime import timedelta
 
 import pytest
+from django.db import ProgrammingError, connection, transaction
 from django.utils import timezone
 
 from consultations import domain
+from consultations.models import MinutesVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,7 @@ def test_corrected_minutes_keep_their_first_version_readable(en_client, editor, 
     assert "Au participat 12 persoane." not in stage_page
     assert f'href="{versions_url(held_meeting)}"' in stage_page
     assert "Corrected: see the earlier version" in stage_page
+    assert "corrected on " in stage_page
     page = en_client.get(versions_url(held_meeting))
     assert page.status_code == 200
     text = page.content.decode()
@@ -65,3 +68,20 @@ def test_versions_page_of_unpublished_minutes_or_a_written_stage_is_404(
 ):
     assert en_client.get(versions_url(held_meeting)).status_code == 404
     assert en_client.get(versions_url(open_stage)).status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+def test_the_database_refuses_to_change_or_remove_a_version(editor, held_meeting):
+    domain.publish_minutes(editor, held_meeting, minutes="Proces-verbal.", participants=5)
+    version = MinutesVersion.objects.get(stage=held_meeting)
+    for statement in (
+        "UPDATE consultations_minutesversion SET minutes = 'altceva' WHERE id = %s",
+        "DELETE FROM consultations_minutesversion WHERE id = %s",
+    ):
+        with (
+            pytest.raises(ProgrammingError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [version.pk])
+    assert MinutesVersion.objects.get(pk=version.pk).minutes == "Proces-verbal."

@@ -42,3 +42,13 @@ def test_tokens_are_forgotten_after_the_configured_days(settings):
     PostedForm.objects.filter(pk=recent.pk).update(created_at=now - timedelta(days=6))
     assert idempotency.purge(now=now) == 1
     assert list(PostedForm.objects.values_list("token", flat=True)) == ["b" * 32]
+
+
+@pytest.mark.django_db
+def test_a_deleted_account_forgets_the_forms_it_sent(user):
+    from accounts import domain
+
+    PostedForm.objects.create(token="c" * 32, kind="comment", user=user, fingerprint="f")
+    assert idempotency.export_posted_forms(user)[0]["kind"] == "comment"
+    domain.delete_account(user)
+    assert not PostedForm.objects.exists()

@@ -436,6 +436,28 @@ def test_verify_refuses_a_text_far_longer_than_the_registered_one(en_client, tex
     assert fits.context["result"].matches is False
 
 
+def test_verify_refuses_a_text_that_repeats_the_registered_words_over_and_over(
+    en_client, text_sent, monkeypatch
+):
+    """Within the length bound, one registered word repeated would still make the comparison
+    cost registered × given steps: its work is counted first and bounded."""
+    from registrations import verification
+
+    monkeypatch.setattr(verification, "MIN_COMPARISON_WORK", 100)
+    response = en_client.post(
+        "/register/verify/", {"code": text_sent.tracking_code, "text": "pentru " * 500}
+    )
+    assert response.status_code == 400
+    assert (
+        "This text repeats the words of the registered version far more often than it does"
+    ) in response.content.decode()
+    matching = en_client.post(
+        "/register/verify/",
+        {"code": text_sent.tracking_code, "text": f"Finanțare\nRezumatul propunerii.\n{TEXT}"},
+    )
+    assert matching.context["result"].matches is True
+
+
 def test_verify_counts_a_changed_number_that_also_appears_in_the_frame(en_client, text_sent):
     # "3 ani" → "2 ani": 2 is the revision's number, a word our exports print around the text;
     # it replaces a word of the text, so it is a difference all the same.

@@ -58,8 +58,23 @@ def rows():
         ("arbore.pdf", hostile.pdf_deep_page_tree, "The PDF file could not be read."),
         ("tipul.docx", hostile.mimetype_only_zip, "The .docx file could not be read."),
         ("pagina.docx", hostile.text_pdf, "Upload a .txt, .md, .docx or .pdf file."),
+        # Extensions the page does not read, whatever they hold: were a 500 (KeyError).
+        ("vechi.doc", lambda: b"Text vechi", "Upload a .txt, .md, .docx or .pdf file."),
+        ("tabel.odt", hostile.mimetype_only_zip, "Upload a .txt, .md, .docx or .pdf file."),
+        ("\u202efdp.exe", lambda: b"MZ\x90\x00", "Upload a .txt, .md, .docx or .pdf file."),
     ],
-    ids=["zip-bomb", "many-entries", "billion-pages", "nested", "deep-tree", "not-docx", "pdf"],
+    ids=[
+        "zip-bomb",
+        "many-entries",
+        "billion-pages",
+        "nested",
+        "deep-tree",
+        "not-docx",
+        "pdf",
+        "doc",
+        "odt",
+        "bidi-exe",
+    ],
 )
 def test_hostile_file_refused_with_its_message_and_the_typed_text_kept(
     en_client, submission, name, make, message
