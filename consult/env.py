@@ -76,7 +76,8 @@ def cache_from_url(url):
 
 
 def email_from_url(url):
-    """`console://`, `locmem://`, `smtp://user:pass@host:port` or `smtp+tls://…` / `smtp+ssl://…`.
+    """`console://`, `locmem://`, `file:///directory`, `smtp://user:pass@host:port` or
+    `smtp+tls://…` / `smtp+ssl://…`.
 
     Returns a dict of Django EMAIL_* settings.
     """
@@ -86,6 +87,15 @@ def email_from_url(url):
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if scheme == "locmem":
         return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme == "file":
+        # One file per connection in a directory (file:///var/mail/consult): a staging server's
+        # outbox, and what the production-topology test reads.
+        if not parts.path:
+            raise ImproperlyConfigured("EMAIL_URL file:// needs a directory, e.g. file:///var/mail")
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parts.path),
+        }
     if scheme in ("smtp", "smtp+tls", "smtp+ssl"):
         if not parts.hostname:
             raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp+tls://user:pass@host:587")
@@ -101,5 +111,6 @@ def email_from_url(url):
             "EMAIL_TIMEOUT": int(options.get("timeout", ["20"])[0]),
         }
     raise ImproperlyConfigured(
-        f"EMAIL_URL scheme {scheme!r} is not supported (console, smtp, smtp+tls, smtp+ssl)."
+        f"EMAIL_URL scheme {scheme!r} is not supported (console, locmem, file, smtp, smtp+tls, "
+        "smtp+ssl)."
     )

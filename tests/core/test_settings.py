@@ -101,3 +101,9 @@ def test_cache_and_email_urls():
         cache_from_url("memcached://x")
     with pytest.raises(ImproperlyConfigured):
         email_from_url("smtp://")
+    assert email_from_url("file:///var/mail/consult") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": "/var/mail/consult",
+    }
+    with pytest.raises(ImproperlyConfigured):
+        email_from_url("file://")
