@@ -11,9 +11,14 @@ threads (a quarter top-level, the rest replies 1–3 levels deep, some reactions
 
 - a plain view on the same server (`/bench/plain/`, an HttpResponse: the server's ceiling);
 - the stage page, page 1 (20 threads), with the rendered threads cached (warm);
-- the same page as the first view after a change (a bench-only view moves the stage's
-  `comments_version` on, as every comment or reaction does, then runs the real view: the text
-  and the threads are rendered again, the Markdown of the text comes from the cache);
+- the same page as the first view after a change elsewhere (a bench-only view moves the
+  stage's `comments_version` on, as every comment or reaction does, then runs the real view:
+  the page's threads are read again and each comes from its own cache entry);
+- after a reaction on page 1 (a bench-only view adds one to a comment's agree count and moves
+  the version on: no thread is rendered, the counts are written into the cached threads);
+- after one thread of page 1 changed (a bench-only view changes a field of one of its comments
+  that the thread's digest covers, as a reply, an answer or moderation does: that thread is
+  rendered again, the other 19 come from the cache);
 - the same page with no cache at all (a second server with CACHE_URL=dummy://: every request
   builds and renders the threads: cold);
 - the same 20 threads rendered by the comments package's own template tags
@@ -73,6 +78,8 @@ urlpatterns = [
     path("bench/xtd/<slug:slug>/<int:position>/", views.xtd_page),
     path("bench/xtd-all/<slug:slug>/<int:position>/", views.xtd_all),
     path("bench/changed/<slug:slug>/<int:position>/", views.stage_after_change),
+    path("bench/reacted/<slug:slug>/<int:position>/", views.stage_after_reaction),
+    path("bench/thread/<slug:slug>/<int:position>/", views.stage_after_thread_change),
     # The package's own URLs, which its templates link to.
     path("bench/comments/", include("django_comments_xtd.urls")),
     *site_urlpatterns,
@@ -80,6 +87,9 @@ urlpatterns = [
 """
 
 VIEWS = '''
+import random
+import secrets
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Prefetch
@@ -109,6 +119,39 @@ def stage_after_change(request, slug, position):
     Stage.objects.filter(consultation__proposal__slug=slug, position=position).update(
         comments_version=F("comments_version") + 1
     )
+    return stages.stage(request, slug=slug, position=position)
+
+
+def _page_one_comments(slug, position):
+    stage = _stage(slug, position)
+    roots = StageComment.objects.filter(stage=stage, level=0).order_by("thread_id")
+    ids = list(roots.values_list("thread_id", flat=True)[:PER_PAGE])
+    return stage, list(
+        StageComment.objects.filter(thread_id__in=ids).values_list("pk", "thread_id")
+    )
+
+
+def stage_after_reaction(request, slug, position):
+    """The first view after a reaction on page 1: one comment's agree count moves on and the
+    stage's `comments_version` with it (what `domain.react` writes, without the Reaction row);
+    then the real view. No thread is rendered again, only the counts are written in."""
+    stage, comments = _page_one_comments(slug, position)
+    pk, _thread = random.choice(comments)
+    StageComment.objects.filter(pk=pk).update(agree_count=F("agree_count") + 1)
+    Stage.objects.filter(pk=stage.pk).update(comments_version=F("comments_version") + 1)
+    return stages.stage(request, slug=slug, position=position)
+
+
+def stage_after_thread_change(request, slug, position):
+    """The first view after a change to one thread of page 1 (a reply, an answer, a comment
+    hidden): a bench-only write changes a field of one of its comments that the thread's digest
+    covers (the state reason, which a visible comment does not show) and moves the stage's
+    `comments_version` on; then the real view. That thread is rendered again, the other 19 come
+    from the cache."""
+    stage, comments = _page_one_comments(slug, position)
+    pk, _thread = random.choice(comments)
+    StageComment.objects.filter(pk=pk).update(state_reason=secrets.token_hex(4))
+    Stage.objects.filter(pk=stage.pk).update(comments_version=F("comments_version") + 1)
     return stages.stage(request, slug=slug, position=position)
 
 
@@ -572,6 +615,8 @@ def run(site, rng, args):
     package_page = f"/bench/xtd/{SLUG}/{stage.position}/"
     package_all = f"/bench/xtd-all/{SLUG}/{stage.position}/"
     changed = f"/bench/changed/{SLUG}/{stage.position}/"
+    reacted = f"/bench/reacted/{SLUG}/{stage.position}/"
+    thread = f"/bench/thread/{SLUG}/{stage.position}/"
 
     print("\nin process (Django test client, one request each, templates already compiled):")
     count_queries(page + "?page=3", clear_cache=True)
@@ -580,6 +625,8 @@ def run(site, rng, args):
         ("stage page 1, cold cache", page, True),
         ("stage page 1, warm cache", page, False),
         ("stage page 1, after a change", changed, False),
+        ("stage page 1, after a reaction", reacted, False),
+        ("stage page 1, one thread changed", thread, False),
         ("stage page 50, cold cache", page + "?page=50", True),
         ("package tags, page 1's threads", package_page, True),
     ):
@@ -603,11 +650,15 @@ def run(site, rng, args):
         with gunicorn(site, workers=workers) as port:
             require_ok(port, page)
             require_ok(port, changed)
+            require_ok(port, reacted)
+            require_ok(port, thread)
             require_ok(port, package_page)
             for label, path in (
                 ("plain view", "/bench/plain/"),
                 ("stage page 1, cache warm", page),
                 ("stage page 1, after a change", changed),
+                ("stage page 1, after a reaction", reacted),
+                ("stage page 1, one thread changed", thread),
                 ("package tags, same threads", package_page),
             ):
                 hammer(port, path, seconds=min(2.0, args.seconds), clients=clients)  # warm up
@@ -626,24 +677,38 @@ def run(site, rng, args):
         f"{args.seconds:g} s each; {args.comments} comments; {database}; load average "
         f"{os.getloadavg()[0]:.1f} at the end"
     )
-    print(f"{'workers':>7}  {'page':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  statuses")
+    print(f"{'workers':>7}  {'page':<33} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  statuses")
     order = ["plain view", "stage page 1, cache warm", "stage page 1, after a change",
+             "stage page 1, after a reaction", "stage page 1, one thread changed",
              "stage page 1, cache cold", "package tags, same threads"]  # fmt: skip
     rows.sort(key=lambda row: (row[0], order.index(row[1])))
     for workers, label, rate, latencies, statuses in rows:
         print(
-            f"{workers:>7}  {label:<28} {rate:>8.1f} {percentile(latencies, 0.5) * 1000:>8.1f} "
+            f"{workers:>7}  {label:<33} {rate:>8.1f} {percentile(latencies, 0.5) * 1000:>8.1f} "
             f"{percentile(latencies, 0.95) * 1000:>8.1f}  "
             + ", ".join(f"{code}: {count}" for code, count in sorted(statuses.items(), key=str))
         )
     plain = {row[0]: row[2] for row in rows if row[1] == "plain view"}
     warm = {row[0]: row[2] for row in rows if row[1] == "stage page 1, cache warm"}
     package = {row[0]: row[2] for row in rows if row[1] == "package tags, same threads"}
+    after = {
+        label: {row[0]: row[2] for row in rows if row[1] == label}
+        for label in (
+            "stage page 1, after a change",
+            "stage page 1, after a reaction",
+            "stage page 1, one thread changed",
+        )
+    }
     for workers in args.workers:
         print(
             f"{workers} worker(s): stage page (warm) = {warm[workers] / plain[workers]:.1%} of "
             f"the plain view, {warm[workers] / package[workers]:.1f}× the package's tags"
         )
+        for label, rates in after.items():
+            print(
+                f"  {label.removeprefix('stage page 1, ')}: "
+                f"{rates[workers] / warm[workers]:.1%} of the warm figure"
+            )
     # Nothing in this benchmark should have failed.
     failures = sum(
         count for *_rest, statuses in rows for code, count in statuses.items() if code != 200

@@ -378,6 +378,12 @@ MAX_BLOCK_CHARACTERS = 100_000
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # A whole request: a few attachments and a long text.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 60 * 1024 * 1024)
+
+# Whole pages for anonymous visitors (core/pagecache.py): how long the app's cache keeps a copy
+# (what a page's version does not name can lag this much), and how long a reverse proxy or CDN
+# may serve one without asking again (0: it keeps it and revalidates with the ETag each time).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+PAGE_SHARED_CACHE_SECONDS = env_int("PAGE_SHARED_CACHE_SECONDS", 0)
 MAX_REVISION_CHARACTERS = 2_000_000
 
 # --- Uploaded documents (core/documents.py) ----------------------------------------------------

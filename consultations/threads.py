@@ -3,9 +3,16 @@
 The comments package's template tags cost about two queries per comment. Here a page of
 threads costs three queries whatever its size — the number of top-level comments (for the
 pagination), the ids of this page's top-level comments, and every comment of those threads with
-its author and answer — and the tree is assembled in Python. The rendered fragment is cached
-under a key that carries the stage's `comments_version`, which every change to what the threads
-show bumps (domain functions do it), so nothing is ever invalidated by hand.
+its author and answer — and the tree is assembled in Python. The rendered page of threads is
+cached under a key that carries the stage's `comments_version`, which every change to what the
+threads show bumps (domain functions do it), so nothing is ever invalidated by hand.
+
+A change re-renders only what it changed. Each thread is rendered and cached on its own, under
+a digest of what its comments show (`thread_digest`): after a new reply, the page's other
+threads come from the cache and only the replied-to thread is rendered again. Reaction counts
+are not part of that digest: cached threads carry a placeholder per comment, and the counts of
+the rows just read are written in (`fill_reactions`), so a reaction renders no thread at all.
+The text under debate is cached likewise under a digest of its per-paragraph counts.
 
 Only what is the same for every viewer is cached: the fragment's forms carry a placeholder
 where the CSRF token goes, replaced after reading from the cache, and actions that depend on
@@ -13,6 +20,7 @@ who is looking (withdrawing one's own comment, moderating, answering) are on the
 page.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -21,9 +29,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from consultations.anchors import follower_for
 from consultations.domain import MAX_LEVEL, block_keys, block_labels
@@ -37,6 +46,8 @@ CACHE_SECONDS = 24 * 3600
 # Stands where the CSRF token goes in cached HTML. Comment text is escaped, so no one can
 # write this into a page.
 CSRF_PLACEHOLDER = "<!--consult:csrf-->"
+# Stands where a comment's reaction counts go in a cached thread (comment text is escaped).
+REACTIONS = re.compile(r"<!--consult:reactions:(\d+)-->")
 # The block filter's value for comments on the whole text rather than one paragraph.
 WHOLE_TEXT = "whole"
 
@@ -188,9 +199,116 @@ def comment_context(stage, *, can_comment, status):
     }
 
 
+def _comments_of(root):
+    """`root` and every reply under it, in the order they are shown."""
+    stack, found = [root], []
+    while stack:
+        comment = stack.pop()
+        found.append(comment)
+        stack.extend(reversed(comment.replies))
+    return found
+
+
+def thread_digest(root):
+    """A digest of everything the thread of `root` shows but its reaction counts: each
+    comment's state, reason, author, date, stance, place, quote and text, the paragraph note and
+    the answer. Two renderings of threads with the same digest (and the same `_key`) are equal."""
+    digest = hashlib.blake2b(digest_size=16)
+    for comment in _comments_of(root):
+        answer = comment.answer
+        note = comment.text_note
+        parts = (
+            comment.pk,
+            comment.parent_id,
+            comment.level,
+            comment.state,
+            comment.state_reason,
+            comment.author_name,
+            comment.submit_date.isoformat(),
+            comment.stance,
+            comment.block_key,
+            comment.quote,
+            comment.comment,
+            (note.since, note.number, note.removed) if note else None,
+            (answer.pk, answer.outcome, answer.reason, answer.applied_in_id) if answer else None,
+        )
+        digest.update(repr(parts).encode())
+    return digest.hexdigest()
+
+
+def reaction_text(comment):
+    return gettext("Agree: %(agree)s · Disagree: %(disagree)s") % {
+        "agree": comment.agree_count,
+        "disagree": comment.disagree_count,
+    }
+
+
+def fill_reactions(html, comments):
+    """`html` with the reaction placeholders of `comments` replaced by their counts."""
+    texts = {str(comment.pk): reaction_text(comment) for comment in comments}
+    filled = REACTIONS.sub(lambda match: texts.get(match.group(1), ""), html)
+    return mark_safe(filled)  # noqa: S308 (our own HTML, the counts are numbers)
+
+
+def render_thread_list(stage, roots, *, can_comment, status):
+    """The HTML of each thread of `roots` (with reaction placeholders), from the cache where a
+    thread is unchanged; the others are rendered and cached."""
+    context = {
+        **comment_context(stage, can_comment=can_comment, status=status),
+        "reaction_placeholders": True,
+    }
+    proposal = stage.consultation.proposal
+    # Not the stage's `comments_version`: a thread's key changes with what it shows, so that a
+    # change elsewhere on the page leaves it in the cache.
+    common = [
+        stage.pk,
+        stage.revision_id,  # the paragraphs' labels
+        proposal.slug,
+        proposal.current_revision_id,
+        context["tz"],
+        get_language(),
+        status,
+        int(can_comment),
+    ]
+    keys = [
+        "consult:thread:"
+        + ":".join(str(value) for value in [*common, root.pk, thread_digest(root)])
+        for root in roots
+    ]
+    found = cache.get_many(keys) if keys else {}
+    fresh = {}
+    # Rendered apart from the page, so in the organisation's zone here (`_threads.html` sets it
+    # for what it renders itself).
+    with timezone.override(context["tz"]):
+        for key, root in zip(keys, roots, strict=True):
+            if key not in found:
+                fresh[key] = render_to_string(
+                    "consultations/_comment.html", {**context, "comment": root}
+                )
+    if fresh:
+        cache.set_many(fresh, CACHE_SECONDS)
+    return [mark_safe({**found, **fresh}[key]) for key in keys]  # noqa: S308 (our own HTML)
+
+
+def page_count(stage):
+    """How many pages the stage's threads fill (unfiltered; at least 1), counted once per
+    version of the stage."""
+    key = f"consult:page-count:{stage.pk}:{stage.comments_version}"
+    count = cache.get(key)
+    if count is None:
+        threads = StageComment.objects.filter(stage=stage, level=0).count()
+        count = max(1, -(-threads // PER_PAGE))
+        cache.set(key, count, CACHE_SECONDS)
+    return count
+
+
 def render_threads(stage, filters, number, *, can_comment, status):
     """The threads section of a stage page (HTML, with the CSRF placeholder), from the cache
-    when nothing changed since it was rendered."""
+    when nothing changed since it was rendered; otherwise only the threads that changed are
+    rendered again. A page number beyond the last is the last page (as the paginator reads it),
+    so that made-up numbers share one cache entry."""
+    if number > 1:
+        number = min(number, page_count(stage))
     key = _key("threads", stage, status, int(can_comment), filters.block, filters.stance, number)
     html = cache.get(key)
     if html is None:
@@ -199,26 +317,46 @@ def render_threads(stage, filters, number, *, can_comment, status):
         context = {
             **comment_context(stage, can_comment=can_comment, status=status),
             "page": page,
+            "rendered_threads": render_thread_list(
+                stage, threads, can_comment=can_comment, status=status
+            ),
             "threads": threads,
             "filters": filters,
             "stage_url": stage_url,
-            "labels": paragraph_labels(stage.revision),
             "previous_query": filters.query(page=page.previous_page_number())
             if page.has_previous()
             else "",
             "next_query": filters.query(page=page.next_page_number()) if page.has_next() else "",
         }
         html = render_to_string("consultations/_threads.html", context)
+        html = fill_reactions(html, [c for root in threads for c in _comments_of(root)])
         cache.set(key, html, CACHE_SECONDS)
     return html
 
 
 def render_text(stage, *, status):
-    """The revision under debate with the comment count of each paragraph, cached likewise."""
-    key = _key("text", stage, status)
+    """The revision under debate with the comment count of each paragraph, cached under those
+    counts (a reaction or an answer does not render it again; a new comment on a paragraph
+    does)."""
+    counts = block_counts(stage)
+    digest = hashlib.blake2b(repr(sorted(counts.items())).encode(), digest_size=16).hexdigest()
+    proposal = stage.consultation.proposal
+    key = ":".join(
+        [
+            "consult:text",
+            str(stage.pk),
+            str(stage.revision_id),
+            str(proposal.current_revision_id),
+            proposal.status,
+            proposal.language,
+            stage_path(stage),
+            get_language(),
+            status,
+            digest,
+        ]
+    )
     html = cache.get(key)
     if html is None:
-        proposal = stage.consultation.proposal
         html = render_to_string(
             "consultations/_stage_text.html",
             {
@@ -227,7 +365,7 @@ def render_text(stage, *, status):
                 "proposal": proposal,
                 "revision": stage.revision,
                 "stage_text": True,
-                "block_counts": block_counts(stage),
+                "block_counts": counts,
                 "is_open": status == StageStatus.OPEN,
             },
         )

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +33,7 @@ from consultations.models import (
 )
 from consultations.views.stages import (
     STAGE_DEFERRED,
+    page_version,
     participation,
     render_stage,
     showable_form,
@@ -40,6 +42,7 @@ from consultations.views.stages import (
 )
 from core import idempotency, ratelimit
 from core.errors import DomainError
+from core.pagecache import anonymous_page
 from core.permissions import can, passes
 from core.text import strip_control_characters
 from proposals.views import proposal_context
@@ -172,11 +175,20 @@ def _comment_page_context(request, comment, **extra):
         can_answer=user.is_authenticated and can(user, "consultations.answer", comment),
         own=own,
     )
-    context["csrf_placeholder"] = csrf_input(request)
+    # The thread's forms (reactions, replies) are only there for whoever may comment: asking for
+    # a token otherwise would set a cookie and keep the page out of the shared cache.
+    context["csrf_placeholder"] = csrf_input(request) if can_comment else ""
     context.update(extra)
     return context
 
 
+def _comment_page_version(request, comment_id):
+    comment = comment_for(request, comment_id)
+    path = reverse("consultations:comment", args=[comment.pk])
+    return page_version(request, comment.stage, timezone.now(), path=path)
+
+
+@anonymous_page(_comment_page_version)
 def comment_detail(request, comment_id):
     comment = comment_for(request, comment_id)
     return render(

@@ -29,6 +29,7 @@ from consultations.models import (
     Synthesis,
 )
 from core.errors import DomainError
+from core.pagecache import anonymous_page
 from core.permissions import can, passes
 from core.text import strip_control_characters
 from proposals.views import proposal_context, proposal_for
@@ -51,15 +52,19 @@ STAGE_DEFERRED = (
 
 
 def stage_for(request, slug, position):
-    """The stage, or 404 for anyone who may not see its proposal."""
-    stage = get_object_or_404(
-        Stage.objects.select_related(*STAGE_RELATED).defer(*STAGE_DEFERRED),
-        consultation__proposal__slug=slug,
-        position=position,
-    )
-    if not can(request.user, "consultations.view", stage):
-        raise Http404
-    return stage
+    """The stage, or 404 for anyone who may not see its proposal. Read once per request (the
+    page's version and the page itself both need it)."""
+    read = request.__dict__.setdefault("_consult_stages", {})
+    if (slug, position) not in read:
+        stage = get_object_or_404(
+            Stage.objects.select_related(*STAGE_RELATED).defer(*STAGE_DEFERRED),
+            consultation__proposal__slug=slug,
+            position=position,
+        )
+        if not can(request.user, "consultations.view", stage):
+            raise Http404
+        read[(slug, position)] = stage
+    return read[(slug, position)]
 
 
 def synthesis_of(stage):
@@ -179,6 +184,47 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
     )
 
 
+def page_version(request, stage, now, *, path, query=""):
+    """What the pages of `stage` show that can change, for `core.pagecache`: every stage's
+    `comments_version` (comments, reactions, answers, moderation, a synthesis, a stage edited or
+    cancelled move it on), the revisions, the statuses the dates give and the time left. None
+    when the address is not the page's canonical `path` and `query` (the page is then rendered
+    and not stored).
+
+    This stage's own version is the one of the `stage` object the page is rendered from (read
+    once per request, `stage_for`): a comment hidden between the two reads makes the page stored
+    under the older version, never older content under the newer one."""
+    if request.path != path or request.META.get("QUERY_STRING", "") != query:
+        return None
+    consultation = stage.consultation
+    proposal = consultation.proposal
+    dates = stage_dates(stage, now)
+    versions = dict(consultation.stages.values_list("pk", "comments_version"))
+    versions[stage.pk] = stage.comments_version
+    return (
+        stage.pk,
+        tuple(sorted(versions.items())),
+        stage.revision_id,
+        proposal.current_revision_id,
+        proposal.status,
+        domain.proposal_status_at(consultation, now=now),
+        dates["status"],
+        repr(dates["left"]),
+        proposal.organization.time_zone,
+    )
+
+
+def _stage_page_version(request, slug, position):
+    stage = stage_for(request, slug, position)
+    filters = threads.Filters.from_query(request.GET, stage)
+    number = threads.page_number(request.GET.get("page"))
+    if number > 1 and number > threads.page_count(stage):
+        return None  # beyond the last page: answered, not kept
+    query = filters.query(page=number if number > 1 else None)
+    return page_version(request, stage, timezone.now(), path=threads.stage_path(stage), query=query)
+
+
+@anonymous_page(_stage_page_version)
 def stage(request, slug, position):
     return render_stage(request, stage_for(request, slug, position))
 

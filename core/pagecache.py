@@ -1,0 +1,166 @@
+"""Whole pages for anonymous visitors: from the cache, with an ETag, 304 answers and a
+Cache-Control that lets a reverse proxy or CDN keep them.
+
+Most readers of a consultation are not signed in, and what they see is the same for all of them
+in one language. `anonymous_page(version)` wraps a view: for an anonymous GET or HEAD, the app's
+`version(request, *args, **kwargs)` names, in a few queries, everything the page shows that can
+change (a stage's `comments_version`, the current revision, the status its dates give, …). The
+page's cache key is a digest of that version, the address, the language and the release
+(`release()`: templates, catalogues, static files and code as deployed):
+
+- the page comes from the cache, or is rendered and kept there for PAGE_CACHE_SECONDS, which
+  bounds how long what the version does not name (an organisation renamed) can lag;
+- its ETag is a digest of the key and of the content kept, so two different pages never share
+  one; a request whose If-None-Match holds the ETag of the copy in the cache is answered 304
+  without rendering anything. When the copy expires and the page is rendered anew, a changed page
+  gets a new ETag and browsers and proxies take it.
+
+Nothing personal is ever kept: only anonymous requests without pending messages are served or
+stored, a page whose rendering asked for a CSRF token, changed the session or set a cookie is
+not stored, and every page sent says `Vary: Cookie, Accept-Language`; what is not served from
+here says `Cache-Control: private`. `version` returns None for an address it does not take as
+canonical (unknown or malformed parameters, a page number beyond the last, ids written with
+leading zeros), which is then rendered as usual and not stored, so made-up addresses cannot fill
+the cache.
+
+`Cache-Control: public, max-age=0, s-maxage=PAGE_SHARED_CACHE_SECONDS`: browsers check again each
+time (a cheap 304), a shared cache may serve a copy for that many seconds without asking (0 by
+default: it keeps the copy and revalidates it, so a comment hidden by moderation is not shown
+again from anywhere once the version has moved on).
+"""
+
+import functools
+import hashlib
+import os
+from functools import wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.template.utils import get_app_template_dirs
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags, quote_etag
+from django.utils.translation import get_language
+
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
+# Folders of the project that hold no code the pages are rendered by.
+NOT_CODE = {"node_modules", "var", "tests", "bench", "docs", "staticfiles", "static", "locale"}
+
+
+@functools.cache
+def release():
+    """A digest of what a rendered page is made of, as deployed: every template, every compiled
+    catalogue, the static files' manifest and the project's Python files (their names, sizes and
+    modification times, read once per process). Cached HTML carries it in its keys, so a deploy
+    never serves pages or fragments rendered by the code before it."""
+    base = Path(settings.BASE_DIR)
+    roots = [
+        *(Path(directory) for directory in settings.TEMPLATES[0]["DIRS"]),
+        *get_app_template_dirs("templates"),
+        *(Path(directory) for directory in settings.LOCALE_PATHS),
+    ]
+    files = []
+    for root in roots:
+        for directory, _dirs, names in os.walk(root):
+            files.extend(Path(directory) / name for name in names)
+    for child in base.iterdir():
+        if child.is_dir() and not child.name.startswith(".") and child.name not in NOT_CODE:
+            files.extend(child.rglob("*.py"))
+    files.append(Path(settings.STATIC_ROOT) / "staticfiles.json")
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(set(files)):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def servable(request):
+    """Whether `request` may get (and leave) a shared copy of a page: an anonymous GET or HEAD
+    with no message waiting for it."""
+    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        return False
+    if request.COOKIES.get(MESSAGES_COOKIE):
+        return False
+    if request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+        return "_messages" not in request.session
+    return True
+
+
+def storable(request, response):
+    """Whether what the view answered is the same for every anonymous visitor."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not getattr(getattr(request, "session", None), "modified", False)
+    )
+
+
+def _matches(request, etag):
+    """If-None-Match holds `etag`, compared weakly (a proxy that compresses may mark it W/)."""
+    wanted = request.headers.get("If-None-Match", "")
+    return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in parse_etags(wanted)}
+
+
+def _shared(response, etag):
+    response["ETag"] = etag
+    patch_cache_control(
+        response, public=True, max_age=0, s_maxage=settings.PAGE_SHARED_CACHE_SECONDS
+    )
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return response
+
+
+def _private(response):
+    """A page rendered for this request only: no shared cache may keep it."""
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return response
+
+
+def anonymous_page(version):
+    """Serve the wrapped view's page to anonymous visitors from the cache (see the module)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not servable(request):
+                return _private(view(request, *args, **kwargs))
+            parts = version(request, *args, **kwargs)
+            if parts is None:
+                return _private(view(request, *args, **kwargs))
+            named = (
+                release(),
+                view.__module__,
+                view.__name__,
+                request.build_absolute_uri(),  # scheme, host (one of ALLOWED_HOSTS), path, query
+                get_language(),
+                parts,
+            )
+            digest = hashlib.blake2b(repr(named).encode(), digest_size=16).hexdigest()
+            key = f"consult:page:{digest}"
+            stored = cache.get(key)
+            if stored is not None:
+                content, content_type, etag = stored
+                if _matches(request, etag):
+                    return _shared(HttpResponseNotModified(), etag)
+                return _shared(HttpResponse(content, content_type=content_type), etag)
+            response = view(request, *args, **kwargs)
+            if not storable(request, response):
+                return _private(response)
+            content = response.content
+            etag = quote_etag(hashlib.blake2b(key.encode() + content, digest_size=16).hexdigest())
+            cache.set(key, (content, response["Content-Type"], etag), settings.PAGE_CACHE_SECONDS)
+            if _matches(request, etag):
+                # Rendered anew (the copy had expired) and the same as the browser's.
+                return _shared(HttpResponseNotModified(), etag)
+            return _shared(response, etag)
+
+        return wrapped
+
+    return decorator
