@@ -391,12 +391,13 @@ def _cold_and_warm(client, stage):
     return cold, warm, cold_queries, warm_queries
 
 
-# Anonymous, cold cache: the page's version (core.pagecache: the stage with its proposal,
-# organisation and revisions, every stage's comments version, the stages' dates for the
-# proposal's status), then the page itself: the stages' dates, the stage list, block counts,
-# anchors (the proposal's revisions), and the three threads queries (count, page ids, comments
-# with authors and answers). Warm: the version only; the page comes whole from the cache.
-ANONYMOUS_COLD = 10
+# Anonymous, cold cache: the page's version (core.pagecache: a few columns of the stage, its
+# proposal and organisation; every stage's comments version; the stages' dates for the
+# proposal's status), then the page itself: the stage with its proposal, organisation and
+# revisions, the stages' dates, the stage list, block counts, anchors (the proposal's
+# revisions), and the three threads queries (count, page ids, comments with authors and
+# answers). Warm: the version only; the page comes whole from the cache.
+ANONYMOUS_COLD = 11
 ANONYMOUS_WARM = 3
 
 
