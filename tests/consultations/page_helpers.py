@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db import connection
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -80,3 +81,21 @@ def queries_of(client, url):
 
 def page_text(response):
     return response.content.decode()
+
+
+class Rendered:
+    """What templates a block renders: `names` of every template (an include counts), and
+    `comments`, the pks of the comments `_comment.html` was rendered for."""
+
+    def __enter__(self):
+        self.names, self.comments = [], []
+        template_rendered.connect(self.seen)
+        return self
+
+    def __exit__(self, *exc):
+        template_rendered.disconnect(self.seen)
+
+    def seen(self, sender, template, context, **kwargs):
+        self.names.append(template.name)
+        if template.name == "consultations/_comment.html":
+            self.comments.append(context["comment"].pk)

@@ -9,26 +9,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
-from django.test.signals import template_rendered
 from django.utils import timezone
 
 from consultations import domain
-from tests.consultations.page_helpers import comment
+from tests.consultations.page_helpers import Rendered, comment
 
 pytestmark = pytest.mark.django_db
-
-
-class Rendered:
-    def __enter__(self):
-        self.names = []
-        template_rendered.connect(self.seen)
-        return self
-
-    def __exit__(self, *exc):
-        template_rendered.disconnect(self.seen)
-
-    def seen(self, sender, template, context, **kwargs):
-        self.names.append(template.name)
 
 
 @pytest.fixture

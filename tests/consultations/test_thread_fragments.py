@@ -6,33 +6,15 @@ from datetime import UTC
 
 import pytest
 from django.core.cache import cache
-from django.test.signals import template_rendered
 from django.utils import translation
 
 from consultations import domain, threads
 from tests.consultations.conftest import during
+from tests.consultations.page_helpers import Rendered
 from tests.consultations.test_threads import _fresh, _post
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-COMMENT = "consultations/_comment.html"
-
-
-class Renders:
-    """The pks of the comments whose `_comment.html` was rendered (each include counts)."""
-
-    def __enter__(self):
-        self.pks = []
-        template_rendered.connect(self.seen)
-        return self
-
-    def __exit__(self, *exc):
-        template_rendered.disconnect(self.seen)
-
-    def seen(self, sender, template, context, **kwargs):
-        if template.name == COMMENT:
-            self.pks.append(context["comment"].pk)
 
 
 def _page(stage, *, can_comment=False, language="en"):
@@ -57,10 +39,10 @@ def twenty(stage, citizen, citizen2):
 def test_a_new_reply_renders_its_thread_only(stage, twenty, citizen):
     _page(stage)
     reply = _post(citizen, stage, "Un răspuns nou", parent_id=twenty[7].pk)
-    with Renders() as renders:
+    with Rendered() as renders:
         html = _page(stage)
     # The thread's root, its earlier reply and the new one; the other 19 threads from the cache.
-    assert sorted(renders.pks) == sorted([twenty[7].pk, twenty[7].reply.pk, reply.pk])
+    assert sorted(renders.comments) == sorted([twenty[7].pk, twenty[7].reply.pk, reply.pk])
     assert "Un răspuns nou" in html
     assert html.count('class="comment comment-visible') == 41
 
@@ -70,9 +52,9 @@ def test_a_reaction_renders_no_thread_and_shows_the_new_counts(stage, twenty, ci
     assert before.count("Agree: 0 · Disagree: 0") == 40
     domain.react(citizen2, twenty[3], "agree", now=during(stage))
     domain.react(UserFactory(), twenty[3], "disagree", now=during(stage))
-    with Renders() as renders:
+    with Rendered() as renders:
         after = _page(stage)
-    assert renders.pks == []
+    assert renders.comments == []
     assert after.count("Agree: 0 · Disagree: 0") == 39
     start = after.index(f'id="comment-{twenty[3].pk}"')
     assert after.index("Agree: 1 · Disagree: 1", start) < after.index("</footer>", start)
@@ -115,31 +97,14 @@ def test_the_text_is_not_rendered_again_for_a_reaction(stage, twenty, citizen2):
     with translation.override("en"):
         threads.render_text(stage, status="open")
         domain.react(citizen2, twenty[0], "agree", now=during(stage))
-        with Renders() as renders, template_counter() as texts:
+        with Rendered() as renders:
             threads.render_text(_fresh(stage), status="open")
-        assert texts.names == []
-        assert renders.pks == []
+        assert renders.names == []
         _post(citizen2, stage, "Pe paragraf", block_key=stage.revision.blocks[0]["key"])
-        with template_counter() as texts:
+        with Rendered() as texts:
             html = threads.render_text(_fresh(stage), status="open")
-    assert texts.names == ["consultations/_stage_text.html"]
+    assert texts.names.count("consultations/_stage_text.html") == 1
     assert "1 comment" in html
-
-
-class template_counter:  # noqa: N801 - used as a context manager like Renders
-    """The names of the top-level stage-text templates rendered."""
-
-    def __enter__(self):
-        self.names = []
-        template_rendered.connect(self.seen)
-        return self
-
-    def __exit__(self, *exc):
-        template_rendered.disconnect(self.seen)
-
-    def seen(self, sender, template, context, **kwargs):
-        if template.name == "consultations/_stage_text.html":
-            self.names.append(template.name)
 
 
 def test_threads_show_dates_in_the_organisations_zone(stage, twenty, settings):
