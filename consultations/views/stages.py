@@ -52,19 +52,15 @@ STAGE_DEFERRED = (
 
 
 def stage_for(request, slug, position):
-    """The stage, or 404 for anyone who may not see its proposal. Read once per request (the
-    page's version and the page itself both need it)."""
-    read = request.__dict__.setdefault("_consult_stages", {})
-    if (slug, position) not in read:
-        stage = get_object_or_404(
-            Stage.objects.select_related(*STAGE_RELATED).defer(*STAGE_DEFERRED),
-            consultation__proposal__slug=slug,
-            position=position,
-        )
-        if not can(request.user, "consultations.view", stage):
-            raise Http404
-        read[(slug, position)] = stage
-    return read[(slug, position)]
+    """The stage, or 404 for anyone who may not see its proposal."""
+    stage = get_object_or_404(
+        Stage.objects.select_related(*STAGE_RELATED).defer(*STAGE_DEFERRED),
+        consultation__proposal__slug=slug,
+        position=position,
+    )
+    if not can(request.user, "consultations.view", stage):
+        raise Http404
+    return stage
 
 
 def synthesis_of(stage):
@@ -191,10 +187,9 @@ def page_version(request, stage, now, *, path, query=""):
     when the address is not the page's canonical `path` and `query` (the page is then rendered
     and not stored).
 
-    This stage's own version is the one of `stage`, read before the page reads its own (the
-    stage page) or the very object the page is rendered from (the comment page): a comment hidden
-    meanwhile makes the page stored under the older version, never older content under the
-    newer one."""
+    `stage` is read before the page reads its own (both pages read theirs again): a comment
+    hidden in between makes the page stored under the older version with the newer content,
+    never older content under the newer version."""
     if request.path != path or request.META.get("QUERY_STRING", "") != query:
         return None
     consultation = stage.consultation
