@@ -192,6 +192,8 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 LANGUAGE_CODE = "ro"
 LANGUAGES = [("ro", "Română"), ("bg", "Български"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times as people write them in each language (consult/formats/__init__.py).
+FORMAT_MODULE_PATH = ["consult.formats"]
 LANGUAGE_COOKIE_NAME = "consult_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

@@ -9,10 +9,47 @@ dates in an English pattern; documents we produce (exports, dossiers) say instea
 
 Month names come from Django's translated calendar, in lower case where the language writes
 them so. Times are on the 24-hour clock, in the time zone given (the organisation's).
+
+Pages use the same formats through Django's `date` filter (`consult/formats`), and our
+catalogues give Django's month names in lower case (`MONTH_NAMES` below, so that
+`makemessages` keeps them). `last_moment` says which day a deadline ends on.
 """
+
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+
+# Django's month names, as its `date` filter asks for them ("F" and "E"): our Romanian and
+# Bulgarian catalogues translate these in lower case ("decembrie", "декември").
+MONTH_NAMES = (
+    gettext_noop("January"),
+    gettext_noop("February"),
+    gettext_noop("March"),
+    gettext_noop("April"),
+    gettext_noop("May"),
+    gettext_noop("June"),
+    gettext_noop("July"),
+    gettext_noop("August"),
+    gettext_noop("September"),
+    gettext_noop("October"),
+    gettext_noop("November"),
+    gettext_noop("December"),
+    pgettext_lazy("alt. month", "January"),
+    pgettext_lazy("alt. month", "February"),
+    pgettext_lazy("alt. month", "March"),
+    pgettext_lazy("alt. month", "April"),
+    pgettext_lazy("alt. month", "May"),
+    pgettext_lazy("alt. month", "June"),
+    pgettext_lazy("alt. month", "July"),
+    pgettext_lazy("alt. month", "August"),
+    pgettext_lazy("alt. month", "September"),
+    pgettext_lazy("alt. month", "October"),
+    pgettext_lazy("alt. month", "November"),
+    pgettext_lazy("alt. month", "December"),
+)
 
 LOWER_CASE_MONTHS = {"ro", "bg"}
 
@@ -43,3 +80,19 @@ def format_datetime(value, language, zone=None):
     if language == "bg":
         return f"{day}, {clock} ч."
     return f"{day}, {clock}"
+
+
+def last_moment(value):
+    """A deadline as the last day and time that still count, in the current language and time
+    zone (a template's `last_moment` filter): a period that ends at midnight ends with the day
+    before, which still counts whole — "18 decembrie 2026 inclusiv", not "19 decembrie 2026,
+    ora 00:00" —; one that ends at another time says that time: "18 decembrie 2026, ora
+    17:00". A date (a deadline counted in days) is its day, inclusive. No side effects."""
+    if isinstance(value, datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        if local.time() != time(0, 0):
+            return date_format(local, "DATETIME_FORMAT")
+        day = local.date() - timedelta(days=1)
+    else:
+        day = value
+    return gettext("%(date)s inclusive") % {"date": date_format(day, "DATE_FORMAT")}

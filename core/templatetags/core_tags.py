@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from core import idempotency, permissions
+from core import dates, idempotency, permissions
 from core.markdown import render_markdown
 
 register = template.Library()
@@ -40,3 +40,11 @@ def form_token():
     return format_html(
         '<input type="hidden" name="{}" value="{}">', idempotency.FIELD, idempotency.new_token()
     )
+
+
+@register.filter(expects_localtime=True)
+def last_moment(value):
+    """A deadline as the last day and time that still count (`core.dates.last_moment`)."""
+    if not value:
+        return ""
+    return dates.last_moment(value)

@@ -109,7 +109,7 @@ def test_comment_refused_a_microsecond_before_opening(stage, citizen):
         )  # fmt: skip
     assert isinstance(error, domain.StageClosed)
     assert error.code == StageStatus.SCHEDULED
-    assert error.message.startswith("This stage opens on March 2, 2026, 9 a.m.")
+    assert error.message.startswith("This stage opens on 2 March 2026, 09:00")
 
 
 def test_comment_accepted_a_microsecond_before_closing(stage, citizen):
@@ -127,7 +127,7 @@ def test_comment_refused_at_exactly_closes_at_and_text_kept_for_the_user(stage, 
     assert isinstance(error, domain.StageClosed)
     assert error.code == StageStatus.CLOSED
     assert error.message == (
-        "This stage closed on March 12, 2026, 9 a.m.; your comment was not saved. Your text "
+        "This stage closed on 12 March 2026, 09:00; your comment was not saved. Your text "
         "is kept below so that you can copy it."
     )
 
@@ -218,8 +218,8 @@ def test_bulgarian_closing_message_shows_sofia_time(bg_editor, bg_consultation, 
         error = refused(
             domain.post_comment, citizen, stage, text="Късно.", stance="oppose", now=closes
         )
-    # In UTC this moment is April 30, 9 p.m.; the organisation's own date is shown.
-    assert "closed on May 1, 2026, midnight;" in error.message
+    # In UTC this moment is 30 April, 21:00; the organisation's own date is shown.
+    assert "closed on 1 May 2026, 00:00;" in error.message
 
 
 def test_stage_across_the_spring_dst_change_lasts_ten_calendar_days(editor, consultation):

@@ -237,7 +237,7 @@ def test_stage_opening_emails_every_follower_once(committed, stage, followers):
     assert message.subject == (f"Open for comments: “Recomandări scrise” — {PROPOSAL}")
     assert "Hello Urmăritor en," in message.body
     # Dates in the organisation's zone.
-    assert "It runs from March 2, 2026, 9 a.m. to March 12, 2026, 9 a.m." in message.body
+    assert "It runs from 2 March 2026, 09:00 to 12 March 2026, 09:00" in message.body
     assert f"{SITE}/proposals/legea-350/consultation/stages/1/" in message.body
     for person in followers.values():
         payload = unsubscribe_payload(by_email[person.email])
@@ -270,7 +270,7 @@ def test_stage_closing_emails_followers(committed, stage, followers):
     assert len(mail.outbox) == 4
     message = next(m for m in mail.outbox if m.to == [followers["en"].email])
     assert message.subject == f"Closed: “Recomandări scrise” — {PROPOSAL}"
-    assert "closed on March 12, 2026, 9 a.m." in message.body
+    assert "closed on 12 March 2026, 09:00" in message.body
 
 
 def test_stage_opened_and_closed_in_one_run_sends_only_the_closing(committed, stage, followers):

@@ -222,7 +222,7 @@ def test_register_sets_number_deadline_and_moves_proposal(
     assert [message.to[0] for message in mail.outbox] == [ngo_editor.email]
     assert "1024" in mail.outbox[0].subject
     # In the editor's language (Romanian): the deadline as Romanians write it.
-    assert "2 Martie 2026" in mail.outbox[0].body
+    assert "Termenul de răspuns este 2 martie 2026 inclusiv." in mail.outbox[0].body
 
 
 def test_register_twice_refused(sent, registrar):
@@ -338,7 +338,7 @@ def test_answer_records_status_text_document_and_notifies(
     assert verbs(sent)[-1] == "submission.answered"
     assert [message.to[0] for message in mail.outbox] == [ngo_editor.email]
     # Written in the editor's language (Romanian): the date as Romanians write it.
-    assert "20 Februarie 2026" in mail.outbox[0].body
+    assert "20 februarie 2026" in mail.outbox[0].body
     with pytest.raises(DomainError) as error:
         registration.answer_submission(
             registrar, sent, answer_status="rejected", text="Nu.", answered_on=date(2026, 2, 21)

@@ -67,9 +67,9 @@ def test_due_soon_reminds_registrars_in_their_language_once_a_day(
     }
     messages = by_recipient()
     assert set(messages) == {user.email for user in registrars.values()}
-    assert "2 Martie 2026" in messages[registrars["ro"].email].subject
-    assert "02 Март 2026" in messages[registrars["bg"].email].subject
-    assert "March 2, 2026" in messages[registrars["en"].email].subject
+    assert "Termen de răspuns: 2 martie 2026 inclusiv" in messages[registrars["ro"].email].subject
+    assert "2 март 2026 г. включително" in messages[registrars["bg"].email].subject
+    assert "2 March 2026 inclusive" in messages[registrars["en"].email].subject
     assert registered.get_absolute_url() in messages[registrars["en"].email].body
     # The same day again: nothing new.
     assert run(date(2026, 2, 23), django_capture_on_commit_callbacks) == {
@@ -107,8 +107,8 @@ def test_overdue_tells_the_sender_once(
     }
     messages = by_recipient()
     assert set(messages) == {ngo_editor.email, ngo_admin.email}
-    assert "2 Martie 2026" in messages[ngo_editor.email].body
-    assert "02 Март 2026" in messages[ngo_admin.email].body
+    assert "2 martie 2026" in messages[ngo_editor.email].body
+    assert "2 март 2026 г." in messages[ngo_admin.email].body
     assert registered.tracking_code in messages[ngo_editor.email].subject
     assert run(date(2026, 3, 3), django_capture_on_commit_callbacks)["overdue"] == 0
     assert run(date(2026, 3, 10), django_capture_on_commit_callbacks)["overdue"] == 0
