@@ -57,7 +57,8 @@ demo: setup
 
 check-deploy: $(VENV)/.installed-runtime
 	DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=consult.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=consult.example.org SITE_URL=https://consult.example.org \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Re-copy vendored front-end files from the npm registry (package.json pins the versions).
 vendor:

@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL, CELERY_BROKER_URL, EMAIL_URL
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -34,8 +35,23 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Public address used in emails sent outside a request (tasks, reminders).
+# Public address used in emails sent outside a request (tasks, reminders), dossiers and receipts.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not DEBUG:
+    # Links in emails, dossiers and receipts to this machine would point nowhere for their readers.
+    _site = urlsplit(SITE_URL)
+    _site_host = (_site.hostname or "").lower()
+    if (
+        _site.scheme not in ("http", "https")
+        or not _site_host
+        or _site_host in ("localhost", "::1", "0.0.0.0")
+        or _site_host.endswith(".localhost")
+        or _site_host.startswith("127.")
+    ):
+        raise ImproperlyConfigured(
+            f"SITE_URL={SITE_URL!r}: when DEBUG is off, set SITE_URL to the site's public "
+            "address (https://…); links in emails, dossiers and receipts use it."
+        )
 SITE_ID = 1
 
 INSTALLED_APPS = [

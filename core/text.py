@@ -51,11 +51,41 @@ BULGARIAN_TO_LATIN = {
 }
 
 
+# Words that only say "number" before one ("Legea nr. 350/2005", "Закон № 12", "ДВ бр. 5"):
+# left out of addresses, which keep the numbers themselves.
+_NUMBER_WORDS = {"nr", "no", "br"}
+
+
 def ascii_slug(text, max_length=80):
-    """A URL slug in ASCII: Romanian diacritics dropped, Bulgarian Cyrillic transliterated."""
+    """A URL slug in ASCII: Romanian diacritics dropped, Bulgarian Cyrillic transliterated, the
+    parts of a number kept apart and "nr."/"№"/"бр." left out: "Legea nr. 350/2005" →
+    "legea-350-2005" (not "legea-nr-3502005"). Cut at a hyphen to at most `max_length`."""
     lowered = "".join(BULGARIAN_TO_LATIN.get(char, char) for char in str(text).lower())
-    slug = slugify(unicodedata.normalize("NFKD", lowered))
-    return slug[:max_length].strip("-")
+    letters = "".join(
+        char for char in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(char)
+    )
+    # Every mark between words or numbers (/ . , ^ №) separates them.
+    words = slugify(re.sub(r"[^\w\s-]", " ", letters)).split("-")
+    slug = "-".join(word for word in words if word and word not in _NUMBER_WORDS)
+    if len(slug) > max_length:
+        cut = slug[:max_length]
+        if slug[max_length] != "-" and "-" in cut:
+            cut = cut.rsplit("-", 1)[0]  # not in the middle of a word
+        slug = cut
+    return slug.strip("-")
+
+
+def free_slug(slug, taken, max_length=80):
+    """`slug` if it is not in `taken` (a set of addresses in lower case), else the first of
+    `slug-2`, `slug-3`… that is not, cut so that it stays within `max_length`. Side effects:
+    none (the caller reads `taken`, e.g. the addresses starting with `slug`, and still refuses
+    one a concurrent request took meanwhile)."""
+    candidate, number = slug, 1
+    while candidate in taken:
+        number += 1
+        suffix = f"-{number}"
+        candidate = slug[: max_length - len(suffix)].rstrip("-") + suffix
+    return candidate
 
 
 # Control characters, the noncharacters U+FFFE and U+FFFF and lone surrogates: none belongs in

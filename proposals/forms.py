@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, OrganizationKind, Role
 from core.forms import SlugIdentifierField
 from core.params import int_param
-from core.text import ascii_slug
+from core.text import ascii_slug, free_slug
 from core.validators import no_control_characters
 from proposals import content
 from proposals.models import ImportMode, ImportPlacement, Proposal, ProposalKind, Topic
@@ -62,9 +62,18 @@ class ProposalCreateForm(forms.ModelForm):
         )
 
     def clean_slug(self):
-        slug = self.cleaned_data.get("slug") or ascii_slug(
-            self.data.get("title", ""), max_length=90
-        )
+        slug = self.cleaned_data.get("slug")
+        if not slug:
+            # Made from the title: a title used before gets the first free "-2", "-3"…
+            slug = ascii_slug(self.data.get("title", ""), max_length=90)
+            if slug:
+                taken = {
+                    taken.lower()
+                    for taken in Proposal.objects.filter(slug__istartswith=slug).values_list(
+                        "slug", flat=True
+                    )
+                }
+                slug = free_slug(slug, taken | RESERVED_SLUGS, max_length=100)
         if not slug:
             raise forms.ValidationError(_("Type an address name (letters, digits, hyphens)."))
         if slug in RESERVED_SLUGS:

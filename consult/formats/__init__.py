@@ -11,6 +11,6 @@ context, with a 24-hour clock everywhere (ro · bg · en):
 - SHORT_DATETIME_FORMAT: 04.12.2026, 14:30 · 04.12.2026 г., 14:30 ч. · 04/12/2026, 14:30
 
 Romanian and Bulgarian write month names in lower case; Django's catalogues capitalise them, so
-ours override them (`core.dates.MONTH_NAMES`). Formats not set here (input formats, separators) are Django's
-for the language.
+ours override them (`core.dates.MONTH_NAMES`). Formats not set here (input formats, separators)
+are Django's for the language.
 """

@@ -44,6 +44,40 @@ def test_settings_without_allowed_hosts_fail_when_debug_off():
     assert "ALLOWED_HOSTS is required when DEBUG is off." in result.stderr
 
 
+@pytest.mark.parametrize(
+    "site_url",
+    [
+        None,  # the default, http://127.0.0.1:8000
+        "http://localhost:8000",
+        "https://127.0.1.1",
+        "http://[::1]:8000",
+        "http://consult.localhost",
+        "consult.example.org",
+        "ftp://consult.example.org",
+    ],
+)
+def test_settings_refuse_a_site_url_on_this_machine_when_debug_off(site_url):
+    env = {"DEBUG": "0", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "consult.example.org"}
+    if site_url is not None:
+        env["SITE_URL"] = site_url
+    result = _run_settings(env)
+    assert result.returncode != 0
+    assert "when DEBUG is off, set SITE_URL to the site's public address" in result.stderr
+
+
+def test_settings_accept_a_public_site_url_when_debug_off():
+    result = _run_settings(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "k" * 60,
+            "ALLOWED_HOSTS": "consult.example.org",
+            "SITE_URL": "https://consult.example.org/",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 def test_settings_with_a_malformed_boolean_fail():
     result = _run_settings({"DEBUG": "maybe"})
     assert result.returncode != 0
@@ -57,6 +91,7 @@ def test_check_deploy_passes_with_production_settings():
         "DEBUG": "0",
         "SECRET_KEY": "Kq8-vZ3pW_r1Ls9TbN0yXe4Hd7Jm2Uc5Ga6Fo-Ri8Qw1Zt3Yk-pL0sD9fA2gH",
         "ALLOWED_HOSTS": "consult.example.org",
+        "SITE_URL": "https://consult.example.org",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

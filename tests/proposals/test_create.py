@@ -127,16 +127,23 @@ def test_create_slug_clash_form_error(editor_client, form_data, ngo, ngo_editor)
 
 
 @pytest.mark.django_db
-def test_create_slug_from_title_clash_form_error(editor_client, form_data, ngo, ngo_editor):
-    ProposalFactory(
-        editor=ngo_editor, organization=ngo, slug="finantare-multianuala-pentru-ong-uri"
-    )
+def test_a_title_used_before_gets_the_first_free_address(editor_client, form_data, ngo, ngo_editor):
+    for slug in ("finantare-multianuala-pentru-ong-uri", "finantare-multianuala-pentru-ong-uri-2"):
+        ProposalFactory(editor=ngo_editor, organization=ngo, slug=slug)
     response = editor_client.post(NEW, form_data)
-    assert response.status_code == 200
-    assert _field_errors(response)["slug"] == [
-        "The address name “finantare-multianuala-pentru-ong-uri” is taken; choose another."
-    ]
-    assert Proposal.objects.count() == 1
+    assert response.status_code == 302
+    created = Proposal.objects.get(slug="finantare-multianuala-pentru-ong-uri-3")
+    assert response["Location"] == f"/proposals/{created.slug}/edit/"
+    assert created.title == form_data["title"]
+    assert Proposal.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_address_made_from_a_law_title_keeps_its_numbers_apart(editor_client, form_data):
+    form_data["title"] = "Legea nr. 350/2005 — finanțări nerambursabile"
+    response = editor_client.post(NEW, form_data)
+    assert response.status_code == 302
+    assert Proposal.objects.get().slug == "legea-350-2005-finantari-nerambursabile"
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -153,6 +154,24 @@ def test_submission_page_shows_receipt_deadline_and_timeline(en_client, registra
     response = en_client.get(f"/register/s/{text_sent.tracking_code.lower()}/")
     assert response.status_code == 302
     assert response["Location"] == text_sent.get_absolute_url()
+
+
+@pytest.mark.parametrize("language", ["ro", "bg", "en"])
+def test_the_timeline_does_not_repeat_a_label_as_its_value(client, registrar, text_sent, language):
+    _register(registrar, text_sent, number="12", day=timezone.localdate())
+    client.cookies["consult_language"] = language
+    html = client.get(text_sent.get_absolute_url()).content.decode()
+    timeline = html[
+        html.index('<ol class="timeline">') : html.index(
+            "</ol>", html.index('<ol class="timeline">')
+        )
+    ]
+    items = [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in timeline.split("<li>")[1:]]
+    assert len(items) == 2
+    for item in items:
+        event = item.split(" — ", 1)[1].split(" (")[0]
+        label, _, value = event.partition(": ")
+        assert label.lower() != value.lower(), item
 
 
 def test_dossier_pdf_has_letter_hash_code_and_comparative_table(client, amendment_sent):

@@ -106,6 +106,7 @@ class Topology:
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": f"127.0.0.1,localhost,{HOST}",
+            "SITE_URL": f"https://{HOST}",
             # Plain HTTP between the test and the servers (TLS ends at the proxy in production).
             "SECURE_SSL_REDIRECT": "0",
             "SESSION_COOKIE_SECURE": "0",
