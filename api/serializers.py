@@ -328,6 +328,16 @@ class StageSerializer(serializers.Serializer):
     minutes = serializers.SerializerMethodField()
     participants = serializers.SerializerMethodField()
     minutes_published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    planned_closes_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="For a stage its organisation closed early, the closing it had planned "
+        "(closes_at is then when it closed); null otherwise.",
+    )
+    closed_early_reason = serializers.CharField(
+        read_only=True,
+        help_text="The organisation's reason for closing the stage early (or empty).",
+    )
     cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
     cancellation_reason = serializers.CharField(read_only=True)
     comments_url = NullableUrl(

@@ -324,6 +324,19 @@ class CancelStageForm(forms.Form):
     )
 
 
+class CloseStageEarlyForm(forms.Form):
+    reason = _text(
+        _("Reason for closing early"),
+        2000,
+        rows=3,
+        required=False,
+        help_text=_(
+            "Shown publicly on the stage and in the followers' email. Required when the stage "
+            "would last less than the law expects."
+        ),
+    )
+
+
 class MinutesForm(forms.Form):
     minutes = _text(_("Minutes"), 100000, rows=12)
     participants = forms.IntegerField(

@@ -110,6 +110,13 @@ class Stage(models.Model):
     minutes_version = models.PositiveIntegerField(default=0)
     # When the current version replaced an earlier one (None while there is only one).
     minutes_corrected_at = models.DateTimeField(null=True, blank=True)
+    # Closing early: an open stage closed before its planned date keeps that date here (None
+    # when it closed as planned) and the organisation's public reason; `closes_at` is then the
+    # moment it was closed.
+    planned_closes_at = models.DateTimeField(_("planned closing"), null=True, blank=True)
+    closed_early_reason = models.TextField(
+        _("reason for closing early"), blank=True, validators=[no_control_characters]
+    )
     # Cancellation (a stage that has opened is never deleted).
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)

@@ -63,6 +63,11 @@ urlpatterns = [
         name="stage_cancel",
     ),
     path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/close/",
+        manage.stage_close_early,
+        name="stage_close",
+    ),
+    path(
         "proposals/<slug:slug>/consultation/stages/<id:position>/remove/",
         manage.stage_remove,
         name="stage_remove",

@@ -82,14 +82,15 @@ def format_datetime(value, language, zone=None):
     return f"{day}, {clock}"
 
 
-def last_moment(value):
-    """A deadline as the last day and time that still count, in the current language and time
-    zone (a template's `last_moment` filter): a period that ends at midnight ends with the day
-    before, which still counts whole — "18 decembrie 2026 inclusiv", not "19 decembrie 2026,
-    ora 00:00" —; one that ends at another time says that time: "18 decembrie 2026, ora
-    17:00". A date (a deadline counted in days) is its day, inclusive. No side effects."""
+def last_moment(value, zone=None):
+    """A deadline as the last day and time that still count, in the current language and in
+    `zone` (default: the current time zone; a template's `last_moment` filter): a period that
+    ends at midnight ends with the day before, which still counts whole — "18 decembrie 2026
+    inclusiv", not "19 decembrie 2026, ora 00:00" —; one that ends at another time says that
+    time: "18 decembrie 2026, ora 17:00". A date (a deadline counted in days) is its day,
+    inclusive. No side effects."""
     if isinstance(value, datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        local = timezone.localtime(value, zone) if timezone.is_aware(value) else value
         if local.time() != time(0, 0):
             return date_format(local, "DATETIME_FORMAT")
         day = local.date() - timedelta(days=1)

@@ -334,7 +334,10 @@ def check_submittable(proposal):
     elif status == ProposalStatus.WITHDRAWN:
         message = _("A withdrawn proposal cannot be submitted.")
     elif status == ProposalStatus.IN_CONSULTATION:
-        message = _("A consultation stage is open: close it before submitting the final version.")
+        message = _(
+            "A consultation stage is open: it closes on its planned date, or you can close it "
+            "now; submit the final version once it is closed."
+        )
     else:
         message = _("This proposal was already submitted to the authority.")
     raise InvalidTransition(message, code="status")

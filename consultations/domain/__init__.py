@@ -8,7 +8,8 @@ the view shows as it is. Commands take `now` so that tests and demo data can act
 moment; web requests leave it to the clock. Pages only ask `checks`, `queries` and `periods`,
 which never write.
 
-- `stages`: consultations and their stages (create, change, remove, cancel, minutes);
+- `stages`: consultations and their stages (create, change, remove, cancel, close early,
+  minutes);
 - `periods`: the legal length of a written-comments stage;
 - `events`: recording stage openings and closings, and the proposal's status that follows;
 - `comments`: comments, replies, reactions, withdrawal;
@@ -29,6 +30,7 @@ from consultations.domain.checks import (
     MAX_LEVEL,
     StageClosed,
     check_answer,
+    check_close_early,
     check_dismiss_flags,
     check_flag,
     check_hide,
@@ -90,6 +92,7 @@ from consultations.domain.stages import (
     cancel_stage,
     change_consultation,
     change_stage,
+    close_stage_early,
     create_consultation,
     publish_minutes,
     remove_stage,
@@ -113,7 +116,9 @@ __all__ = [
     "cancel_stage",
     "change_consultation",
     "change_stage",
+    "close_stage_early",
     "check_answer",
+    "check_close_early",
     "check_dismiss_flags",
     "check_flag",
     "check_hide",

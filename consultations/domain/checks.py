@@ -105,6 +105,17 @@ def check_stage_cancel(stage, now=None):
         )
 
 
+def check_close_early(stage, now=None):
+    """An open stage that takes comments can be closed before its planned date.
+    Side effects: none."""
+    now = resolve_now(now)
+    if not stage.accepts_comments:
+        raise DomainError(_("Only a stage that takes comments can be closed early."))
+    status = stage.status_at(now)
+    if status != StageStatus.OPEN:
+        raise InvalidTransition(_("Only an open stage can be closed early."), code=status)
+
+
 def check_minutes(stage, now=None):
     """Minutes belong to a public meeting that took place and was not cancelled.
     Side effects: none."""

@@ -4,7 +4,7 @@ What a stage allows (changing, removing, cancelling) follows from its dates (`St
 never from whether the scheduled task has recorded its opening or closing yet.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from consultations import outbox
 from consultations.domain import checks
 from consultations.domain.common import resolve_now
-from consultations.domain.events import sync_proposal_status
+from consultations.domain.events import process_due_events, sync_proposal_status
 from consultations.domain.periods import check_period
 from consultations.models import (
     Consultation,
@@ -374,6 +374,44 @@ def cancel_stage(user, stage, reason, *, now=None):
     )
     sync_proposal_status(stage.consultation, now)
     outbox.stage_cancelled(stage)
+    return stage
+
+
+@transaction.atomic
+def close_stage_early(user, stage, reason="", *, now=None):
+    """Close an open stage now, before its planned date. The reason is public; it is required
+    when the period the stage lasted is shorter than the law expects, and Bulgarian law never
+    allows less than 14 days (`periods.check_period`). Returns the stage.
+
+    Side effects: locks the stage's row; `closes_at` becomes `now`, the planned closing and the
+    reason are kept on the stage; a log row ("stage.closed_early", planned → actual closing, the
+    reason); the closing is recorded at once, as the scheduled task would record it
+    (`events.process_due_events`: its log row, the proposal's status, the followers' emails,
+    which give the reason)."""
+    now = resolve_now(now)
+    stage = (
+        Stage.objects.select_for_update(of=("self",))
+        .select_related("consultation__proposal__organization")
+        .get(pk=stage.pk)
+    )
+    require(user, MANAGE, stage, message=EDITORS_ONLY)
+    checks.check_close_early(stage, now)
+    reason = clean_text(reason, field=_("The reason"), max_length=2000)
+    check_period(stage.consultation, stage.kind, stage.opens_at, now, reason)
+    planned = stage.closes_at
+    stage.planned_closes_at, stage.closes_at, stage.closed_early_reason = planned, now, reason
+    stage.save(update_fields=["planned_closes_at", "closes_at", "closed_early_reason"])
+    activity.record(
+        user,
+        "stage.closed_early",
+        stage,
+        scope=stage.consultation.proposal,
+        old=planned.astimezone(UTC).isoformat(),
+        new=now.astimezone(UTC).isoformat(),
+        data={"reason": reason},
+    )
+    process_due_events(consultation=stage.consultation, now=now)
+    stage.refresh_from_db()
     return stage
 
 

@@ -4,6 +4,9 @@ Registered by `ConsultationsConfig.ready()` (as every app registers its own), no
 is imported.
 """
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Outcome
@@ -18,6 +21,7 @@ VERBS = {
     "stage.cancelled": _("Stage cancelled"),
     "stage.opened": _("Stage opened"),
     "stage.closed": _("Stage closed"),
+    "stage.closed_early": _("Stage closed before its planned date"),
     "stage.minutes_published": _("Meeting minutes published"),
     "comment.posted": _("Comment posted"),
     "comment.withdrawn": _("Comment withdrawn by its author"),
@@ -43,8 +47,18 @@ def outcome_label(entry, value):
         return value
 
 
+def moment_label(entry, value):
+    """A moment stored as ISO text (a stage's planned and actual closing) as people write it,
+    in the current time zone. Side effects: none."""
+    moment = parse_datetime(value or "")
+    if moment is None:
+        return value
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
 def register():
     """Declare the verbs and their value formatters to `core.activity`.
     Side effects: the verbs and their formatters added to `core.verbs`."""
     activity.register_verbs(VERBS)
     activity.register_formatter("disposition.set", outcome_label)
+    activity.register_formatter("stage.closed_early", moment_label)

@@ -1,4 +1,5 @@
-"""Running a consultation: the consultation itself, its stages, cancelling, removing, minutes.
+"""Running a consultation: the consultation itself, its stages, cancelling, closing early,
+removing, minutes.
 
 Only editors and admins of the proposal's organisation (`consultations.manage`). Someone who
 may not see the proposal gets 404 (a private draft stays invisible); someone who may see it but
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from consultations import domain
 from consultations.forms_manage import (
     CancelStageForm,
+    CloseStageEarlyForm,
     ConsultationForm,
     MinutesForm,
     StageForm,
@@ -274,6 +276,46 @@ def stage_cancel(request, slug, position):
         request,
         "consultations/stage_cancel.html",
         page_context(request, proposal, form=form, consultation=consultation, stage=stage),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def stage_close_early(request, slug, position):
+    proposal = proposal_with_perm(request, slug, "consultations.manage")
+    consultation = consultation_of(proposal)
+    stage = stage_of(consultation, position)
+    if _refusal_shown(request, domain.check_close_early, stage):
+        return redirect("consultations:detail", slug=proposal.slug)
+    form = CloseStageEarlyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.close_stage_early(request.user, stage, form.cleaned_data["reason"])
+        except domain.ShortPeriod as error:
+            form.add_error("reason", error.message)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(
+                request,
+                _("The stage “%(title)s” was closed; its followers are told.") % {"title": stage},
+            )
+            return redirect("consultations:detail", slug=proposal.slug)
+    now = timezone.now()
+    minimum = domain.legal_minimum(consultation)
+    return render(
+        request,
+        "consultations/stage_close.html",
+        page_context(
+            request,
+            proposal,
+            form=form,
+            consultation=consultation,
+            stage=stage,
+            now=now,
+            short=domain.is_short(stage.kind, stage.opens_at, now, consultation),
+            minimum_days=minimum.days if minimum else None,
+        ),
         status=400 if request.method == "POST" else 200,
     )
 

@@ -297,6 +297,7 @@ def consultation_detail(request, slug):
                 "synthesis": synthesis,
                 "can_edit": can_manage and passes(domain.check_stage_change, item, now),
                 "can_cancel": can_manage and passes(domain.check_stage_cancel, item, now),
+                "can_close": can_manage and passes(domain.check_close_early, item, now),
                 "can_remove": can_manage and passes(domain.check_stage_remove, item, now),
                 "can_minutes": can_manage and passes(domain.check_minutes, item, now),
                 # The answers page (answering starts while the stage is open).

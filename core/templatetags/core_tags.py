@@ -47,4 +47,6 @@ def last_moment(value):
     """A deadline as the last day and time that still count (`core.dates.last_moment`)."""
     if not value:
         return ""
-    return dates.last_moment(value)
+    # The template already gave the moment in the zone it shows (the current one, or the one of
+    # a `timezone` filter or tag).
+    return dates.last_moment(value, getattr(value, "tzinfo", None))

@@ -255,6 +255,8 @@ def test_consultation_has_its_stages(world, api):
         "minutes": None,
         "participants": None,
         "minutes_published_at": None,
+        "planned_closes_at": None,
+        "closed_early_reason": "",
         "cancelled_at": None,
         "cancellation_reason": "",
         "comments_url": f"{BASE}/api/v1/proposals/legea-350/consultation/stages/1/comments/",

@@ -128,6 +128,14 @@ def test_editor_has_no_wcag_violations(page, demo):
     # The editor of a Bulgarian proposal (the Romanian pages are checked above).
     sign_in(page, "ivan.petrov@demo.consult.bg", password="consult-demo-2026")
     check(page, "/proposals/prozrachnost-na-naredbite/edit/")
+    # Closing its open stage early: the confirmation, and the refusal (five days into a
+    # Bulgarian stage, less than the law's fourteen).
+    check(page, "/proposals/prozrachnost-na-naredbite/consultation/stages/1/close/")
+    page.get_by_role("button", name="Закриване на етапа сега").click()
+    page.wait_for_load_state()
+    assert "14" in page.get_by_role("alert").inner_text()
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def test_comment_pages_have_no_wcag_violations(page, demo):

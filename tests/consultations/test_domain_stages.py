@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Organization
 from consultations import domain
@@ -773,3 +773,106 @@ def test_withdrawn_proposal_refuses_comments(editor, debated_proposal, stage, ci
     domain.process_stage_events(now=stage.closes_at)
     debated_proposal.refresh_from_db()
     assert debated_proposal.status == ProposalStatus.WITHDRAWN
+
+
+# --- Closing a stage early ---------------------------------------------------------------------
+
+
+def test_close_early_keeps_the_planned_date_logs_and_records_the_closing(
+    editor, consultation, citizen
+):
+    stage = add_written_stage(editor, consultation, opens_at=T0, days=20)
+    Follow.objects.create(consultation=consultation, user=citizen)
+    domain.process_stage_events(now=T0)
+    domain.post_comment(citizen, stage, text="Înainte de închidere.", stance="support",
+                        now=T0 + timedelta(days=1))  # fmt: skip
+    planned = stage.closes_at
+    moment = T0 + timedelta(days=12)
+    closed = domain.close_stage_early(
+        editor, stage, "Am primit propunerile necesare.\n", now=moment
+    )
+    assert (closed.closes_at, closed.planned_closes_at) == (moment, planned)
+    assert closed.closed_early_reason == "Am primit propunerile necesare."
+    assert closed.closing_processed_at == moment
+    assert closed.status_at(moment) == StageStatus.CLOSED
+    assert log(stage)[-2:] == [
+        ("stage.closed_early", "2026-03-22T07:00:00+00:00", "2026-03-14T07:00:00+00:00"),
+        ("stage.closed", "", ""),
+    ]
+    entry = ActivityLog.objects.get(verb="stage.closed_early")
+    assert entry.data == {"reason": "Am primit propunerile necesare."}
+    with translation.override("ro"), timezone.override(BUCHAREST):
+        assert (str(entry.label), entry.old_display, entry.new_display) == (
+            "Etapă închisă înainte de data planificată",
+            "22 martie 2026, ora 09:00",
+            "14 martie 2026, ora 09:00",
+        )
+    proposal = Proposal.objects.get(pk=consultation.proposal_id)
+    assert proposal.status == ProposalStatus.CONSULTATION_CLOSED
+    # Nobody comments after it; the closing is never recorded twice.
+    error = refused(domain.post_comment, citizen, stage, text="Prea târziu.", stance="oppose",
+                    now=moment)  # fmt: skip
+    assert isinstance(error, domain.StageClosed)
+    assert domain.process_stage_events(now=planned + timedelta(days=1)) == 0
+    assert stage.comments.count() == 1
+
+
+def test_close_early_needs_a_reason_below_the_legal_minimum(editor, consultation):
+    stage = add_written_stage(editor, consultation, opens_at=T0, days=20)
+    error = refused(domain.close_stage_early, editor, stage, "", now=T0 + timedelta(days=5))
+    assert isinstance(error, domain.ShortPeriod)
+    assert error.message == (
+        "Law 52/2003 expects at least 10 calendar days for written recommendations; this stage "
+        "is shorter. Give the reason, which will be shown publicly."
+    )
+    stage.refresh_from_db()
+    assert stage.planned_closes_at is None
+    assert not ActivityLog.objects.filter(verb="stage.closed_early").exists()
+    closed = domain.close_stage_early(
+        editor, stage, "Proiectul a fost retras de minister.", now=T0 + timedelta(days=5)
+    )
+    assert closed.closed_early_reason == "Proiectul a fost retras de minister."
+    # Past the minimum, the reason may stay empty.
+    later = add_written_stage(
+        editor, consultation, opens_at=T0 + timedelta(days=30), days=20, now=T0
+    )
+    closed = domain.close_stage_early(editor, later, "", now=T0 + timedelta(days=41))
+    assert (closed.closed_early_reason, closed.status_at(T0 + timedelta(days=41))) == ("", "closed")
+
+
+def test_close_early_below_fourteen_days_is_refused_in_bulgaria(bg_editor, bg_consultation):
+    opens = datetime(2026, 4, 1, tzinfo=ZoneInfo("Europe/Sofia"))
+    stage = bg_stage(bg_editor, bg_consultation, opens, opens + timedelta(days=30))
+    error = refused(domain.close_stage_early, bg_editor, stage, "Спешно.",
+                    now=opens + timedelta(days=13))  # fmt: skip
+    assert error.message == (
+        "Bulgarian law (Law on Normative Acts, art. 26) allows at most a shortening to 14 days; "
+        "this stage lasts less."
+    )
+    closed = domain.close_stage_early(
+        bg_editor, stage, "Спешна промяна на закона.", now=opens + timedelta(days=15)
+    )
+    assert closed.planned_closes_at == opens + timedelta(days=30)
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"),
+    [
+        (timedelta(days=-1), "Only an open stage can be closed early."),
+        (timedelta(days=10), "Only an open stage can be closed early."),
+    ],
+)
+def test_close_early_only_an_open_stage(editor, stage, offset, message):
+    error = refused(domain.close_stage_early, editor, stage, "Motiv", now=T0 + offset)
+    assert error.message == message
+    domain.cancel_stage(editor, stage, "Anulat.", now=T0 + timedelta(hours=1))
+    error = refused(domain.close_stage_early, editor, stage, "Motiv", now=T0 + timedelta(days=2))
+    assert error.message == "Only an open stage can be closed early."
+
+
+def test_close_early_only_by_the_organisations_editors(other_ngo_editor, stage):
+    error = refused(domain.close_stage_early, other_ngo_editor, stage, "Motiv",
+                    now=T0 + timedelta(days=11))  # fmt: skip
+    assert error.message == "Only the organisation's editors and admins can run its consultation."
+    stage.refresh_from_db()
+    assert stage.planned_closes_at is None

@@ -666,3 +666,62 @@ def test_meeting_stage_is_created_with_its_meeting_fields(editor_client, consult
 def test_unknown_stage_or_proposal_is_404(editor_client, stage, url):
     assert editor_client.get(url).status_code == 404
     assert editor_client.post(url, {"reason": "x"}).status_code == 404
+
+
+def test_stage_close_early_asks_for_confirmation_then_closes_and_shows_why(
+    editor_client, editor, consultation, en_client
+):
+    now = timezone.now()
+    stage = add_written_stage(
+        editor, consultation, opens_at=now - timedelta(days=2), now=now - timedelta(days=3), days=20
+    )
+    detail = editor_client.get(f"{BASE}/")
+    assert f'href="{BASE}/stages/1/close/"' in detail.content.decode()
+    page = editor_client.get(f"{BASE}/stages/1/close/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "This cannot be undone." in html
+    assert "less than the 10 days the law expects" in html
+    # Two days after opening the period is short: the reason is required, nothing changes.
+    response = editor_client.post(f"{BASE}/stages/1/close/", {"reason": ""})
+    assert response.status_code == 400
+    assert response.context["form"].errors["reason"] == [
+        "Law 52/2003 expects at least 10 calendar days for written recommendations; this stage "
+        "is shorter. Give the reason, which will be shown publicly."
+    ]
+    stage.refresh_from_db()
+    assert (stage.planned_closes_at, stage.status) == (None, StageStatus.OPEN)
+    planned = stage.closes_at
+    response = editor_client.post(
+        f"{BASE}/stages/1/close/", {"reason": "Proiectul a fost retras de minister."}
+    )
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "The stage “Recomandări scrise” was closed; its followers are told."
+    ]
+    stage.refresh_from_db()
+    assert stage.status == StageStatus.CLOSED
+    assert stage.planned_closes_at == planned
+    assert stage.closed_early_reason == "Proiectul a fost retras de minister."
+    # The opening, not yet recorded by the scheduled task, is recorded with the closing.
+    assert [row[0] for row in log(stage)][-3:] == [
+        "stage.closed_early",
+        "stage.opened",
+        "stage.closed",
+    ]
+    public = en_client.get(f"{BASE}/stages/1/").content.decode()
+    assert "Closed early, on " in public
+    assert "Reason: Proiectul a fost retras de minister." in public
+    # Closed: the page refuses to close it again, with the domain's words.
+    response = editor_client.get(f"{BASE}/stages/1/close/")
+    assert response.status_code == 302
+    assert messages_of(response) == ["Only an open stage can be closed early."]
+
+
+def test_stage_close_early_is_for_the_organisations_editors(en_client, open_stage):
+    outsider = MembershipFactory(role="editor").user
+    en_client.force_login(outsider)
+    assert en_client.get(f"{BASE}/stages/1/close/").status_code == 403
+    assert en_client.post(f"{BASE}/stages/1/close/", {"reason": "x"}).status_code == 403
+    open_stage.refresh_from_db()
+    assert open_stage.planned_closes_at is None

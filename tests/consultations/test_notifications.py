@@ -375,3 +375,24 @@ def test_refused_synthesis_sends_nothing(committed, editor, stage, thread, follo
     with pytest.raises(domain.DomainError):
         committed(domain.publish_synthesis, editor, stage, now=stage.closes_at)
     assert mail.outbox == []
+
+
+def test_closing_early_tells_followers_the_planned_date_and_the_reason(
+    committed, editor, stage, followers
+):
+    domain.process_stage_events(now=T0)
+    committed(
+        domain.close_stage_early,
+        editor,
+        stage,
+        "Ministerul a retras proiectul.",
+        now=T0 + timedelta(days=9),
+    )
+    assert len(mail.outbox) == 4
+    message = next(m for m in mail.outbox if m.to == [followers["en"].email])
+    assert message.subject == f"Closed: “Recomandări scrise” — {PROPOSAL}"
+    assert "closed on 11 March 2026, 09:00." in message.body
+    assert (
+        "The organisation closed it before its planned date (12 March 2026, 09:00). "
+        "Reason: Ministerul a retras proiectul."
+    ) in message.body

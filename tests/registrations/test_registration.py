@@ -86,7 +86,8 @@ def test_submit_freezes_revision_hash_and_moves_proposal(
         ("withdrawn", "A withdrawn proposal cannot be submitted."),
         (
             "in_consultation",
-            "A consultation stage is open: close it before submitting the final version.",
+            "A consultation stage is open: it closes on its planned date, or you can close it "
+            "now; submit the final version once it is closed.",
         ),
     ],
 )
