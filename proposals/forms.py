@@ -3,7 +3,7 @@ import math
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, OrganizationKind, Role
+from accounts.models import Country, Organization, OrganizationKind, Role
 from core.forms import SlugIdentifierField
 from core.params import int_param
 from core.text import ascii_slug, free_slug
@@ -13,6 +13,36 @@ from proposals.models import ImportMode, ImportPlacement, Proposal, ProposalKind
 
 # Addresses of the proposals' own pages (/proposals/new/, /proposals/import/…).
 RESERVED_SLUGS = {"new", "import", "preview"}
+
+
+def _home_country(user):
+    """The country of the organisations `user` drafts for (the first of them), for putting its
+    authorities first; None without one."""
+    return (
+        Organization.objects.filter(
+            memberships__user=user, memberships__role__in=[Role.ADMIN, Role.EDITOR]
+        )
+        .exclude(kind=OrganizationKind.AUTHORITY)
+        .order_by("name")
+        .values_list("country", flat=True)
+        .first()
+    )
+
+
+def authority_choices(authorities, first_country=None):
+    """The choices of a target-authority picker, grouped so that the right one is found among
+    a hundred and more: one group per country (`first_country` first), names in alphabetical
+    order, each with its county. A plain `<select>` with `<optgroup>`s: typing on it jumps to a
+    name without JavaScript (`static/js/picker.js` adds a search box). Side effects: one query."""
+    countries = dict(Country.choices)
+    groups = {}
+    for authority in authorities.order_by("name", "pk").only("pk", "name", "country", "county"):
+        label = f"{authority.name} ({authority.county})" if authority.county else authority.name
+        groups.setdefault(authority.country, []).append((authority.pk, label))
+    order = sorted(groups, key=lambda country: (country != first_country, country))
+    return [("", "---------")] + [
+        (countries.get(country, country), groups[country]) for country in order
+    ]
 
 
 class ProposalCreateForm(forms.ModelForm):
@@ -59,6 +89,15 @@ class ProposalCreateForm(forms.ModelForm):
         self.fields["slug"].required = False
         self.fields["slug"].help_text = _(
             "Part of the page address. Leave empty to make one from the title."
+        )
+        self.fields["target_authority"].choices = authority_choices(
+            self.fields["target_authority"].queryset, first_country=_home_country(user)
+        )
+        self.fields["target_authority"].widget.attrs.update(
+            {
+                "data-filter-label": _("Find an authority by name or county"),
+                "data-filter-count": _("Authorities found: %(count)s"),
+            }
         )
 
     def clean_slug(self):

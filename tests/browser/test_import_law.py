@@ -28,7 +28,7 @@ def test_import_a_law_extract_amend_two_articles_and_see_the_table(page, tmp_pat
     page.select_option("#id_organization", label="Asociația Vrancea Civică")
     page.fill("#id_title", "Modificarea Legii nr. 350/2005")
     page.select_option("#id_kind", "amendment")
-    page.select_option("#id_target_authority", label="Ministerul Test")
+    page.select_option("#id_target_authority", label="Ministerul Test (Vrancea)")
     page.fill("#id_reference_act", "Legea nr. 350/2005")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/proposals/import/*/")
@@ -51,7 +51,7 @@ def test_import_a_law_extract_amend_two_articles_and_see_the_table(page, tmp_pat
         "Organizațiile mici au nevoie de timp."
     )
     page.locator("button[name=op][value=confirm]").click()
-    page.wait_for_url("**/proposals/modificarea-legii-nr-3502005/v/1/table/")
+    page.wait_for_url("**/proposals/modificarea-legii-350-2005/v/1/table/")
 
     proposal = Proposal.objects.get()
     revision = proposal.current_revision

@@ -26,7 +26,14 @@ def test_create_edit_twice_and_compare_versions(page):
     page.goto("/proposals/new/")
     page.fill("#id_title", "Finanțare multianuală pentru ONG-uri")
     page.select_option("#id_kind", "other")
-    page.select_option("#id_target_authority", label="Primăria Orașului Test")
+    # A hundred and more authorities: the search box leaves the ones that match what is typed.
+    page.fill("#id_target_authority-filter", "orasului test")
+    visible = page.locator("#id_target_authority option:not([hidden])")
+    assert visible.all_inner_texts() == ["---------", "Primăria Orașului Test (Vrancea)"]
+    assert page.locator("#id_target_authority-filter-status").inner_text() == (
+        "Autorități găsite: 1"
+    )
+    page.select_option("#id_target_authority", label="Primăria Orașului Test (Vrancea)")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/proposals/finantare-multianuala-pentru-ong-uri/edit/")
 

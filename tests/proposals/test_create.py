@@ -173,3 +173,40 @@ def test_create_anonymous_redirected_to_login(client):
     response = client.get(NEW)
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/proposals/new/"
+
+
+def _groups(form):
+    return {
+        label: options
+        for label, options in form.fields["target_authority"].choices
+        if isinstance(options, list)
+    }
+
+
+@pytest.mark.django_db
+def test_the_authority_picker_is_grouped_by_country_own_country_first(editor_client, authority):
+    form = editor_client.get(NEW).context["form"]
+    groups = _groups(form)
+    assert list(groups) == ["Romania", "Bulgaria"]
+    # Every authority once, in its country's group, by name, with its county.
+    authorities = Organization.objects.authorities()
+    assert sorted(value for options in groups.values() for value, _ in options) == sorted(
+        authorities.values_list("pk", flat=True)
+    )
+    assert [value for value, _ in groups["Bulgaria"]] == list(
+        authorities.filter(country="BG").order_by("name", "pk").values_list("pk", flat=True)
+    )
+    assert (authority.pk, "Primăria Municipiului Focșani (Vrancea)") in groups["Romania"]
+    html = editor_client.get(NEW).content.decode()
+    assert '<optgroup label="Romania">' in html
+    assert html.index('<optgroup label="Romania">') < html.index('<optgroup label="Bulgaria">')
+    assert 'data-filter-label="Find an authority by name or county"' in html
+
+
+@pytest.mark.django_db
+def test_a_bulgarian_organisation_sees_bulgarian_authorities_first(en_client):
+    editor = MembershipFactory(
+        role="editor", organization__country="BG", organization__name="Сдружение"
+    ).user
+    en_client.force_login(editor)
+    assert list(_groups(en_client.get(NEW).context["form"])) == ["Bulgaria", "Romania"]
