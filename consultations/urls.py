@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from consultations.views import comments, manage, moderation, stages, synthesis
+from consultations.views import comments, figures, manage, moderation, stages, synthesis
 
 
 class IdConverter:
@@ -23,6 +23,35 @@ urlpatterns = [
     # Public pages of a proposal's consultation.
     path("proposals/<slug:slug>/consultation/", stages.consultation_detail, name="detail"),
     path("proposals/<slug:slug>/consultation/follow/", stages.follow, name="follow"),
+    # Participation figures: the consultation's, and each commented stage's.
+    path("proposals/<slug:slug>/consultation/figures/", figures.figures_page, name="figures"),
+    re_path(
+        r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/figures/(?P<chart>[a-z]+)\.svg$",
+        figures.figures_chart,
+        name="figures_chart",
+    ),
+    re_path(
+        r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/figures\.(?P<fmt>csv|json)$",
+        figures.figures_export,
+        name="figures_export",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/figures/",
+        figures.figures_page,
+        name="stage_figures",
+    ),
+    re_path(
+        r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/stages/(?P<position>[0-9]{1,9})/"
+        r"figures/(?P<chart>[a-z]+)\.svg$",
+        figures.figures_chart,
+        name="stage_figures_chart",
+    ),
+    re_path(
+        r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/stages/(?P<position>[0-9]{1,9})/"
+        r"figures\.(?P<fmt>csv|json)$",
+        figures.figures_export,
+        name="stage_figures_export",
+    ),
     path("proposals/<slug:slug>/consultation/stages/<id:position>/", stages.stage, name="stage"),
     re_path(
         r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/stages/(?P<position>[0-9]+)/"

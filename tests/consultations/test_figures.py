@@ -1,0 +1,201 @@
+"""Participation figures: the counts equal the database's, the charts carry the same numbers,
+the page shows them as tables, the CSV and JSON give them, and a private draft's stay private."""
+
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import translation
+
+from accounts.models import Profile
+from consultations import domain, figures
+from consultations.models import Stage, StageComment
+from tests.consultations.conftest import T0, add_written_stage, first_block_key
+from tests.factories import UserFactory
+
+BASE = "/proposals/legea-350/consultation"
+
+
+def person(name, category):
+    user = UserFactory(display_name=name)
+    Profile.objects.filter(user=user).update(respondent_category=category)
+    return user
+
+
+@pytest.fixture
+def debate(editor, consultation, moderator):
+    """Stage 1 (written, T0 + 10 days): four people, six comments shown, one hidden, one answer."""
+    stage = add_written_stage(editor, consultation, opens_at=T0)
+    ana, bogdan = person("Ana", "citizen"), person("Bogdan", "citizen")
+    ong, firma = person("ONG Vrancea", "ngo"), person("Firma SRL", "business")
+    key = first_block_key(stage)
+    day = timedelta(days=1)
+
+    def post(user, when, **kwargs):
+        kwargs.setdefault("stance", "" if kwargs.get("parent_id") else "support")
+        return domain.post_comment(user, stage, now=T0 + when, text="Text.", **kwargs)
+
+    first = post(ana, timedelta(hours=1), block_key=key, stance="support")
+    post(bogdan, timedelta(hours=2), block_key=key, stance="oppose")
+    post(ong, day + timedelta(hours=1), block_key=key, stance="oppose")
+    post(firma, 3 * day, stance="neutral")  # on the whole text
+    post(ong, 3 * day + timedelta(hours=2), parent_id=first.pk)  # a reply: no stance
+    post(ana, 3 * day + timedelta(hours=3), parent_id=first.pk)
+    hidden = post(bogdan, 3 * day + timedelta(hours=4), stance="support")
+    domain.hide_comment(moderator, hidden, "Publicitate.", now=T0 + 4 * day)
+    domain.set_disposition(editor, first, outcome="accepted", reason="Preluat.")
+    return stage
+
+
+def test_figures_count_what_the_database_holds(debate):
+    stage = Stage.objects.select_related("revision").get(pk=debate.pk)
+    result = figures.figures(
+        Stage.objects.filter(pk=stage.pk), zone=stage.consultation.proposal.organization.zone,
+        revision=stage.revision,
+    )  # fmt: skip
+    shown = StageComment.objects.filter(stage=stage, state="visible")
+    assert (result.participants, result.comments) == (4, 6)
+    assert result.participants == shown.values("user").distinct().count()
+    assert result.comments == shown.count()
+    assert [(code, people, n) for code, _label, people, n in result.categories] == [
+        ("citizen", 2, 3),
+        ("ngo", 1, 2),
+        ("business", 1, 1),
+        ("academia", 0, 0),
+        ("public_authority", 0, 0),
+        ("other", 0, 0),
+    ]
+    # Days in Bucharest time, every day from the first comment to the last.
+    assert [(day.isoformat(), n) for day, _label, n in result.days] == [
+        ("2026-03-02", 2),
+        ("2026-03-03", 1),
+        ("2026-03-04", 0),
+        ("2026-03-05", 3),
+    ]
+    key = first_block_key(stage)
+    assert [row[0] for row in result.stances] == ["", key]
+    assert [row[2:] for row in result.stances] == [(0, 0, 1), (1, 2, 0)]
+    assert [(code, n) for code, _label, n in result.outcomes] == [
+        ("accepted", 1),
+        ("partially", 0),
+        ("rejected", 0),
+        ("not_applicable", 0),
+        ("", 3),
+    ]
+
+
+def test_the_page_shows_every_figure_as_a_table(client, debate):
+    with translation.override("en"):
+        response = client.get(f"{BASE}/stages/1/figures/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = re.findall(
+        r"<tr><th scope=\"row\">(.*?)</th>((?:<td class=\"number\">\d+</td>)+)</tr>", html
+    )
+    table = {label: re.findall(r">(\d+)<", cells) for label, cells in rows}
+    assert table["Citizen"] == ["2", "3"]
+    assert table["Non-governmental organisation"] == ["1", "2"]
+    assert table["Accepted"] == ["1"]
+    assert table["Not answered yet"] == ["3"]
+    assert f'src="{BASE}/stages/1/figures/categories.svg"' in html
+    assert f'src="{BASE}/stages/1/figures/stances.svg"' in html
+    assert f'href="{BASE}/stages/1/figures.csv"' in html
+
+
+def _desc(svg):
+    return re.search(r"<desc>(.*?)</desc>", svg, re.S).group(1)
+
+
+def test_each_chart_carries_the_numbers_of_the_database(client, debate):
+    response = client.get(f"{BASE}/stages/1/figures/categories.svg", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    # Its own policy: nothing loads or runs in the image; matplotlib's inline styles apply.
+    policy = dict(part.split(" ", 1) for part in response["Content-Security-Policy"].split("; "))
+    assert policy == {
+        "default-src": "'none'",
+        "style-src": "'unsafe-inline'",
+        "frame-ancestors": "'none'",
+    }
+    svg = response.content.decode()
+    assert "<script" not in svg
+    assert _desc(svg).splitlines() == [
+        "Participants: Citizen: 2; Non-governmental organisation: 1; Business: 1; Academia: 0; "
+        "Public authority: 0; Other: 0",
+        "Comments: Citizen: 3; Non-governmental organisation: 2; Business: 1; Academia: 0; "
+        "Public authority: 0; Other: 0",
+    ]
+    days = client.get(f"{BASE}/stages/1/figures/days.svg", HTTP_ACCEPT_LANGUAGE="en")
+    assert _desc(days.content.decode()) == (
+        "Comments: 2 March: 2; 3 March: 1; 4 March: 0; 5 March: 3"
+    )
+    outcomes = client.get(f"{BASE}/figures/outcomes.svg", HTTP_ACCEPT_LANGUAGE="en")
+    assert _desc(outcomes.content.decode()) == (
+        "Comments: Accepted: 1; Partially accepted: 0; Rejected: 0; Not applicable: 0; "
+        "Not answered yet: 3"
+    )
+    # The whole consultation has no stances chart (its stages debate different texts).
+    assert client.get(f"{BASE}/figures/stances.svg").status_code == 404
+    assert client.get(f"{BASE}/stages/1/figures/pie.svg").status_code == 404
+
+
+def test_a_chart_is_drawn_once_per_change(client, debate, citizen):
+    url = f"{BASE}/stages/1/figures/categories.svg"
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="en").content == first
+    domain.post_comment(
+        citizen, debate, text="Încă una.", stance="support", now=T0 + timedelta(days=5)
+    )
+    changed = _desc(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()).splitlines()
+    assert changed[0].startswith("Participants: Citizen: 3; ")
+    assert changed[1].startswith("Comments: Citizen: 4; ")
+    # Each language its own chart.
+    client.cookies["consult_language"] = "ro"
+    romanian = _desc(client.get(url).content.decode())
+    assert romanian.startswith("Participanți: Cetățean: 3; ")
+
+
+def test_csv_and_json_give_the_same_figures(client, debate):
+    response = client.get(f"{BASE}/stages/1/figures.csv", HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Disposition"] == 'attachment; filename="legea-350-1-figures.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["table", "key", "label", "value"]
+    assert rows[1:3] == [["total", "participants", "Participants", "4"],
+                         ["total", "comments", "Comments", "6"]]  # fmt: skip
+    assert ["category_comments", "citizen", "Citizen", "3"] in rows
+    assert ["day", "2026-03-05", "5 March", "3"] in rows
+    assert ["outcome", "unanswered", "Not answered yet", "3"] in rows
+    data = json.loads(
+        client.get(f"{BASE}/stages/1/figures.json", HTTP_ACCEPT_LANGUAGE="en").content
+    )
+    assert data[:2] == [
+        {"table": "total", "key": "participants", "label": "Participants", "value": 4},
+        {"table": "total", "key": "comments", "label": "Comments", "value": 6},
+    ]
+    assert len(data) == len(rows) - 1
+
+
+def test_the_figures_of_a_proposal_no_longer_public_are_not_found(client, debate):
+    from proposals.models import Proposal
+
+    Proposal.objects.filter(slug="legea-350").update(status="draft")
+    for path in ("figures/", "figures.csv", "figures/days.svg", "stages/1/figures/",
+                 "stages/1/figures.json", "stages/1/figures/stances.svg"):  # fmt: skip
+        assert client.get(f"{BASE}/{path}").status_code == 404
+
+
+def test_the_page_costs_the_same_queries_whatever_the_number_of_comments(
+    client, debate, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(20):
+        client.get(f"{BASE}/stages/1/figures/")
+    many = [person(f"P{n}", "other") for n in range(5)]
+    for n, user in enumerate(many):
+        domain.post_comment(
+            user, debate, text="x", stance="support", now=T0 + timedelta(days=6, minutes=n)
+        )
+    with django_assert_max_num_queries(20):
+        client.get(f"{BASE}/stages/1/figures/")
