@@ -9,8 +9,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from consultations.models import Outcome
+from consultations.models import CommentState, FlagReason, Outcome, StageStatus
 from core import activity
+from proposals.models import ProposalStatus
 
 VERBS = {
     "consultation.created": _("Consultation created"),
@@ -38,13 +39,31 @@ VERBS = {
 }
 
 
-def outcome_label(entry, value):
-    """An answer's stored outcome code as its translated label (the history tab).
-    Side effects: none."""
-    try:
-        return Outcome(value).label
-    except ValueError:
-        return value
+def _labels(choices):
+    """A formatter showing a stored code of `choices` as its translated label (the history
+    tab); any other value as it is. Side effects: none."""
+
+    def label(entry, value):
+        try:
+            return choices(value).label
+        except ValueError:
+            return value
+
+    return label
+
+
+# The verbs whose old and new values are codes, and the labels they show as.
+CODED = {
+    "disposition.set": Outcome,
+    "comment.withdrawn": CommentState,
+    "comment.held": CommentState,
+    "comment.hidden": CommentState,
+    "comment.restored": CommentState,
+    "comment.flagged": FlagReason,
+    "stage.cancelled": StageStatus,
+    "proposal.consultation_opened": ProposalStatus,
+    "proposal.consultation_closed": ProposalStatus,
+}
 
 
 def moment_label(entry, value):
@@ -60,5 +79,6 @@ def register():
     """Declare the verbs and their value formatters to `core.activity`.
     Side effects: the verbs and their formatters added to `core.verbs`."""
     activity.register_verbs(VERBS)
-    activity.register_formatter("disposition.set", outcome_label)
+    for verb, choices in CODED.items():
+        activity.register_formatter(verb, _labels(choices))
     activity.register_formatter("stage.closed_early", moment_label)
