@@ -6,12 +6,14 @@ commands) so that rendering a page never writes; the commands call them to check
 
 from collections import Counter
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from consultations.calendar import time_left
 from consultations.domain.common import resolve_now
 from consultations.models import (
+    CommentGroup,
     CommentState,
     Consultation,
     Stage,
@@ -67,6 +69,60 @@ def answer_progress(stage):
     return counts["answered"], counts["total"]
 
 
+# The answers page's filter of the paragraph for comments on the whole text.
+WHOLE_TEXT = "whole"
+
+
+def answer_selection(stage, *, answered="", block="", stance="", group=None):
+    """The shown top-level comments of `stage` that the answers page's filters select, oldest
+    first: `answered` "answered" / "unanswered", `block` a paragraph key or `WHOLE_TEXT`, `stance`
+    a stance, `group` a group id; an empty value does not filter. Bulk answers act on exactly
+    this selection. Side effects: none."""
+    comments = StageComment.objects.filter(stage=stage, level=0, state=CommentState.VISIBLE)
+    if answered == "unanswered":
+        comments = comments.filter(disposition__isnull=True)
+    elif answered == "answered":
+        comments = comments.filter(disposition__isnull=False)
+    if block == WHOLE_TEXT:
+        comments = comments.filter(block_key="")
+    elif block:
+        comments = comments.filter(block_key=block)
+    if stance:
+        comments = comments.filter(stance=stance)
+    if group:
+        comments = comments.filter(group_id=group)
+    # A top-level comment's thread is its own id: the page's order, from the primary key.
+    return comments.order_by("pk")
+
+
+def selection_size(comments):
+    """(how many, the highest id) of a selection (`answer_selection`): what a confirmation
+    shows and what the command checks again before acting. One query. Side effects: none."""
+    counts = comments.order_by().aggregate(count=Count("pk"), last=Max("pk"))
+    return counts["count"], counts["last"] or 0
+
+
+def answer_groups(stage, *, limit=20, only=None):
+    """The stage's groups of similar comments (or only the group of id `only`), largest first
+    (at most `limit`), each with its shown comments (`total`), those not answered yet
+    (`unanswered`) and the start of its first comment (`excerpt`); groups whose comments are all
+    hidden are left out. One query. Side effects: none."""
+    shown = Q(members__state=CommentState.VISIBLE)
+    groups = CommentGroup.objects.filter(stage=stage)
+    if only is not None:
+        groups = groups.filter(pk=only)
+    return list(
+        groups.annotate(
+            total=Count("members", filter=shown),
+            unanswered=Count("members", filter=shown & Q(members__disposition__isnull=True)),
+            excerpt=Substr("seed__comment", 1, 120),
+        )
+        .filter(total__gt=0)
+        .order_by("-total", "pk")
+        .values("pk", "total", "unanswered", "excerpt")[:limit]
+    )
+
+
 def has_synthesis(stage):
     """Whether the stage's synthesis is published (its comments and answers are then part of the
     record). Side effects: none."""
@@ -112,8 +168,14 @@ def synthesis_rows(stage):
                     else None
                 ),
                 "replies": thread_sizes[comment.thread_id] - 1,
+                # The form-letter group (`grouping`) and how many rows of this table are in it.
+                "group": comment.group_id,
+                "group_size": 0,
             }
         )
+    sizes = Counter(row["group"] for row in rows if row["group"])
+    for row in rows:
+        row["group_size"] = sizes[row["group"]] if row["group"] else 0
     return rows
 
 
