@@ -102,25 +102,32 @@ def selection_size(comments):
     return counts["count"], counts["last"] or 0
 
 
-def answer_groups(stage, *, limit=20, only=None):
-    """The stage's groups of similar comments (or only the group of id `only`), largest first
-    (at most `limit`), each with its shown comments (`total`), those not answered yet
-    (`unanswered`) and the start of its first comment (`excerpt`); groups whose comments are all
-    hidden are left out. One query. Side effects: none."""
+def group_counts(stage):
+    """The stage's groups of similar comments with their shown comments (`total`), those not
+    answered yet (`unanswered`) and the start of their first comment (`excerpt`), largest
+    first; groups whose comments are all hidden are left out. A queryset of dicts (one query).
+    Side effects: none."""
     shown = Q(members__state=CommentState.VISIBLE)
-    groups = CommentGroup.objects.filter(stage=stage)
-    if only is not None:
-        groups = groups.filter(pk=only)
-    return list(
-        groups.annotate(
+    return (
+        CommentGroup.objects.filter(stage=stage)
+        .annotate(
             total=Count("members", filter=shown),
             unanswered=Count("members", filter=shown & Q(members__disposition__isnull=True)),
             excerpt=Substr("seed__comment", 1, 120),
         )
         .filter(total__gt=0)
         .order_by("-total", "pk")
-        .values("pk", "total", "unanswered", "excerpt")[:limit]
+        .values("pk", "total", "unanswered", "excerpt")
     )
+
+
+def answer_groups(stage, *, limit=20, only=None):
+    """The largest `limit` groups of `group_counts` (or only the group of id `only`), as a list.
+    One query. Side effects: none."""
+    groups = group_counts(stage)
+    if only is not None:
+        groups = groups.filter(pk=only)
+    return list(groups[:limit])
 
 
 def has_synthesis(stage):

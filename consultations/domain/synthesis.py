@@ -180,9 +180,11 @@ def answer_comments(user, stage, filters, *, outcome, reason, expected, applied_
             )
         )
     Disposition.objects.bulk_create(created, batch_size=500)
-    Disposition.objects.bulk_update(
-        changed, ["outcome", "reason", "applied_in", "decided_by", "decided_at"], batch_size=500
-    )
+    # Every changed answer becomes the same: one UPDATE per chunk.
+    for chunk in _chunks([disposition.pk for disposition in changed]):
+        Disposition.objects.filter(pk__in=chunk).update(
+            outcome=outcome, reason=reason, applied_in=applied_id, decided_by=user, decided_at=now
+        )
     activity.record_many(user, "disposition.set", log, scope=stage)
     if log:
         bump_comments_version(stage)

@@ -100,10 +100,16 @@ def answers(request, slug, position):
     stage = _commented_stage(proposal, position)
     labels = domain.block_labels(stage.revision)
     filters = _filters(request.GET, stage, labels)
-    comments = domain.answer_selection(stage, **filters).select_related(
-        "user__profile", "disposition__applied_in"
+    # The page's ids first, then their rows: a deep page of 50,000 comments skips ids, not
+    # comments joined with their authors and answers.
+    page = paginate(
+        request, domain.answer_selection(stage, **filters).values_list("pk", flat=True), 50
     )
-    page = paginate(request, comments, per_page=50)
+    page.object_list = list(
+        StageComment.objects.filter(pk__in=list(page.object_list))
+        .select_related("user__profile", "disposition__applied_in")
+        .order_by("pk")
+    )
     for comment in page.object_list:
         comment.block_label = labels.get(comment.block_key, "")
         comment.answer = getattr(comment, "disposition", None)

@@ -1,11 +1,14 @@
 """Grouping form letters: which texts count as the same letter (`consultations.similarity`), and
 how posted comments are put in groups after their commit (`consultations.domain.grouping`)."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from consultations import domain, similarity
 from consultations.models import CommentBand, CommentGroup, StageComment
-from tests.consultations.conftest import during
+from tests.consultations.conftest import add_written_stage, during
 from tests.factories import UserFactory
 
 LETTER = (
@@ -153,8 +156,6 @@ def test_grouping_again_changes_nothing(stage, post):
 def test_comments_of_another_stage_are_not_grouped_together(
     editor, consultation, stage, post, django_capture_on_commit_callbacks
 ):
-    from tests.consultations.conftest import add_written_stage
-
     post(ION)
     later = add_written_stage(
         editor, consultation, opens_at=stage.closes_at, now=during(stage, 2), title="A doua etapă"
@@ -173,3 +174,17 @@ def test_group_stage_groups_comments_stored_before_grouping(stage, editor):
     assert domain.group_stage(stage) == 4
     group = CommentGroup.objects.get()
     assert set(StageComment.objects.filter(group=group)) == {made[0], made[2]}
+
+
+def test_the_group_comments_command_catches_up_once(stage):
+    made = [
+        domain.post_comment(UserFactory(), stage, text=ION, stance="oppose", now=during(stage, n))
+        for n in (1, 2)
+    ]
+    out = StringIO()
+    call_command("group_comments", stdout=out)
+    assert out.getvalue() == f"stage {stage.pk}: 2 comment(s) looked at\n2 comment(s) looked at.\n"
+    assert set(CommentGroup.objects.get().members.all()) == set(made)
+    out = StringIO()
+    call_command("group_comments", "--stage", str(stage.pk), stdout=out)
+    assert out.getvalue() == "0 comment(s) looked at.\n"
