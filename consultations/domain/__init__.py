@@ -74,6 +74,7 @@ from consultations.domain.periods import (
 )
 from consultations.domain.queries import (
     WHOLE_TEXT,
+    answer_counts,
     answer_groups,
     answer_progress,
     answer_selection,
@@ -119,6 +120,7 @@ __all__ = [
     "StageClosed",
     "add_stage",
     "answer_comments",
+    "answer_counts",
     "answer_groups",
     "answer_progress",
     "answer_selection",

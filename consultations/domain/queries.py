@@ -73,26 +73,47 @@ def answer_progress(stage):
 WHOLE_TEXT = "whole"
 
 
-def answer_selection(stage, *, answered="", block="", stance="", group=None):
-    """The shown top-level comments of `stage` that the answers page's filters select, oldest
-    first: `answered` "answered" / "unanswered", `block` a paragraph key or `WHOLE_TEXT`, `stance`
-    a stance, `group` a group id; an empty value does not filter. Bulk answers act on exactly
-    this selection. Side effects: none."""
-    comments = StageComment.objects.filter(stage=stage, level=0, state=CommentState.VISIBLE)
+def selection_filter(*, answered="", block="", stance="", group=None):
+    """The condition the answers page's filters put on a stage's shown top-level comments:
+    `answered` "answered" / "unanswered", `block` a paragraph key or `WHOLE_TEXT`, `stance` a
+    stance, `group` a group id; an empty value does not filter. Side effects: none."""
+    condition = Q()
     if answered == "unanswered":
-        comments = comments.filter(disposition__isnull=True)
+        condition &= Q(disposition__isnull=True)
     elif answered == "answered":
-        comments = comments.filter(disposition__isnull=False)
+        condition &= Q(disposition__isnull=False)
     if block == WHOLE_TEXT:
-        comments = comments.filter(block_key="")
+        condition &= Q(block_key="")
     elif block:
-        comments = comments.filter(block_key=block)
+        condition &= Q(block_key=block)
     if stance:
-        comments = comments.filter(stance=stance)
+        condition &= Q(stance=stance)
     if group:
-        comments = comments.filter(group_id=group)
+        condition &= Q(group_id=group)
+    return condition
+
+
+def _shown_top_level(stage):
+    return StageComment.objects.filter(stage=stage, level=0, state=CommentState.VISIBLE)
+
+
+def answer_selection(stage, **filters):
+    """The shown top-level comments of `stage` that the answers page's filters select
+    (`selection_filter`), oldest first. Bulk answers act on exactly this selection.
+    Side effects: none."""
     # A top-level comment's thread is its own id: the page's order, from the primary key.
-    return comments.order_by("pk")
+    return _shown_top_level(stage).filter(selection_filter(**filters)).order_by("pk")
+
+
+def answer_counts(stage, **filters):
+    """The answers page's figures in one pass over the stage's shown top-level comments:
+    how many there are (`total`), how many are answered (`answered`) and how many the filters
+    select (`selected`). One query. Side effects: none."""
+    return _shown_top_level(stage).aggregate(
+        total=Count("pk"),
+        answered=Count("pk", filter=Q(disposition__isnull=False)),
+        selected=Count("pk", filter=selection_filter(**filters)),
+    )
 
 
 def selection_size(comments):
@@ -103,31 +124,40 @@ def selection_size(comments):
 
 
 def group_counts(stage):
-    """The stage's groups of similar comments with their shown comments (`total`), those not
-    answered yet (`unanswered`) and the start of their first comment (`excerpt`), largest
-    first; groups whose comments are all hidden are left out. A queryset of dicts (one query).
+    """The stage's groups of similar comments with their shown comments (`total`) and those not
+    answered yet (`unanswered`), largest first, as dicts with "group_id"; groups whose comments
+    are all hidden are left out. It reads only the grouped comments (the index on `group`; only
+    top-level comments are grouped), not the stage's other comments. A queryset (one query).
     Side effects: none."""
-    shown = Q(members__state=CommentState.VISIBLE)
     return (
-        CommentGroup.objects.filter(stage=stage)
-        .annotate(
-            total=Count("members", filter=shown),
-            unanswered=Count("members", filter=shown & Q(members__disposition__isnull=True)),
-            excerpt=Substr("seed__comment", 1, 120),
-        )
-        .filter(total__gt=0)
-        .order_by("-total", "pk")
-        .values("pk", "total", "unanswered", "excerpt")
+        StageComment.objects.filter(stage=stage, group__isnull=False, state=CommentState.VISIBLE)
+        .values("group_id")
+        .annotate(total=Count("pk"), unanswered=Count("pk", filter=Q(disposition__isnull=True)))
+        .order_by("-total", "group_id")
     )
 
 
 def answer_groups(stage, *, limit=20, only=None):
-    """The largest `limit` groups of `group_counts` (or only the group of id `only`), as a list.
-    One query. Side effects: none."""
+    """The largest `limit` groups of `group_counts` (or only the group of id `only`), each with
+    the start of its first comment (`excerpt`). Two queries. Side effects: none."""
     groups = group_counts(stage)
     if only is not None:
-        groups = groups.filter(pk=only)
-    return list(groups[:limit])
+        groups = groups.filter(group_id=only)
+    groups = list(groups[:limit])
+    excerpts = dict(
+        CommentGroup.objects.filter(pk__in=[group["group_id"] for group in groups])
+        .annotate(excerpt=Substr("seed__comment", 1, 120))
+        .values_list("pk", "excerpt")
+    )
+    return [
+        {
+            "pk": group["group_id"],
+            "total": group["total"],
+            "unanswered": group["unanswered"],
+            "excerpt": excerpts.get(group["group_id"], ""),
+        }
+        for group in groups
+    ]
 
 
 def has_synthesis(stage):

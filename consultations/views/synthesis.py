@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,7 +42,7 @@ from consultations.views.manage import (
 )
 from core import idempotency
 from core.errors import DomainError
-from core.pagination import paginate
+from core.params import page_param
 from core.permissions import can
 from proposals.views import proposal_for
 
@@ -100,11 +101,15 @@ def answers(request, slug, position):
     stage = _commented_stage(proposal, position)
     labels = domain.block_labels(stage.revision)
     filters = _filters(request.GET, stage, labels)
+    # One pass counts the whole stage and the selection (the paginator is given the count).
+    counts = domain.answer_counts(stage, **filters)
+    paginator = Paginator(
+        domain.answer_selection(stage, **filters).values_list("pk", flat=True), 50
+    )
+    paginator.count = counts["selected"]
     # The page's ids first, then their rows: a deep page of 50,000 comments skips ids, not
     # comments joined with their authors and answers.
-    page = paginate(
-        request, domain.answer_selection(stage, **filters).values_list("pk", flat=True), 50
-    )
+    page = paginator.get_page(page_param(request.GET.get("page")))
     page.object_list = list(
         StageComment.objects.filter(pk__in=list(page.object_list))
         .select_related("user__profile", "disposition__applied_in")
@@ -113,7 +118,6 @@ def answers(request, slug, position):
     for comment in page.object_list:
         comment.block_label = labels.get(comment.block_key, "")
         comment.answer = getattr(comment, "disposition", None)
-    done, total = domain.answer_progress(stage)
     groups = domain.answer_groups(stage, limit=GROUPS_LISTED + 1)
     return render(
         request,
@@ -124,8 +128,8 @@ def answers(request, slug, position):
             consultation=stage.consultation,
             stage=stage,
             page=page,
-            answered_count=done,
-            total_count=total,
+            answered_count=counts["answered"],
+            total_count=counts["total"],
             labels=labels,
             stances=Stance.choices,
             filters=filters,
