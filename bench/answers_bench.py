@@ -305,7 +305,11 @@ def run(site, rng, args):
     client = Client()
     client.force_login(stage.created_by)
     key = stage.revision.blocks[3]["key"]
-    print(f"\nin process, median of {args.runs} (Django test client, editor signed in):")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"\nin process, median of {args.runs} (Django test client, editor signed in; "
+        f"load average {load}):"
+    )
     for label, path in (
         ("answers page 1", "/answers/"),
         ("answers page 400", "/answers/?page=400"),

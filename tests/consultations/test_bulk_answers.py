@@ -82,6 +82,8 @@ def test_the_answers_page_lists_the_group_with_its_counts(editor_client, editor,
     assert "Answer all 5 selected comments at once" in page
     response = editor_client.get(f"{ANSWERS}?group={group.pk}&answered=unanswered")
     assert list(response.context["page"].object_list) == campaign["letters"][1:]
+    assert "Answer all 2 selected comments at once" in response.content.decode()
+    assert "1 of 5 answered" in response.content.decode()
     assert (
         f'href="/proposals/legea-350/consultation/stages/1/answers/bulk/?answered=unanswered'
         f'&amp;group={group.pk}"'
