@@ -34,7 +34,7 @@ def queue_grouping(comment):
 
 @shared_task(name="consultations.group_comment", ignore_result=True)
 def group_comment_task(comment_id):
-    """Thin: `group_comment`."""
+    """Thin: `group_comment`. Side effects: those of `group_comment`."""
     group_comment(comment_id)
 
 
