@@ -558,6 +558,24 @@ STAGE_3 = [
     ),
 ]  # fmt: skip
 
+# A small form-letter campaign in the open stage: the same letter, signed by four people (the
+# answers page groups them, `consultations.domain.grouping`).
+CAMPAIGN_LETTER = (
+    "Mă numesc {name} și locuiesc în {town}. Susțin termenul de cel puțin 60 de zile pentru "
+    "informarea solicitanților și vă rog să îl păstrați în forma finală a legii. Asociațiile "
+    "mici au nevoie de timp pentru a-și pregăti proiectele, iar un termen scurt le exclude din "
+    "competiție."
+)
+STAGE_3 += [
+    Thread(author, day, "support", CAMPAIGN_LETTER.format(name=name, town=town), block=ART_20)
+    for author, day, name, town in (
+        ("andrei", 2.2, "Andrei Munteanu", "Focșani"),
+        ("paul", 2.3, "Paul Dobre", "Focșani"),
+        ("lucia", 2.5, "Lucia Pavel", "Odobești"),
+        ("gabriel", 2.6, "Gabriel Toma", "Mărășești"),
+    )
+]
+
 # --- The Bulgarian consultation ------------------------------------------------------------------
 
 SOFIA_STAGE = [
@@ -905,6 +923,8 @@ def _law_350(builder, proposal):
     )
     domain.process_stage_events(now=opens_3)
     builder.post_threads(stage_3, STAGE_3, reply_hours=3)
+    # Grouped after each comment's commit; here too when loading runs in one transaction.
+    domain.group_stage(stage_3)
     domain.process_stage_events(now=timezone.now())
     return stage_3
 

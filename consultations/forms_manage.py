@@ -380,12 +380,16 @@ class DispositionForm(forms.Form):
         help_text=_("For an accepted comment: the later revision of the text that takes it up."),
     )
 
-    def __init__(self, *args, comment, **kwargs):
+    def __init__(self, *args, comment=None, **kwargs):
         super().__init__(*args, **kwargs)
-        proposal = comment.stage.consultation.proposal
+        if comment is not None:
+            self.offer_revisions(comment.stage.consultation.proposal, comment.revision)
+
+    def offer_revisions(self, proposal, commented_on):
+        """Offer the revisions after `commented_on` (all of them without one)."""
         later = proposal.revisions.only("pk", "number", "title", "proposal_id")
-        if comment.revision is not None:
-            later = later.filter(number__gt=comment.revision.number)
+        if commented_on is not None:
+            later = later.filter(number__gt=commented_on.number)
         self.fields["applied_in"].queryset = later.order_by("-number")
         self.fields["applied_in"].label_from_instance = _revision_label
 
@@ -400,3 +404,19 @@ class SynthesisPublishForm(forms.Form):
             "How the consultation went and what changed in the text; shown above the table."
         ),
     )
+
+
+class BulkDispositionForm(DispositionForm):
+    """One answer for every comment of a selection (the answers page's filters), with the count
+    and the highest id the confirmation showed: the command refuses a selection that changed."""
+
+    expected_count = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    expected_last = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, stage, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The stage's comments are made on the revision it debates.
+        self.offer_revisions(stage.consultation.proposal, stage.revision)
+        self.fields["reason"].help_text = _(
+            "Shown publicly in the synthesis next to each of the selected comments."
+        )

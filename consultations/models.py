@@ -246,6 +246,15 @@ class StageComment(XtdComment):
     flag_count = models.PositiveIntegerField(default=0)
     # Flags already looked at by a moderator; only newer flags can hold the comment again.
     flags_reviewed = models.PositiveIntegerField(default=0)
+    # The form-letter campaign it belongs to (top-level comments only; `domain.grouping`).
+    group = models.ForeignKey(
+        "CommentGroup",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -272,6 +281,40 @@ class StageComment(XtdComment):
     @property
     def open_flags(self):
         return self.flag_count - self.flags_reviewed
+
+
+class CommentGroup(models.Model):
+    """Identical or near-identical top-level comments of one stage (a form-letter campaign),
+    found by `consultations.domain.grouping`. A selection aid for answering: each member still
+    gets its own answer. Its first comment (`seed`) identifies it, so that two comments grouped
+    at the same moment with the same earlier comment land in the same group."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="comment_groups")
+    seed = models.OneToOneField(StageComment, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stage", "pk"]
+        verbose_name = _("group of similar comments")
+        verbose_name_plural = _("groups of similar comments")
+
+    def __str__(self):
+        return f"G{self.pk}"
+
+
+class CommentBand(models.Model):
+    """One lookup key of a top-level comment's text (`consultations.similarity.band_keys`):
+    comments of a stage sharing a key are compared when the newer one is grouped."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", db_index=False)
+    comment = models.ForeignKey(StageComment, on_delete=models.PROTECT, related_name="bands")
+    key = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["stage", "key"], name="comment_band_lookup")]
+
+    def __str__(self):
+        return f"{self.key} #{self.comment_id}"
 
 
 class Reaction(models.Model):

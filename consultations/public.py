@@ -125,6 +125,8 @@ def synthesis_rows(synthesis):
                 "reason": frozen.get("reason") or None,
                 "applied_in": frozen.get("applied_in"),
                 "replies": frozen.get("replies", 0),
+                "group": frozen.get("group"),
+                "group_size": frozen.get("group_size", 0),
             }
         )
     return rows

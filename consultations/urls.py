@@ -113,6 +113,11 @@ urlpatterns = [
         name="answers",
     ),
     path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/answers/bulk/",
+        synthesis.answers_bulk,
+        name="answers_bulk",
+    ),
+    path(
         "proposals/<slug:slug>/consultation/stages/<id:position>/publish-synthesis/",
         synthesis.synthesis_publish,
         name="synthesis_publish",

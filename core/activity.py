@@ -5,6 +5,7 @@ exists exactly when the change does. Apps declare their verbs with `register_ver
 history tab can show a translated label for each.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ActivityLog
@@ -14,6 +15,7 @@ __all__ = [
     "display_value",
     "history",
     "record",
+    "record_many",
     "register_formatter",
     "register_verbs",
     "verb_label",
@@ -44,6 +46,40 @@ def record(actor, verb, target, *, scope=None, old="", new="", data=None):
         new_value=_display(new),
         data=data or {},
     )
+
+
+def record_many(actor, verb, changes, *, scope, batch_size=500):
+    """Append one row per change, as `record` would one by one, in a few inserts; for commands
+    that change many objects at once (answering a group of comments). `changes` are
+    (target, old, new, data) tuples; every target is of the same model. Returns how many rows.
+    """
+    if verb not in VERBS:
+        raise ValueError(f"Unknown activity verb {verb!r}: declare it with register_verbs().")
+    changes = list(changes)
+    if not changes:
+        return 0
+    actor = actor if (actor is not None and actor.is_authenticated) else None
+    target_type = ContentType.objects.get_for_model(changes[0][0])
+    scope_type = ContentType.objects.get_for_model(scope)
+    rows = ActivityLog.objects.bulk_create(
+        (
+            ActivityLog(
+                actor=actor,
+                verb=verb,
+                target_type=target_type,
+                target_id=str(target.pk),
+                target_repr=str(target)[:300],
+                scope_type=scope_type,
+                scope_id=str(scope.pk),
+                old_value=_display(old),
+                new_value=_display(new),
+                data=data or {},
+            )
+            for target, old, new, data in changes
+        ),
+        batch_size=batch_size,
+    )
+    return len(rows)
 
 
 def history(obj):

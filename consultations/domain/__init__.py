@@ -14,7 +14,8 @@ which never write.
 - `events`: recording stage openings and closings, and the proposal's status that follows;
 - `comments`: comments, replies, reactions, withdrawal;
 - `moderation`: flags, hiding, restoring;
-- `synthesis`: answers and the published synthesis;
+- `synthesis`: answers (one by one, or a selection at once) and the published synthesis;
+- `grouping`: grouping identical and near-identical comments (form-letter campaigns);
 - `following`: following a consultation by email;
 - `checks`: what each command requires of the state of things (read-only; the commands call
   them first, pages call them to decide which actions to offer);
@@ -58,6 +59,7 @@ from consultations.domain.events import (
     sync_proposal_status,
 )
 from consultations.domain.following import follow, unfollow
+from consultations.domain.grouping import group_comment, group_stage
 from consultations.domain.moderation import (
     dismiss_flags,
     flag_comment,
@@ -73,7 +75,11 @@ from consultations.domain.periods import (
     period_length,
 )
 from consultations.domain.queries import (
+    WHOLE_TEXT,
+    answer_counts,
+    answer_groups,
     answer_progress,
+    answer_selection,
     block_keys,
     block_labels,
     block_text,
@@ -82,6 +88,7 @@ from consultations.domain.queries import (
     has_synthesis,
     open_stages,
     proposal_status_at,
+    selection_size,
     status_from_dates,
     synthesis_counts,
     synthesis_rows,
@@ -97,7 +104,12 @@ from consultations.domain.stages import (
     publish_minutes,
     remove_stage,
 )
-from consultations.domain.synthesis import publish_synthesis, set_disposition
+from consultations.domain.synthesis import (
+    answer_comments,
+    clean_answer,
+    publish_synthesis,
+    set_disposition,
+)
 from core.errors import DomainError
 
 __all__ = [
@@ -106,10 +118,15 @@ __all__ = [
     "MAX_LEVEL",
     "MAX_QUOTE_LENGTH",
     "STAGE_TEXT_FIELDS",
+    "WHOLE_TEXT",
     "ShortPeriod",
     "StageClosed",
     "add_stage",
+    "answer_comments",
+    "answer_counts",
+    "answer_groups",
     "answer_progress",
+    "answer_selection",
     "block_keys",
     "block_labels",
     "block_text",
@@ -133,6 +150,7 @@ __all__ = [
     "check_synthesis_ready",
     "check_takes_comments",
     "check_withdraw",
+    "clean_answer",
     "consultation_status_moves",
     "create_consultation",
     "dismiss_flags",
@@ -140,6 +158,8 @@ __all__ = [
     "flag_comment",
     "flag_threshold",
     "follow",
+    "group_comment",
+    "group_stage",
     "has_synthesis",
     "hide_comment",
     "is_short",
@@ -155,6 +175,7 @@ __all__ = [
     "react",
     "remove_stage",
     "restore_comment",
+    "selection_size",
     "set_disposition",
     "status_from_dates",
     "sync_proposal_status",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consultations import outbox
-from consultations.domain import checks
+from consultations.domain import checks, grouping
 from consultations.domain.common import bump_comments_version, resolve_now
 from consultations.domain.queries import block_keys, block_text
 from consultations.models import CommentState, Follow, Reaction, Stage, StageComment, Stance
@@ -36,7 +36,9 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
 
     Side effects: the comment (with its thread position); a log row ("comment.posted", scoped
     to the stage); the author follows the consultation; the author of the comment replied to is
-    emailed after commit; the stage's threads version is bumped. Returns the comment.
+    emailed after commit; a top-level comment is queued for grouping with the comments it
+    repeats, after commit (`grouping.queue_grouping`); the stage's threads version is bumped.
+    Returns the comment.
     """
     now = resolve_now(now)
     require(user, "consultations.view", stage, message=NOT_PUBLIC, code="not_public")
@@ -112,6 +114,8 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
         data={"parent": parent.pk if parent else None, "block": block_key},
     )
     Follow.objects.get_or_create(consultation=stage.consultation, user=user)
+    if parent is None:
+        grouping.queue_grouping(comment)
     if parent is not None and parent.user_id and parent.user_id != user.pk:
         outbox.reply_posted(comment)
     # Last: the version bump locks the stage's row until commit; readers see the new comment

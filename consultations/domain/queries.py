@@ -6,12 +6,14 @@ commands) so that rendering a page never writes; the commands call them to check
 
 from collections import Counter
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from consultations.calendar import time_left
 from consultations.domain.common import resolve_now
 from consultations.models import (
+    CommentGroup,
     CommentState,
     Consultation,
     Stage,
@@ -67,6 +69,97 @@ def answer_progress(stage):
     return counts["answered"], counts["total"]
 
 
+# The answers page's filter of the paragraph for comments on the whole text.
+WHOLE_TEXT = "whole"
+
+
+def selection_filter(*, answered="", block="", stance="", group=None):
+    """The condition the answers page's filters put on a stage's shown top-level comments:
+    `answered` "answered" / "unanswered", `block` a paragraph key or `WHOLE_TEXT`, `stance` a
+    stance, `group` a group id; an empty value does not filter. Side effects: none."""
+    condition = Q()
+    if answered == "unanswered":
+        condition &= Q(disposition__isnull=True)
+    elif answered == "answered":
+        condition &= Q(disposition__isnull=False)
+    if block == WHOLE_TEXT:
+        condition &= Q(block_key="")
+    elif block:
+        condition &= Q(block_key=block)
+    if stance:
+        condition &= Q(stance=stance)
+    if group:
+        condition &= Q(group_id=group)
+    return condition
+
+
+def _shown_top_level(stage):
+    return StageComment.objects.filter(stage=stage, level=0, state=CommentState.VISIBLE)
+
+
+def answer_selection(stage, **filters):
+    """The shown top-level comments of `stage` that the answers page's filters select
+    (`selection_filter`), oldest first. Bulk answers act on exactly this selection.
+    Side effects: none."""
+    # A top-level comment's thread is its own id: the page's order, from the primary key.
+    return _shown_top_level(stage).filter(selection_filter(**filters)).order_by("pk")
+
+
+def answer_counts(stage, **filters):
+    """The answers page's figures in one pass over the stage's shown top-level comments:
+    how many there are (`total`), how many are answered (`answered`) and how many the filters
+    select (`selected`). One query. Side effects: none."""
+    return _shown_top_level(stage).aggregate(
+        total=Count("pk"),
+        answered=Count("pk", filter=Q(disposition__isnull=False)),
+        selected=Count("pk", filter=selection_filter(**filters)),
+    )
+
+
+def selection_size(comments):
+    """(how many, the highest id) of a selection (`answer_selection`): what a confirmation
+    shows and what the command checks again before acting. One query. Side effects: none."""
+    counts = comments.order_by().aggregate(count=Count("pk"), last=Max("pk"))
+    return counts["count"], counts["last"] or 0
+
+
+def group_counts(stage):
+    """The stage's groups of similar comments with their shown comments (`total`) and those not
+    answered yet (`unanswered`), largest first, as dicts with "group_id"; groups whose comments
+    are all hidden are left out. It reads only the grouped comments (the index on `group`; only
+    top-level comments are grouped), not the stage's other comments. A queryset (one query).
+    Side effects: none."""
+    return (
+        StageComment.objects.filter(stage=stage, group__isnull=False, state=CommentState.VISIBLE)
+        .values("group_id")
+        .annotate(total=Count("pk"), unanswered=Count("pk", filter=Q(disposition__isnull=True)))
+        .order_by("-total", "group_id")
+    )
+
+
+def answer_groups(stage, *, limit=20, only=None):
+    """The largest `limit` groups of `group_counts` (or only the group of id `only`), each with
+    the start of its first comment (`excerpt`). Two queries. Side effects: none."""
+    groups = group_counts(stage)
+    if only is not None:
+        groups = groups.filter(group_id=only)
+    groups = list(groups[:limit])
+    excerpts = dict(
+        CommentGroup.objects.filter(pk__in=[group["group_id"] for group in groups])
+        .annotate(excerpt=Substr("seed__comment", 1, 120))
+        .values_list("pk", "excerpt")
+    )
+    return [
+        {
+            "pk": group["group_id"],
+            "total": group["total"],
+            "unanswered": group["unanswered"],
+            "excerpt": excerpts.get(group["group_id"], ""),
+        }
+        for group in groups
+    ]
+
+
 def has_synthesis(stage):
     """Whether the stage's synthesis is published (its comments and answers are then part of the
     record). Side effects: none."""
@@ -112,8 +205,14 @@ def synthesis_rows(stage):
                     else None
                 ),
                 "replies": thread_sizes[comment.thread_id] - 1,
+                # The form-letter group (`grouping`) and how many rows of this table are in it.
+                "group": comment.group_id,
+                "group_size": 0,
             }
         )
+    sizes = Counter(row["group"] for row in rows if row["group"])
+    for row in rows:
+        row["group_size"] = sizes[row["group"]] if row["group"] else 0
     return rows
 
 

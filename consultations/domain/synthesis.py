@@ -1,18 +1,46 @@
 """Answers to comments and the published synthesis of a stage."""
 
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consultations import outbox
 from consultations.domain import checks
 from consultations.domain.comments import lock_comment, lock_stage
 from consultations.domain.common import bump_comments_version, resolve_now
-from consultations.domain.queries import synthesis_counts, synthesis_rows
-from consultations.models import Disposition, Outcome, Stage, Synthesis
+from consultations.domain.queries import (
+    answer_selection,
+    has_synthesis,
+    synthesis_counts,
+    synthesis_rows,
+)
+from consultations.models import Disposition, Outcome, Stage, StageComment, Synthesis
 from core import activity
-from core.errors import DomainError
+from core.errors import DomainError, InvalidTransition
 from core.permissions import require
 from core.text import clean_text
+
+
+def clean_answer(stage, outcome, reason, applied_in, *, commented_on):
+    """An answer's outcome, reason and revision checked for comments of `stage` made on revision
+    number `commented_on` (the latest, for several; None when unknown). Returns the cleaned
+    reason. Side effects: none; raises `DomainError`."""
+    if outcome not in Outcome.values:
+        raise DomainError(_("Choose the answer."))
+    reason = clean_text(reason, field=_("The reason"), required=True, max_length=10000)
+    if applied_in is not None:
+        if outcome not in (Outcome.ACCEPTED, Outcome.PARTIALLY):
+            raise DomainError(_("Only an accepted comment is applied in a revision."))
+        if applied_in.proposal_id != stage.consultation.proposal_id:
+            raise DomainError(_("That revision belongs to another proposal."))
+        if commented_on is not None and applied_in.number <= commented_on:
+            raise DomainError(
+                _("The comment was made on revision %(n)s; it is applied in a later one.")
+                % {"n": commented_on}
+            )
+    return reason
 
 
 @transaction.atomic
@@ -35,19 +63,13 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
         message=_("Only the organisation's editors and admins can answer comments."),
     )
     checks.check_answer(comment)
-    if outcome not in Outcome.values:
-        raise DomainError(_("Choose the answer."))
-    reason = clean_text(reason, field=_("The reason"), required=True, max_length=10000)
-    if applied_in is not None:
-        if outcome not in (Outcome.ACCEPTED, Outcome.PARTIALLY):
-            raise DomainError(_("Only an accepted comment is applied in a revision."))
-        if applied_in.proposal_id != stage.consultation.proposal_id:
-            raise DomainError(_("That revision belongs to another proposal."))
-        if comment.revision is not None and applied_in.number <= comment.revision.number:
-            raise DomainError(
-                _("The comment was made on revision %(n)s; it is applied in a later one.")
-                % {"n": comment.revision.number}
-            )
+    reason = clean_answer(
+        stage,
+        outcome,
+        reason,
+        applied_in,
+        commented_on=comment.revision.number if comment.revision is not None else None,
+    )
     existing = Disposition.objects.select_for_update().filter(comment=comment).first()
     old = existing.outcome if existing else ""
     if existing is None:
@@ -66,6 +88,116 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
         data={"applied_in": applied_in.number if applied_in else None},
     )
     return existing
+
+
+def _chunks(items, size=500):
+    # SQLite takes a bounded number of parameters per query.
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@transaction.atomic
+def answer_comments(user, stage, filters, *, outcome, reason, expected, applied_in=None):
+    """Give every comment of a selection the same answer: the shown top-level comments of
+    `stage` that the answers page's `filters` select (`queries.answer_selection`: paragraph,
+    stance, answered or not, group), as the editor confirmed them. `expected` is the (count,
+    highest id) the confirmation showed (`queries.selection_size`); a selection that changed
+    since (a comment posted, hidden or answered meanwhile) is refused, so that nobody answers
+    comments they did not see counted. Answers stay per comment: each selected comment gets its
+    own disposition; one already answered exactly so is left alone. Returns how many answers
+    were saved or changed.
+
+    Side effects: locks the selected comments' rows, then the stage's (the order
+    `set_disposition` and posting take them); creates or changes one disposition per comment;
+    one log row per comment changed ("disposition.set", old → new outcome, the revision applying
+    it, "bulk": true); bumps the stage's threads version once."""
+    now = timezone.now()
+    require(
+        user,
+        "consultations.answer",
+        stage,
+        message=_("Only the organisation's editors and admins can answer comments."),
+    )
+    selection = answer_selection(stage, **filters)
+    ids = list(selection.select_for_update(of=("self",)).values_list("pk", flat=True))
+    stage = (
+        Stage.objects.select_for_update(of=("self",))
+        .select_related("consultation__proposal")
+        .get(pk=stage.pk)
+    )
+    if has_synthesis(stage):
+        raise InvalidTransition(
+            _("The synthesis of this stage is published; its answers can no longer change."),
+            code="published",
+        )
+    found = (len(ids), max(ids, default=0))
+    if found != tuple(expected):
+        raise DomainError(
+            ngettext(
+                "The selection changed since you confirmed it: it now holds %(count)s comment. "
+                "Check it again before answering.",
+                "The selection changed since you confirmed it: it now holds %(count)s comments. "
+                "Check it again before answering.",
+                found[0],
+            )
+            % {"count": found[0]},
+            code="selection_changed",
+        )
+    if not ids:
+        raise DomainError(_("No comment is selected."), code="empty")
+    reason = clean_answer(stage, outcome, reason, applied_in, commented_on=_latest_revision(ids))
+    applied_id = applied_in.pk if applied_in is not None else None
+    existing = {}
+    for chunk in _chunks(ids):
+        for disposition in Disposition.objects.filter(comment_id__in=chunk):
+            existing[disposition.comment_id] = disposition
+    created, changed, log = [], [], []
+    for pk in ids:
+        disposition = existing.get(pk)
+        if disposition is None:
+            disposition = Disposition(comment_id=pk)
+            created.append(disposition)
+            old = ""
+        elif (disposition.outcome, disposition.reason, disposition.applied_in_id) == (
+            outcome,
+            reason,
+            applied_id,
+        ):
+            continue
+        else:
+            changed.append(disposition)
+            old = disposition.outcome
+        disposition.outcome, disposition.reason = outcome, reason
+        disposition.applied_in_id, disposition.decided_by = applied_id, user
+        disposition.decided_at = now
+        log.append(
+            (
+                # The comment as a log target: its type and id are all the row keeps of it.
+                StageComment(pk=pk),
+                old,
+                outcome,
+                {"applied_in": applied_in.number if applied_in else None, "bulk": True},
+            )
+        )
+    Disposition.objects.bulk_create(created, batch_size=500)
+    # Every changed answer becomes the same: one UPDATE per chunk.
+    for chunk in _chunks([disposition.pk for disposition in changed]):
+        Disposition.objects.filter(pk__in=chunk).update(
+            outcome=outcome, reason=reason, applied_in=applied_id, decided_by=user, decided_at=now
+        )
+    activity.record_many(user, "disposition.set", log, scope=stage)
+    if log:
+        bump_comments_version(stage)
+    return len(log)
+
+
+def _latest_revision(ids):
+    latest = None
+    for chunk in _chunks(ids):
+        number = StageComment.objects.filter(pk__in=chunk).aggregate(n=Max("revision__number"))["n"]
+        if number is not None and (latest is None or number > latest):
+            latest = number
+    return latest
 
 
 @transaction.atomic

@@ -7,19 +7,26 @@ published yet" (404) for everyone else.
 """
 
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consultations import domain, exports
-from consultations.forms_manage import DispositionForm, SynthesisPublishForm
+from consultations.forms_manage import (
+    BulkDispositionForm,
+    DispositionForm,
+    SynthesisPublishForm,
+)
 from consultations.models import (
-    CommentState,
+    CommentGroup,
     Disposition,
     Outcome,
     StageComment,
@@ -35,12 +42,12 @@ from consultations.views.manage import (
 )
 from core import idempotency
 from core.errors import DomainError
-from core.pagination import paginate
+from core.params import page_param
 from core.permissions import can
 from proposals.views import proposal_for
 
 ANSWER_FILTERS = ("unanswered", "answered")
-WHOLE_TEXT = "whole"
+WHOLE_TEXT = domain.WHOLE_TEXT
 
 
 def _commented_stage(proposal, position):
@@ -58,38 +65,60 @@ def _published(stage):
 # --- Answers -----------------------------------------------------------------------------------
 
 
+GROUPS_LISTED = 20
+
+
+def _filters(data, stage, labels):
+    """The answers page's filters from a query string or a form, each kept only when valid
+    (`domain.answer_selection`). One query when a group is asked for."""
+    answered = data.get("answered", "")
+    block = data.get("block", "")
+    stance = data.get("stance", "")
+    group = data.get("group", "")
+    group = (
+        int(group)
+        if group.isascii()
+        and group.isdigit()
+        and len(group) < 19
+        and CommentGroup.objects.filter(stage=stage, pk=int(group)).exists()
+        else None
+    )
+    return {
+        "answered": answered if answered in ANSWER_FILTERS else "",
+        "block": block if block == WHOLE_TEXT or block in labels else "",
+        "stance": stance if stance in Stance.values else "",
+        "group": group,
+    }
+
+
+def _filter_query(filters):
+    return urlencode({name: value for name, value in filters.items() if value})
+
+
 @login_required
 def answers(request, slug, position):
     proposal = proposal_with_perm(request, slug, "consultations.answer")
     stage = _commented_stage(proposal, position)
     labels = domain.block_labels(stage.revision)
-    comments = StageComment.objects.filter(
-        stage=stage, level=0, state=CommentState.VISIBLE
-    ).select_related("user__profile", "disposition__applied_in")
-    answered = request.GET.get("answered", "")
-    if answered == "unanswered":
-        comments = comments.filter(disposition__isnull=True)
-    elif answered == "answered":
-        comments = comments.filter(disposition__isnull=False)
-    else:
-        answered = ""
-    block = request.GET.get("block", "")
-    if block == WHOLE_TEXT:
-        comments = comments.filter(block_key="")
-    elif block in labels:
-        comments = comments.filter(block_key=block)
-    else:
-        block = ""
-    stance = request.GET.get("stance", "")
-    if stance in Stance.values:
-        comments = comments.filter(stance=stance)
-    else:
-        stance = ""
-    page = paginate(request, comments.order_by("thread_id", "pk"), per_page=50)
+    filters = _filters(request.GET, stage, labels)
+    # One pass counts the whole stage and the selection (the paginator is given the count).
+    counts = domain.answer_counts(stage, **filters)
+    paginator = Paginator(
+        domain.answer_selection(stage, **filters).values_list("pk", flat=True), 50
+    )
+    paginator.count = counts["selected"]
+    # The page's ids first, then their rows: a deep page of 50,000 comments skips ids, not
+    # comments joined with their authors and answers.
+    page = paginator.get_page(page_param(request.GET.get("page")))
+    page.object_list = list(
+        StageComment.objects.filter(pk__in=list(page.object_list))
+        .select_related("user__profile", "disposition__applied_in")
+        .order_by("pk")
+    )
     for comment in page.object_list:
         comment.block_label = labels.get(comment.block_key, "")
         comment.answer = getattr(comment, "disposition", None)
-    done, total = domain.answer_progress(stage)
+    groups = domain.answer_groups(stage, limit=GROUPS_LISTED + 1)
     return render(
         request,
         "consultations/answers.html",
@@ -99,15 +128,100 @@ def answers(request, slug, position):
             consultation=stage.consultation,
             stage=stage,
             page=page,
-            answered_count=done,
-            total_count=total,
+            answered_count=counts["answered"],
+            total_count=counts["total"],
             labels=labels,
             stances=Stance.choices,
-            filters={"answered": answered, "block": block, "stance": stance},
+            filters=filters,
+            filter_query=_filter_query(filters),
+            groups=groups[:GROUPS_LISTED],
+            more_groups=len(groups) > GROUPS_LISTED,
             whole_text=WHOLE_TEXT,
             synthesis=_published(stage),
             return_to=request.get_full_path(),
         ),
+    )
+
+
+@login_required
+def answers_bulk(request, slug, position):
+    """Answer every comment the answers page's filters select: a confirmation that states the
+    count, then the same answer for each (`domain.answer_comments`)."""
+    proposal = proposal_with_perm(request, slug, "consultations.answer")
+    stage = _commented_stage(proposal, position)
+    labels = domain.block_labels(stage.revision)
+    filters = _filters(request.POST if request.method == "POST" else request.GET, stage, labels)
+    back = reverse("consultations:answers", args=[proposal.slug, stage.position])
+    query = _filter_query(filters)
+    back = f"{back}?{query}" if query else back
+    synthesis = _published(stage)
+    count, last = domain.selection_size(domain.answer_selection(stage, **filters))
+    form = BulkDispositionForm(
+        request.POST or None,
+        stage=stage,
+        initial={"expected_count": count, "expected_last": last},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _result, repeated = idempotency.run_once(
+                request,
+                "answers",
+                lambda: domain.answer_comments(
+                    request.user,
+                    stage,
+                    filters,
+                    outcome=data["outcome"],
+                    reason=data["reason"],
+                    applied_in=data["applied_in"],
+                    expected=(data["expected_count"], data["expected_last"]),
+                ),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            if error.code == "selection_changed":
+                # Shown again with the selection as it is now, the typed answer kept.
+                form = BulkDispositionForm(
+                    {**request.POST.dict(), "expected_count": count, "expected_last": last},
+                    stage=stage,
+                )
+                form.is_valid()
+                form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The answer was saved for %(count)s comment.",
+                    "The answer was saved for %(count)s comments.",
+                    data["expected_count"],
+                )
+                % {"count": data["expected_count"]},
+            )
+            return redirect(back)
+    group = None
+    if filters["group"]:
+        group = next(iter(domain.answer_groups(stage, limit=None, only=filters["group"])), None)
+    return render(
+        request,
+        "consultations/answers_bulk.html",
+        page_context(
+            request,
+            proposal,
+            consultation=stage.consultation,
+            stage=stage,
+            form=form,
+            count=count,
+            filters=filters,
+            block_label=(
+                labels.get(filters["block"], "") if filters["block"] != WHOLE_TEXT else ""
+            ),
+            stance_label=dict(Stance.choices).get(filters["stance"], ""),
+            group=group,
+            synthesis=synthesis,
+            whole_text=WHOLE_TEXT,
+            back=back,
+        ),
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -269,6 +383,33 @@ def _groups(rows):
     ]
 
 
+def _form_letters(rows):
+    """The rows with each form-letter group (rows sharing a `group`, at least two) shown once,
+    where its first row is: that row gets `members` (every member's row, in table order, each
+    with its number, author and answer) and `answers` (each distinct answer given in the group
+    with how many members got it); its other rows are left out here. The table itself (the
+    exports) keeps one row per comment."""
+    members = {}
+    for row in rows:
+        if row.get("group") and (row.get("group_size") or 0) > 1:
+            members.setdefault(row["group"], []).append(row)
+    shown = []
+    for row in rows:
+        group = members.get(row.get("group")) if (row.get("group_size") or 0) > 1 else None
+        if group is None:
+            shown.append(row)
+        elif group[0] is row:
+            answers = {}
+            for member in group:
+                key = (member["outcome"] or "", member["reason"] or "")
+                answers.setdefault(key, {"outcome": key[0], "reason": key[1], "count": 0})
+                answers[key]["count"] += 1
+                answers[key]["label"] = member["outcome_label"]
+            row["members"], row["answers"] = group, list(answers.values())
+            shown.append(row)
+    return shown
+
+
 def synthesis_detail(request, slug, position):
     proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, position)
@@ -304,7 +445,7 @@ def synthesis_detail(request, slug, position):
             stage=stage,
             synthesis=synthesis,
             preview=preview,
-            groups=_groups(rows),
+            groups=_groups(_form_letters(rows)),
             total=counts["total"],
             stance_counts=stance_counts,
             outcome_counts=outcome_counts,

@@ -86,6 +86,13 @@ def test_law_350_consultation_has_three_stages(demo):
     assert 4 <= third.comments.count() <= 15
 
 
+def test_the_open_stage_has_a_form_letter_campaign_of_four(demo):
+    stage = Stage.objects.get(consultation__proposal__slug="modificarea-legii-350-2005", position=3)
+    groups = domain.answer_groups(stage)
+    assert [(group["total"], group["unanswered"]) for group in groups] == [(4, 4)]
+    assert groups[0]["excerpt"].startswith("Mă numesc Andrei Munteanu și locuiesc în Focșani.")
+
+
 def test_first_stage_comments_are_threaded_and_all_answered(demo):
     stage = Stage.objects.get(consultation__proposal__slug="modificarea-legii-350-2005", position=1)
     comments = StageComment.objects.filter(stage=stage)

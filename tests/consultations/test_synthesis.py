@@ -141,7 +141,7 @@ def test_publish_shows_the_counts_and_publishes_the_exact_snapshot(
     synthesis = Synthesis.objects.get()
     assert (synthesis.intro, synthesis.published_by) == ("Am primit **trei** comentarii.", editor)
     k1, k2 = answered["keys"]
-    common = {"quote": "", "replies": 0, "applied_in": None}
+    common = {"quote": "", "replies": 0, "applied_in": None, "group": None, "group_size": 0}
     expected = [
         {
             **common,

@@ -1,0 +1,30 @@
+"""Group the top-level comments not fingerprinted yet (those stored before grouping existed, or
+whose task was lost with a broker down) with the comments they repeat.
+
+New comments are grouped after their commit (`consultations.domain.grouping`); this command
+catches up, oldest first, exactly as if each comment had just been posted. Idempotent.
+"""
+
+from django.core.management.base import BaseCommand
+
+from consultations import domain
+from consultations.models import Stage, StageKind
+
+
+class Command(BaseCommand):
+    help = "Group identical and near-identical comments (form letters) not grouped yet."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--stage", type=int, help="only the stage with this id")
+
+    def handle(self, *args, stage=None, **options):
+        stages = Stage.objects.filter(kind__in=StageKind.commentable()).order_by("pk")
+        if stage is not None:
+            stages = stages.filter(pk=stage)
+        total = 0
+        for each in stages:
+            looked_at = domain.group_stage(each)
+            total += looked_at
+            if looked_at:
+                self.stdout.write(f"stage {each.pk}: {looked_at} comment(s) looked at")
+        self.stdout.write(f"{total} comment(s) looked at.")
