@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from consultations import outbox
 from consultations.domain import checks
 from consultations.domain.comments import lock_comment, lock_stage
-from consultations.domain.common import bump_comments_version, resolve_now
+from consultations.domain.common import bump_comments_version, bump_thread_version, resolve_now
 from consultations.domain.queries import synthesis_counts, synthesis_rows
 from consultations.models import Disposition, Outcome, Stage, Synthesis
 from core import activity
@@ -22,7 +22,7 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
     disposition.
 
     Side effects: locks the comment's, its stage's and its disposition's rows; saves the
-    disposition; bumps the stage's threads version; a log row ("disposition.set", old → new
+    disposition; bumps the comment's thread version; a log row ("disposition.set", old → new
     outcome, the revision applying it)."""
     comment = lock_comment(comment)
     # The stage's row too (after the comment's, as posting takes them): an answer and the
@@ -55,7 +55,7 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
     existing.outcome, existing.reason = outcome, reason
     existing.applied_in, existing.decided_by = applied_in, user
     existing.save()
-    bump_comments_version(stage)
+    bump_thread_version(comment)
     activity.record(
         user,
         "disposition.set",
