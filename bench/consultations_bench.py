@@ -1,24 +1,30 @@
-"""Benchmark of a consultation stage page with 5,000 comments, served by gunicorn.
+"""Benchmark of a consultation stage page at 5,000, 50,000 and 200,000 comments, served by gunicorn.
 
-    .venv/bin/python bench/consultations_bench.py [--comments 5000] [--seconds 10] [--workers 1 2]
+    .venv/bin/python bench/consultations_bench.py [--comments 5000 50000 200000] [--seconds 10]
+        [--workers 1 2] [--through-domain] [--profile]
         (SQLite in a temporary directory; DATABASE_URL=postgres://user@host/any to use a fresh
          PostgreSQL database named bench_consultations, dropped at the end)
 
-Generates a proposal with 30 paragraphs and an open written-comments stage holding N comments in
-threads (a quarter top-level, the rest replies 1–3 levels deep, some reactions), all made through
-`consultations.domain.post_comment`. Then, for 1 and for 2 gunicorn sync workers on a free port
-(the production settings with DEBUG off), measures requests per second of:
+Generates a proposal with 30 paragraphs and, for each size N, an open written-comments stage
+holding N comments in threads (a quarter top-level, the rest replies 1–3 levels deep, a tenth
+with reaction counts). The comments are written in bulk (`make_comments_in_bulk`: the comments
+package's two tables and ours, with thread ids, positions, levels and nested counts as the
+package computes them, then `domain.recount_comments`), not through the request path;
+`--through-domain` makes them with `consultations.domain.post_comment` instead (slow). Then, for
+1 and for 2 gunicorn sync workers on a free port (the production settings with DEBUG off),
+measures requests per second, at each size, of:
 
 - a plain view on the same server (`/bench/plain/`, an HttpResponse: the server's ceiling);
-- the stage page, page 1 (20 threads), with the rendered threads cached (warm);
-- the same page as the first view after a change elsewhere (a bench-only view moves the
-  stage's `comments_version` on, as every comment or reaction does, then runs the real view:
-  the page's threads are read again and each comes from its own cache entry);
-- after a reaction on page 1 (a bench-only view adds one to a comment's agree count and moves
-  the version on: no thread is rendered, the counts are written into the cached threads);
+- the stage page, page 1 (20 threads), from the cache (warm);
+- the same page as the first view after a change elsewhere (a bench-only view writes what a
+  reply on another page writes — that thread's version and the stored counts — then runs the
+  real view: the page's copy stays in use, its counts are written in);
+- after a reaction on page 1 (a bench-only view adds one to a comment's agree count, as
+  `domain.react` does, without the Reaction row: the copy stays in use, the counts are written
+  in);
 - after one thread of page 1 changed (a bench-only view changes a field of one of its comments
-  that the thread's digest covers, as a reply, an answer or moderation does: that thread is
-  rendered again, the other 19 come from the cache);
+  and moves its thread's version on, as a reply, an answer or moderation does: the page is put
+  together again, that thread is read and rendered, the other 19 come from the cache);
 - the same page with no cache at all (a second server with CACHE_URL=dummy://: every request
   builds and renders the threads: cold);
 - the same 20 threads rendered by the comments package's own template tags
@@ -26,11 +32,13 @@ threads (a quarter top-level, the rest replies 1–3 levels deep, some reactions
   same layout).
 
 The bench-only views and URLs live in a settings package written to the temporary directory;
-the application's code is unchanged. Before the servers, it prints the queries of each page
-(in process) and the time and queries of the package rendering all N comments at once
-(`{% render_xtdcomment_tree for stage %}`, skipped with --skip-full-tree). Clients are threads
-of this process (one new connection per request: gunicorn's sync workers close them); on a
-small machine they share the CPUs with the server, so the plain view's figure is a floor.
+the application's code is unchanged. Before the servers, it prints the queries and time of
+each page in process at each size (with `--profile`, where the time of the first view after a
+change goes, by cProfile), and the time and queries of the package rendering all comments of
+the smallest stage at once (`{% render_xtdcomment_tree for stage %}`, skipped with
+--skip-full-tree). Clients are threads of this process (one new connection per request:
+gunicorn's sync workers close them); on a small machine they share the CPUs with the server, so
+the plain view's figure is a floor.
 """
 
 import argparse
@@ -95,11 +103,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, XtdComment
 
 from accounts.models import User
-from consultations.models import Stage, StageComment
+from consultations.models import CommentCount, Stage, StageComment
 from consultations.threads import PER_PAGE
 from consultations.views import stages
 
@@ -113,46 +122,60 @@ def plain(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-def stage_after_change(request, slug, position):
-    """The stage page as the first view after a change (a comment, a reaction…): the stage's
-    `comments_version` moves on, as the domain functions do, then the real view runs."""
-    Stage.objects.filter(consultation__proposal__slug=slug, position=position).update(
-        comments_version=F("comments_version") + 1
-    )
+def _as_the_page(request, slug, position):
+    """The real stage view, for this request as if it asked for the stage page's own address
+    (so that it is answered, and kept, as that page: `core.pagecache` keys by the address)."""
+    request.path = request.path_info = reverse("consultations:stage", args=[slug, position])
     return stages.stage(request, slug=slug, position=position)
 
 
-def _page_one_comments(slug, position):
+def _page_threads(slug, position):
     stage = _stage(slug, position)
-    roots = StageComment.objects.filter(stage=stage, level=0).order_by("thread_id")
-    ids = list(roots.values_list("thread_id", flat=True)[:PER_PAGE])
-    return stage, list(
-        StageComment.objects.filter(thread_id__in=ids).values_list("pk", "thread_id")
+    roots = StageComment.objects.filter(stage=stage, starts_thread=True).order_by("pk")
+    return stage, list(roots.values_list("pk", flat=True)[:PER_PAGE])
+
+
+def stage_after_change(request, slug, position):
+    """The first view of page 1 after a reply on another page: what `domain.post_comment`
+    writes beside the new row (that thread's version, one more shown comment in the stored
+    counts), then the real view."""
+    stage = _stage(slug, position)
+    last = StageComment.objects.filter(stage=stage, starts_thread=True).order_by("-pk")
+    StageComment.objects.filter(pk=last.values_list("pk", flat=True)[0]).update(
+        thread_version=F("thread_version") + 1
     )
+    CommentCount.objects.filter(pk=CommentCount.objects.filter(stage=stage).values("pk")[:1]).update(
+        shown=F("shown") + 1
+    )
+    return _as_the_page(request, slug, position)
 
 
 def stage_after_reaction(request, slug, position):
-    """The first view after a reaction on page 1: one comment's agree count moves on and the
-    stage's `comments_version` with it (what `domain.react` writes, without the Reaction row);
-    then the real view. No thread is rendered again, only the counts are written in."""
-    stage, comments = _page_one_comments(slug, position)
-    pk, _thread = random.choice(comments)
-    StageComment.objects.filter(pk=pk).update(agree_count=F("agree_count") + 1)
-    Stage.objects.filter(pk=stage.pk).update(comments_version=F("comments_version") + 1)
-    return stages.stage(request, slug=slug, position=position)
+    """The first view after a reaction on page 1: one comment's agree count moves on (what
+    `domain.react` writes, without the Reaction row); then the real view. No thread is
+    rendered again, only the counts are written in."""
+    stage, roots = _page_threads(slug, position)
+    comments = list(StageComment.objects.filter(thread_id__in=roots).values_list("pk", flat=True))
+    StageComment.objects.filter(pk=random.choice(comments)).update(
+        agree_count=F("agree_count") + 1
+    )
+    return _as_the_page(request, slug, position)
 
 
 def stage_after_thread_change(request, slug, position):
     """The first view after a change to one thread of page 1 (a reply, an answer, a comment
-    hidden): a bench-only write changes a field of one of its comments that the thread's digest
-    covers (the state reason, which a visible comment does not show) and moves the stage's
-    `comments_version` on; then the real view. That thread is rendered again, the other 19 come
-    from the cache."""
-    stage, comments = _page_one_comments(slug, position)
-    pk, _thread = random.choice(comments)
-    StageComment.objects.filter(pk=pk).update(state_reason=secrets.token_hex(4))
-    Stage.objects.filter(pk=stage.pk).update(comments_version=F("comments_version") + 1)
-    return stages.stage(request, slug=slug, position=position)
+    hidden): a bench-only write changes a field of one of its comments (the state reason,
+    which a visible comment does not show) and moves its thread's version on, as the domain
+    functions do; then the real view. That thread is read and rendered again, the other 19
+    come from the cache."""
+    stage, roots = _page_threads(slug, position)
+    root = random.choice(roots)
+    comments = list(StageComment.objects.filter(thread_id=root).values_list("pk", flat=True))
+    StageComment.objects.filter(pk=random.choice(comments)).update(
+        state_reason=secrets.token_hex(4)
+    )
+    StageComment.objects.filter(pk=root).update(thread_version=F("thread_version") + 1)
+    return _as_the_page(request, slug, position)
 
 
 def _stage(slug, position):
@@ -166,12 +189,7 @@ def _stage(slug, position):
 def xtd_page(request, slug, position):
     """The threads of the stage page's page 1, as the comments package builds and renders
     them (its `get_xtdcomment_tree` query, restricted to these threads)."""
-    stage = _stage(slug, position)
-    ids = list(
-        StageComment.objects.filter(stage=stage, level=0)
-        .order_by("thread_id")
-        .values_list("pk", flat=True)[:PER_PAGE]
-    )
+    stage, ids = _page_threads(slug, position)
     flags = CommentFlag.objects.filter(
         flag__in=[CommentFlag.SUGGEST_REMOVAL, LIKEDIT_FLAG, DISLIKEDIT_FLAG]
     ).prefetch_related("user")
@@ -542,11 +560,154 @@ def make_comments(rng, stage, people, total):
     return made
 
 
+def _insert(model, rows):
+    """Rows of `model`'s own table (its local fields, by attribute name), inserted as they are:
+    a multi-table model cannot be bulk-created by Django."""
+    from django.db import connection
+
+    fields = list(model._meta.local_concrete_fields)
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    values = [
+        [
+            field.get_db_prep_save(
+                row[field.attname] if field.attname in row else field.get_default(), connection
+            )
+            for field in fields
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def _thread_shape(rng, budget):
+    """The levels of one thread's comments in the order the package shows them (depth first):
+    a first comment and 0–7 replies, each under a comment of level < 3."""
+    from consultations.domain import MAX_LEVEL
+
+    nodes = [{"level": 0, "children": []}]
+    for _ in range(min(rng.choice([0, 1, 2, 3, 3, 4, 5, 7]), budget - 1)):
+        parent = rng.choice([node for node in nodes if node["level"] < MAX_LEVEL])
+        child = {"level": parent["level"] + 1, "children": [], "parent": parent}
+        parent["children"].append(child)
+        nodes.append(child)
+    ordered, stack = [], [nodes[0]]
+    while stack:
+        node = stack.pop()
+        ordered.append(node)
+        stack.extend(reversed(node["children"]))
+    return ordered
+
+
+def make_comments_in_bulk(rng, stage, people, total, batch=5000):
+    """`total` comments in threads shaped like `make_comments`', written in bulk: the comments
+    package's two tables and ours (thread id, parent, level, position in the thread and nested
+    count as the package computes them), a tenth with reaction counts (no Reaction rows), then
+    the stage's stored counts counted from the rows. Returns the number of threads."""
+    from datetime import timedelta
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from django_comments.models import Comment
+    from django_comments_xtd.models import XtdComment
+
+    from consultations import domain
+    from consultations.models import StageComment
+
+    keys = [block["key"] for block in stage.revision.blocks]
+    texts = {block["key"]: block["text"].rstrip(".").split() for block in stage.revision.blocks}
+    content_type = ContentType.objects.get_for_model(stage)
+    moment = stage.opens_at + timedelta(minutes=1)
+    made = threads = 0
+    while made < total:
+        shapes = []
+        size = 0
+        while made + size < total and size < batch:
+            shape = _thread_shape(rng, total - made - size)
+            shapes.append(shape)
+            size += len(shape)
+        rows = []
+        for shape in shapes:
+            key = rng.choice(keys) if rng.random() < 0.8 else ""
+            for node in shape:
+                moment += timedelta(seconds=1)
+                words = (15, 80) if node["level"] == 0 else (8, 50)
+                rows.append(
+                    Comment(
+                        content_type=content_type,
+                        object_pk=str(stage.pk),
+                        site_id=1,
+                        user=rng.choice(people),
+                        comment=" ".join(
+                            rng.choice(WORDS) for _ in range(rng.randint(*words))
+                        ).capitalize()
+                        + ".",
+                        submit_date=min(moment, timezone.now()),
+                        is_public=True,
+                        is_removed=False,
+                    )
+                )
+                node["key"] = key
+        created = iter(Comment.objects.bulk_create(rows))
+        xtd_rows, our_rows = [], []
+        for shape in shapes:
+            for node in shape:
+                node["pk"] = next(created).pk
+            root = shape[0]
+            for order, node in enumerate(shape, start=1):
+                descendants, stack = 0, list(node["children"])
+                while stack:
+                    descendants += 1
+                    stack.extend(stack.pop()["children"])
+                parent = node.get("parent", node)
+                xtd_rows.append(
+                    {
+                        "comment_ptr_id": node["pk"],
+                        "thread_id": root["pk"],
+                        "parent_id": parent["pk"],
+                        "level": node["level"],
+                        "order": order,
+                        "nested_count": descendants,
+                    }
+                )
+                quote = ""
+                if node["level"] == 0 and node["key"] and rng.random() < 0.3:
+                    start = rng.randrange(0, 50)
+                    quote = " ".join(texts[node["key"]][start : start + rng.randint(2, 6)])
+                reacted = rng.random() < 0.1
+                our_rows.append(
+                    {
+                        "xtdcomment_ptr_id": node["pk"],
+                        "stage_id": stage.pk,
+                        "revision_id": stage.revision_id,
+                        "block_key": node["key"],
+                        "quote": quote,
+                        "stance": rng.choice(["support", "oppose", "neutral"])
+                        if node["level"] == 0
+                        else "",
+                        "agree_count": rng.randint(0, 3) if reacted else 0,
+                        "disagree_count": rng.randint(0, 3) if reacted else 0,
+                        "starts_thread": node["level"] == 0,
+                    }
+                )
+        _insert(XtdComment, xtd_rows)
+        _insert(StageComment, our_rows)
+        made += size
+        threads += len(shapes)
+    domain.recount_comments(stage)
+    return threads
+
+
 # --- In-process figures ----------------------------------------------------------------------
 
 
 def count_queries(path, *, clear_cache):
-    """(status, queries, seconds, bytes) of one in-process request."""
+    """(status, queries, CPU seconds, bytes) of one in-process request."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -561,19 +722,49 @@ def count_queries(path, *, clear_cache):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
-        start = time.perf_counter()
+        # CPU time of this process (SQLite runs in it): what the page costs, less distorted than
+        # the clock by other work on a shared machine.
+        start = time.process_time()
         response = Client().get(path, HTTP_HOST="127.0.0.1")
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
     return response.status_code, queries, elapsed, len(response.content)
+
+
+def in_process(path, *, clear_cache=False, repeat=1):
+    """(status, queries, median CPU seconds, bytes) of `repeat` in-process requests."""
+    runs = [count_queries(path, clear_cache=clear_cache) for _ in range(repeat)]
+    seconds = sorted(run[2] for run in runs)[len(runs) // 2]
+    status, queries, _seconds, size = runs[-1]
+    return status, queries, seconds, size
+
+
+def profile(path, repeat=30):
+    """Where `repeat` in-process requests of `path` spend their time (cProfile: the 25
+    functions with the most time of their own)."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        count_queries(path, clear_cache=False)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+    return out.getvalue()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--comments", type=int, default=5000)
+    parser.add_argument("--comments", type=int, nargs="+", default=[5000, 50000, 200000])
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--clients-per-worker", type=int, default=2)
     parser.add_argument("--skip-full-tree", action="store_true")
+    parser.add_argument("--skip-servers", action="store_true", help="in-process figures only")
+    parser.add_argument("--through-domain", action="store_true")
+    parser.add_argument("--profile", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     parser.add_argument("--seed", type=int, default=350)
     args = parser.parse_args()
@@ -590,6 +781,18 @@ def main():
         site.cleanup()
 
 
+def paths(slug, position=1):
+    page = f"/proposals/{slug}/consultation/stages/{position}/"
+    return {
+        "page": page,
+        "changed": f"/bench/changed/{slug}/{position}/",
+        "reacted": f"/bench/reacted/{slug}/{position}/",
+        "thread": f"/bench/thread/{slug}/{position}/",
+        "package": f"/bench/xtd/{slug}/{position}/",
+        "package_all": f"/bench/xtd-all/{slug}/{position}/",
+    }
+
+
 def run(site, rng, args):
     from django.core.management import call_command
     from django.db import transaction
@@ -600,115 +803,154 @@ def run(site, rng, args):
     database = "PostgreSQL" if site.postgres else "SQLite"
     print(f"database: {database}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
     call_command("migrate", verbosity=0)
-    start = time.perf_counter()
-    with transaction.atomic(), no_emails():
-        stage = make_stage(rng)
-        people = make_people(200)
-        make_comments(rng, stage, people, args.comments)
-    elapsed = time.perf_counter() - start
-    comments = StageComment.objects.filter(stage=stage)
-    levels = dict(comments.order_by().values_list("level").annotate(n=Count("pk")))
+    people = make_people(200)
+    sizes = sorted(args.comments)
+    stages = {}
+    for size in sizes:
+        start = time.perf_counter()
+        with transaction.atomic(), no_emails():
+            stage = make_stage(rng, slug=f"{SLUG}-{size}")
+            if args.through_domain:
+                make_comments(rng, stage, people, size)
+                how = "through the domain"
+            else:
+                make_comments_in_bulk(rng, stage, people, size)
+                how = "in bulk"
+        elapsed = time.perf_counter() - start
+        stages[size] = stage
+        comments = StageComment.objects.filter(stage=stage)
+        levels = dict(comments.order_by().values_list("level").annotate(n=Count("pk")))
+        print(
+            f"generated {comments.count()} comments ({levels.get(0, 0)} threads; replies by "
+            f"level {[levels.get(level, 0) for level in (1, 2, 3)]}) {how} in {elapsed:.1f} s"
+        )
+
     print(
-        f"generated {comments.count()} comments ({levels.get(0, 0)} threads; replies by level "
-        f"{[levels.get(level, 0) for level in (1, 2, 3)]}) through the domain in {elapsed:.1f} s"
+        "\nin process (Django test client; CPU ms, medians of 20 requests, 5 for a cold cache; "
+        f"templates already compiled; load average {os.getloadavg()[0]:.1f}):"
     )
-    page = f"/proposals/{SLUG}/consultation/stages/{stage.position}/"
-    package_page = f"/bench/xtd/{SLUG}/{stage.position}/"
-    package_all = f"/bench/xtd-all/{SLUG}/{stage.position}/"
-    changed = f"/bench/changed/{SLUG}/{stage.position}/"
-    reacted = f"/bench/reacted/{SLUG}/{stage.position}/"
-    thread = f"/bench/thread/{SLUG}/{stage.position}/"
-
-    print("\nin process (Django test client, one request each, templates already compiled):")
-    count_queries(page + "?page=3", clear_cache=True)
-    count_queries(package_page, clear_cache=True)
-    for label, path, clear in (
-        ("stage page 1, cold cache", page, True),
-        ("stage page 1, warm cache", page, False),
-        ("stage page 1, after a change", changed, False),
-        ("stage page 1, after a reaction", reacted, False),
-        ("stage page 1, one thread changed", thread, False),
-        ("stage page 50, cold cache", page + "?page=50", True),
-        ("package tags, page 1's threads", package_page, True),
+    figures = {}
+    for size in sizes:
+        where = paths(f"{SLUG}-{size}")
+        count_queries(where["page"] + "?page=3", clear_cache=True)
+        count_queries(where["package"], clear_cache=True)
+        for label, path, clear, repeat in (
+            ("stage page 1, cold cache", where["page"], True, 5),
+            ("stage page 1, warm cache", where["page"], False, 20),
+            ("stage page 1, after a change", where["changed"], False, 20),
+            ("stage page 1, after a reaction", where["reacted"], False, 20),
+            ("stage page 1, one thread changed", where["thread"], False, 20),
+            ("stage page 50, cold cache", where["page"] + "?page=50", True, 5),
+            ("package tags, page 1's threads", where["package"], True, 5),
+        ):
+            count_queries(where["page"], clear_cache=False)  # page 1 in the cache again
+            status, queries, seconds, length = in_process(path, clear_cache=clear, repeat=repeat)
+            figures[size, label] = seconds
+            print(
+                f"  {size:>7} {label:<34} {status}  {queries:>5} queries  "
+                f"{seconds * 1000:>8.2f} CPU ms  {length // 1024} KiB"
+            )
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}, not 200.")
+    smallest, largest = sizes[0], sizes[-1]
+    for label in (
+        "stage page 1, warm cache",
+        "stage page 1, after a change",
+        "stage page 1, after a reaction",
+        "stage page 1, one thread changed",
     ):
-        status, queries, seconds, size = count_queries(path, clear_cache=clear)
         print(
-            f"  {label:<34} {status}  {queries:>5} queries  {seconds * 1000:>8.1f} ms  "
-            f"{size // 1024} KiB"
+            f"  {label.removeprefix('stage page 1, ')}: {largest} comments / {smallest} = "
+            f"{figures[largest, label] / figures[smallest, label]:.2f}"
         )
-        if status != 200:
-            raise SystemExit(f"{path} answered {status}, not 200.")
+    if args.profile:
+        where = paths(f"{SLUG}-{largest}")
+        print(f"\nprofile, one thread changed, {largest} comments, 30 requests:")
+        print(profile(where["thread"]))
+        print(f"profile, warm cache, {largest} comments, 30 requests:")
+        print(profile(where["page"]))
     if not args.skip_full_tree:
-        status, queries, seconds, size = count_queries(package_all, clear_cache=True)
-        print(
-            f"  {'package tags, all comments':<34} {status}  {queries:>5} queries  "
-            f"{seconds * 1000:>8.1f} ms  {size // 1024} KiB"
+        status, queries, seconds, length = count_queries(
+            paths(f"{SLUG}-{smallest}")["package_all"], clear_cache=True
         )
+        print(
+            f"  {'package tags, all ' + str(smallest) + ' comments':<42} {status}  {queries:>5} "
+            f"queries  {seconds * 1000:>8.1f} ms  {length // 1024} KiB"
+        )
+    if args.skip_servers:
+        return
+    serve(site, args, sizes, database)
 
+
+def serve(site, args, sizes, database):
     rows = []
+    measured = [
+        ("stage page 1, cache warm", "page"),
+        ("stage page 1, after a change", "changed"),
+        ("stage page 1, after a reaction", "reacted"),
+        ("stage page 1, one thread changed", "thread"),
+    ]
     for workers in args.workers:
         clients = workers * args.clients_per_worker
         with gunicorn(site, workers=workers) as port:
-            require_ok(port, page)
-            require_ok(port, changed)
-            require_ok(port, reacted)
-            require_ok(port, thread)
-            require_ok(port, package_page)
-            for label, path in (
-                ("plain view", "/bench/plain/"),
-                ("stage page 1, cache warm", page),
-                ("stage page 1, after a change", changed),
-                ("stage page 1, after a reaction", reacted),
-                ("stage page 1, one thread changed", thread),
-                ("package tags, same threads", package_page),
-            ):
+            for size in sizes:
+                for _label, name in measured:
+                    require_ok(port, paths(f"{SLUG}-{size}")[name])
+            require_ok(port, paths(f"{SLUG}-{sizes[0]}")["package"])
+            plan = [(None, "plain view", "/bench/plain/")]
+            for size in sizes:
+                where = paths(f"{SLUG}-{size}")
+                plan.extend((size, label, where[name]) for label, name in measured)
+            plan.append(
+                (sizes[0], "package tags, same threads", paths(f"{SLUG}-{sizes[0]}")["package"])
+            )
+            for size, label, path in plan:
                 hammer(port, path, seconds=min(2.0, args.seconds), clients=clients)  # warm up
-                rows.append((workers, label, *hammer(port, path, seconds=args.seconds,
-                                                     clients=clients)))  # fmt: skip
+                rows.append((workers, size, label, *hammer(port, path, seconds=args.seconds,
+                                                           clients=clients)))  # fmt: skip
         with gunicorn(site, workers=workers, env={"CACHE_URL": "dummy://"}) as port:
+            page = paths(f"{SLUG}-{sizes[0]}")["page"]
             require_ok(port, page)
             hammer(port, page, seconds=min(2.0, args.seconds), clients=clients)
             rows.append(
-                (workers, "stage page 1, cache cold",
+                (workers, sizes[0], "stage page 1, cache cold",
                  *hammer(port, page, seconds=args.seconds, clients=clients))
             )  # fmt: skip
 
     print(
         f"\ngunicorn sync workers, {args.clients_per_worker} client threads per worker, "
-        f"{args.seconds:g} s each; {args.comments} comments; {database}; load average "
+        f"{args.seconds:g} s each; {database}; load average "
         f"{os.getloadavg()[0]:.1f} at the end"
     )
-    print(f"{'workers':>7}  {'page':<33} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  statuses")
-    order = ["plain view", "stage page 1, cache warm", "stage page 1, after a change",
-             "stage page 1, after a reaction", "stage page 1, one thread changed",
-             "stage page 1, cache cold", "package tags, same threads"]  # fmt: skip
-    rows.sort(key=lambda row: (row[0], order.index(row[1])))
-    for workers, label, rate, latencies, statuses in rows:
+    print(
+        f"{'workers':>7} {'comments':>8}  {'page':<33} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
+        "  statuses"
+    )
+    for workers, size, label, rate, latencies, statuses in rows:
         print(
-            f"{workers:>7}  {label:<33} {rate:>8.1f} {percentile(latencies, 0.5) * 1000:>8.1f} "
+            f"{workers:>7} {size or '':>8}  {label:<33} {rate:>8.1f} "
+            f"{percentile(latencies, 0.5) * 1000:>8.1f} "
             f"{percentile(latencies, 0.95) * 1000:>8.1f}  "
             + ", ".join(f"{code}: {count}" for code, count in sorted(statuses.items(), key=str))
         )
-    plain = {row[0]: row[2] for row in rows if row[1] == "plain view"}
-    warm = {row[0]: row[2] for row in rows if row[1] == "stage page 1, cache warm"}
-    package = {row[0]: row[2] for row in rows if row[1] == "package tags, same threads"}
-    after = {
-        label: {row[0]: row[2] for row in rows if row[1] == label}
-        for label in (
-            "stage page 1, after a change",
-            "stage page 1, after a reaction",
-            "stage page 1, one thread changed",
-        )
-    }
+    rate = {(row[0], row[1], row[2]): row[3] for row in rows}
     for workers in args.workers:
-        print(
-            f"{workers} worker(s): stage page (warm) = {warm[workers] / plain[workers]:.1%} of "
-            f"the plain view, {warm[workers] / package[workers]:.1f}× the package's tags"
-        )
-        for label, rates in after.items():
+        plain = rate[workers, None, "plain view"]
+        for size in sizes:
+            warm = rate[workers, size, "stage page 1, cache warm"]
             print(
-                f"  {label.removeprefix('stage page 1, ')}: "
-                f"{rates[workers] / warm[workers]:.1%} of the warm figure"
+                f"{workers} worker(s), {size} comments: warm = {warm / plain:.1%} of the plain "
+                "view; "
+                + "; ".join(
+                    f"{label.removeprefix('stage page 1, ')} = "
+                    f"{rate[workers, size, label] / warm:.1%} of warm"
+                    for label, _name in measured[1:]
+                )
+            )
+        for label, _name in measured:
+            print(
+                f"  {label.removeprefix('stage page 1, ')}: {sizes[-1]} comments / {sizes[0]} = "
+                f"{rate[workers, sizes[-1], label] / rate[workers, sizes[0], label]:.2f}"
             )
     # Nothing in this benchmark should have failed.
     failures = sum(

@@ -255,17 +255,51 @@ class StageComment(XtdComment):
         on_delete=models.PROTECT,
         related_name="members",
     )
+    # The first comment of a thread (level 0). The comments package keeps the level and the
+    # thread in its own table; this copy lets one index of ours list a stage's threads in order.
+    starts_thread = models.BooleanField(default=False, editable=False)
+    # On a thread's first comment: moves on with every change to what the thread shows but its
+    # reaction counts (a reply, a state, an answer), and keys the thread's cached HTML and the
+    # cached pages showing it (`consultations.domain.common.bump_thread_version`).
+    thread_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
     class Meta:
         ordering = ["thread_id", "order"]
-        indexes = [models.Index(fields=["stage", "state"])]
+        indexes = [
+            models.Index(fields=["stage", "state"]),
+            # A page of a stage's threads (unfiltered, by paragraph, by stance), in thread order
+            # (a thread's id is its first comment's), whatever the number of comments: partial
+            # indexes, which hold first comments only (SQLite cannot use a plain index for a
+            # boolean column compared as itself, as Django writes `starts_thread=True`).
+            models.Index(
+                fields=["stage", "xtdcomment_ptr"],
+                condition=models.Q(starts_thread=True),
+                name="stage_threads",
+            ),
+            models.Index(
+                fields=["stage", "block_key", "xtdcomment_ptr"],
+                condition=models.Q(starts_thread=True),
+                name="stage_threads_by_block",
+            ),
+            models.Index(
+                fields=["stage", "stance", "xtdcomment_ptr"],
+                condition=models.Q(starts_thread=True),
+                name="stage_threads_by_stance",
+            ),
+        ]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
 
     def __str__(self):
         return f"#{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            # The comments package makes a comment without a parent the first of its thread.
+            self.starts_thread = not self.parent_id
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("consultations:comment", args=[self.pk])
@@ -315,6 +349,32 @@ class CommentBand(models.Model):
 
     def __str__(self):
         return f"{self.key} #{self.comment_id}"
+
+
+class CommentCount(models.Model):
+    """Stored counts of a stage's comments per paragraph and stance, kept by the domain
+    functions that add or show/hide comments: a page reads its totals, per-paragraph counts and
+    number of threads in one small query, whatever the number of comments.
+
+    `threads`: first comments of threads, in every state (a thread keeps its place in the
+    pages when its first comment is hidden). `shown`: comments anyone can read (replies count
+    under their thread's paragraph, with no stance)."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="comment_counts")
+    block_key = models.CharField(max_length=16, blank=True)
+    stance = models.CharField(max_length=8, blank=True)
+    threads = models.IntegerField(default=0)
+    shown = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "block_key", "stance"], name="one_comment_count_per_kind"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.stage_id}:{self.block_key}:{self.stance}"
 
 
 class Reaction(models.Model):

@@ -1,18 +1,19 @@
 """A stage's comment threads, built with a fixed number of queries and cached as rendered HTML.
 
 The comments package's template tags cost about two queries per comment. Here a page of
-threads costs three queries whatever its size — the number of top-level comments (for the
-pagination), the ids of this page's top-level comments, and every comment of those threads with
-its author and answer — and the tree is assembled in Python. The rendered page of threads is
-cached under a key that carries the stage's `comments_version`, which every change to what the
-threads show bumps (domain functions do it), so nothing is ever invalidated by hand.
+threads costs one indexed query for the page's threads and their versions, whatever the number
+of comments, and the stored counts (`CommentCount`) give the number of threads and pages; the
+tree of a thread is assembled in Python.
 
 A change re-renders only what it changed. Each thread is rendered and cached on its own, under
-a digest of what its comments show (`thread_digest`): after a new reply, the page's other
-threads come from the cache and only the replied-to thread is rendered again. Reaction counts
-are not part of that digest: cached threads carry a placeholder per comment, and the counts of
-the rows just read are written in (`fill_reactions`), so a reaction renders no thread at all.
-The text under debate is cached likewise under a digest of its per-paragraph counts.
+its `thread_version` (on its first comment), which every change to what it shows moves on
+(`consultations.domain.common`): after a new reply, only the replied-to thread is read and
+rendered again; the page's other threads come from the cache. The page of threads is cached
+under the list of its threads and their versions, so a change in another thread, or on another
+page, leaves it in use. What changes with every comment or reaction keys nothing: cached HTML
+carries placeholders (`core.pagecache.placeholder`) for the reaction counts of each comment,
+the number of threads and pages and each paragraph's count, and `fill_values` gives what is
+written into them when a page is served.
 
 Only what is the same for every viewer is cached: the fragment's forms carry a placeholder
 where the CSRF token goes, replaced after reading from the cache, and actions that depend on
@@ -26,17 +27,17 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from consultations.anchors import follower_for
 from consultations.domain import MAX_LEVEL, block_keys, block_labels
-from consultations.models import CommentState, StageComment, StageStatus, Stance
+from consultations.models import CommentCount, StageComment, StageStatus, Stance
+from core.pagecache import Filled, placeholder
 from core.params import page_param
 
 _MARKUP = re.compile(r"[*_#>`\[\]]+")
@@ -46,8 +47,6 @@ CACHE_SECONDS = 24 * 3600
 # Stands where the CSRF token goes in cached HTML. Comment text is escaped, so no one can
 # write this into a page.
 CSRF_PLACEHOLDER = "<!--consult:csrf-->"
-# Stands where a comment's reaction counts go in a cached thread (comment text is escaped).
-REACTIONS = re.compile(r"<!--consult:reactions:(\d+)-->")
 # The block filter's value for comments on the whole text rather than one paragraph.
 WHOLE_TEXT = "whole"
 
@@ -96,15 +95,18 @@ def page_number(value):
 
 
 def top_level(stage, filters=None):
+    """The first comments of the stage's threads (through `filters`), in thread order: one of
+    the `stage_threads` indexes serves it whatever the number of comments."""
     filters = filters or Filters()
-    comments = StageComment.objects.filter(stage=stage, level=0)
+    comments = StageComment.objects.filter(stage=stage, starts_thread=True)
     if filters.block == WHOLE_TEXT:
         comments = comments.filter(block_key="")
     elif filters.block:
         comments = comments.filter(block_key=filters.block)
     if filters.stance:
         comments = comments.filter(stance=filters.stance)
-    return comments.order_by("thread_id")
+    # A thread's id is its first comment's.
+    return comments.order_by("pk")
 
 
 def _assemble(comments, labels, follower):
@@ -135,17 +137,63 @@ def thread_comments(thread_ids):
     )
 
 
+class Counts:
+    """A stage's stored comment counts (`CommentCount`): one query."""
+
+    def __init__(self, stage):
+        self.rows = list(
+            CommentCount.objects.filter(stage_id=stage.pk).values_list(
+                "block_key", "stance", "threads", "shown"
+            )
+        )
+
+    def shown_by_block(self):
+        """Shown comments per block key ("" for the whole text); blocks with none left out."""
+        counts = {}
+        for block_key, _stance, _threads, shown in self.rows:
+            counts[block_key] = counts.get(block_key, 0) + shown
+        return {key: count for key, count in counts.items() if count}
+
+    def threads(self, filters):
+        """How many threads `filters` let through."""
+        block = "" if filters.block == WHOLE_TEXT else filters.block
+        return sum(
+            threads
+            for block_key, stance, threads, _shown in self.rows
+            if (not filters.block or block_key == block)
+            and (not filters.stance or stance == filters.stance)
+        )
+
+
+def paginate(counts, filters, number):
+    """The page `number` of the threads `filters` let through (the last for a number beyond
+    it), counted from the stored counts: nothing is read."""
+    return Paginator(range(counts.threads(filters)), PER_PAGE).get_page(number)
+
+
+def page_threads(stage, filters, page):
+    """[(id, thread_version)] of the threads on `page`, in order: one indexed query."""
+    start = (page.number - 1) * PER_PAGE
+    return list(
+        top_level(stage, filters).values_list("pk", "thread_version")[start : start + PER_PAGE]
+    )
+
+
 def build_page(stage, filters, number):
     """(page, threads): one page of top-level comments and their whole threads; 3 queries."""
-    paginator = Paginator(top_level(stage, filters).values_list("pk", flat=True), PER_PAGE)
-    page = paginator.get_page(number)
-    ids = list(page.object_list)
+    page = paginate(Counts(stage), filters, number)
+    ids = [pk for pk, _version in page_threads(stage, filters, page)]
+    return page, build_threads(stage, ids)
+
+
+def build_threads(stage, ids):
+    """The threads whose first comments are `ids`, assembled, in that order; one query."""
     comments = list(thread_comments(ids)) if ids else []
     labels = paragraph_labels(stage.revision)
     roots = _assemble(comments, labels, follower_for(stage.consultation.proposal))
     order = {pk: index for index, pk in enumerate(ids)}
     roots.sort(key=lambda comment: order.get(comment.pk, 0))
-    return page, roots
+    return roots
 
 
 def build_thread(comment):
@@ -157,19 +205,8 @@ def build_thread(comment):
 
 
 def block_counts(stage):
-    """Shown comments per block key ("" for the whole text), cached until the stage changes."""
-    key = f"consult:block-counts:{stage.pk}:{stage.comments_version}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = dict(
-            StageComment.objects.filter(stage=stage, state=CommentState.VISIBLE)
-            .order_by()
-            .values_list("block_key")
-            .annotate(n=Count("pk"))
-            .values_list("block_key", "n")
-        )
-        cache.set(key, counts, CACHE_SECONDS)
-    return counts
+    """Shown comments per block key ("" for the whole text), from the stored counts."""
+    return Counts(stage).shown_by_block()
 
 
 def _key(kind, stage, *parts):
@@ -199,43 +236,6 @@ def comment_context(stage, *, can_comment, status):
     }
 
 
-def _comments_of(root):
-    """`root` and every reply under it, in the order they are shown."""
-    stack, found = [root], []
-    while stack:
-        comment = stack.pop()
-        found.append(comment)
-        stack.extend(reversed(comment.replies))
-    return found
-
-
-def thread_digest(root):
-    """A digest of everything the thread of `root` shows but its reaction counts: each
-    comment's state, reason, author, date, stance, place, quote and text, the paragraph note and
-    the answer. Two renderings of threads with the same digest (and the same `_key`) are equal."""
-    digest = hashlib.blake2b(digest_size=16)
-    for comment in _comments_of(root):
-        answer = comment.answer
-        note = comment.text_note
-        parts = (
-            comment.pk,
-            comment.parent_id,
-            comment.level,
-            comment.state,
-            comment.state_reason,
-            comment.author_name,
-            comment.submit_date.isoformat(),
-            comment.stance,
-            comment.block_key,
-            comment.quote,
-            comment.comment,
-            (note.since, note.number, note.removed) if note else None,
-            (answer.pk, answer.outcome, answer.reason, answer.applied_in_id) if answer else None,
-        )
-        digest.update(repr(parts).encode())
-    return digest.hexdigest()
-
-
 def reaction_text(comment):
     return gettext("Agree: %(agree)s · Disagree: %(disagree)s") % {
         "agree": comment.agree_count,
@@ -243,76 +243,124 @@ def reaction_text(comment):
     }
 
 
-def fill_reactions(html, comments):
-    """`html` with the reaction placeholders of `comments` replaced by their counts."""
-    texts = {str(comment.pk): reaction_text(comment) for comment in comments}
-    filled = REACTIONS.sub(lambda match: texts.get(match.group(1), ""), html)
-    return mark_safe(filled)  # noqa: S308 (our own HTML, the counts are numbers)
+def comments_text(count):
+    return ngettext("%(counter)s comment", "%(counter)s comments", count) % {"counter": count}
 
 
-def render_thread_list(stage, roots, *, can_comment, status):
-    """The HTML of each thread of `roots` (with reaction placeholders), from the cache where a
-    thread is unchanged; the others are rendered and cached."""
+def fill_values(stage, filters, page, threads, counts):
+    """What is written into the placeholders of a stage page showing `threads` ([(id,
+    version)]) on `page` (a `core.pagecache.Filled` without parts): the counts, and the
+    reaction counts of the threads' comments (one query, for the comments that have some)."""
+    shown = counts.shown_by_block()
+    total = page.paginator.count
+    values = {
+        "total": comments_text(sum(shown.values())),
+        "whole": ngettext(
+            "%(counter)s comment on the whole text.",
+            "%(counter)s comments on the whole text.",
+            shown.get("", 0),
+        )
+        % {"counter": shown.get("", 0)},
+        "threads": ngettext("%(counter)s thread", "%(counter)s threads", total)
+        % {"counter": total},
+        "pages": gettext("Page %(number)s of %(total)s")
+        % {"number": page.number, "total": page.paginator.num_pages},
+    }
+    for block_key, count in shown.items():
+        values[f"block.{block_key}"] = comments_text(count)
+    reacted = (
+        StageComment.objects.filter(thread_id__in=[pk for pk, _version in threads])
+        .exclude(agree_count=0, disagree_count=0)
+        .order_by()
+        .only("pk", "agree_count", "disagree_count")
+        if threads
+        else []
+    )
+    for comment in reacted:
+        values[f"reactions.{comment.pk}"] = reaction_text(comment)
+    zero = StageComment(agree_count=0, disagree_count=0)
+    return Filled((), values, {"block": comments_text(0), "reactions": reaction_text(zero)})
+
+
+def render_thread_list(stage, threads, *, can_comment, status):
+    """The HTML of each of `threads` ([(id, version)]), with reaction placeholders: from the
+    cache where a thread's version is unchanged; the others are read (one query), rendered and
+    cached."""
     context = {
         **comment_context(stage, can_comment=can_comment, status=status),
         "reaction_placeholders": True,
     }
     proposal = stage.consultation.proposal
-    # Not the stage's `comments_version`: a thread's key changes with what it shows, so that a
-    # change elsewhere on the page leaves it in the cache.
     common = [
         stage.pk,
+        stage.comments_version,  # what is not one thread's (an account erased, a bulk answer)
         stage.revision_id,  # the paragraphs' labels
         proposal.slug,
-        proposal.current_revision_id,
+        proposal.current_revision_id,  # the notes on paragraphs changed since
         context["tz"],
         get_language(),
         status,
         int(can_comment),
     ]
     keys = [
-        "consult:thread:"
-        + ":".join(str(value) for value in [*common, root.pk, thread_digest(root)])
-        for root in roots
+        "consult:thread:" + ":".join(str(value) for value in [*common, pk, version])
+        for pk, version in threads
     ]
     found = cache.get_many(keys) if keys else {}
+    missing = [pk for key, (pk, _version) in zip(keys, threads, strict=True) if key not in found]
     fresh = {}
-    # Rendered apart from the page, so in the organisation's zone here (`_threads.html` sets it
-    # for what it renders itself).
-    with timezone.override(context["tz"]):
-        for key, root in zip(keys, roots, strict=True):
-            if key not in found:
-                fresh[key] = render_to_string(
-                    "consultations/_comment.html", {**context, "comment": root}
-                )
-    if fresh:
-        cache.set_many(fresh, CACHE_SECONDS)
-    return [mark_safe({**found, **fresh}[key]) for key in keys]  # noqa: S308 (our own HTML)
+    if missing:
+        # Read after the versions: a thread changed meanwhile is kept newer than its key, never
+        # older.
+        roots = {root.pk: root for root in build_threads(stage, missing)}
+        # Rendered apart from the page, so in the organisation's zone here (`_threads.html`
+        # sets it for what it renders itself).
+        with timezone.override(context["tz"]):
+            for key, (pk, _version) in zip(keys, threads, strict=True):
+                if key not in found and pk in roots:
+                    fresh[key] = render_to_string(
+                        "consultations/_comment.html", {**context, "comment": roots[pk]}
+                    )
+        if fresh:
+            cache.set_many(fresh, CACHE_SECONDS)
+    everything = {**found, **fresh}
+    return [mark_safe(everything[key]) for key in keys if key in everything]  # noqa: S308
 
 
 def page_count(stage):
-    """How many pages the stage's threads fill (unfiltered; at least 1), counted once per
-    version of the stage."""
-    key = f"consult:page-count:{stage.pk}:{stage.comments_version}"
-    count = cache.get(key)
-    if count is None:
-        threads = StageComment.objects.filter(stage=stage, level=0).count()
-        count = max(1, -(-threads // PER_PAGE))
-        cache.set(key, count, CACHE_SECONDS)
-    return count
+    """How many pages the stage's threads fill (unfiltered; at least 1), from the stored
+    counts."""
+    return max(1, -(-Counts(stage).threads(Filters()) // PER_PAGE))
 
 
-def render_threads(stage, filters, number, *, can_comment, status):
-    """The threads section of a stage page (HTML, with the CSRF placeholder), from the cache
-    when nothing changed since it was rendered; otherwise only the threads that changed are
-    rendered again. A page number beyond the last is the last page (as the paginator reads it),
-    so that made-up numbers share one cache entry."""
-    if number > 1:
-        number = min(number, page_count(stage))
-    key = _key("threads", stage, status, int(can_comment), filters.block, filters.stance, number)
+def render_threads(stage, filters, number, *, can_comment, status, counts=None, listed=None):
+    """The threads section of a stage page (HTML, with the CSRF placeholder and the
+    placeholders `fill_values` fills): from the cache when the page's threads and their
+    versions are those it was rendered with; otherwise only the threads that changed are read
+    and rendered again. A page number beyond the last is the last page (as the paginator reads
+    it). `listed`: the (page, threads) a caller has read already. Returns (html, page,
+    threads)."""
+    if listed is not None:
+        page, threads = listed
+    else:
+        counts = counts or Counts(stage)
+        page = paginate(counts, filters, number)
+        threads = page_threads(stage, filters, page)
+    digest = hashlib.blake2b(repr(threads).encode(), digest_size=16).hexdigest()
+    key = _key(
+        "threads",
+        stage,
+        status,
+        int(can_comment),
+        filters.block,
+        filters.stance,
+        page.number,
+        page.has_previous(),
+        page.has_next(),
+        digest,
+    )
     html = cache.get(key)
     if html is None:
-        page, threads = build_page(stage, filters, number)
         stage_url = stage_path(stage)
         context = {
             **comment_context(stage, can_comment=can_comment, status=status),
@@ -320,7 +368,8 @@ def render_threads(stage, filters, number, *, can_comment, status):
             "rendered_threads": render_thread_list(
                 stage, threads, can_comment=can_comment, status=status
             ),
-            "threads": threads,
+            "threads_text": mark_safe(placeholder("threads")),  # noqa: S308 (a constant)
+            "pages_text": mark_safe(placeholder("pages")),  # noqa: S308 (a constant)
             "filters": filters,
             "stage_url": stage_url,
             "previous_query": filters.query(page=page.previous_page_number())
@@ -329,17 +378,14 @@ def render_threads(stage, filters, number, *, can_comment, status):
             "next_query": filters.query(page=page.next_page_number()) if page.has_next() else "",
         }
         html = render_to_string("consultations/_threads.html", context)
-        html = fill_reactions(html, [c for root in threads for c in _comments_of(root)])
         cache.set(key, html, CACHE_SECONDS)
-    return html
+    return mark_safe(html), page, threads  # noqa: S308 (our own HTML)
 
 
 def render_text(stage, *, status):
-    """The revision under debate with the comment count of each paragraph, cached under those
-    counts (a reaction or an answer does not render it again; a new comment on a paragraph
-    does)."""
-    counts = block_counts(stage)
-    digest = hashlib.blake2b(repr(sorted(counts.items())).encode(), digest_size=16).hexdigest()
+    """The revision under debate with a placeholder for each paragraph's comment count
+    (`fill_values`): rendered once per revision, status and language, not again for comments,
+    reactions or answers."""
     proposal = stage.consultation.proposal
     key = ":".join(
         [
@@ -352,7 +398,6 @@ def render_text(stage, *, status):
             stage_path(stage),
             get_language(),
             status,
-            digest,
         ]
     )
     html = cache.get(key)
@@ -365,7 +410,6 @@ def render_text(stage, *, status):
                 "proposal": proposal,
                 "revision": stage.revision,
                 "stage_text": True,
-                "block_counts": counts,
                 "is_open": status == StageStatus.OPEN,
             },
         )
@@ -380,7 +424,7 @@ def with_csrf(html, csrf_input):
 def page_of(comment):
     """The page of the unfiltered stage threads where `comment`'s thread is; one query."""
     before = StageComment.objects.filter(
-        stage_id=comment.stage_id, level=0, thread_id__lt=comment.thread_id
+        stage_id=comment.stage_id, starts_thread=True, pk__lt=comment.thread_id
     ).count()
     return before // PER_PAGE + 1
 

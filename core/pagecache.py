@@ -23,6 +23,12 @@ canonical (unknown or malformed parameters, a page number beyond the last, ids w
 leading zeros), which is then rendered as usual and not stored, so made-up addresses cannot fill
 the cache.
 
+Counts that change with every comment (totals, reaction numbers) do not key the page: the
+version may be a `Filled`, whose `parts` key the copy and whose `values` are written, each time
+the copy is served, where the page has `placeholder(name)` marks. The view sends its page
+filled and leaves the marked one on `response.unfilled` for the cache; the ETag is a digest of
+the copy's and of the values written in.
+
 `Cache-Control: public, max-age=0, s-maxage=PAGE_SHARED_CACHE_SECONDS`: browsers check again each
 time (a cheap 304), a shared cache may serve a copy for that many seconds without asking (0 by
 default: it keeps the copy and revalidates it, so a comment hidden by moderation is not shown
@@ -32,6 +38,8 @@ again from anywhere once the version has moved on).
 import functools
 import hashlib
 import os
+import re
+from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 
@@ -76,6 +84,44 @@ def release():
             continue
         digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+# Where a value is written into a page served from the cache. Pages escape what people type, so
+# no one can write one of these into a page.
+PLACEHOLDER = re.compile(rb"<!--fill:([\w.:-]+)-->")
+
+
+def placeholder(name):
+    """The mark `Filled.apply` replaces with the value named `name` (letters, digits, `.:-_`)."""
+    return f"<!--fill:{name}-->"
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A page's version (`parts`, which key the copy) and the values written into its
+    placeholders when it is served: `values[name]`, or for a name missing there the text
+    `defaults` gives the part of the name before its first dot."""
+
+    parts: tuple
+    values: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
+
+    def text(self, name):
+        found = self.values.get(name)
+        if found is None:
+            found = self.defaults.get(name.split(".", 1)[0], "")
+        return str(found)
+
+    def apply(self, content):
+        """`content` (bytes) with every placeholder replaced by its value."""
+        return PLACEHOLDER.sub(lambda match: self.text(match.group(1).decode()).encode(), content)
+
+    def etag(self, stored):
+        """The ETag of the copy whose ETag is `stored`, filled with these values."""
+        digest = hashlib.blake2b(stored.encode(), digest_size=16)
+        digest.update(repr(sorted(self.values.items())).encode())
+        digest.update(repr(sorted(self.defaults.items())).encode())
+        return quote_etag(digest.hexdigest())
 
 
 def servable(request):
@@ -134,6 +180,9 @@ def anonymous_page(version):
             parts = version(request, *args, **kwargs)
             if parts is None:
                 return _private(view(request, *args, **kwargs))
+            filled = parts if isinstance(parts, Filled) else None
+            if filled is not None:
+                parts = filled.parts
             named = (
                 release(),
                 view.__module__,
@@ -147,15 +196,20 @@ def anonymous_page(version):
             stored = cache.get(key)
             if stored is not None:
                 content, content_type, etag = stored
+                if filled is not None:
+                    content, etag = filled.apply(content), filled.etag(etag)
                 if _matches(request, etag):
                     return _shared(HttpResponseNotModified(), etag)
                 return _shared(HttpResponse(content, content_type=content_type), etag)
             response = view(request, *args, **kwargs)
             if not storable(request, response):
                 return _private(response)
-            content = response.content
+            content = getattr(response, "unfilled", response.content)
             etag = quote_etag(hashlib.blake2b(key.encode() + content, digest_size=16).hexdigest())
             cache.set(key, (content, response["Content-Type"], etag), settings.PAGE_CACHE_SECONDS)
+            if filled is not None:
+                # The values read with the version, as a copy from the cache would be served.
+                response.content, etag = filled.apply(content), filled.etag(etag)
             if _matches(request, etag):
                 # Rendered anew (the copy had expired) and the same as the browser's.
                 return _shared(HttpResponseNotModified(), etag)

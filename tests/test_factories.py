@@ -71,6 +71,7 @@ COMMENTED = {
     "Consultation": 1,
     "Stage": 1,
     "StageComment": 1,
+    "CommentCount": 1,  # the stage's stored counts
     "Follow": 2,
     "ActivityLog": 6,
 }

@@ -17,6 +17,8 @@ which never write.
 - `synthesis`: answers (one by one, or a selection at once) and the published synthesis;
 - `grouping`: grouping identical and near-identical comments (form-letter campaigns);
 - `following`: following a consultation by email;
+- `common`: the clock, the versions that key cached pages and threads (a thread's, the stage's)
+  and the stored comment counts;
 - `checks`: what each command requires of the state of things (read-only; the commands call
   them first, pages call them to decide which actions to offer);
 - `queries`: read-only questions (labels, answer progress, synthesis table, due events, the
@@ -53,6 +55,7 @@ from consultations.domain.comments import (
     react,
     withdraw_comment,
 )
+from consultations.domain.common import recount_comments
 from consultations.domain.events import (
     process_due_events,
     process_stage_events,
@@ -173,6 +176,7 @@ __all__ = [
     "publish_minutes",
     "publish_synthesis",
     "react",
+    "recount_comments",
     "remove_stage",
     "restore_comment",
     "selection_size",

@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy
 
 from consultations import outbox
 from consultations.domain import checks, grouping
-from consultations.domain.common import bump_comments_version, resolve_now
+from consultations.domain.common import (
+    bump_thread_version,
+    comment_posted,
+    count_comment,
+    resolve_now,
+)
 from consultations.domain.queries import block_keys, block_text
 from consultations.models import CommentState, Follow, Reaction, Stage, StageComment, Stance
 from core import activity
@@ -32,13 +37,14 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     One transaction: either the whole comment is stored (with its thread position and log row)
     or nothing is; no orphan row survives a refused reply. Comments in different threads do not
     wait for each other: a reply locks only its thread's first comment (the thread's positions
-    are renumbered under that lock), and the stage's row is touched last, just before commit.
+    are renumbered under that lock); the stage's stored counts are touched last, just before
+    commit.
 
     Side effects: the comment (with its thread position); a log row ("comment.posted", scoped
     to the stage); the author follows the consultation; the author of the comment replied to is
     emailed after commit; a top-level comment is queued for grouping with the comments it
-    repeats, after commit (`grouping.queue_grouping`); the stage's threads version is bumped.
-    Returns the comment.
+    repeats, after commit (`grouping.queue_grouping`); the stage's stored counts and, for a
+    reply, its thread's version (`common.comment_posted`). Returns the comment.
     """
     now = resolve_now(now)
     require(user, "consultations.view", stage, message=NOT_PUBLIC, code="not_public")
@@ -118,9 +124,9 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
         grouping.queue_grouping(comment)
     if parent is not None and parent.user_id and parent.user_id != user.pk:
         outbox.reply_posted(comment)
-    # Last: the version bump locks the stage's row until commit; readers see the new comment
-    # and the new version together.
-    bump_comments_version(stage)
+    # Last: the counts' row stays locked until commit; readers see the new comment, the counts
+    # and its thread's version together.
+    comment_posted(comment)
     return comment
 
 
@@ -152,8 +158,9 @@ def set_comment_state(comment, actor, state, reason, now):
     caller logs it.
 
     Side effects: saves the state, its reason, moment and author (and the comments package's
-    `is_public`/`is_removed` flags); updates `comment` in memory; bumps the stage's threads
-    version; queues the comment for the search index."""
+    `is_public`/`is_removed` flags); updates `comment` in memory; bumps its thread's version
+    and, when it is shown or no longer shown, the stage's stored counts; queues the comment for
+    the search index."""
     checks.check_comment_move(
         comment,
         state,
@@ -168,9 +175,11 @@ def set_comment_state(comment, actor, state, reason, now):
         is_public=state != CommentState.HELD,
         is_removed=state in (CommentState.HIDDEN, CommentState.WITHDRAWN),
     )
+    was_shown = comment.state == CommentState.VISIBLE
     comment.state, comment.state_reason = state, reason
     comment.state_changed_at, comment.state_changed_by = now, actor
-    bump_comments_version(comment.stage)
+    bump_thread_version(comment)
+    count_comment(comment, shown=int(state == CommentState.VISIBLE) - int(was_shown))
     # A queryset update sends no signal: tell the search queue (the comment leaves or rejoins).
     search_indexing.enqueue(comment)
 
@@ -204,7 +213,8 @@ def react(user, comment, value, *, now=None):
     """Agree or disagree; the same choice again takes it back. Returns the stored value or None.
 
     Side effects: locks the comment's row; creates, changes or deletes the user's reaction;
-    saves the comment's agree/disagree counts; bumps the stage's threads version. No log row."""
+    saves the comment's agree/disagree counts (pages read them when they are served: no cached
+    page or thread is invalidated). No log row."""
     now = resolve_now(now)
     require(
         user,
@@ -238,5 +248,4 @@ def react(user, comment, value, *, now=None):
     StageComment.objects.filter(pk=comment.pk).update(
         agree_count=counts.get(Reaction.AGREE, 0), disagree_count=counts.get(Reaction.DISAGREE, 0)
     )
-    bump_comments_version(comment.stage)
     return result

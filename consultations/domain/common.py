@@ -1,10 +1,27 @@
-"""What every module of the consultations domain shares: the clock and the version that keys a
-stage's rendered threads. (Typed text is cleaned by `core.text.clean_text`.)"""
+"""What every module of the consultations domain shares: the clock, the versions that key a
+stage's cached pages and threads, and the stored counts of its comments. (Typed text is cleaned
+by `core.text.clean_text`.)
 
-from django.db.models import F
+Two versions key what is cached (`consultations.threads`, the stage and comment pages):
+
+- a thread's `thread_version` (on its first comment) moves on with every change to what the
+  thread shows but its reaction counts — a reply, a comment hidden, shown again or withdrawn,
+  an answer — so that such a change renders that thread again and leaves every other thread and
+  page of the stage in use;
+- the stage's `comments_version` moves on with what is not one thread's: the stage edited,
+  opened, closed or cancelled, its synthesis published, an author's account erased, and any
+  change to many threads at once (`bump_comments_version`). Every cached page and thread of the
+  stage is then rendered again.
+
+Counts that change with every comment (totals, per-paragraph counts, threads) are stored in
+`CommentCount` rows and written into the cached pages when they are served; they key nothing.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from consultations.models import Stage
+from consultations.models import CommentCount, CommentState, Stage, StageComment
 
 
 def resolve_now(now):
@@ -13,8 +30,80 @@ def resolve_now(now):
 
 
 def bump_comments_version(stage):
-    """Invalidate the stage's rendered threads and text (their cache keys carry this number).
+    """Invalidate every rendered page, thread and text of the stage (their cache keys carry this
+    number): for changes that are not one thread's (a bulk answer, a stage edited).
 
     Side effects: increments `Stage.comments_version` in the database, which locks the stage's
     row until the transaction ends — so call it last."""
     Stage.objects.filter(pk=stage.pk).update(comments_version=F("comments_version") + 1)
+
+
+def bump_thread_version(comment):
+    """Invalidate the rendered thread of `comment` (and the cached pages that show it), not the
+    rest of its stage.
+
+    Side effects: increments `thread_version` of the thread's first comment, which locks that
+    row until the transaction ends (a reply in the thread already holds it)."""
+    StageComment.objects.filter(pk=comment.thread_id).update(thread_version=F("thread_version") + 1)
+
+
+def count_comment(comment, *, shown=0, threads=0):
+    """Add `shown` and `threads` (either may be negative) to the stored counts of the
+    comment's stage, paragraph and stance.
+
+    Side effects: updates (or creates, the first time) one `CommentCount` row, which locks it
+    until the transaction ends."""
+    if not shown and not threads:
+        return
+    row = CommentCount.objects.filter(
+        stage_id=comment.stage_id, block_key=comment.block_key, stance=comment.stance
+    )
+    changes = {"shown": F("shown") + shown, "threads": F("threads") + threads}
+    if row.update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            CommentCount.objects.create(
+                stage_id=comment.stage_id,
+                block_key=comment.block_key,
+                stance=comment.stance,
+                shown=shown,
+                threads=threads,
+            )
+    except IntegrityError:  # made meanwhile by another transaction
+        row.update(**changes)
+
+
+def comment_posted(comment):
+    """What a new comment changes beside its own row: the stored counts (one more shown comment;
+    one more thread for a first comment) and, for a reply, its thread's version.
+
+    Side effects: those of `count_comment` and, for a reply, `bump_thread_version`."""
+    count_comment(
+        comment,
+        shown=1 if comment.state == CommentState.VISIBLE else 0,
+        threads=1 if comment.starts_thread else 0,
+    )
+    if not comment.starts_thread:
+        bump_thread_version(comment)
+
+
+def recount_comments(stage):
+    """Count the stage's comments again from their rows (after comments were made in bulk,
+    without the domain functions). Returns the number of `CommentCount` rows.
+
+    Side effects: replaces the stage's `CommentCount` rows; bumps the stage's comments version."""
+    rows = (
+        StageComment.objects.filter(stage=stage)
+        .order_by()
+        .values("block_key", "stance")
+        .annotate(
+            threads=Count("pk", filter=Q(starts_thread=True)),
+            shown=Count("pk", filter=Q(state=CommentState.VISIBLE)),
+        )
+    )
+    counts = [CommentCount(stage_id=stage.pk, **row) for row in rows]
+    CommentCount.objects.filter(stage=stage).delete()
+    CommentCount.objects.bulk_create(counts)
+    bump_comments_version(stage)
+    return len(counts)

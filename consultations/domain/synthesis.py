@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from consultations import outbox
 from consultations.domain import checks
 from consultations.domain.comments import lock_comment, lock_stage
-from consultations.domain.common import bump_comments_version, resolve_now
+from consultations.domain.common import bump_comments_version, bump_thread_version, resolve_now
 from consultations.domain.queries import (
     answer_selection,
     has_synthesis,
@@ -50,7 +50,7 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
     disposition.
 
     Side effects: locks the comment's, its stage's and its disposition's rows; saves the
-    disposition; bumps the stage's threads version; a log row ("disposition.set", old → new
+    disposition; bumps the comment's thread version; a log row ("disposition.set", old → new
     outcome, the revision applying it)."""
     comment = lock_comment(comment)
     # The stage's row too (after the comment's, as posting takes them): an answer and the
@@ -77,7 +77,7 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
     existing.outcome, existing.reason = outcome, reason
     existing.applied_in, existing.decided_by = applied_in, user
     existing.save()
-    bump_comments_version(stage)
+    bump_thread_version(comment)
     activity.record(
         user,
         "disposition.set",

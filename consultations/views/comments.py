@@ -185,7 +185,17 @@ def _comment_page_context(request, comment, **extra):
 def _comment_page_version(request, comment_id):
     comment = comment_for(request, comment_id)
     path = reverse("consultations:comment", args=[comment.pk])
-    return page_version(request, comment.stage, timezone.now(), path=path)
+    parts = page_version(request, comment.stage, timezone.now(), path=path)
+    if parts is None:
+        return None
+    # The page shows the whole thread, with its reaction counts: its version and those counts,
+    # in one query (read before the page reads the thread).
+    thread = tuple(
+        StageComment.objects.filter(thread_id=comment.thread_id)
+        .order_by("pk")
+        .values_list("pk", "thread_version", "agree_count", "disagree_count")
+    )
+    return (*parts, thread)
 
 
 @anonymous_page(_comment_page_version)

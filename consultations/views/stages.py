@@ -6,30 +6,36 @@ before the scheduled task (or a domain command) has recorded an opening or a clo
 (`consultations.domain.events`).
 """
 
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count
-from django.http import Http404
+from django.core.cache import cache
+from django.db.models import Sum
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultations import calendar, domain, threads
 from consultations.forms import CommentForm
 from consultations.models import (
-    CommentState,
+    CommentCount,
     Consultation,
     Follow,
     Stage,
-    StageComment,
     StageKind,
     StageStatus,
     Synthesis,
 )
 from core.errors import DomainError
-from core.pagecache import anonymous_page
+from core.pagecache import Filled, anonymous_page, placeholder, release, storable
 from core.permissions import can, passes
 from core.text import strip_control_characters
 from proposals.views import proposal_context, proposal_for
@@ -125,11 +131,11 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
     filters = threads.Filters.from_query(request.GET, stage)
     number = threads.page_number(request.GET.get("page"))
     threads_html = text_html = ""
-    counts = {}
+    counts = threads.Counts(stage)
+    page, shown = threads.paginate(counts, filters, number), []
     if stage.accepts_comments:
-        counts = threads.block_counts(stage)
-        threads_html = threads.render_threads(
-            stage, filters, number, can_comment=can_comment, status=dates["status"]
+        threads_html, page, shown = threads.render_threads(
+            stage, filters, number, can_comment=can_comment, status=dates["status"], counts=counts
         )
         if can_comment:
             threads_html = threads.with_csrf(threads_html, csrf_input(request))
@@ -145,7 +151,7 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
     stages = list(
         stage.consultation.stages.order_by("position").values_list("position", "title", "kind")
     )
-    return render(
+    response = render(
         request,
         "consultations/stage.html",
         proposal_context(
@@ -166,8 +172,9 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
             filters=filters,
             labels=threads.paragraph_labels(stage.revision),
             whole_text=threads.WHOLE_TEXT,
-            total=sum(counts.values()),
-            whole_text_count=counts.get("", 0),
+            # Written in below (and into the cached copy when it is served).
+            total=mark_safe(placeholder("total")),  # noqa: S308 (a constant)
+            whole_text_count=mark_safe(placeholder("whole")),  # noqa: S308 (a constant)
             text_html=text_html,
             threads_html=threads_html,
             form=showable_form(form),
@@ -178,14 +185,21 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
         ),
         status=status,
     )
+    # The page with its counts; the cache (`core.pagecache`) keeps it with the placeholders.
+    response.unfilled = response.content
+    response.threads_html = threads_html
+    response.content = threads.fill_values(stage, filters, page, shown, counts).apply(
+        response.content
+    )
+    return response
 
 
 def page_version(request, stage, now, *, path, query=""):
-    """What the pages of `stage` show that can change, for `core.pagecache`: every stage's
-    `comments_version` (comments, reactions, answers, moderation, a synthesis, a stage edited or
-    cancelled move it on), the revisions, the statuses the dates give and the time left. None
-    when the address is not the page's canonical `path` and `query` (the page is then rendered
-    and not stored).
+    """What the pages of `stage` show that can change but its threads, for `core.pagecache`:
+    every stage's `comments_version` (a synthesis, a stage edited, opened, closed or cancelled,
+    changes to many threads move it on), the revisions, the statuses the dates give and the time
+    left. None when the address is not the page's canonical `path` and `query` (the page is then
+    rendered and not stored). Each page adds the versions of the threads it shows.
 
     `stage` is read before the page reads its own (both pages read theirs again): a comment
     hidden in between makes the page stored under the older version with the newer content,
@@ -195,7 +209,13 @@ def page_version(request, stage, now, *, path, query=""):
     consultation = stage.consultation
     proposal = consultation.proposal
     dates = stage_dates(stage, now)
-    versions = dict(consultation.stages.values_list("pk", "comments_version"))
+    # Every stage's version and dates (for the proposal's status) in one query.
+    stages = list(
+        consultation.stages.order_by().only(
+            "consultation", "comments_version", "opens_at", "closes_at", "cancelled_at"
+        )
+    )
+    versions = {item.pk: item.comments_version for item in stages}
     versions[stage.pk] = stage.comments_version
     return (
         stage.pk,
@@ -203,7 +223,7 @@ def page_version(request, stage, now, *, path, query=""):
         stage.revision_id,
         proposal.current_revision_id,
         proposal.status,
-        domain.proposal_status_at(consultation, now=now),
+        domain.proposal_status_at(consultation, now=now, stages=stages),
         dates["status"],
         repr(dates["left"]),
         proposal.organization.time_zone,
@@ -215,6 +235,7 @@ def page_version(request, stage, now, *, path, query=""):
 # of a page served from the cache.
 VERSION_FIELDS = (
     "position",
+    "kind",
     "comments_version",
     "revision",
     "opens_at",
@@ -242,15 +263,91 @@ def _stage_page_version(request, slug, position):
     filtered = "block" in request.GET or "stance" in request.GET
     filters = threads.Filters.from_query(request.GET, stage) if filtered else threads.Filters()
     number = threads.page_number(request.GET.get("page"))
-    if number > 1 and number > threads.page_count(stage):
+    counts = threads.Counts(stage)
+    page = threads.paginate(counts, filters, number)
+    if number > 1 and number > page.paginator.num_pages:
         return None  # beyond the last page: answered, not kept
     query = filters.query(page=number if number > 1 else None)
-    return page_version(request, stage, timezone.now(), path=threads.stage_path(stage), query=query)
+    parts = page_version(
+        request, stage, timezone.now(), path=threads.stage_path(stage), query=query
+    )
+    if parts is None:
+        return None
+    # The page's threads and their versions (read before the page reads them): a change
+    # elsewhere in the stage leaves this page's copy in use; the counts are written in.
+    shown = threads.page_threads(stage, filters, page) if stage.accepts_comments else []
+    values = threads.fill_values(stage, filters, page, shown, counts)
+    filled = Filled((*parts, tuple(shown), page.has_next()), values.values, values.defaults)
+    status = parts[6]  # the stage's status as its dates make it (`page_version`)
+    request.stage_page_shown = PageShown(parts, status, filters, page, shown, filled)
+    return filled
+
+
+@dataclass(frozen=True)
+class PageShown:
+    """What the version of an anonymous stage page read (`_stage_page_version`), for the view
+    that renders it when its copy is not in the cache: the stage's own parts of the version
+    (`page_version`), the status they name, the filters, the page, its threads and their
+    versions, and the counts to write in."""
+
+    parts: tuple
+    status: str
+    filters: threads.Filters
+    page: object
+    threads: list
+    filled: Filled
+
+
+# Where the threads section goes in a stage page's shell (not a `core.pagecache` placeholder,
+# which is filled when the page is served).
+SHELL_MARK = b"<!--consult:threads-section-->"
+
+
+def _shell_key(request, shown):
+    named = (release(), get_language(), request.build_absolute_uri(), shown.parts)
+    digest = hashlib.blake2b(repr(named).encode(), digest_size=16).hexdigest()
+    return f"consult:stage-shell:{digest}"
+
+
+def stage_from_shell(request, stage, shown):
+    """An anonymous stage page whose copy is not in the cache, put together from cached parts
+    when only its threads changed: the page around the threads (its "shell", kept under the
+    stage's own parts of the version, the address, the language and the release) and the
+    threads section (`threads.render_threads`: only the threads that changed are read and
+    rendered). Without a shell, the page is rendered whole and its shell kept, for a page that
+    may be kept (`core.pagecache.storable`). The counts are those the version read."""
+    key = _shell_key(request, shown)
+    kept = cache.get(key)
+    if kept is None:
+        response = render_stage(request, stage)
+        section = response.threads_html.encode()
+        if section and storable(request, response) and response.unfilled.count(section) == 1:
+            shell = response.unfilled.replace(section, SHELL_MARK)
+            cache.set(key, (shell, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
+        return response
+    shell, content_type = kept
+    section, _page, _threads = threads.render_threads(
+        stage,
+        shown.filters,
+        shown.page.number,
+        can_comment=False,
+        status=shown.status,
+        listed=(shown.page, shown.threads),
+    )
+    response = HttpResponse(shell.replace(SHELL_MARK, section.encode()), content_type=content_type)
+    response.unfilled = response.content
+    response.content = shown.filled.apply(response.unfilled)
+    return response
 
 
 @anonymous_page(_stage_page_version)
 def stage(request, slug, position):
-    return render_stage(request, stage_for(request, slug, position))
+    found = stage_for(request, slug, position)
+    # Set by the version for an anonymous visitor's canonical address (the copy's key).
+    shown = getattr(request, "stage_page_shown", None)
+    if shown is not None and found.accepts_comments:
+        return stage_from_shell(request, found, shown)
+    return render_stage(request, found)
 
 
 def consultation_for(request, slug):
@@ -275,11 +372,12 @@ def consultation_detail(request, slug):
         .order_by("position")
     )
     proposal.status = domain.proposal_status_at(consultation, now=now, stages=stages)
+    # Shown comments per stage, from the stored counts (a few rows whatever their number).
     counts = dict(
-        StageComment.objects.filter(stage__consultation=consultation, state=CommentState.VISIBLE)
+        CommentCount.objects.filter(stage__consultation=consultation)
         .order_by()
         .values_list("stage_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("shown"))
         .values_list("stage_id", "n")
     )
     can_manage = user.is_authenticated and can(user, "consultations.manage", consultation)

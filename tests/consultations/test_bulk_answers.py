@@ -374,3 +374,22 @@ def test_the_answers_page_needs_the_same_queries_for_few_and_many_comments_and_g
     assert CommentGroup.objects.count() > 2
     assert (queries(ANSWERS), queries(f"{ANSWERS}?group={group.pk}&stance=oppose")) == few
     assert queries(f"{BULK}?group={group.pk}") == bulk_few
+
+
+def test_a_bulk_answer_reaches_the_cached_stage_page(client, editor, stage, campaign):
+    # Anonymous readers get the stage page from the cache (threads kept per thread version):
+    # an answer given to many threads at once must show in every copy, at once.
+    page = "/proposals/legea-350/consultation/stages/1/"
+    before = client.get(page).content.decode()
+    assert "Nu se poate." not in before
+    assert client.get(page).content.decode() == before  # served from the cache
+    domain.answer_comments(
+        editor,
+        stage,
+        {"group": campaign["group"].pk},
+        outcome="rejected",
+        reason="Nu se poate.",
+        expected=(3, campaign["letters"][2].pk),
+    )
+    after = client.get(page).content.decode()
+    assert after.count("Nu se poate.") == 3

@@ -93,8 +93,13 @@ def test_comment_on_a_block_with_a_quote(stage, citizen):
     assert comment.content_object == stage
     assert comment.site_id == settings.SITE_ID
     assert comment.submit_date == during(stage)
+    # A new thread: the stage's other pages and threads stay cached; the counts move on.
+    assert comment.starts_thread is True and comment.thread_version == 0
     stage.refresh_from_db()
-    assert stage.comments_version == version + 1
+    assert stage.comments_version == version
+    assert list(stage.comment_counts.values_list("block_key", "stance", "threads", "shown")) == [
+        (key, "support", 1, 1)
+    ]
     row = ActivityLog.objects.get(verb="comment.posted")
     assert (row.actor, row.target_id, row.data) == (
         citizen,
@@ -325,13 +330,34 @@ def test_reactions_toggle_and_count(stage, citizen, citizen2):
     assert list(Reaction.objects.values_list("user_id", "value")) == [(third.pk, "agree")]
 
 
-def test_reaction_bumps_the_rendered_threads(stage, citizen, citizen2):
+def test_reaction_invalidates_no_page_or_thread(stage, citizen, citizen2):
+    # Pages read the reaction counts when they are served (`threads.fill_values`).
     comment = post(citizen, stage)
     stage.refresh_from_db()
     version = stage.comments_version
     domain.react(citizen2, comment, "agree", now=during(stage))
     stage.refresh_from_db()
-    assert stage.comments_version == version + 1
+    assert stage.comments_version == version
+    assert StageComment.objects.get(pk=comment.pk).thread_version == 0
+
+
+def test_a_reply_moves_its_threads_version_and_the_counts(stage, citizen, citizen2):
+    key = first_block_key(stage)
+    first = post(citizen, stage, block_key=key, stance="oppose")
+    other = post(citizen, stage, stance="neutral")
+    stage.refresh_from_db()
+    version = stage.comments_version
+    reply = post(citizen2, stage, text="Răspuns.", parent_id=first.pk, stance="")
+    assert (reply.starts_thread, reply.block_key, reply.stance) == (False, key, "")
+    versions = dict(StageComment.objects.values_list("pk", "thread_version"))
+    assert versions == {first.pk: 1, other.pk: 0, reply.pk: 0}
+    stage.refresh_from_db()
+    assert stage.comments_version == version
+    assert sorted(stage.comment_counts.values_list("block_key", "stance", "threads", "shown")) == [
+        ("", "neutral", 1, 1),
+        (key, "", 0, 1),
+        (key, "oppose", 1, 1),
+    ]
 
 
 def test_reaction_refusals(stage, citizen, citizen2, moderator):

@@ -178,10 +178,19 @@ def test_hide_with_a_reason(comment, stage, moderator, citizen2):
     assert hidden.state_changed_at == moment
     assert (hidden.is_public, hidden.is_removed) == (True, True)
     assert (hidden.flags_reviewed, hidden.open_flags) == (1, 0)
+    # Its thread is rendered again (its version), not the stage's other threads; one fewer
+    # comment shown in the counts.
     stage.refresh_from_db()
-    assert stage.comments_version == version + 1
+    assert stage.comments_version == version
+    assert hidden.thread_version == 1
+    assert list(stage.comment_counts.values_list("threads", "shown")) == [(1, 0)]
+    domain.restore_comment(moderator, hidden, now=moment)
+    assert fresh(comment).thread_version == 2
+    assert list(stage.comment_counts.values_list("threads", "shown")) == [(1, 1)]
+    domain.hide_comment(moderator, comment, "Limbaj jignitor.", now=moment)
     assert log("comment.hidden") == [
-        (moderator, "visible", "hidden", {"reason": "Limbaj jignitor."})
+        (moderator, "visible", "hidden", {"reason": "Limbaj jignitor."}),
+        (moderator, "visible", "hidden", {"reason": "Limbaj jignitor."}),
     ]
 
 
@@ -247,7 +256,8 @@ def test_disposition_recorded_and_changed_with_log(comment, editor, later_revisi
     assert second.pk == first.pk
     assert Disposition.objects.get().applied_in == later_revision
     stage.refresh_from_db()
-    assert stage.comments_version == version + 2
+    assert stage.comments_version == version
+    assert StageComment.objects.get(pk=comment.pk).thread_version == 2
     assert log("disposition.set") == [
         (editor, "", "rejected", {"applied_in": None}),
         (editor, "rejected", "accepted", {"applied_in": 3}),

@@ -1,6 +1,7 @@
 """A change re-renders only what it changed: each thread of a stage page is rendered and cached
-on its own, reaction counts are written into cached threads, and no cached fragment ever shows
-what changed since (a hidden comment, another language, another viewer's links)."""
+on its own under its version, reaction counts and other counts are written into cached HTML, and
+no cached fragment ever shows what changed since (a hidden comment, another language, another
+viewer's links)."""
 
 from datetime import UTC
 
@@ -11,7 +12,7 @@ from django.utils import translation
 from consultations import domain, threads
 from tests.consultations.conftest import during
 from tests.consultations.page_helpers import Rendered
-from tests.consultations.test_threads import _fresh, _post
+from tests.consultations.test_threads import _fresh, _post, _render
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def _page(stage, *, can_comment=False, language="en"):
     with translation.override(language):
-        return threads.render_threads(
-            _fresh(stage), threads.Filters(), 1, can_comment=can_comment, status="open"
-        )
+        return _render(_fresh(stage), can_comment=can_comment)
 
 
 @pytest.fixture
@@ -41,7 +40,8 @@ def test_a_new_reply_renders_its_thread_only(stage, twenty, citizen):
     reply = _post(citizen, stage, "Un răspuns nou", parent_id=twenty[7].pk)
     with Rendered() as renders:
         html = _page(stage)
-    # The thread's root, its earlier reply and the new one; the other 19 threads from the cache.
+    # The thread's root, its earlier reply and the new one; the other 19 threads from the cache
+    # (and only that thread's comments are read).
     assert sorted(renders.comments) == sorted([twenty[7].pk, twenty[7].reply.pk, reply.pk])
     assert "Un răspuns nou" in html
     assert html.count('class="comment comment-visible') == 41
@@ -58,7 +58,7 @@ def test_a_reaction_renders_no_thread_and_shows_the_new_counts(stage, twenty, ci
     assert after.count("Agree: 0 · Disagree: 0") == 39
     start = after.index(f'id="comment-{twenty[3].pk}"')
     assert after.index("Agree: 1 · Disagree: 1", start) < after.index("</footer>", start)
-    assert "<!--consult:reactions:" not in after
+    assert "<!--fill:" not in after
 
 
 def test_a_hidden_comment_is_never_served_from_a_thread_cached_before(
@@ -92,19 +92,26 @@ def test_threads_are_cached_per_language_and_viewer_kind(stage, twenty, citizen)
     assert commenter.count("/reply/") == 40 and threads.CSRF_PLACEHOLDER in commenter
 
 
-def test_the_text_is_not_rendered_again_for_a_reaction(stage, twenty, citizen2):
+def test_the_text_is_not_rendered_again_for_a_reaction_or_a_comment(stage, twenty, citizen2):
     stage = _fresh(stage)
+    key = stage.revision.blocks[0]["key"]
     with translation.override("en"):
         threads.render_text(stage, status="open")
         domain.react(citizen2, twenty[0], "agree", now=during(stage))
+        _post(citizen2, stage, "Pe paragraf", block_key=key)
         with Rendered() as renders:
-            threads.render_text(_fresh(stage), status="open")
-        assert renders.names == []
-        _post(citizen2, stage, "Pe paragraf", block_key=stage.revision.blocks[0]["key"])
-        with Rendered() as texts:
             html = threads.render_text(_fresh(stage), status="open")
-    assert texts.names.count("consultations/_stage_text.html") == 1
-    assert "1 comment" in html
+        assert renders.names == []
+        fresh = _fresh(stage)
+        counts = threads.Counts(fresh)
+        filled = threads.fill_values(
+            fresh, threads.Filters(), threads.paginate(counts, threads.Filters(), 1), [], counts
+        )
+    # Its count is written in: one comment on the first paragraph, none on the others.
+    text = filled.apply(html.encode()).decode()
+    assert f'?block={key}#threads">1 comment<' in text
+    assert text.count('#threads">0 comments<') == len(stage.revision.blocks) - 1
+    assert "<!--fill:" not in text
 
 
 def test_threads_show_dates_in_the_organisations_zone(stage, twenty, settings):

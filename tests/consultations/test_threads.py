@@ -26,6 +26,16 @@ def _fresh(stage):
     ).get(pk=stage.pk)
 
 
+def _render(stage, *, can_comment=False, filters=None, number=1, status="open"):
+    """The threads section as a stage page shows it: its placeholders filled."""
+    filters = filters or threads.Filters()
+    html, page, shown = threads.render_threads(
+        stage, filters, number, can_comment=can_comment, status=status
+    )
+    filled = threads.fill_values(stage, filters, page, shown, threads.Counts(stage))
+    return filled.apply(html.encode()).decode()
+
+
 def _threads(stage, count, users):
     made = []
     for n in range(count):
@@ -71,43 +81,40 @@ def test_build_page_costs_three_queries_whatever_the_number_of_comments(
 
 
 @pytest.mark.parametrize("count", [5, 60])
-def test_render_threads_queries_cold_then_none_warm(
+def test_render_threads_queries_cold_then_two_warm(
     stage, citizen, citizen2, count, django_assert_num_queries
 ):
     _threads(stage, count, [citizen, citizen2])
     fresh = _fresh(stage)
     cache.clear()
-    # Count, page ids, comments, and the proposal's revisions (for the "follows the text" note).
+    # The stored counts, the page's threads and their versions, their comments, and the
+    # proposal's revisions (for the "follows the text" note).
     with django_assert_num_queries(4):
         cold = threads.render_threads(fresh, threads.Filters(), 1, can_comment=False, status="open")
-    with django_assert_num_queries(0):
+    # The counts and the page's threads: the section is in the cache under their versions.
+    with django_assert_num_queries(2):
         warm = threads.render_threads(fresh, threads.Filters(), 1, can_comment=False, status="open")
-    assert warm == cold
+    assert (warm[0], warm[2]) == (cold[0], cold[2])
+    assert (warm[1].number, warm[1].paginator.count) == (1, count - count // 3)
 
 
-def test_render_threads_key_follows_comments_version(stage, citizen):
+def test_render_threads_key_follows_the_pages_threads(stage, citizen):
     _post(citizen, stage, "Primul")
-    before = threads.render_threads(
-        _fresh(stage), threads.Filters(), 1, can_comment=False, status="open"
-    )
+    before = _render(_fresh(stage))
     _post(citizen, stage, "Al doilea")
-    after = threads.render_threads(
-        _fresh(stage), threads.Filters(), 1, can_comment=False, status="open"
-    )
+    after = _render(_fresh(stage))
     assert "Al doilea" not in before
     assert "Al doilea" in after
+    with translation.override("en"):
+        assert "2 threads" in _render(_fresh(stage))
 
 
 def test_render_threads_per_language_and_viewer_kind(stage, citizen):
     _post(citizen, stage, "Text")
     fresh = _fresh(stage)
     with translation.override("en"):
-        english = threads.render_threads(
-            fresh, threads.Filters(), 1, can_comment=True, status="open"
-        )
-        reader = threads.render_threads(
-            fresh, threads.Filters(), 1, can_comment=False, status="open"
-        )
+        english = _render(fresh, can_comment=True)
+        reader = _render(fresh)
     assert "Agree: 0" in english
     assert threads.CSRF_PLACEHOLDER in english
     assert threads.CSRF_PLACEHOLDER not in reader
@@ -120,12 +127,11 @@ def test_render_threads_per_language_and_viewer_kind(stage, citizen):
 
 
 def test_placeholder_cannot_be_written_by_a_commenter(stage, citizen):
-    _post(citizen, stage, threads.CSRF_PLACEHOLDER)
-    html = threads.render_threads(
-        _fresh(stage), threads.Filters(), 1, can_comment=False, status="open"
-    )
+    written = _post(citizen, stage, threads.CSRF_PLACEHOLDER + "<!--fill:total-->")
+    domain.react(UserFactory(), written, "agree", now=during(stage))
+    html = _render(_fresh(stage))
     assert threads.CSRF_PLACEHOLDER not in html
-    assert "&lt;!--consult:csrf--&gt;" in html
+    assert "&lt;!--consult:csrf--&gt;&lt;!--fill:total--&gt;" in html
 
 
 def test_placeholders_never_carry_the_text(stage, citizen, citizen2, moderator):
@@ -137,9 +143,7 @@ def test_placeholders_never_carry_the_text(stage, citizen, citizen2, moderator):
     for _ in range(3):
         domain.flag_comment(UserFactory(), held, reason="abuse", now=during(stage))
     with translation.override("en"):
-        html = threads.render_threads(
-            _fresh(stage), threads.Filters(), 1, can_comment=True, status="open"
-        )
+        html = _render(_fresh(stage), can_comment=True)
     assert "SECRET" not in html
     assert "Hidden by moderation: Injurii" in html
     assert "Withdrawn by its author." in html
