@@ -206,7 +206,7 @@ LANGUAGES = {
     "staff": "en",
 }
 # POSTs to these pages come last: they take the walker out of the world it walks.
-LAST = re.compile(r"(leave|remove|delete|withdraw|revoke|cancel|logout|deactivate)")
+LAST = re.compile(r"(leave|remove|delete|withdraw|revoke|cancel|close|logout|deactivate)")
 
 
 # --- The world ---------------------------------------------------------------------------------
