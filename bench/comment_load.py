@@ -2,23 +2,38 @@
 PostgreSQL.
 
     .venv/bin/python bench/comment_load.py [--commenters 50] [--seconds 60] [--workers 4]
+        [--topology embedded|production] [--servers 1] [--database bench_comments]
         (DATABASE_URL=postgres://user@host:port/any picks the server; default
-         postgres://postgres@127.0.0.1:5432; a fresh database named bench_comments is created
+         postgres://postgres@127.0.0.1:5432; a fresh database named by --database is created
          and dropped at the end)
+
+Two topologies. `embedded` (the default): the cache (sessions, rate limits) in each server's
+memory, Celery without a broker (a reply's email is built and sent inside the request), the
+search queue left for later. `production`, as the README documents it: a Redis of its own
+(cache, sessions, Celery broker), a Celery worker on it that sends the emails and applies the
+search queue to the index, and `--servers` gunicorn processes sharing `--workers` sync workers
+(the commenters are spread over them, as behind a load balancer); at the end it waits for the
+worker to empty the search queue and checks every accepted comment is in the index and every
+reply to another person's comment was emailed.
 
 Creates an open written-comments stage and one verified user per commenter, signs each in
 directly (a session made in process, not through the rate-limited login page), starts gunicorn
 with the production settings (DEBUG off, COMMENT_RATE_PER_MINUTE raised for the test), and runs
 one thread per commenter: it opens the stage page once (the CSRF cookie and the form's token),
 then posts comments to /proposals/<slug>/consultation/stages/<n>/comment/ with the form's fields
-(text, block, quote, stance, parent_id) as fast as the server answers, about a fifth of them
-replies to comments accepted earlier. Each accepted comment answers 302 to its place in the
-threads (`#comment-<id>`).
+(text, block, quote, stance, parent_id and the form's one-time token) as fast as the server
+answers, about a fifth of them replies to comments accepted earlier. Each accepted comment
+answers 302 to its place in the threads (`#comment-<id>`). One post in twenty is sent a second
+time with the same token, as after a double click: it must answer with the same comment.
 
 Prints accepted comments per second and latencies, errors by status (target 0), and comments
 lost: accepted answers whose comment is not in the database, or whose text differs (target 0);
-also comments stored without an accepted answer, and rows left in the comments package's tables
-without their other parts.
+also comments stored without an accepted answer, duplicates (a text stored twice, or a resend
+answered with another comment), rows left in the comments package's tables without their
+other parts, the load average before and after, and where the machine's CPU went during the
+run, in all and per accepted comment: this process (the commenters), the servers, the worker,
+Redis, the PostgreSQL backends of the benchmark's database, and the rest (whatever else runs on
+the machine: on a shared one, compare the per-comment figures of the servers and the database).
 """
 
 import argparse
@@ -26,12 +41,28 @@ import http.client
 import os
 import random
 import re
+import secrets
+import shutil
+import socket
+import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from urllib.parse import urlencode
 
-from consultations_bench import BenchSite, gunicorn, make_people, make_stage, percentile
+from consultations_bench import (
+    ROOT,
+    VENV_BIN,
+    BenchSite,
+    free_port,
+    gunicorn,
+    make_people,
+    make_stage,
+    no_emails,
+    percentile,
+)
 
 SLUG = "bench-comentarii"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -43,6 +74,7 @@ TEXTS = [
     "Contractele multianuale ar ajuta serviciile sociale care funcționează tot anul.",
     "Nu sunt de acord: procedura se lungește și banii ajung mai târziu la beneficiari.",
 ]
+RESEND_SHARE = 0.05  # posts sent a second time with the same form token (a double click)
 
 
 class Commenter(threading.Thread):
@@ -55,6 +87,8 @@ class Commenter(threading.Thread):
         self.statuses = {}
         self.latencies = []
         self.samples = {}  # status → start of one answer, for the report
+        self.resends = 0
+        self.resends_elsewhere = 0  # a resend answered with another comment: a duplicate
 
     def request(self, method, path, body=None, headers=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
@@ -80,6 +114,21 @@ class Commenter(threading.Thread):
         }
         self.token = match.group(1)
 
+    def send(self, fields):
+        start = time.perf_counter()
+        try:
+            status, headers, body = self.request(
+                "POST", self.post, body=urlencode(fields), headers=self.headers
+            )
+        except OSError as error:
+            status, headers, body = type(error).__name__, [], b""
+        self.latencies.append(time.perf_counter() - start)
+        location = {name.lower(): value for name, value in headers}.get("location", "")
+        match = COMMENT_ID.search(location)
+        if status == 302 and match:
+            return "302 accepted", int(match.group(1)), ""
+        return status, None, (location or body[:400].decode("utf-8", "replace"))
+
     def run(self):
         try:
             self.start_session()
@@ -94,33 +143,36 @@ class Commenter(threading.Thread):
             with self.pool.lock:
                 if self.pool.items and self.rng.random() < 0.2:
                     parent = self.rng.choice(self.pool.items)
-            fields = {"csrfmiddlewaretoken": self.token, "text": text, "quote": ""}
+            # Each rendering of the form carries a new token (core.idempotency).
+            fields = {
+                "csrfmiddlewaretoken": self.token,
+                "form_token": secrets.token_hex(16),
+                "text": text,
+                "quote": "",
+            }
             if parent is None:
                 fields["block"] = self.rng.choice(self.keys)
                 fields["stance"] = self.rng.choice(["support", "oppose", "neutral"])
             else:
                 fields["parent_id"] = str(parent[0])
-            start = time.perf_counter()
-            try:
-                status, headers, body = self.request(
-                    "POST", self.post, body=urlencode(fields), headers=self.headers
-                )
-            except OSError as error:
-                status, headers, body = type(error).__name__, [], b""
-            self.latencies.append(time.perf_counter() - start)
-            location = {name.lower(): value for name, value in headers}.get("location", "")
-            match = COMMENT_ID.search(location)
-            if status == 302 and match:
-                comment_id = int(match.group(1))
+            status, comment_id, sample = self.send(fields)
+            if comment_id is not None:
                 self.accepted[comment_id] = text
                 level = 0 if parent is None else parent[1] + 1
                 if level < 3:
                     with self.pool.lock:
                         self.pool.items.append((comment_id, level))
-                status = "302 accepted"
+                if self.rng.random() < RESEND_SHARE:
+                    self.resends += 1
+                    again, again_id, again_sample = self.send(fields)
+                    if again_id is not None and again_id != comment_id:
+                        self.resends_elsewhere += 1
+                    elif again_id is None:
+                        self.statuses[again] = self.statuses.get(again, 0) + 1
+                        self.samples.setdefault(again, again_sample)
             self.statuses[status] = self.statuses.get(status, 0) + 1
-            if not str(status).startswith("302 accepted"):
-                self.samples.setdefault(status, (location or body[:400].decode("utf-8", "replace")))
+            if comment_id is None:
+                self.samples.setdefault(status, sample)
 
 
 class Pool:
@@ -144,32 +196,203 @@ def sessions_for(users):
     return cookies
 
 
+# --- Where the CPU goes ------------------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid):
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    # After the name: state ppid ... utime (11th) stime (12th), counted from the state.
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def cpu_by_role(database):
+    """CPU seconds used so far by this process and by its descendants, by role (the name of
+    the program), by the PostgreSQL backends serving `database`, and by the whole machine
+    (busy time of every core)."""
+    parents, used, names = {}, {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            parents[int(entry)], used[int(entry)] = _stat(entry)
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                names[int(entry)] = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+    me = os.getpid()
+    roles = {"commenters (this process)": used.get(me, 0.0), "postgres (this database)": 0.0}
+    for pid in used:
+        if names.get(pid, "").startswith("postgres: ") and f" {database} " in names[pid]:
+            roles["postgres (this database)"] += used[pid]
+            continue
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, me):
+            ancestor = parents.get(ancestor)
+        if ancestor != me:
+            continue
+        role = next(
+            (name for name in ("gunicorn", "celery", "redis-server") if name in names[pid]),
+            "other children",
+        )
+        roles[role] = roles.get(role, 0.0) + used[pid]
+    with open("/proc/stat") as handle:
+        ticks = [int(value) for value in handle.readline().split()[1:]]
+    roles["machine"] = (sum(ticks) - ticks[3] - ticks[4]) / TICKS  # all but idle and iowait
+    return roles
+
+
+def cpu_report(before, after, seconds, accepted):
+    """Each role's CPU during the run, in cores and per accepted comment (the figure that
+    other load on the machine changes least)."""
+    used = {role: after.get(role, 0.0) - before.get(role, 0.0) for role in after}
+    machine = used.pop("machine")
+    lines = [
+        f"CPU during the run ({os.cpu_count()} cores × {seconds:.1f} s), per accepted comment:"
+    ]
+    rest = machine - sum(used.values())
+    rows = [*sorted(used.items()), ("the rest (others' work)", rest), ("machine", machine)]
+    for role, value in rows:
+        lines.append(
+            f"  {role:<30} {value:6.1f} s  {value / seconds:4.2f} cores  "
+            f"{value / max(accepted, 1) * 1000:5.1f} ms"
+        )
+    return "\n".join(lines)
+
+
+# --- The production topology -------------------------------------------------------------------
+
+
+@contextmanager
+def redis_server(directory):
+    """A Redis of its own on a free port, nothing saved; yields its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("The production topology needs redis-server (apt install redis-server).")
+    port = free_port()
+    log = open(directory / "redis.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("redis-server did not start")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@contextmanager
+def celery_worker(site):
+    """One Celery worker on the default and the search queues (the README's two, in one
+    process: a solo pool, one task at a time, so one Whoosh writer)."""
+    log = open(site.dir / "celery.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"),
+            "--app",
+            "consult",
+            "worker",
+            "--queues",
+            "celery,search",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=site.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        time.sleep(3)
+        if process.poll() is not None:
+            log.flush()
+            output = (site.dir / "celery.log").read_text()
+            raise SystemExit(f"the Celery worker did not start:\n{output}")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commenters", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers in all")
+    parser.add_argument("--servers", type=int, default=1, help="gunicorn processes")
+    parser.add_argument("--topology", choices=["embedded", "production"], default="embedded")
+    parser.add_argument("--database", default="bench_comments")
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
+    if args.workers % args.servers:
+        raise SystemExit("--workers must be a multiple of --servers")
 
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    site = BenchSite(
-        database_name="bench_comments",
-        keep=args.keep,
-        extra_env={"COMMENT_RATE_PER_MINUTE": "1000000"},
-    )
-    if not site.postgres:
-        raise SystemExit("This load test runs on PostgreSQL: set DATABASE_URL=postgres://…")
-    site.create_database()
-    site.setup_django()
+    with ExitStack() as stack:
+        extra = {"COMMENT_RATE_PER_MINUTE": "1000000"}
+        if args.topology == "production":
+            scratch = Path(stack.enter_context(_scratch()))
+            redis = stack.enter_context(redis_server(scratch))
+            outbox = scratch / "outbox"
+            outbox.mkdir()
+            extra.update(
+                {
+                    "CACHE_URL": f"{redis}/0",
+                    "CELERY_BROKER_URL": f"{redis}/1",
+                    "SEARCH_INDEX_UPDATES": "celery",
+                    "EMAIL_URL": f"file://{outbox}",
+                }
+            )
+            args.outbox = outbox
+        site = BenchSite(database_name=args.database, keep=args.keep, extra_env=extra)
+        if not site.postgres:
+            raise SystemExit("This load test runs on PostgreSQL: set DATABASE_URL=postgres://…")
+        site.create_database()
+        site.setup_django()
+        try:
+            run(site, args)
+        finally:
+            site.cleanup()
+
+
+@contextmanager
+def _scratch():
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="consult-load-")
     try:
-        run(site, args)
+        yield directory
     finally:
-        site.cleanup()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
-def run(site, args):
+def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
     from django.core.management import call_command
     from django.db import connection
     from django_comments.models import Comment
@@ -177,26 +400,36 @@ def run(site, args):
 
     from consultations.models import StageComment
     from core.models import ActivityLog
+    from search.models import IndexQueue
 
     rng = random.Random(args.seed)
     call_command("migrate", verbosity=0)
-    stage = make_stage(rng, slug=SLUG, blocks=10)
-    users = make_people(args.commenters, prefix="commenter")
+    with no_emails():  # the setup is nobody's news: only the replies' emails are counted
+        stage = make_stage(rng, slug=SLUG, blocks=10)
+        users = make_people(args.commenters, prefix="commenter")
     cookies = sessions_for(users)
     keys = [""] + [block["key"] for block in stage.revision.blocks]
     page = f"/proposals/{SLUG}/consultation/stages/{stage.position}/"
     post = page + "comment/"
     before = StageComment.objects.count()
+    IndexQueue.objects.all().delete()  # the setup's own rows: only the comments' are awaited
     connection.close()  # the servers get every connection the database allows
 
     load = os.getloadavg()[0]
-    with gunicorn(site, workers=args.workers) as port:
+    with ExitStack() as stack:
+        worker = None
+        if args.topology == "production":
+            worker = stack.enter_context(celery_worker(site))
+        ports = [
+            stack.enter_context(gunicorn(site, workers=args.workers // args.servers))
+            for _server in range(args.servers)
+        ]
         pool = Pool()
         deadline = time.monotonic() + args.seconds
         commenters = [
             Commenter(
                 number,
-                port=port,
+                port=ports[number % len(ports)],
                 page=page,
                 post=post,
                 cookie=cookie,
@@ -207,18 +440,34 @@ def run(site, args):
             )
             for number, cookie in enumerate(cookies)
         ]
+        cpu_before = cpu_by_role(args.database)
         started = time.monotonic()
         for commenter in commenters:
             commenter.start()
         for commenter in commenters:
             commenter.join()
         elapsed = time.monotonic() - started
+        cpu_after = cpu_by_role(args.database)
+        load_after = os.getloadavg()[0]
 
-    accepted = {}
+        accepted = {}
+        for commenter in commenters:
+            accepted.update(commenter.accepted)
+        worker_report = None
+        if worker is not None:
+            # The worker catches up: the search queue empties, the emails go.
+            waited = time.monotonic()
+            while IndexQueue.objects.exists() and time.monotonic() - waited < 600:
+                time.sleep(1)
+            worker_report = check_worker(stage, accepted, args, time.monotonic() - waited)
+    connection.close()
+
     statuses, samples, latencies = {}, {}, []
+    resends = resends_elsewhere = 0
     for commenter in commenters:
-        accepted.update(commenter.accepted)
         latencies.extend(commenter.latencies)
+        resends += commenter.resends
+        resends_elsewhere += commenter.resends_elsewhere
         for status, count in commenter.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
         for status, sample in commenter.samples.items():
@@ -230,15 +479,19 @@ def run(site, args):
     lost = [pk for pk in accepted if pk not in stored]
     altered = [pk for pk, text in accepted.items() if pk in stored and stored[pk] != text]
     unacknowledged = [pk for pk in stored if pk not in accepted]
+    texts = list(stored.values())
+    duplicates = len(texts) - len(set(texts)) + resends_elsewhere
     tables = (Comment.objects.count(), XtdComment.objects.count(), StageComment.objects.count())
     orphans = XtdComment.objects.filter(thread_id=0).count()
     logged = ActivityLog.objects.filter(verb="comment.posted").count()
     replies = StageComment.objects.filter(stage=stage, level__gt=0).count()
 
     errors = {status: count for status, count in statuses.items() if status != "302 accepted"}
+    servers = f"{args.servers} gunicorn × {args.workers // args.servers} sync workers"
     print(
-        f"PostgreSQL; gunicorn {args.workers} sync workers; {args.commenters} commenters for "
-        f"{elapsed:.1f} s; {os.cpu_count()} CPUs (load average {load:.1f} at start)"
+        f"PostgreSQL; {args.topology} topology; {servers}; {args.commenters} commenters for "
+        f"{elapsed:.1f} s; {os.cpu_count()} CPUs (load average {load:.1f} at start, "
+        f"{load_after:.1f} at the end)"
     )
     print(f"comments accepted:        {len(accepted)} ({len(accepted) / elapsed:.1f} per second)")
     print(f"  of which replies:       {replies}")
@@ -255,13 +508,72 @@ def run(site, args):
     print(f"comments lost:            {len(lost)} (accepted but not stored)")
     print(f"comments altered:         {len(altered)}")
     print(f"stored, never confirmed:  {len(unacknowledged)}")
+    print(f"duplicates:               {duplicates} ({resends} posts sent twice with their token)")
     print(
         f"rows per comments table:  django_comments {tables[0] - before}, xtdcomment "
         f"{tables[1] - before}, stagecomment {tables[2] - before}; orphans {orphans}; "
         f"log rows {logged}"
     )
-    if errors or lost or altered or orphans or len(set(tables)) != 1:
+    print(cpu_report(cpu_before, cpu_after, elapsed, len(accepted)))
+    missing_from_index = emails_missing = 0
+    if worker_report is not None:
+        text, missing_from_index, emails_missing = worker_report
+        print(text)
+    if (
+        errors
+        or lost
+        or altered
+        or orphans
+        or duplicates
+        or missing_from_index
+        or emails_missing
+        or len(set(tables)) != 1
+    ):
         raise SystemExit(1)
+
+
+def emails_sent(outbox):
+    """Emails in the worker's outbox (Django's file backend: a file per connection)."""
+    return sum(
+        line.startswith("To: ")
+        for path in outbox.iterdir()
+        for line in path.read_text(errors="replace").splitlines()
+    )
+
+
+def check_worker(stage, accepted, args, drained_after):
+    """What the worker did after the requests: every accepted comment in the search index,
+    every reply to another person's comment emailed. Returns (the report's lines, comments
+    missing from the index, emails missing)."""
+    from consultations.models import StageComment
+    from search import indexing
+    from search.models import IndexQueue
+
+    left = IndexQueue.objects.count()
+    indexed = indexing.indexed_identifiers(StageComment)
+    missing = [pk for pk in accepted if f"consultations.stagecomment.{pk}" not in indexed]
+    authors = dict(StageComment.objects.filter(stage=stage).values_list("pk", "user_id"))
+    expected = sum(
+        1
+        for pk, user_id, parent_id in StageComment.objects.filter(
+            stage=stage, level__gt=0
+        ).values_list("pk", "user_id", "parent_id")
+        if authors.get(parent_id) != user_id
+    )
+    # The worker sends them one task each, after the search queue's rounds: wait while the
+    # count grows (a minute without progress ends the wait).
+    sent, progress = emails_sent(args.outbox), time.monotonic()
+    while sent < expected and time.monotonic() - progress < 60:
+        time.sleep(1)
+        now_sent = emails_sent(args.outbox)
+        if now_sent > sent:
+            sent, progress = now_sent, time.monotonic()
+    text = (
+        f"search index:             queue empty {drained_after:.0f} s after the run "
+        f"({left} rows left); {len(accepted) - len(missing)} of {len(accepted)} accepted "
+        f"comments found\nreply emails:             {sent} sent of {expected} expected"
+    )
+    return text, len(missing) + left, max(0, expected - sent)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -296,10 +297,61 @@ class StageComment(XtdComment):
         return f"#{self.pk}"
 
     def save(self, *args, **kwargs):
-        if self.pk is None:
-            # The comments package makes a comment without a parent the first of its thread.
-            self.starts_thread = not self.parent_id
-        super().save(*args, **kwargs)
+        """Store a new comment with its thread position in as few statements as the tree allows.
+
+        The comments package's own save inserts the three rows, reads the parent again and then
+        updates all three rows (sending `post_save` twice). Here a top-level comment is
+        inserted and its thread named after itself with one update of that one column pair; a
+        reply placed first (`place_reply`) is inserted once, with its position. A reply not
+        placed, and every later save, go through the package's save as before.
+
+        A new comment without a parent starts a thread (`starts_thread`, which our index of a
+        stage's threads reads).
+
+        Side effects: the rows (one `post_save`); for a top-level comment, the update of its
+        `thread_id`/`parent_id`."""
+        if self.pk is not None or kwargs.get("force_update"):
+            return super().save(*args, **kwargs)
+        self.starts_thread = not self.parent_id
+        if self.parent_id and not self.thread_id:
+            return super().save(*args, **kwargs)  # not placed: the package computes it
+        # The plain model save (with the comments package's default for `submit_date`).
+        super(XtdComment, self).save(*args, **kwargs)
+        if not self.parent_id:
+            self.thread_id = self.parent_id = self.pk
+            XtdComment.norel_objects.filter(pk=self.pk).update(thread_id=self.pk, parent_id=self.pk)
+        return None
+
+    def place_reply(self, parent):
+        """Give this new reply its place under `parent` as the comments package's tree does
+        (`XtdComment._calculate_thread_data`: after the parent's last descendant; every
+        comment after that place moves one down; each ancestor counts one more nested reply),
+        with the parent already read.
+
+        The caller holds the thread's lock (its first comment's row) and read the parent's
+        `order` under it; `parent` carries pk, thread_id, parent_id, level and order.
+
+        Side effects: renumbers the comments after the place; increments the ancestors'
+        `nested_count`; sets `thread_id`, `parent_id`, `level` and `order` in memory."""
+        thread = XtdComment.norel_objects.filter(thread_id=parent.thread_id)
+        found = thread.aggregate(
+            after=Min("order", filter=Q(level__lte=parent.level, order__gt=parent.order)),
+            last=Max("order"),
+        )
+        if found["after"] is not None:
+            thread.filter(order__gte=found["after"]).update(order=F("order") + 1)
+            self.order = found["after"]
+        else:
+            self.order = found["last"] + 1
+        # Ancestors: the parent, its parent, and so on up to the thread's first comment. A
+        # comment at level 1 hangs from the first comment, so levels up to 2 need no query.
+        ancestors = {parent.pk, parent.parent_id, parent.thread_id}
+        above = parent
+        while above.level > 2:
+            above = thread.only("pk", "parent_id", "level").get(pk=above.parent_id)
+            ancestors.add(above.parent_id)
+        thread.filter(pk__in=ancestors).update(nested_count=F("nested_count") + 1)
+        self.thread_id, self.parent_id, self.level = parent.thread_id, parent.pk, parent.level + 1
 
     def get_absolute_url(self):
         return reverse("consultations:comment", args=[self.pk])

@@ -19,6 +19,7 @@ from pathlib import Path
 from celery import shared_task
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from haystack import connections
 from haystack.constants import ID
@@ -161,10 +162,27 @@ def _drain_in_thread():
         _local_drain.release()
 
 
+# While one drain task waits in the broker, another would find nothing left to do: that task
+# applies every row committed before it starts. So a commit queues a task only when none is
+# waiting, marked in the shared cache; the task clears the mark before it reads the queue (a row
+# committed after that queues the next task). A task lost by the broker delays the queue until
+# the mark expires, never loses a row. A cache each process keeps to itself (locmem) cannot
+# tell the worker's clearing to the servers: then every commit queues a task, as before.
+DRAIN_QUEUED = "search:drain-queued"
+DRAIN_QUEUED_SECONDS = 60
+
+
+def _cache_is_shared():
+    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+
+
 def schedule_drain():
+    """After a commit that queued index changes: make sure a worker applies them. Side effects:
+    a Celery task (unless one is waiting: the cache mark), a thread, or nothing ("manual")."""
     mode = settings.SEARCH_INDEX_UPDATES
     if mode == "celery":
-        drain_index_queue.delay()
+        if not _cache_is_shared() or cache.add(DRAIN_QUEUED, 1, timeout=DRAIN_QUEUED_SECONDS):
+            drain_index_queue.delay()
     elif mode == "thread":
         threading.Thread(target=_drain_in_thread, name="search-drain", daemon=True).start()
     # "manual": only `manage.py search_index drain` (tests, cron).
@@ -173,7 +191,9 @@ def schedule_drain():
 @shared_task(name="search.tasks.drain_index_queue", ignore_result=True)
 def drain_index_queue():
     """Apply queued search-index changes. Route to a single worker (one Whoosh writer). Defined
-    here, with what it runs, and registered under `search.tasks` (the module Celery finds)."""
+    here, with what it runs, and registered under `search.tasks` (the module Celery finds).
+    Clears the mark of a waiting task first (`schedule_drain`)."""
+    cache.delete(DRAIN_QUEUED)
     return drain()
 
 

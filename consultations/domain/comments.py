@@ -40,11 +40,13 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     are renumbered under that lock); the stage's stored counts are touched last, just before
     commit.
 
-    Side effects: the comment (with its thread position); a log row ("comment.posted", scoped
-    to the stage); the author follows the consultation; the author of the comment replied to is
-    emailed after commit; a top-level comment is queued for grouping with the comments it
-    repeats, after commit (`grouping.queue_grouping`); the stage's stored counts and, for a
-    reply, its thread's version (`common.comment_posted`). Returns the comment.
+    Side effects: the comment (with its thread position: `StageComment.place_reply` moves the
+    thread's later comments down and counts the reply in its ancestors); a search-queue row;
+    a log row ("comment.posted", scoped to the stage); the author follows the consultation;
+    the author of the comment replied to is emailed after commit; a top-level comment is queued
+    for grouping with the comments it repeats, after commit (`grouping.queue_grouping`); the
+    stage's stored counts and, for a reply, its thread's version (`common.comment_posted`).
+    Returns the comment.
     """
     now = resolve_now(now)
     require(user, "consultations.view", stage, message=NOT_PUBLIC, code="not_public")
@@ -66,7 +68,7 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     if parent_id:
         parent = (
             StageComment.objects.filter(pk=parent_id, stage=stage)
-            .only("pk", "level", "state", "block_key", "user_id", "thread_id")
+            .only("pk", "level", "state", "block_key", "user_id", "thread_id", "parent_id")
             .first()
         )
         if parent is None:
@@ -77,7 +79,8 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
             .filter(pk=parent.thread_id)
             .values_list("pk", flat=True)
         )
-        parent.refresh_from_db(fields=["state"])
+        # Read under the lock: its state, and its position (earlier replies move it down).
+        parent.refresh_from_db(fields=["state", "order"])
         checks.check_reply_to(parent)
         block_key = parent.block_key
         stance = ""
@@ -111,6 +114,8 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
         is_public=True,
         is_removed=False,
     )
+    if parent is not None:
+        comment.place_reply(parent)
     comment.save()
     activity.record(
         user,

@@ -29,6 +29,7 @@ from consultations.models import (
     Flag,
     Follow,
     ReplyOptOut,
+    Stage,
     StageComment,
 )
 from consultations.views.stages import (
@@ -81,19 +82,40 @@ TOO_FAST = gettext_lazy(
 )
 
 
+# What posting reads of a stage: the gate, the form and the domain command need the proposal
+# (its organisation for members of a private draft) and the revision under debate, not what the
+# page shows around them. Planning the page's seven-table query cost more than the rest of the
+# read; a refused post renders the page with `stage_for`.
+POSTING_RELATED = ("consultation__proposal__organization", "revision")
+
+
+def stage_for_posting(request, slug, position):
+    """The stage a comment is posted to, or 404 for anyone who may not see its proposal."""
+    stage = get_object_or_404(
+        Stage.objects.select_related(*POSTING_RELATED),
+        consultation__proposal__slug=slug,
+        position=position,
+    )
+    if not can(request.user, "consultations.view", stage):
+        raise Http404
+    return stage
+
+
 @require_POST
 def comment_post(request, slug, position):
-    stage = stage_for(request, slug, position)
+    stage = stage_for_posting(request, slug, position)
     if not request.user.is_authenticated:
         return redirect_to_login(stage.get_absolute_url() + "#comment-form")
     form = CommentForm(request.POST, stage=stage)
     if _rate_limited(request, "comment"):
         form.is_valid()
-        return render_stage(request, stage, form=form, error=str(TOO_FAST), status=429)
+        return render_stage(
+            request, stage_for(request, slug, position), form=form, error=str(TOO_FAST), status=429
+        )
     if not form.is_valid():
         return render_stage(
             request,
-            stage,
+            stage_for(request, slug, position),
             form=form,
             error=_("Your comment was not saved: correct what is marked below."),
             status=400,
@@ -115,12 +137,16 @@ def comment_post(request, slug, position):
         )
     except domain.StageClosed as refusal:
         return render_stage(
-            request, stage, error=refusal.message, kept_text=data["text"], status=409
+            request,
+            stage_for(request, slug, position),
+            error=refusal.message,
+            kept_text=data["text"],
+            status=409,
         )
     except DomainError as refusal:
         return render_stage(
             request,
-            stage,
+            stage_for(request, slug, position),
             form=form,
             error=refusal.message,
             status=403 if refusal.code == "unverified" else 400,

@@ -589,3 +589,63 @@ def test_domain_refusals_reach_the_page_as_messages(open_stage, citizen):
     with pytest.raises(DomainError):
         domain.post_comment(citizen, open_stage, text="", stance="neutral")
     assert comment_counts() == (0, 0, 0)
+
+
+# --- What a post costs ---------------------------------------------------------------------------
+
+
+def test_posting_a_comment_and_a_reply_takes_a_fixed_number_of_queries(
+    en_client,
+    open_stage,
+    citizen,
+    citizen2,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+):
+    """The form as the page sends it (with its one-time token). The comment's own rows, its
+    thread position, the claim of the token, the log row, the follow, the search queue row
+    and the threads version; no second save of the comment's rows, no session write. The
+    counts do not grow with the comments already in the thread."""
+    for number in range(3):
+        comment(citizen, open_stage, text=f"Înainte {number}")
+    en_client.force_login(citizen)
+    en_client.get(open_stage.get_absolute_url())  # the session and the language, as a browser
+    with django_assert_num_queries(21), django_capture_on_commit_callbacks(execute=True):
+        response = post(en_client, open_stage, text="Primul.", form_token="a" * 32)
+    top = StageComment.objects.get(comment="Primul.")
+    assert response["Location"].endswith(f"#comment-{top.pk}")
+    assert (top.thread_id, top.parent_id, top.level, top.order) == (top.pk, top.pk, 0, 1)
+
+    en_client.force_login(citizen2)
+    en_client.get(open_stage.get_absolute_url())
+    parent, emailed = top, []
+    for level in (1, 2):
+        mailoutbox.clear()
+        # The first reply also starts citizen2's follow (3 queries) and emails the author
+        # replied to after commit (4; built in process: no broker in tests).
+        with (
+            django_assert_num_queries(32 if level == 1 else 25),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = post(
+                en_client,
+                open_stage,
+                text=f"Răspuns {level}.",
+                parent_id=parent.pk,
+                form_token=f"{level}" * 32,
+            )
+        reply = StageComment.objects.get(comment=f"Răspuns {level}.")
+        assert response["Location"].endswith(f"#comment-{reply.pk}")
+        assert (reply.thread_id, reply.parent_id, reply.level, reply.order) == (
+            top.pk,
+            parent.pk,
+            level,
+            level + 1,
+        )
+        emailed.append([message.to for message in mailoutbox])
+        parent = reply
+    # The first reply emailed the author of the comment; the second answered citizen2's own.
+    assert emailed == [[[citizen.email]], []]
+    top.refresh_from_db()
+    assert top.nested_count == 2

@@ -152,6 +152,83 @@ def test_crafted_reply_beyond_the_maximum_depth_leaves_no_row(stage, citizen, ci
     assert not XtdComment.objects.filter(thread_id=0).exists()
 
 
+# Which comment each reply answers (by its place in the list), top-level comments as None: a
+# thread of two branches three levels deep, a reply inserted above later siblings, and a second
+# thread, so that renumbering and nested counts are exercised everywhere.
+TREE = [None, 0, 1, 2, 1, 0, 5, None, 7, 0, 4, 8, 6]
+
+
+def tree_shape(comments):
+    """Each comment's (parent index, level, order, nested count), in the list's order."""
+    index = {comment.pk: number for number, comment in enumerate(comments)}
+    fresh = {c.pk: c for c in StageComment.objects.filter(pk__in=list(index))}
+    return [
+        (
+            None if fresh[c.pk].parent_id == c.pk else index[fresh[c.pk].parent_id],
+            fresh[c.pk].level,
+            fresh[c.pk].order,
+            fresh[c.pk].nested_count,
+            index[fresh[c.pk].thread_id],
+        )
+        for c in comments
+    ]
+
+
+def test_reply_positions_are_those_of_the_comments_package(editor, consultation, stage, citizen):
+    """Posting places replies itself (fewer statements than the package's save); the tree is
+    the one the package's own save builds for the same replies in the same order."""
+    posted = []
+    for parent in TREE:
+        if parent is None:
+            posted.append(post(citizen, stage))
+        else:
+            posted.append(post(citizen, stage, parent_id=posted[parent].pk))
+
+    other = add_written_stage(editor, consultation, opens_at=stage.closes_at)
+    packaged = []
+    for parent in TREE:
+        comment = StageComment(
+            stage=other,
+            content_object=other,
+            site_id=settings.SITE_ID,
+            user=citizen,
+            comment="Prin pachet.",
+            submit_date=during(other),
+            parent_id=packaged[parent].pk if parent is not None else 0,
+        )
+        comment.save()  # not placed: the package's own save computes the position
+        packaged.append(comment)
+
+    assert tree_shape(posted) == tree_shape(packaged)
+    # The exact tree: the first thread in reading order, then the second.
+    first = sorted(
+        (order, number)
+        for number, (_p, _l, order, _n, root) in enumerate(tree_shape(posted))
+        if root == 0
+    )
+    assert [number for _order, number in first] == [0, 1, 2, 3, 4, 10, 5, 6, 12, 9]
+    assert [shape[3] for shape in tree_shape(posted)] == [9, 4, 1, 0, 1, 2, 1, 2, 1, 0, 0, 0, 0]
+    assert not XtdComment.objects.filter(thread_id=0).exists()
+
+
+def test_a_comment_and_a_reply_each_queue_one_search_row(stage, citizen, citizen2):
+    from search.models import IndexQueue
+
+    IndexQueue.objects.all().delete()
+    top = post(citizen, stage)
+    reply = post(citizen2, stage, parent_id=top.pk)
+    assert list(IndexQueue.objects.order_by("id").values_list("model", "object_id")) == [
+        ("consultations.stagecomment", str(top.pk)),
+        ("consultations.stagecomment", str(reply.pk)),
+    ]
+    assert (top.thread_id, top.parent_id, reply.thread_id, reply.parent_id) == (
+        top.pk,
+        top.pk,
+        top.pk,
+        top.pk,
+    )
+
+
 def test_reply_to_a_comment_of_another_stage_is_refused(editor, consultation, stage, citizen):
     other = add_written_stage(editor, consultation, opens_at=T0 + timedelta(hours=2), now=T0)
     elsewhere = post(citizen, other, now=T0 + timedelta(hours=3))

@@ -1,6 +1,7 @@
 """The index queue: rows written in the change's transaction, applied and removed by drain()."""
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 
 from proposals import domain
@@ -126,3 +127,35 @@ def test_organisation_rename_reindexes_its_proposals(editor, ngo):
     assert [hit.organization for hit in build("cantine", {})] == ["Asociația Focșani Solidară"]
     assert slugs_for("cantine", organization="Asociația Focșani Solidară") == ["redenumire"]
     assert slugs_for("cantine", organization="Asociația Vrancea Civică") == []
+
+
+def test_celery_drain_task_is_queued_only_when_none_is_waiting(
+    editor, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Each commit would queue a drain task; while one waits (its mark in the shared cache),
+    the next commits queue none, and the waiting one applies their rows. Celery runs tasks in
+    process here (no broker): a task queued is a task run at once."""
+    settings.SEARCH_INDEX_UPDATES = "celery"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    cache.add(indexing.DRAIN_QUEUED, 1)  # a task waits in the broker
+    with django_capture_on_commit_callbacks(execute=True):
+        make_proposal(editor, "iluminat", "Iluminat public cu senzori.")
+    assert len(queued()) == 4  # no task ran: the rows wait for the queued one
+    assert slugs_for("senzori") == []
+
+    indexing.drain_index_queue.delay()  # the waiting task
+    assert queued() == []
+    assert cache.get(indexing.DRAIN_QUEUED) is None
+    assert slugs_for("senzori") == ["iluminat"]
+
+    # None waiting: the next commit queues (and here runs) one, which clears its mark.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_proposal(editor, "fantani", "Fântâni publice în parcuri.")
+    assert queued() == []
+    assert cache.get(indexing.DRAIN_QUEUED) is None
+    assert slugs_for("parcuri") == ["fantani"]
