@@ -11,16 +11,24 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from consultations import domain, exports
+from consultations import domain, exports, public, synthesis_files
 from consultations.forms_manage import DispositionForm, SynthesisPublishForm
 from consultations.models import (
     CommentState,
     Disposition,
+    FileStatus,
     Outcome,
     StageComment,
     Stance,
@@ -232,7 +240,7 @@ def synthesis_publish(request, slug, position):
         refusal = error.message
     else:
         refusal = None
-    counts = domain.synthesis_counts(domain.synthesis_rows(stage))
+    counts = domain.current_synthesis_counts(stage)
     stance_counts, outcome_counts, unanswered = _count_table(counts)
     done, total = domain.answer_progress(stage)
     return render(
@@ -258,6 +266,9 @@ def synthesis_publish(request, slug, position):
 
 # --- The synthesis page ------------------------------------------------------------------------
 
+# Rows of the table a page shows.
+ROWS_PER_PAGE = 100
+
 
 def _groups(rows):
     """Rows grouped by the paragraph they comment on (rows come in text order)."""
@@ -269,18 +280,28 @@ def _groups(rows):
     ]
 
 
+def _jumps(paragraphs, per_page):
+    """The paragraphs (`Synthesis.paragraphs`) with the page their first row is on."""
+    return [
+        dict(paragraph, page=(paragraph["first"] - 1) // per_page + 1) for paragraph in paragraphs
+    ]
+
+
 def synthesis_detail(request, slug, position):
+    """The synthesis table a page of `ROWS_PER_PAGE` rows at a time, grouped by paragraph, with
+    links to the page where each paragraph starts. The number of queries does not depend on the
+    table's size: the published rows of a page are read by their numbers, the preview's by a
+    slice of the table as it stands."""
     proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, position)
     synthesis = _published(stage)
     preview = False
     if synthesis is not None:
-        rows = exports.current_rows(synthesis)
-        counts = synthesis.counts
+        counts, paragraphs = synthesis.counts, synthesis.paragraphs
     elif can(request.user, "consultations.answer", proposal):
         preview = True
-        rows = [dict(row, shown=True) for row in domain.synthesis_rows(stage)]
-        counts = domain.synthesis_counts(rows)
+        counts = domain.current_synthesis_counts(stage)
+        paragraphs = domain.current_synthesis_paragraphs(stage)
     else:
         return render(
             request,
@@ -290,10 +311,30 @@ def synthesis_detail(request, slug, position):
             ),
             status=404,
         )
+    # The page's row numbers, from the total: no count query, no offset scan.
+    page = paginate(request, range(1, counts["total"] + 1), per_page=ROWS_PER_PAGE)
+    numbers = page.object_list
+    if not numbers:
+        rows = []
+    elif preview:
+        chunks = domain.synthesis_row_chunks(
+            stage, offset=numbers[0] - 1, limit=len(numbers), chunk_size=ROWS_PER_PAGE
+        )
+        rows = [dict(row, shown=True) for chunk in chunks for row in chunk]
+    else:
+        frozen = synthesis.row_data(first=numbers[0], last=numbers[-1])
+        rows = [exports.current_row(row) for row in public.shown_rows(synthesis, frozen)]
     stance_counts, outcome_counts, unanswered = _count_table(counts)
     outcome_labels = dict(Outcome.choices)
     for row in rows:
         row["outcome_label"] = outcome_labels.get(row["outcome"], "")
+    groups = _groups(rows)
+    if groups and numbers[0] > 1:
+        # The page starts inside the paragraph the previous page ended with.
+        groups[0]["continued"] = any(
+            paragraph["first"] < numbers[0] <= paragraph["first"] + paragraph["rows"] - 1
+            for paragraph in paragraphs
+        )
     return render(
         request,
         "consultations/synthesis_detail.html",
@@ -304,7 +345,9 @@ def synthesis_detail(request, slug, position):
             stage=stage,
             synthesis=synthesis,
             preview=preview,
-            groups=_groups(rows),
+            groups=groups,
+            page=page,
+            jumps=_jumps(paragraphs, ROWS_PER_PAGE) if page.paginator.num_pages > 1 else [],
             total=counts["total"],
             stance_counts=stance_counts,
             outcome_counts=outcome_counts,
@@ -329,20 +372,67 @@ def _download(data, filename, fmt):
     return response
 
 
+def _stream(pieces, filename, fmt):
+    """A download sent as it is produced (`pieces`: an iterator of bytes)."""
+    response = StreamingHttpResponse(pieces, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _stored(synthesis_file, filename):
+    response = FileResponse(synthesis_file.file.open("rb"), content_type=CONTENT_TYPES["pdf"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def synthesis_export(request, slug, position, fmt):
+    """The synthesis as CSV (streamed) or PDF. The PDF of a large synthesis is prepared once in
+    the background (`consultations.synthesis_files`): until it is ready this is a page that
+    offers to prepare it (a POST) or shows how far it got."""
     proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, int(position))
     synthesis = _published(stage)
     if synthesis is None:
         raise Http404
     synthesis.stage = stage
-    data = exports.synthesis_pdf(synthesis) if fmt == "pdf" else exports.synthesis_csv(synthesis)
-    return _download(data, exports.synthesis_filename(synthesis, fmt), fmt)
+    filename = exports.synthesis_filename(synthesis, fmt)
+    if fmt == "csv" or not synthesis_files.prepared_in_background(synthesis):
+        if request.method == "POST":
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        if fmt == "csv":
+            return _stream(exports.synthesis_csv(synthesis), filename, fmt)
+        return _download(exports.synthesis_pdf(synthesis), filename, fmt)
+    if request.method == "POST":
+        synthesis_files.request_pdf(request.user, synthesis)
+        return redirect(request.path)
+    synthesis_file = synthesis_files.current_file(synthesis)
+    if synthesis_file is not None and synthesis_file.status == FileStatus.READY:
+        return _stored(synthesis_file, filename)
+    return render(
+        request,
+        "consultations/synthesis_pdf.html",
+        page_context(
+            request,
+            proposal,
+            consultation=stage.consultation,
+            stage=stage,
+            synthesis=synthesis,
+            synthesis_file=synthesis_file,
+            can_request=synthesis_files.can_request(synthesis_file),
+            total=synthesis.counts.get("total", 0),
+            percent=(
+                100 * synthesis_file.rows_done // max(synthesis.counts.get("total", 0), 1)
+                if synthesis_file is not None
+                else 0
+            ),
+        ),
+    )
 
 
 def comments_export(request, slug, position, fmt):
     proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, int(position))
-    data = exports.comments_json(stage) if fmt == "json" else exports.comments_csv(stage)
+    pieces = exports.comments_json(stage) if fmt == "json" else exports.comments_csv(stage)
     filename = f"{proposal.slug}-{stage.position}-comments.{fmt}"
-    return _download(data, filename, fmt)
+    return _stream(pieces, filename, fmt)
