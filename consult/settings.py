@@ -235,6 +235,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # memory (about 70 MB for 250 long rows, 25 pages) and lays out some 15 rows a second. A
 # synthesis with more rows gets its PDF in parts, joined, prepared once in the background.
 SYNTHESIS_PDF_PART_ROWS = env_int("SYNTHESIS_PDF_PART_ROWS", 250)
+# Rows of a synthesis's table its page shows at a time.
+SYNTHESIS_PAGE_ROWS = 100
 
 # --- Background tasks --------------------------------------------------------------------------
 

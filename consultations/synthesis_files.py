@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from consultations import exports
 from consultations.models import FileStatus, Stage, SynthesisFile
-from consultations.tasks import build_synthesis_pdf
 from core.permissions import require
 
 # A file still "being prepared" after this long was lost (a worker stopped): it may be asked
@@ -57,12 +56,12 @@ def can_request(synthesis_file, now=None):
 @transaction.atomic
 def request_pdf(user, synthesis, *, now=None):
     """Ask for the PDF of `synthesis` as it may be shown now; anyone who may see the proposal
-    may ask. Returns the `SynthesisFile`. Asking again while it is being prepared or once it is
-    ready changes nothing.
+    may ask. Returns (the `SynthesisFile`, whether it is to be built): the caller then queues
+    `consultations.tasks.build_synthesis_pdf` with its id. Asking again while it is being
+    prepared or once it is ready changes nothing.
 
     Side effects: locks the stage's row (its `comments_version` stays put until the file's row
-    is written); a `SynthesisFile` row (or a failed or stale one reset to pending); after
-    commit, queues `consultations.tasks.build_synthesis_pdf` (in process without a broker)."""
+    is written); a `SynthesisFile` row (or a failed or stale one reset to pending)."""
     now = now or timezone.now()
     stage = Stage.objects.select_for_update().select_related("consultation__proposal")
     stage = stage.get(pk=synthesis.stage_id)
@@ -77,13 +76,12 @@ def request_pdf(user, synthesis, *, now=None):
         synthesis=synthesis, version=stage.comments_version, defaults={"requested_at": now}
     )
     if not created and not can_request(synthesis_file, now):
-        return synthesis_file
+        return synthesis_file, False
     if not created:
         synthesis_file.status, synthesis_file.rows_done = FileStatus.PENDING, 0
         synthesis_file.requested_at = now
         synthesis_file.save(update_fields=["status", "rows_done", "requested_at"])
-    transaction.on_commit(lambda: build_synthesis_pdf.delay(synthesis_file.pk))
-    return synthesis_file
+    return synthesis_file, True
 
 
 def build_pdf(synthesis_file, *, now=None):

@@ -175,6 +175,7 @@ def synthesis_rows(stage):
 
 
 def empty_counts():
+    """The totals of an empty synthesis table (`count_row` adds to them). Side effects: none."""
     return {"total": 0, "stance": {}, "outcome": {}}
 
 

@@ -8,6 +8,7 @@ published yet" (404) for everyone else.
 
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from consultations import domain, exports, public, synthesis_files
+from consultations import domain, exports, public, synthesis_files, tasks
 from consultations.forms_manage import DispositionForm, SynthesisPublishForm
 from consultations.models import (
     CommentState,
@@ -266,9 +267,6 @@ def synthesis_publish(request, slug, position):
 
 # --- The synthesis page ------------------------------------------------------------------------
 
-# Rows of the table a page shows.
-ROWS_PER_PAGE = 100
-
 
 def _groups(rows):
     """Rows grouped by the paragraph they comment on (rows come in text order)."""
@@ -288,10 +286,10 @@ def _jumps(paragraphs, per_page):
 
 
 def synthesis_detail(request, slug, position):
-    """The synthesis table a page of `ROWS_PER_PAGE` rows at a time, grouped by paragraph, with
-    links to the page where each paragraph starts. The number of queries does not depend on the
-    table's size: the published rows of a page are read by their numbers, the preview's by a
-    slice of the table as it stands."""
+    """The synthesis table a page of `settings.SYNTHESIS_PAGE_ROWS` rows at a time, grouped by
+    paragraph, with links to the page where each paragraph starts. The number of queries does
+    not depend on the table's size: the published rows of a page are read by their numbers, the
+    preview's by a slice of the table as it stands."""
     proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, position)
     synthesis = _published(stage)
@@ -312,13 +310,14 @@ def synthesis_detail(request, slug, position):
             status=404,
         )
     # The page's row numbers, from the total: no count query, no offset scan.
-    page = paginate(request, range(1, counts["total"] + 1), per_page=ROWS_PER_PAGE)
+    per_page = settings.SYNTHESIS_PAGE_ROWS
+    page = paginate(request, range(1, counts["total"] + 1), per_page=per_page)
     numbers = page.object_list
     if not numbers:
         rows = []
     elif preview:
         chunks = domain.synthesis_row_chunks(
-            stage, offset=numbers[0] - 1, limit=len(numbers), chunk_size=ROWS_PER_PAGE
+            stage, offset=numbers[0] - 1, limit=len(numbers), chunk_size=per_page
         )
         rows = [dict(row, shown=True) for chunk in chunks for row in chunk]
     else:
@@ -347,7 +346,7 @@ def synthesis_detail(request, slug, position):
             preview=preview,
             groups=groups,
             page=page,
-            jumps=_jumps(paragraphs, ROWS_PER_PAGE) if page.paginator.num_pages > 1 else [],
+            jumps=_jumps(paragraphs, per_page) if page.paginator.num_pages > 1 else [],
             total=counts["total"],
             stance_counts=stance_counts,
             outcome_counts=outcome_counts,
@@ -404,7 +403,9 @@ def synthesis_export(request, slug, position, fmt):
             return _stream(exports.synthesis_csv(synthesis), filename, fmt)
         return _download(exports.synthesis_pdf(synthesis), filename, fmt)
     if request.method == "POST":
-        synthesis_files.request_pdf(request.user, synthesis)
+        synthesis_file, to_build = synthesis_files.request_pdf(request.user, synthesis)
+        if to_build:  # committed: a worker finds the row (without a broker: built right here)
+            tasks.build_synthesis_pdf.delay(synthesis_file.pk)
         return redirect(request.path)
     synthesis_file = synthesis_files.current_file(synthesis)
     if synthesis_file is not None and synthesis_file.status == FileStatus.READY:

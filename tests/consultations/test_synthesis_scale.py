@@ -390,7 +390,7 @@ def in_parts(settings, tmp_path):
 
 
 def test_large_synthesis_pdf_is_prepared_once_then_served_from_storage(
-    en_client, in_parts, stage, editor, mixed, django_capture_on_commit_callbacks
+    en_client, in_parts, stage, editor, mixed
 ):
     domain.publish_synthesis(editor, stage)
     page = en_client.get(f"{STAGE}/synthesis.pdf")
@@ -398,8 +398,7 @@ def test_large_synthesis_pdf_is_prepared_once_then_served_from_storage(
     assert page["Content-Type"].startswith("text/html")
     assert "Prepare the PDF" in page.content.decode()
     assert SynthesisFile.objects.count() == 0  # reading the page writes nothing
-    with django_capture_on_commit_callbacks(execute=True):  # the task, queued on commit
-        response = en_client.post(f"{STAGE}/synthesis.pdf")
+    response = en_client.post(f"{STAGE}/synthesis.pdf")
     assert response.status_code == 302 and response["Location"] == f"{STAGE}/synthesis.pdf"
     stored = SynthesisFile.objects.get()
     assert (stored.status, stored.rows_done) == (FileStatus.READY, 4)
@@ -418,18 +417,16 @@ def test_large_synthesis_pdf_is_prepared_once_then_served_from_storage(
 
 
 def test_large_synthesis_pdf_is_made_again_once_a_comment_is_hidden(
-    en_client, in_parts, stage, editor, moderator, mixed, django_capture_on_commit_callbacks
+    en_client, in_parts, stage, editor, moderator, mixed
 ):
     domain.publish_synthesis(editor, stage)
-    with django_capture_on_commit_callbacks(execute=True):
-        en_client.post(f"{STAGE}/synthesis.pdf")
+    en_client.post(f"{STAGE}/synthesis.pdf")
     first = SynthesisFile.objects.get()
     first_path = first.file.path
     domain.hide_comment(moderator, mixed["on3"], "Date personale.")
     page = en_client.get(f"{STAGE}/synthesis.pdf")
     assert "Prepare the PDF" in page.content.decode()  # the earlier file is not served
-    with django_capture_on_commit_callbacks(execute=True):
-        en_client.post(f"{STAGE}/synthesis.pdf")
+    en_client.post(f"{STAGE}/synthesis.pdf")
     second = SynthesisFile.objects.get()
     assert second.version > first.version
     assert not os.path.exists(first_path)
