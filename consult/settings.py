@@ -247,6 +247,15 @@ globals().update(email_from_url(env_str("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Consult <no-reply@consult.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Exports -----------------------------------------------------------------------------------
+
+# Rows of a synthesis laid out by WeasyPrint at a time: it holds a whole document's layout in
+# memory (about 70 MB for 250 long rows, 25 pages) and lays out some 15 rows a second. A
+# synthesis with more rows gets its PDF in parts, joined, prepared once in the background.
+SYNTHESIS_PDF_PART_ROWS = env_int("SYNTHESIS_PDF_PART_ROWS", 250)
+# Rows of a synthesis's table its page shows at a time.
+SYNTHESIS_PAGE_ROWS = 100
+
 # --- Background tasks --------------------------------------------------------------------------
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

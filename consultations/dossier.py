@@ -13,7 +13,8 @@ section: the dossier then says that no consultation summary is attached.
 
 Written in the proposal's language, dates as `core.dates` writes them in the organisation's
 zone. The number of queries does not depend on the number of comments: the consultation, its
-stages, one aggregate over their comments and one per published synthesis.
+stages, one aggregate over their comments and, per published synthesis, one for its rows and
+one for the comments no longer shown among them (two more each 1,000 rows).
 """
 
 from django.core.exceptions import ObjectDoesNotExist

@@ -10,15 +10,22 @@ the Bulgarian "Справка за отразяване на постъпили�
 26). Their titles, column headings and answers are fixed wordings of those forms, so they are
 spelled out here per language rather than left to the interface translations; a proposal in
 English gets the English (translatable) wording. Everything else in the document is rendered
-with the proposal's language active. The table is the frozen snapshot of `Synthesis.rows` as
+with the proposal's language active. The table is the frozen snapshot (`SynthesisRow`) as
 `consultations.public` lets it be shown: a comment no longer shown (hidden, withdrawn or held
 since publication) keeps its row and its answer, without its words or its author.
+
+Every export is produced a chunk of rows at a time, so that memory stays flat whatever the
+stage's size: the CSV and JSON files as generators of pieces (the views stream them), the PDF
+as parts of `settings.SYNTHESIS_PDF_PART_ROWS` rows laid out one at a time and joined page by page
+(`core.pdfjoin`).
 """
 
 import csv
 import io
+import itertools
 import json
 
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +34,7 @@ from consultations import public
 from consultations.domain import block_labels
 from consultations.models import Outcome, StageComment, Stance
 from core.dates import format_datetime
+from core.pdfjoin import join_pdfs
 from proposals.exports import render_pdf
 
 BOM = "\ufeff"
@@ -119,64 +127,93 @@ def _safe_cell(value):
     return value
 
 
-def _csv_bytes(header, rows):
+# The size of the pieces a streamed export is sent in.
+PIECE = 64 * 1024
+
+
+def _csv_stream(header, rows):
+    """The CSV file of `header` and `rows` (read one at a time), as UTF-8 pieces of about
+    `PIECE` bytes, starting with a byte-order mark so that Excel reads UTF-8 (diacritics,
+    Cyrillic)."""
     buffer = io.StringIO()
-    buffer.write(BOM)  # so that Excel reads UTF-8 (diacritics, Cyrillic)
+    buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([_safe_cell(value) for value in row])
-    return buffer.getvalue().encode("utf-8")
+        if buffer.tell() >= PIECE:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def in_language(language, pieces):
+    """`pieces` (a generator), each step of it run with `language` active and nothing left
+    active between steps: a streamed response is produced after its view has returned, while
+    the server sends it."""
+    pieces = iter(pieces)
+    while True:
+        with translation.override(language):
+            try:
+                piece = next(pieces)
+            except StopIteration:
+                return
+        yield piece
 
 
 # --- All comments of a stage -------------------------------------------------------------------
 
+# Comments read at a time by the exports.
+CHUNK = 1000
+
 
 def comment_records(stage):
     """Every comment of the stage as a dict of COMMENT_FIELDS, in thread order, with what
-    `consultations.public` lets anyone see ("" where nothing may be shown). One query."""
+    `consultations.public` lets anyone see ("" where nothing may be shown), read `CHUNK` at a
+    time. One query (a server-side cursor on PostgreSQL)."""
     labels = block_labels(stage.revision)
     zone = stage.consultation.proposal.organization.zone
-    records = []
-    for comment in public.with_comment_data(StageComment.objects.filter(stage=stage)):
+    comments = public.with_comment_data(StageComment.objects.filter(stage=stage))
+    for comment in comments.iterator(chunk_size=CHUNK):
         fields = public.comment_fields(comment)
         disposition = fields["disposition"] or {}
-        records.append(
-            {
-                "id": fields["id"],
-                "parent_id": fields["parent_id"],
-                "depth": fields["depth"],
-                "block_key": comment.block_key,
-                "block": labels.get(comment.block_key, "") if comment.block_key else "",
-                "quote": fields["quote"] or "",
-                "text": fields["text"] or "",
-                "stance": comment.stance,
-                "state": fields["state"],
-                "submitted_at": timezone.localtime(fields["submitted_at"], zone).isoformat(
-                    timespec="seconds"
-                ),
-                "author": fields["author"] or "",
-                "outcome": disposition.get("outcome", ""),
-                "reason": disposition.get("reason", ""),
-                "applied_in": disposition.get("applied_in"),
-            }
-        )
-    return records
+        yield {
+            "id": fields["id"],
+            "parent_id": fields["parent_id"],
+            "depth": fields["depth"],
+            "block_key": comment.block_key,
+            "block": labels.get(comment.block_key, "") if comment.block_key else "",
+            "quote": fields["quote"] or "",
+            "text": fields["text"] or "",
+            "stance": comment.stance,
+            "state": fields["state"],
+            "submitted_at": timezone.localtime(fields["submitted_at"], zone).isoformat(
+                timespec="seconds"
+            ),
+            "author": fields["author"] or "",
+            "outcome": disposition.get("outcome", ""),
+            "reason": disposition.get("reason", ""),
+            "applied_in": disposition.get("applied_in"),
+        }
 
 
 def comments_csv(stage):
-    records = comment_records(stage)
+    """The stage's comments as CSV: a generator of UTF-8 pieces."""
     rows = (
         ["" if record[name] is None else record[name] for name in COMMENT_FIELDS]
-        for record in records
+        for record in comment_records(stage)
     )
-    return _csv_bytes(COMMENT_FIELDS, rows)
+    return _csv_stream(COMMENT_FIELDS, rows)
 
 
 def comments_json(stage):
+    """The stage's comments as one JSON document {"proposal", "stage", "comments": [...]},
+    written exactly as `json.dumps(document, ensure_ascii=False, indent=1)` would, but a piece
+    at a time: a generator of UTF-8 pieces."""
     proposal = stage.consultation.proposal
     zone = proposal.organization.zone
-    document = {
+    head = {
         "proposal": {"slug": proposal.slug, "title": proposal.title},
         "stage": {
             "position": stage.position,
@@ -186,24 +223,56 @@ def comments_json(stage):
             "closes_at": timezone.localtime(stage.closes_at, zone).isoformat(),
             "revision": stage.revision.number if stage.revision else None,
         },
-        "comments": comment_records(stage),
+        "comments": [],
     }
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return _json_stream(head, "comments", comment_records(stage))
+
+
+def _json_stream(head, key, records):
+    """`head` (a dict whose last key, `key`, holds an empty list) with `records` in that list,
+    as `json.dumps(..., ensure_ascii=False, indent=1)` writes it, in UTF-8 pieces."""
+    opening = json.dumps(head, ensure_ascii=False, indent=1)
+    closing = "]\n}"
+    assert opening.endswith(f'"{key}": [{closing}')
+    parts = [opening[: -len(closing)]]
+    size = len(parts[0])
+    separator = "\n"
+    for record in records:
+        # Inside the list, two levels deep: each line of the record indented by two spaces
+        # (JSON strings hold no raw line break, so every line break is the layout's).
+        text = json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+        parts.append(f"{separator}  {text}")
+        size += len(parts[-1])
+        separator = ",\n"
+        if size >= PIECE:
+            yield "".join(parts).encode("utf-8")
+            parts, size = [], 0
+    parts.append(closing if separator == "\n" else "\n " + closing)
+    yield "".join(parts).encode("utf-8")
 
 
 # --- The synthesis -----------------------------------------------------------------------------
 
 
+def current_row(row):
+    """A row of `consultations.public.shown_rows` with "" where nothing may be shown (the
+    revision applying the answer stays None when there is none)."""
+    return {
+        name: "" if value is None and name != "applied_in" else value for name, value in row.items()
+    }
+
+
+def current_row_chunks(synthesis):
+    """The frozen rows as they may be shown now, `current_row` by `current_row`, in lists of
+    `consultations.public.SYNTHESIS_CHUNK`. Two queries a chunk."""
+    for chunk in public.synthesis_row_chunks(synthesis):
+        yield [current_row(row) for row in chunk]
+
+
 def current_rows(synthesis):
-    """The frozen rows as they may be shown now (`consultations.public.synthesis_rows`), with
-    "" where nothing may be shown. One query."""
-    return [
-        {
-            name: "" if value is None and name != "applied_in" else value
-            for name, value in row.items()
-        }
-        for row in public.synthesis_rows(synthesis)
-    ]
+    """Every frozen row as it may be shown now, as one list (`current_row_chunks` reads them a
+    chunk at a time)."""
+    return [row for chunk in current_row_chunks(synthesis) for row in chunk]
 
 
 def legal_row(row, layout):
@@ -229,13 +298,21 @@ def legal_row(row, layout):
 
 def synthesis_document(synthesis):
     """(layout, rows, table) of a published synthesis: the legal layout in the proposal's language,
-    `current_rows` and their legal rows. Call with that language active. One query (for the
-    rows) once the stage, consultation and proposal are loaded."""
+    `current_rows` and their legal rows, all in memory (the dossier's section; the exports read
+    `legal_row_chunks`). Call with that language active. Two queries once the stage,
+    consultation and proposal are loaded (and two more each `SYNTHESIS_CHUNK` rows)."""
     stage = synthesis.stage
     proposal = stage.consultation.proposal
     layout = layout_for(proposal.language)
     rows = current_rows(synthesis)
     return layout, rows, [legal_row(row, layout) for row in rows]
+
+
+def legal_row_chunks(synthesis, layout):
+    """The legal table's rows (`legal_row`), in lists of `consultations.public.SYNTHESIS_CHUNK`.
+    Call with the proposal's language active."""
+    for chunk in current_row_chunks(synthesis):
+        yield [legal_row(row, layout) for row in chunk]
 
 
 def synthesis_filename(synthesis, fmt):
@@ -247,10 +324,16 @@ def synthesis_filename(synthesis, fmt):
 
 
 def synthesis_csv(synthesis):
-    proposal = synthesis.stage.consultation.proposal
-    with translation.override(proposal.language):
-        layout, _rows, table = synthesis_document(synthesis)
-        return _csv_bytes(layout["columns"], table)
+    """The legal table as CSV: a generator of UTF-8 pieces, produced in the proposal's
+    language."""
+    language = synthesis.stage.consultation.proposal.language
+
+    def pieces():
+        layout = layout_for(language)
+        rows = (row for chunk in legal_row_chunks(synthesis, layout) for row in chunk)
+        yield from _csv_stream(layout["columns"], rows)
+
+    return in_language(language, pieces())
 
 
 def legal_counts(counts, layout):
@@ -263,27 +346,73 @@ def legal_counts(counts, layout):
     return stance, outcome
 
 
-def synthesis_pdf(synthesis):
+def _pdf_context(synthesis, layout):
     stage = synthesis.stage
     consultation = stage.consultation
     proposal = consultation.proposal
     zone = proposal.organization.zone
-    with translation.override(proposal.language):
-        layout, rows, table = synthesis_document(synthesis)
-        stance_counts, outcome_counts = legal_counts(synthesis.counts, layout)
-        context = {
-            "layout": layout,
-            "table": table,
-            "synthesis": synthesis,
-            "stage": stage,
-            "consultation": consultation,
-            "proposal": proposal,
-            "organization": proposal.organization,
-            "opens": format_datetime(stage.opens_at, proposal.language, zone),
-            "closes": format_datetime(stage.closes_at, proposal.language, zone),
-            "published": format_datetime(synthesis.published_at, proposal.language, zone),
-            "stance_counts": stance_counts,
-            "outcome_counts": outcome_counts,
-            "total": synthesis.counts.get("total", len(rows)),
-        }
-        return render_pdf("consultations/export/synthesis.html", context)
+    stance_counts, outcome_counts = legal_counts(synthesis.counts, layout)
+    return {
+        "layout": layout,
+        "synthesis": synthesis,
+        "stage": stage,
+        "consultation": consultation,
+        "proposal": proposal,
+        "organization": proposal.organization,
+        "opens": format_datetime(stage.opens_at, proposal.language, zone),
+        "closes": format_datetime(stage.closes_at, proposal.language, zone),
+        "published": format_datetime(synthesis.published_at, proposal.language, zone),
+        "stance_counts": stance_counts,
+        "outcome_counts": outcome_counts,
+        "total": synthesis.counts.get("total", 0),
+    }
+
+
+TEMPLATE = "consultations/export/synthesis.html"
+
+
+def synthesis_pdf_parts(synthesis, *, part_rows=None, progress=None):
+    """The PDF of the legal table in parts of at most `part_rows` rows (default:
+    `settings.SYNTHESIS_PDF_PART_ROWS`; WeasyPrint lays each out whole in memory), the first
+    with the title, the details and the counts, every one with the table's header: a generator
+    of PDF bytes, produced in the proposal's language. One part for a table of at most
+    `part_rows` rows (or none). `progress`, if given, is called with the number of rows laid
+    out after each part."""
+    language = synthesis.stage.consultation.proposal.language
+    part_rows = part_rows or settings.SYNTHESIS_PDF_PART_ROWS
+
+    def parts():
+        layout = layout_for(language)
+        context = _pdf_context(synthesis, layout)
+        table, done = [], 0
+        rows = (row for chunk in legal_row_chunks(synthesis, layout) for row in chunk)
+        while True:
+            table = list(itertools.islice(rows, part_rows))
+            if not table and done:
+                return
+            part = render_pdf(TEMPLATE, {**context, "table": table, "continued": done > 0})
+            done += len(table)
+            if progress is not None:
+                progress(done)
+            yield part
+            if len(table) < part_rows:
+                return
+
+    return in_language(language, parts())
+
+
+def synthesis_pdf(synthesis, output=None, *, part_rows=None, progress=None):
+    """The PDF of the legal table. Without `output`, its bytes (a table of at most `part_rows`
+    rows is one part, nothing to join). With `output` (a binary file open for writing), the
+    parts are laid out one at a time and joined into it (`core.pdfjoin.join_pdfs`): memory
+    holds one part, whatever the table's size; returns the number of pages then."""
+    parts = synthesis_pdf_parts(synthesis, part_rows=part_rows, progress=progress)
+    if output is None:
+        buffer = io.BytesIO()
+        first = next(parts)
+        rest = list(itertools.islice(parts, 1))
+        if not rest:
+            return first
+        join_pdfs(itertools.chain([first], rest, parts), buffer)
+        return buffer.getvalue()
+    return join_pdfs(parts, output)

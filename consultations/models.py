@@ -4,7 +4,7 @@ A stage's state (scheduled → open → closed) is derived from its dates; the o
 the dates and whether it was cancelled. Comments are django-comments-xtd comments of our own
 model, attached to the stage they were made in. Nothing here is ever deleted once public: a
 comment is hidden or withdrawn with a reason, a cancelled stage keeps its record, a published
-synthesis keeps a frozen copy of its table.
+synthesis keeps a frozen copy of its table (`SynthesisRow`).
 """
 
 from datetime import timedelta
@@ -544,14 +544,18 @@ class MinutesVersion(AppendOnlyModel):
 
 
 class Synthesis(models.Model):
-    """The published answer to a stage's comments. `rows` freezes the table at publication."""
+    """The published answer to a stage's comments. Its table is frozen at publication as
+    `SynthesisRow` rows (numbered 1..total); `counts` holds its totals and `paragraphs` where
+    each paragraph's rows start, so that a page of the table is read without the rest."""
 
     stage = models.OneToOneField(Stage, on_delete=models.PROTECT, related_name="synthesis")
     intro = models.TextField(
         _("introduction"), max_length=20000, blank=True, validators=[no_control_characters]
     )
-    rows = models.JSONField(default=list)
     counts = models.JSONField(default=dict)
+    # The paragraphs the rows comment on, in the table's order: [{"block_key", "block",
+    # "first" (the number of its first row), "rows" (how many)}]. "" is the whole text.
+    paragraphs = models.JSONField(default=list)
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -569,6 +573,79 @@ class Synthesis(models.Model):
         return reverse(
             "consultations:synthesis", args=[stage.consultation.proposal.slug, stage.position]
         )
+
+    @property
+    def rows(self):
+        """The whole frozen table as a list of row dicts: one query, every row in memory. For
+        small tables and tests; readers of a table of any size iterate `row_data()`."""
+        return list(self.row_data())
+
+    def row_data(self, *, first=None, last=None, chunk_size=2000):
+        """The frozen row dicts in order (from number `first` to `last` when given), read
+        `chunk_size` rows at a time."""
+        rows = SynthesisRow.objects.filter(synthesis=self)
+        if first is not None:
+            rows = rows.filter(number__gte=first)
+        if last is not None:
+            rows = rows.filter(number__lte=last)
+        return rows.order_by("number").values_list("data", flat=True).iterator(chunk_size)
+
+
+class SynthesisRow(AppendOnlyModel):
+    """One row of a published synthesis's table, frozen at publication: `data` is the row's
+    dict as the table builds it (`consultations.domain.queries.synthesis_row`), so that a new
+    column is a new key, not a new field. Append-only, also on PostgreSQL (a trigger)."""
+
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.PROTECT, related_name="table_rows")
+    number = models.PositiveIntegerField()
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["synthesis", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["synthesis", "number"], name="unique_synthesis_row")
+        ]
+        verbose_name = _("row of a synthesis")
+        verbose_name_plural = _("rows of a synthesis")
+
+    def __str__(self):
+        return f"{self.synthesis_id} #{self.number}"
+
+
+class FileStatus(models.TextChoices):
+    PENDING = "pending", _("Being prepared")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def synthesis_file_path(instance, filename):
+    return f"syntheses/{instance.synthesis_id}/{filename}"
+
+
+class SynthesisFile(models.Model):
+    """The PDF of a large published synthesis, laid out once by a background task and then
+    served from storage (`consultations.synthesis_files`). Not part of the record: a rendering
+    of the frozen rows as they may be shown at `version` (the stage's `comments_version`), so a
+    comment hidden since gets a new file, and the files of earlier versions are removed."""
+
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="files")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=8, choices=FileStatus.choices, default=FileStatus.PENDING)
+    rows_done = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=synthesis_file_path, max_length=200, blank=True)
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["synthesis", "version"], name="one_synthesis_file_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.synthesis_id} v{self.version} {self.status}"
 
 
 class Follow(models.Model):

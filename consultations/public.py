@@ -92,17 +92,22 @@ def comment_fields(comment):
     }
 
 
-def synthesis_rows(synthesis):
-    """The frozen rows of a published synthesis as they may be shown now, each with its
-    comment's current `state` and whether it is `shown`. One query."""
+def shown_rows(synthesis, frozen_rows):
+    """`frozen_rows` (row dicts of `synthesis`, a page or a chunk of them) as they may be shown
+    now, each with its comment's current `state` and whether it is `shown`. One query (for the
+    comments among them no longer shown or whose author deleted their account)."""
+    frozen_rows = list(frozen_rows)
+    ids = [row.get("comment_id") for row in frozen_rows]
     changed = {
         pk: (state, deleted_at)
-        for pk, state, deleted_at in StageComment.objects.filter(stage_id=synthesis.stage_id)
+        for pk, state, deleted_at in StageComment.objects.filter(
+            stage_id=synthesis.stage_id, pk__in=ids
+        )
         .filter(~Q(state=CommentState.VISIBLE) | Q(user__deleted_at__isnull=False))
         .values_list("pk", "state", "user__deleted_at")
     }
     rows = []
-    for frozen in synthesis.rows:
+    for frozen in frozen_rows:
         state, deleted_at = changed.get(frozen.get("comment_id"), (CommentState.VISIBLE, None))
         shown = state == CommentState.VISIBLE
         author = frozen.get("author") or None
@@ -130,3 +135,27 @@ def synthesis_rows(synthesis):
             }
         )
     return rows
+
+
+# Rows of a synthesis read (and checked against the comments) at a time.
+SYNTHESIS_CHUNK = 1000
+
+
+def synthesis_row_chunks(synthesis, chunk_size=SYNTHESIS_CHUNK):
+    """The frozen rows of a published synthesis as they may be shown now (`shown_rows`), in
+    order, in lists of at most `chunk_size`: memory stays flat whatever the table's size. Two
+    queries a chunk."""
+    chunk = []
+    for frozen in synthesis.row_data(chunk_size=chunk_size):
+        chunk.append(frozen)
+        if len(chunk) == chunk_size:
+            yield shown_rows(synthesis, chunk)
+            chunk = []
+    if chunk:
+        yield shown_rows(synthesis, chunk)
+
+
+def synthesis_rows(synthesis):
+    """Every frozen row of a published synthesis as it may be shown now, as one list (for the
+    API's single response; exports read `synthesis_row_chunks`)."""
+    return [row for chunk in synthesis_row_chunks(synthesis) for row in chunk]

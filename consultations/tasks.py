@@ -16,3 +16,14 @@ def process_stage_events():
 def notify(kind, pk):
     """Emails queued before `core.mail` sent every email (kept for messages still in a queue)."""
     send_notifications.delay(f"consultations.{kind}", {"pk": pk})
+
+
+@shared_task(soft_time_limit=3600, time_limit=3700)
+def build_synthesis_pdf(file_id):
+    """Lay out the PDF of a large synthesis (`consultations.synthesis_files.build_pdf`)."""
+    from consultations.models import SynthesisFile
+    from consultations.synthesis_files import build_pdf
+
+    synthesis_file = SynthesisFile.objects.select_related("synthesis").filter(pk=file_id).first()
+    if synthesis_file is not None:
+        build_pdf(synthesis_file)

@@ -4,9 +4,7 @@ Nothing here writes: no row, no log entry, no email, no lock. Pages call these (
 commands) so that rendering a page never writes; the commands call them to check a move.
 """
 
-from collections import Counter
-
-from django.db.models import Count, Max, Q
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -170,60 +168,200 @@ def has_synthesis(stage):
     return True
 
 
-def synthesis_rows(stage):
-    """The justification table: one row per shown comment, top-level first in text order.
-    Side effects: none (`publish_synthesis` freezes these rows)."""
-    comments = list(
-        StageComment.objects.filter(stage=stage, state=CommentState.VISIBLE)
-        .select_related("user__profile", "disposition__applied_in", "revision")
-        .order_by("thread_id", "order")
+# Comments read at a time while the table is built: memory stays flat whatever the stage's size.
+SYNTHESIS_CHUNK = 1000
+
+
+def synthesis_comments(stage):
+    """The comments the synthesis table answers, in its order: the shown top-level comments,
+    those on the whole text (or on a paragraph the revision no longer has) first, then
+    paragraph by paragraph in the text's order, each paragraph's by time. The text's order is
+    put in SQL (a CASE over the revision's block keys), so the table can be read a slice or a
+    chunk at a time. Side effects: none."""
+    keys = [block["key"] for block in stage.revision.blocks] if stage.revision else []
+    position = Case(
+        *(When(block_key=key, then=Value(index)) for index, key in enumerate(keys)),
+        default=Value(-1),
+        output_field=IntegerField(),
     )
-    labels = block_labels(stage.revision)
-    order = {key: i for i, key in enumerate(labels)}
-    thread_sizes = Counter(c.thread_id for c in comments)
-    top = [c for c in comments if c.level == 0]
-    top.sort(key=lambda c: (order.get(c.block_key, -1) if c.block_key else -1, c.submit_date))
-    rows = []
-    for number, comment in enumerate(top, start=1):
-        disposition = getattr(comment, "disposition", None)
-        rows.append(
-            {
-                "number": number,
-                "comment_id": comment.pk,
-                "author": comment.author_name,
-                "block_key": comment.block_key,
-                "block": labels.get(comment.block_key, "") if comment.block_key else "",
-                "quote": comment.quote,
-                "text": comment.comment,
-                "stance": comment.stance,
-                "submitted_at": comment.submit_date.isoformat(),
-                "outcome": disposition.outcome if disposition else "",
-                "reason": disposition.reason if disposition else "",
-                "applied_in": (
-                    disposition.applied_in.number
-                    if disposition and disposition.applied_in
-                    else None
-                ),
-                "replies": thread_sizes[comment.thread_id] - 1,
-                # The form-letter group (`grouping`) and how many rows of this table are in it.
-                "group": comment.group_id,
-                "group_size": 0,
-            }
+    return (
+        StageComment.objects.filter(stage=stage, state=CommentState.VISIBLE, level=0)
+        .select_related("user__profile", "disposition__applied_in")
+        .annotate(text_position=position)
+        .order_by("text_position", "submit_date", "thread_id", "pk")
+    )
+
+
+def reply_counts(stage, thread_ids):
+    """Thread id → the number of shown replies in it, for the threads `thread_ids` of `stage`.
+    One query. Side effects: none."""
+    return dict(
+        StageComment.objects.filter(
+            stage=stage, thread_id__in=thread_ids, state=CommentState.VISIBLE, level__gt=0
         )
-    sizes = Counter(row["group"] for row in rows if row["group"])
-    for row in rows:
-        row["group_size"] = sizes[row["group"]] if row["group"] else 0
-    return rows
+        .order_by()
+        .values("thread_id")
+        .annotate(replies=Count("pk"))
+        .values_list("thread_id", "replies")
+    )
+
+
+def group_sizes(stage):
+    """Form-letter group id → how many rows of the stage's synthesis table are in it (shown
+    top-level comments). One query. Side effects: none."""
+    return dict(
+        StageComment.objects.filter(
+            stage=stage, state=CommentState.VISIBLE, level=0, group__isnull=False
+        )
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values_list("group", "n")
+    )
+
+
+def synthesis_row(number, comment, labels, replies, sizes=None):
+    """The row dict of the synthesis table for `comment` (from `synthesis_comments`), numbered
+    `number`, with `labels` from `block_labels`, its thread's number of shown replies and, from
+    `sizes` (`group_sizes`), how many rows its form-letter group has. Side effects: none."""
+    disposition = getattr(comment, "disposition", None)
+    return {
+        "number": number,
+        "comment_id": comment.pk,
+        "author": comment.author_name,
+        "block_key": comment.block_key,
+        "block": labels.get(comment.block_key, "") if comment.block_key else "",
+        "quote": comment.quote,
+        "text": comment.comment,
+        "stance": comment.stance,
+        "submitted_at": comment.submit_date.isoformat(),
+        "outcome": disposition.outcome if disposition else "",
+        "reason": disposition.reason if disposition else "",
+        "applied_in": (
+            disposition.applied_in.number if disposition and disposition.applied_in else None
+        ),
+        "replies": replies,
+        # The form-letter group (`grouping`) and how many rows of this table are in it.
+        "group": comment.group_id,
+        "group_size": (sizes or {}).get(comment.group_id, 0) if comment.group_id else 0,
+    }
+
+
+def synthesis_row_chunks(stage, *, offset=0, limit=None, chunk_size=SYNTHESIS_CHUNK):
+    """The justification table as it stands (one row per shown top-level comment, in
+    `synthesis_comments`' order, numbered from 1), in lists of at most `chunk_size` row dicts;
+    from row `offset` + 1, at most `limit` rows. Two queries a chunk (comments, replies),
+    whatever the stage's size. Side effects: none (`publish_synthesis` freezes these rows)."""
+    labels = block_labels(stage.revision)
+    sizes = group_sizes(stage)
+    comments = synthesis_comments(stage)
+    if limit is not None:
+        comments = comments[offset : offset + limit]
+    elif offset:
+        comments = comments[offset:]
+    number = offset
+    batch = []
+    for comment in comments.iterator(chunk_size=chunk_size):
+        batch.append(comment)
+        if len(batch) == chunk_size:
+            yield _rows_of(stage, batch, labels, number, sizes)
+            number += len(batch)
+            batch = []
+    if batch:
+        yield _rows_of(stage, batch, labels, number, sizes)
+
+
+def _rows_of(stage, comments, labels, before, sizes):
+    replies = reply_counts(stage, [comment.thread_id for comment in comments])
+    return [
+        synthesis_row(before + index, comment, labels, replies.get(comment.thread_id, 0), sizes)
+        for index, comment in enumerate(comments, start=1)
+    ]
+
+
+def synthesis_rows(stage):
+    """The whole justification table as it stands, as a list (`synthesis_row_chunks` reads it a
+    chunk at a time). Side effects: none."""
+    return [row for chunk in synthesis_row_chunks(stage) for row in chunk]
+
+
+def empty_counts():
+    """The totals of an empty synthesis table (`count_row` adds to them). Side effects: none."""
+    return {"total": 0, "stance": {}, "outcome": {}}
+
+
+def count_row(counts, row):
+    """Add `row` to `counts` (from `empty_counts`): its stance (none counts as neutral) and its
+    outcome ("" while unanswered). Side effects: changes `counts`."""
+    counts["total"] += 1
+    stance = row["stance"] or Stance.NEUTRAL
+    counts["stance"][stance] = counts["stance"].get(stance, 0) + 1
+    counts["outcome"][row["outcome"]] = counts["outcome"].get(row["outcome"], 0) + 1
 
 
 def synthesis_counts(rows):
     """Totals of a synthesis table: rows, rows per stance, rows per outcome. Side effects: none."""
-    counts = {"total": len(rows), "stance": {}, "outcome": {}}
+    counts = empty_counts()
     for row in rows:
-        stance = row["stance"] or Stance.NEUTRAL
-        counts["stance"][stance] = counts["stance"].get(stance, 0) + 1
-        counts["outcome"][row["outcome"]] = counts["outcome"].get(row["outcome"], 0) + 1
+        count_row(counts, row)
     return counts
+
+
+def current_synthesis_counts(stage):
+    """`synthesis_counts` of the table as it stands, counted by the database (one query): what
+    the publishing page and the preview show before anything is frozen. Side effects: none."""
+    groups = (
+        StageComment.objects.filter(stage=stage, state=CommentState.VISIBLE, level=0)
+        .order_by()
+        .values("stance", "disposition__outcome")
+        .annotate(rows=Count("pk"))
+    )
+    counts = empty_counts()
+    for group in groups:
+        stance = group["stance"] or Stance.NEUTRAL
+        outcome = group["disposition__outcome"] or ""
+        counts["total"] += group["rows"]
+        counts["stance"][stance] = counts["stance"].get(stance, 0) + group["rows"]
+        counts["outcome"][outcome] = counts["outcome"].get(outcome, 0) + group["rows"]
+    return counts
+
+
+def add_paragraph(paragraphs, row):
+    """Add `row` to `paragraphs`, the list of where each paragraph's rows start
+    (`Synthesis.paragraphs`). Side effects: changes `paragraphs`."""
+    key = row["block_key"] or ""
+    if not paragraphs or paragraphs[-1]["block_key"] != key:
+        paragraphs.append(
+            {"block_key": key, "block": row["block"] or "", "first": row["number"], "rows": 0}
+        )
+    paragraphs[-1]["rows"] += 1
+
+
+def current_synthesis_paragraphs(stage):
+    """`Synthesis.paragraphs` of the table as it stands, from one query counting the shown
+    top-level comments of each paragraph. Side effects: none."""
+    labels = block_labels(stage.revision)
+    sizes = dict(
+        StageComment.objects.filter(stage=stage, state=CommentState.VISIBLE, level=0)
+        .order_by()
+        .values("block_key")
+        .annotate(rows=Count("pk"))
+        .values_list("block_key", "rows")
+    )
+    # Whole text and paragraphs the revision no longer has come first, as one group.
+    leading = sum(size for key, size in sizes.items() if key not in labels)
+    paragraphs = []
+    first = 1
+    if leading:
+        paragraphs.append({"block_key": "", "block": "", "first": 1, "rows": leading})
+        first += leading
+    for key, label in labels.items():
+        if sizes.get(key):
+            paragraphs.append(
+                {"block_key": key, "block": label, "first": first, "rows": sizes[key]}
+            )
+            first += sizes[key]
+    return paragraphs
 
 
 # --- Stage events and the proposal's status ---------------------------------------------------

@@ -11,12 +11,14 @@ from consultations.domain import checks
 from consultations.domain.comments import lock_comment, lock_stage
 from consultations.domain.common import bump_comments_version, bump_thread_version, resolve_now
 from consultations.domain.queries import (
+    add_paragraph,
     answer_selection,
+    count_row,
+    empty_counts,
     has_synthesis,
-    synthesis_counts,
-    synthesis_rows,
+    synthesis_row_chunks,
 )
-from consultations.models import Disposition, Outcome, Stage, StageComment, Synthesis
+from consultations.models import Disposition, Outcome, Stage, StageComment, Synthesis, SynthesisRow
 from core import activity
 from core.errors import DomainError, InvalidTransition
 from core.permissions import require
@@ -203,11 +205,13 @@ def _latest_revision(ids):
 @transaction.atomic
 def publish_synthesis(user, stage, *, intro="", now=None):
     """Publish the stage's synthesis once it closed and every shown comment is answered: the
-    justification table is frozen as it is now. Returns the synthesis.
+    justification table is frozen as it is now, one `SynthesisRow` a row, written a chunk at
+    a time (`queries.synthesis_row_chunks`) so that memory stays flat whatever the number of
+    comments. Returns the synthesis.
 
-    Side effects: locks the stage's row; creates the synthesis (rows and counts);
-    bumps the stage's threads version; a log row ("synthesis.published", the number of rows);
-    queues the followers' emails."""
+    Side effects: locks the stage's row; creates the synthesis, its rows, its counts and its
+    paragraphs' index; bumps the stage's threads version; a log row ("synthesis.published",
+    the number of rows); queues the followers' emails."""
     now = resolve_now(now)
     stage = (
         Stage.objects.select_for_update().select_related("consultation__proposal").get(pk=stage.pk)
@@ -220,18 +224,26 @@ def publish_synthesis(user, stage, *, intro="", now=None):
     )
     checks.check_synthesis_ready(stage, now)
     intro = clean_text(intro, field=_("The introduction"), max_length=20000)
-    rows = synthesis_rows(stage)
     synthesis = Synthesis.objects.create(
-        stage=stage,
-        intro=intro,
-        rows=rows,
-        counts=synthesis_counts(rows),
-        published_at=now,
-        published_by=user,
+        stage=stage, intro=intro, published_at=now, published_by=user
     )
+    counts, paragraphs = empty_counts(), []
+    for chunk in synthesis_row_chunks(stage):
+        SynthesisRow.objects.bulk_create(
+            SynthesisRow(synthesis=synthesis, number=row["number"], data=row) for row in chunk
+        )
+        for row in chunk:
+            count_row(counts, row)
+            add_paragraph(paragraphs, row)
+    synthesis.counts, synthesis.paragraphs = counts, paragraphs
+    synthesis.save(update_fields=["counts", "paragraphs"])
     bump_comments_version(stage)
     activity.record(
-        user, "synthesis.published", synthesis, scope=stage.consultation.proposal, new=len(rows)
+        user,
+        "synthesis.published",
+        synthesis,
+        scope=stage.consultation.proposal,
+        new=counts["total"],
     )
     outbox.synthesis_published(synthesis)
     return synthesis

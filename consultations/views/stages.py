@@ -51,7 +51,7 @@ STAGE_RELATED = (
 )
 STAGE_DEFERRED = (
     "consultation__proposal__current_revision__blocks",
-    "synthesis__rows",
+    "synthesis__paragraphs",
     "synthesis__counts",
     "synthesis__intro",
 )
@@ -368,7 +368,7 @@ def consultation_detail(request, slug):
     now = timezone.now()
     stages = list(
         consultation.stages.select_related("revision", "synthesis")
-        .defer("revision__blocks", "synthesis__rows", "synthesis__counts", "synthesis__intro")
+        .defer("revision__blocks", "synthesis__paragraphs", "synthesis__counts", "synthesis__intro")
         .order_by("position")
     )
     proposal.status = domain.proposal_status_at(consultation, now=now, stages=stages)

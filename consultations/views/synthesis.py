@@ -9,17 +9,25 @@ published yet" (404) for everyone else.
 from itertools import groupby
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
 
-from consultations import domain, exports
+from consultations import domain, exports, public, synthesis_files, tasks
 from consultations.forms_manage import (
     BulkDispositionForm,
     DispositionForm,
@@ -28,6 +36,7 @@ from consultations.forms_manage import (
 from consultations.models import (
     CommentGroup,
     Disposition,
+    FileStatus,
     Outcome,
     StageComment,
     Stance,
@@ -42,6 +51,7 @@ from consultations.views.manage import (
 )
 from core import idempotency
 from core.errors import DomainError
+from core.pagination import paginate
 from core.params import page_param
 from core.permissions import can
 from proposals.views import proposal_for
@@ -346,7 +356,7 @@ def synthesis_publish(request, slug, position):
         refusal = error.message
     else:
         refusal = None
-    counts = domain.synthesis_counts(domain.synthesis_rows(stage))
+    counts = domain.current_synthesis_counts(stage)
     stance_counts, outcome_counts, unanswered = _count_table(counts)
     done, total = domain.answer_progress(stage)
     return render(
@@ -388,7 +398,8 @@ def _form_letters(rows):
     where its first row is: that row gets `members` (every member's row, in table order, each
     with its number, author and answer) and `answers` (each distinct answer given in the group
     with how many members got it); its other rows are left out here. The table itself (the
-    exports) keeps one row per comment."""
+    exports) keeps one row per comment. On a page of the table, the group shows the members
+    that are on that page; `group_size` says how many it has in all."""
     members = {}
     for row in rows:
         if row.get("group") and (row.get("group_size") or 0) > 1:
@@ -410,18 +421,28 @@ def _form_letters(rows):
     return shown
 
 
+def _jumps(paragraphs, per_page):
+    """The paragraphs (`Synthesis.paragraphs`) with the page their first row is on."""
+    return [
+        dict(paragraph, page=(paragraph["first"] - 1) // per_page + 1) for paragraph in paragraphs
+    ]
+
+
 def synthesis_detail(request, slug, position):
+    """The synthesis table a page of `settings.SYNTHESIS_PAGE_ROWS` rows at a time, grouped by
+    paragraph, with links to the page where each paragraph starts. The number of queries does
+    not depend on the table's size: the published rows of a page are read by their numbers, the
+    preview's by a slice of the table as it stands."""
     proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, position)
     synthesis = _published(stage)
     preview = False
     if synthesis is not None:
-        rows = exports.current_rows(synthesis)
-        counts = synthesis.counts
+        counts, paragraphs = synthesis.counts, synthesis.paragraphs
     elif can(request.user, "consultations.answer", proposal):
         preview = True
-        rows = [dict(row, shown=True) for row in domain.synthesis_rows(stage)]
-        counts = domain.synthesis_counts(rows)
+        counts = domain.current_synthesis_counts(stage)
+        paragraphs = domain.current_synthesis_paragraphs(stage)
     else:
         return render(
             request,
@@ -431,10 +452,32 @@ def synthesis_detail(request, slug, position):
             ),
             status=404,
         )
+    # The page's row numbers, from the total: no count query, no offset scan.
+    per_page = settings.SYNTHESIS_PAGE_ROWS
+    page = paginate(request, range(1, counts["total"] + 1), per_page=per_page)
+    numbers = page.object_list
+    if not numbers:
+        rows = []
+    elif preview:
+        chunks = domain.synthesis_row_chunks(
+            stage, offset=numbers[0] - 1, limit=len(numbers), chunk_size=per_page
+        )
+        rows = [dict(row, shown=True) for chunk in chunks for row in chunk]
+    else:
+        frozen = synthesis.row_data(first=numbers[0], last=numbers[-1])
+        rows = [exports.current_row(row) for row in public.shown_rows(synthesis, frozen)]
     stance_counts, outcome_counts, unanswered = _count_table(counts)
     outcome_labels = dict(Outcome.choices)
     for row in rows:
         row["outcome_label"] = outcome_labels.get(row["outcome"], "")
+    # A form-letter group shows once on the page, where its first row of the page is.
+    groups = _groups(_form_letters(rows))
+    if groups and numbers[0] > 1:
+        # The page starts inside the paragraph the previous page ended with.
+        groups[0]["continued"] = any(
+            paragraph["first"] < numbers[0] <= paragraph["first"] + paragraph["rows"] - 1
+            for paragraph in paragraphs
+        )
     return render(
         request,
         "consultations/synthesis_detail.html",
@@ -445,7 +488,9 @@ def synthesis_detail(request, slug, position):
             stage=stage,
             synthesis=synthesis,
             preview=preview,
-            groups=_groups(_form_letters(rows)),
+            groups=groups,
+            page=page,
+            jumps=_jumps(paragraphs, per_page) if page.paginator.num_pages > 1 else [],
             total=counts["total"],
             stance_counts=stance_counts,
             outcome_counts=outcome_counts,
@@ -470,20 +515,69 @@ def _download(data, filename, fmt):
     return response
 
 
+def _stream(pieces, filename, fmt):
+    """A download sent as it is produced (`pieces`: an iterator of bytes)."""
+    response = StreamingHttpResponse(pieces, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _stored(synthesis_file, filename):
+    response = FileResponse(synthesis_file.file.open("rb"), content_type=CONTENT_TYPES["pdf"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def synthesis_export(request, slug, position, fmt):
+    """The synthesis as CSV (streamed) or PDF. The PDF of a large synthesis is prepared once in
+    the background (`consultations.synthesis_files`): until it is ready this is a page that
+    offers to prepare it (a POST) or shows how far it got."""
     proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, int(position))
     synthesis = _published(stage)
     if synthesis is None:
         raise Http404
     synthesis.stage = stage
-    data = exports.synthesis_pdf(synthesis) if fmt == "pdf" else exports.synthesis_csv(synthesis)
-    return _download(data, exports.synthesis_filename(synthesis, fmt), fmt)
+    filename = exports.synthesis_filename(synthesis, fmt)
+    if fmt == "csv" or not synthesis_files.prepared_in_background(synthesis):
+        if request.method == "POST":
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        if fmt == "csv":
+            return _stream(exports.synthesis_csv(synthesis), filename, fmt)
+        return _download(exports.synthesis_pdf(synthesis), filename, fmt)
+    if request.method == "POST":
+        synthesis_file, to_build = synthesis_files.request_pdf(request.user, synthesis)
+        if to_build:  # committed: a worker finds the row (without a broker: built right here)
+            tasks.build_synthesis_pdf.delay(synthesis_file.pk)
+        return redirect(request.path)
+    synthesis_file = synthesis_files.current_file(synthesis)
+    if synthesis_file is not None and synthesis_file.status == FileStatus.READY:
+        return _stored(synthesis_file, filename)
+    return render(
+        request,
+        "consultations/synthesis_pdf.html",
+        page_context(
+            request,
+            proposal,
+            consultation=stage.consultation,
+            stage=stage,
+            synthesis=synthesis,
+            synthesis_file=synthesis_file,
+            can_request=synthesis_files.can_request(synthesis_file),
+            total=synthesis.counts.get("total", 0),
+            percent=(
+                100 * synthesis_file.rows_done // max(synthesis.counts.get("total", 0), 1)
+                if synthesis_file is not None
+                else 0
+            ),
+        ),
+    )
 
 
 def comments_export(request, slug, position, fmt):
     proposal = proposal_for(request, slug)
     stage = _commented_stage(proposal, int(position))
-    data = exports.comments_json(stage) if fmt == "json" else exports.comments_csv(stage)
+    pieces = exports.comments_json(stage) if fmt == "json" else exports.comments_csv(stage)
     filename = f"{proposal.slug}-{stage.position}-comments.{fmt}"
-    return _download(data, filename, fmt)
+    return _stream(pieces, filename, fmt)

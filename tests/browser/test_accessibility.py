@@ -162,6 +162,16 @@ def test_comment_pages_have_no_wcag_violations(page, demo):
         check(page, path)
 
 
+def test_synthesis_pages_have_no_wcag_violations(page, demo, settings):
+    # The demo's synthesis (24 rows) in pages of 10, with its list of paragraphs, and large
+    # enough for its PDF to be prepared in the background.
+    settings.SYNTHESIS_PAGE_ROWS = 10
+    settings.SYNTHESIS_PDF_PART_ROWS = 10
+    base = "/proposals/modificarea-legii-350-2005/consultation/stages/1/"
+    for path in [f"{base}synthesis/", f"{base}synthesis/?page=2", f"{base}synthesis.pdf"]:
+        check(page, path)
+
+
 def test_import_pages_have_no_wcag_violations(page, demo):
     from accounts.models import Organization, User
     from proposals import importing

@@ -431,8 +431,9 @@ def test_dossier_queries_do_not_grow_with_the_comments(editor, ngo, django_asser
     many = consulted_submission(editor, ngo, "treizeci", people, 30)
     for submission, last in ((few, 2), (many, 29)):
         fresh = Submission.objects.select_related("proposal").get(pk=submission.pk)
-        # The organisation, the consultation, its stages, the figures, the synthesis rows.
-        with django_assert_num_queries(5):
+        # The organisation, the consultation, its stages, the figures, the synthesis rows and
+        # the comments no longer shown among them.
+        with django_assert_num_queries(6):
             section = consultation_section(fresh)
         assert f"Comentariul {last}." in section["html"]
     # The whole dossier, too, costs the same with 3 or 30 comments.

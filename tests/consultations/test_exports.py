@@ -47,10 +47,27 @@ def post(stage, user, text, *, hours=1.0, **kwargs):
     return domain.post_comment(user, stage, text=text, now=during(stage, hours), **kwargs)
 
 
+def body(response):
+    """The bytes of a streamed export (CSV, JSON): sent as they are produced."""
+    assert response.streaming is True
+    return b"".join(response.streaming_content)
+
+
 def read_csv(response):
-    content = response.content.decode("utf-8")
+    content = body(response).decode("utf-8")
     assert content.startswith("\ufeff")
+    # Byte for byte what the export wrote in one piece before it was streamed.
+    assert content == rewritten_csv(content)
     return list(csv.reader(io.StringIO(content[1:])))
+
+
+def rewritten_csv(content):
+    """`content` parsed and written again as the exports wrote it in one piece before they
+    were streamed (a BOM, then csv.writer with CRLF line ends)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    csv.writer(buffer, lineterminator="\r\n").writerows(csv.reader(io.StringIO(content[1:])))
+    return buffer.getvalue()
 
 
 def pdf_text(response):
@@ -101,7 +118,9 @@ def test_comments_csv_flattens_threads_in_order_for_anyone(client, editor, comme
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="legea-350-1-comments.csv"'
-    rows = read_csv(response)
+    content = body(response).decode()
+    assert content == rewritten_csv(content)
+    rows = list(csv.reader(io.StringIO(content[1:])))
     assert rows[0] == HEADER
     k1, k2 = comments["keys"]
     c = {name: str(comment.pk) for name, comment in comments.items() if name != "keys"}
@@ -122,7 +141,6 @@ def test_comments_csv_flattens_threads_in_order_for_anyone(client, editor, comme
         [c["formula"], "", "0", "", "", "", "'=HYPERLINK(\"http://x\")", "neutral", "visible",
          "2026-03-02T16:00:00+02:00", "Maria Enache", "", "", ""],
     ]  # fmt: skip
-    content = response.content.decode()
     assert "Text ascuns de moderator" not in content
     assert "Text retras de autor" not in content
     assert "@example.org" not in content
@@ -133,7 +151,10 @@ def test_comments_json_has_the_same_records_with_types(client, editor, comments,
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="legea-350-1-comments.json"'
-    document = json.loads(response.content)
+    content = body(response).decode()
+    document = json.loads(content)
+    # Byte for byte what json.dumps wrote in one piece before the export was streamed.
+    assert content == json.dumps(document, ensure_ascii=False, indent=1)
     assert document["proposal"] == {"slug": "legea-350", "title": "Modificarea Legii nr. 350/2005"}
     assert document["stage"] == {
         "position": 1,
@@ -168,8 +189,8 @@ def test_comments_json_has_the_same_records_with_types(client, editor, comments,
     hidden = records[5]
     assert (hidden["state"], hidden["text"], hidden["author"]) == ("hidden", "", "")
     assert records[6]["text"] == '=HYPERLINK("http://x")'  # JSON is data: no spreadsheet guard
-    assert "Text ascuns" not in response.content.decode()
-    assert "@example.org" not in response.content.decode()
+    assert "Text ascuns" not in content
+    assert "@example.org" not in content
 
 
 def test_comments_export_of_an_unknown_stage_or_a_meeting_is_404(
@@ -193,6 +214,7 @@ def test_comments_export_uses_a_constant_number_of_queries(client, stage, citize
     def queries(fmt):
         with CaptureQueriesContext(connection) as captured:
             response = client.get(f"{STAGE}/comments.{fmt}")
+            body(response)  # streamed: the queries run while it is sent
         assert response.status_code == 200
         return len(captured)
 
@@ -243,13 +265,13 @@ def test_comments_export_of_5000_comments(client, stage):
     people = [UserFactory(display_name=f"Participant {n}") for n in range(50)]
     insert_comments(stage, people, 1)
     with CaptureQueriesContext(connection) as captured:
-        client.get(f"{STAGE}/comments.json")
+        body(client.get(f"{STAGE}/comments.json"))
     few = len(captured)
     insert_comments(stage, people, 4999)
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(f"{STAGE}/comments.json")
+        content = body(client.get(f"{STAGE}/comments.json"))
     assert len(captured) == few
-    records = json.loads(response.content)["comments"]
+    records = json.loads(content)["comments"]
     assert len(records) == 5000
     assert records[4999]["text"] == "Comentariul numărul 4998"
     assert records[4999]["author"] == "Participant 48"
@@ -308,7 +330,7 @@ def test_synthesis_csv_is_the_romanian_justification_table(
         ["3", "Ion Vasile", "§2", "„în termen de 30 de zile”\nTermenul de 30 de zile e prea lung.",
          "Acceptată (preluată în versiunea 3)", "Termenul devine 15 zile."],
     ]  # fmt: skip
-    assert "Text ascuns" not in response.content.decode()
+    assert "Text ascuns" not in "".join(map(str, rows))
 
 
 def test_synthesis_pdf_is_the_romanian_table_without_hidden_text(
@@ -345,7 +367,7 @@ def test_synthesis_exports_blank_a_comment_hidden_after_publication(
         "Termenul devine 15 zile.",
     ]
     assert "prea lung" not in pdf_text(client.get(f"{STAGE}/synthesis.pdf"))
-    comments_csv = client.get(f"{STAGE}/comments.csv").content.decode()
+    comments_csv = body(client.get(f"{STAGE}/comments.csv")).decode()
     assert "prea lung" not in comments_csv
 
 
