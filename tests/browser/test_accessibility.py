@@ -54,6 +54,8 @@ PUBLIC = [
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",
+    "/legal/terms/",
+    "/legal/privacy/v/1/",
     "/search/",
     "/register/",
     "/register/verify/",
