@@ -80,6 +80,15 @@ class SignupForm(AllauthSignupForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if set(self.legal_texts) != set(LegalTextKind.values):
+            # Nothing to consent to: no account is made without the consent recorded.
+            raise forms.ValidationError(
+                _(
+                    "Signing up is not possible until the terms of use and the privacy notice "
+                    "are published. Please try again later."
+                ),
+                code="no_legal_texts",
+            )
         shown = cleaned_data.get("legal_versions")
         # A client that does not send the field consents to the versions in force.
         if shown and shown != self._versions() and cleaned_data.get("consent"):

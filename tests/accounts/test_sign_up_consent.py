@@ -14,7 +14,7 @@ from accounts.models import Consent, LegalText, User
 from core.errors import NotAllowed
 from core.models import ActivityLog, AppendOnlyError
 from tests.accounts.helpers import sign_up_data
-from tests.factories import UserFactory
+from tests.factories import UserFactory, first_legal_texts
 
 CONSENT_REFUSED = (
     "To sign up, please accept the terms of use and confirm that you have read the privacy notice."
@@ -378,3 +378,20 @@ def test_a_version_published_while_signing_up_asks_for_the_consent_again(en_clie
         ("privacy", 1),
         ("terms", 2),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_published_texts_nobody_signs_up_without_consent(en_client):
+    # A transactional test starts from a flushed database: no legal text is published.
+    LegalText.objects.all()._raw_delete(LegalText.objects.db)
+    response = sign_up(en_client)
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Signing up is not possible until the terms of use and the privacy notice are "
+        "published. Please try again later."
+    ]
+    assert not User.objects.exists()
+    # The texts the migrations publish, published again, open sign-up.
+    first_legal_texts()
+    assert sign_up(en_client).status_code == 302
+    assert consents_of(User.objects.get()) == [("privacy", 1), ("terms", 1)]

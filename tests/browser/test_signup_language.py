@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from accounts.models import User
+from tests.factories import first_legal_texts
 
 pytestmark = [
     pytest.mark.browser,
@@ -13,6 +14,11 @@ pytestmark = [
 
 EMAIL = "ioana.radu@example.org"
 PASSWORD = "un-parola-lunga-2026"
+
+
+@pytest.fixture(autouse=True)
+def legal_texts(db):
+    return first_legal_texts()
 
 
 def test_signup_verify_login_and_switch_to_bulgarian(page):
