@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import domain
-from accounts.models import Invitation, Membership, Organization, Profile, User
+from accounts.models import Invitation, LegalText, Membership, Organization, Profile, User
 from core.errors import DomainError
 from core.permissions import can
 
@@ -151,3 +151,41 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(LegalText)
+class LegalTextAdmin(admin.ModelAdmin):
+    """The terms of use and the privacy notice: a new version is added (numbered by
+    `domain.publish_legal_text`); a published one is never changed or removed."""
+
+    list_display = ["kind", "version", "published_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "published_at", "text_ro", "text_bg", "text_en"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind", "version", "published_at", "text_ro", "text_bg", "text_en"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        return ["kind", "version", *self.fields[1:]] if obj else self.fields
+
+    def has_add_permission(self, request):
+        return can(request.user, "accounts.publish_legal_text")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        text = domain.publish_legal_text(
+            request.user,
+            obj.kind,
+            text_ro=obj.text_ro,
+            text_bg=obj.text_bg,
+            text_en=obj.text_en,
+            published_at=obj.published_at,
+        )
+        # The admin's own messages and redirect need the row that was made.
+        obj.pk, obj.version = text.pk, text.version
+        obj._state.adding = False

@@ -23,6 +23,9 @@ class AccountsConfig(AppConfig):
             "profile", export=sections.export_profile, erase=sections.erase_profile, order=10
         )
         privacy.register(
+            "consents", export=sections.export_consents, erase=sections.erase_consents, order=15
+        )
+        privacy.register(
             "memberships",
             export=sections.export_memberships,
             erase=sections.erase_memberships,
@@ -55,6 +58,7 @@ class AccountsConfig(AppConfig):
                 "invitation.revoked": _("Invitation withdrawn"),
                 "invitation.accepted": _("Invitation accepted"),
                 "account.deleted": _("Account deleted"),
+                "legal_text.published": _("New version published"),
             }
         )
 

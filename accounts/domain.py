@@ -13,7 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import (
+    Consent,
     Invitation,
+    LegalText,
+    LegalTextKind,
     Membership,
     Organization,
     Role,
@@ -25,7 +28,7 @@ from core import activity, mail, privacy
 from core.errors import DomainError
 from core.mail import absolute_url
 from core.permissions import require
-from core.text import clean_identifier, tidy_slug
+from core.text import clean_identifier, clean_text, tidy_slug
 
 # The refusal of the commands that need `accounts.manage_members`.
 ADMINS_ONLY = gettext_lazy("Only the organisation's administrators can manage its members.")
@@ -442,6 +445,85 @@ def _accept(user, invitation_id):
         data={"member": user.pk},
     )
     return membership
+
+
+# --- Terms of use, privacy notice and consent ------------------------------------------------
+
+
+def current_legal_texts(*, now=None):
+    """The version of each legal text in force at `now` (the latest published by then), by
+    kind, without its texts (kind, version and publication time only); a kind with no version
+    published yet is missing. Side effects: none."""
+    now = now or timezone.now()
+    current = {}
+    versions = LegalText.objects.filter(published_at__lte=now).order_by("kind", "-version")
+    for text in versions.only("kind", "version", "published_at"):
+        current.setdefault(text.kind, text)
+    return current
+
+
+@transaction.atomic
+def publish_legal_text(admin_user, kind, *, text_ro, text_bg, text_en, published_at=None):
+    """Publish the next version of the terms of use or the privacy notice (`kind`), in the
+    three languages. Earlier versions stay as they were (the texts are append-only).
+
+    Side effects: a new `LegalText` row numbered one after the last of its kind; a log row.
+    """
+    require(
+        admin_user,
+        "accounts.publish_legal_text",
+        message=_("Only site administrators can publish the terms of use and privacy notice."),
+    )
+    if kind not in LegalTextKind.values:
+        raise DomainError(_("Unknown kind of legal text."), code="legal_text_kind")
+    texts = {}
+    for language, value in (("ro", text_ro), ("bg", text_bg), ("en", text_en)):
+        texts[f"text_{language}"] = clean_text(
+            value, field=_("The text"), required=True, max_length=50000
+        )
+    # Lock the kind's rows so that two publications never take the same number.
+    last = (
+        LegalText.objects.select_for_update()
+        .filter(kind=kind)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    text = LegalText(
+        kind=kind,
+        version=(last or 0) + 1,
+        published_at=published_at or timezone.now(),
+        **texts,
+    )
+    try:
+        with transaction.atomic():
+            text.save()
+    except IntegrityError:
+        # The first version of a kind has no row to lock: two at once meet here.
+        raise DomainError(
+            _("Another version was published at the same moment; reload and try again."),
+            code="legal_text_version_taken",
+        ) from None
+    activity.record(admin_user, "legal_text.published", text, new=str(text.version))
+    return text
+
+
+@transaction.atomic
+def record_sign_up(user, *, display_name, texts, now=None):
+    """What a new account gives at sign-up besides its address and password: the public
+    display name, and the consent to the legal texts shown on the form (`texts`: the versions
+    in force when the form was shown, `current_legal_texts`).
+
+    Side effects: the profile's display name saved; one `Consent` row per text. No log row:
+    signing up is not a public record.
+    """
+    now = now or timezone.now()
+    profile = user.profile
+    profile.display_name = clean_identifier(
+        display_name, field=_("The display name"), required=True, max_length=80
+    )
+    profile.save(update_fields=["display_name"])
+    return [Consent.objects.create(user=user, text=text, given_at=now) for text in texts]
 
 
 # --- Accounts ----------------------------------------------------------------------------------

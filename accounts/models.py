@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AppendOnlyModel
 from core.validators import no_control_characters
 
 
@@ -337,3 +338,64 @@ class Invitation(models.Model):
     @property
     def is_pending(self):
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+class LegalTextKind(models.TextChoices):
+    TERMS = "terms", _("Terms of use")
+    PRIVACY = "privacy", _("Privacy notice")
+
+
+class LegalText(AppendOnlyModel):
+    """One version of the terms of use or of the privacy notice, in the three languages.
+
+    Append-only: a change is a new version (`accounts.domain.publish_legal_text`); every earlier
+    version stays readable, since consents (`Consent`) point at the version a person accepted.
+    The current version of a kind is the latest one published by now.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=LegalTextKind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    text_ro = models.TextField(_("text in Romanian"), validators=[no_control_characters])
+    text_bg = models.TextField(_("text in Bulgarian"), validators=[no_control_characters])
+    text_en = models.TextField(_("text in English"), validators=[no_control_characters])
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="unique_legal_text_version")
+        ]
+        verbose_name = _("legal text")
+        verbose_name_plural = _("legal texts")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:legal_text_version", args=[self.kind, self.version])
+
+    def text_in(self, language):
+        """The text in `language` ("ro", "bg", "en"; another language gets the English)."""
+        return getattr(self, f"text_{language}", None) or self.text_en
+
+
+class Consent(AppendOnlyModel):
+    """A person's acceptance of one version of a legal text, given when the account was made.
+
+    Append-only, like the texts it points at: the record of what was accepted and when.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    text = models.ForeignKey(LegalText, on_delete=models.PROTECT, related_name="consents")
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+
+    class Meta:
+        ordering = ["given_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "text"], name="unique_consent_per_text")
+        ]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.text} ({self.given_at:%Y-%m-%d})"

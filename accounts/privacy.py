@@ -3,7 +3,7 @@
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
-from accounts.models import Invitation, Membership, Profile
+from accounts.models import Consent, Invitation, Membership, Profile
 from core.models import ActivityLog
 
 
@@ -45,6 +45,23 @@ def export_profile(user):
 
 def erase_profile(user):
     Profile.objects.filter(user=user).update(display_name="", locality="")
+
+
+def export_consents(user):
+    return [
+        {
+            "text": consent.text.kind,
+            "version": consent.text.version,
+            "published": _iso(consent.text.published_at),
+            "given": _iso(consent.given_at),
+        }
+        for consent in Consent.objects.filter(user=user).select_related("text")
+    ]
+
+
+def erase_consents(user):
+    """Consent rows stay: they hold nothing personal beyond the (then anonymous) account they
+    point at, and they show under which terms the comments it leaves in public were written."""
 
 
 def export_memberships(user):

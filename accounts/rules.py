@@ -62,3 +62,6 @@ rules.add_perm("accounts.view_organization_history", is_member | is_site_staff)
 rules.add_perm("accounts.leave_organization", is_member)
 rules.add_perm("accounts.act_for_authority", can_act_for_authority)
 rules.add_perm("accounts.edit_for_organization", can_edit_for_organization)
+# The terms of use and the privacy notice: everyone reads every version; administrators publish.
+rules.add_perm("accounts.view_legal_text", rules.always_allow)
+rules.add_perm("accounts.publish_legal_text", is_site_admin)

@@ -41,6 +41,8 @@ urlpatterns = [
         views.invitation_accept_pending,
         name="invitation_accept_pending",
     ),
+    path("legal/<slug:kind>/", views.legal_text, name="legal_text"),
+    path("legal/<slug:kind>/v/<int:version>/", views.legal_text, name="legal_text_version"),
     path("accounts/dashboard/", views.dashboard, name="dashboard"),
     path("accounts/profile/", views.profile_edit, name="profile"),
     path("accounts/my-data/", views.data_export, name="data_export"),

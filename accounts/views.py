@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,7 @@ from accounts.forms import (
     ProfileForm,
     RoleForm,
 )
-from accounts.models import Invitation, Membership, Organization, User
+from accounts.models import Invitation, LegalText, LegalTextKind, Membership, Organization, User
 from core import privacy
 from core.activity import history
 from core.errors import DomainError
@@ -47,6 +48,30 @@ def _organization_for(request, slug, perm):
 
 
 # --- Public pages ------------------------------------------------------------------------------
+
+
+def legal_text(request, kind, version=None):
+    """The terms of use or the privacy notice: the version in force (or the one asked for) in
+    the visitor's language, with the list of every version."""
+    if kind not in LegalTextKind.values or not can(request.user, "accounts.view_legal_text"):
+        raise Http404
+    current = domain.current_legal_texts().get(kind)
+    versions = LegalText.objects.filter(kind=kind, published_at__lte=timezone.now())
+    if version is None and current is not None:
+        version = current.version
+    shown = get_object_or_404(versions, version=version) if version is not None else None
+    language = (get_language() or "").split("-")[0]
+    return render(
+        request,
+        "accounts/legal_text.html",
+        {
+            "title": LegalTextKind(kind).label,
+            "shown": shown,
+            "current": current,
+            "body": shown.text_in(language) if shown else "",
+            "versions": versions.order_by("-version").only("kind", "version", "published_at"),
+        },
+    )
 
 
 def organization_list(request):

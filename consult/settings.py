@@ -168,6 +168,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Sign-up also asks for the public display name and the consent to the legal texts.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

@@ -205,6 +205,16 @@ def directory_authority(slug=AUTHORITY_SLUG):
     return found
 
 
+def first_legal_texts():
+    """The first terms of use and privacy notice the migrations publish, published again if a
+    transactional test that ran before flushed them (see `directory_authority`)."""
+    from accounts.legal_texts import publish_first_versions
+    from accounts.models import LegalText
+
+    publish_first_versions(LegalText)
+    return {text.kind: text for text in LegalText.objects.filter(version=1)}
+
+
 FIRST_MESSAGE = "Prima versiune"
 FIRST_TEXT = "Prima formă a textului."
 

@@ -20,6 +20,20 @@ def link_in(message, prefix):
     return match.group(1)
 
 
+def sign_up_data(email, password="a-long-secret-99", *, display_name="Ioana Radu", consent=True):
+    """What the sign-up form takes: the display name, the address, the password twice and the
+    consent to the terms of use and the privacy notice."""
+    data = {
+        "display_name": display_name,
+        "email": email,
+        "password1": password,
+        "password2": password,
+    }
+    if consent:
+        data["consent"] = "on"
+    return data
+
+
 def only_email():
     assert len(mail.outbox) == 1, [m.subject for m in mail.outbox]
     return mail.outbox[0]

@@ -134,6 +134,7 @@ def test_data_export_downloads_everything_about_the_account(en_client, member_wi
     assert list(data) == [
         "exported_at",
         "profile",
+        "consents",
         "memberships",
         "invitations",
         "activity",

@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
-from tests.accounts.helpers import link_in, only_email
+from tests.accounts.helpers import link_in, only_email, sign_up_data
 from tests.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "a-long-secret-99"
@@ -23,9 +23,7 @@ PAUSED = (
 
 
 def sign_up(client, email="new@example.org"):
-    return client.post(
-        "/accounts/signup/", {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    )
+    return client.post("/accounts/signup/", sign_up_data(email, NEW_PASSWORD))
 
 
 def sign_in(client, email, password):
@@ -59,7 +57,7 @@ def test_sign_up_sends_one_verification_email(en_client, db):
 def test_sign_up_refuses_a_weak_password_and_a_taken_address(en_client, user):
     response = en_client.post(
         "/accounts/signup/",
-        {"email": "weak@example.org", "password1": "12345678", "password2": "12345678"},
+        sign_up_data("weak@example.org", "12345678"),
     )
     assert response.status_code == 200
     assert response.context["form"].errors["password1"] == [

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core import mail
 
 from accounts.models import Profile
+from tests.accounts.helpers import sign_up_data
 from tests.factories import UserFactory
 
 COOKIE = settings.LANGUAGE_COOKIE_NAME
@@ -121,11 +122,7 @@ def test_sign_up_remembers_the_language_in_use(client, db):
     client.cookies[COOKIE] = "bg"
     client.post(
         "/accounts/signup/",
-        {
-            "email": "new@example.org",
-            "password1": "a-long-secret-99",
-            "password2": "a-long-secret-99",
-        },
+        sign_up_data("new@example.org"),
     )
     assert Profile.objects.get(user__email="new@example.org").language == "bg"
     assert mail.outbox[0].to == ["new@example.org"]

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from accounts.adapter import PENDING_INVITATION_KEY
 from accounts.models import Invitation, Membership
 from core.models import ActivityLog
-from tests.accounts.helpers import link_in, log_rows, messages_of, only_email
+from tests.accounts.helpers import link_in, log_rows, messages_of, only_email, sign_up_data
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 TOKEN = "a-test-token-of-an-invitation"
@@ -402,7 +402,7 @@ def _sign_up_and_confirm(client, email):
     """Sign up as a new person and confirm the address with the emailed link."""
     response = client.post(
         "/accounts/signup/",
-        {"email": email, "password1": "a-long-secret-99", "password2": "a-long-secret-99"},
+        sign_up_data(email),
     )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"

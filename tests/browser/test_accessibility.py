@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.test_proposal_versions import sign_in
-from tests.factories import MembershipFactory, OrganizationFactory
+from tests.factories import MembershipFactory, OrganizationFactory, first_legal_texts
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,6 +28,7 @@ def demo(db):
     from django.core.management import call_command
 
     call_command("load_demo", stdout=io.StringIO())
+    first_legal_texts()
 
 
 def check(page, path):
@@ -56,6 +57,8 @@ PUBLIC = [
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",
+    "/legal/terms/",
+    "/legal/privacy/v/1/",
     "/search/",
     "/register/",
     "/register/verify/",
