@@ -36,7 +36,7 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from consultations.anchors import follower_for
 from consultations.domain import MAX_LEVEL, block_keys, block_labels
-from consultations.models import CommentCount, StageComment, StageStatus, Stance
+from consultations.models import CommentCount, Reaction, StageComment, StageStatus, Stance
 from core.pagecache import Filled, placeholder
 from core.params import page_param
 
@@ -247,10 +247,33 @@ def comments_text(count):
     return ngettext("%(counter)s comment", "%(counter)s comments", count) % {"counter": count}
 
 
-def fill_values(stage, filters, page, threads, counts):
+def viewer_reactions(viewer, thread_ids):
+    """Comment id → "agree"/"disagree": the reactions `viewer` (signed in) gave in the threads
+    `thread_ids`; empty for anyone else. One query. Side effects: none."""
+    if viewer is None or not viewer.is_authenticated or not thread_ids:
+        return {}
+    return dict(
+        Reaction.objects.filter(user=viewer, comment__thread_id__in=list(thread_ids))
+        .order_by()
+        .values_list("comment_id", "value")
+    )
+
+
+def reaction_mark(value):
+    """What a viewer reads of their own reaction next to the counts."""
+    if value == Reaction.AGREE:
+        return gettext("your reaction: you agree")
+    if value == Reaction.DISAGREE:
+        return gettext("your reaction: you disagree")
+    return ""
+
+
+def fill_values(stage, filters, page, threads, counts, viewer=None):
     """What is written into the placeholders of a stage page showing `threads` ([(id,
     version)]) on `page` (a `core.pagecache.Filled` without parts): the counts, and the
-    reaction counts of the threads' comments (one query, for the comments that have some)."""
+    reaction counts of the threads' comments (one query, for the comments that have some);
+    for a signed-in `viewer`, the reactions they gave, next to those counts (one more query:
+    such a page is theirs, never a shared copy)."""
     shown = counts.shown_by_block()
     total = page.paginator.count
     values = {
@@ -278,6 +301,12 @@ def fill_values(stage, filters, page, threads, counts):
     )
     for comment in reacted:
         values[f"reactions.{comment.pk}"] = reaction_text(comment)
+    mine = viewer_reactions(viewer, [pk for pk, _version in threads])
+    if mine:
+        counted = {comment.pk: comment for comment in reacted}
+        for pk, value in mine.items():
+            comment = counted.get(pk) or StageComment(agree_count=0, disagree_count=0)
+            values[f"reactions.{pk}"] = f"{reaction_text(comment)} · {reaction_mark(value)}"
     zero = StageComment(agree_count=0, disagree_count=0)
     return Filled((), values, {"block": comments_text(0), "reactions": reaction_text(zero)})
 

@@ -167,6 +167,16 @@ def _find(node, pk):
     return None
 
 
+def _mark_reactions(node, mine):
+    """Give each comment of the thread from `node` down the reaction the viewer gave it
+    (`viewer_reaction`, "" for none), from `mine` (`threads.viewer_reactions`)."""
+    if node is None:
+        return
+    node.viewer_reaction = mine.get(node.pk, "")
+    for reply in node.replies:
+        _mark_reactions(reply, mine)
+
+
 def _comment_page_context(request, comment, **extra):
     """The proposal's header, the comment (as built for threads) and what the viewer may do."""
     stage = comment.stage
@@ -177,6 +187,7 @@ def _comment_page_context(request, comment, **extra):
     can_comment, why_not = participation(request, stage, now)
     thread = threads.build_thread(comment)
     node = _find(thread, comment.pk) or comment
+    _mark_reactions(thread, threads.viewer_reactions(user, [comment.thread_id]))
     visible = comment.state == CommentState.VISIBLE
     own = user.is_authenticated and comment.user_id == user.pk
     context = proposal_context(request, proposal, "consultation")

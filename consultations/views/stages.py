@@ -188,9 +188,9 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
     # The page with its counts; the cache (`core.pagecache`) keeps it with the placeholders.
     response.unfilled = response.content
     response.threads_html = threads_html
-    response.content = threads.fill_values(stage, filters, page, shown, counts).apply(
-        response.content
-    )
+    response.content = threads.fill_values(
+        stage, filters, page, shown, counts, viewer=request.user
+    ).apply(response.content)
     return response
 
 
