@@ -12,12 +12,13 @@ from django.utils.translation import gettext_lazy
 from consultations import outbox
 from consultations.domain import checks, grouping
 from consultations.domain.common import (
+    bump_comments_version,
     bump_thread_version,
     comment_posted,
     count_comment,
     resolve_now,
 )
-from consultations.domain.queries import block_keys, block_text
+from consultations.domain.queries import block_keys, block_text, has_synthesis
 from consultations.models import CommentState, Follow, Reaction, Stage, StageComment, Stance
 from core import activity
 from core.errors import DomainError
@@ -165,7 +166,9 @@ def set_comment_state(comment, actor, state, reason, now):
     Side effects: saves the state, its reason, moment and author (and the comments package's
     `is_public`/`is_removed` flags); updates `comment` in memory; bumps its thread's version
     and, when it is shown or no longer shown, the stage's stored counts; queues the comment for
-    the search index."""
+    the search index; when the stage's synthesis is published, bumps the stage's version too
+    (what the published table shows of the comment changes, and the synthesis PDF made for the
+    stage's version is made again)."""
     checks.check_comment_move(
         comment,
         state,
@@ -184,6 +187,8 @@ def set_comment_state(comment, actor, state, reason, now):
     comment.state, comment.state_reason = state, reason
     comment.state_changed_at, comment.state_changed_by = now, actor
     bump_thread_version(comment)
+    if has_synthesis(comment.stage):
+        bump_comments_version(comment.stage)
     count_comment(comment, shown=int(state == CommentState.VISIBLE) - int(was_shown))
     # A queryset update sends no signal: tell the search queue (the comment leaves or rejoins).
     search_indexing.enqueue(comment)
