@@ -14,8 +14,10 @@ it. Colours are the Okabe–Ito palette, told apart by people with any common co
 deficiency; bars also carry their numbers.
 """
 
+import functools
 import io
 import os
+import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -27,6 +29,23 @@ TEXT = "#1b1b1b"
 GRID = "#d0d0d0"
 WIDTH = 7.0  # inches; the SVG scales to its box
 ROW = 0.42  # inches per bar of a horizontal chart
+
+
+# matplotlib is not safe to use from several threads at once (its rcParams are global, its font
+# cache is built on first use): a threaded server draws one chart at a time. Charts are cached,
+# so this costs little.
+_DRAWING = threading.RLock()
+
+
+def drawing(function):
+    """Run the chart function `function` under the drawing lock."""
+
+    @functools.wraps(function)
+    def locked(*args, **kwargs):
+        with _DRAWING:
+            return function(*args, **kwargs)
+
+    return locked
 
 
 def _figure(height):
@@ -69,6 +88,7 @@ def _tidy(axes, *, grid_axis):
     axes.set_axisbelow(True)
 
 
+@drawing
 def horizontal_bars(labels, series, *, title, xlabel=""):
     """Horizontal bars, one row per label, one bar per series side by side: `series` is a list
     of (name, values) with one value per label. Returns the SVG text. Side effects: none."""
@@ -90,6 +110,7 @@ def horizontal_bars(labels, series, *, title, xlabel=""):
     return _svg(figure, title, labels, series)
 
 
+@drawing
 def stacked_bars(labels, series, *, title, xlabel=""):
     """Horizontal bars stacked per label (e.g. support, oppose, neutral per paragraph): `series`
     is a list of (name, values). Returns the SVG text. Side effects: none."""
@@ -110,6 +131,7 @@ def stacked_bars(labels, series, *, title, xlabel=""):
     return _svg(figure, title, labels, series)
 
 
+@drawing
 def columns_over_time(labels, values, *, title, ylabel=""):
     """One column per day: `labels` are the days as the page writes them (in its language),
     `values` their counts; at most twelve days are labelled. Returns the SVG text.

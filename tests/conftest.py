@@ -2,7 +2,6 @@
 conftest.py never defines a name again (tests/test_fixture_names.py checks it)."""
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
@@ -25,17 +24,6 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_types(request):
-    # A transactional test starts from whatever the one before left: a flush (rows recreated
-    # with new ids) or a serialized rollback (rows restored with their old ids). The content
-    # types cached in this process may name ids the table no longer has; forget them.
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        ContentType.objects.clear_cache()
-    yield
 
 
 @pytest.fixture(autouse=True)
