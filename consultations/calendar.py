@@ -8,20 +8,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from core.dates import last_day  # noqa: F401  (part of this module's interface)
 from core.workdays import (  # noqa: F401  (part of this module's interface)
     is_holiday,
     is_working_day,
     working_days_between,
 )
-
-
-def last_day(moment, tz):
-    """The last calendar day a period ending at `moment` covers, in the zone `tz`: a period
-    closing at midnight does not cover the day that starts then."""
-    local = timezone.localtime(moment, tz)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return local.date() - timedelta(days=1)
-    return local.date()
 
 
 def time_left(closes_at, now, country, tz):

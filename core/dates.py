@@ -82,6 +82,15 @@ def format_datetime(value, language, zone=None):
     return f"{day}, {clock}"
 
 
+def last_day(moment, tz=None):
+    """The last calendar day a period ending at `moment` covers, in the zone `tz` (default: the
+    current one): a period closing at midnight does not cover the day that starts then."""
+    local = timezone.localtime(moment, tz)
+    if local.time() == time(0, 0):
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
 def last_moment(value, zone=None):
     """A deadline as the last day and time that still count, in the current language and in
     `zone` (default: the current time zone; a template's `last_moment` filter): a period that
@@ -90,10 +99,10 @@ def last_moment(value, zone=None):
     time: "18 decembrie 2026, ora 17:00". A date (a deadline counted in days) is its day,
     inclusive. No side effects."""
     if isinstance(value, datetime):
-        local = timezone.localtime(value, zone) if timezone.is_aware(value) else value
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, zone)
+        local = timezone.localtime(value, zone)
         if local.time() != time(0, 0):
             return date_format(local, "DATETIME_FORMAT")
-        day = local.date() - timedelta(days=1)
-    else:
-        day = value
-    return gettext("%(date)s inclusive") % {"date": date_format(day, "DATE_FORMAT")}
+        value = last_day(local, zone)
+    return gettext("%(date)s inclusive") % {"date": date_format(value, "DATE_FORMAT")}
