@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 
 from accounts import domain
@@ -395,3 +396,45 @@ def test_without_published_texts_nobody_signs_up_without_consent(en_client):
     first_legal_texts()
     assert sign_up(en_client).status_code == 302
     assert consents_of(User.objects.get()) == [("privacy", 1), ("terms", 1)]
+
+
+# --- The database keeps them too (PostgreSQL) ---------------------------------------------------
+
+
+def _raw(sql, params):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE accounts_legaltext SET text_en = 'Changed' WHERE id = %s",
+        "DELETE FROM accounts_legaltext WHERE id = %s",
+    ],
+)
+def test_postgresql_refuses_to_change_or_delete_a_legal_text(db, sql):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    terms = LegalText.objects.get(kind="terms", version=1)
+    before = LegalText.objects.filter(pk=terms.pk).values().get()
+    with pytest.raises(DatabaseError, match="accounts_legaltext rows are append-only"):
+        _raw(sql, [terms.pk])
+    assert LegalText.objects.filter(pk=terms.pk).values().get() == before
+
+
+def test_postgresql_refuses_to_change_a_consent(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    user = UserFactory()
+    consent = Consent.objects.create(user=user, text=LegalText.objects.get(kind="terms"))
+    given = consent.given_at
+    with pytest.raises(DatabaseError, match="accounts_consent rows are append-only"):
+        _raw(
+            "UPDATE accounts_consent SET given_at = given_at - interval '1 day' WHERE id = %s",
+            [consent.pk],
+        )
+    assert Consent.objects.get(pk=consent.pk).given_at == given
+    # The row goes only with its account.
+    user.delete()
+    assert not Consent.objects.filter(pk=consent.pk).exists()
