@@ -1,4 +1,5 @@
 import functools
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import Organization
 from core.activity import history
 from core.errors import DomainError
 from core.markdown import render_markdown
@@ -25,7 +27,7 @@ from proposals import content, domain
 from proposals.attachments import store_upload
 from proposals.diff import comparative_table, compute_diff, revision_diff
 from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor
-from proposals.models import Proposal, ProposalKind, ProposalStatus, Revision
+from proposals.models import Proposal, ProposalKind, ProposalStatus, Revision, Topic
 
 
 def proposal_for(request, slug, perm="proposals.view_proposal"):
@@ -76,16 +78,35 @@ def proposal_context(request, proposal, tab, **extra):
 # --- Reading -----------------------------------------------------------------------------------
 
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _slug_param(request, name):
+    """A slug from the query string ("" when missing or not a slug: the filter is ignored)."""
+    value = request.GET.get(name, "")
+    return value if len(value) <= 100 and SLUG.fullmatch(value) else ""
+
+
 def proposal_list(request):
-    proposals = Proposal.objects.visible_to(request.user).select_related(
-        "organization", "target_authority"
-    )
+    visible = Proposal.objects.visible_to(request.user)
+    proposals = visible.select_related("organization", "target_authority")
     kind = request.GET.get("kind", "")
     status = request.GET.get("status", "")
     if kind in ProposalKind.values:
         proposals = proposals.filter(kind=kind)
     if status in ProposalStatus.values:
         proposals = proposals.filter(status=status)
+    # Who wrote it, whom it is for, what it is about: the choices are those the visitor's
+    # proposals have (a list of every authority would be 122 long and mostly empty).
+    organization = _slug_param(request, "organization")
+    authority = _slug_param(request, "authority")
+    topic = _slug_param(request, "topic")
+    if organization:
+        proposals = proposals.filter(organization__slug=organization)
+    if authority:
+        proposals = proposals.filter(target_authority__slug=authority)
+    if topic:
+        proposals = proposals.filter(topics__slug=topic)
     query = request.GET.get("q", "").strip()[:100]
     if query:
         proposals = proposals.filter(title__icontains=query)
@@ -97,9 +118,22 @@ def proposal_list(request):
             "page": page,
             "kinds": ProposalKind.choices,
             "statuses": ProposalStatus.choices,
+            "organizations": Organization.objects.filter(
+                pk__in=visible.values("organization")
+            ).order_by("name"),
+            "authorities": Organization.objects.filter(
+                pk__in=visible.values("target_authority")
+            ).order_by("name"),
+            "topics": sorted(
+                Topic.objects.filter(pk__in=visible.values("topics")), key=lambda t: str(t)
+            ),
             "kind": kind,
             "status": status,
+            "organization": organization,
+            "authority": authority,
+            "topic": topic,
             "query": query,
+            "filtered": bool(kind or status or organization or authority or topic or query),
         },
     )
 

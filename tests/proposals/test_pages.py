@@ -3,7 +3,13 @@
 import pytest
 
 from proposals import domain
-from tests.factories import ProposalFactory
+from tests.factories import (
+    AuthorityFactory,
+    MembershipFactory,
+    ProposalFactory,
+    PublishedProposalFactory,
+    TopicFactory,
+)
 from tests.helpers import save, text_block
 
 DETAIL = "/proposals/finantare-multianuala/"
@@ -152,3 +158,53 @@ def test_proposal_list_filters_by_kind_status_and_title(client, ngo, ngo_editor)
     assert slugs("?q=nimic") == []
     assert slugs("?kind=bogus&status=bogus") == ["w", "a", "p"]
     assert slugs("?page=abc") == ["w", "a", "p"]
+
+
+@pytest.mark.django_db
+def test_proposal_list_filters_by_organisation_authority_and_topic(en_client, ngo, ngo_editor):
+    water, schools = TopicFactory(slug="apa", name_en="Water"), TopicFactory(slug="scoli")
+    town, county = AuthorityFactory(slug="primaria-x"), AuthorityFactory(slug="consiliul-y")
+    other = MembershipFactory(role="editor", organization__slug="alt-ong")
+    PublishedProposalFactory(
+        editor=ngo_editor, organization=ngo, slug="a", target_authority=town, topics=[water]
+    )
+    PublishedProposalFactory(
+        editor=ngo_editor, organization=ngo, slug="b", target_authority=county, topics=[schools]
+    )
+    PublishedProposalFactory(
+        editor=other.user,
+        organization=other.organization,
+        slug="c",
+        target_authority=town,
+        topics=[water, schools],
+    )
+    # A draft: neither listed nor offered as a choice to a visitor.
+    hidden = AuthorityFactory(slug="ascunsa")
+    ProposalFactory(editor=ngo_editor, organization=ngo, slug="d", target_authority=hidden)
+
+    def slugs(query):
+        response = en_client.get("/proposals/" + query)
+        assert response.status_code == 200
+        return [proposal.slug for proposal in response.context["page"].object_list]
+
+    assert slugs("?organization=" + ngo.slug) == ["b", "a"]
+    assert slugs("?organization=alt-ong") == ["c"]
+    assert slugs("?authority=primaria-x") == ["c", "a"]
+    assert slugs("?topic=apa") == ["c", "a"]
+    assert slugs("?topic=scoli&authority=primaria-x") == ["c"]
+    assert slugs("?authority=ascunsa") == []
+    # Not a slug or unknown: the filter is ignored or matches nothing, never an error.
+    assert slugs("?topic=%3Cb%3E&organization=" + "x" * 500) == ["c", "b", "a"]
+    assert slugs("?topic=nu-exista") == []
+    response = en_client.get("/proposals/?topic=apa")
+    # The choices: what visible proposals have, by name.
+    assert [o.slug for o in response.context["authorities"]] == [
+        o.slug for o in sorted([town, county], key=lambda o: o.name)
+    ]
+    assert {o.slug for o in response.context["organizations"]} == {ngo.slug, "alt-ong"}
+    assert "ascunsa" not in response.content.decode()
+    html = response.content.decode()
+    assert '<option value="apa" selected>Water</option>' in html
+    assert "2 proposals match these filters." in html
+    assert 'href="/proposals/">Clear the filters</a>' in html
+    assert "Clear the filters" not in en_client.get("/proposals/").content.decode()
