@@ -25,6 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consultations import figures as counting
 from consultations.exports import legal_counts, synthesis_document
 from consultations.models import (
     CommentState,
@@ -96,7 +97,7 @@ def _labels():
 
 
 def participation(stages):
-    """Stage id → the participation figures of each stage that took comments. One query.
+    """Stage id → the participation figures of each stage that took comments. Two queries.
 
     Comments counted are those shown; how many are hidden, withdrawn or held is said apart.
     Participants are the distinct authors of the comments shown."""
@@ -125,6 +126,18 @@ def participation(stages):
     figures = {pk: dict(empty) for pk in ids}
     for row in rows:
         figures[row.pop("stage_id")] = row
+    # Who took part, by respondent category (consultations.figures counts them the same way).
+    per_category = {pk: {} for pk in ids}
+    for row in (
+        StageComment.objects.filter(shown, stage_id__in=ids)
+        .order_by()
+        .values("stage_id", "user__profile__respondent_category")
+        .annotate(comments=Count("pk"), participants=Count("user", distinct=True))
+    ):
+        code = row["user__profile__respondent_category"] or counting.UNKNOWN
+        per_category[row["stage_id"]][code] = row
+    for pk, counts in figures.items():
+        counts["categories"] = counting.category_rows(per_category[pk])
     for counts in figures.values():
         counts["stances"] = [(label, counts[value]) for value, label in Stance.choices] + [
             (capfirst(gettext_lazy("no stance")), counts["no_stance"])

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consultations import figures as counting
 from consultations import public
 from consultations.domain import block_labels
 from consultations.models import Outcome, StageComment, Stance
@@ -365,6 +366,7 @@ def _pdf_context(synthesis, layout):
         "stance_counts": stance_counts,
         "outcome_counts": outcome_counts,
         "total": synthesis.counts.get("total", 0),
+        "figures": counting.stage_figures(stage),
     }
 
 

@@ -72,12 +72,7 @@ def figures(stages, *, zone, revision=None):
             comments=Count("pk"), participants=Count("user", distinct=True)
         )
     }
-    labels = [*RespondentCategory.choices, (UNKNOWN, _("Deleted account"))]
-    for code, label in labels:
-        row = per_category.get(code, {"participants": 0, "comments": 0})
-        if code == UNKNOWN and not row["comments"]:
-            continue
-        result.categories.append((code, str(label), row["participants"], row["comments"]))
+    result.categories = category_rows(per_category)
 
     per_day = dict(
         shown.annotate(day=TruncDate("submit_date", tzinfo=zone))
@@ -122,6 +117,25 @@ def figures(stages, *, zone, revision=None):
     for code, label in [*Outcome.choices, ("", _("Not answered yet"))]:
         result.outcomes.append((code, str(label), per_outcome.get(code or None, 0)))
     return result
+
+
+def category_rows(per_category):
+    """[(code, label, participants, comments)] in the categories' order, from {code or UNKNOWN:
+    {"participants", "comments"}}; the deleted accounts' row only when they left comments."""
+    rows = []
+    for code, label in [*RespondentCategory.choices, (UNKNOWN, _("Deleted account"))]:
+        row = per_category.get(code, {"participants": 0, "comments": 0})
+        if code == UNKNOWN and not row["comments"]:
+            continue
+        rows.append((code, str(label), row["participants"], row["comments"]))
+    return rows
+
+
+def stage_figures(stage):
+    """The figures of one stage that takes comments, with the stances on its text (`stage`
+    with its consultation, proposal and organisation at hand). Five queries."""
+    zone = stage.consultation.proposal.organization.zone
+    return figures([stage], zone=zone, revision=stage.revision)
 
 
 def has_answers(result):

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from consultations import domain, exports, public, synthesis_files, tasks
+from consultations import figures as counting
 from consultations.forms_manage import (
     BulkDispositionForm,
     DispositionForm,
@@ -496,6 +497,8 @@ def synthesis_detail(request, slug, position):
             outcome_counts=outcome_counts,
             unanswered=unanswered,
             can_answer=can(request.user, "consultations.answer", proposal),
+            # Who took part, counted now, on the first page (the rows are the synthesis').
+            figures=counting.stage_figures(stage) if page.number == 1 else None,
         ),
     )
 

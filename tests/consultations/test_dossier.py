@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from accounts.models import Organization
 from consultations import domain
+from consultations import figures as counting
 from consultations.dossier import consultation_section, participation
 from consultations.models import Stage
 from core.dates import format_date, format_datetime
@@ -431,9 +432,9 @@ def test_dossier_queries_do_not_grow_with_the_comments(editor, ngo, django_asser
     many = consulted_submission(editor, ngo, "treizeci", people, 30)
     for submission, last in ((few, 2), (many, 29)):
         fresh = Submission.objects.select_related("proposal").get(pk=submission.pk)
-        # The organisation, the consultation, its stages, the figures, the synthesis rows and
-        # the comments no longer shown among them.
-        with django_assert_num_queries(6):
+        # The organisation, the consultation, its stages, the figures (two), the synthesis rows
+        # and the comments no longer shown among them.
+        with django_assert_num_queries(7):
             section = consultation_section(fresh)
         assert f"Comentariul {last}." in section["html"]
     # The whole dossier, too, costs the same with 3 or 30 comments.
@@ -482,6 +483,21 @@ def test_stage_figures_count_each_stage_apart(editor, stage, citizen, citizen2):
             "stances": [("Support", 0), ("Oppose", 1), ("Neutral", 1), ("No stance", 1)],
         },
     }
+    # By respondent category, the same counts as the figures page's (both people are citizens).
+    others = [("ngo", 0, 0), ("business", 0, 0), ("academia", 0, 0)]
+    others += [("public_authority", 0, 0), ("other", 0, 0)]
+    for stage, expected in ((stages[0], ("citizen", 1, 1)), (stages[1], ("citizen", 2, 3))):
+        rows = [(code, people, n) for code, _label, people, n in counted[stage.pk]["categories"]]
+        assert rows == [expected, *others]
+        page = figures_page_counts(stage)
+        assert [(code, people, n) for code, _label, people, n in page.categories] == rows
+
+
+def figures_page_counts(stage):
+    stage = Stage.objects.select_related("revision", "consultation__proposal__organization").get(
+        pk=stage.pk
+    )
+    return counting.stage_figures(stage)
 
 
 FIGURES = ["shown", "hidden", "withdrawn", "held", "participants", "top_level", "replies"]

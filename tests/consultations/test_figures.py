@@ -8,7 +8,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
+from pypdf import PdfReader
 
 from accounts.models import Profile
 from consultations import domain, figures
@@ -199,3 +202,32 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_comments(
         )
     with django_assert_max_num_queries(20):
         client.get(f"{BASE}/stages/1/figures/")
+
+
+def test_the_synthesis_page_and_its_pdf_show_the_figures(client, debate, editor):
+    client.force_login(editor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # The preview an editor sees; the same section once published.
+    html = client.get(f"{BASE}/stages/1/synthesis/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = html.split('id="synthesis-figures"')[1]
+    assert "6 comments shown, by 4 participants." in section
+    assert (
+        '<th scope="row">Citizen</th><td class="number">2</td><td class="number">3</td>' in section
+    )
+    assert '<th scope="row">Accepted</th><td class="number">1</td>' in section
+    assert f'href="{BASE}/stages/1/figures/"' in section
+    for comment in StageComment.objects.filter(
+        stage=debate, level=0, state="visible", disposition__isnull=True
+    ):
+        domain.set_disposition(editor, comment, outcome="rejected", reason="Nu se preia.")
+    domain.publish_synthesis(editor, debate)
+    response = client.get(f"{BASE}/stages/1/synthesis/?page=1", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["figures"].categories[0][1:] == ("Citizen", 2, 3)
+    pdf = client.get(f"{BASE}/stages/1/synthesis.pdf")
+    assert pdf.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = " ".join(text.split())
+    with translation.override("ro"):  # the PDF speaks the proposal's language
+        assert gettext("Participation figures") in text
+        assert gettext("Participants and comments by respondent category") in text
+        assert f"{gettext('Citizen')} 2 3" in text
