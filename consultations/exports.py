@@ -28,7 +28,7 @@ import json
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from consultations import figures as counting
 from consultations import public
@@ -56,6 +56,25 @@ COMMENT_FIELDS = [
     "reason",
     "applied_in",
 ]
+
+# The CSV's column headers, in the reader's language (the JSON keeps the field names; the values
+# of `stance`, `state` and `outcome` stay codes in both: docs/exports.md lists them).
+COMMENT_HEADERS = {
+    "id": pgettext_lazy("export column", "Comment number"),
+    "parent_id": pgettext_lazy("export column", "Reply to comment"),
+    "depth": pgettext_lazy("export column", "Depth in the thread"),
+    "block_key": pgettext_lazy("export column", "Paragraph key"),
+    "block": pgettext_lazy("export column", "Paragraph"),
+    "quote": pgettext_lazy("export column", "Quoted passage"),
+    "text": pgettext_lazy("export column", "Text"),
+    "stance": pgettext_lazy("export column", "Stance (code)"),
+    "state": pgettext_lazy("export column", "State (code)"),
+    "submitted_at": pgettext_lazy("export column", "Submitted at"),
+    "author": pgettext_lazy("export column", "Author"),
+    "outcome": pgettext_lazy("export column", "Answer (code)"),
+    "reason": pgettext_lazy("export column", "Reason of the answer"),
+    "applied_in": pgettext_lazy("export column", "Applied in revision"),
+}
 
 # The fixed wording of the legal forms. Keys of "outcomes" are `Outcome` values.
 LEGAL_LAYOUTS = {
@@ -205,7 +224,7 @@ def comments_csv(stage):
         ["" if record[name] is None else record[name] for name in COMMENT_FIELDS]
         for record in comment_records(stage)
     )
-    return _csv_stream(COMMENT_FIELDS, rows)
+    return _csv_stream([str(COMMENT_HEADERS[name]) for name in COMMENT_FIELDS], rows)
 
 
 def comments_json(stage):

@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import Organization, OrganizationKind
 from consultations import domain as consultations
@@ -437,24 +437,27 @@ def authority_inbox(request, slug):
     )
 
 
-CSV_COLUMNS = [
-    "tracking_code",
-    "registration_number",
-    "registration_date",
-    "registration_source",
-    "channel",
-    "sender",
-    "title",
-    "submitted_on",
-    "received_on",
-    "status",
-    "overdue",
-    "deadline",
-    "deadline_extended",
-    "answer",
-    "answered_on",
-    "days_to_answer",
-]
+# The register's columns: the header in the reader's language; the values of `registration_source`,
+# `channel`, `status` and `answer` stay codes, and yes/no columns say "yes" or "no"
+# (docs/exports.md lists them).
+CSV_COLUMNS = {
+    "tracking_code": pgettext_lazy("export column", "Tracking code"),
+    "registration_number": pgettext_lazy("export column", "Registration number"),
+    "registration_date": pgettext_lazy("export column", "Registration date"),
+    "registration_source": pgettext_lazy("export column", "Registered by (code)"),
+    "channel": pgettext_lazy("export column", "Channel (code)"),
+    "sender": pgettext_lazy("export column", "Sender"),
+    "title": pgettext_lazy("export column", "Title"),
+    "submitted_on": pgettext_lazy("export column", "Submitted on"),
+    "received_on": pgettext_lazy("export column", "Received on"),
+    "status": pgettext_lazy("export column", "Status (code)"),
+    "overdue": pgettext_lazy("export column", "Overdue (yes/no)"),
+    "deadline": pgettext_lazy("export column", "Answer deadline"),
+    "deadline_extended": pgettext_lazy("export column", "Deadline extended (yes/no)"),
+    "answer": pgettext_lazy("export column", "Answer (code)"),
+    "answered_on": pgettext_lazy("export column", "Answered on"),
+    "days_to_answer": pgettext_lazy("export column", "Days to answer"),
+}
 
 
 def _csv_cell(value):
@@ -474,7 +477,7 @@ def authority_register_csv(request, slug):
     response["Content-Disposition"] = f'attachment; filename="registru-{authority.slug}.csv"'
     response.write("\ufeff")  # spreadsheet programs then read the file as UTF-8
     writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([str(label) for label in CSV_COLUMNS.values()])
     rows = submissions.order_by("registration_date", "submitted_at", "pk")
     for row in rows.iterator(chunk_size=500):
         writer.writerow(

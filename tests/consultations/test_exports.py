@@ -24,21 +24,38 @@ from tests.consultations.conftest import add_written_stage, during, text_blocks
 from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory, UserFactory
 
 STAGE = "/proposals/legea-350/consultation/stages/1"
+# The header in the reader's language (Romanian, the default); the values stay codes.
 HEADER = [
-    "id",
-    "parent_id",
-    "depth",
-    "block_key",
-    "block",
-    "quote",
-    "text",
-    "stance",
-    "state",
-    "submitted_at",
-    "author",
-    "outcome",
-    "reason",
-    "applied_in",
+    "Nr. comentariului",
+    "Răspuns la comentariul nr.",
+    "Nivel în discuție",
+    "Cheia paragrafului",
+    "Paragraf",
+    "Pasaj citat",
+    "Text",
+    "Poziție (cod)",
+    "Stare (cod)",
+    "Data și ora trimiterii",
+    "Autor",
+    "Răspuns (cod)",
+    "Motivarea răspunsului",
+    "Preluat în versiunea",
+]
+HEADER_EN = [
+    "Comment number",
+    "Reply to comment",
+    "Depth in the thread",
+    "Paragraph key",
+    "Paragraph",
+    "Quoted passage",
+    "Text",
+    "Stance (code)",
+    "State (code)",
+    "Submitted at",
+    "Author",
+    "Answer (code)",
+    "Reason of the answer",
+    "Applied in revision",
 ]
 
 
@@ -122,6 +139,9 @@ def test_comments_csv_flattens_threads_in_order_for_anyone(client, editor, comme
     assert content == rewritten_csv(content)
     rows = list(csv.reader(io.StringIO(content[1:])))
     assert rows[0] == HEADER
+    english = body(client.get(f"{STAGE}/comments.csv", HTTP_ACCEPT_LANGUAGE="en")).decode()
+    assert next(csv.reader(io.StringIO(english[1:]))) == HEADER_EN
+    assert list(csv.reader(io.StringIO(english[1:])))[1:] == rows[1:]
     k1, k2 = comments["keys"]
     c = {name: str(comment.pk) for name, comment in comments.items() if name != "keys"}
     assert rows[1:] == [
