@@ -114,6 +114,14 @@ AUTHORITY_MEMBERS = [
 ]
 
 
+# The county or province of the demo's localities (the profile's optional region).
+REGIONS = {
+    "Focșani": "RO-VN", "Adjud": "RO-VN", "Mărășești": "RO-VN", "Panciu": "RO-VN",
+    "Odobești": "RO-VN", "București": "RO-B", "Iași": "RO-IS", "Brăila": "RO-BR",
+    "Cluj-Napoca": "RO-CJ", "София": "BG-22", "Пловдив": "BG-16",
+}  # fmt: skip
+
+
 def demo_person(email, name, locality, category, language, staff=False):
     """The demo account with this email, made (with a confirmed address) if missing."""
     user = User.objects.filter(email=email).first()
@@ -122,6 +130,7 @@ def demo_person(email, name, locality, category, language, staff=False):
         profile = user.profile
         profile.display_name = name
         profile.locality = locality
+        profile.region = REGIONS.get(locality, "")
         profile.respondent_category = category
         profile.language = language
         profile.save()

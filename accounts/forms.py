@@ -17,7 +17,7 @@ RESERVED_SLUGS = {"new"}
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
-        fields = ["display_name", "locality", "respondent_category", "language"]
+        fields = ["display_name", "locality", "region", "respondent_category", "language"]
         field_classes = {"display_name": IdentifierField}
 
 

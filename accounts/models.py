@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import regions
 from core.models import AppendOnlyModel
 from core.validators import no_control_characters
 
@@ -111,6 +112,16 @@ class Profile(models.Model):
     )
     locality = models.CharField(
         _("locality"), max_length=100, blank=True, validators=[no_control_characters]
+    )
+    region = models.CharField(
+        _("county or province"),
+        max_length=8,
+        blank=True,
+        choices=regions.CHOICES,
+        help_text=_(
+            "Optional. Counted, with no name, in the participation figures of the "
+            "consultations you take part in."
+        ),
     )
     respondent_category = models.CharField(
         _("respondent category"),

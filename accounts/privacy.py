@@ -38,13 +38,14 @@ def export_profile(user):
     return {
         "display_name": profile.display_name,
         "locality": profile.locality,
+        "region": profile.region,
         "respondent_category": profile.respondent_category,
         "language": profile.language,
     }
 
 
 def erase_profile(user):
-    Profile.objects.filter(user=user).update(display_name="", locality="")
+    Profile.objects.filter(user=user).update(display_name="", locality="", region="")
 
 
 def export_consents(user):

@@ -18,6 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts import regions as regions_of_people
 from accounts.models import RespondentCategory
 from consultations.domain import block_labels
 from consultations.models import CommentState, Outcome, StageComment, Stance
@@ -31,6 +32,10 @@ class Figures:
     comments: int = 0
     # (code, label, participants, comments), in the categories' order.
     categories: list = field(default_factory=list)
+    # (code, label, participants, comments) per country: Romania, Bulgaria, another, not said.
+    countries: list = field(default_factory=list)
+    # (code, label, participants, comments) per county or province with any, most people first.
+    regions: list = field(default_factory=list)
     # (date, label, comments), every day from the first comment to the last.
     days: list = field(default_factory=list)
     # (block key, label, support, oppose, neutral), in the text's order; one stage only.
@@ -47,6 +52,12 @@ class Figures:
         for code, label, people, comments in self.categories:
             rows.append(("category_participants", code, label, people))
             rows.append(("category_comments", code, label, comments))
+        for code, label, people, comments in self.countries:
+            rows.append(("country_participants", code or "not_said", label, people))
+            rows.append(("country_comments", code or "not_said", label, comments))
+        for code, label, people, comments in self.regions:
+            rows.append(("region_participants", code, label, people))
+            rows.append(("region_comments", code, label, comments))
         for day, label, comments in self.days:
             rows.append(("day", day.isoformat(), label, comments))
         for key, label, support, oppose, neutral in self.stances:
@@ -61,7 +72,7 @@ class Figures:
 def figures(stages, *, zone, revision=None):
     """The figures of the comments made in `stages` (a queryset of one consultation's stages);
     with `revision` (one stage's text under debate), the stances per paragraph too. Dates are
-    days in `zone`. Side effects: none (five queries)."""
+    days in `zone`. Side effects: none (six queries)."""
     shown = StageComment.objects.filter(stage__in=stages, state=CommentState.VISIBLE).order_by()
     totals = shown.aggregate(comments=Count("pk"), participants=Count("user", distinct=True))
     result = Figures(participants=totals["participants"], comments=totals["comments"])
@@ -73,6 +84,14 @@ def figures(stages, *, zone, revision=None):
         )
     }
     result.categories = category_rows(per_category)
+
+    per_region = shown.values("user__profile__region").annotate(
+        comments=Count("pk"), participants=Count("user", distinct=True)
+    )
+    result.countries, result.regions = place_rows(
+        (row["user__profile__region"] or "", row["participants"], row["comments"])
+        for row in per_region
+    )
 
     per_day = dict(
         shown.annotate(day=TruncDate("submit_date", tzinfo=zone))
@@ -131,9 +150,29 @@ def category_rows(per_category):
     return rows
 
 
+def place_rows(counted):
+    """(countries, regions) from (region code, participants, comments) triples: every country
+    in order (zeros included), the regions that have any, most participants first. A person
+    is counted in the one region their profile says now."""
+    per_country, regions = {}, []
+    for code, people, comments in counted:
+        country = regions_of_people.country_of(code)
+        totals = per_country.setdefault(country, [0, 0])
+        totals[0] += people
+        totals[1] += comments
+        if code and code != regions_of_people.ANOTHER_COUNTRY:
+            regions.append((code, str(regions_of_people.LABELS.get(code, code)), people, comments))
+    countries = [
+        (code, str(label), *per_country.get(code, (0, 0)))
+        for code, label in regions_of_people.COUNTRIES
+    ]
+    regions.sort(key=lambda row: (-row[2], -row[3], row[1]))
+    return countries, regions
+
+
 def stage_figures(stage):
     """The figures of one stage that takes comments, with the stances on its text (`stage`
-    with its consultation, proposal and organisation at hand). Five queries."""
+    with its consultation, proposal and organisation at hand). Six queries."""
     zone = stage.consultation.proposal.organization.zone
     return figures([stage], zone=zone, revision=stage.revision)
 

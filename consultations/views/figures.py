@@ -27,7 +27,7 @@ from consultations.views.stages import consultation_for
 from core import charts
 from proposals.views import proposal_context
 
-CHARTS = ("categories", "days", "stances", "outcomes")
+CHARTS = ("categories", "regions", "days", "stances", "outcomes")
 CHART_SECONDS = 24 * 3600
 
 
@@ -88,6 +88,15 @@ def _chart_svg(chart, result):
                 (_("Comments"), [n for _c, _l, _p, n in result.categories]),
             ],
             title=_("Participants and comments by respondent category"),
+        )
+    if chart == "regions":
+        return charts.horizontal_bars(
+            [label for _code, label, _people, _comments in result.regions],
+            [
+                (_("Participants"), [people for _c, _l, people, _n in result.regions]),
+                (_("Comments"), [n for _c, _l, _p, n in result.regions]),
+            ],
+            title=_("Participants and comments by county or province"),
         )
     if chart == "days":
         return charts.columns_over_time(

@@ -30,6 +30,7 @@ def test_profile_edit_saves_every_field(en_client, user):
         {
             "display_name": "Ana P.",
             "locality": "Focșani",
+            "region": "RO-VN",
             "respondent_category": "academia",
             "language": "bg",
         },
@@ -41,9 +42,21 @@ def test_profile_edit_saves_every_field(en_client, user):
     assert (
         profile.display_name,
         profile.locality,
+        profile.region,
         profile.respondent_category,
         profile.language,
-    ) == ("Ana P.", "Focșani", "academia", "bg")
+    ) == ("Ana P.", "Focșani", "RO-VN", "academia", "bg")
+    # A code that is not a county, a province or "another country" is refused.
+    response = en_client.post(
+        "/accounts/profile/",
+        {"display_name": "Ana P.", "region": "RO-ZZ", "respondent_category": "academia",
+         "language": "bg"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["form"].errors["region"] == [
+        "Select a valid choice. RO-ZZ is not one of the available choices."
+    ]
+    assert Profile.objects.get(user=user).region == "RO-VN"
 
 
 @pytest.mark.parametrize(
@@ -158,6 +171,7 @@ def test_data_export_downloads_everything_about_the_account(en_client, member_wi
     assert data["profile"] == {
         "display_name": "Ana",
         "locality": "Focșani",
+        "region": "",
         "respondent_category": "citizen",
         "language": "en",
     }
@@ -270,7 +284,9 @@ def test_account_delete_refuses_the_last_admin(en_client, ngo, ngo_admin):
 def leaving(ngo, ngo_admin):
     """Ana: editor of the NGO, one of two admins elsewhere, invited to a third organisation."""
     ana = UserFactory(email="ana@example.org", display_name="Ana Popescu")
-    Profile.objects.filter(user=ana).update(locality="Focșani", respondent_category="academia")
+    Profile.objects.filter(user=ana).update(
+        locality="Focșani", region="RO-VN", respondent_category="academia"
+    )
     EmailAddress.objects.create(user=ana, email="ana@work.example.org", verified=True)
     MembershipFactory(organization=ngo, user=ana, role="editor")
     shared = OrganizationFactory(name="Shared")
@@ -303,7 +319,7 @@ def test_account_delete_clears_personal_data_and_keeps_the_record(en_client, ngo
     assert ana.last_login is None
     assert not EmailAddress.objects.filter(user=ana).exists()
     profile = Profile.objects.get(user=ana)
-    assert (profile.display_name, profile.locality) == ("", "")
+    assert (profile.display_name, profile.locality, profile.region) == ("", "", "")
     assert not Membership.objects.filter(user=ana).exists()
     assert sorted(Invitation.objects.values_list("email", flat=True)) == [
         "",

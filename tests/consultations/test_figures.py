@@ -22,9 +22,9 @@ from tests.factories import UserFactory
 BASE = "/proposals/legea-350/consultation"
 
 
-def person(name, category):
+def person(name, category, region=""):
     user = UserFactory(display_name=name)
-    Profile.objects.filter(user=user).update(respondent_category=category)
+    Profile.objects.filter(user=user).update(respondent_category=category, region=region)
     return user
 
 
@@ -32,8 +32,8 @@ def person(name, category):
 def debate(editor, consultation, moderator):
     """Stage 1 (written, T0 + 10 days): four people, six comments shown, one hidden, one answer."""
     stage = add_written_stage(editor, consultation, opens_at=T0)
-    ana, bogdan = person("Ana", "citizen"), person("Bogdan", "citizen")
-    ong, firma = person("ONG Vrancea", "ngo"), person("Firma SRL", "business")
+    ana, bogdan = person("Ana", "citizen", "RO-VN"), person("Bogdan", "citizen", "RO-VN")
+    ong, firma = person("ONG Sofia", "ngo", "BG-22"), person("Firma SRL", "business")
     key = first_block_key(stage)
     day = timedelta(days=1)
 
@@ -231,3 +231,40 @@ def test_the_synthesis_page_and_its_pdf_show_the_figures(client, debate, editor)
         assert gettext("Participation figures") in text
         assert gettext("Participants and comments by respondent category") in text
         assert f"{gettext('Citizen')} 2 3" in text
+
+
+def test_figures_count_where_participants_live(client, debate):
+    stage = Stage.objects.select_related("revision").get(pk=debate.pk)
+    with translation.override("en"):
+        result = figures.stage_figures(stage)
+    # Ana and Bogdan in Vrancea (3 comments shown: Bogdan's other one is hidden), the NGO in
+    # Sofia (2), the firm said nothing; the countries sum to the totals.
+    assert result.countries == [
+        ("RO", "Romania", 2, 3),
+        ("BG", "Bulgaria", 1, 2),
+        ("XX", "Another country", 0, 0),
+        ("", "Not said", 1, 1),
+    ]
+    assert result.regions == [("RO-VN", "Vrancea", 2, 3), ("BG-22", "Sofia (capital)", 1, 2)]
+    assert sum(row[2] for row in result.countries) == result.participants
+    assert sum(row[3] for row in result.countries) == result.comments
+    with translation.override("bg"):
+        assert figures.stage_figures(stage).regions[1][1] == "София (столица)"
+    rows = figures_rows(client, "/stages/1/figures.json")
+    assert {"table": "country_participants", "key": "not_said", "label": "Not said",
+            "value": 1} in rows  # fmt: skip
+    assert {"table": "region_comments", "key": "BG-22", "label": "Sofia (capital)",
+            "value": 2} in rows  # fmt: skip
+    svg = client.get(f"{BASE}/stages/1/figures/regions.svg", HTTP_ACCEPT_LANGUAGE="en")
+    assert _desc(svg.content.decode()).splitlines()[0] == (
+        "Participants: Vrancea: 2; Sofia (capital): 1"
+    )
+    html = client.get(f"{BASE}/stages/1/figures/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        '<th scope="row">Sofia (capital)</th><td class="number">1</td><td class="number">2</td>'
+        in html
+    )
+
+
+def figures_rows(client, path):
+    return json.loads(client.get(f"{BASE}{path}", HTTP_ACCEPT_LANGUAGE="en").content)
