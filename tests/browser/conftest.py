@@ -4,8 +4,29 @@ import os
 import shutil
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+class OneRequestAtATime(WSGIServer):
+    """The live server answers one request at a time.
+
+    On SQLite the tests' in-memory database is one connection, which Django's live server
+    shares with every request thread; a page whose images are views (the participation charts)
+    has the browser ask for several at once, and two threads running statements on that one
+    connection hung the suite (seen with faulthandler: three chart requests inside their
+    queries, the test waiting for the page). A real server gives each thread its own
+    connection; here requests simply take turns (the server then closes each connection after
+    its response, so a browser never holds it)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # Requests run in the server's own thread, where the shared connections are in place.
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 # Playwright's sync API runs an event loop in this thread; the test's own database calls are
 # still synchronous, so Django's async-safety guard must be told so.

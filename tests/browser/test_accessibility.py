@@ -50,6 +50,8 @@ PUBLIC = [
     "/proposals/modificarea-legii-350-2005/consultation/stages/1/",
     "/proposals/modificarea-legii-350-2005/consultation/stages/2/",
     "/proposals/modificarea-legii-350-2005/consultation/stages/3/",
+    "/proposals/modificarea-legii-350-2005/consultation/figures/",
+    "/proposals/modificarea-legii-350-2005/consultation/stages/1/figures/",
     "/organisations/",
     "/organisations/vrancea-civica/",
     "/accounts/login/",
@@ -210,3 +212,38 @@ def test_import_pages_have_no_wcag_violations(page, demo):
     page.wait_for_selector("textarea[name$='-proposed']")
     results = Axe().run(page, options=WCAG)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_figures_charts_are_drawn_in_the_browser_and_fit_a_phone(page, demo):
+    # The charts are images under their own policy: their inline styles must apply (a blocked
+    # style would leave the bars black), and they shrink to a 390 px screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/proposals/modificarea-legii-350-2005/consultation/stages/1/figures/")
+    images = page.locator("figure.chart img")
+    assert images.count() == 4
+    for index in range(images.count()):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+        box = image.bounding_box()
+        assert box["width"] <= 390
+        # Some pixel has the first bar colour (Okabe–Ito blue, #0072B2).
+        blue = page.evaluate(
+            """img => {
+                const canvas = document.createElement("canvas");
+                canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+                const context = canvas.getContext("2d");
+                context.drawImage(img, 0, 0);
+                const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+                for (let i = 0; i < data.length; i += 4) {
+                    if (Math.abs(data[i] - 0) < 8 && Math.abs(data[i + 1] - 114) < 8
+                        && Math.abs(data[i + 2] - 178) < 8) return true;
+                }
+                return false;
+            }""",
+            image.element_handle(),
+        )
+        assert blue, index
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
