@@ -1,8 +1,9 @@
 """Actions on proposals and their revisions.
 
 Revisions are append-only: saving the editor appends revision N+1 when the content changed; nothing
-ever rewrites an earlier one. A save is checked against the revision the editor started from, so
-two editors can never silently overwrite each other.
+ever rewrites an earlier one. A save is checked against the revision the editor started from:
+when someone saved in between, the two edits are merged (`proposals.merge`), and where both
+changed the same block the editor chooses, so two editors never silently overwrite each other.
 """
 
 from difflib import SequenceMatcher

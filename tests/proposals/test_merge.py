@@ -1,6 +1,6 @@
 """The three-way merge of two edits of the same revision (proposals.merge), without the database."""
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proposals import merge
@@ -315,6 +315,8 @@ def test_resolve_without_a_choice_leaves_the_conflict():
 # --- Properties --------------------------------------------------------------------------------
 
 words = st.text(alphabet="abcdeșț ", min_size=0, max_size=12)
+# Pure and fast, but the test machines are shared: a stalled draw is not a failure.
+properties = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -346,6 +348,7 @@ def base_and_two_disjoint_edits(draw):
     )
 
 
+@properties
 @given(base_and_two_disjoint_edits())
 def test_property_merging_with_an_unchanged_side_gives_the_other(contents):
     base, theirs, mine = contents
@@ -355,6 +358,7 @@ def test_property_merging_with_an_unchanged_side_gives_the_other(contents):
         assert merge.merge(base, other, base).is_clean
 
 
+@properties
 @given(base_and_two_disjoint_edits())
 def test_property_disjoint_edits_merge_cleanly_and_symmetrically(contents):
     base, theirs, mine = contents

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import ActivityLog
+from proposals import domain, merge
 from proposals.models import Attachment, Revision
 from tests.factories import ProposalFactory
 from tests.helpers import editor_data, en_client_for, form_data, messages_of, save, text_block
@@ -98,6 +99,8 @@ def test_disjoint_blocks_merge_into_a_new_revision(
         "Mihai",
     )
     assert fourth.content_hash == fourth.compute_hash()
+    # Words counted against the parent (revision 3): Mihai added "al lui Mihai".
+    assert (fourth.words_added, fourth.words_removed) == (3, 0)
     assert messages_of(response) == [
         "Revision 4 was saved. While you edited revision 2, Editor ONG saved revision 3; its "
         "changes were merged with yours: block 1."
@@ -490,3 +493,57 @@ def test_forged_conflict_fields_refused(proposal, three_blocks, mihai):
     data.update({"conflict": "<script>", "conflict-<script>-kind": "both_changed"})
     assert mihai.post(EDIT, data).status_code == 400
     assert _numbers(proposal) == [1, 2]
+
+
+# --- The domain command ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_save_revision_merges_and_names_what_it_took(
+    proposal, three_blocks, ngo_editor, second_editor
+):
+    save(ngo_editor, proposal, [text_block(K1, "A."), *three_blocks.blocks[1:]], title="Nou")
+    revision = save(
+        second_editor,
+        proposal,
+        [*three_blocks.blocks[:2], text_block(K3, "M.")],
+        title=TITLE,  # as revision 2 had it (the helper would take the current one)
+        base=2,
+    )
+    assert (revision.number, revision.merge_base, revision.parent.number) == (4, 2, 3)
+    assert (revision.title, revision.blocks) == (
+        "Nou",
+        [text_block(K1, "A."), text_block(K2, "Al doilea."), text_block(K3, "M.")],
+    )
+    assert revision.merge.taken == [
+        merge.Change("title", merge.CHANGED, ("title",)),
+        merge.Change(K1, merge.CHANGED, ("text",)),
+    ]
+
+
+@pytest.mark.django_db
+def test_save_revision_conflict_carries_the_merged_text(
+    proposal, three_blocks, ngo_editor, second_editor
+):
+    save(ngo_editor, proposal, [text_block(K1, "A."), text_block(K2, "B."), three_blocks.blocks[2]])
+    with pytest.raises(domain.EditConflict) as caught:
+        save(
+            second_editor,
+            proposal,
+            [three_blocks.blocks[0], text_block(K2, "M."), text_block(K3, "N.")],
+            base=2,
+        )
+    conflict = caught.value
+    assert (conflict.base.number, conflict.current.number, conflict.code) == (2, 3, "conflict")
+    assert conflict.merge.blocks == [
+        text_block(K1, "A."),
+        text_block(K2, "M."),
+        text_block(K3, "N."),
+    ]
+    assert conflict.merge.conflicts == [
+        merge.Conflict(
+            K2, merge.BOTH_CHANGED, ("text",), text_block(K2, "B."), text_block(K2, "M.")
+        )
+    ]
+    assert conflict.attachment_ids == set()
+    assert _numbers(proposal) == [1, 2, 3]
