@@ -238,3 +238,15 @@ def test_late_suggestion_refused_and_the_wording_shown_back(
     assert '<textarea id="kept-suggestion" rows="6" readonly>Textul meu nou.</textarea>' in html
     assert '<textarea id="kept-text" rows="8" readonly>Justificarea mea.</textarea>' in html
     assert comment_counts() == (0, 0, 0)
+
+
+def test_suggestion_is_in_its_authors_personal_data(stage, citizen):
+    from consultations.privacy import export_consultations
+
+    suggest(citizen, stage, first_block_key(stage), "Textul meu nou.")
+    exported = export_consultations(citizen)["comments"][0]
+    assert (exported["suggestion"], exported["suggested_text"], exported["text"]) == (
+        "replace",
+        "Textul meu nou.",
+        "Termenul e prea scurt.",
+    )
