@@ -12,7 +12,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from consultations.domain import MAX_QUOTE_LENGTH
-from consultations.models import FlagReason, Stance
+from consultations.models import FlagReason, Stance, Suggestion
 from consultations.threads import paragraph_labels
 from core.validators import no_control_characters
 
@@ -100,12 +100,33 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         error=TOO_LONG,
     )
+    suggestion = forms.ChoiceField(
+        label=_("Do you suggest a change to the paragraph’s wording?"),
+        choices=[("", _("No, only a comment")), *Suggestion.choices],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    suggested_text = _text_field(
+        _("Suggested wording"),
+        max_length=settings.MAX_BLOCK_CHARACTERS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error=_(
+            "The suggested wording is %(show_value)s characters long; the limit is "
+            "%(limit_value)s. Shorten it (your text is kept in the box)."
+        ),
+    )
     parent_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, stage, **kwargs):
         super().__init__(*args, **kwargs)
         self.stage = stage
         _no_browser_limit(self.fields["text"])
+        _no_browser_limit(self.fields["suggested_text"])
+        self.fields["suggested_text"].help_text = _(
+            "The whole new text of the paragraph (for an amendment, of its proposed text). It is "
+            "shown with the changed words marked; your comment below is its justification."
+        )
         self.fields["block"].choices = [("", _("The whole text"))] + list(
             paragraph_labels(stage.revision).items()
         )
@@ -117,6 +138,15 @@ class CommentForm(forms.Form):
         data = super().clean()
         if not data.get("parent_id") and not data.get("stance") and "stance" not in self.errors:
             self.add_error("stance", _("Choose whether you support, oppose or are neutral."))
+        suggestion = data.get("suggestion")
+        if suggestion and not data.get("block") and "block" not in self.errors:
+            self.add_error("block", _("Choose the paragraph your suggestion rewrites."))
+        if (
+            suggestion == Suggestion.REPLACE
+            and not (data.get("suggested_text") or "").strip()
+            and "suggested_text" not in self.errors
+        ):
+            self.add_error("suggested_text", _("Write the wording you suggest."))
         return data
 
 

@@ -19,6 +19,7 @@ from django_comments_xtd.models import XtdComment
 
 from core.models import AppendOnlyModel
 from core.validators import no_control_characters
+from proposals.diff import render_inline, word_diff
 from proposals.models import Proposal, Revision
 
 
@@ -194,6 +195,17 @@ class Stance(models.TextChoices):
     NEUTRAL = "neutral", _("Neutral")
 
 
+class Suggestion(models.TextChoices):
+    """A comment that proposes wording for one block of the text under debate."""
+
+    REPLACE = "replace", _("New wording")
+    REMOVE = "remove", _("Removal")
+
+
+# The field of each kind of block a suggestion rewrites: for an amendment row, the proposed text.
+SUGGESTED_FIELDS = {"heading": "text", "text": "text", "amendment": "proposed"}
+
+
 class CommentState(models.TextChoices):
     VISIBLE = "visible", _("Visible")
     HELD = "held", _("Held for review")
@@ -234,6 +246,15 @@ class StageComment(XtdComment):
     block_key = models.CharField(_("paragraph"), max_length=16, blank=True, db_index=True)
     quote = models.TextField(_("quoted text"), max_length=1000, blank=True)
     stance = models.CharField(_("stance"), max_length=8, choices=Stance.choices, blank=True)
+    # A suggestion of wording (top-level comments only): the comment is its justification; the
+    # text it replaces is copied from the pinned revision when it is posted, so that the redline
+    # never needs the revision (`consultations.domain.comments.check_suggestion`).
+    suggestion = models.CharField(
+        _("suggested change"), max_length=8, choices=Suggestion.choices, blank=True
+    )
+    suggested_field = models.CharField(max_length=16, blank=True)
+    suggested_from = models.TextField(_("text it replaces"), blank=True)
+    suggested_text = models.TextField(_("suggested wording"), blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=CommentState.choices, default=CommentState.VISIBLE
     )
@@ -367,6 +388,13 @@ class StageComment(XtdComment):
     @property
     def open_flags(self):
         return self.flag_count - self.flags_reviewed
+
+    @property
+    def redline(self):
+        """The suggestion as a word-level redline against the text it replaces (HTML)."""
+        if not self.suggestion:
+            return ""
+        return render_inline(word_diff(self.suggested_from, self.suggested_text))
 
 
 class CommentGroup(models.Model):

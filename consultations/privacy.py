@@ -48,6 +48,8 @@ def export_consultations(user):
                 "quote": comment.quote,
                 "stance": comment.stance,
                 "text": comment.comment,
+                "suggestion": comment.suggestion,
+                "suggested_text": comment.suggested_text,
                 "time": _iso(comment.submit_date),
                 "state": comment.state,
                 "state_reason": comment.state_reason,

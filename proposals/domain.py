@@ -1,8 +1,9 @@
 """Actions on proposals and their revisions.
 
 Revisions are append-only: saving the editor appends revision N+1 when the content changed; nothing
-ever rewrites an earlier one. A save is checked against the revision the editor started from, so
-two editors can never silently overwrite each other.
+ever rewrites an earlier one. A save is checked against the revision the editor started from:
+when someone saved in between, the two edits are merged (`proposals.merge`), and where both
+changed the same block the editor chooses, so two editors never silently overwrite each other.
 """
 
 from difflib import SequenceMatcher
@@ -13,13 +14,13 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core import activity
 from core.errors import DomainError, InvalidTransition
 from core.permissions import require
 from core.text import clean_text, control_characters_message, has_control_characters, tidy_slug
-from proposals import content
+from proposals import content, merge
 from proposals.diff import spelling_keys
 from proposals.models import TRANSITIONS, Proposal, ProposalKind, ProposalStatus, Revision
 
@@ -28,27 +29,46 @@ EDITORS_ONLY = gettext_lazy("Only the organisation's editors and admins can do t
 
 
 class EditConflict(DomainError):
-    """Someone saved a newer revision after the editor was opened."""
+    """Someone saved a newer revision after the editor was opened, and the save could not be
+    merged with it: both changed the same block (or field), or the editor started before the
+    first version (nothing in common to merge from).
 
-    def __init__(self, base, current):
+    `merge` (a `proposals.merge.MergeResult`, None for a first version) holds the merged text,
+    with mine where both changed, and the conflicts; `attachment_ids` the merged files."""
+
+    def __init__(self, base, current, merge=None, attachment_ids=None):
+        names = {"current": current.number, "author": current.author.public_name}
         if base is None:
-            message = _(
-                "Revision %(current)s was saved by %(author)s after you started writing the "
-                "first version. Your text was not saved: compare and merge below."
-            ) % {"current": current.number, "author": current.author.public_name}
-        else:
+            message = (
+                _(
+                    "Revision %(current)s was saved by %(author)s after you started writing the "
+                    "first version. Your text was not saved: compare and merge below."
+                )
+                % names
+            )
+        elif merge is None:
             message = _(
                 "Revision %(current)s was saved by %(author)s after you started editing "
                 "revision %(base)s. Your text was not saved: compare and merge below."
-            ) % {
-                "current": current.number,
-                "author": current.author.public_name,
-                "base": base.number,
-            }
+            ) % {**names, "base": base.number}
+        else:
+            message = ngettext(
+                "Revision %(current)s was saved by %(author)s after you started editing "
+                "revision %(base)s. Their other changes were merged into your text below, but "
+                "you both changed %(count)s part: choose which text to keep, then save again. "
+                "Nothing was saved yet.",
+                "Revision %(current)s was saved by %(author)s after you started editing "
+                "revision %(base)s. Their other changes were merged into your text below, but "
+                "you both changed %(count)s parts: choose which text to keep for each, then "
+                "save again. Nothing was saved yet.",
+                len(merge.conflicts),
+            ) % {**names, "base": base.number, "count": len(merge.conflicts)}
         super().__init__(message, code="conflict")
         # `base` is None when the editor started before the proposal had any revision.
         self.base = base
         self.current = current
+        self.merge = merge
+        self.attachment_ids = attachment_ids
 
 
 # --- Starting content --------------------------------------------------------------------------
@@ -200,6 +220,7 @@ def _append_revision(
     parent,
     restored_from=None,
     attachment_ids=(),
+    merge_base=None,
 ):
     number = (parent.number + 1) if parent else 1
     added, removed = word_changes(parent.blocks if parent else [], blocks)
@@ -213,6 +234,7 @@ def _append_revision(
         summary=summary,
         blocks=blocks,
         restored_from=restored_from,
+        merge_base=merge_base,
         word_count=len(_words(blocks)),
         words_added=added,
         words_removed=removed,
@@ -234,7 +256,9 @@ def _append_revision(
         revision,
         scope=proposal,
         new=number,
-        data={"hash": revision.content_hash},
+        data={"hash": revision.content_hash}
+        if merge_base is None
+        else {"hash": revision.content_hash, "merged_from": merge_base},
     )
     return revision
 
@@ -340,10 +364,15 @@ def save_revision(
 ):
     """Append a revision if the content changed. Returns the new revision, or None if unchanged.
 
-    `base_number` is the revision the editor started from (0 before the first revision).
-    Raises EditConflict when it is not the current revision (someone saved in between); the
-    caller keeps the user's text and shows both versions. The first revision must hold some
-    text (not only the template's headings).
+    `base_number` is the revision the editor started from (0 before the first revision). When
+    someone saved a newer revision in between, the text is merged with it (`proposals.merge`):
+    changes to different blocks, different fields of an amendment row, the title and the
+    summary are combined into the new revision, whose parent is the newest one and whose
+    `merge_base` records `base_number`; the returned revision's (unsaved) `merge` attribute is
+    the MergeResult, naming what was brought in. Raises EditConflict when both changed the same
+    block or field (the caller shows both texts for it, with the merged rest, and the editor
+    chooses), or when the editor started before the first revision (nothing to merge from).
+    The first revision must hold some text (not only the template's headings).
 
     Side effects: a revision and its log row; the proposal's title and summary follow it.
     """
@@ -351,13 +380,14 @@ def save_revision(
     require(user, "proposals.draft_proposal", proposal, message=EDITORS_ONLY)
     check_editable(proposal)
     current = proposal.current_revision
-    if (current.number if current else 0) != base_number:
-        if current is None:  # a revision number on a proposal that has none: a forged form
-            raise DomainError(_("The editor form is damaged; reload the page."))
-        base = None
-        if base_number:
-            base = proposal.revisions.filter(number=base_number).first() or current
-        raise EditConflict(base, current)
+    if current is None and base_number:  # a revision number on a proposal that has none
+        raise DomainError(_("The editor form is damaged; reload the page."))
+    base = None
+    if current is not None and current.number != base_number:
+        base = proposal.revisions.filter(number=base_number).first() if base_number else None
+        if base is None or base.number > current.number:
+            # A first version written while someone saved one, or a forged number.
+            raise EditConflict(None if not base_number else current, current)
     blocks = clean_blocks(blocks)
     if current is None and not content.has_content(blocks):
         raise DomainError(
@@ -365,6 +395,56 @@ def save_revision(
         )
     # Typed text, cleaned the one way (core.text.clean_text). The change message is part of the
     # record: refused when too long, never cut.
+    title, summary, message = _clean_header(title, summary, message)
+    current_ids = set(current.attachments.values_list("pk", flat=True)) if current else set()
+    if attachments is None:  # not given: the files stay as they are
+        attachment_ids = None
+    else:
+        attachment_ids = {attachment.pk for attachment in attachments}
+        if any(attachment.proposal_id != proposal.pk for attachment in attachments):
+            raise DomainError(_("An attachment belongs to another proposal."))
+    merged = None
+    if base is not None:
+        base_ids = set(base.attachments.values_list("pk", flat=True))
+        merged = merge.merge(
+            merge.Content.of(base),
+            merge.Content.of(current),
+            merge.Content(title, summary, blocks),
+        )
+        attachment_ids = merge.merge_sets(
+            base_ids, current_ids, base_ids if attachment_ids is None else attachment_ids
+        )
+        if not merged.is_clean:
+            raise EditConflict(base, current, merge=merged, attachment_ids=attachment_ids)
+        # Both sides were valid; together they may not be (e.g. too long in all).
+        blocks = clean_blocks(merged.blocks)
+        title, summary = merged.title, merged.summary
+    if attachment_ids is None:
+        attachment_ids = current_ids
+    if current is not None:
+        same_text = content.content_hash(title, summary, blocks) == current.content_hash
+        if same_text and attachment_ids == current_ids:
+            return None
+    revision = _append_revision(
+        proposal,
+        user,
+        title=title,
+        summary=summary,
+        blocks=blocks,
+        message=message,
+        parent=current,
+        restored_from=restored_from,
+        attachment_ids=sorted(attachment_ids),
+        merge_base=base.number if base is not None else None,
+    )
+    revision.merge = merged
+    if proposal.title != title or proposal.summary != summary:
+        Proposal.objects.filter(pk=proposal.pk).update(title=title, summary=summary)
+        proposal.title, proposal.summary = title, summary
+    return revision
+
+
+def _clean_header(title, summary, message):
     title = clean_text(
         title,
         field=_("The title"),
@@ -381,32 +461,7 @@ def save_revision(
         field=_("The change message"),
         max_length=Revision._meta.get_field("message").max_length,
     )
-    current_ids = set(current.attachments.values_list("pk", flat=True)) if current else set()
-    if attachments is None:  # not given: the files stay as they are
-        attachment_ids = current_ids
-    else:
-        attachment_ids = {attachment.pk for attachment in attachments}
-        if any(attachment.proposal_id != proposal.pk for attachment in attachments):
-            raise DomainError(_("An attachment belongs to another proposal."))
-    if current is not None:
-        same_text = content.content_hash(title, summary, blocks) == current.content_hash
-        if same_text and attachment_ids == current_ids:
-            return None
-    revision = _append_revision(
-        proposal,
-        user,
-        title=title,
-        summary=summary,
-        blocks=blocks,
-        message=message,
-        parent=current,
-        restored_from=restored_from,
-        attachment_ids=sorted(attachment_ids),
-    )
-    if proposal.title != title or proposal.summary != summary:
-        Proposal.objects.filter(pk=proposal.pk).update(title=title, summary=summary)
-        proposal.title, proposal.summary = title, summary
-    return revision
+    return title, summary, message
 
 
 def _restored_message(proposal, number):

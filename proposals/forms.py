@@ -8,7 +8,7 @@ from core.forms import SlugIdentifierField
 from core.params import int_param
 from core.text import ascii_slug, free_slug
 from core.validators import no_control_characters
-from proposals import content
+from proposals import content, merge
 from proposals.models import ImportMode, ImportPlacement, Proposal, ProposalKind, Topic
 
 # Addresses of the proposals' own pages (/proposals/new/, /proposals/import/…).
@@ -174,6 +174,31 @@ def parse_editor(data):
     }
     op = data.get("op", "save")
     return fields, [block for _position, _index, block in blocks], op
+
+
+def parse_resolutions(data):
+    """Read the conflicts the editor form carries back after a save that could not be merged
+    (see `proposals.merge.resolve`): for each, hidden "conflict" (its key), "conflict-<key>-kind",
+    "conflict-<key>-fields", and the radio "resolve-<key>" (the editor's choice, may be
+    missing). Raises ValueError for a malformed submission."""
+    damaged = ValueError(_("The editor form is damaged; reload the page."))
+    known_fields = set(merge.HEADER_FIELDS).union(*content.BLOCK_FIELDS.values())
+    resolutions = []
+    keys = data.getlist("conflict") if hasattr(data, "getlist") else data.get("conflict", [])
+    if len(keys) > content.MAX_BLOCKS + len(merge.HEADER_FIELDS):
+        raise damaged
+    for key in dict.fromkeys(keys):
+        if key not in merge.HEADER_FIELDS and not content.KEY_PATTERN.match(key):
+            raise damaged
+        kind = data.get(f"conflict-{key}-kind", "")
+        fields = tuple(name for name in data.get(f"conflict-{key}-fields", "").split(",") if name)
+        if kind not in merge.CONFLICT_KINDS or not fields or not set(fields) <= known_fields:
+            raise damaged
+        choice = data.get(f"resolve-{key}", "")
+        if choice not in (merge.THEIRS, merge.MINE):
+            choice = ""
+        resolutions.append(merge.Resolution(key, kind, fields, choice))
+    return resolutions
 
 
 def clean_source(data):

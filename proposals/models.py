@@ -330,6 +330,11 @@ class Revision(AppendOnlyModel):
     blocks = models.JSONField(_("blocks"), default=list)
     content_hash = models.CharField(_("SHA-256 hash"), max_length=64)
     restored_from = models.PositiveIntegerField(_("restored from revision"), null=True, blank=True)
+    # Set when the author edited an older revision and the save merged their changes with those
+    # saved since (proposals.merge): the revision they started from; the parent is the newest.
+    merge_base = models.PositiveIntegerField(
+        _("merged: edited from revision"), null=True, blank=True
+    )
     # The files of this version, set once when the revision is created.
     attachments = models.ManyToManyField(Attachment, blank=True, related_name="revisions")
     word_count = models.PositiveIntegerField(_("words"), default=0)

@@ -14,6 +14,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
@@ -23,11 +24,11 @@ from core.markdown import render_markdown
 from core.pagination import paginate
 from core.params import int_param
 from core.permissions import can, passes
-from proposals import content, domain
+from proposals import content, domain, merge
 from proposals.attachments import store_upload
-from proposals.diff import comparative_table, compute_diff, revision_diff
-from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor
-from proposals.models import Proposal, ProposalKind, ProposalStatus, Revision, Topic
+from proposals.diff import FieldChange, comparative_table, compute_diff, revision_diff, word_diff
+from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor, parse_resolutions
+from proposals.models import Attachment, Proposal, ProposalKind, ProposalStatus, Revision, Topic
 
 
 def proposal_for(request, slug, perm="proposals.view_proposal"):
@@ -306,7 +307,56 @@ def _conflict_diff(conflict):
     return revision_diff(conflict.base, conflict.current)
 
 
-def _editor(request, proposal, *, base, fields, blocks, attachments, conflict=None, status=200):
+def _field_text(value, name):
+    """The text of `name` in a block (a dict) or of the title / summary (a string)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    text = value.get(name, "") or ""
+    if name == "action":
+        return str(content.AMENDMENT_ACTIONS.get(text, text))
+    return text
+
+
+def _shown_conflicts(conflicts, choices):
+    """Each conflict with its fields as a word-level comparison (theirs on the left, mine on
+    the right) and the choice already made, keyed by block key or "title" / "summary"."""
+    shown = {}
+    for conflict in conflicts:
+        fields = []
+        for name in conflict.fields:
+            their = _field_text(conflict.theirs, name)
+            mine = _field_text(conflict.mine, name)
+            # A removed side shows no text: the other is shown as it is, unmarked.
+            if conflict.theirs is None:
+                their = mine
+            elif conflict.mine is None:
+                mine = their
+            fields.append(FieldChange(name, word_diff(their, mine)))
+        shown[conflict.key] = {
+            "conflict": conflict,
+            "fields": fields,
+            "fields_value": ",".join(conflict.fields),
+            "choice": choices.get(conflict.key, ""),
+        }
+    return shown
+
+
+def _editor(
+    request,
+    proposal,
+    *,
+    base,
+    fields,
+    blocks,
+    attachments,
+    conflict=None,
+    conflicts=(),
+    choices=None,
+    theirs=None,
+    status=200,
+):
     # Files of the current version that are not kept are offered again, unchecked.
     kept_ids = {attachment.pk for attachment in attachments}
     current = proposal.current_revision
@@ -327,6 +377,8 @@ def _editor(request, proposal, *, base, fields, blocks, attachments, conflict=No
             blocks=blocks,
             conflict=conflict,
             conflict_diff=_conflict_diff(conflict) if conflict else None,
+            conflicts=_shown_conflicts(conflicts, choices or {}),
+            theirs=theirs,
             block_types=content.BLOCK_TYPES,
             actions=content.AMENDMENT_ACTIONS,
             attachments=attachments,
@@ -335,6 +387,85 @@ def _editor(request, proposal, *, base, fields, blocks, attachments, conflict=No
         ),
         status=status,
     )
+
+
+def _merged_changes(revision):
+    """The changes of the other revision that a merged save brought in, named for a message."""
+    result = revision.merge
+    positions = {block["key"]: index for index, block in enumerate(revision.blocks, start=1)}
+    names = []
+    removed = 0
+    for change in result.taken:
+        if change.kind == merge.MOVED:
+            names.append(_("the new order of the blocks"))
+        elif change.kind == merge.REMOVED:
+            removed += 1
+        elif change.key == merge.TITLE:
+            names.append(_("the title"))
+        elif change.key == merge.SUMMARY:
+            names.append(_("the summary"))
+        elif change.kind == merge.ADDED:
+            names.append(_("new block %(n)s") % {"n": positions[change.key]})
+        else:
+            block = revision.block(change.key)
+            all_fields = content.BLOCK_FIELDS[block["type"]]
+            if len(all_fields) > 1 and len(change.fields) < len(all_fields):
+                labels = ", ".join(
+                    str(FieldChange(name, []).label).lower() for name in change.fields
+                )
+                names.append(
+                    _("block %(n)s (%(fields)s)") % {"n": positions[change.key], "fields": labels}
+                )
+            else:
+                names.append(_("block %(n)s") % {"n": positions[change.key]})
+    if removed:
+        names.append(
+            ngettext(
+                "the removal of %(count)s block",
+                "the removal of %(count)s blocks",
+                removed,
+            )
+            % {"count": removed}
+        )
+    return names
+
+
+def _report_merge(request, revision):
+    parent = revision.parent
+    names = _merged_changes(revision)
+    values = {
+        "n": revision.number,
+        "other": parent.number,
+        "author": parent.author.public_name,
+        "base": revision.merge_base,
+    }
+    if names:
+        messages.success(
+            request,
+            _(
+                "Revision %(n)s was saved. While you edited revision %(base)s, %(author)s saved "
+                "revision %(other)s; its changes were merged with yours: %(changes)s."
+            )
+            % {**values, "changes": "; ".join(names)},
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "Revision %(n)s was saved. While you edited revision %(base)s, %(author)s saved "
+                "revision %(other)s; it keeps their changes too."
+            )
+            % values,
+        )
+    if revision.merge.order == merge.ORDER_BOTH_MOVED:
+        messages.warning(
+            request,
+            _(
+                "You both moved blocks: the order of revision %(other)s was kept. Move them "
+                "again if needed."
+            )
+            % values,
+        )
 
 
 @login_required
@@ -364,6 +495,7 @@ def proposal_edit(request, slug):
 
     try:
         fields, blocks, op = parse_editor(request.POST)
+        resolutions = parse_resolutions(request.POST)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     base = int_param(request.POST.get("base"), min_value=0)
@@ -374,6 +506,37 @@ def proposal_edit(request, slug):
     editor = functools.partial(
         _editor, request, proposal, fields=fields, blocks=blocks, attachments=attachments
     )
+    if resolutions:
+        # A save after a conflict: the form is based on the revision whose texts were shown.
+        theirs = proposal.revisions.filter(number=base).first()
+        if theirs is None:
+            return HttpResponseBadRequest(_("The editor form is damaged; reload the page."))
+        choices = {item.key: item.choice for item in resolutions}
+        if op != "save":  # adding a block: show the same choices again, nothing decided yet
+            pending = [
+                merge.Resolution(item.key, item.kind, item.fields, "") for item in resolutions
+            ]
+            conflicts = merge.resolve(
+                fields["title"], fields["summary"], blocks, merge.Content.of(theirs), pending
+            )[3]
+            editor = functools.partial(editor, conflicts=conflicts, choices=choices, theirs=theirs)
+        else:
+            title, summary, resolved, unresolved = merge.resolve(
+                fields["title"], fields["summary"], blocks, merge.Content.of(theirs), resolutions
+            )
+            if unresolved:
+                messages.error(
+                    request,
+                    _(
+                        "For each part you both changed, choose which text to keep. Nothing "
+                        "was saved yet."
+                    ),
+                )
+                return editor(
+                    base=base, conflicts=unresolved, choices=choices, theirs=theirs, status=400
+                )
+            fields.update(title=title, summary=summary)
+            blocks = resolved
     if op.startswith("add-") and op[4:] in content.BLOCK_TYPES:
         blocks.append(_new_block(op[4:]))
         return editor(base=base)
@@ -395,15 +558,37 @@ def proposal_edit(request, slug):
         )
     except domain.EditConflict as conflict:
         messages.error(request, conflict.message)
-        # The user's text stays in the form, now based on the newest revision.
-        return editor(base=conflict.current.number, conflict=conflict, status=409)
+        if conflict.merge is None:
+            # The user's text stays in the form, now based on the newest revision.
+            return editor(base=conflict.current.number, conflict=conflict, status=409)
+        # The form now holds the merged text (mine where both changed), based on the newest
+        # revision; each conflict shows both texts and asks which to keep.
+        merged = conflict.merge
+        fields.update(title=merged.title, summary=merged.summary)
+        return _editor(
+            request,
+            proposal,
+            base=conflict.current.number,
+            fields=fields,
+            blocks=merged.blocks,
+            attachments=list(
+                Attachment.objects.filter(pk__in=conflict.attachment_ids).order_by("name", "pk")
+            ),
+            conflict=conflict,
+            conflicts=merged.conflicts,
+            theirs=conflict.current,
+            status=409,
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return editor(base=base, status=400)
     if revision is None:
         messages.info(request, _("Nothing changed, so no new revision was saved."))
         return redirect(proposal)
-    messages.success(request, _("Revision %(n)s was saved.") % {"n": revision.number})
+    if revision.merge is not None:
+        _report_merge(request, revision)
+    else:
+        messages.success(request, _("Revision %(n)s was saved.") % {"n": revision.number})
     return redirect(revision)
 
 

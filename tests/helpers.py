@@ -3,6 +3,7 @@
 Everything acts through the domain functions, as the site does.
 """
 
+import lxml.html
 from django.contrib.messages import get_messages
 from django.test import Client
 
@@ -58,6 +59,19 @@ def editor_data(blocks, *, base, title, summary="", message="", op="save"):
         data[prefix + "position"] = str(index + 1)
         for name, value in block.items():
             data[prefix + name] = value
+    return data
+
+
+def form_data(response, **changes):
+    """What a browser without JavaScript sends back from the editor form of `response`: every
+    field as shown (checked boxes and radios only), then `changes`, pressing "save"."""
+    page = lxml.html.fromstring(response.content.decode())
+    form = next(form for form in page.forms if "editor" in form.get("class", ""))
+    data = {}
+    for name, value in form.form_values():
+        data.setdefault(name, []).append(value)
+    data.update({name: [value] for name, value in changes.items()})
+    data["op"] = ["save"]
     return data
 
 

@@ -19,21 +19,79 @@ from consultations.domain.common import (
     resolve_now,
 )
 from consultations.domain.queries import block_keys, block_text, has_synthesis
-from consultations.models import CommentState, Follow, Reaction, Stage, StageComment, Stance
+from consultations.models import (
+    SUGGESTED_FIELDS,
+    CommentState,
+    Follow,
+    Reaction,
+    Stage,
+    StageComment,
+    Stance,
+    Suggestion,
+)
 from core import activity
 from core.errors import DomainError
 from core.permissions import require
-from core.text import clean_text
+from core.text import clean_text, normalize_text
 from search import indexing as search_indexing
 
 MAX_COMMENT_LENGTH = settings.CONSULTATION_COMMENT_MAX_LENGTH
 NOT_PUBLIC = gettext_lazy("This consultation is not public.")
 MAX_QUOTE_LENGTH = 1000
+# A suggestion rewrites one block: as long as a block may be.
+MAX_SUGGESTION_LENGTH = settings.MAX_BLOCK_CHARACTERS
+
+
+def check_suggestion(revision, block_key, suggestion, suggested_text):
+    """Check a suggestion of wording for the block `block_key` of `revision` (the stage's
+    pinned text). Returns (field, the text it replaces, the suggested text cleaned); raises
+    DomainError for a block not in the revision, a wording identical to the text, an empty or
+    too long one. Side effects: none."""
+    if suggestion not in Suggestion.values:
+        raise DomainError(_("Choose whether you suggest new wording or removing the paragraph."))
+    block = revision.block(block_key) if revision is not None and block_key else None
+    if block is None:
+        raise DomainError(
+            _("Choose the paragraph of the text under debate your suggestion rewrites."),
+            code="suggestion_block",
+        )
+    field = SUGGESTED_FIELDS[block["type"]]
+    current = block.get(field, "")
+    if suggestion == Suggestion.REMOVE:
+        return field, current, ""
+    text = clean_text(
+        suggested_text,
+        field=_("The suggested wording"),
+        required=True,
+        max_length=MAX_SUGGESTION_LENGTH,
+    )
+    if normalize_text(text) == normalize_text(current):
+        raise DomainError(
+            _("The suggested wording is the same as the text: change some words first."),
+            code="suggestion_same",
+        )
+    return field, current, text
 
 
 @transaction.atomic
-def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent_id=None, now=None):
+def post_comment(
+    user,
+    stage,
+    *,
+    text,
+    block_key="",
+    quote="",
+    stance="",
+    parent_id=None,
+    suggestion="",
+    suggested_text="",
+    now=None,
+):
     """Add a comment (or a reply, with `parent_id`) to an open stage.
+
+    With `suggestion` ("replace" with `suggested_text`, or "remove"), the comment is a
+    suggestion of wording for the block `block_key` of the pinned revision, `text` its
+    justification (`check_suggestion`); it cannot be a reply.
 
     One transaction: either the whole comment is stored (with its thread position and log row)
     or nothing is; no orphan row survives a refused reply. Comments in different threads do not
@@ -89,6 +147,8 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
     else:
         if stance not in Stance.values:
             raise DomainError(_("Choose whether you support, oppose or are neutral."))
+        if suggestion:
+            suggested = check_suggestion(stage.revision, block_key, suggestion, suggested_text)
         if block_key and block_key not in block_keys(stage.revision):
             raise DomainError(_("That paragraph is not part of the text under debate."))
         if quote:
@@ -115,6 +175,9 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
         is_public=True,
         is_removed=False,
     )
+    if parent is None and suggestion:
+        comment.suggestion = suggestion
+        comment.suggested_field, comment.suggested_from, comment.suggested_text = suggested
     if parent is not None:
         comment.place_reply(parent)
     comment.save()
@@ -123,7 +186,9 @@ def post_comment(user, stage, *, text, block_key="", quote="", stance="", parent
         "comment.posted",
         comment,
         scope=stage,
-        data={"parent": parent.pk if parent else None, "block": block_key},
+        data={"parent": parent.pk if parent else None, "block": block_key}
+        if not comment.suggestion
+        else {"parent": None, "block": block_key, "suggestion": comment.suggestion},
     )
     Follow.objects.get_or_create(consultation=stage.consultation, user=user)
     if parent is None:

@@ -133,6 +133,8 @@ def comment_post(request, slug, position):
                 quote=data["quote"],
                 stance=data["stance"],
                 parent_id=data["parent_id"],
+                suggestion=data["suggestion"],
+                suggested_text=data["suggested_text"] if data["suggestion"] == "replace" else "",
             ),
         )
     except domain.StageClosed as refusal:
@@ -141,6 +143,7 @@ def comment_post(request, slug, position):
             stage_for(request, slug, position),
             error=refusal.message,
             kept_text=data["text"],
+            kept_suggestion=data["suggested_text"] if data["suggestion"] == "replace" else "",
             status=409,
         )
     except DomainError as refusal:

@@ -118,7 +118,9 @@ def participation(request, stage, now):
     return True, ""
 
 
-def render_stage(request, stage, *, form=None, error="", kept_text="", status=200):
+def render_stage(
+    request, stage, *, form=None, error="", kept_text="", kept_suggestion="", status=200
+):
     """The stage page; also shown again, with the message and the typed text, when a comment
     is refused."""
     proposal = stage.consultation.proposal
@@ -144,6 +146,8 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
     if not can_comment:
         if form is not None and form.is_bound and not kept_text:
             kept_text = form.data.get("text", "")
+            if form.data.get("suggestion") == "replace":
+                kept_suggestion = form.data.get("suggested_text", "")
         form = None
     elif form is None:
         block = filters.block if filters.block != threads.WHOLE_TEXT else ""
@@ -180,6 +184,7 @@ def render_stage(request, stage, *, form=None, error="", kept_text="", status=20
             form=showable_form(form),
             error=error,
             kept_text=strip_control_characters(kept_text),
+            kept_suggestion=strip_control_characters(kept_suggestion),
             can_manage=request.user.is_authenticated
             and can(request.user, "consultations.manage", stage),
         ),

@@ -176,7 +176,9 @@ def test_upload_survives_a_conflict(ngo_editor, second_editor, proposal):
     proposal.refresh_from_db()
     stale = proposal.current_revision
     save(second_editor, proposal, [dict(stale.blocks[0], text="Altcineva a salvat.")])
-    data = editor_data(stale.blocks, base=stale.number, title=stale.title, message="Cu anexă")
+    # Both changed the same block: a conflict, shown with the upload still kept.
+    mine = [dict(stale.blocks[0], text="Textul meu.")]
+    data = editor_data(mine, base=stale.number, title=stale.title, message="Cu anexă")
     data["upload"] = [upload("anexa.odt", odt_bytes())]
     response = first.post(f"/proposals/{proposal.slug}/edit/", data)
     assert response.status_code == 409

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from proposals.models import Proposal, Revision
 from tests.factories import FIRST_TEXT, ProposalFactory
-from tests.helpers import editor_data, en_client_for, messages_of, save, text_block
+from tests.helpers import editor_data, en_client_for, form_data, messages_of, save, text_block
 
 EDIT = "/proposals/finantare-multianuala/edit/"
 
@@ -249,13 +249,17 @@ def test_edit_conflict_keeps_unsaved_text_and_shows_other_changes(
     assert "What changed between version 2 and version 3" in html
     assert "Finanțarea se acordă <del>anual</del><ins>multianual, prin concurs</ins>." in html
     assert (
-        "Revision 3 was saved by Editor ONG after you started editing revision 2. "
-        "Your text was not saved: compare and merge below."
+        "Revision 3 was saved by Editor ONG after you started editing revision 2. Their other "
+        "changes were merged into your text below, but you both changed 1 part: choose which "
+        "text to keep, then save again. Nothing was saved yet."
     ) in html
+    # Both texts of the block side by side.
+    assert "Finanțarea se acordă <del>multianual</del>, <del>prin</del> <del>concurs</del>." in html
+    assert "Finanțarea se acordă <ins>anual</ins>, <ins>cu</ins> <ins>avans de 50%</ins>." in html
     assert _numbers(proposal) == [1, 2, 3]
 
-    mihai_data["base"] = "3"
-    response = mihai.post(EDIT, mihai_data)
+    # He keeps his text: a choice he makes, never a silent overwrite.
+    response = mihai.post(EDIT, form_data(response, **{f"resolve-{key}": "mine"}))
     assert response.status_code == 302
     assert response["Location"] == "/proposals/finantare-multianuala/v/4/"
     fourth = Revision.objects.get(proposal=proposal, number=4)
