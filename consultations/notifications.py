@@ -190,12 +190,37 @@ def emails(kind, pk):
         if kind == "stage_opened" and context["new_revision"]:
             template = "new_revision"
     consultation = stage.consultation
+    told = set()
     for user in _followers(consultation):
         if not user.email:
             continue
         url = unsubscribe_url(user.pk, FOLLOW, consultation.pk)
         messages.append(email_to(user, template, context, url))
+        told.add(user.pk)
+    if kind == "stage_cancelled" and stage.kind == "meeting":
+        # People registered for a cancelled meeting are told, followers or not.
+        for user in _registrants(stage, exclude=told):
+            messages.append(email_to(user, "meeting_cancelled", context, ""))
     return messages
+
+
+def _registrants(stage, exclude=()):
+    from accounts.models import User
+    from consultations.models import RegistrationStatus
+
+    return (
+        User.objects.filter(
+            meeting_registrations__stage=stage,
+            meeting_registrations__status__in=RegistrationStatus.active(),
+            is_active=True,
+            deleted_at__isnull=True,
+            email__isnull=False,
+        )
+        .exclude(pk__in=exclude)
+        .select_related("profile")
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def meeting_emails(kind, pk):

@@ -369,3 +369,20 @@ def test_registrations_in_the_data_export_and_erased(meeting, citizen):
         "",
         False,
     )
+
+
+def test_registrants_are_told_when_the_meeting_is_cancelled(
+    editor, meeting, citizen, citizen2, django_capture_on_commit_callbacks
+):
+    register(citizen, meeting)
+    register(citizen2, meeting)
+    domain.follow(citizen2, meeting.consultation)  # told as a follower, once
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        domain.cancel_stage(editor, meeting, "Sala nu mai este disponibilă.", now=BEFORE)
+    by_address = {}
+    for message in mail.outbox:
+        by_address.setdefault(message.to[0], []).append(message.subject)
+    assert by_address[citizen.email] == ["Întâlnire anulată: „Dezbatere publică”"]
+    assert len(by_address[citizen2.email]) == 1
+    assert by_address[citizen2.email] != by_address[citizen.email]
