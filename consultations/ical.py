@@ -22,6 +22,8 @@ from core.dates import last_moment
 from core.mail import absolute_url
 
 PRODID = "-//Consult//Public consultations//EN"
+LONGEST_MEETING = timedelta(hours=12)
+USUAL_MEETING = timedelta(hours=2)
 
 
 def _uid(stage, what):
@@ -37,7 +39,12 @@ def stage_event(stage, now):
     url = absolute_url(stage.get_absolute_url())
     if stage.kind == StageKind.MEETING:
         start = timezone.localtime(stage.meeting_at or stage.opens_at, zone)
-        end = timezone.localtime(max(stage.closes_at, start + timedelta(minutes=30)), zone)
+        # The stage of a meeting usually spans the meeting itself; when it spans more (an
+        # announcement period around it), the event keeps the usual length of a debate.
+        end = stage.closes_at
+        if not start < end <= start + LONGEST_MEETING:
+            end = start + USUAL_MEETING
+        end = timezone.localtime(end, zone)
         event.add("uid", _uid(stage, "meeting"))
         event.add("summary", f"{stage.title} — {proposal.title}")
         event.add("dtstart", start)

@@ -49,6 +49,11 @@ def meeting_register(request, slug, position):
     if domain.active_registration(request.user, stage) is not None:
         messages.info(request, _("You are already registered for this meeting."))
         return _back(stage)
+    try:
+        domain.check_takes_registrations(stage)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return _back(stage)
     profile = request.user.profile
     form = MeetingRegistrationForm(
         request.POST or None,

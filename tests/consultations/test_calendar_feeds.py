@@ -192,3 +192,22 @@ def test_pages_announce_their_feeds(en_client, addressed, ngo):
     assert f'href="/feeds/organisations/{ngo.slug}/consultations/"' in stage_page
     organisation = en_client.get("/organisations/primaria-focsani/").content.decode()
     assert 'href="/feeds/authorities/primaria-focsani/consultations/"' in organisation
+
+
+def test_meeting_inside_a_longer_stage_lasts_two_hours(client, editor, consultation):
+    opens = next_year(5, 4, 9, BUCHAREST)
+    meeting_at = opens + timedelta(days=3, hours=8)
+    stage = domain.add_stage(
+        editor,
+        consultation,
+        kind="meeting",
+        title="Dezbatere publică",
+        opens_at=opens,
+        closes_at=opens + timedelta(days=10),
+        meeting_at=meeting_at,
+    )
+    _calendar, (event,) = events(
+        client.get(f"/proposals/legea-350/consultation/stages/{stage.position}/calendar.ics")
+    )
+    assert event.decoded("DTSTART") == meeting_at
+    assert event.decoded("DTEND") == meeting_at + timedelta(hours=2)

@@ -200,3 +200,10 @@ def test_attendance_then_minutes_then_public_export(
 
 def test_attendance_export_absent_before_attendance_is_taken(en_client, past_meeting):
     assert en_client.get(base(past_meeting) + "attendance.csv").status_code == 404
+
+
+def test_registration_page_of_a_past_meeting_says_it_is_closed(en_client, past_meeting, citizen):
+    en_client.force_login(citizen)
+    response = en_client.get(base(past_meeting) + "register/", follow=True)
+    assert "The meeting has started; registrations are closed." in response.content.decode()
+    assert not MeetingRegistration.objects.exists()
