@@ -49,7 +49,8 @@ REMINDER_AHEAD = timedelta(hours=24)
 
 
 def held_at(stage):
-    """When the meeting takes place: its date and time, else the stage's opening."""
+    """When the meeting takes place: its date and time, else the stage's opening.
+    Side effects: none."""
     return stage.meeting_at or stage.opens_at
 
 
@@ -125,7 +126,8 @@ def attendance_count(stage):
 
 
 def active_registration(user, stage):
-    """The user's registration (seat or waiting list) for the meeting, or None."""
+    """The user's registration (seat or waiting list) for the meeting, or None.
+    Side effects: none."""
     if user is None or not user.is_authenticated:
         return None
     return MeetingRegistration.objects.filter(
@@ -134,7 +136,8 @@ def active_registration(user, stage):
 
 
 def waiting_position(registration):
-    """The place of a waiting registration on the list (1 is next), or None."""
+    """The place of a waiting registration on the list (1 is next), or None.
+    Side effects: none."""
     if registration is None or registration.status != RegistrationStatus.WAITING:
         return None
     return (
@@ -384,7 +387,8 @@ def mark_attendance(user, stage, present, *, now=None):
 
 
 def reminders_due(now):
-    """Seats whose meeting starts within `REMINDER_AHEAD` and who were not reminded yet."""
+    """Seats whose meeting starts within `REMINDER_AHEAD` and who were not reminded yet.
+    Side effects: none."""
     return (
         MeetingRegistration.objects.annotate(
             held=Coalesce(F("stage__meeting_at"), F("stage__opens_at"))
