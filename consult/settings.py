@@ -278,6 +278,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consultations.tasks.process_stage_events",
         "schedule": 300.0,
     },
+    # Registered participants are reminded once, the day before their meeting.
+    "meeting-reminders": {
+        "task": "consultations.tasks.send_meeting_reminders",
+        "schedule": 900.0,
+    },
     # The public data dump served at /api/v1/exports/ (api.exports), rebuilt every night.
     "public-data-export": {
         "task": "api.tasks.export_public_data",

@@ -40,6 +40,10 @@ class ConsultationsConfig(AppConfig):
             erase=sections.erase_consultations,
             order=60,
         )
+        # Meeting registrations (who registered, attended, under which name).
+        privacy.register(
+            "meetings", export=sections.export_meetings, erase=sections.erase_meetings, order=61
+        )
 
         # A stage's text is part of its consultation's search document.
         from search.indexing import register_dependency

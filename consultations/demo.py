@@ -912,6 +912,7 @@ def _law_350(builder, proposal):
         revision=proposal.current_revision,
         now=added_at,
     )
+    _meeting_registrations(builder, ana, stage_2, added_at)
     domain.process_stage_events(now=stage_2.opens_at)
     domain.process_stage_events(now=stage_2.closes_at)
     domain.publish_minutes(
@@ -919,6 +920,7 @@ def _law_350(builder, proposal):
         stage_2,
         minutes=MEETING_MINUTES,
         participants=34,
+        reason=MEETING_WALK_INS,
         now=stage_2.closes_at + timedelta(days=2),
     )
     domain.process_stage_events(now=opens_3)
@@ -927,6 +929,53 @@ def _law_350(builder, proposal):
     domain.group_stage(stage_3)
     domain.process_stage_events(now=timezone.now())
     return stage_3
+
+
+# Registrations for the Focșani meeting: (who, show their name, organisation, present). Eight
+# places: the last two wait, Florin Neagu cancels and the first of them gets his seat.
+MEETING_REGISTRATIONS = [
+    ("andrei", True, "", True),
+    ("ioana", True, "Asociația Pro Adjud", True),
+    ("gabriel", False, "Primăria Mărășești", True),
+    ("daniela", True, "Vrancea Civică", True),
+    ("florin", False, "Neagu Construct SRL", False),
+    ("alina", True, "Universitatea Babeș-Bolyai", True),
+    ("victor", False, "", False),
+    ("carmen", True, "Centrul pentru Politici Publice", True),
+    ("paul", True, "", True),
+    ("lucia", False, "", False),
+]
+MEETING_WALK_INS = (
+    "Pe lângă cele 7 persoane înscrise și prezente, au participat 27 de persoane venite fără "
+    "înscriere, consemnate pe lista de prezență semnată în sală."
+)
+
+
+def _meeting_registrations(builder, organiser, stage, announced_at):
+    """Registrations for a meeting in the past: eight places, a waiting list, a cancellation
+    that gives a seat to the first person waiting, and the attendance marked after it."""
+    stage = domain.set_capacity(organiser, stage, 8, now=announced_at)
+    registrations = {}
+    for index, (short, show_name, organization, _present) in enumerate(MEETING_REGISTRATIONS):
+        user = builder.user(short)
+        registrations[short] = domain.register_for_meeting(
+            user,
+            stage,
+            name=user.public_name,
+            organization=organization,
+            category=user.profile.respondent_category,
+            show_name=show_name,
+            now=announced_at + timedelta(days=1, hours=3 * index),
+        )
+    domain.cancel_registration(
+        builder.user("florin"),
+        registrations["florin"],
+        now=stage.opens_at - timedelta(days=2),
+    )
+    present = [
+        registrations[short].pk for short, _show, _org, came in MEETING_REGISTRATIONS if came
+    ]
+    domain.mark_attendance(organiser, stage, present, now=stage.closes_at)
 
 
 def _sofia(builder, proposal):

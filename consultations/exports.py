@@ -437,3 +437,25 @@ def synthesis_pdf(synthesis, output=None, *, part_rows=None, progress=None):
         join_pdfs(itertools.chain([first], rest, parts), buffer)
         return buffer.getvalue()
     return join_pdfs(parts, output)
+
+
+def attendance_csv(stage):
+    """The public attendance list of a meeting as CSV (bytes, in the active language): one row
+    per person marked present, named only with their consent
+    (`consultations.domain.meetings.public_attendance`)."""
+    from accounts.models import RespondentCategory
+    from consultations.domain.meetings import public_attendance
+
+    header = [_("No."), _("Name"), _("Organisation"), _("Respondent category")]
+    rows = (
+        [
+            number,
+            row["name"] if row["named"] else _("(name not shown)"),
+            row["organization"],
+            str(RespondentCategory(row["category"]).label)
+            if row["category"] in RespondentCategory.values
+            else row["category"],
+        ]
+        for number, row in enumerate(public_attendance(stage), start=1)
+    )
+    return b"".join(_csv_stream(header, rows))

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import RespondentCategory
 from consultations.domain import MAX_QUOTE_LENGTH
 from consultations.models import FlagReason, Stance, Suggestion
 from consultations.threads import paragraph_labels
@@ -162,4 +163,31 @@ class FlagForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         error=_("Write at most %(limit_value)s characters; you wrote %(show_value)s."),
+    )
+
+
+class MeetingRegistrationForm(forms.Form):
+    """Registering for a public meeting: the name comes from the profile (changeable here)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        validators=[no_control_characters],
+        help_text=_("Your display name; change it here if the organisers should know another."),
+    )
+    organization = forms.CharField(
+        label=_("Organisation (optional)"),
+        max_length=200,
+        required=False,
+        validators=[no_control_characters],
+    )
+    category = forms.ChoiceField(label=_("You take part as"), choices=RespondentCategory.choices)
+    show_name = forms.BooleanField(
+        label=_("Show my name and organisation on the public attendance list"),
+        required=False,
+        help_text=_(
+            "Without this, the public list and its export count you without your name (only "
+            "your respondent category, which the consultation's figures use). The organisers "
+            "always see your registration."
+        ),
     )

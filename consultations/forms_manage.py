@@ -340,8 +340,57 @@ class CloseStageEarlyForm(forms.Form):
 class MinutesForm(forms.Form):
     minutes = _text(_("Minutes"), 100000, rows=12)
     participants = forms.IntegerField(
-        label=_("Number of participants"), min_value=0, max_value=1_000_000
+        label=_("Number of participants"), min_value=0, max_value=1_000_000, required=False
     )
+    reason = _text(
+        _("Reason for a number different from the attendance"),
+        2000,
+        required=False,
+        rows=3,
+        help_text=_(
+            "Needed only when the number differs from the people marked present (for example, "
+            "people who came without registering). Published with the minutes."
+        ),
+    )
+
+    def __init__(self, *args, attendance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attendance = attendance
+        if attendance is None:
+            self.fields["participants"].required = True
+            del self.fields["reason"]
+        else:
+            self.fields["participants"].help_text = _(
+                "%(count)s people were marked present. Leave it empty to publish that number."
+            ) % {"count": attendance}
+
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(
+        label=_("Number of places"),
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        help_text=_(
+            "Leave it empty for no limit. When the places are taken, people can join the "
+            "waiting list."
+        ),
+    )
+
+
+class AttendanceForm(forms.Form):
+    """One checkbox per active registration: who was present."""
+
+    present = forms.TypedMultipleChoiceField(
+        label=_("Present"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, registrations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].choices = [(r.pk, r.name or "—") for r in registrations]
 
 
 # --- Moderation --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_comments_xtd.models import XtdComment
 
+from accounts.models import RespondentCategory
 from core.models import AppendOnlyModel
 from core.validators import no_control_characters
 from proposals.diff import render_inline, word_diff
@@ -103,6 +104,9 @@ class Stage(models.Model):
     agenda = models.TextField(
         _("agenda"), max_length=10000, blank=True, validators=[no_control_characters]
     )
+    # The number of seats of a meeting taking registrations (None: no limit); when they are
+    # taken, people join the waiting list (`MeetingRegistration`).
+    capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
     minutes = models.TextField(
         _("minutes"), max_length=100000, blank=True, validators=[no_control_characters]
     )
@@ -554,6 +558,12 @@ class MinutesVersion(AppendOnlyModel):
     minutes = models.TextField(_("minutes"), validators=[no_control_characters])
     # None only for minutes published before versions were kept without a count.
     participants = models.PositiveIntegerField(_("number of participants"), null=True)
+    # The number of registrations marked present when this version was published (None when
+    # attendance was not taken), and why `participants` differs from it, when it does.
+    attendance = models.PositiveIntegerField(_("marked present"), null=True)
+    participants_reason = models.TextField(
+        _("reason for a different number"), blank=True, validators=[no_control_characters]
+    )
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -713,3 +723,81 @@ LEGAL_MINIMUM = {
     # Bulgaria, Law on Normative Acts art. 26(4): at least 30 days (14 exceptionally, with reasons).
     "BG": timedelta(days=30),
 }
+
+
+# --- Meetings with registration ----------------------------------------------------------------
+
+
+class RegistrationStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    WAITING = "waiting", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+    @classmethod
+    def active(cls):
+        return [cls.REGISTERED, cls.WAITING]
+
+
+# The moves a registration can make; `consultations.domain.meetings` refuses any other. A
+# cancelled registration stays cancelled (registering again makes a new one), and someone
+# waiting gets a seat only when one is free (`promote`).
+REGISTRATION_TRANSITIONS = {
+    RegistrationStatus.REGISTERED: {RegistrationStatus.CANCELLED},
+    RegistrationStatus.WAITING: {RegistrationStatus.REGISTERED, RegistrationStatus.CANCELLED},
+    RegistrationStatus.CANCELLED: set(),
+}
+
+
+class MeetingRegistration(models.Model):
+    """A participant's registration for a public meeting: a seat, or a place on the waiting list
+    (in order of registration) when the meeting is full. Cancelled registrations are kept (the
+    record of who gave up a seat and who got it); attendance is marked by the organisers once
+    the meeting has started.
+
+    `name`, `organization` and `category` are what the participant gave when registering (the
+    name comes from their profile); `show_name` is their consent to appear by name, with their
+    organisation, on the public attendance list and its export."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="registrations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="meeting_registrations"
+    )
+    name = models.CharField(_("name"), max_length=80, validators=[no_control_characters])
+    organization = models.CharField(
+        _("organisation"), max_length=200, blank=True, validators=[no_control_characters]
+    )
+    category = models.CharField(
+        _("respondent category"), max_length=20, choices=RespondentCategory.choices
+    )
+    show_name = models.BooleanField(_("show my name on the public attendance list"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RegistrationStatus.choices, db_index=True
+    )
+    created_at = models.DateTimeField()
+    # When a seat was given from the waiting list (None: registered directly, or still waiting).
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The reminder of the day before, sent once (`domain.meetings.send_meeting_reminders`).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    # None until the organisers mark attendance.
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    attendance_marked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["stage", "created_at", "pk"]
+        constraints = [
+            # One active registration per person and meeting (a cancelled one may be followed
+            # by a new one).
+            models.UniqueConstraint(
+                fields=["stage", "user"],
+                condition=models.Q(status__in=["registered", "waiting"]),
+                name="one_active_registration_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["stage", "status", "created_at"])]
+        verbose_name = _("meeting registration")
+        verbose_name_plural = _("meeting registrations")
+
+    def __str__(self):
+        # No name: the activity log keeps this text after the person's account is erased.
+        return f"#{self.pk} ({self.status})"

@@ -48,7 +48,16 @@ def unsubscribe_url(user_id, kind, consultation_id=None):
 
 
 # The kinds of consultation emails (`core.mail` kinds are "consultations.<kind>").
-KINDS = ("reply", "stage_opened", "stage_closed", "stage_cancelled", "synthesis")
+KINDS = (
+    "reply",
+    "stage_opened",
+    "stage_closed",
+    "stage_cancelled",
+    "synthesis",
+    "meeting_registered",
+    "meeting_promoted",
+    "meeting_reminder",
+)
 
 
 def register_builders():
@@ -124,6 +133,8 @@ def emails(kind, pk):
     from consultations.models import Stage, StageComment, Synthesis
 
     messages = []
+    if kind.startswith("meeting_"):
+        return meeting_emails(kind, pk)
     if kind == "reply":
         reply = (
             StageComment.objects.select_related("stage__consultation__proposal", "user__profile")
@@ -179,9 +190,85 @@ def emails(kind, pk):
         if kind == "stage_opened" and context["new_revision"]:
             template = "new_revision"
     consultation = stage.consultation
+    told = set()
     for user in _followers(consultation):
         if not user.email:
             continue
         url = unsubscribe_url(user.pk, FOLLOW, consultation.pk)
         messages.append(email_to(user, template, context, url))
+        told.add(user.pk)
+    if kind == "stage_cancelled" and stage.kind == "meeting":
+        # People registered for a cancelled meeting are told, followers or not.
+        for user in _registrants(stage, exclude=told):
+            messages.append(email_to(user, "meeting_cancelled", context, ""))
     return messages
+
+
+def _registrants(stage, exclude=()):
+    from accounts.models import User
+    from consultations.models import RegistrationStatus
+
+    return (
+        User.objects.filter(
+            meeting_registrations__stage=stage,
+            meeting_registrations__status__in=RegistrationStatus.active(),
+            is_active=True,
+            deleted_at__isnull=True,
+            email__isnull=False,
+        )
+        .exclude(pk__in=exclude)
+        .select_related("profile")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def meeting_emails(kind, pk):
+    """The email about one meeting registration (`pk`) to the person who registered: its
+    confirmation (a seat or the waiting list), the seat given from the waiting list, the
+    reminder of the day before. None when the registration is no longer what the email says
+    (cancelled since, or still waiting), or the meeting was cancelled."""
+    from consultations.domain.meetings import waiting_position
+    from consultations.models import MeetingRegistration, RegistrationStatus
+
+    registration = (
+        MeetingRegistration.objects.select_related(
+            "stage__consultation__proposal__organization", "user__profile"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if registration is None or registration.stage.cancelled_at is not None:
+        return []
+    wanted = {
+        "meeting_registered": RegistrationStatus.active(),
+        "meeting_promoted": [RegistrationStatus.REGISTERED],
+        "meeting_reminder": [RegistrationStatus.REGISTERED],
+    }[kind]
+    user = registration.user
+    if registration.status not in wanted or not user.is_active or user.is_deleted:
+        return []
+    if not user.email:
+        return []
+    stage = registration.stage
+    tz = stage.consultation.proposal.organization.zone
+    context = {
+        **_stage_context(stage),
+        "registration": registration,
+        "waiting": registration.status == RegistrationStatus.WAITING,
+        "position": waiting_position(registration),
+        "meeting_at": timezone.localtime(stage.meeting_at or stage.opens_at, tz),
+        "calendar_url": absolute_url(
+            reverse(
+                "consultations:stage_calendar",
+                args=[stage.consultation.proposal.slug, stage.position],
+            )
+        ),
+        "cancel_url": absolute_url(
+            reverse(
+                "consultations:meeting_cancel",
+                args=[stage.consultation.proposal.slug, stage.position],
+            )
+        ),
+    }
+    return [email_to(user, kind, context, "")]

@@ -37,3 +37,18 @@ def stage_cancelled(stage):
 def synthesis_published(synthesis):
     """The consultation's followers are told the stage's synthesis is published."""
     queue("synthesis", synthesis.pk)
+
+
+def meeting_registered(registration):
+    """The participant is told they have a seat, or their place on the waiting list."""
+    queue("meeting_registered", registration.pk)
+
+
+def meeting_promoted(registration):
+    """The participant who waited is told a seat became free and is now theirs."""
+    queue("meeting_promoted", registration.pk)
+
+
+def meeting_reminder(registration_id):
+    """The participant is reminded of the meeting the day before."""
+    queue("meeting_reminder", registration_id)

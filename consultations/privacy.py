@@ -9,7 +9,16 @@ in the moderation record) and point at the anonymous tombstone.
 
 from django.db.models import F
 
-from consultations.models import Flag, Follow, Reaction, ReplyOptOut, Stage, StageComment
+from consultations.domain.meetings import release_seats_of
+from consultations.models import (
+    Flag,
+    Follow,
+    MeetingRegistration,
+    Reaction,
+    ReplyOptOut,
+    Stage,
+    StageComment,
+)
 from search import indexing as search_indexing
 
 
@@ -97,3 +106,37 @@ def erase_consultations(user):
         search_indexing.enqueue(comment)
     Follow.objects.filter(user=user).delete()
     ReplyOptOut.objects.filter(user=user).delete()
+
+
+def export_meetings(user):
+    registrations = (
+        MeetingRegistration.objects.filter(user=user)
+        .select_related("stage__consultation__proposal")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "proposal": registration.stage.consultation.proposal.slug,
+            "stage": registration.stage.position,
+            "stage_title": registration.stage.title,
+            "name": registration.name,
+            "organization": registration.organization,
+            "category": registration.category,
+            "show_name": registration.show_name,
+            "status": registration.status,
+            "registered": _iso(registration.created_at),
+            "promoted": _iso(registration.promoted_at),
+            "cancelled": _iso(registration.cancelled_at),
+            "attended": registration.attended,
+        }
+        for registration in registrations
+    ]
+
+
+def erase_meetings(user):
+    release_seats_of(user)
+    registrations = MeetingRegistration.objects.filter(user=user)
+    stage_ids = set(registrations.values_list("stage_id", flat=True))
+    registrations.update(name="", organization="", show_name=False)
+    # Public attendance lists are part of the stages' pages.
+    Stage.objects.filter(pk__in=stage_ids).update(comments_version=F("comments_version") + 1)

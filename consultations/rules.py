@@ -55,9 +55,16 @@ def is_author(user, comment):
     return comment is not None and user.is_authenticated and comment.user_id == user.pk
 
 
+@rules.predicate
+def is_registrant(user, registration):
+    return registration is not None and user.is_authenticated and registration.user_id == user.pk
+
+
 rules.add_perm("consultations.view", can_view)
 rules.add_perm("consultations.manage", is_owner_editor)
 rules.add_perm("consultations.answer", is_owner_editor)
 rules.add_perm("consultations.participate", is_participant)
 rules.add_perm("consultations.moderate", is_site_staff)
 rules.add_perm("consultations.withdraw_comment", is_author)
+rules.add_perm("consultations.register_meeting", is_participant & can_view)
+rules.add_perm("consultations.cancel_registration", is_registrant)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from consultations.domain import events
+from consultations.domain import events, meetings
 from core.mail import send_notifications
 
 
@@ -10,6 +10,12 @@ from core.mail import send_notifications
 def process_stage_events():
     """Stages that opened or closed since the last run (Celery beat, every few minutes)."""
     return events.process_stage_events()
+
+
+@shared_task
+def send_meeting_reminders():
+    """The reminders of the day before for meetings starting within 24 hours (Celery beat)."""
+    return meetings.send_meeting_reminders()
 
 
 @shared_task

@@ -1,6 +1,15 @@
 from django.urls import path, re_path, register_converter
 
-from consultations.views import comments, figures, manage, moderation, stages, synthesis
+from consultations.views import (
+    comments,
+    feeds,
+    figures,
+    manage,
+    meetings,
+    moderation,
+    stages,
+    synthesis,
+)
 
 
 class IdConverter:
@@ -23,6 +32,49 @@ urlpatterns = [
     # Public pages of a proposal's consultation.
     path("proposals/<slug:slug>/consultation/", stages.consultation_detail, name="detail"),
     path("proposals/<slug:slug>/consultation/follow/", stages.follow, name="follow"),
+    path(
+        "proposals/<slug:slug>/consultation/calendar.ics",
+        meetings.consultation_calendar,
+        name="calendar",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/calendar.ics",
+        meetings.stage_calendar,
+        name="stage_calendar",
+    ),
+    # Public meetings: registering, cancelling, the attendance list.
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/register/",
+        meetings.meeting_register,
+        name="meeting_register",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/register/cancel/",
+        meetings.meeting_cancel,
+        name="meeting_cancel",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/attendance.csv",
+        meetings.attendance_export,
+        name="attendance_export",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/registrations/",
+        meetings.meeting_registrations,
+        name="meeting_registrations",
+    ),
+    # Atom feeds of open consultations.
+    path("feeds/consultations/", feeds.OpenConsultationsFeed(), name="feed"),
+    path(
+        "feeds/organisations/<slug:slug>/consultations/",
+        feeds.OrganizationConsultationsFeed(),
+        name="organization_feed",
+    ),
+    path(
+        "feeds/authorities/<slug:slug>/consultations/",
+        feeds.AuthorityConsultationsFeed(),
+        name="authority_feed",
+    ),
     # Participation figures: the consultation's, and each commented stage's.
     path("proposals/<slug:slug>/consultation/figures/", figures.figures_page, name="figures"),
     re_path(

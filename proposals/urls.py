@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from proposals import export_views, import_views, views
+from proposals.feeds import RevisionsFeed
 
 app_name = "proposals"
 
@@ -27,6 +28,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/v/<int:number>/akn.xml", export_views.revision_akn, name="akn"),
     path("<slug:slug>/history/", views.revision_history, name="history"),
+    path("<slug:slug>/history/feed/", RevisionsFeed(), name="revisions_feed"),
     path(
         "<slug:slug>/attachments/<int:attachment_id>/<str:name>",
         views.attachment_download,

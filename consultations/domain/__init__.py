@@ -17,6 +17,8 @@ which never write.
 - `synthesis`: answers (one by one, or a selection at once) and the published synthesis;
 - `grouping`: grouping identical and near-identical comments (form-letter campaigns);
 - `following`: following a consultation by email;
+- `meetings`: registrations for public meetings (seats, waiting list, cancellations, the
+  reminder of the day before) and their attendance;
 - `common`: the clock, the versions that key cached pages and threads (a thread's, the stage's)
   and the stored comment counts;
 - `checks`: what each command requires of the state of things (read-only; the commands call
@@ -63,6 +65,23 @@ from consultations.domain.events import (
 )
 from consultations.domain.following import follow, unfollow
 from consultations.domain.grouping import group_comment, group_stage
+from consultations.domain.meetings import (
+    active_registration,
+    attendance_count,
+    cancel_registration,
+    check_attendance,
+    check_cancel_registration,
+    check_capacity_change,
+    check_takes_registrations,
+    held_at,
+    mark_attendance,
+    public_attendance,
+    register_for_meeting,
+    seat_counts,
+    send_meeting_reminders,
+    set_capacity,
+    waiting_position,
+)
 from consultations.domain.moderation import (
     dismiss_flags,
     flag_comment,
@@ -120,6 +139,21 @@ from consultations.domain.synthesis import (
 from core.errors import DomainError
 
 __all__ = [
+    "active_registration",
+    "attendance_count",
+    "cancel_registration",
+    "check_attendance",
+    "check_cancel_registration",
+    "check_capacity_change",
+    "check_takes_registrations",
+    "held_at",
+    "mark_attendance",
+    "public_attendance",
+    "register_for_meeting",
+    "seat_counts",
+    "send_meeting_reminders",
+    "set_capacity",
+    "waiting_position",
     "DomainError",
     "MAX_COMMENT_LENGTH",
     "MAX_LEVEL",

@@ -15,6 +15,7 @@ from consultations import outbox
 from consultations.domain import checks
 from consultations.domain.common import resolve_now
 from consultations.domain.events import process_due_events, sync_proposal_status
+from consultations.domain.meetings import attendance_count
 from consultations.domain.periods import check_period
 from consultations.models import (
     Consultation,
@@ -416,24 +417,50 @@ def close_stage_early(user, stage, reason="", *, now=None):
 
 
 @transaction.atomic
-def publish_minutes(user, stage, *, minutes, participants, now=None):
+def publish_minutes(user, stage, *, minutes, participants=None, reason="", now=None):
     """Publish (or correct) the minutes of a public meeting that has taken place. Every
-    publication is a version that stays readable; sending the same minutes and count again adds
-    nothing. Returns the stage.
+    publication is a version that stays readable; sending the same minutes, count and reason
+    again adds nothing. Returns the stage.
 
-    Side effects: locks the stage's row; a `MinutesVersion` (the next number); the stage's
-    current minutes, participants and version number, and, the first time, the publication
-    moment; a log row ("stage.minutes_published", with the number of participants, the version
-    and whether it is the first publication)."""
+    The number of participants comes from the attendance when it was taken (the registrations
+    marked present): `participants` None takes that number, and another number needs a
+    `reason`, kept with the version. Without attendance, the number is given by hand.
+
+    Side effects: locks the stage's row; a `MinutesVersion` (the next number, with the
+    attendance count and the reason); the stage's current minutes, participants and version
+    number, and, the first time, the publication moment; a log row
+    ("stage.minutes_published", with the number of participants, the version, whether it is
+    the first publication, the attendance count and the reason)."""
     now = resolve_now(now)
     stage = Stage.objects.select_for_update().get(pk=stage.pk)
     require(user, MANAGE, stage, message=EDITORS_ONLY)
     checks.check_minutes(stage, now)
     minutes = clean_text(minutes, field=_("The minutes"), required=True, max_length=100000)
-    if participants is None or participants < 0:
-        raise DomainError(_("Give the number of participants."))
+    reason = clean_text(reason, field=_("The reason"), max_length=2000)
+    present, taken = attendance_count(stage)
+    attendance = present if taken else None
+    if participants is None:
+        if attendance is None:
+            raise DomainError(_("Give the number of participants."), code="participants")
+        participants = attendance
+    if participants < 0:
+        raise DomainError(_("Give the number of participants."), code="participants")
+    if attendance is None or participants == attendance:
+        reason = ""
+    elif not reason:
+        raise DomainError(
+            _("%(present)s people were marked present; say why the minutes give %(participants)s.")
+            % {"present": attendance, "participants": participants},
+            code="reason",
+        )
     first = stage.minutes_published_at is None
-    if not first and (stage.minutes, stage.participants) == (minutes, participants):
+    current = stage.minutes_versions.order_by("-number").first() if not first else None
+    if current is not None and (
+        current.minutes,
+        current.participants,
+        current.attendance,
+        current.participants_reason,
+    ) == (minutes, participants, attendance, reason):
         return stage
     stage.minutes_version += 1
     MinutesVersion.objects.create(
@@ -441,6 +468,8 @@ def publish_minutes(user, stage, *, minutes, participants, now=None):
         number=stage.minutes_version,
         minutes=minutes,
         participants=participants,
+        attendance=attendance,
+        participants_reason=reason,
         published_at=now,
         published_by=user,
     )
@@ -462,6 +491,11 @@ def publish_minutes(user, stage, *, minutes, participants, now=None):
         stage,
         scope=stage.consultation.proposal,
         new=participants,
-        data={"first": first, "version": stage.minutes_version},
+        data={
+            "first": first,
+            "version": stage.minutes_version,
+            "attendance": attendance,
+            "reason": reason,
+        },
     )
     return stage

@@ -9,7 +9,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from consultations.models import CommentState, FlagReason, Outcome, StageStatus
+from consultations.models import (
+    CommentState,
+    FlagReason,
+    Outcome,
+    RegistrationStatus,
+    StageStatus,
+)
 from core import activity
 from proposals.models import ProposalStatus
 
@@ -24,6 +30,12 @@ VERBS = {
     "stage.closed": _("Stage closed"),
     "stage.closed_early": _("Stage closed before its planned date"),
     "stage.minutes_published": _("Meeting minutes published"),
+    "meeting.registered": _("Registered for the meeting"),
+    "meeting.waiting_listed": _("Put on the meeting's waiting list"),
+    "meeting.registration_cancelled": _("Meeting registration cancelled"),
+    "meeting.promoted": _("Given a seat from the waiting list"),
+    "meeting.capacity_changed": _("Number of places changed"),
+    "meeting.attendance_marked": _("Attendance marked"),
     "comment.posted": _("Comment posted"),
     "comment.withdrawn": _("Comment withdrawn by its author"),
     "comment.flagged": _("Comment flagged"),
@@ -61,6 +73,10 @@ CODED = {
     "comment.restored": CommentState,
     "comment.flagged": FlagReason,
     "stage.cancelled": StageStatus,
+    "meeting.registered": RegistrationStatus,
+    "meeting.waiting_listed": RegistrationStatus,
+    "meeting.registration_cancelled": RegistrationStatus,
+    "meeting.promoted": RegistrationStatus,
     "proposal.consultation_opened": ProposalStatus,
     "proposal.consultation_closed": ProposalStatus,
 }

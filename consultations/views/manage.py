@@ -349,10 +349,12 @@ def stage_minutes(request, slug, position):
     stage = stage_of(consultation, position)
     if stage.kind != StageKind.MEETING:
         raise Http404
-    form = MinutesForm(
-        request.POST or None,
-        initial={"minutes": stage.minutes, "participants": stage.participants},
-    )
+    present, taken = domain.attendance_count(stage)
+    current = stage.minutes_versions.order_by("-number").first()
+    initial = {"minutes": stage.minutes, "participants": stage.participants}
+    if current is not None and current.participants_reason:
+        initial["reason"] = current.participants_reason
+    form = MinutesForm(request.POST or None, initial=initial, attendance=present if taken else None)
     if request.method == "POST" and form.is_valid():
         try:
             domain.publish_minutes(
@@ -360,6 +362,7 @@ def stage_minutes(request, slug, position):
                 stage,
                 minutes=form.cleaned_data["minutes"],
                 participants=form.cleaned_data["participants"],
+                reason=form.cleaned_data.get("reason", ""),
             )
         except DomainError as error:
             _refused(form, error)

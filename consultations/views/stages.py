@@ -104,6 +104,31 @@ def stage_dates(stage, now):
     }
 
 
+def meeting_context(request, stage, now):
+    """What a meeting's page shows about registering: the places taken, the viewer's own
+    registration (none for an anonymous visitor, whose copy of the page is shared), whether
+    registrations are open, and the public attendance list. Side effects: none."""
+    counts = domain.seat_counts(stage)
+    registration = domain.active_registration(request.user, stage)
+    current = (
+        stage.minutes_versions.order_by("-number").only("attendance", "participants_reason").first()
+        if stage.minutes_version
+        else None
+    )
+    return {
+        "minutes_reason": current.participants_reason if current else "",
+        "minutes_attendance": current.attendance if current else None,
+        "seats": counts,
+        "seats_left": None
+        if stage.capacity is None
+        else max(stage.capacity - counts["registered"], 0),
+        "my_registration": registration,
+        "my_waiting_position": domain.waiting_position(registration),
+        "takes_registrations": passes(domain.check_takes_registrations, stage, now),
+        "attendance": domain.public_attendance(stage) if counts["marked"] else None,
+    }
+
+
 def participation(request, stage, now):
     """(can comment now, why not): the reason is a code the page explains — the code of the
     domain's own refusal (`domain.check_takes_comments`), or "anonymous" / "unverified"."""
@@ -155,6 +180,7 @@ def render_stage(
     stages = list(
         stage.consultation.stages.order_by("position").values_list("position", "title", "kind")
     )
+    meeting = meeting_context(request, stage, now) if stage.kind == StageKind.MEETING else {}
     response = render(
         request,
         "consultations/stage.html",
@@ -187,6 +213,7 @@ def render_stage(
             kept_suggestion=strip_control_characters(kept_suggestion),
             can_manage=request.user.is_authenticated
             and can(request.user, "consultations.manage", stage),
+            **meeting,
         ),
         status=status,
     )

@@ -86,6 +86,33 @@ def test_law_350_consultation_has_three_stages(demo):
     assert 4 <= third.comments.count() <= 15
 
 
+def test_the_meeting_has_registrations_attendance_and_a_reasoned_count(demo):
+    meeting = Stage.objects.get(
+        consultation__proposal__slug="modificarea-legii-350-2005", position=2
+    )
+    assert meeting.capacity == 8
+    assert domain.seat_counts(meeting) == {
+        "registered": 8,
+        "waiting": 1,
+        "present": 7,
+        "marked": 9,
+    }
+    promoted = meeting.registrations.get(promoted_at__isnull=False)
+    assert promoted.name == "Paul Dobre"
+    version = meeting.minutes_versions.get()
+    assert (version.participants, version.attendance) == (34, 7)
+    assert version.participants_reason.startswith("Pe lângă cele 7 persoane înscrise")
+    named = [row["name"] for row in domain.public_attendance(meeting) if row["named"]]
+    assert named == [
+        "Andrei Munteanu",
+        "Ioana Constantin",
+        "Daniela Ene",
+        "Alina Stoica",
+        "Carmen Iordache",
+        "Paul Dobre",
+    ]
+
+
 def test_the_open_stage_has_a_form_letter_campaign_of_four(demo):
     stage = Stage.objects.get(consultation__proposal__slug="modificarea-legii-350-2005", position=3)
     groups = domain.answer_groups(stage)
