@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from consultations.views import comments, figures, manage, moderation, stages, synthesis
+from consultations.views import comments, drafts, figures, manage, moderation, stages, synthesis
 
 
 class IdConverter:
@@ -123,6 +123,22 @@ urlpatterns = [
         name="synthesis_publish",
     ),
     path("comments/<id:comment_id>/answer/", synthesis.disposition_edit, name="disposition"),
+    # An authority's own drafts: public debates on request, recommendations received.
+    path(
+        "proposals/<slug:slug>/consultation/debate/request/",
+        drafts.debate_request_create,
+        name="debate_request_create",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/debate/<id:pk>/",
+        drafts.debate_request_detail,
+        name="debate_request",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/recommendations/new/",
+        drafts.recommendation_log,
+        name="recommendation_log",
+    ),
     # Comments.
     path(
         "proposals/<slug:slug>/consultation/stages/<id:position>/comment/",

@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from consultations.models import CommentState, FlagReason, Outcome, StageStatus
+from consultations.models import CommentState, DebateStatus, FlagReason, Outcome, StageStatus
 from core import activity
 from proposals.models import ProposalStatus
 
@@ -33,6 +33,10 @@ VERBS = {
     "comment.flags_dismissed": _("Flags dismissed"),
     "disposition.set": _("Comment answered"),
     "synthesis.published": _("Synthesis published"),
+    "recommendation.logged": _("Recommendation received by email or on paper logged"),
+    "debate.requested": _("Public debate requested"),
+    "debate.scheduled": _("Public debate scheduled"),
+    "debate.refused": _("Request for a public debate refused"),
     # The proposal's moves that follow its stages (`events.sync_proposal_status`).
     "proposal.consultation_opened": _("Consultation opened"),
     "proposal.consultation_closed": _("Consultation closed"),
@@ -61,6 +65,9 @@ CODED = {
     "comment.restored": CommentState,
     "comment.flagged": FlagReason,
     "stage.cancelled": StageStatus,
+    "debate.requested": DebateStatus,
+    "debate.scheduled": DebateStatus,
+    "debate.refused": DebateStatus,
     "proposal.consultation_opened": ProposalStatus,
     "proposal.consultation_closed": ProposalStatus,
 }
