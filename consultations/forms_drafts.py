@@ -10,9 +10,20 @@ from consultations.domain.recommendations import (
     MAX_AUTHOR_LENGTH,
     MAX_RECOMMENDATION_LENGTH,
 )
-from consultations.forms_manage import DATE_FORMATS, _text
+from consultations.forms_manage import DATE_FORMATS
 from consultations.models import Channel
-from core.validators import DateBounds
+from core.validators import DateBounds, no_control_characters
+
+
+def _text(label, max_length, *, required=True, rows=4, help_text=""):
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        validators=[no_control_characters],
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
 
 
 class DebateRequestForm(forms.Form):

@@ -438,8 +438,8 @@ def _authority_draft_context(user, consultation, timeline, now):
     viewer may log recommendations received. Nothing (no query) for other proposals."""
     if not consultation.proposal.is_authority_draft:
         return {}
+    from consultations.drafts_pages import debate_rows, requesting_organizations
     from consultations.models import DEBATE_ANSWER_DAYS
-    from consultations.views.drafts import debate_rows, requesting_organizations
 
     can_log = user.is_authenticated and can(user, "consultations.log_recommendation", consultation)
     for row in timeline:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures of tests/consultations/authority_drafts.py are imported by name)
 """Public debates on request (Law 52/2003 art. 7) and recommendations received by email or on
 paper on an authority's draft: the lifecycle, its deadline, and the synthesis they reach."""
 

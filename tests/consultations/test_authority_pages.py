@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures of tests/consultations/authority_drafts.py are imported by name)
 """The pages of an authority's own drafts, for every kind of visitor: drafting ("new
 proposal"), requesting and answering a public debate, logging recommendations received. The
 rules decide (`core.permissions`); each row of the matrix is one person."""

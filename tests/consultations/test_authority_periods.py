@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures of tests/consultations/authority_drafts.py are imported by name)
 """The legal periods of an authority's announcement of its own draft, with exact dates: Romania
 (Law 52/2003 art. 7: 30 working days before adoption over its public holidays, 10 calendar days
 of recommendations) and Bulgaria (Law on Normative Acts art. 26: 30 days, at least 14 with a
