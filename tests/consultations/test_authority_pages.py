@@ -274,3 +274,74 @@ def test_the_stage_form_refuses_an_announcement_without_its_note(
     assert response.status_code == 400
     assert "Attach the substantiation note" in response.content.decode()
     assert 'value="Anunțul proiectului"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("authority_admin", True),
+        ("registrar", False),
+        ("ngo_member_editor", False),
+        ("ngo_member_admin", False),
+        ("citizen", False),
+    ],
+)
+def test_who_drafts_for_the_authority(who, allowed, request, verified_authority, verified_ngo):
+    from core.errors import NotAllowed
+    from proposals import domain as proposals_domain
+
+    user = request.getfixturevalue(who)
+
+    def create():
+        return proposals_domain.create_proposal(
+            user,
+            verified_authority,
+            title="Proiect de hotărâre",
+            slug="hcl-matrice",
+            summary="",
+            kind="draft_decision",
+            target_authority=None,
+        )
+
+    if allowed:
+        assert create().target_authority == verified_authority
+    else:
+        with pytest.raises(NotAllowed):
+            create()
+        assert not Proposal.objects.filter(slug="hcl-matrice").exists()
+
+
+def test_an_unverified_authoritys_admin_does_not_draft(authority_admin, verified_authority):
+    from core.errors import NotAllowed
+    from core.permissions import can
+    from proposals import domain as proposals_domain
+
+    verified_authority.verified_at = None
+    verified_authority.save(update_fields=["verified_at"])
+    assert not can(authority_admin, "proposals.add_proposal")
+    with pytest.raises(NotAllowed):
+        proposals_domain.create_proposal(
+            authority_admin,
+            verified_authority,
+            title="Proiect",
+            slug="hcl-neverificat",
+            summary="",
+            kind="draft_decision",
+            target_authority=None,
+        )
+
+
+def test_an_ngo_does_not_draft_an_authoritys_kind(ngo_member_editor, verified_ngo, authority):
+    from proposals import domain as proposals_domain
+
+    with pytest.raises(domain.DomainError) as refused:
+        proposals_domain.create_proposal(
+            ngo_member_editor,
+            verified_ngo,
+            title="Proiect",
+            slug="ong-proiect-hotarare",
+            summary="",
+            kind="draft_decision",
+            target_authority=authority,
+        )
+    assert refused.value.code == "kind"
