@@ -161,7 +161,10 @@ def test_the_substantiation_note_is_required_before_the_announcement(
     with pytest.raises(DomainError) as refused:
         announce(authority_admin, draft_consultation, None, opens_at=ANNOUNCED, adoption=ADOPTION)
     assert refused.value.code == "no_substantiation"
-    assert "referat de aprobare" in refused.value.message
+    assert refused.value.message == (
+        "Atașați referatul de aprobare (nota de fundamentare) la versiunea supusă dezbaterii "
+        "și alegeți-l înainte de a anunța proiectul."
+    )
 
 
 def test_the_note_must_be_attached_to_the_revision_under_debate(
