@@ -276,10 +276,15 @@ def add_stage(
             "opens_at": opens_at.isoformat(),
             "closes_at": closes_at.isoformat(),
             "revision": revision.number if revision else None,
-            "adoption_planned_on": (
-                adoption_planned_on.isoformat() if adoption_planned_on else None
+            # An announcement: its planned adoption and its substantiation note.
+            **(
+                {
+                    "adoption_planned_on": adoption_planned_on.isoformat(),
+                    "substantiation": substantiation.pk,
+                }
+                if kind == StageKind.ANNOUNCEMENT
+                else {}
             ),
-            "substantiation": substantiation.pk if substantiation else None,
         },
     )
     return stage

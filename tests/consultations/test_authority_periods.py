@@ -70,6 +70,14 @@ def test_announcement_on_the_earliest_adoption_day_is_accepted(
     )
     assert stage.short_period_reason == ""
     assert domain.announcement_working_days(stage) == 30
+    from core.models import ActivityLog
+
+    row = ActivityLog.objects.for_object(stage).get()
+    assert (row.verb, row.data["adoption_planned_on"], row.data["substantiation"]) == (
+        "stage.added",
+        "2026-04-16",
+        note.pk,
+    )
 
 
 def test_adoption_one_day_too_early_is_refused_naming_the_earliest_day(
