@@ -53,6 +53,8 @@ def is_editor_or_admin(user, organization):
 can_act_for_authority = is_authority & is_verified & is_registrar_or_admin
 # Drafting for an organisation: NGO and other organisations' editors and admins.
 can_edit_for_organization = ~is_authority & is_editor_or_admin
+# An authority drafts its own normative acts: the admins of a verified authority (issue 17).
+can_draft_for_authority = is_authority & is_verified & is_org_admin
 
 rules.add_perm("accounts.add_organization", is_signed_in)
 rules.add_perm("accounts.change_organization", is_org_admin | is_site_admin)
@@ -61,7 +63,9 @@ rules.add_perm("accounts.verify_organization", is_site_admin)
 rules.add_perm("accounts.view_organization_history", is_member | is_site_staff)
 rules.add_perm("accounts.leave_organization", is_member)
 rules.add_perm("accounts.act_for_authority", can_act_for_authority)
-rules.add_perm("accounts.edit_for_organization", can_edit_for_organization)
+rules.add_perm(
+    "accounts.edit_for_organization", can_edit_for_organization | can_draft_for_authority
+)
 # The terms of use and the privacy notice: everyone reads every version; administrators publish.
 rules.add_perm("accounts.view_legal_text", rules.always_allow)
 rules.add_perm("accounts.publish_legal_text", is_site_admin)

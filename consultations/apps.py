@@ -23,6 +23,10 @@ class ConsultationsConfig(AppConfig):
         from consultations import notifications
 
         notifications.register_builders()
+        # Requests for a public debate on an authority's draft (issue 17).
+        from consultations import debate_notifications
+
+        debate_notifications.register_builders()
 
         # The comments package re-publishes a comment's replies and rewrites its ancestors'
         # reply counts on every save of an existing comment; our comments change state through

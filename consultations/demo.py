@@ -820,6 +820,11 @@ def load_demo_consultations(users):
             and not Consultation.objects.filter(proposal=reporting).exists()
         ):
             _reporting(builder, reporting)
+        # Primăria Municipiului Focșani's own draft decision, with a debate requested by an
+        # NGO (issue 17).
+        from consultations.demo_drafts import load_demo_authority_draft
+
+        load_demo_authority_draft(builder)
 
 
 def _law_350(builder, proposal):

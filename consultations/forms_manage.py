@@ -130,7 +130,13 @@ class StageForm(forms.Form):
     a short period can change: the other fields are shown but disabled.
     """
 
-    OPEN_FIELDS = {"description", "closes_date", "closes_time", "short_period_reason"}
+    OPEN_FIELDS = {
+        "description",
+        "closes_date",
+        "closes_time",
+        "short_period_reason",
+        "adoption_planned_on",
+    }
 
     kind = forms.ChoiceField(label=_("Kind of stage"), choices=StageKind.choices)
     title = _text(_("Title"), 300)
@@ -170,6 +176,18 @@ class StageForm(forms.Form):
         help_text=_("An https:// address, for a meeting held online."),
     )
     agenda = _text(_("Agenda"), 10000, required=False, rows=4)
+    # An authority's announcement of its own draft.
+    adoption_planned_on = _date(_("Planned adoption date"), required=False)
+    substantiation = forms.ModelChoiceField(
+        label=_("Substantiation note"),
+        queryset=None,
+        required=False,
+        empty_label=_("— none —"),
+        help_text=_(
+            "The substantiation note (referat de aprobare / обосновка), a file attached to the "
+            "revision under debate. Required before the draft is announced."
+        ),
+    )
 
     def __init__(self, *args, consultation, stage=None, **kwargs):
         self.consultation = consultation
@@ -191,6 +209,12 @@ class StageForm(forms.Form):
         ]
         self.fields["revision"].queryset = revisions.exclude(pk__in=empty).order_by("-number")
         self.fields["revision"].label_from_instance = _revision_label
+        self.fields["substantiation"].queryset = proposal.attachments.order_by("name", "pk")
+        if not proposal.is_authority_draft:
+            # Only an authority announces its own draft.
+            self.fields["kind"].choices = [
+                choice for choice in StageKind.choices if choice[0] != StageKind.ANNOUNCEMENT
+            ]
         if stage is None:
             self.fields["revision"].initial = proposal.current_revision_id
         else:
@@ -211,6 +235,8 @@ class StageForm(forms.Form):
             "meeting_place": stage.meeting_place,
             "meeting_link": stage.meeting_link,
             "agenda": stage.agenda,
+            "adoption_planned_on": stage.adoption_planned_on,
+            "substantiation": stage.substantiation_id,
         }
         for prefix, moment in (
             ("opens", stage.opens_at),
@@ -268,7 +294,7 @@ class StageForm(forms.Form):
             else:
                 self.period = period(opens_at, closes_at, self.organization)
         kind = cleaned.get("kind")
-        if kind == StageKind.WRITTEN and not cleaned.get("revision"):
+        if kind in StageKind.with_text() and not cleaned.get("revision"):
             self.add_error(
                 "revision", _("A written-comments stage needs the revision under debate.")
             )
@@ -281,12 +307,16 @@ class StageForm(forms.Form):
     def domain_fields(self):
         """The keyword arguments for `add_stage` / `change_stage`."""
         data = self.cleaned_data
+        announcement = self.stage_kind == StageKind.ANNOUNCEMENT
         if self.stage is not None and self.stage.status == StageStatus.OPEN:
-            return {
+            fields = {
                 "description": data["description"],
                 "closes_at": data["closes_at"],
                 "short_period_reason": data["short_period_reason"],
             }
+            if announcement:
+                fields["adoption_planned_on"] = data["adoption_planned_on"]
+            return fields
         fields = {
             "title": data["title"],
             "description": data["description"],
@@ -295,6 +325,11 @@ class StageForm(forms.Form):
             "revision": data["revision"],
             "short_period_reason": data["short_period_reason"],
         }
+        if announcement:
+            fields.update(
+                adoption_planned_on=data["adoption_planned_on"],
+                substantiation=data["substantiation"],
+            )
         if self.stage_kind == StageKind.MEETING:
             fields.update(
                 meeting_at=data["meeting_at"],

@@ -57,10 +57,18 @@ class StageKind(models.TextChoices):
     WRITTEN = "written", _("Written comments")
     MEETING = "meeting", _("Public meeting")
     SYNTHESIS = "synthesis", _("Synthesis")
+    # An authority's announcement of its own draft: the recommendations period, with the planned
+    # adoption date and the substantiation note (`domain.periods.check_announcement`).
+    ANNOUNCEMENT = "announcement", _("Announcement of the draft (recommendations)")
 
     @classmethod
     def commentable(cls):
-        return [cls.CALL_FOR_INPUT, cls.WRITTEN]
+        return [cls.CALL_FOR_INPUT, cls.WRITTEN, cls.ANNOUNCEMENT]
+
+    @classmethod
+    def with_text(cls):
+        """Kinds that debate a revision of the text and need one."""
+        return [cls.WRITTEN, cls.ANNOUNCEMENT]
 
 
 class StageStatus(models.TextChoices):
@@ -94,6 +102,18 @@ class Stage(models.Model):
         max_length=2000,
         blank=True,
         validators=[no_control_characters],
+    )
+    # Announcement of an authority's draft: when the authority plans to adopt it (Law 52/2003:
+    # at least 30 working days after the announcement) and the substantiation note (referat de
+    # aprobare, обосновка) published with it, one of the revision's attachments.
+    adoption_planned_on = models.DateField(_("planned adoption date"), null=True, blank=True)
+    substantiation = models.ForeignKey(
+        "proposals.Attachment",
+        verbose_name=_("substantiation note"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Public meeting.
     meeting_at = models.DateTimeField(_("meeting date and time"), null=True, blank=True)
@@ -192,6 +212,10 @@ class Stage(models.Model):
     def proposal(self):
         return self.consultation.proposal
 
+    @property
+    def is_announcement(self):
+        return self.kind == StageKind.ANNOUNCEMENT
+
 
 class Stance(models.TextChoices):
     SUPPORT = "support", _("Support")
@@ -226,6 +250,14 @@ COMMENT_TRANSITIONS = {
     CommentState.HIDDEN: {CommentState.VISIBLE},
     CommentState.WITHDRAWN: set(),
 }
+
+
+class Channel(models.TextChoices):
+    """How a comment or recommendation reached the organisation."""
+
+    WEB = "web", _("On this site")
+    EMAIL = "email", _("By email")
+    PAPER = "paper", _("On paper")
 
 
 class CommentQuerySet(models.QuerySet):
@@ -288,6 +320,16 @@ class StageComment(XtdComment):
     # reaction counts (a reply, a state, an answer), and keys the thread's cached HTML and the
     # cached pages showing it (`consultations.domain.common.bump_thread_version`).
     thread_version = models.PositiveIntegerField(default=0, editable=False)
+    # A recommendation received by email or on paper and logged by the authority
+    # (`domain.recommendations.log_recommendation`): its author's name is `user_name` (there is
+    # no account), the day it arrived and who logged it. Answered like any comment.
+    channel = models.CharField(
+        _("received"), max_length=8, choices=Channel.choices, default=Channel.WEB
+    )
+    received_on = models.DateField(_("date received"), null=True, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -387,7 +429,16 @@ class StageComment(XtdComment):
 
     @property
     def author_name(self):
-        return self.user.public_name if self.user_id else str(_("Anonymous"))
+        if self.user_id:
+            return self.user.public_name
+        if self.channel != Channel.WEB and self.user_name:
+            return self.user_name
+        return str(_("Anonymous"))
+
+    @property
+    def is_logged(self):
+        """Received by email or on paper and logged by the organisation."""
+        return self.channel != Channel.WEB
 
     @property
     def open_flags(self):
@@ -801,3 +852,83 @@ class MeetingRegistration(models.Model):
     def __str__(self):
         # No name: the activity log keeps this text after the person's account is erased.
         return f"#{self.pk} ({self.status})"
+
+
+class DebateStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the authority's answer")
+    SCHEDULED = "scheduled", _("Public debate scheduled")
+    REFUSED = "refused", _("Refused")
+
+
+class DebateRequest(models.Model):
+    """A verified NGO's written request for a public debate on an authority's draft (Law 52/2003
+    art. 7). The authority answers it by scheduling a public meeting stage or by refusing with a
+    public reason; the request, its answer and their dates stay on the consultation's page.
+    The answer is due within `DEBATE_ANSWER_DAYS` calendar days (`domain.debates.due_on`).
+    One active (pending or scheduled) request per organisation and consultation."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="debate_requests"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="debate_requests",
+    )
+    message = models.TextField(
+        _("request"), max_length=5000, blank=True, validators=[no_control_characters]
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DebateStatus.choices, default=DebateStatus.PENDING
+    )
+    meeting = models.ForeignKey(
+        Stage,
+        verbose_name=_("public meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="debate_requests",
+    )
+    refusal_reason = models.TextField(
+        _("reason for refusing"), max_length=5000, blank=True, validators=[no_control_characters]
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["consultation", "requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "organization"],
+                condition=models.Q(status__in=["pending", "scheduled"]),
+                name="one_active_debate_request_per_organization",
+            )
+        ]
+        verbose_name = _("request for a public debate")
+        verbose_name_plural = _("requests for a public debate")
+
+    def __str__(self):
+        return f"{self.organization} → {self.consultation}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "consultations:debate_request", args=[self.consultation.proposal.slug, self.pk]
+        )
+
+    @property
+    def is_pending(self):
+        return self.status == DebateStatus.PENDING
+
+
+# Calendar days an authority has to answer a request for a public debate (schedule the meeting
+# or refuse with a reason), counted from the day after the request in its zone. Law 52/2003
+# sets no term for the answer; ten days matches the ten days of its recommendations period
+# (art. 7), so that a request made on the period's first day is answered before it ends.
+DEBATE_ANSWER_DAYS = 10

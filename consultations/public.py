@@ -132,6 +132,9 @@ def shown_rows(synthesis, frozen_rows):
                 "replies": frozen.get("replies", 0),
                 "group": frozen.get("group"),
                 "group_size": frozen.get("group_size", 0),
+                # Received on the site, or by email or on paper on `received_on`.
+                "channel": frozen.get("channel") or "web",
+                "received_on": frozen.get("received_on"),
             }
         )
     return rows

@@ -9,8 +9,8 @@ is for site staff. Ask them through the gate, `core.permissions.can` / `require`
 import rules
 from allauth.account.models import EmailAddress
 
-from accounts.models import Role
-from accounts.rules import role_in
+from accounts.models import OrganizationKind, Role
+from accounts.rules import is_editor_or_admin, is_verified, role_in
 from core.permissions import is_signed_in, is_site_staff
 
 
@@ -59,6 +59,42 @@ def is_author(user, comment):
 def is_registrant(user, registration):
     return registration is not None and user.is_authenticated and registration.user_id == user.pk
 
+
+# --- An authority's own drafts (issue 17) -----------------------------------------------------
+
+
+@rules.predicate
+def is_ngo(user, organization):
+    return organization is not None and organization.kind == OrganizationKind.NGO
+
+
+@rules.predicate
+def is_owner_authority_staff(user, obj):
+    """An admin or registrar of the authority whose draft this is: they log the recommendations
+    received by email or on paper."""
+    proposal = _proposal(obj)
+    return (
+        proposal is not None
+        and proposal.organization.is_authority
+        and role_in(user, proposal.organization) in (Role.ADMIN, Role.REGISTRAR)
+    )
+
+
+@rules.predicate
+def is_owner_authority_admin(user, obj):
+    proposal = _proposal(obj)
+    return (
+        proposal is not None
+        and proposal.organization.is_authority
+        and role_in(user, proposal.organization) == Role.ADMIN
+    )
+
+
+# A verified NGO asks for a public debate (Law 52/2003 art. 7), through its editors and admins
+# (the object is the requesting organisation); the authority's admins answer it.
+rules.add_perm("consultations.request_debate", is_ngo & is_verified & is_editor_or_admin)
+rules.add_perm("consultations.answer_debate", is_owner_authority_admin)
+rules.add_perm("consultations.log_recommendation", is_owner_authority_staff)
 
 rules.add_perm("consultations.view", can_view)
 rules.add_perm("consultations.manage", is_owner_editor)

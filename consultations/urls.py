@@ -2,6 +2,7 @@ from django.urls import path, re_path, register_converter
 
 from consultations.views import (
     comments,
+    drafts,
     feeds,
     figures,
     manage,
@@ -175,6 +176,22 @@ urlpatterns = [
         name="synthesis_publish",
     ),
     path("comments/<id:comment_id>/answer/", synthesis.disposition_edit, name="disposition"),
+    # An authority's own drafts: public debates on request, recommendations received.
+    path(
+        "proposals/<slug:slug>/consultation/debate/request/",
+        drafts.debate_request_create,
+        name="debate_request_create",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/debate/<id:pk>/",
+        drafts.debate_request_detail,
+        name="debate_request",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/recommendations/new/",
+        drafts.recommendation_log,
+        name="recommendation_log",
+    ),
     # Comments.
     path(
         "proposals/<slug:slug>/consultation/stages/<id:position>/comment/",

@@ -298,7 +298,17 @@ def create_proposal(
         organization,
         message=_("You cannot draft proposals for this organisation."),
     )
-    if not target_authority.is_authority:
+    if kind not in ProposalKind.for_organization(organization):
+        raise DomainError(
+            _("An authority drafts decisions, orders and laws; other organisations propose.")
+            if organization.is_authority
+            else _("Only a public authority drafts its own decisions, orders and laws."),
+            code="kind",
+        )
+    if organization.is_authority:
+        # An authority's own draft is adopted by the authority itself.
+        target_authority = organization
+    if target_authority is None or not target_authority.is_authority:
         raise DomainError(_("The target must be a public authority."))
     slug = tidy_slug(slug)
     try:

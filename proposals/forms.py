@@ -1,6 +1,7 @@
 import math
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Country, Organization, OrganizationKind, Role
@@ -45,6 +46,23 @@ def authority_choices(authorities, first_country=None):
     ]
 
 
+def drafting_organizations(user):
+    """The organisations `user` drafts for: NGOs and other organisations where they are an
+    editor or admin, and verified authorities where they are an admin (their own drafts)."""
+    return (
+        Organization.objects.filter(memberships__user=user)
+        .filter(
+            Q(memberships__role__in=[Role.ADMIN, Role.EDITOR]) & ~Q(kind=OrganizationKind.AUTHORITY)
+            | Q(
+                memberships__role=Role.ADMIN,
+                kind=OrganizationKind.AUTHORITY,
+                verified_at__isnull=False,
+            )
+        )
+        .order_by("name")
+    )
+
+
 class ProposalCreateForm(forms.ModelForm):
     organization = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organization.objects.none(), empty_label=None
@@ -79,12 +97,12 @@ class ProposalCreateForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = (
-            Organization.objects.filter(
-                memberships__user=user, memberships__role__in=[Role.ADMIN, Role.EDITOR]
-            )
-            .exclude(kind=OrganizationKind.AUTHORITY)
-            .order_by("name")
+        self.fields["organization"].queryset = drafting_organizations(user)
+        # An authority's own draft needs no target: the authority adopts it (`create_proposal`).
+        self.fields["target_authority"].required = False
+        self.fields["target_authority"].help_text = _(
+            "The public authority that should adopt the proposal. Not needed for an "
+            "authority's own draft decision, order or law."
         )
         self.fields["slug"].required = False
         self.fields["slug"].help_text = _(
@@ -99,6 +117,29 @@ class ProposalCreateForm(forms.ModelForm):
                 "data-filter-count": _("Authorities found: %(count)s"),
             }
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        organization, kind = cleaned.get("organization"), cleaned.get("kind")
+        if (
+            organization is not None
+            and kind
+            and kind not in ProposalKind.for_organization(organization)
+        ):
+            self.add_error(
+                "kind",
+                _("An authority drafts decisions, orders and laws; other organisations propose.")
+                if organization.is_authority
+                else _("Only a public authority drafts its own decisions, orders and laws."),
+            )
+        if (
+            organization is not None
+            and not organization.is_authority
+            and not cleaned.get("target_authority")
+            and "target_authority" not in self.errors
+        ):
+            self.add_error("target_authority", _("Choose the authority that should adopt it."))
+        return cleaned
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug")
@@ -290,7 +331,11 @@ class ProposalImportForm(ProposalCreateForm):
             "slug": data["slug"],
             "summary": data["summary"],
             "kind": data["kind"],
-            "target_authority": data["target_authority"].pk,
+            "target_authority": (
+                data["target_authority"].pk
+                if data["target_authority"] is not None
+                else data["organization"].pk
+            ),
             "reference_act": data["reference_act"],
             "language": data["language"],
             "topics": [topic.pk for topic in data["topics"]],

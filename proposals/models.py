@@ -33,6 +33,23 @@ class ProposalKind(models.TextChoices):
     POLICY = "policy", _("Public policy")
     AMENDMENT = "amendment", _("Amendment to a normative act")
     OTHER = "other", _("Other")
+    # An authority's own drafts of normative acts (Law 52/2003; the Law on Normative Acts).
+    DRAFT_DECISION = "draft_decision", _("Draft decision")
+    DRAFT_ORDER = "draft_order", _("Draft order")
+    DRAFT_LAW = "draft_law", _("Draft law")
+
+    @classmethod
+    def for_authority(cls):
+        """The kinds an authority drafts: its own normative acts."""
+        return [cls.DRAFT_DECISION, cls.DRAFT_ORDER, cls.DRAFT_LAW]
+
+    @classmethod
+    def for_organization(cls, organization):
+        """The kinds `organization` may draft: an authority its normative acts, any other
+        organisation its proposals to an authority."""
+        if organization is not None and organization.is_authority:
+            return cls.for_authority()
+        return [kind for kind in cls if kind not in cls.for_authority()]
 
 
 class ProposalStatus(models.TextChoices):
@@ -169,6 +186,11 @@ class Proposal(models.Model):
     @property
     def is_editable(self):
         return self.status in ProposalStatus.editable()
+
+    @property
+    def is_authority_draft(self):
+        """An authority's own draft normative act (not a proposal sent to an authority)."""
+        return self.kind in ProposalKind.for_authority()
 
 
 class Attachment(StoredFile):

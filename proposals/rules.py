@@ -45,7 +45,21 @@ def can_draft_somewhere(user):
     )
 
 
-rules.add_perm("proposals.add_proposal", can_draft_somewhere)
+@rules.predicate
+def can_draft_for_authority(user):
+    """An admin of a verified public authority: it drafts its own normative acts (issue 17).
+    Its registrars only register and log; they do not draft."""
+    return (
+        user.is_authenticated
+        and user.memberships.filter(
+            role=Role.ADMIN,
+            organization__kind=OrganizationKind.AUTHORITY,
+            organization__verified_at__isnull=False,
+        ).exists()
+    )
+
+
+rules.add_perm("proposals.add_proposal", can_draft_somewhere | can_draft_for_authority)
 rules.add_perm("proposals.view_proposal", is_public | is_org_member)
 # Writing the organisation's proposals (the role); changing one also needs it still editable.
 rules.add_perm("proposals.draft_proposal", is_org_editor)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.models import Organization
+from accounts.models import Organization, OrganizationKind
 from core.activity import history
 from core.errors import DomainError
 from core.markdown import render_markdown
@@ -277,7 +277,14 @@ def proposal_create(request):
                 request, _("The draft was created. Write its text and save a first version.")
             )
             return redirect("proposals:edit", slug=proposal.slug)
-    return render(request, "proposals/create.html", {"form": form})
+    drafts_for_authority = (
+        form.fields["organization"].queryset.filter(kind=OrganizationKind.AUTHORITY).exists()
+    )
+    return render(
+        request,
+        "proposals/create.html",
+        {"form": form, "drafts_for_authority": drafts_for_authority},
+    )
 
 
 def _new_block(block_type):

@@ -324,6 +324,11 @@ SUBMITTABLE = set(ProposalStatus.submittable())
 def check_submittable(proposal):
     """`proposal`'s status lets it be submitted (SUBMITTABLE); else InvalidTransition saying
     why. Side effects: none."""
+    if proposal.is_authority_draft:
+        raise InvalidTransition(
+            _("An authority's own draft is adopted by the authority, not submitted to it."),
+            code="authority_draft",
+        )
     status = proposal.status
     if status in SUBMITTABLE:
         return

@@ -10,7 +10,10 @@ which never write.
 
 - `stages`: consultations and their stages (create, change, remove, cancel, close early,
   minutes);
-- `periods`: the legal length of a written-comments stage;
+- `periods`: the legal length of a written-comments stage, and of an authority's announcement
+  of its own draft;
+- `debates`: public debates requested by NGOs on an authority's draft, and their answers;
+- `recommendations`: recommendations received by email or on paper, logged as comments;
 - `events`: recording stage openings and closings, and the proposal's status that follows;
 - `comments`: comments, replies, reactions, withdrawal;
 - `moderation`: flags, hiding, restoring;
@@ -58,6 +61,17 @@ from consultations.domain.comments import (
     withdraw_comment,
 )
 from consultations.domain.common import recount_comments
+from consultations.domain.debates import (
+    answered_late,
+    check_debate_answerable,
+    check_debate_requestable,
+    due_on,
+    is_overdue,
+    meetings_for,
+    refuse_debate,
+    request_debate,
+    schedule_debate,
+)
 from consultations.domain.events import (
     process_due_events,
     process_stage_events,
@@ -91,7 +105,10 @@ from consultations.domain.moderation import (
 )
 from consultations.domain.periods import (
     ShortPeriod,
+    announcement_working_days,
+    check_announcement,
     check_period,
+    earliest_adoption,
     is_short,
     legal_minimum,
     period_length,
@@ -118,6 +135,10 @@ from consultations.domain.queries import (
     synthesis_counts,
     synthesis_row_chunks,
     synthesis_rows,
+)
+from consultations.domain.recommendations import (
+    check_logs_recommendations,
+    log_recommendation,
 )
 from consultations.domain.stages import (
     STAGE_TEXT_FIELDS,
@@ -163,6 +184,20 @@ __all__ = [
     "ShortPeriod",
     "StageClosed",
     "add_stage",
+    "announcement_working_days",
+    "answered_late",
+    "check_announcement",
+    "check_debate_answerable",
+    "check_debate_requestable",
+    "check_logs_recommendations",
+    "due_on",
+    "earliest_adoption",
+    "is_overdue",
+    "log_recommendation",
+    "meetings_for",
+    "refuse_debate",
+    "request_debate",
+    "schedule_debate",
     "answer_comments",
     "answer_counts",
     "answer_groups",

@@ -244,6 +244,10 @@ def synthesis_row(number, comment, labels, replies, sizes=None):
         # The form-letter group (`grouping`) and how many rows of this table are in it.
         "group": comment.group_id,
         "group_size": (sizes or {}).get(comment.group_id, 0) if comment.group_id else 0,
+        # How it reached the organisation: on the site, or by email or on paper (logged by the
+        # authority, `recommendations.log_recommendation`) on the day received.
+        "channel": comment.channel,
+        "received_on": comment.received_on.isoformat() if comment.received_on else None,
     }
 
 

@@ -16,7 +16,7 @@ from consultations.domain import checks
 from consultations.domain.common import resolve_now
 from consultations.domain.events import process_due_events, sync_proposal_status
 from consultations.domain.meetings import attendance_count
-from consultations.domain.periods import check_period
+from consultations.domain.periods import check_announcement, check_period
 from consultations.models import (
     Consultation,
     Follow,
@@ -105,7 +105,7 @@ def change_consultation(user, consultation, *, title, intro=""):
 
 
 def _check_revision(consultation, kind, revision, position, current=None):
-    if kind == StageKind.WRITTEN and revision is None:
+    if kind in StageKind.with_text() and revision is None:
         raise DomainError(_("A written-comments stage needs the revision under debate."))
     if revision is None:
         return
@@ -129,6 +129,29 @@ def _check_revision(consultation, kind, revision, position, current=None):
             )
             % {"earlier": earlier, "number": revision.number}
         )
+
+
+def _check_substantiation(consultation, revision, substantiation):
+    """The substantiation note must be a file of the proposal attached to the revision under
+    debate. Side effects: none."""
+    if substantiation is None:
+        return
+    if substantiation.proposal_id != consultation.proposal_id or (
+        revision is not None and not revision.attachments.filter(pk=substantiation.pk).exists()
+    ):
+        raise DomainError(
+            _("The substantiation note must be a file attached to the revision under debate."),
+            code="substantiation",
+        )
+
+
+def _period_reason(consultation, kind, opens_at, closes_at, reason, adoption_on, note, revision):
+    """The reason to store for a stage's period, once its dates meet the law (an announcement's
+    also its documents). Side effects: none; raises `DomainError`."""
+    if kind == StageKind.ANNOUNCEMENT:
+        _check_substantiation(consultation, revision, note)
+        return check_announcement(consultation, opens_at, closes_at, adoption_on, reason, note)
+    return check_period(consultation, kind, opens_at, closes_at, reason)
 
 
 STAGE_TEXT_FIELDS = {
@@ -174,6 +197,8 @@ def add_stage(
     meeting_place="",
     meeting_link="",
     agenda="",
+    adoption_planned_on=None,
+    substantiation=None,
     now=None,
 ):
     """Add a stage after the consultation's last one (also a new stage after the consultation
@@ -199,13 +224,24 @@ def add_stage(
             % {"title": last.title}
         )
     position = (last.position + 1) if last else 1
-    if kind != StageKind.WRITTEN and kind != StageKind.CALL_FOR_INPUT:
+    if kind not in StageKind.commentable():
         revision = revision if kind == StageKind.MEETING else None
     _check_revision(consultation, kind, revision, position)
     reason = clean_text(
         short_period_reason, field=_("The reason for the short period"), max_length=2000
     )
-    reason = check_period(consultation, kind, opens_at, closes_at, reason)
+    if kind != StageKind.ANNOUNCEMENT:
+        adoption_planned_on = substantiation = None
+    reason = _period_reason(
+        consultation,
+        kind,
+        opens_at,
+        closes_at,
+        reason,
+        adoption_planned_on,
+        substantiation,
+        revision,
+    )
     if kind == StageKind.MEETING and meeting_link and not meeting_link.startswith("https://"):
         raise DomainError(_("The online link must start with https://."))
     stage = Stage.objects.create(
@@ -216,6 +252,8 @@ def add_stage(
         closes_at=closes_at,
         revision=revision,
         short_period_reason=reason,
+        adoption_planned_on=adoption_planned_on,
+        substantiation=substantiation,
         created_by=user,
         **_stage_fields(
             {
@@ -239,6 +277,15 @@ def add_stage(
             "opens_at": opens_at.isoformat(),
             "closes_at": closes_at.isoformat(),
             "revision": revision.number if revision else None,
+            # An announcement: its planned adoption and its substantiation note.
+            **(
+                {
+                    "adoption_planned_on": adoption_planned_on.isoformat(),
+                    "substantiation": substantiation.pk,
+                }
+                if kind == StageKind.ANNOUNCEMENT
+                else {}
+            ),
         },
     )
     return stage
@@ -260,7 +307,7 @@ def change_stage(user, stage, *, now=None, **fields):
     checks.check_stage_change(stage, now)
     status = stage.status_at(now)
     if status == StageStatus.OPEN:
-        allowed = {"description", "closes_at", "short_period_reason"}
+        allowed = {"description", "closes_at", "short_period_reason", "adoption_planned_on"}
         changed = {
             name
             for name, value in fields.items()
@@ -294,9 +341,13 @@ def change_stage(user, stage, *, now=None, **fields):
         field=_("The reason for the short period"),
         max_length=2000,
     )
-    stage.short_period_reason = check_period(
-        stage.consultation, stage.kind, opens_at, closes_at, reason
+    adoption_on = fields.get("adoption_planned_on", stage.adoption_planned_on)
+    note = fields.get("substantiation", stage.substantiation)
+    stage.short_period_reason = _period_reason(
+        stage.consultation, stage.kind, opens_at, closes_at, reason, adoption_on, note, revision
     )
+    if stage.kind == StageKind.ANNOUNCEMENT:
+        stage.adoption_planned_on, stage.substantiation = adoption_on, note
     for name, value in _stage_fields(fields).items():
         setattr(stage, name, value)
     stage.opens_at, stage.closes_at, stage.revision = opens_at, closes_at, revision
@@ -398,7 +449,16 @@ def close_stage_early(user, stage, reason="", *, now=None):
     require(user, MANAGE, stage, message=EDITORS_ONLY)
     checks.check_close_early(stage, now)
     reason = clean_text(reason, field=_("The reason"), max_length=2000)
-    check_period(stage.consultation, stage.kind, stage.opens_at, now, reason)
+    _period_reason(
+        stage.consultation,
+        stage.kind,
+        stage.opens_at,
+        now,
+        reason,
+        stage.adoption_planned_on,
+        stage.substantiation,
+        stage.revision,
+    )
     planned = stage.closes_at
     stage.planned_closes_at, stage.closes_at, stage.closed_early_reason = planned, now, reason
     stage.save(update_fields=["planned_closes_at", "closes_at", "closed_early_reason"])

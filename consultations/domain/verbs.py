@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import (
     CommentState,
+    DebateStatus,
     FlagReason,
     Outcome,
     RegistrationStatus,
@@ -45,6 +46,10 @@ VERBS = {
     "comment.flags_dismissed": _("Flags dismissed"),
     "disposition.set": _("Comment answered"),
     "synthesis.published": _("Synthesis published"),
+    "recommendation.logged": _("Recommendation received by email or on paper logged"),
+    "debate.requested": _("Public debate requested"),
+    "debate.scheduled": _("Public debate scheduled"),
+    "debate.refused": _("Request for a public debate refused"),
     # The proposal's moves that follow its stages (`events.sync_proposal_status`).
     "proposal.consultation_opened": _("Consultation opened"),
     "proposal.consultation_closed": _("Consultation closed"),
@@ -77,6 +82,9 @@ CODED = {
     "meeting.waiting_listed": RegistrationStatus,
     "meeting.registration_cancelled": RegistrationStatus,
     "meeting.promoted": RegistrationStatus,
+    "debate.requested": DebateStatus,
+    "debate.scheduled": DebateStatus,
+    "debate.refused": DebateStatus,
     "proposal.consultation_opened": ProposalStatus,
     "proposal.consultation_closed": ProposalStatus,
 }

@@ -46,3 +46,17 @@ def block_comment_counts(proposal):
             }
         )
     return notes
+
+
+@register.filter
+def as_date(value):
+    """A date, or a date's ISO text (as a frozen synthesis row keeps it), as a date; anything
+    else as it is."""
+    from datetime import date
+
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

@@ -214,11 +214,13 @@ def stage_create(request, slug):
         messages.info(request, _("Create the consultation first; then add its stages."))
         return redirect("consultations:create", slug=proposal.slug)
     consultation = consultation_of(proposal)
-    form = StageForm(
-        request.POST or None,
-        consultation=consultation,
-        initial=_default_stage_initial(consultation),
-    )
+    initial = _default_stage_initial(consultation)
+    if request.GET.get("kind") in StageKind.values:
+        initial["kind"] = request.GET["kind"]
+    elif consultation.proposal.is_authority_draft and not consultation.stages.exists():
+        # An authority's draft starts with its announcement.
+        initial["kind"] = StageKind.ANNOUNCEMENT
+    form = StageForm(request.POST or None, consultation=consultation, initial=initial)
     warning = None
     if request.method == "POST" and form.is_valid():
         stage, warning = _save_stage(request, consultation, form)

@@ -445,6 +445,7 @@ def consultation_detail(request, slug):
         user.is_authenticated
         and Follow.objects.filter(consultation=consultation, user=user).exists()
     )
+    drafts = _authority_draft_context(user, consultation, timeline, now)
     return render(
         request,
         "consultations/consultation_detail.html",
@@ -458,8 +459,30 @@ def consultation_detail(request, slug):
             can_manage=can_manage,
             zone=organization.zone,
             zone_name=organization.time_zone,
+            **drafts,
         ),
     )
+
+
+def _authority_draft_context(user, consultation, timeline, now):
+    """What the consultation page shows of an authority's own draft (issue 17): the requests
+    for a public debate and whether the viewer may ask for one; on each stage, whether the
+    viewer may log recommendations received. Nothing (no query) for other proposals."""
+    if not consultation.proposal.is_authority_draft:
+        return {}
+    from consultations.drafts_pages import debate_rows, requesting_organizations
+    from consultations.models import DEBATE_ANSWER_DAYS
+
+    can_log = user.is_authenticated and can(user, "consultations.log_recommendation", consultation)
+    for row in timeline:
+        row["can_log"] = can_log and passes(domain.check_logs_recommendations, row["stage"], now)
+    return {
+        "authority_draft": True,
+        "debate_answer_days": DEBATE_ANSWER_DAYS,
+        "debate_requests": debate_rows(consultation, now),
+        "can_request_debate": passes(domain.check_debate_requestable, consultation, None, now)
+        and requesting_organizations(user).exists(),
+    }
 
 
 @require_POST

@@ -29,7 +29,8 @@ MATRIX = {
     ("outsider", "authority"): (False, False, False, False, False, False),
     ("staff", "authority"): (False, False, True, False, False, False),
     ("registrar", "authority"): (False, False, True, True, False, True),
-    ("admin", "authority"): (True, True, True, True, False, True),
+    # A verified authority's admins draft its own normative acts (issue 17); registrars do not.
+    ("admin", "authority"): (True, True, True, True, True, True),
     ("registrar", "unverified authority"): (False, False, True, True, False, False),
     ("admin", "unverified authority"): (True, True, True, True, False, False),
 }

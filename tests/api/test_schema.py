@@ -63,7 +63,15 @@ def test_schema_is_english_whatever_the_site_language(db):
     romanian = Client(HTTP_ACCEPT_LANGUAGE="ro")
     schema = json.loads(romanian.get(f"{API}schema/").content)
     kind = schema["components"]["schemas"]["ProposalKindEnum"]
-    assert kind["enum"] == ["policy", "amendment", "other"]
+    # With an authority's own drafts (issue 17).
+    assert kind["enum"] == [
+        "policy",
+        "amendment",
+        "other",
+        "draft_decision",
+        "draft_order",
+        "draft_law",
+    ]
     assert "`policy` - Public policy" in kind["description"]
 
 

@@ -62,8 +62,42 @@ def test_load_demo_twice_changes_nothing(demo):
     load()
     assert counts() == before
     assert dict(Proposal.objects.values_list("slug", "status")) == statuses
-    assert before["Consultation"] == 3
-    assert before["Stage"] == 5
+    # With Primăria Municipiului Focșani's own draft decision (announcement and meeting).
+    assert before["Consultation"] == 4
+    assert before["Stage"] == 7
+
+
+def test_focsani_consults_on_its_draft_decision_with_a_debate_requested(demo):
+    from consultations.models import DebateRequest
+
+    proposal = Proposal.objects.get(slug="hcl-parcari-resedinta-focsani")
+    assert (proposal.kind, proposal.organization.slug, proposal.target_authority.slug) == (
+        "draft_decision",
+        "primaria-municipiului-focsani",
+        "primaria-municipiului-focsani",
+    )
+    announcement, meeting = proposal.consultation.stages.order_by("position")
+    assert (announcement.kind, announcement.status, meeting.kind, meeting.status) == (
+        "announcement",
+        "open",
+        "meeting",
+        "scheduled",
+    )
+    assert announcement.substantiation.name == "Referat de aprobare.pdf"
+    assert domain.announcement_working_days(announcement) >= 30
+    request = DebateRequest.objects.get(consultation=proposal.consultation)
+    assert (request.organization.slug, request.status, request.meeting) == (
+        "vrancea-civica",
+        "scheduled",
+        meeting,
+    )
+    assert sorted(
+        StageComment.objects.filter(stage=announcement).values_list("channel", "user_name")
+    ) == [
+        ("email", "Gheorghe Stoica"),
+        ("paper", "Asociația de Proprietari Bloc 12 Sud"),
+        ("web", ""),
+    ]
 
 
 def test_law_350_consultation_has_three_stages(demo):

@@ -141,7 +141,16 @@ def test_publish_shows_the_counts_and_publishes_the_exact_snapshot(
     synthesis = Synthesis.objects.get()
     assert (synthesis.intro, synthesis.published_by) == ("Am primit **trei** comentarii.", editor)
     k1, k2 = answered["keys"]
-    common = {"quote": "", "replies": 0, "applied_in": None, "group": None, "group_size": 0}
+    common = {
+        "quote": "",
+        "replies": 0,
+        "applied_in": None,
+        "group": None,
+        "group_size": 0,
+        # Posted on the site (a recommendation logged from email or paper says so).
+        "channel": "web",
+        "received_on": None,
+    }
     expected = [
         {
             **common,
