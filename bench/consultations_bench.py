@@ -804,13 +804,12 @@ def paths(slug, position=1):
 
 
 def run(site, rng, args):
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import transaction
     from django.db.models import Count
 
     from consultations.models import StageComment
-
-    from django.conf import settings
 
     database = "PostgreSQL" if site.postgres else "SQLite"
     print(f"database: {database}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
