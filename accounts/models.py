@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -144,6 +145,29 @@ class Profile(models.Model):
 
     def __str__(self):
         return self.display_name or f"#{self.user_id}"
+
+    def save(self, *args, **kwargs):
+        """Save; when the display name of a saved profile changed, send
+        `public_name_changed` (pages that show the name are rendered again).
+
+        Side effects: the row; the signal's receivers (consultations: the threads with this
+        person's comments move on)."""
+        saved = getattr(self, "_saved_display_name", None)
+        renamed = self.pk is not None and saved is not None and saved != self.display_name
+        super().save(*args, **kwargs)
+        self._saved_display_name = self.display_name
+        if renamed:
+            public_name_changed.send(sender=Profile, user_id=self.user_id)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        profile = super().from_db(db, field_names, values)
+        profile._saved_display_name = profile.__dict__.get("display_name")
+        return profile
+
+
+# Sent when a person's public name changes (`Profile.save`), with `user_id`.
+public_name_changed = Signal()
 
 
 class OrganizationKind(models.TextChoices):

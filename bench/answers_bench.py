@@ -170,6 +170,7 @@ def make_comments(rng, stage, people, total):
                 revision=stage.revision,
                 block_key=rng.choice(keys) if rng.random() < 0.8 else "",
                 stance=rng.choice(["support", "oppose", "neutral"]),
+                starts_thread=True,
             )
         )
     stage_rows += [StageComment(xtdcomment_ptr_id=pk, stage=stage) for pk in reply_ids]

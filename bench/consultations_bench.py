@@ -251,6 +251,9 @@ class BenchSite:
         (package / "templates" / "bench" / "xtd_page.html").write_text(XTD_PAGE)
         (package / "templates" / "bench" / "xtd_all.html").write_text(XTD_ALL)
         given = os.environ.get("DATABASE_URL", "")
+        # BENCH_DATABASE names the PostgreSQL database instead (one per person on a shared
+        # server, so that two benchmarks never drop each other's).
+        database_name = os.environ.get("BENCH_DATABASE") or database_name
         self.postgres = given.startswith(("postgres://", "postgresql://"))
         if self.postgres:
             parts = urlsplit(given)
@@ -767,12 +770,19 @@ def main():
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     parser.add_argument("--seed", type=int, default=350)
+    parser.add_argument(
+        "--cache",
+        default="locmem://",
+        help="CACHE_URL of the servers and this process; a redis:// cache (one nobody else "
+        "uses: the benchmark clears it) also turns on the early page cache, which needs a "
+        "cache all workers share",
+    )
     args = parser.parse_args()
 
     import random
 
     rng = random.Random(args.seed)
-    site = BenchSite(database_name="bench_consultations", keep=args.keep)
+    site = BenchSite(database_name="bench_consultations", cache=args.cache, keep=args.keep)
     site.create_database()
     site.setup_django()
     try:
@@ -794,6 +804,7 @@ def paths(slug, position=1):
 
 
 def run(site, rng, args):
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import transaction
     from django.db.models import Count
@@ -802,6 +813,10 @@ def run(site, rng, args):
 
     database = "PostgreSQL" if site.postgres else "SQLite"
     print(f"database: {database}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    print(
+        f"cache: {site.env['CACHE_URL']}; early page cache (core/earlycache.py) "
+        f"{'on' if settings.PAGE_EARLY_CACHE else 'off'}"
+    )
     call_command("migrate", verbosity=0)
     people = make_people(200)
     sizes = sorted(args.comments)

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous pages kept whole until the next write, before sessions and the rest.
+    "core.earlycache.EarlyPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the body (CSRF reads the form), after the language is known.
@@ -418,6 +420,12 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 60 * 1024 * 1024)
 # may serve one without asking again (0: it keeps it and revalidates with the ETag each time).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_SHARED_CACHE_SECONDS = env_int("PAGE_SHARED_CACHE_SECONDS", 0)
+# Answer anonymous copies before the session and authentication middleware until anything is
+# written (core/earlycache.py). Needs a cache all processes share (its write generation lives
+# there): off by default with the process-local one.
+PAGE_EARLY_CACHE = env_bool(
+    "PAGE_EARLY_CACHE", not env_str("CACHE_URL", "locmem://").startswith(("locmem:", "dummy:"))
+)
 MAX_REVISION_CHARACTERS = 2_000_000
 
 # --- Uploaded documents (core/documents.py) ----------------------------------------------------

@@ -3,6 +3,30 @@ from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
 
 
+def proposal_page_part(proposal):
+    """What a proposal's page shows of its consultation (`proposals.views.register_page_part`):
+    whether there is one, its stages' titles and versions, and the stored counts of comments per
+    paragraph (what `block_comment_counts` shows). Two queries at most."""
+    from consultations.models import CommentCount, Consultation
+
+    stages = tuple(
+        Consultation.objects.filter(proposal=proposal)
+        .order_by("stages__pk")
+        .values_list(
+            "pk", "stages__pk", "stages__position", "stages__title", "stages__comments_version"
+        )
+    )
+    if not stages:
+        return ()
+    counts = tuple(
+        CommentCount.objects.filter(stage__consultation_id=stages[0][0])
+        .exclude(block_key="")
+        .order_by("stage_id", "block_key", "stance")
+        .values_list("stage_id", "block_key", "stance", "shown")
+    )
+    return (stages, counts)
+
+
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Consultations")
@@ -48,6 +72,16 @@ class ConsultationsConfig(AppConfig):
         privacy.register(
             "meetings", export=sections.export_meetings, erase=sections.erase_meetings, order=61
         )
+
+        # A new display name is shown at once in the threads with that person's comments.
+        from accounts.models import public_name_changed
+
+        public_name_changed.connect(sections.renew_threads_of, dispatch_uid="renew-threads-of")
+
+        # A proposal's page shows its consultation's comment counts per paragraph.
+        from proposals.views import register_page_part
+
+        register_page_part(proposal_page_part)
 
         # A stage's text is part of its consultation's search document.
         from search.indexing import register_dependency

@@ -356,6 +356,13 @@ class StageComment(XtdComment):
                 condition=models.Q(starts_thread=True),
                 name="stage_threads_by_stance",
             ),
+            # The answers page counts and lists a stage's shown first comments (answered or
+            # not, selected or not) from this index alone, with no table row read.
+            models.Index(
+                fields=["stage", "xtdcomment_ptr"],
+                condition=models.Q(starts_thread=True, state=CommentState.VISIBLE),
+                name="stage_shown_threads",
+            ),
         ]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")

@@ -140,3 +140,18 @@ def erase_meetings(user):
     registrations.update(name="", organization="", show_name=False)
     # Public attendance lists are part of the stages' pages.
     Stage.objects.filter(pk__in=stage_ids).update(comments_version=F("comments_version") + 1)
+
+
+def renew_threads_of(sender, user_id, **kwargs):
+    """A person's public name changed (`accounts.models.public_name_changed`): every thread
+    with one of their comments moves on (`thread_version`), so that the cached threads, stage
+    pages and comment pages that show the name are rendered again, and the search documents
+    of their comments (whose title carries the name) are refreshed.
+
+    Side effects: one UPDATE of the threads' first comments; one search-queue row per comment."""
+    comments = StageComment.objects.filter(user_id=user_id)
+    StageComment.objects.filter(pk__in=comments.values("thread_id")).update(
+        thread_version=F("thread_version") + 1
+    )
+    for comment in comments.only("pk"):
+        search_indexing.enqueue(comment)

@@ -7,9 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Activity and site")
 
     def ready(self):
-        from core import idempotency, lookups, privacy
+        from core import earlycache, idempotency, lookups, privacy
 
         lookups.register()
+        # Every write moves the generation that keeps early page copies (core/earlycache.py).
+        earlycache.install()
         # The tokens of forms a person sent are theirs: exported and forgotten with the account.
         privacy.register(
             "sent_forms",

@@ -147,7 +147,7 @@ def storable(request, response):
     )
 
 
-def _matches(request, etag):
+def matches_etag(request, etag):
     """If-None-Match holds `etag`, compared weakly (a proxy that compresses may mark it W/)."""
     wanted = request.headers.get("If-None-Match", "")
     return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in parse_etags(wanted)}
@@ -155,6 +155,8 @@ def _matches(request, etag):
 
 def _shared(response, etag):
     response["ETag"] = etag
+    # What `core.earlycache` may keep and answer before the middleware.
+    response.shared_copy = True
     patch_cache_control(
         response, public=True, max_age=0, s_maxage=settings.PAGE_SHARED_CACHE_SECONDS
     )
@@ -198,7 +200,7 @@ def anonymous_page(version):
                 content, content_type, etag = stored
                 if filled is not None:
                     content, etag = filled.apply(content), filled.etag(etag)
-                if _matches(request, etag):
+                if matches_etag(request, etag):
                     return _shared(HttpResponseNotModified(), etag)
                 return _shared(HttpResponse(content, content_type=content_type), etag)
             response = view(request, *args, **kwargs)
@@ -210,7 +212,7 @@ def anonymous_page(version):
             if filled is not None:
                 # The values read with the version, as a copy from the cache would be served.
                 response.content, etag = filled.apply(content), filled.etag(etag)
-            if _matches(request, etag):
+            if matches_etag(request, etag):
                 # Rendered anew (the copy had expired) and the same as the browser's.
                 return _shared(HttpResponseNotModified(), etag)
             return _shared(response, etag)

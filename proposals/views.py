@@ -21,6 +21,7 @@ from accounts.models import Organization, OrganizationKind
 from core.activity import history
 from core.errors import DomainError
 from core.markdown import render_markdown
+from core.pagecache import anonymous_page
 from core.pagination import paginate
 from core.params import int_param
 from core.permissions import can, passes
@@ -139,6 +140,43 @@ def proposal_list(request):
     )
 
 
+# What other apps add to a proposal page's version (`register_page_part`).
+PAGE_PARTS = []
+
+
+def register_page_part(part):
+    """Add `part(proposal)` (a few queries, a tuple) to the version of a proposal's page, for
+    what another app shows on it (the consultation's comment counts per paragraph)."""
+    if part not in PAGE_PARTS:
+        PAGE_PARTS.append(part)
+
+
+def _proposal_page_version(request, slug):
+    """What the proposal page shows that can change (`core.pagecache`): the proposal's own
+    fields, its current revision and that revision's author's public name, the names of the
+    organisation and the authority, the last submission, and what other apps register. None
+    for any address but the page's own."""
+    proposal = proposal_for(request, slug)
+    if request.path != proposal.get_absolute_url() or request.META.get("QUERY_STRING", ""):
+        return None
+    revision = proposal.current_revision
+    submission = (
+        proposal.submissions.order_by("-submitted_at", "-pk").values_list("pk", flat=True).first()
+        if proposal.status in ProposalStatus.sent()
+        else None
+    )
+    return (
+        tuple(getattr(proposal, field.attname) for field in Proposal._meta.concrete_fields),
+        revision.author.public_name if revision is not None else None,
+        proposal.organization.name,
+        proposal.organization.slug,
+        proposal.target_authority.name if proposal.target_authority else None,
+        submission,
+        *(part(proposal) for part in PAGE_PARTS),
+    )
+
+
+@anonymous_page(_proposal_page_version)
 def proposal_detail(request, slug):
     proposal = proposal_for(request, slug)
     revision = proposal.current_revision

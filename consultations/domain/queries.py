@@ -60,8 +60,7 @@ def block_labels(revision):
 
 def answer_progress(stage):
     """(answered, total) over the top-level comments that are shown. Side effects: none."""
-    top = StageComment.objects.filter(stage=stage, level=0, state=CommentState.VISIBLE)
-    counts = top.aggregate(
+    counts = _shown_top_level(stage).aggregate(
         total=Count("pk"), answered=Count("pk", filter=Q(disposition__isnull=False))
     )
     return counts["answered"], counts["total"]
@@ -92,7 +91,10 @@ def selection_filter(*, answered="", block="", stance="", group=None):
 
 
 def _shown_top_level(stage):
-    return StageComment.objects.filter(stage=stage, level=0, state=CommentState.VISIBLE)
+    """The stage's shown first comments of threads: `starts_thread`, our copy of "level 0",
+    so that neither the answers page's counts nor its pages join the comments package's table
+    (`shown_threads`, a partial index, serves them)."""
+    return StageComment.objects.filter(stage=stage, starts_thread=True, state=CommentState.VISIBLE)
 
 
 def answer_selection(stage, **filters):

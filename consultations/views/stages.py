@@ -8,6 +8,7 @@ before the scheduled task (or a domain command) has recorded an opening or a clo
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -226,6 +227,25 @@ def render_stage(
     return response
 
 
+def dates_change_at(stage, stages, now, left):
+    """The next moment a page of `stage` reads differently from its dates alone: a stage of the
+    consultation (`stages`) opening or closing (the statuses), and for an open stage the next
+    change of its time left (`left`: days and hours, working days counted from the
+    organisation's day). None when nothing is ahead."""
+    moments = [
+        moment
+        for item in stages
+        for moment in (item.opens_at, item.closes_at)
+        if moment is not None and moment > now
+    ]
+    if left is not None:
+        moments.append(stage.closes_at - timedelta(days=left["days"], hours=left["hours"]))
+        zone = stage.consultation.proposal.organization.zone
+        tomorrow = timezone.localtime(now, zone).date() + timedelta(days=1)
+        moments.append(datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone))
+    return min(moments, default=None)
+
+
 def page_version(request, stage, now, *, path, query=""):
     """What the pages of `stage` show that can change but its threads, for `core.pagecache`:
     every stage's `comments_version` (a synthesis, a stage edited, opened, closed or cancelled,
@@ -249,6 +269,8 @@ def page_version(request, stage, now, *, path, query=""):
     )
     versions = {item.pk: item.comments_version for item in stages}
     versions[stage.pk] = stage.comments_version
+    # When what the dates give changes (`core.earlycache` keeps the page until then at most).
+    request.page_valid_until = dates_change_at(stage, stages, now, dates["left"])
     return (
         stage.pk,
         tuple(sorted(versions.items())),

@@ -1,0 +1,208 @@
+"""Anonymous pages answered before the heavy middleware: whole responses kept until anything is
+written.
+
+`core.pagecache` serves anonymous visitors a shared copy of a page, but only after the whole
+middleware stack (sessions, authentication, messages, CSRF, …) and after the page's version
+(a few queries naming everything the page shows) has been read. Most readers of a hot
+consultation are anonymous and ask for the same few pages: `EarlyPageCacheMiddleware`, placed
+right after the security and static-file middleware, answers them from a copy of the whole
+response — its content with the counts written in, its headers (CSP, frame options, language,
+`Vary`, `Cache-Control`, `ETag`) — without reading the database.
+
+Such a copy is valid only while nothing has been written since it was made. Every statement
+that writes (INSERT, UPDATE, DELETE and anything else that is not a read) through a database
+connection of any process of the site (app servers, Celery workers, management commands) moves
+the site's *write generation*, a random token kept in the shared cache, on: at the first write
+of each atomic block and again when the transaction commits (so a copy made from data read
+before the commit, under the token moved at the first write, is not used after it). A copy
+carries the token read before the page was rendered, and is served only while the token is
+still that one. Random tokens, not a counter, so that a token evicted from the cache and made
+again never matches an old copy. Writes to the sessions table alone do not count (signing in,
+a session's expiry): no page kept here shows a session.
+
+A copy also expires: after PAGE_CACHE_SECONDS (what no write moves: a deploy's templates are
+in the key, `core.pagecache.release`), and earlier when the page says so
+(`request.page_valid_until`, e.g. a stage page at the moment its status or its "time left"
+changes).
+
+Only what `core.pagecache` would serve as a shared copy is kept (`response.shared_copy`), and
+only requests that cannot be anyone's in particular are answered: GET or HEAD, no session
+cookie, no messages cookie, no Authorization header. The language is the one LocaleMiddleware
+would choose (the language cookie, then Accept-Language), and keys the copy with the address
+(scheme, host, path and query) and the release.
+
+The token lives in the shared cache: with a process-local cache (`locmem://`) and several
+processes, one process would not see another's writes, so the early cache is off by default
+there (`PAGE_EARLY_CACHE`).
+"""
+
+import hashlib
+import re
+import secrets
+import time
+
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.db import transaction
+from django.db.backends.signals import connection_created
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import translation
+
+from core.pagecache import MESSAGES_COOKIE, matches_etag, release
+
+GENERATION_KEY = "consult:early:generation"
+# Statements that do not write.
+READS = {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW", "EXPLAIN"}
+# Tables whose writes change no page kept here.
+NOT_SHOWN = {"django_session"}
+_WRITTEN_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
+# Response headers a copy does not keep (the server and the outer middleware add their own).
+NOT_KEPT = {"content-length", "date", "set-cookie"}
+
+
+# --- The write generation ----------------------------------------------------------------------
+
+
+def move_generation():
+    """Make every early copy made so far unusable. Side effects: one cache write."""
+    cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+
+
+def current_generation():
+    """The write generation now (made when the cache has none). Side effects: at most one
+    cache write."""
+    found = cache.get(GENERATION_KEY)
+    if found is None:
+        cache.add(GENERATION_KEY, secrets.token_hex(8), None)
+        found = cache.get(GENERATION_KEY)
+    return found
+
+
+def writes(sql):
+    """Whether the statement `sql` may change what a page shows."""
+    first = sql.lstrip()[:10].split(None, 1)
+    if not first or first[0].upper() in READS:
+        return False
+    table = _WRITTEN_TABLE.match(sql)
+    return not (table and table.group(1) in NOT_SHOWN)
+
+
+def _moved_after_commit():
+    move_generation()
+
+
+def _watch(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if settings.PAGE_EARLY_CACHE and writes(sql):
+        connection = context["connection"]
+        if not connection.in_atomic_block:
+            move_generation()
+            return result
+        block = set(connection.savepoint_ids)
+        if not any(
+            item[1] is _moved_after_commit and item[0] == block for item in connection.run_on_commit
+        ):
+            # The first write of this atomic block: now (a test's transaction never commits)
+            # and when the transaction commits.
+            move_generation()
+            transaction.on_commit(_moved_after_commit, using=connection.alias)
+    return result
+
+
+def _watch_connection(sender, connection, **kwargs):
+    if _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch)
+
+
+def install():
+    """Watch every database connection this process opens (from `CoreConfig.ready`)."""
+    connection_created.connect(_watch_connection, dispatch_uid="consult-early-cache")
+
+
+# --- The middleware ----------------------------------------------------------------------------
+
+
+def eligible(request):
+    """Whether `request` is one no visitor can have made as themselves."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and MESSAGES_COOKIE not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def language_of(request):
+    """The language LocaleMiddleware gives `request` (no one is signed in here)."""
+    urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+    i18n_patterns_used, prefixed_default_language = is_language_prefix_patterns_used(urlconf)
+    language = translation.get_language_from_request(request, check_path=i18n_patterns_used)
+    from_path = translation.get_language_from_path(request.path_info)
+    if not from_path and i18n_patterns_used and not prefixed_default_language:
+        language = settings.LANGUAGE_CODE
+    return language
+
+
+def early_key(request):
+    """The key of `request`'s copy, or None for a host the site does not serve."""
+    try:
+        address = request.build_absolute_uri()
+    except DisallowedHost:
+        return None
+    named = (release(), address, language_of(request))
+    return "consult:early:" + hashlib.blake2b(repr(named).encode(), digest_size=16).hexdigest()
+
+
+def _answer(request, entry):
+    _generation, _until, content, headers, etag = entry
+    if matches_etag(request, etag):
+        response = HttpResponseNotModified()
+        for name, value in headers:
+            if name.lower() not in ("content-type", "content-language"):
+                response[name] = value
+        return response
+    response = HttpResponse(b"" if request.method == "HEAD" else content)
+    for name, value in headers:
+        response[name] = value
+    response["Content-Length"] = str(len(content))
+    return response
+
+
+class EarlyPageCacheMiddleware:
+    """Answer anonymous requests from copies of whole pages kept until the next write (see the
+    module). Goes right after SecurityMiddleware and WhiteNoise, which add their headers to
+    every answer, before the session, locale, CSRF, authentication and messages middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not settings.PAGE_EARLY_CACHE or not eligible(request):
+            return self.get_response(request)
+        key = early_key(request)
+        if key is None:
+            return self.get_response(request)
+        found = cache.get_many([key, GENERATION_KEY])
+        generation = found.get(GENERATION_KEY) or current_generation()
+        entry = found.get(key)
+        if entry is not None and entry[0] == generation and time.time() < entry[1]:
+            return _answer(request, entry)
+        response = self.get_response(request)
+        if (
+            getattr(response, "shared_copy", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        ):
+            until = time.time() + settings.PAGE_CACHE_SECONDS
+            changes = getattr(request, "page_valid_until", None)
+            if changes is not None:
+                until = min(until, changes.timestamp())
+            headers = [
+                (name, value) for name, value in response.items() if name.lower() not in NOT_KEPT
+            ]
+            entry = (generation, until, response.content, headers, response["ETag"])
+            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+        return response
