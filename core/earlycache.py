@@ -37,6 +37,7 @@ there (`PAGE_EARLY_CACHE`).
 """
 
 import hashlib
+import logging
 import re
 import secrets
 import time
@@ -52,6 +53,8 @@ from django.utils import translation
 
 from core.pagecache import MESSAGES_COOKIE, matches_etag, release
 
+logger = logging.getLogger(__name__)
+
 GENERATION_KEY = "consult:early:generation"
 # Statements that do not write.
 READS = {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW", "EXPLAIN"}
@@ -66,8 +69,16 @@ NOT_KEPT = {"content-length", "date", "set-cookie"}
 
 
 def move_generation():
-    """Make every early copy made so far unusable. Side effects: one cache write."""
-    cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+    """Make every early copy made so far unusable. Side effects: one cache write.
+
+    A cache that cannot be reached never fails the write that moved us (a migration run before
+    the cache server is up, a cache outage): the copies kept there then stay usable at most
+    until they expire (PAGE_CACHE_SECONDS), and the middleware answers from none while the
+    cache cannot be read."""
+    try:
+        cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+    except Exception:  # noqa: BLE001 (any cache backend's error)
+        logger.warning("The early page cache's write generation could not be moved.", exc_info=True)
 
 
 def current_generation():
@@ -184,8 +195,11 @@ class EarlyPageCacheMiddleware:
         key = early_key(request)
         if key is None:
             return self.get_response(request)
-        found = cache.get_many([key, GENERATION_KEY])
-        generation = found.get(GENERATION_KEY) or current_generation()
+        try:
+            found = cache.get_many([key, GENERATION_KEY])
+            generation = found.get(GENERATION_KEY) or current_generation()
+        except Exception:  # noqa: BLE001 (the cache cannot be read: no early answers)
+            return self.get_response(request)
         entry = found.get(key)
         if entry is not None and entry[0] == generation and time.time() < entry[1]:
             return _answer(request, entry)
@@ -204,5 +218,8 @@ class EarlyPageCacheMiddleware:
                 (name, value) for name, value in response.items() if name.lower() not in NOT_KEPT
             ]
             entry = (generation, until, response.content, headers, response["ETag"])
-            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            try:
+                cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            except Exception:  # noqa: BLE001 (not kept; the page was answered)
+                logger.warning("An early page copy could not be kept.", exc_info=True)
         return response

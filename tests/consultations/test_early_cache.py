@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -300,3 +300,20 @@ def test_a_new_display_name_is_shown_at_once_in_cached_threads(
     # Another save without a new name moves nothing.
     update_profile(citizen, locality="Iași")
     assert dict(StageComment.objects.values_list("pk", "thread_version")) == after
+
+
+def test_an_unreachable_cache_never_fails_a_write_nor_a_page(open_stage, visible, settings):
+    # A cache server that is down (nothing listens on port 9): writes still commit, pages are
+    # answered through the whole stack. (Changing CACHES makes Django open the caches anew.)
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        },
+    }
+    Profile.objects.filter(user=visible.user).update(display_name="Scrisă fără cache")
+    assert Profile.objects.get(user=visible.user).display_name == "Scrisă fără cache"
+    middleware = earlycache.EarlyPageCacheMiddleware(lambda request: "the whole stack")
+    assert middleware(RequestFactory().get("/proposals/")) == "the whole stack"
