@@ -24,6 +24,7 @@ from core.permissions import can, passes
 from proposals import content, domain
 from proposals.attachments import store_upload
 from proposals.diff import comparative_table, compute_diff, revision_diff
+from proposals.endorsements import active_endorsements, endorsement_counts
 from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor
 from proposals.models import Proposal, ProposalKind, ProposalStatus, Revision
 
@@ -77,8 +78,10 @@ def proposal_context(request, proposal, tab, **extra):
 
 
 def proposal_list(request):
-    proposals = Proposal.objects.visible_to(request.user).select_related(
-        "organization", "target_authority"
+    proposals = (
+        Proposal.objects.visible_to(request.user)
+        .select_related("organization", "target_authority")
+        .with_authors()
     )
     kind = request.GET.get("kind", "")
     status = request.GET.get("status", "")
@@ -112,10 +115,16 @@ def proposal_detail(request, slug):
         return render(
             request, "proposals/no_text.html", proposal_context(request, proposal, "text")
         )
+    extra = {}
+    if proposal.is_public:
+        # Who supports it, on its page: the counts and the latest few (all on their own tab).
+        extra["endorsement_counts"] = endorsement_counts(proposal)
+        if extra["endorsement_counts"]["total"]:
+            extra["recent_endorsements"] = list(active_endorsements(proposal)[:5])
     return render(
         request,
         "proposals/revision.html",
-        proposal_context(request, proposal, "text", revision=revision, is_current=True),
+        proposal_context(request, proposal, "text", revision=revision, is_current=True, **extra),
     )
 
 
@@ -137,7 +146,9 @@ def revision_detail(request, slug, number):
 
 def revision_history(request, slug):
     proposal = proposal_for(request, slug)
-    revisions = proposal.revisions.select_related("author__profile").order_by("-number")
+    revisions = proposal.revisions.select_related("author__profile", "organization").order_by(
+        "-number"
+    )
     page = paginate(request, revisions, per_page=50)
     return render(
         request, "proposals/history.html", proposal_context(request, proposal, "history", page=page)
