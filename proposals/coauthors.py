@@ -14,6 +14,7 @@ row. Every move is an activity-log row on the proposal, and an email after commi
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -190,3 +191,19 @@ def remove_coauthor(user, coauthorship, *, now=None):
         removed_at=now or timezone.now(),
         removed_by=user,
     )
+
+
+def coauthors_at(proposal, moment):
+    """The organisations that co-authored `proposal` at `moment` (accepted by then, not removed
+    by then), in the order they joined: who co-signed a submission made then. Side effects:
+    none."""
+    rows = (
+        proposal.coauthorships.filter(answered_at__lte=moment)
+        .filter(
+            Q(status=CoauthorStatus.ACCEPTED)
+            | Q(status=CoauthorStatus.REMOVED, removed_at__gt=moment)
+        )
+        .select_related("organization")
+        .order_by("answered_at", "pk")
+    )
+    return [row.organization for row in rows]

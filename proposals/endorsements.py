@@ -8,7 +8,7 @@ again afterwards makes a new row. Every move is an activity-log row on the propo
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,7 +163,8 @@ def active_endorsements(proposal):
         Endorsement.objects.active()
         .filter(proposal=proposal)
         .select_related("organization", "user__profile")
-        .order_by("organization__isnull", "-created_at", "-pk")
+        .annotate(by_person=Case(When(organization__isnull=True, then=1), default=0))
+        .order_by("by_person", "-created_at", "-pk")
     )
 
 
@@ -180,4 +181,16 @@ def own_endorsements(user, proposal):
         .filter(proposal=proposal)
         .filter(Q(organization__isnull=True, user=user) | Q(organization_id__in=admin_of))
         .select_related("organization")
+    )
+
+
+def endorsements_at(proposal, moment):
+    """The endorsements active at `moment` (given by then, not withdrawn by then), organisations
+    first: what a submission's dossier lists for the moment it was sent. Side effects: none."""
+    return (
+        Endorsement.objects.filter(proposal=proposal, created_at__lte=moment)
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=moment))
+        .select_related("organization", "user__profile")
+        .annotate(by_person=Case(When(organization__isnull=True, then=1), default=0))
+        .order_by("by_person", "-created_at", "-pk")
     )
