@@ -38,8 +38,10 @@ def coauthor_list(request, slug):
         )
     status = 200
     if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         if form is None:
-            raise PermissionDenied if request.user.is_authenticated else Http404
+            raise PermissionDenied
         if form.is_valid():
             try:
                 coauthorship = coauthors.invite_coauthor(

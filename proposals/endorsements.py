@@ -115,7 +115,7 @@ def withdraw_endorsement(user, endorsement, *, now=None):
     stays, marked withdrawn. Side effects: `withdrawn_at`/`withdrawn_by`; a log row
     ("endorsement.withdrawn")."""
     endorsement = (
-        Endorsement.objects.select_for_update()
+        Endorsement.objects.select_for_update(of=("self",))
         .select_related("proposal", "organization")
         .get(pk=endorsement.pk)
     )
