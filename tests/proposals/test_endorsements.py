@@ -9,6 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.models import ActivityLog
@@ -18,6 +19,12 @@ from tests.factories import MembershipFactory, OrganizationFactory, ProposalFact
 from tests.helpers import en_client_for, messages_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals read in English (the domain is called outside any request here)."""
+    translation.activate("en")
 
 
 @pytest.fixture
