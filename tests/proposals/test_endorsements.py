@@ -219,6 +219,7 @@ def test_twenty_simultaneous_organisation_endorsements_store_one_row(published, 
     start = threading.Barrier(20)
 
     def endorse(_n):
+        translation.activate("en")  # each thread has its own language
         start.wait()
         try:
             endorsements.endorse(admin, published, organization=organization)
