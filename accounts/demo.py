@@ -38,6 +38,15 @@ PEOPLE = [
         False,
     ),
     ("ion.vasile@demo.consult.ro", "Ion Vasile", "Iași", "citizen", "ro", False),
+    (
+        "gabriela.neagu@demo.consult.ro",
+        "Gabriela Neagu",
+        "București",
+        "public_authority",
+        "ro",
+        False,
+    ),
+    ("dan.matei@demo.consult.ro", "Dan Matei", "Focșani", "ngo", "ro", False),
     ("ivan.petrov@demo.consult.bg", "Иван Петров", "София", "ngo", "bg", False),
     (
         "maria.georgieva@demo.consult.bg",
@@ -80,6 +89,40 @@ NGOS = [
         "description": (
             "Think-tank care redactează propuneri alternative de politici publice după structura "
             "din H.G. nr. 775/2005."
+        ),
+        "members": [],
+    },
+    {
+        # An association of municipalities: co-author of the amendment to Law 350/2005.
+        "creator": "gabriela.neagu@demo.consult.ro",
+        "kind": "other",
+        "name": "Asociația Municipiilor din România",
+        "slug": "asociatia-municipiilor",
+        "country": "RO",
+        "county": "București",
+        "locality": "București",
+        "fiscal_code": "",
+        "website": "",
+        "description": (
+            "Structură asociativă a municipiilor, care reprezintă interesele autorităților "
+            "locale finanțatoare în dezbaterea legislației privind finanțările nerambursabile."
+        ),
+        "members": [],
+    },
+    {
+        # A federation of local NGOs: endorses the amendment to Law 350/2005.
+        "creator": "dan.matei@demo.consult.ro",
+        "kind": "ngo",
+        "name": "Federația ONG-urilor din Vrancea",
+        "slug": "federatia-ong-vrancea",
+        "country": "RO",
+        "county": "Vrancea",
+        "locality": "Focșani",
+        "fiscal_code": "",
+        "website": "",
+        "description": (
+            "Federație a organizațiilor neguvernamentale din județul Vrancea, beneficiare ale "
+            "finanțărilor nerambursabile acordate de autoritățile locale."
         ),
         "members": [],
     },

@@ -7,6 +7,7 @@ for an authority unless they are its member.
 """
 
 import rules
+from allauth.account.models import EmailAddress
 
 from accounts.models import OrganizationKind, Role
 from core.permissions import is_signed_in, is_site_admin, is_site_staff
@@ -17,6 +18,16 @@ def role_in(user, organization):
     if not user.is_authenticated or organization is None:
         return None
     return organization.memberships.filter(user=user).values_list("role", flat=True).first()
+
+
+@rules.predicate
+def has_confirmed_email(user):
+    """A verified participant: someone who confirmed an email address (allauth)."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and EmailAddress.objects.filter(user=user, verified=True).exists()
+    )
 
 
 @rules.predicate

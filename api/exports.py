@@ -45,6 +45,8 @@ TABLES = {
         "language",
         "organization",
         "organization_name",
+        "coauthors",
+        "coauthor_names",
         "target_authority",
         "target_authority_name",
         "reference_act",
@@ -53,6 +55,8 @@ TABLES = {
         "withdrawn_at",
         "withdrawal_reason",
         "current_revision",
+        "endorsements_organizations",
+        "endorsements_people",
         "web_url",
     ],
     "revisions": [
@@ -61,6 +65,7 @@ TABLES = {
         "parent",
         "created_at",
         "author",
+        "organization",
         "message",
         "title",
         "summary",
@@ -144,6 +149,8 @@ def proposal_records(proposals):
             "language": proposal.language,
             "organization": proposal.organization.slug,
             "organization_name": proposal.organization.name,
+            "coauthors": [organization.slug for organization in proposal.coauthors],
+            "coauthor_names": [organization.name for organization in proposal.coauthors],
             "target_authority": proposal.target_authority.slug,
             "target_authority_name": proposal.target_authority.name,
             "reference_act": proposal.reference_act,
@@ -152,13 +159,15 @@ def proposal_records(proposals):
             "withdrawn_at": _time(proposal.withdrawn_at),
             "withdrawal_reason": proposal.withdrawal_reason,
             "current_revision": proposal.current_number,
+            "endorsements_organizations": proposal.organization_endorsements,
+            "endorsements_people": proposal.person_endorsements,
             "web_url": _url(proposal.get_absolute_url()),
         }
 
 
 def revision_records(revisions):
     revisions = (
-        revisions.select_related("proposal", "author__profile")
+        revisions.select_related("proposal__organization", "author__profile", "organization")
         .annotate(parent_number=F("parent__number"))
         .prefetch_related("attachments")
         .order_by("proposal_id", "number")
@@ -171,6 +180,7 @@ def revision_records(revisions):
             "parent": revision.parent_number,
             "created_at": _time(revision.created_at),
             "author": revision.author.public_name,
+            "organization": revision.acting_organization.slug,
             "message": revision.message,
             "title": revision.title,
             "summary": revision.summary,

@@ -133,8 +133,15 @@ class ProposalSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PROPOSAL_STATUSES, read_only=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, read_only=True)
     organization = OrganizationRefSerializer(read_only=True)
+    coauthors = OrganizationRefSerializer(
+        many=True,
+        read_only=True,
+        help_text="The organisations that co-author the proposal with its owner, in the order "
+        "they joined.",
+    )
     target_authority = OrganizationRefSerializer(read_only=True)
     reference_act = serializers.CharField(read_only=True)
+    endorsement_counts = serializers.SerializerMethodField()
     topics = serializers.SerializerMethodField()
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
     withdrawn_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -152,6 +159,22 @@ class ProposalSerializer(serializers.Serializer):
     def get_topics(self, proposal):
         return [topic.slug for topic in proposal.topics.all()]
 
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "Active endorsements: by organisations, by people, in all.",
+            "properties": {
+                "organizations": {"type": "integer"},
+                "people": {"type": "integer"},
+                "total": {"type": "integer"},
+            },
+        }
+    )
+    def get_endorsement_counts(self, proposal):
+        organizations = proposal.organization_endorsements
+        people = proposal.person_endorsements
+        return {"organizations": organizations, "people": people, "total": organizations + people}
+
 
 class RevisionSummarySerializer(serializers.Serializer):
     number = serializers.IntegerField(read_only=True)
@@ -159,6 +182,11 @@ class RevisionSummarySerializer(serializers.Serializer):
     web_url = Url(lambda r, c: absolute(c, r.get_absolute_url()))
     created_at = serializers.DateTimeField(read_only=True)
     author = serializers.CharField(source="author.public_name", read_only=True)
+    organization = OrganizationRefSerializer(
+        source="acting_organization",
+        read_only=True,
+        help_text="The organisation the author saved this revision for (the owner or a co-author).",
+    )
     message = serializers.CharField(read_only=True)
     content_hash = serializers.CharField(read_only=True)
     words = serializers.IntegerField(source="word_count", read_only=True)
@@ -167,9 +195,24 @@ class RevisionSummarySerializer(serializers.Serializer):
     restored_from = serializers.IntegerField(read_only=True, allow_null=True)
 
 
+class EndorsementSerializer(serializers.Serializer):
+    endorser = serializers.CharField(source="endorser_name", read_only=True)
+    organization = OrganizationRefSerializer(
+        read_only=True, allow_null=True, help_text="Null for a person's endorsement."
+    )
+    statement = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
 class ProposalDetailSerializer(ProposalSerializer):
     revisions = RevisionSummarySerializer(
         many=True, read_only=True, source="public_revisions", help_text="Oldest first."
+    )
+    endorsements = EndorsementSerializer(
+        many=True,
+        read_only=True,
+        source="public_endorsements",
+        help_text="Active endorsements: organisations first, newest first.",
     )
 
 

@@ -71,7 +71,7 @@ def public_proposal(slug):
 
 
 def public_revision(proposal, number):
-    revisions = proposal.revisions.select_related("author__profile").annotate(
+    revisions = proposal.revisions.select_related("author__profile", "organization").annotate(
         parent_number=F("parent__number")
     )
     revision = revisions.filter(number=_number(number)).first()
@@ -212,13 +212,14 @@ class ProposalDetail(generics.RetrieveAPIView):
     def get_object(self):
         proposal = public_proposal(self.kwargs["slug"])
         revisions = list(
-            proposal.revisions.select_related("author__profile")
+            proposal.revisions.select_related("author__profile", "organization")
             .defer("blocks", "summary", "title")
             .order_by("number")
         )
         for revision in revisions:
             revision.proposal = proposal
         proposal.public_revisions = revisions
+        proposal.public_endorsements = list(visibility.endorsements(proposal))
         return proposal
 
 
@@ -234,7 +235,9 @@ class RevisionList(generics.ListAPIView):
     def get_queryset(self):
         self.proposal = public_proposal(self.kwargs["slug"])
         return (
-            self.proposal.revisions.select_related("author__profile", "proposal")
+            self.proposal.revisions.select_related(
+                "author__profile", "proposal__organization", "organization"
+            )
             .defer("blocks", "summary", "title")
             .order_by("number")
         )

@@ -15,11 +15,12 @@ the site, not through the API.
   shown).
 """
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from consultations import public
 from consultations.models import Consultation, Synthesis
-from proposals.models import Proposal, ProposalStatus, Revision
+from proposals.models import Endorsement, Proposal, ProposalStatus, Revision
 
 consultations = public.consultations
 stages = public.stages
@@ -37,17 +38,41 @@ def revisions():
     return Revision.objects.filter(proposal__status__in=ProposalStatus.public())
 
 
+def _active_endorsements(**filters):
+    """The number of active endorsements of the outer proposal matching `filters`."""
+    counted = (
+        Endorsement.objects.active()
+        .filter(proposal=OuterRef("pk"), **filters)
+        .order_by()
+        .values("proposal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 def with_proposal_data(queryset):
-    """Proposals with what their serializer reads (organisations, topics, current revision
-    number, whether a consultation exists), without loading any revision's text."""
+    """Proposals with what their serializer reads (organisations and co-authors, topics,
+    current revision number, whether a consultation exists, endorsement counts), without
+    loading any revision's text."""
     return (
         queryset.select_related("organization", "target_authority")
         .prefetch_related("topics")
+        .with_authors()
         .annotate(
             current_number=F("current_revision__number"),
             has_consultation=Exists(Consultation.objects.filter(proposal=OuterRef("pk"))),
+            organization_endorsements=_active_endorsements(organization__isnull=False),
+            person_endorsements=_active_endorsements(organization__isnull=True),
         )
     )
+
+
+def endorsements(proposal):
+    """The active endorsements of a public proposal, as its page lists them."""
+    from proposals.endorsements import active_endorsements
+
+    return active_endorsements(proposal)
 
 
 def with_stage_data(queryset):

@@ -1,17 +1,18 @@
 """Who may see and do what in consultations (django-rules predicates).
 
 A consultation is visible exactly when its proposal is. Running it and answering its comments
-need the editor or admin role in the proposal's organisation. Commenting, replying, reacting,
+need the editor or admin role in one of the proposal's authors (its organisation or an accepted
+co-author: `proposals.rules`). Commenting, replying, reacting,
 flagging and following need a signed-in participant with a confirmed email address. Moderation
 is for site staff. Ask them through the gate, `core.permissions.can` / `require`.
 """
 
 import rules
-from allauth.account.models import EmailAddress
 
 from accounts.models import OrganizationKind, Role
-from accounts.rules import is_editor_or_admin, is_verified, role_in
+from accounts.rules import has_confirmed_email, is_editor_or_admin, is_verified, role_in
 from core.permissions import is_signed_in, is_site_staff
+from proposals.rules import is_author_editor, is_author_member
 
 
 def _proposal(obj):
@@ -30,21 +31,13 @@ def _proposal(obj):
 @rules.predicate
 def can_view(user, obj):
     proposal = _proposal(obj)
-    return proposal is not None and (proposal.is_public or role_in(user, proposal.organization))
+    return proposal is not None and (proposal.is_public or is_author_member(user, proposal))
 
 
 @rules.predicate
 def is_owner_editor(user, obj):
-    proposal = _proposal(obj)
-    return proposal is not None and role_in(user, proposal.organization) in (
-        Role.ADMIN,
-        Role.EDITOR,
-    )
-
-
-@rules.predicate
-def has_confirmed_email(user):
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    """An editor or admin of one of the proposal's authors (owner or co-author)."""
+    return is_author_editor(user, _proposal(obj))
 
 
 is_participant = is_signed_in & has_confirmed_email

@@ -21,8 +21,19 @@ class ProposalsConfig(AppConfig):
                 "proposal.submitted": _("Submitted to the authority"),
                 "proposal.registered": _("Registered by the authority"),
                 "proposal.answered": _("Answered by the authority"),
+                "coauthor.invited": _("Co-author invited"),
+                "coauthor.accepted": _("Co-authorship accepted"),
+                "coauthor.declined": _("Co-authorship declined"),
+                "coauthor.removed": _("Co-author removed"),
+                "endorsement.added": _("Endorsed"),
+                "endorsement.withdrawn": _("Endorsement withdrawn"),
             }
         )
+
+        # Who is emailed about co-authors (`core.mail`).
+        from proposals import notifications
+
+        notifications.register_builders()
 
         def status_label(entry, value):
             return ProposalStatus(value).label if value in ProposalStatus.values else value

@@ -3,7 +3,7 @@
 from django.utils import translation
 
 from accounts.models import Organization, User
-from proposals import domain
+from proposals import coauthors, domain, endorsements
 from proposals.models import Proposal, Topic
 
 
@@ -165,6 +165,10 @@ def load_demo_proposals(users):
         domain.restore_revision(mihai, proposal, 3)
         domain.publish_proposal(ana, proposal)
 
+    law_350 = Proposal.objects.get(slug="modificarea-legii-350-2005")
+    if not law_350.coauthorships.exists():
+        _law_350_partners(law_350, users)
+
     if not Proposal.objects.filter(slug="legea-350-2005-raportare-publica").exists():
         # A second, earlier amendment to the same law, already through its course: it is the
         # one submitted to the ministry in the registration demo (registrations/demo.py).
@@ -246,6 +250,39 @@ def load_demo_proposals(users):
             message="Първа версия",
         )
         domain.publish_proposal(ivan, proposal)
+
+
+def _law_350_partners(proposal, users):
+    """The amendment to Law 350/2005 is co-authored by the association of municipalities and
+    the think-tank (an invitation also declined, kept in the history), and endorsed by a
+    federation of NGOs and two participants (one endorsement withdrawn, then given again)."""
+    ana = users["ana.popescu@demo.consult.ro"]
+    for slug, email in [
+        ("asociatia-municipiilor", "gabriela.neagu@demo.consult.ro"),
+        ("politici-publice-deschise", "radu.stan@demo.consult.ro"),
+    ]:
+        invitation = coauthors.invite_coauthor(ana, proposal, Organization.objects.get(slug=slug))
+        coauthors.accept_coauthorship(users[email], invitation)
+    declined = coauthors.invite_coauthor(
+        ana, proposal, Organization.objects.get(slug="grazhdani-za-prozrachnost")
+    )
+    coauthors.decline_coauthorship(users["ivan.petrov@demo.consult.bg"], declined)
+
+    endorsements.endorse(
+        users["dan.matei@demo.consult.ro"],
+        proposal,
+        organization=Organization.objects.get(slug="federatia-ong-vrancea"),
+        statement="Organizațiile din federație susțin termenul de 60 de zile și contractele "
+        "multianuale: finanțarea previzibilă ne permite să ne planificăm activitatea.",
+    )
+    first = endorsements.endorse(users["ion.vasile@demo.consult.ro"], proposal)
+    endorsements.withdraw_endorsement(users["ion.vasile@demo.consult.ro"], first)
+    endorsements.endorse(
+        users["ion.vasile@demo.consult.ro"],
+        proposal,
+        statement="Am citit varianta revizuită: o susțin fără rezerve.",
+    )
+    endorsements.endorse(users["georgi.dimitrov@demo.consult.bg"], proposal)
 
 
 def demo_users():

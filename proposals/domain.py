@@ -23,6 +23,7 @@ from core.text import clean_text, control_characters_message, has_control_charac
 from proposals import content, merge
 from proposals.diff import spelling_keys
 from proposals.models import TRANSITIONS, Proposal, ProposalKind, ProposalStatus, Revision
+from proposals.rules import acting_organization_id
 
 # The refusal of the commands that need the editor or admin role in the owning organisation.
 EDITORS_ONLY = gettext_lazy("Only the organisation's editors and admins can do this.")
@@ -229,6 +230,8 @@ def _append_revision(
         number=number,
         parent=parent,
         author=author,
+        # Whom the author wrote for: the owner, or the co-author they edit for.
+        organization_id=acting_organization_id(author, proposal) or proposal.organization_id,
         message=message,
         title=title,
         summary=summary,

@@ -49,7 +49,7 @@ def _meta_lines(revision):
     organisation first, then the revision and its date, the act, the authority, the hashes."""
     proposal = revision.proposal
     lines = [
-        proposal.organization.name,
+        proposal.authors_display,
         _("Revision %(number)s of %(date)s")
         % {"number": revision.number, "date": _meta(revision)["date"]},
     ]
@@ -214,7 +214,7 @@ def _docx_a4(document, landscape=False):
 def _docx_header(document, revision):
     proposal = revision.proposal
     document.core_properties.title = proposal.title
-    document.core_properties.author = proposal.organization.name
+    document.core_properties.author = proposal.authors_display
     document.core_properties.language = proposal.language
     document.add_heading(revision.title, level=0)
     meta = document.add_paragraph()
@@ -424,8 +424,8 @@ def _odt_document(revision, landscape=False):
     document.body.clear()
     document.set_language(ODT_LANGUAGES.get(proposal.language, "en-GB"))
     document.meta.set_title(revision.title)
-    document.meta.set_initial_creator(proposal.organization.name)
-    document.meta.set_creator(proposal.organization.name)
+    document.meta.set_initial_creator(proposal.authors_display)
+    document.meta.set_creator(proposal.authors_display)
     document.meta.set_creation_date(revision.created_at)
 
     master = document.get_style("master-page", "Standard")

@@ -340,3 +340,45 @@ class ProposalImportForm(ProposalCreateForm):
             "language": data["language"],
             "topics": [topic.pk for topic in data["topics"]],
         }
+
+
+class CoauthorInviteForm(forms.Form):
+    """The owner chooses an organisation to invite (`coauthors.invitable_organizations`)."""
+
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organization.objects.none(),
+        empty_label=_("Choose an organisation"),
+        help_text=_("Its administrators are asked by email to accept or decline."),
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+class EndorseForm(forms.Form):
+    """Endorsing in one's own name ("") or in the name of an organisation one administers."""
+
+    endorser = forms.ChoiceField(label=_("Endorse as"))
+    statement = forms.CharField(
+        label=_("Public statement (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=1000,
+        validators=[no_control_characters],
+        help_text=_("Shown on the proposal's page next to your name, at most 1000 characters."),
+    )
+
+    def __init__(self, *args, user, organizations, may_endorse_personally, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        if may_endorse_personally:
+            choices.append(("", _("Myself (%(name)s)") % {"name": user.public_name}))
+        choices += [(str(organization.pk), organization.name) for organization in organizations]
+        self.fields["endorser"].choices = choices
+        self.fields["endorser"].required = not may_endorse_personally
+        self.organizations = {str(organization.pk): organization for organization in organizations}
+
+    def endorsing_organization(self):
+        return self.organizations.get(self.cleaned_data.get("endorser") or "")

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
@@ -117,7 +118,23 @@ class ProposalQuerySet(models.QuerySet):
         return self.filter(
             models.Q(status__in=ProposalStatus.public())
             | models.Q(organization__memberships__user=user)
+            | models.Q(
+                coauthorships__status=CoauthorStatus.ACCEPTED,
+                coauthorships__organization__memberships__user=user,
+            )
         ).distinct()
+
+    def with_authors(self):
+        """Prefetch the accepted co-authors (`Proposal.authors` then reads no more)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "coauthorships",
+                queryset=Coauthorship.objects.filter(status=CoauthorStatus.ACCEPTED)
+                .select_related("organization")
+                .order_by("answered_at", "pk"),
+                to_attr="accepted_coauthorships",
+            )
+        )
 
 
 class Proposal(models.Model):
@@ -182,6 +199,29 @@ class Proposal(models.Model):
     @property
     def is_public(self):
         return self.status != ProposalStatus.DRAFT
+
+    @property
+    def coauthors(self):
+        """The organisations that accepted to co-author this proposal, in the order they
+        joined (prefetched by `Proposal.objects.with_authors()`, else one query)."""
+        rows = getattr(self, "accepted_coauthorships", None)
+        if rows is None:
+            rows = (
+                self.coauthorships.filter(status=CoauthorStatus.ACCEPTED)
+                .select_related("organization")
+                .order_by("answered_at", "pk")
+            )
+            self.accepted_coauthorships = rows = list(rows)
+        return [row.organization for row in rows]
+
+    @property
+    def authors(self):
+        """The owning organisation, then its co-authors: who every page and document names."""
+        return [self.organization, *self.coauthors]
+
+    @property
+    def authors_display(self):
+        return ", ".join(organization.name for organization in self.authors)
 
     @property
     def is_editable(self):
@@ -345,6 +385,16 @@ class Revision(AppendOnlyModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The organisation the author acted for: the owner or a co-author, set once when the
+    # revision is created. Revisions saved before co-authors existed have none (= the owner).
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("on behalf of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("saved"), auto_now_add=True)
     message = models.CharField(_("change message"), max_length=500, blank=True)
     title = models.CharField(_("title"), max_length=300)
@@ -377,6 +427,12 @@ class Revision(AppendOnlyModel):
     def get_absolute_url(self):
         return reverse("proposals:revision", args=[self.proposal.slug, self.number])
 
+    @property
+    def acting_organization(self):
+        """The organisation the author acted for (the owner for revisions made before
+        co-authors were recorded)."""
+        return self.organization if self.organization_id else self.proposal.organization
+
     def compute_hash(self):
         return content.content_hash(self.title, self.summary, self.blocks)
 
@@ -387,3 +443,152 @@ class Revision(AppendOnlyModel):
     def has_content(self):
         """False for an empty template (revisions made before drafts started without one)."""
         return content.has_content(self.blocks)
+
+
+class CoauthorStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Co-author")
+    DECLINED = "declined", _("Declined")
+    REMOVED = "removed", _("Removed")
+
+    @classmethod
+    def open(cls):
+        """The statuses of a standing invitation or co-authorship (one per organisation)."""
+        return [cls.INVITED, cls.ACCEPTED]
+
+
+# The moves a co-authorship allows; `proposals.coauthors` refuses anything else.
+COAUTHOR_TRANSITIONS = {
+    CoauthorStatus.INVITED: {
+        CoauthorStatus.ACCEPTED,
+        CoauthorStatus.DECLINED,
+        CoauthorStatus.REMOVED,
+    },
+    CoauthorStatus.ACCEPTED: {CoauthorStatus.REMOVED},
+    CoauthorStatus.DECLINED: set(),
+    CoauthorStatus.REMOVED: set(),
+}
+
+
+class Coauthorship(models.Model):
+    """An organisation invited to co-author a proposal, and what became of the invitation.
+
+    A row is never deleted: a declined or removed co-authorship stays as it was, and inviting
+    the organisation again makes a new row. At most one row per proposal and organisation is
+    open (invited or accepted), which the database enforces.
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="coauthorships")
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="coauthorships",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CoauthorStatus.choices, default=CoauthorStatus.INVITED
+    )
+    invited_at = models.DateTimeField(_("invited"), default=timezone.now)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["invited_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "organization"],
+                condition=models.Q(status__in=["invited", "accepted"]),
+                name="one_open_coauthorship",
+            )
+        ]
+        verbose_name = _("co-authorship")
+        verbose_name_plural = _("co-authorships")
+
+    def __str__(self):
+        return f"{self.organization} — {self.proposal}"
+
+    def get_absolute_url(self):
+        return reverse("proposals:coauthorship", args=[self.proposal.slug, self.pk])
+
+
+class EndorsementQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Endorsement(models.Model):
+    """An organisation's or a person's public support for a published proposal.
+
+    For an organisation, `organization` is set and `user` is the administrator who endorsed in
+    its name; for a person, `organization` is empty. At most one active endorsement per
+    organisation, and per person in their own name, which the database enforces. Withdrawing
+    keeps the row (with `withdrawn_at`); endorsing again makes a new one.
+    """
+
+    STATEMENT_MAX_LENGTH = 1000
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="endorsements")
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="endorsements",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="endorsements"
+    )
+    statement = models.TextField(
+        _("public statement"),
+        max_length=STATEMENT_MAX_LENGTH,
+        blank=True,
+        validators=[no_control_characters],
+    )
+    created_at = models.DateTimeField(_("endorsed"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = EndorsementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "organization"],
+                condition=models.Q(organization__isnull=False, withdrawn_at__isnull=True),
+                name="one_active_endorsement_per_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["proposal", "user"],
+                condition=models.Q(organization__isnull=True, withdrawn_at__isnull=True),
+                name="one_active_endorsement_per_person",
+            ),
+        ]
+        verbose_name = _("endorsement")
+        verbose_name_plural = _("endorsements")
+
+    def __str__(self):
+        return f"{self.endorser_name} — {self.proposal}"
+
+    @property
+    def is_active(self):
+        return self.withdrawn_at is None
+
+    @property
+    def endorser_name(self):
+        """Who endorsed, as shown publicly: the organisation, or the person's public name."""
+        if self.organization_id:
+            return self.organization.name
+        return self.user.public_name

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from proposals import export_views, import_views, views
+from proposals import coauthor_views, export_views, import_views, views
 from proposals.feeds import RevisionsFeed
 
 app_name = "proposals"
@@ -41,6 +41,19 @@ urlpatterns = [
     path("<slug:slug>/import/", import_views.import_into, name="import"),
     path("<slug:slug>/publish/", views.proposal_publish, name="publish"),
     path("<slug:slug>/withdraw/", views.proposal_withdraw, name="withdraw"),
+    path("<slug:slug>/authors/", coauthor_views.coauthor_list, name="coauthors"),
+    path("<slug:slug>/authors/<int:pk>/", coauthor_views.coauthorship_detail, name="coauthorship"),
+    path(
+        "<slug:slug>/authors/<int:pk>/remove/",
+        coauthor_views.coauthor_remove,
+        name="coauthor_remove",
+    ),
+    path("<slug:slug>/endorsements/", coauthor_views.endorsement_list, name="endorsements"),
+    path(
+        "<slug:slug>/endorsements/<int:pk>/withdraw/",
+        coauthor_views.endorsement_withdraw,
+        name="endorsement_withdraw",
+    ),
     # `<slug>/submit/` (proposals:submit) is the registrations app's page; consult/urls.py adds it
     # to this namespace (registrations.urls.proposal_urlpatterns), so proposals imports no app
     # above it.

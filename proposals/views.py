@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import (
     FileResponse,
     Http404,
@@ -28,8 +29,17 @@ from core.permissions import can, passes
 from proposals import content, domain, merge
 from proposals.attachments import store_upload
 from proposals.diff import FieldChange, comparative_table, compute_diff, revision_diff, word_diff
+from proposals.endorsements import active_endorsements, endorsement_counts
 from proposals.forms import ProposalCreateForm, WithdrawForm, parse_editor, parse_resolutions
-from proposals.models import Attachment, Proposal, ProposalKind, ProposalStatus, Revision, Topic
+from proposals.models import (
+    Attachment,
+    CoauthorStatus,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Revision,
+    Topic,
+)
 
 
 def proposal_for(request, slug, perm="proposals.view_proposal"):
@@ -91,7 +101,7 @@ def _slug_param(request, name):
 
 def proposal_list(request):
     visible = Proposal.objects.visible_to(request.user)
-    proposals = visible.select_related("organization", "target_authority")
+    proposals = visible.select_related("organization", "target_authority").with_authors()
     kind = request.GET.get("kind", "")
     status = request.GET.get("status", "")
     if kind in ProposalKind.values:
@@ -104,7 +114,14 @@ def proposal_list(request):
     authority = _slug_param(request, "authority")
     topic = _slug_param(request, "topic")
     if organization:
-        proposals = proposals.filter(organization__slug=organization)
+        # Its own proposals and those it co-authors.
+        proposals = proposals.filter(
+            Q(organization__slug=organization)
+            | Q(
+                coauthorships__organization__slug=organization,
+                coauthorships__status=CoauthorStatus.ACCEPTED,
+            )
+        ).distinct()
     if authority:
         proposals = proposals.filter(target_authority__slug=authority)
     if topic:
@@ -121,8 +138,14 @@ def proposal_list(request):
             "kinds": ProposalKind.choices,
             "statuses": ProposalStatus.choices,
             "organizations": Organization.objects.filter(
-                pk__in=visible.values("organization")
-            ).order_by("name"),
+                Q(pk__in=visible.values("organization"))
+                | Q(
+                    coauthorships__proposal__in=visible,
+                    coauthorships__status=CoauthorStatus.ACCEPTED,
+                )
+            )
+            .distinct()
+            .order_by("name"),
             "authorities": Organization.objects.filter(
                 pk__in=visible.values("target_authority")
             ).order_by("name"),
@@ -185,10 +208,16 @@ def proposal_detail(request, slug):
         return render(
             request, "proposals/no_text.html", proposal_context(request, proposal, "text")
         )
+    extra = {}
+    if proposal.is_public:
+        # Who supports it, on its page: the counts and the latest few (all on their own tab).
+        extra["endorsement_counts"] = endorsement_counts(proposal)
+        if extra["endorsement_counts"]["total"]:
+            extra["recent_endorsements"] = list(active_endorsements(proposal)[:5])
     return render(
         request,
         "proposals/revision.html",
-        proposal_context(request, proposal, "text", revision=revision, is_current=True),
+        proposal_context(request, proposal, "text", revision=revision, is_current=True, **extra),
     )
 
 
@@ -210,7 +239,9 @@ def revision_detail(request, slug, number):
 
 def revision_history(request, slug):
     proposal = proposal_for(request, slug)
-    revisions = proposal.revisions.select_related("author__profile").order_by("-number")
+    revisions = proposal.revisions.select_related("author__profile", "organization").order_by(
+        "-number"
+    )
     page = paginate(request, revisions, per_page=50)
     return render(
         request, "proposals/history.html", proposal_context(request, proposal, "history", page=page)

@@ -15,7 +15,9 @@ from django.utils import timezone, translation
 
 from core.dates import format_date, format_datetime
 from core.mail import absolute_url
+from proposals.coauthors import coauthors_at
 from proposals.diff import comparative_table
+from proposals.endorsements import endorsements_at
 from proposals.exports import render_pdf
 from proposals.models import ProposalKind
 
@@ -45,6 +47,12 @@ def dossier_pdf(submission):
     proposal = submission.proposal
     revision = submission.revision
     zone = proposal.organization.zone
+    endorsements = list(endorsements_at(proposal, submission.submitted_at))
+    counts = {
+        "organizations": sum(1 for e in endorsements if e.organization_id),
+        "people": sum(1 for e in endorsements if not e.organization_id),
+        "total": len(endorsements),
+    }
     with translation.override(proposal.language):
         context = {
             "submission": submission,
@@ -57,6 +65,10 @@ def dossier_pdf(submission):
             "revision_url": absolute_url(revision.get_absolute_url()),
             "verify_url": verify_url(submission),
             "sections": dossier_sections(submission),
+            # The co-signing organisations and the endorsements as they stood when it was sent.
+            "coauthors": coauthors_at(proposal, submission.submitted_at),
+            "endorsements": endorsements,
+            "endorsement_counts": counts,
             "rows": comparative_table(revision)
             if proposal.kind == ProposalKind.AMENDMENT
             else None,

@@ -8,9 +8,8 @@ for it.
 
 import rules
 
-from accounts.models import Role
-from accounts.rules import can_act_for_authority, role_in
-from proposals.rules import is_org_editor
+from accounts.rules import can_act_for_authority
+from proposals.rules import EDITING_ROLES, author_roles, is_org_editor
 
 
 @rules.predicate
@@ -23,20 +22,21 @@ def acts_for_submission_authority(user, submission):
     return submission is not None and can_act_for_authority(user, submission.authority)
 
 
-def _sender_role(user, submission):
+def _sender_roles(user, submission):
+    """The user's roles in the sending proposal's authors (owner and co-authors)."""
     if submission is None or submission.proposal_id is None:
-        return None
-    return role_in(user, submission.proposal.organization)
+        return {}
+    return author_roles(user, submission.proposal)
 
 
 @rules.predicate
 def is_sender_member(user, submission):
-    return _sender_role(user, submission) is not None
+    return bool(_sender_roles(user, submission))
 
 
 @rules.predicate
 def is_sender_editor(user, submission):
-    return _sender_role(user, submission) in (Role.ADMIN, Role.EDITOR)
+    return any(role in EDITING_ROLES for role in _sender_roles(user, submission).values())
 
 
 @rules.predicate

@@ -92,7 +92,9 @@ from consultations import domain as consultations
 from consultations import notifications as consultation_notifications
 from core import idempotency
 from core.text import has_control_characters
+from proposals import coauthors as proposal_coauthors
 from proposals import domain as proposals
+from proposals import endorsements as proposal_endorsements
 from proposals import importing
 from proposals.models import ProposalKind
 from registrations import domain as registrations
@@ -360,6 +362,17 @@ def build_world():
     )
     api_inbox = submitted("prin-api-asteptare", authority)
 
+    # Co-authors and endorsements of the consulted proposal: one co-author accepted, one
+    # invitation pending; a citizen's endorsement.
+    partner = OrganizationFactory(slug="partener-coautor")
+    partner_admin = MembershipFactory(organization=partner, role="admin").user
+    coauthorship = proposal_coauthors.invite_coauthor(editor, consulted, partner)
+    proposal_coauthors.accept_coauthorship(partner_admin, coauthorship)
+    pending = proposal_coauthors.invite_coauthor(
+        editor, consulted, OrganizationFactory(slug="invitat-coautor")
+    )
+    endorsement = proposal_endorsements.endorse(citizen, consulted, statement="Susțin.")
+
     invitation = InvitationFactory(organization=ngo, token="walker-invitation-token")
     for_citizen = InvitationFactory(organization=ngo, email=citizen.email)
     api_token = ApiTokenFactory(authority=authority, user=registrar)
@@ -376,7 +389,11 @@ def build_world():
         "fmt": ["pdf", "docx", "odt", "csv", "json"],
     }
     families = [
-        {"slug": [consulted.slug], **proposal_family},
+        {
+            "slug": [consulted.slug],
+            **proposal_family,
+            "pk": [coauthorship.pk, pending.pk, endorsement.pk],
+        },
         {"slug": [submission.proposal.slug], **proposal_family, "position": [1]},
         {
             "slug": [draft.slug],

@@ -24,7 +24,7 @@ from consultations.models import (
     Synthesis,
 )
 from core.models import ActivityLog
-from proposals.models import Proposal
+from proposals.models import Coauthorship, Endorsement, Proposal
 from registrations.dossier import dossier_pdf
 from registrations.models import Submission
 
@@ -40,6 +40,8 @@ MODELS = [
     ActivityLog,
     User,
     Proposal,
+    Coauthorship,
+    Endorsement,
 ]
 
 
@@ -98,6 +100,29 @@ def test_focsani_consults_on_its_draft_decision_with_a_debate_requested(demo):
         ("paper", "Asociația de Proprietari Bloc 12 Sud"),
         ("web", ""),
     ]
+
+
+def test_law_350_amendment_is_coauthored_and_endorsed(demo):
+    proposal = Proposal.objects.get(slug="modificarea-legii-350-2005")
+    assert [organization.name for organization in proposal.authors] == [
+        "Asociația Vrancea Civică",
+        "Asociația Municipiilor din România",
+        "Centrul pentru Politici Publice Deschise",
+    ]
+    assert list(
+        proposal.coauthorships.order_by("pk").values_list("organization__slug", "status")
+    ) == [
+        ("asociatia-municipiilor", "accepted"),
+        ("politici-publice-deschise", "accepted"),
+        ("grazhdani-za-prozrachnost", "declined"),
+    ]
+    active = proposal.endorsements.active()
+    assert sorted(active.values_list("user__email", "organization__slug")) == [
+        ("dan.matei@demo.consult.ro", "federatia-ong-vrancea"),
+        ("georgi.dimitrov@demo.consult.bg", None),
+        ("ion.vasile@demo.consult.ro", None),
+    ]
+    assert proposal.endorsements.filter(withdrawn_at__isnull=False).count() == 1
 
 
 def test_law_350_consultation_has_three_stages(demo):

@@ -396,9 +396,10 @@ def _cold_and_warm(client, stage):
 # dates; the page's threads and their versions; the reaction counts of their comments), then the
 # page itself: the stage with its proposal, organisation and revisions, the stages' dates, the
 # stored counts, the page's threads, their comments with authors and answers, anchors (the
-# proposal's revisions), the stage list and the reaction counts. Warm: the version only; the
-# page comes whole from the cache, its counts written in.
-ANONYMOUS_COLD = 13
+# proposal's revisions), the stage list, the reaction counts and the proposal's co-authors (the
+# header names them). Warm: the version only; the page comes whole from the cache, its counts
+# written in.
+ANONYMOUS_COLD = 14
 ANONYMOUS_WARM = 5
 
 
@@ -424,10 +425,10 @@ def test_stage_page_query_count_is_constant_signed_in(client, five_and_sixty, ci
     # cookie), whether they confirmed their email, three role checks (the header's edit and
     # withdraw links, the stage's manage links) and, cold, the session (the cache was cleared).
     # Signed-in pages are never served whole from the cache (they hold personal parts): the
-    # anonymous page's own queries (8 cold; warm, the threads section from the cache: the stage,
-    # the stages' dates and list, the counts, the page's threads and their reaction counts)
-    # plus these, and the viewer's own reactions on the page's threads (1).
-    assert (few_cold, few_warm) == (8 + 7 + 1, 6 + 6 + 1)
+    # anonymous page's own queries (9 cold; warm, the threads section from the cache: the stage,
+    # the stages' dates and list, the counts, the page's threads and their reaction counts, the
+    # header's co-authors) plus these, and the viewer's own reactions on the page's threads (1).
+    assert (few_cold, few_warm) == (9 + 7 + 1, 7 + 6 + 1)
 
 
 def test_stage_page_cache_shows_new_comment_after_posting(en_client, open_stage, citizen):
