@@ -27,6 +27,19 @@ def proposal_page_part(proposal):
     return (stages, counts)
 
 
+def renew_stages_of(sender, proposal, **kwargs):
+    """Who wrote or supports `proposal` changed (`proposals.models.authors_changed`): every stage
+    of its consultation moves on (`comments_version`), so that the pages kept in the cache are
+    made again. Side effects: one UPDATE."""
+    from django.db.models import F
+
+    from consultations.models import Stage
+
+    Stage.objects.filter(consultation__proposal=proposal).update(
+        comments_version=F("comments_version") + 1
+    )
+
+
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Consultations")
@@ -77,6 +90,10 @@ class ConsultationsConfig(AppConfig):
         from accounts.models import public_name_changed
 
         public_name_changed.connect(sections.renew_threads_of, dispatch_uid="renew-threads-of")
+        # The stage and comment pages (and the synthesis PDF) name the proposal's authors.
+        from proposals.models import authors_changed
+
+        authors_changed.connect(renew_stages_of, dispatch_uid="renew-stages-of")
 
         # A proposal's page shows its consultation's comment counts per paragraph.
         from proposals.views import register_page_part

@@ -28,6 +28,7 @@ from proposals.models import (
     CoauthorStatus,
     Proposal,
     ProposalStatus,
+    authors_changed,
 )
 
 
@@ -69,6 +70,7 @@ def _set(user, coauthorship, target, verb, **fields):
         data={"organization": coauthorship.organization_id},
     )
     mail.notify("proposals.coauthorship", coauthorship_id=coauthorship.pk, event=target)
+    authors_changed.send(sender=Coauthorship, proposal=coauthorship.proposal)
     return coauthorship
 
 

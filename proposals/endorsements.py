@@ -16,7 +16,7 @@ from core import activity
 from core.errors import DomainError, InvalidTransition
 from core.permissions import require
 from core.text import clean_text
-from proposals.models import Endorsement, Proposal, ProposalStatus
+from proposals.models import Endorsement, Proposal, ProposalStatus, authors_changed
 
 
 def check_endorsable(proposal):
@@ -106,6 +106,7 @@ def endorse(user, proposal, *, organization=None, statement="", now=None):
             "organization": organization.pk if organization else None,
         },
     )
+    authors_changed.send(sender=Endorsement, proposal=proposal)
     return endorsement
 
 
@@ -138,6 +139,7 @@ def withdraw_endorsement(user, endorsement, *, now=None):
         old=endorsement.organization.name if endorsement.organization_id else "",
         data={"endorsement": endorsement.pk},
     )
+    authors_changed.send(sender=Endorsement, proposal=endorsement.proposal)
     return endorsement
 
 

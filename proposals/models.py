@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -468,6 +469,12 @@ COAUTHOR_TRANSITIONS = {
     CoauthorStatus.DECLINED: set(),
     CoauthorStatus.REMOVED: set(),
 }
+
+
+# Sent (with `proposal`) when who wrote or who supports a proposal changed: a co-author joined
+# or left, an endorsement was given or withdrawn. Pages that show it and are kept in a cache
+# (a consultation's stage and comment pages: `consultations.apps`) are made again.
+authors_changed = Signal()
 
 
 class Coauthorship(models.Model):

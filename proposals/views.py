@@ -4,6 +4,7 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import (
@@ -22,6 +23,7 @@ from accounts.models import Organization, OrganizationKind
 from core.activity import history
 from core.errors import DomainError
 from core.markdown import render_markdown
+from core.models import ActivityLog
 from core.pagecache import anonymous_page
 from core.pagination import paginate
 from core.params import int_param
@@ -195,6 +197,14 @@ def _proposal_page_version(request, slug):
         proposal.organization.slug,
         proposal.target_authority.name if proposal.target_authority else None,
         submission,
+        # The latest change logged about the proposal: co-authors joining or leaving,
+        # endorsements given or withdrawn (the page names them), and everything else logged.
+        ActivityLog.objects.filter(
+            scope_type=ContentType.objects.get_for_model(Proposal), scope_id=str(proposal.pk)
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first(),
         *(part(proposal) for part in PAGE_PARTS),
     )
 

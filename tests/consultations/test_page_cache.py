@@ -272,3 +272,28 @@ def test_another_site_cannot_switch_a_visitors_language(headers):
     )
     assert same.status_code == 302
     assert same.cookies[settings.LANGUAGE_COOKIE_NAME].value == "bg"
+
+
+def test_a_new_co_author_or_endorsement_renews_the_stage_pages(open_stage, visible, editor):
+    from proposals import coauthors, endorsements
+    from tests.factories import MembershipFactory, OrganizationFactory
+
+    proposal = open_stage.consultation.proposal
+    partner = OrganizationFactory(name="Asociația Partener", slug="partener")
+    admin = MembershipFactory(organization=partner, role="admin").user
+    path = f"/proposals/{proposal.slug}/consultation/stages/{open_stage.position}/"
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert "Asociația Partener" not in anonymous.get(path).content.decode()
+    before = open_stage.comments_version
+    coauthors.accept_coauthorship(admin, coauthors.invite_coauthor(editor, proposal, partner))
+    open_stage.refresh_from_db()
+    assert open_stage.comments_version == before + 1
+    assert "Asociația Partener" in anonymous.get(path).content.decode()
+    supporter = OrganizationFactory(name="Federația Sprijin", slug="sprijin")
+    endorsements.endorse(
+        MembershipFactory(organization=supporter, role="admin").user,
+        proposal,
+        organization=supporter,
+    )
+    open_stage.refresh_from_db()
+    assert open_stage.comments_version == before + 2

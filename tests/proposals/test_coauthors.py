@@ -4,6 +4,7 @@ row, a row is never deleted, and every page names the authors."""
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import translation
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
@@ -209,3 +210,17 @@ def test_the_authors_page_shows_past_coauthors_to_authors_only(published, ngo_ed
     assert "Declined" in en_client_for(ngo_editor).get(url).content.decode()
     public = en_client_for(UserFactory()).get(url).content.decode()
     assert "Asociația Municipiilor din România" not in public
+
+
+def test_cached_pages_name_a_new_co_author_at_once(published, ngo_editor, partner):
+    # The proposal page is kept for anonymous visitors (core.pagecache): a co-author joining
+    # makes it again.
+    organization, admin = partner
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+    first = anonymous.get(f"/proposals/{published.slug}/").content.decode()
+    assert organization.name not in first
+    invitation = coauthors.invite_coauthor(ngo_editor, published, organization)
+    coauthors.accept_coauthorship(admin, invitation)
+    assert organization.name in anonymous.get(f"/proposals/{published.slug}/").content.decode()
+    coauthors.remove_coauthor(ngo_editor, Coauthorship.objects.get(pk=invitation.pk))
+    assert organization.name not in anonymous.get(f"/proposals/{published.slug}/").content.decode()
