@@ -60,11 +60,25 @@ check-deploy: $(VENV)/.installed-runtime
 	ALLOWED_HOSTS=consult.example.org SITE_URL=https://consult.example.org \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-# Re-copy vendored front-end files from the npm registry (package.json pins the versions).
+# Rebuild the vendored front end from the npm registry (package.json and package-lock.json pin the
+# versions): the design system (USWDS) compiled from its Sass with Consult's theme
+# (frontend/consult-uswds.scss), the icons its CSS refers to, the fonts and the licences. The output
+# is committed; deploying needs neither npm nor a build step.
+USWDS := node_modules/@uswds/uswds
+FONTS := node_modules/@fontsource/source-sans-3/files
+USWDS_ICONS := error warning info check_circle launch unfold_more
 vendor:
-	npm install --no-audit --no-fund
-	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico/
-	cp node_modules/@picocss/pico/LICENSE.md static/vendor/pico/
+	npm ci --no-audit --no-fund
+	rm -rf static/vendor/uswds static/vendor/fonts
+	mkdir -p static/vendor/uswds/img/usa-icons static/vendor/uswds/img/usa-icons-bg static/vendor/fonts/source-sans-3
+	npx sass --quiet-deps --no-source-map --style=compressed --load-path=$(USWDS)/packages --load-path=frontend \
+		frontend/consult-uswds.scss static/vendor/uswds/consult-uswds.min.css
+	for icon in $(USWDS_ICONS); do cp $(USWDS)/dist/img/usa-icons/$$icon.svg static/vendor/uswds/img/usa-icons/; done
+	cp $(USWDS)/dist/img/usa-icons-bg/error--white.svg $(USWDS)/dist/img/usa-icons-bg/launch--white.svg static/vendor/uswds/img/usa-icons-bg/
+	cp $(USWDS)/LICENSE.md static/vendor/uswds/
+	for subset in latin latin-ext cyrillic; do for face in 400-normal 600-normal 700-normal 400-italic; do \
+		cp $(FONTS)/source-sans-3-$$subset-$$face.woff2 static/vendor/fonts/source-sans-3/; done; done
+	cp node_modules/@fontsource/source-sans-3/LICENSE static/vendor/fonts/source-sans-3/LICENSE.txt
 
 clean:
 	rm -rf $(VENV) var staticfiles

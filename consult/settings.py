@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    # The widgets' templates, for the project's form renderer (core.forms.ConsultFormRenderer).
+    "django.forms",
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
     "allauth.account",
@@ -127,6 +129,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "core.forms.ConsultFormRenderer"
 
 # --- Database, cache, sessions -----------------------------------------------------------------
 
