@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Country, Organization, OrganizationKind, Role
+from accounts.models import Country, Membership, Organization, OrganizationKind, Role
 from core.forms import SlugIdentifierField
 from core.params import int_param
 from core.text import ascii_slug, free_slug
@@ -48,19 +48,20 @@ def authority_choices(authorities, first_country=None):
 
 def drafting_organizations(user):
     """The organisations `user` drafts for: NGOs and other organisations where they are an
-    editor or admin, and verified authorities where they are an admin (their own drafts)."""
-    return (
-        Organization.objects.filter(memberships__user=user)
-        .filter(
-            Q(memberships__role__in=[Role.ADMIN, Role.EDITOR]) & ~Q(kind=OrganizationKind.AUTHORITY)
-            | Q(
-                memberships__role=Role.ADMIN,
-                kind=OrganizationKind.AUTHORITY,
-                verified_at__isnull=False,
-            )
-        )
-        .order_by("name")
+    editor or admin, and verified authorities where they are an admin (their own drafts).
+    Each once: the conditions are on the user's own membership, read as a subquery."""
+    memberships = Membership.objects.filter(user=user)
+    drafting = (
+        memberships.filter(role__in=[Role.ADMIN, Role.EDITOR])
+        .exclude(organization__kind=OrganizationKind.AUTHORITY)
+        .values("organization")
     )
+    authorities = memberships.filter(
+        role=Role.ADMIN,
+        organization__kind=OrganizationKind.AUTHORITY,
+        organization__verified_at__isnull=False,
+    ).values("organization")
+    return Organization.objects.filter(Q(pk__in=drafting) | Q(pk__in=authorities)).order_by("name")
 
 
 class ProposalCreateForm(forms.ModelForm):

@@ -210,3 +210,18 @@ def test_a_bulgarian_organisation_sees_bulgarian_authorities_first(en_client):
     ).user
     en_client.force_login(editor)
     assert list(_groups(en_client.get(NEW).context["form"])) == ["Bulgaria", "Romania"]
+
+
+@pytest.mark.django_db
+def test_create_for_an_organisation_with_several_editors(editor_client, form_data, ngo):
+    # Other members of the same organisation (two editors, an admin): it is offered once, and
+    # the proposal is made (a join per membership had made the choice ambiguous: a 500).
+    for role in ("editor", "editor", "admin"):
+        MembershipFactory(organization=ngo, role=role)
+    elsewhere = MembershipFactory(role="editor").organization  # someone else's organisation
+    response = editor_client.get(NEW)
+    assert list(response.context["form"].fields["organization"].queryset) == [ngo]
+    assert elsewhere not in response.context["form"].fields["organization"].queryset
+    response = editor_client.post(NEW, form_data)
+    assert response.status_code == 302
+    assert Proposal.objects.get().organization == ngo
