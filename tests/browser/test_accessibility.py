@@ -220,7 +220,7 @@ def test_figures_charts_are_drawn_in_the_browser_and_fit_a_phone(page, demo):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/proposals/modificarea-legii-350-2005/consultation/stages/1/figures/")
     images = page.locator("figure.chart img")
-    assert images.count() == 4
+    assert images.count() == 5  # categories, counties/provinces, days, stances, outcomes
     for index in range(images.count()):
         image = images.nth(index)
         image.scroll_into_view_if_needed()
