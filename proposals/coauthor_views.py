@@ -25,7 +25,7 @@ from proposals.views import proposal_context, proposal_for
 
 def coauthor_list(request, slug):
     """Who writes the proposal. Everyone sees the owner and the accepted co-authors; the
-    authors' members also see invitations and past co-authors; the owner's editors invite."""
+    authors' editors also see invitations and past co-authors; the owner's editors invite."""
     proposal = proposal_for(request, slug)
     may_manage = can(request.user, "proposals.manage_coauthors", proposal)
     rows = proposal.coauthorships.select_related("organization").order_by("invited_at", "pk")

@@ -8,6 +8,7 @@ Nothing here writes; `check_period` raises when a stage's dates cannot be accept
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consultations.models import LEGAL_MINIMUM, StageKind
@@ -158,8 +159,8 @@ def check_announcement(consultation, opens_at, closes_at, adoption_on, reason, s
             )
             % {
                 "days": ANNOUNCEMENT_WORKING_DAYS[country],
-                "announced": announced_on.strftime("%d.%m.%Y"),
-                "earliest": earliest.strftime("%d.%m.%Y"),
+                "announced": date_format(announced_on, "DATE_FORMAT"),
+                "earliest": date_format(earliest, "DATE_FORMAT"),
             },
             code="adoption_too_early",
         )

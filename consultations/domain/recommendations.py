@@ -9,6 +9,7 @@ the synthesis and its justification table exactly as comments posted on the site
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consultations.domain import grouping
@@ -85,7 +86,10 @@ def log_recommendation(user, stage, *, author, received_on, text, channel, block
     if not first <= received_on <= last:
         raise DomainError(
             _("A recommendation logged in this stage was received between %(first)s and %(last)s.")
-            % {"first": first.strftime("%d.%m.%Y"), "last": last.strftime("%d.%m.%Y")},
+            % {
+                "first": date_format(first, "DATE_FORMAT"),
+                "last": date_format(last, "DATE_FORMAT"),
+            },
             code="date",
         )
     if block_key and block_key not in block_keys(stage.revision):

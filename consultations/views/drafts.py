@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consultations import domain
@@ -53,7 +54,7 @@ def debate_request_create(request, slug):
                     _("Your request was sent to %(authority)s. It must answer by %(due)s.")
                     % {
                         "authority": proposal.organization.name,
-                        "due": domain.due_on(item).strftime("%d.%m.%Y"),
+                        "due": date_format(domain.due_on(item), "DATE_FORMAT"),
                     },
                 )
                 return redirect(item.get_absolute_url())

@@ -238,6 +238,9 @@ def dates_change_at(stage, stages, now, left):
         for moment in (item.opens_at, item.closes_at)
         if moment is not None and moment > now
     ]
+    # A meeting stops taking registrations when it starts.
+    if stage.meeting_at is not None and stage.meeting_at > now:
+        moments.append(stage.meeting_at)
     if left is not None:
         moments.append(stage.closes_at - timedelta(days=left["days"], hours=left["hours"]))
         zone = stage.consultation.proposal.organization.zone

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils.formats import date_format
 
 from consultations import domain
 from consultations.models import Stage
@@ -93,8 +94,9 @@ def test_adoption_one_day_too_early_is_refused_naming_the_earliest_day(
             adoption=date(2026, 4, 15),
         )
     assert refused.value.code == "adoption_too_early"
-    assert "02.03.2026" in refused.value.message
-    assert "16.04.2026" in refused.value.message
+    # Days as the language writes them in a sentence.
+    assert date_format(date(2026, 3, 2), "DATE_FORMAT") in refused.value.message
+    assert date_format(date(2026, 4, 16), "DATE_FORMAT") in refused.value.message
     assert not Stage.objects.filter(consultation=draft_consultation).exists()
 
 
@@ -160,7 +162,7 @@ def test_adoption_before_the_recommendations_end_is_refused(
             adoption=ADOPTION,
         )
     assert refused.value.code == "adoption_too_early"
-    assert "16.04.2026" not in refused.value.message
+    assert date_format(date(2026, 4, 16), "DATE_FORMAT") not in refused.value.message
 
 
 def test_the_substantiation_note_is_required_before_the_announcement(
