@@ -69,6 +69,7 @@ def is_owner_authority_staff(user, obj):
     return (
         proposal is not None
         and proposal.organization.is_authority
+        and proposal.organization.verified_at is not None
         and role_in(user, proposal.organization) in (Role.ADMIN, Role.REGISTRAR)
     )
 
@@ -79,6 +80,7 @@ def is_owner_authority_admin(user, obj):
     return (
         proposal is not None
         and proposal.organization.is_authority
+        and proposal.organization.verified_at is not None
         and role_in(user, proposal.organization) == Role.ADMIN
     )
 

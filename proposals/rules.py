@@ -28,7 +28,10 @@ def author_roles(user, proposal):
 
     if proposal is None or user is None or not user.is_authenticated:
         return {}
-    owner = Membership.objects.filter(user=user, organization_id=proposal.organization_id)
+    # An authority acts only while it is verified (its own drafts, like everything it does).
+    owner = Membership.objects.filter(user=user, organization_id=proposal.organization_id).exclude(
+        organization__kind=OrganizationKind.AUTHORITY, organization__verified_at__isnull=True
+    )
     coauthor = Membership.objects.filter(
         user=user,
         organization__coauthorships__proposal=proposal,
@@ -66,7 +69,12 @@ def is_author_editor(user, proposal):
 @rules.predicate
 def is_owner_editor(user, proposal):
     """An editor or admin of the owning organisation itself."""
-    return proposal is not None and role_in(user, proposal.organization) in EDITING_ROLES
+    if proposal is None:
+        return False
+    owner = proposal.organization
+    if owner.kind == OrganizationKind.AUTHORITY and owner.verified_at is None:
+        return False
+    return role_in(user, owner) in EDITING_ROLES
 
 
 # The names the other apps imported before co-authors existed.

@@ -345,3 +345,24 @@ def test_an_ngo_does_not_draft_an_authoritys_kind(ngo_member_editor, verified_ng
             target_authority=authority,
         )
     assert refused.value.code == "kind"
+
+
+def test_an_authority_no_longer_verified_acts_no_more_on_its_drafts(
+    authority_admin, registrar, verified_authority, open_announcement, draft_consultation
+):
+    from core.permissions import can
+
+    proposal = draft_consultation.proposal
+    assert can(authority_admin, "proposals.change_proposal", proposal)
+    assert can(authority_admin, "consultations.answer_debate", proposal)
+    assert can(registrar, "consultations.log_recommendation", proposal)
+    verified_authority.verified_at = None
+    verified_authority.save(update_fields=["verified_at"])
+    proposal = type(proposal).objects.select_related("organization").get(pk=proposal.pk)
+    for who, perm in (
+        (authority_admin, "proposals.change_proposal"),
+        (authority_admin, "proposals.withdraw_proposal"),
+        (authority_admin, "consultations.answer_debate"),
+        (registrar, "consultations.log_recommendation"),
+    ):
+        assert not can(who, perm, proposal), perm
