@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import regions as regions_of_people
 from accounts.models import RespondentCategory
@@ -150,23 +151,43 @@ def category_rows(per_category):
     return rows
 
 
+# A county or province shown with fewer people than this could point at someone: comment
+# authors are named, so "1 participant, 4 comments" there would tell where that person lives.
+# Such places are counted together in one row.
+MIN_PEOPLE_PER_REGION = 3
+FEW = "few"
+
+
 def place_rows(counted):
     """(countries, regions) from (region code, participants, comments) triples: every country
-    in order (zeros included), the regions that have any, most participants first. A person
-    is counted in the one region their profile says now."""
-    per_country, regions = {}, []
+    in order (zeros included); the regions with at least `MIN_PEOPLE_PER_REGION` participants,
+    most first, then one row (`FEW`) for all the others together, if any. A person is counted
+    in the one region their profile says now."""
+    per_country, regions, few = {}, [], [0, 0]
     for code, people, comments in counted:
         country = regions_of_people.country_of(code)
         totals = per_country.setdefault(country, [0, 0])
         totals[0] += people
         totals[1] += comments
-        if code and code != regions_of_people.ANOTHER_COUNTRY:
+        if not code or code == regions_of_people.ANOTHER_COUNTRY:
+            continue
+        if people >= MIN_PEOPLE_PER_REGION:
             regions.append((code, str(regions_of_people.LABELS.get(code, code)), people, comments))
+        else:
+            few[0] += people
+            few[1] += comments
     countries = [
         (code, str(label), *per_country.get(code, (0, 0)))
         for code, label in regions_of_people.COUNTRIES
     ]
     regions.sort(key=lambda row: (-row[2], -row[3], row[1]))
+    if few[0]:
+        label = ngettext(
+            "Counties or provinces with fewer than %(counter)s participant",
+            "Counties or provinces with fewer than %(counter)s participants",
+            MIN_PEOPLE_PER_REGION,
+        ) % {"counter": MIN_PEOPLE_PER_REGION}
+        regions.append((FEW, label, *few))
     return countries, regions
 
 

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
+from accounts import regions
 from accounts.models import Profile
 from consultations import domain, figures
 from consultations.models import Stage, StageComment
@@ -245,25 +246,30 @@ def test_figures_count_where_participants_live(client, debate):
         ("XX", "Another country", 0, 0),
         ("", "Not said", 1, 1),
     ]
-    assert result.regions == [("RO-VN", "Vrancea", 2, 3), ("BG-22", "Sofia (capital)", 1, 2)]
     assert sum(row[2] for row in result.countries) == result.participants
     assert sum(row[3] for row in result.countries) == result.comments
+    # Fewer than three people in a county or province: counted together, never by name of
+    # place (a named author with those comments would be found there).
+    few = "Counties or provinces with fewer than 3 participants"
+    assert result.regions == [("few", few, 3, 5)]
+    for name in ("Cora", "Dan", "Ema"):
+        user = person(name, "citizen", "RO-VN")
+        domain.post_comment(user, debate, now=T0 + timedelta(hours=5), text="Și eu.",
+                            stance="support")  # fmt: skip
+    with translation.override("en"):
+        result = figures.stage_figures(stage)
+    assert result.regions == [("RO-VN", "Vrancea", 5, 6), ("few", few, 1, 2)]
     with translation.override("bg"):
-        assert figures.stage_figures(stage).regions[1][1] == "София (столица)"
+        assert str(regions.LABELS["BG-22"]) == "София (столица)"
     rows = figures_rows(client, "/stages/1/figures.json")
     assert {"table": "country_participants", "key": "not_said", "label": "Not said",
             "value": 1} in rows  # fmt: skip
-    assert {"table": "region_comments", "key": "BG-22", "label": "Sofia (capital)",
-            "value": 2} in rows  # fmt: skip
+    assert {"table": "region_comments", "key": "few", "label": few, "value": 2} in rows
     svg = client.get(f"{BASE}/stages/1/figures/regions.svg", HTTP_ACCEPT_LANGUAGE="en")
-    assert _desc(svg.content.decode()).splitlines()[0] == (
-        "Participants: Vrancea: 2; Sofia (capital): 1"
-    )
+    assert _desc(svg.content.decode()).splitlines()[0] == f"Participants: Vrancea: 5; {few}: 1"
     html = client.get(f"{BASE}/stages/1/figures/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert (
-        '<th scope="row">Sofia (capital)</th><td class="number">1</td><td class="number">2</td>'
-        in html
-    )
+    assert '<th scope="row">Vrancea</th><td class="number">5</td><td class="number">6</td>' in html
+    assert "Sofia" not in html
 
 
 def figures_rows(client, path):
