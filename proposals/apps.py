@@ -55,6 +55,12 @@ class ProposalsConfig(AppConfig):
         from proposals.importing import erase_imports, export_imports
 
         privacy.register("imports", export=export_imports, erase=erase_imports, order=45)
+        # Endorsements given in one's own name end with the account (proposals/endorsements.py).
+        from proposals.endorsements import erase_endorsements, export_endorsements
+
+        privacy.register(
+            "endorsements", export=export_endorsements, erase=erase_endorsements, order=46
+        )
 
         # The search page's facets name a proposal's status and its topics.
         from proposals.models import Topic

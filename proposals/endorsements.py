@@ -196,3 +196,45 @@ def endorsements_at(proposal, moment):
         .annotate(by_person=Case(When(organization__isnull=True, then=1), default=0))
         .order_by("by_person", "-created_at", "-pk")
     )
+
+
+# --- Personal data (core.privacy) ---------------------------------------------------------------
+
+
+def export_endorsements(user):
+    """The endorsements `user` gave: in their own name, and for an organisation as its admin
+    (the organisation's stay its own when the account goes). Side effects: none."""
+    return [
+        {
+            "proposal": endorsement.proposal.slug,
+            "organization": endorsement.organization.name if endorsement.organization_id else None,
+            "statement": endorsement.statement,
+            "endorsed": endorsement.created_at.isoformat(),
+            "withdrawn": endorsement.withdrawn_at.isoformat() if endorsement.withdrawn_at else None,
+        }
+        for endorsement in Endorsement.objects.filter(user=user)
+        .select_related("proposal", "organization")
+        .order_by("created_at", "pk")
+    ]
+
+
+def erase_endorsements(user):
+    """A person's support ends with their account: their own endorsements are withdrawn (the
+    rows stay, as every withdrawal's) and their statements cleared; an organisation's
+    endorsement stays the organisation's. Side effects: updates; a log row per endorsement
+    withdrawn; the proposals' cached pages move on (`authors_changed`)."""
+    personal = Endorsement.objects.filter(user=user, organization__isnull=True)
+    now = timezone.now()
+    for endorsement in personal.filter(withdrawn_at__isnull=True).select_related("proposal"):
+        activity.record(
+            user,
+            "endorsement.withdrawn",
+            endorsement,
+            scope=endorsement.proposal,
+            data={"endorsement": endorsement.pk, "account_deleted": True},
+        )
+    proposal_ids = set(personal.values_list("proposal_id", flat=True))
+    personal.filter(withdrawn_at__isnull=True).update(withdrawn_at=now, withdrawn_by=user)
+    personal.exclude(statement="").update(statement="")
+    for proposal in Proposal.objects.filter(pk__in=proposal_ids):
+        authors_changed.send(sender=Endorsement, proposal=proposal)

@@ -235,3 +235,34 @@ def test_twenty_simultaneous_organisation_endorsements_store_one_row(published, 
         "ok"
     ]
     assert Endorsement.objects.filter(proposal=published, organization=organization).count() == 1
+
+
+def test_endorsements_are_in_the_data_export_and_end_with_the_account(published, user, association):
+    from accounts import domain as accounts_domain
+    from core import privacy
+
+    organization, admin, _editor = association
+    mine = endorsements.endorse(user, published, statement="Susțin pentru că…")
+    theirs = endorsements.endorse(admin, published, organization=organization, statement="Noi.")
+    exported = privacy.export_user_data(user)["endorsements"]
+    assert exported == [
+        {
+            "proposal": published.slug,
+            "organization": None,
+            "statement": "Susțin pentru că…",
+            "endorsed": mine.created_at.isoformat(),
+            "withdrawn": None,
+        }
+    ]
+    assert privacy.export_user_data(admin)["endorsements"][0]["organization"] == organization.name
+    accounts_domain.delete_account(user)
+    mine.refresh_from_db()
+    assert mine.withdrawn_at is not None and mine.statement == ""
+    theirs.refresh_from_db()
+    assert (theirs.withdrawn_at, theirs.statement) == (None, "Noi.")
+    assert endorsements.endorsement_counts(published) == {
+        "organizations": 1,
+        "people": 0,
+        "total": 1,
+    }
+    assert ActivityLog.objects.filter(verb="endorsement.withdrawn").count() == 1
