@@ -227,6 +227,7 @@ def test_a_copy_is_kept_until_the_page_s_dates_change():
     stage = SimpleNamespace(
         opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(days=3, hours=5, minutes=30),
+        meeting_at=None,
         consultation=SimpleNamespace(proposal=SimpleNamespace(organization=organization)),
     )
     later = SimpleNamespace(opens_at=now + timedelta(days=5), closes_at=now + timedelta(days=9))
@@ -240,6 +241,10 @@ def test_a_copy_is_kept_until_the_page_s_dates_change():
     assert dates_change_at(stage, [stage, later], late, left) == datetime(
         2026, 12, 6, 22, 0, tzinfo=UTC
     )
+    # A meeting that starts first: registrations close then.
+    stage.meeting_at = late + timedelta(minutes=10)
+    assert dates_change_at(stage, [stage, later], late, left) == stage.meeting_at
+    stage.meeting_at = None
     # A closed stage: the next stage's opening.
     assert dates_change_at(stage, [later], now, None) == later.opens_at
     assert dates_change_at(stage, [], now, None) is None
