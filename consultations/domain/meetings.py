@@ -290,12 +290,20 @@ def cancel_registration(user, registration, *, now=None):
     registration = MeetingRegistration.objects.select_for_update().get(pk=registration.pk)
     registration.stage = stage
     check_cancel_registration(registration, now)
+    _cancel(user, registration, stage, now)
+    return registration
+
+
+def _cancel(actor, registration, stage, now):
+    """Cancel `registration` (its `stage` locked): status and time, a log row by `actor` (None:
+    the account's erasure), a freed seat given to the first person waiting, the stage's
+    version moved on."""
     old = registration.status
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     registration.save(update_fields=["status", "cancelled_at"])
     _record(
-        user,
+        actor,
         "meeting.registration_cancelled",
         registration,
         stage,
@@ -305,7 +313,6 @@ def cancel_registration(user, registration, *, now=None):
     if old == RegistrationStatus.REGISTERED:
         _fill_seats(stage, now)
     bump_comments_version(stage)
-    return registration
 
 
 @transaction.atomic
@@ -439,21 +446,6 @@ def release_seats_of(user, *, now=None):
     for registration in list(active):
         if held_at(registration.stage) <= now:
             continue
-        stage = _locked_stage(registration.stage)
-        old = registration.status
-        registration.status = RegistrationStatus.CANCELLED
-        registration.cancelled_at = now
-        registration.save(update_fields=["status", "cancelled_at"])
-        _record(
-            None,
-            "meeting.registration_cancelled",
-            registration,
-            stage,
-            old=old,
-            new=RegistrationStatus.CANCELLED,
-        )
-        if old == RegistrationStatus.REGISTERED:
-            _fill_seats(stage, now)
-        bump_comments_version(stage)
+        _cancel(None, registration, _locked_stage(registration.stage), now)
         released += 1
     return released
