@@ -71,8 +71,11 @@ PRIVACY = {
 
 def publish_first_versions(legal_text_model):
     """Publish version 1 of each text that has none yet (`legal_text_model`: the model, or the
-    migration's historical model). Side effects: up to two `LegalText` rows."""
-    now = timezone.now()
+    migration's historical model). Side effects: up to two `LegalText` rows.
+
+    Published at a whole second: a copy of the rows (Django's serializers keep milliseconds)
+    then writes them back unchanged, which the PostgreSQL guard lets through."""
+    now = timezone.now().replace(microsecond=0)
     for kind, texts in (("terms", TERMS), ("privacy", PRIVACY)):
         if not legal_text_model.objects.filter(kind=kind).exists():
             legal_text_model.objects.create(

@@ -429,6 +429,16 @@ def test_postgresql_refuses_to_change_or_delete_a_legal_text(db, sql):
     assert LegalText.objects.filter(pk=terms.pk).values().get() == before
 
 
+def test_postgresql_lets_a_legal_text_be_written_back_unchanged(db):
+    # Restoring saved rows (Django's serialized rollback) writes each row back as it is.
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    terms = LegalText.objects.get(kind="terms", version=1)
+    before = LegalText.objects.filter(pk=terms.pk).values().get()
+    _raw("UPDATE accounts_legaltext SET text_en = text_en WHERE id = %s", [terms.pk])
+    assert LegalText.objects.filter(pk=terms.pk).values().get() == before
+
+
 def test_postgresql_refuses_to_change_a_consent(db):
     if connection.vendor != "postgresql":
         pytest.skip("the trigger exists on PostgreSQL only")
