@@ -90,6 +90,8 @@ def is_owner_authority_admin(user, obj):
 rules.add_perm("consultations.request_debate", is_ngo & is_verified & is_editor_or_admin)
 rules.add_perm("consultations.answer_debate", is_owner_authority_admin)
 rules.add_perm("consultations.log_recommendation", is_owner_authority_staff)
+# The publication pack for e-consultare.gov.ro: who publishes for the authority.
+rules.add_perm("consultations.publication_pack", is_owner_authority_staff)
 
 rules.add_perm("consultations.view", can_view)
 rules.add_perm("consultations.manage", is_owner_editor)

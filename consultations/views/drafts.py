@@ -3,15 +3,18 @@ answered by the authority) and recommendations received by email or on paper, lo
 authority. Thin views: the rules decide who (`core.permissions.can`), the domain what; every
 refusal is shown as the domain words it, with what was typed kept."""
 
+import tempfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from consultations import domain
+from consultations import domain, publication_pack as pack
 from consultations.drafts_pages import requesting_organizations
 from consultations.forms_drafts import (
     DebateRequestForm,
@@ -174,4 +177,27 @@ def recommendation_log(request, slug, position):
             request, proposal, form=form, consultation=consultation, stage=stage, refusal=refusal
         ),
         status=status,
+    )
+
+
+@login_required
+def publication_pack(request, slug):
+    """The ZIP for e-consultare.gov.ro, written into a temporary file and sent from it."""
+    proposal = proposal_for(request, slug)
+    consultation = consultation_of(proposal)
+    if not can(request.user, "consultations.publication_pack", consultation):
+        raise PermissionDenied
+    try:
+        pack.check_pack_available(consultation)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(consultation.get_absolute_url())
+    output = tempfile.TemporaryFile()  # closed by the response once sent
+    pack.write_pack(consultation, output)
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=pack.pack_filename(consultation),
+        content_type="application/zip",
     )
