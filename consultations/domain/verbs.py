@@ -50,6 +50,7 @@ VERBS = {
     "debate.requested": _("Public debate requested"),
     "debate.scheduled": _("Public debate scheduled"),
     "debate.refused": _("Request for a public debate refused"),
+    "debate.withdrawn": _("Request for a public debate withdrawn"),
     # The proposal's moves that follow its stages (`events.sync_proposal_status`).
     "proposal.consultation_opened": _("Consultation opened"),
     "proposal.consultation_closed": _("Consultation closed"),
@@ -85,6 +86,7 @@ CODED = {
     "debate.requested": DebateStatus,
     "debate.scheduled": DebateStatus,
     "debate.refused": DebateStatus,
+    "debate.withdrawn": DebateStatus,
     "proposal.consultation_opened": ProposalStatus,
     "proposal.consultation_closed": ProposalStatus,
 }

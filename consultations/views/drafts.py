@@ -14,19 +14,21 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from consultations import domain, publication_pack as pack
+from consultations import domain
+from consultations import publication_pack as pack
 from consultations.drafts_pages import requesting_organizations
 from consultations.forms_drafts import (
     DebateRequestForm,
     RecommendationForm,
     RefuseDebateForm,
     ScheduleDebateForm,
+    WithdrawDebateForm,
 )
 from consultations.models import DebateRequest
 from consultations.views.manage import consultation_of, page_context, stage_of
 from consultations.views.stages import consultation_for
 from core.errors import DomainError
-from core.permissions import can
+from core.permissions import can, passes
 from proposals.views import proposal_for
 
 
@@ -79,37 +81,41 @@ def debate_request_detail(request, slug, pk):
     )
     item.consultation = consultation
     now = timezone.now()
-    can_answer = request.user.is_authenticated and can(
-        request.user, "consultations.answer_debate", consultation
-    )
-    if request.method == "POST" and not can_answer:
+    user = request.user
+    can_answer = user.is_authenticated and can(user, "consultations.answer_debate", consultation)
+    can_withdraw = user.is_authenticated and can(user, "consultations.withdraw_debate", item)
+    action = request.POST.get("action")
+    if request.method == "POST" and not (can_withdraw if action == "withdraw" else can_answer):
         raise PermissionDenied
     meetings = domain.meetings_for(consultation, now) if can_answer else []
     schedule_form = ScheduleDebateForm(
-        request.POST if request.POST.get("action") == "schedule" else None, meetings=meetings
+        request.POST if action == "schedule" else None, meetings=meetings
     )
-    refuse_form = RefuseDebateForm(request.POST if request.POST.get("action") == "refuse" else None)
+    refuse_form = RefuseDebateForm(request.POST if action == "refuse" else None)
+    withdraw_form = WithdrawDebateForm(request.POST if action == "withdraw" else None)
     status = 200
     if request.method == "POST":
         status = 400
-        form = schedule_form if request.POST.get("action") == "schedule" else refuse_form
+        form = {"schedule": schedule_form, "withdraw": withdraw_form}.get(action, refuse_form)
         if form.is_valid():
             try:
                 if form is schedule_form:
-                    domain.schedule_debate(request.user, item, form.cleaned_data["meeting"])
+                    domain.schedule_debate(user, item, form.cleaned_data["meeting"])
                     messages.success(request, _("The public debate is scheduled."))
+                elif form is withdraw_form:
+                    domain.withdraw_debate(user, item, form.cleaned_data["reason"])
+                    messages.success(
+                        request, _("Your request was withdrawn; the authority is told.")
+                    )
                 else:
-                    domain.refuse_debate(request.user, item, form.cleaned_data["reason"])
+                    domain.refuse_debate(user, item, form.cleaned_data["reason"])
                     messages.success(request, _("The request was refused; the reason is public."))
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 return redirect(item.get_absolute_url())
-    answerable = can_answer
-    try:
-        domain.check_debate_answerable(item)
-    except DomainError:
-        answerable = False
+    answerable = can_answer and passes(domain.check_debate_answerable, item)
+    withdrawable = can_withdraw and passes(domain.check_debate_withdrawable, item)
     return render(
         request,
         "consultations/debate_request.html",
@@ -122,6 +128,8 @@ def debate_request_detail(request, slug, pk):
             overdue=domain.is_overdue(item, now),
             late=domain.answered_late(item),
             answerable=answerable,
+            withdrawable=withdrawable,
+            withdraw_form=withdraw_form,
             meetings=meetings,
             schedule_form=schedule_form,
             refuse_form=refuse_form,
@@ -192,7 +200,7 @@ def publication_pack(request, slug):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(consultation.get_absolute_url())
-    output = tempfile.TemporaryFile()  # closed by the response once sent
+    output = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response once sent)
     pack.write_pack(consultation, output)
     output.seek(0)
     return FileResponse(
