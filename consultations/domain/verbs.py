@@ -36,6 +36,7 @@ VERBS = {
     "meeting.registration_cancelled": _("Meeting registration cancelled"),
     "meeting.promoted": _("Given a seat from the waiting list"),
     "meeting.capacity_changed": _("Number of places changed"),
+    "meeting.changed": _("Meeting's date or place changed"),
     "meeting.attendance_marked": _("Attendance marked"),
     "comment.posted": _("Comment posted"),
     "comment.withdrawn": _("Comment withdrawn by its author"),
@@ -108,3 +109,4 @@ def register():
     for verb, choices in CODED.items():
         activity.register_formatter(verb, _labels(choices))
     activity.register_formatter("stage.closed_early", moment_label)
+    activity.register_formatter("meeting.changed", moment_label)
