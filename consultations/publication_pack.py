@@ -6,7 +6,8 @@ listing each file, what it is and its SHA-256 (`00-manifest.json`, `00-manifest.
 
 The files' names are fixed (ASCII, numbered so that they sort in the order above); what the
 order prescribes and what is our choice is written down in docs/e-consultare.md. The
-descriptions are written in the draft's language.
+descriptions are written in Romanian, the language of the platform and of the order
+(`consultations.exports.legal_language`).
 
 The ZIP is written into a temporary file on disk, one file at a time, each hashed as it is
 written: the comments and the justification table are read a chunk at a time
@@ -69,6 +70,11 @@ def check_pack_available(consultation, now=None):
         raise DomainError(
             _("The publication pack is made for an authority's own draft."), code="not_authority"
         )
+    if proposal.organization.country != "RO":
+        raise DomainError(
+            _("The publication pack for e-consultare.gov.ro is made for Romanian authorities."),
+            code="not_romanian",
+        )
     announcement = announcement_of(consultation)
     if announcement is None or announcement.status_at(now) == StageStatus.SCHEDULED:
         raise DomainError(
@@ -124,7 +130,7 @@ def announcement_pdf(consultation, announcement):
     """The announcement as a PDF: the draft, the authority, its period, the planned adoption,
     the substantiation note and where to send recommendations. In the draft's language."""
     proposal = consultation.proposal
-    language = proposal.language
+    language = exports.legal_language(proposal)
     zone = proposal.organization.zone
     with translation.override(language):
         return render_pdf(
@@ -149,7 +155,7 @@ def announcement_pdf(consultation, announcement):
 def minutes_pdf(stage):
     """A meeting's published minutes as a PDF, in the draft's language."""
     proposal = stage.consultation.proposal
-    language = proposal.language
+    language = exports.legal_language(proposal)
     zone = proposal.organization.zone
     with translation.override(language):
         return render_pdf(
@@ -288,7 +294,7 @@ def write_pack(consultation, output, now=None):
     dict). Call after `check_pack_available`. Side effects: none but the file written."""
     now = now or timezone.now()
     proposal = consultation.proposal
-    language = proposal.language
+    language = exports.legal_language(proposal)
     entries = []
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with translation.override(language):

@@ -152,7 +152,7 @@ def test_the_pack_holds_the_note_the_table_and_the_minutes(registrar, debated):
         ["Nr. crt.", "Autor", "Paragraf", "Propunere/recomandare", "Soluție", "Motivare"],
         [
             "1",
-            "Asociația Proprietarilor Bloc 7",
+            "Asociația Proprietarilor Bloc 7 (primită pe hârtie la 5 martie 2026)",
             "Întregul text",
             "Propunem 50 de locuri de parcare pentru rezidenți.",
             "Acceptată parțial",
