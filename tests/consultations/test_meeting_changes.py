@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar
 
 from consultations import domain, ical
@@ -20,6 +20,13 @@ BASE = "/proposals/legea-350/consultation"
 MEETING_AT = T0 + timedelta(days=20)  # Sunday 22 March 2026, 09:00 in Bucharest
 BEFORE = MEETING_AT - timedelta(days=5)
 MOVED_TO = datetime(2026, 3, 24, 17, 30, tzinfo=BUCHAREST)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Refusals read in English (emails are rendered in each recipient's language)."""
+    with translation.override("en"):
+        yield
 
 
 def add_meeting(editor, consultation, *, at, capacity=None, now):

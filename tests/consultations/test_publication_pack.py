@@ -166,7 +166,7 @@ def test_the_pack_holds_the_note_the_table_and_the_minutes(registrar, debated):
     assert received[1][6] == "Propunem 50 de locuri de parcare pentru rezidenți."
     assert received[1][10] == "Asociația Proprietarilor Bloc 7"
     minutes = pdf_words(archive.read("06-minuta-etapa-2.pdf"))
-    assert "Minuta: Dezbaterea publică" in minutes
+    assert "Proces-verbal: Dezbaterea publică" in minutes
     assert "Desfășurată la 11 martie 2026, ora 10:00" in minutes
     assert "Au participat 12 persoane." in minutes
     announcement = pdf_words(archive.read("01-anunt.pdf"))
