@@ -296,10 +296,12 @@ def write_pack(consultation, output, now=None):
     proposal = consultation.proposal
     language = exports.legal_language(proposal)
     entries = []
-    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with translation.override(language):
-            files = pack_files(consultation, now)
-        for item in files:
+    # Every file in the draft's language, whatever the language of the person downloading.
+    with (
+        translation.override(language),
+        zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for item in pack_files(consultation, now):
             with archive.open(item.name, "w", force_zip64=True) as target:
                 hashing = _Hashing(target)
                 item.write(hashing)
@@ -311,20 +313,18 @@ def write_pack(consultation, output, now=None):
                     "size": hashing.size,
                 }
             )
-        with translation.override(language):
-            manifest = {
-                "title": _("Publication pack for e-consultare.gov.ro"),
-                "authority": proposal.organization.name,
-                "proposal": proposal.title,
-                "consultation": consultation.title,
-                "url": absolute_url(consultation.get_absolute_url()),
-                "made_at": now.isoformat(timespec="seconds"),
-                "made_on": format_datetime(now, language, proposal.organization.zone),
-                "files": entries,
-            }
-            text = manifest_text(manifest)
+        manifest = {
+            "title": _("Publication pack for e-consultare.gov.ro"),
+            "authority": proposal.organization.name,
+            "proposal": proposal.title,
+            "consultation": consultation.title,
+            "url": absolute_url(consultation.get_absolute_url()),
+            "made_at": now.isoformat(timespec="seconds"),
+            "made_on": format_datetime(now, language, proposal.organization.zone),
+            "files": entries,
+        }
         archive.writestr(
             MANIFEST_JSON, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
         )
-        archive.writestr(MANIFEST_TEXT, text.encode("utf-8"))
+        archive.writestr(MANIFEST_TEXT, manifest_text(manifest).encode("utf-8"))
     return manifest

@@ -163,6 +163,8 @@ def test_the_pack_holds_the_note_the_table_and_the_minutes(registrar, debated):
         csv.reader(io.StringIO(archive.read("05-recomandari-etapa-1.csv").decode("utf-8-sig")))
     )
     assert len(received) == 2
+    # In the draft's language, although the person downloading reads the site in English.
+    assert received[0][:2] == ["Nr. comentariului", "Răspuns la comentariul nr."]
     assert received[1][6] == "Propunem 50 de locuri de parcare pentru rezidenți."
     assert received[1][10] == "Asociația Proprietarilor Bloc 7"
     minutes = pdf_words(archive.read("06-minuta-etapa-2.pdf"))
