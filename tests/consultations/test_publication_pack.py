@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from consultations import domain
-from consultations.models import Channel
+from consultations import domain, exports
+from consultations.models import Channel, Synthesis
 from tests.consultations.authority_drafts import (  # noqa: F401  (fixtures)
     ADOPTION,
     ANNOUNCED,
@@ -94,6 +94,18 @@ def debated(authority_admin, registrar, draft_consultation, announcement):
         outcome="partially",
         reason="Se vor amenaja 30 de locuri, cât permite spațiul.",
     )
+    by_email = domain.log_recommendation(
+        authority_admin,
+        announcement,
+        author="Ion Ionescu",
+        received_on=date(2026, 3, 6),
+        text="Parcarea să fie gratuită noaptea.",
+        channel=Channel.EMAIL,
+        now=ANNOUNCED + timedelta(days=5),
+    )
+    domain.set_disposition(
+        authority_admin, by_email, outcome="rejected", reason="Taxa acoperă întreținerea."
+    )
     domain.publish_synthesis(authority_admin, announcement, now=ANNOUNCED + timedelta(days=21))
     return draft_consultation
 
@@ -158,11 +170,19 @@ def test_the_pack_holds_the_note_the_table_and_the_minutes(registrar, debated):
             "Acceptată parțial",
             "Se vor amenaja 30 de locuri, cât permite spațiul.",
         ],
+        [
+            "2",
+            "Ion Ionescu (primită prin e-mail la 6 martie 2026)",
+            "Întregul text",
+            "Parcarea să fie gratuită noaptea.",
+            "Respinsă",
+            "Taxa acoperă întreținerea.",
+        ],
     ]
     received = list(
         csv.reader(io.StringIO(archive.read("05-recomandari-etapa-1.csv").decode("utf-8-sig")))
     )
-    assert len(received) == 2
+    assert len(received) == 3
     # In the draft's language, although the person downloading reads the site in English.
     assert received[0][:2] == ["Nr. comentariului", "Răspuns la comentariul nr."]
     assert received[1][6] == "Propunem 50 de locuri de parcare pentru rezidenți."
@@ -200,3 +220,28 @@ def test_no_pack_before_the_announcement(authority_admin, draft_consultation, dr
         "The publication pack is ready once the draft has been announced."
         in response.content.decode()
     )
+
+
+def test_a_table_laid_out_in_parts_is_joined_into_the_pack(
+    settings, authority_admin, registrar, debated, announcement, tmp_path
+):
+    """A large table is laid out a part at a time and joined in a temporary file (here one row
+    a part): the pack holds the joined PDF, and its hash is the file's."""
+    from consultations import publication_pack
+
+    settings.SYNTHESIS_PDF_PART_ROWS = 1
+    path = tmp_path / "pack.zip"
+    with path.open("wb") as output:
+        manifest = publication_pack.write_pack(debated, output)
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("07-tabel-justificare-etapa-1.pdf")
+    entry = next(e for e in manifest["files"] if e["name"] == "07-tabel-justificare-etapa-1.pdf")
+    assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    words = pdf_words(data)
+    synthesis = Synthesis.objects.get(stage=announcement)
+    with io.BytesIO() as direct:
+        exports.synthesis_pdf(synthesis, direct, part_rows=1)
+        pages = len(PdfReader(direct).pages)
+    assert len(PdfReader(io.BytesIO(data)).pages) == pages > 2  # one part a row, joined
+    assert "Tabel cu propunerile/recomandările primite și modul de soluționare" in words
+    assert "Ion Ionescu (primită prin e-mail la 6 martie 2026)" in words
