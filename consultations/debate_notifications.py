@@ -7,12 +7,13 @@ from accounts.models import Role, User
 from consultations.notifications import email_to
 from core.mail import absolute_url, register_builder
 
-KINDS = ("debate_requested", "debate_answered")
+KINDS = ("debate_requested", "debate_answered", "debate_withdrawn")
 
 
 def register_builders():
     register_builder("consultations.debate_requested", requested_emails)
     register_builder("consultations.debate_answered", answered_emails)
+    register_builder("consultations.debate_withdrawn", withdrawn_emails)
 
 
 def _request(pk):
@@ -44,12 +45,8 @@ def _reachable(users):
     return [user for user in users if user.email and user.is_active and not user.is_deleted]
 
 
-def requested_emails(pk):
-    """The authority's admins, told an NGO asked for a public debate and by when to answer."""
-    request = _request(pk)
-    if request is None:
-        return []
-    admins = (
+def _authority_admins(request):
+    return _reachable(
         User.objects.filter(
             memberships__organization=request.consultation.proposal.organization,
             memberships__role=Role.ADMIN,
@@ -57,8 +54,24 @@ def requested_emails(pk):
         .select_related("profile")
         .order_by("pk")
     )
+
+
+def withdrawn_emails(pk):
+    """The authority's admins, told the NGO withdrew its request (no answer is due any more)."""
+    request = _request(pk)
+    if request is None:
+        return []
     context = _context(request)
-    return [email_to(user, "debate_requested", context, "") for user in _reachable(admins)]
+    return [email_to(user, "debate_withdrawn", context, "") for user in _authority_admins(request)]
+
+
+def requested_emails(pk):
+    """The authority's admins, told an NGO asked for a public debate and by when to answer."""
+    request = _request(pk)
+    if request is None:
+        return []
+    context = _context(request)
+    return [email_to(user, "debate_requested", context, "") for user in _authority_admins(request)]
 
 
 def answered_emails(pk):

@@ -24,6 +24,7 @@ import csv
 import io
 import itertools
 import json
+from datetime import date
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -34,7 +35,7 @@ from consultations import figures as counting
 from consultations import public
 from consultations.domain import block_labels
 from consultations.models import Outcome, StageComment, Stance
-from core.dates import format_datetime
+from core.dates import format_date, format_datetime
 from core.pdfjoin import join_pdfs
 from proposals.exports import render_pdf
 
@@ -97,6 +98,11 @@ LEGAL_LAYOUTS = {
         "whole_text": "Întregul text",
         "applied_in": "preluată în versiunea %(number)s",
         "hidden": "(comentariu ascuns de moderare)",
+        "received": {
+            "email": "primită prin e-mail la %(date)s",
+            "paper": "primită pe hârtie la %(date)s",
+        },
+        "language": "ro",
         "filename": "tabel-propuneri",
     },
     "bg": {
@@ -111,6 +117,11 @@ LEGAL_LAYOUTS = {
         "whole_text": "Целият текст",
         "applied_in": "отразено във версия %(number)s",
         "hidden": "(коментарът е скрит от модератор)",
+        "received": {
+            "email": "постъпило по електронна поща на %(date)s",
+            "paper": "постъпило на хартия на %(date)s",
+        },
+        "language": "bg",
         "filename": "spravka",
     },
 }
@@ -131,6 +142,11 @@ def english_layout():
         "whole_text": _("Whole text"),
         "applied_in": gettext_lazy("applied in revision %(number)s"),
         "hidden": _("(comment hidden by moderation)"),
+        "received": {
+            "email": gettext_lazy("received by email on %(date)s"),
+            "paper": gettext_lazy("received on paper on %(date)s"),
+        },
+        "language": translation.get_language() or "en",
         "filename": "synthesis",
     }
 
@@ -138,6 +154,19 @@ def english_layout():
 def layout_for(language):
     """The legal layout in `language`; call with that language active (English is translated)."""
     return LEGAL_LAYOUTS.get(language) or english_layout()
+
+
+# The language of each country's legal form.
+COUNTRY_LANGUAGES = {"RO": "ro", "BG": "bg"}
+
+
+def legal_language(proposal):
+    """The language of the legal table of `proposal`'s syntheses: an authority's own draft is
+    answered in the form its country's law sets (a Bulgarian authority's справка, whatever
+    language the draft's text was set to); any other proposal in the language of its text."""
+    if proposal.is_authority_draft and proposal.organization.is_authority:
+        return COUNTRY_LANGUAGES.get(proposal.organization.country, proposal.language)
+    return proposal.language
 
 
 def _safe_cell(value):
@@ -306,9 +335,15 @@ def legal_row(row, layout):
             text = f"„{row['quote']}”\n{text}"
     else:
         text = layout["hidden"]
+    author = row["author"]
+    if row["shown"] and row.get("channel") in layout["received"] and row.get("received_on"):
+        # A recommendation received by email or on paper: its channel and day, as the law asks
+        # for every written recommendation whatever way it came.
+        day = format_date(date.fromisoformat(str(row["received_on"])), layout["language"])
+        author += " (" + str(layout["received"][row["channel"]]) % {"date": day} + ")"
     return [
         row["number"],
-        row["author"],
+        author,
         row["block"] or layout["whole_text"],
         text,
         outcome,
@@ -323,7 +358,7 @@ def synthesis_document(synthesis):
     consultation and proposal are loaded (and two more each `SYNTHESIS_CHUNK` rows)."""
     stage = synthesis.stage
     proposal = stage.consultation.proposal
-    layout = layout_for(proposal.language)
+    layout = layout_for(legal_language(proposal))
     rows = current_rows(synthesis)
     return layout, rows, [legal_row(row, layout) for row in rows]
 
@@ -338,15 +373,16 @@ def legal_row_chunks(synthesis, layout):
 def synthesis_filename(synthesis, fmt):
     stage = synthesis.stage
     proposal = stage.consultation.proposal
-    with translation.override(proposal.language):
-        name = layout_for(proposal.language)["filename"]
+    language = legal_language(proposal)
+    with translation.override(language):
+        name = layout_for(language)["filename"]
     return f"{proposal.slug}-{stage.position}-{name}.{fmt}"
 
 
 def synthesis_csv(synthesis):
     """The legal table as CSV: a generator of UTF-8 pieces, produced in the proposal's
     language."""
-    language = synthesis.stage.consultation.proposal.language
+    language = legal_language(synthesis.stage.consultation.proposal)
 
     def pieces():
         layout = layout_for(language)
@@ -379,9 +415,9 @@ def _pdf_context(synthesis, layout):
         "consultation": consultation,
         "proposal": proposal,
         "organization": proposal.organization,
-        "opens": format_datetime(stage.opens_at, proposal.language, zone),
-        "closes": format_datetime(stage.closes_at, proposal.language, zone),
-        "published": format_datetime(synthesis.published_at, proposal.language, zone),
+        "opens": format_datetime(stage.opens_at, layout["language"], zone),
+        "closes": format_datetime(stage.closes_at, layout["language"], zone),
+        "published": format_datetime(synthesis.published_at, layout["language"], zone),
         "stance_counts": stance_counts,
         "outcome_counts": outcome_counts,
         "total": synthesis.counts.get("total", 0),
@@ -399,7 +435,7 @@ def synthesis_pdf_parts(synthesis, *, part_rows=None, progress=None):
     of PDF bytes, produced in the proposal's language. One part for a table of at most
     `part_rows` rows (or none). `progress`, if given, is called with the number of rows laid
     out after each part."""
-    language = synthesis.stage.consultation.proposal.language
+    language = legal_language(synthesis.stage.consultation.proposal)
     part_rows = part_rows or settings.SYNTHESIS_PDF_PART_ROWS
 
     def parts():

@@ -64,6 +64,16 @@ class RefuseDebateForm(forms.Form):
     )
 
 
+class WithdrawDebateForm(forms.Form):
+    reason = _text(
+        _("Reason for withdrawing (optional)"),
+        2000,
+        required=False,
+        rows=3,
+        help_text=_("Shown publicly on the consultation and sent to the authority."),
+    )
+
+
 class RecommendationForm(forms.Form):
     author = forms.CharField(
         label=_("Author"),

@@ -70,6 +70,20 @@ def wall_clock(day, moment, zone):
     return instant
 
 
+def capacity_field():
+    """A meeting's number of places (empty: no limit)."""
+    return forms.IntegerField(
+        label=_("Number of places"),
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        help_text=_(
+            "Leave it empty for no limit. When the places are taken, people can join the "
+            "waiting list."
+        ),
+    )
+
+
 # --- Periods -----------------------------------------------------------------------------------
 
 
@@ -137,6 +151,15 @@ class StageForm(forms.Form):
         "short_period_reason",
         "adoption_planned_on",
     }
+    # And, while a meeting stage is open, until the meeting starts.
+    MEETING_OPEN_FIELDS = {
+        "meeting_date",
+        "meeting_time",
+        "meeting_place",
+        "meeting_link",
+        "agenda",
+        "capacity",
+    }
 
     kind = forms.ChoiceField(label=_("Kind of stage"), choices=StageKind.choices)
     title = _text(_("Title"), 300)
@@ -176,6 +199,7 @@ class StageForm(forms.Form):
         help_text=_("An https:// address, for a meeting held online."),
     )
     agenda = _text(_("Agenda"), 10000, required=False, rows=4)
+    capacity = capacity_field()
     # An authority's announcement of its own draft.
     adoption_planned_on = _date(_("Planned adoption date"), required=False)
     substantiation = forms.ModelChoiceField(
@@ -220,8 +244,11 @@ class StageForm(forms.Form):
         else:
             self.fields["kind"].disabled = True
             if stage.status == StageStatus.OPEN:
+                open_fields = self.OPEN_FIELDS | (
+                    self.MEETING_OPEN_FIELDS if self.meeting_to_come else set()
+                )
                 for name, field in self.fields.items():
-                    if name not in self.OPEN_FIELDS:
+                    if name not in open_fields:
                         field.disabled = True
         self.period = None
 
@@ -235,6 +262,7 @@ class StageForm(forms.Form):
             "meeting_place": stage.meeting_place,
             "meeting_link": stage.meeting_link,
             "agenda": stage.agenda,
+            "capacity": stage.capacity,
             "adoption_planned_on": stage.adoption_planned_on,
             "substantiation": stage.substantiation_id,
         }
@@ -301,6 +329,16 @@ class StageForm(forms.Form):
         return cleaned
 
     @property
+    def meeting_to_come(self):
+        """A meeting stage whose meeting has not started yet."""
+        stage = self.stage
+        return (
+            stage is not None
+            and stage.kind == StageKind.MEETING
+            and (stage.meeting_at or stage.opens_at) > timezone.now()
+        )
+
+    @property
     def stage_kind(self):
         return self.stage.kind if self.stage else self.cleaned_data.get("kind")
 
@@ -316,6 +354,8 @@ class StageForm(forms.Form):
             }
             if announcement:
                 fields["adoption_planned_on"] = data["adoption_planned_on"]
+            if self.meeting_to_come:
+                fields.update(self._meeting_fields())
             return fields
         fields = {
             "title": data["title"],
@@ -331,13 +371,18 @@ class StageForm(forms.Form):
                 substantiation=data["substantiation"],
             )
         if self.stage_kind == StageKind.MEETING:
-            fields.update(
-                meeting_at=data["meeting_at"],
-                meeting_place=data["meeting_place"],
-                meeting_link=data["meeting_link"],
-                agenda=data["agenda"],
-            )
+            fields.update(self._meeting_fields())
         return fields
+
+    def _meeting_fields(self):
+        data = self.cleaned_data
+        return {
+            "meeting_at": data["meeting_at"],
+            "meeting_place": data["meeting_place"],
+            "meeting_link": data["meeting_link"],
+            "agenda": data["agenda"],
+            "capacity": data["capacity"],
+        }
 
     def period_of(self, stage):
         return period(stage.opens_at, stage.closes_at, self.organization)
@@ -401,16 +446,7 @@ class MinutesForm(forms.Form):
 
 
 class CapacityForm(forms.Form):
-    capacity = forms.IntegerField(
-        label=_("Number of places"),
-        min_value=1,
-        max_value=100_000,
-        required=False,
-        help_text=_(
-            "Leave it empty for no limit. When the places are taken, people can join the "
-            "waiting list."
-        ),
-    )
+    capacity = capacity_field()
 
 
 class AttendanceForm(forms.Form):

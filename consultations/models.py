@@ -865,6 +865,7 @@ class DebateStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the authority's answer")
     SCHEDULED = "scheduled", _("Public debate scheduled")
     REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the organisation")
 
 
 class DebateRequest(models.Model):
@@ -872,6 +873,7 @@ class DebateRequest(models.Model):
     art. 7). The authority answers it by scheduling a public meeting stage or by refusing with a
     public reason; the request, its answer and their dates stay on the consultation's page.
     The answer is due within `DEBATE_ANSWER_DAYS` calendar days (`domain.debates.due_on`).
+    Until it is answered, the organisation may withdraw it (then it is no longer pending).
     One active (pending or scheduled) request per organisation and consultation."""
 
     consultation = models.ForeignKey(
@@ -907,6 +909,17 @@ class DebateRequest(models.Model):
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Withdrawn by the organisation that asked, before the authority answered.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.TextField(
+        _("reason for withdrawing"),
+        max_length=2000,
+        blank=True,
+        validators=[no_control_characters],
     )
 
     class Meta:

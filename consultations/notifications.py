@@ -64,6 +64,7 @@ def register_builders():
     """Register `emails()` with `core.mail` for every kind (the app's `ready()`)."""
     for kind in KINDS:
         register_builder(f"consultations.{kind}", lambda pk, kind=kind: emails(kind, pk))
+    register_builder("consultations.meeting_changed", meeting_changed_emails)
 
 
 def email_to(user, template, context, unsubscribe):
@@ -272,3 +273,48 @@ def meeting_emails(kind, pk):
         ),
     }
     return [email_to(user, kind, context, "")]
+
+
+def meeting_changed_emails(pk):
+    """One email to each person registered for the meeting or waiting for a seat, about one
+    change of its date, place or link (`pk`: the change's "meeting.changed" log row): what it
+    was, what it is now. None when the meeting was cancelled since."""
+    from django.utils.dateparse import parse_datetime
+
+    from consultations.models import Stage
+    from core.models import ActivityLog
+
+    entry = ActivityLog.objects.filter(pk=pk, verb="meeting.changed").first()
+    if entry is None:
+        return []
+    stage = (
+        Stage.objects.select_related("consultation__proposal__organization")
+        .filter(pk=entry.target_id)
+        .first()
+    )
+    if stage is None or stage.cancelled_at is not None:
+        return []
+    tz = stage.consultation.proposal.organization.zone
+    old, new = entry.data["old"], entry.data["new"]
+
+    def moment(value):
+        parsed = parse_datetime(value) if value else None
+        return timezone.localtime(parsed, tz) if parsed else None
+
+    context = {
+        **_stage_context(stage),
+        "old": {**old, "meeting_at": moment(old["meeting_at"])},
+        "new": {**new, "meeting_at": moment(new["meeting_at"])},
+        "calendar_url": absolute_url(
+            reverse(
+                "consultations:stage_calendar",
+                args=[stage.consultation.proposal.slug, stage.position],
+            )
+        ),
+    }
+    context["moved"] = old["meeting_at"] != new["meeting_at"]
+    context["moved_place"] = (old["meeting_place"], old["meeting_link"]) != (
+        new["meeting_place"],
+        new["meeting_link"],
+    )
+    return [email_to(user, "meeting_changed", context, "") for user in _registrants(stage)]

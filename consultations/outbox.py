@@ -52,3 +52,9 @@ def meeting_promoted(registration):
 def meeting_reminder(registration_id):
     """The participant is reminded of the meeting the day before."""
     queue("meeting_reminder", registration_id)
+
+
+def meeting_changed(entry):
+    """Everyone registered for the meeting (seats and waiting list) is told its date or place
+    changed: one email each per change, `entry` being the change's log row."""
+    mail.notify("consultations.meeting_changed", pk=entry.pk)

@@ -75,6 +75,12 @@ def is_owner_authority_staff(user, obj):
 
 
 @rules.predicate
+def is_requester_editor(user, request):
+    """An editor or admin of the organisation that asked for a public debate."""
+    return request is not None and is_editor_or_admin(user, request.organization)
+
+
+@rules.predicate
 def is_owner_authority_admin(user, obj):
     proposal = _proposal(obj)
     return (
@@ -89,7 +95,10 @@ def is_owner_authority_admin(user, obj):
 # (the object is the requesting organisation); the authority's admins answer it.
 rules.add_perm("consultations.request_debate", is_ngo & is_verified & is_editor_or_admin)
 rules.add_perm("consultations.answer_debate", is_owner_authority_admin)
+rules.add_perm("consultations.withdraw_debate", is_requester_editor)
 rules.add_perm("consultations.log_recommendation", is_owner_authority_staff)
+# The publication pack for e-consultare.gov.ro: who publishes for the authority.
+rules.add_perm("consultations.publication_pack", is_owner_authority_staff)
 
 rules.add_perm("consultations.view", can_view)
 rules.add_perm("consultations.manage", is_owner_editor)

@@ -188,6 +188,11 @@ urlpatterns = [
         name="debate_request",
     ),
     path(
+        "proposals/<slug:slug>/consultation/e-consultare.zip",
+        drafts.publication_pack,
+        name="publication_pack",
+    ),
+    path(
         "proposals/<slug:slug>/consultation/stages/<id:position>/recommendations/new/",
         drafts.recommendation_log,
         name="recommendation_log",

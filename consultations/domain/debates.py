@@ -112,6 +112,16 @@ def check_debate_answerable(request):
     raise InvalidTransition(_("This request has already been answered."), code=request.status)
 
 
+def check_debate_withdrawable(request):
+    """A request is withdrawn by its organisation only while it waits for the authority's
+    answer. Side effects: none."""
+    if request.status != DebateStatus.PENDING:
+        raise InvalidTransition(
+            _("Only a request still waiting for the authority's answer can be withdrawn."),
+            code=request.status,
+        )
+
+
 def meetings_for(consultation, now=None):
     """The consultation's public meeting stages a debate can be scheduled as: not cancelled,
     not held yet. Side effects: none."""
@@ -248,4 +258,41 @@ def refuse_debate(user, request, reason, *, now=None):
         data={"reason": reason},
     )
     outbox.queue("debate_answered", request.pk)
+    return request
+
+
+@transaction.atomic
+def withdraw_debate(user, request, reason="", *, now=None):
+    """The organisation that asked withdraws its request before the authority answers it, with
+    an optional public reason. Returns the request. It no longer counts as pending or overdue,
+    and the organisation may ask again.
+
+    Side effects: locks the request's row; its status, withdrawal date, person and reason; a log
+    row ("debate.withdrawn", the reason); the authority's admins are emailed after commit."""
+    now = resolve_now(now)
+    request = _lock(request)
+    require(
+        user,
+        "consultations.withdraw_debate",
+        request,
+        message=_(
+            "Only the editors and admins of the organisation that asked can withdraw the request."
+        ),
+    )
+    check_debate_withdrawable(request)
+    reason = clean_text(reason, field=_("The reason"), max_length=2000)
+    old = request.status
+    request.status = DebateStatus.WITHDRAWN
+    request.withdrawn_at, request.withdrawn_by, request.withdrawal_reason = now, user, reason
+    request.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    activity.record(
+        user,
+        "debate.withdrawn",
+        request,
+        scope=request.consultation.proposal,
+        old=old,
+        new=DebateStatus.WITHDRAWN,
+        data={"reason": reason},
+    )
+    outbox.queue("debate_withdrawn", request.pk)
     return request

@@ -15,7 +15,7 @@ from consultations import outbox
 from consultations.domain import checks
 from consultations.domain.common import resolve_now
 from consultations.domain.events import process_due_events, sync_proposal_status
-from consultations.domain.meetings import attendance_count
+from consultations.domain.meetings import attendance_count, held_at, set_capacity
 from consultations.domain.periods import check_announcement, check_period
 from consultations.models import (
     Consultation,
@@ -34,6 +34,9 @@ from proposals.models import Proposal, ProposalStatus
 # The rule every command here checks first (`consultations.manage`), with its refusal.
 MANAGE = "consultations.manage"
 EDITORS_ONLY = gettext_lazy("Only the organisation's editors and admins can run its consultation.")
+
+# What of a meeting stage can change while the stage is open, until the meeting starts.
+MEETING_DETAILS = {"meeting_at", "meeting_place", "meeting_link", "agenda"}
 
 # --- Consultations ----------------------------------------------------------------------------
 
@@ -199,6 +202,7 @@ def add_stage(
     agenda="",
     adoption_planned_on=None,
     substantiation=None,
+    capacity=None,
     now=None,
 ):
     """Add a stage after the consultation's last one (also a new stage after the consultation
@@ -244,6 +248,10 @@ def add_stage(
     )
     if kind == StageKind.MEETING and meeting_link and not meeting_link.startswith("https://"):
         raise DomainError(_("The online link must start with https://."))
+    if kind != StageKind.MEETING:
+        capacity = None
+    elif capacity is not None and capacity < 1:
+        raise DomainError(_("A meeting needs at least one place."), code="capacity")
     stage = Stage.objects.create(
         consultation=consultation,
         position=position,
@@ -254,6 +262,7 @@ def add_stage(
         short_period_reason=reason,
         adoption_planned_on=adoption_planned_on,
         substantiation=substantiation,
+        capacity=capacity,
         created_by=user,
         **_stage_fields(
             {
@@ -295,11 +304,18 @@ def add_stage(
 def change_stage(user, stage, *, now=None, **fields):
     """Change a stage. Before it opens everything can change; while it is open only the
     description and a later closing date; once closed or cancelled, nothing (minutes excepted,
-    see `publish_minutes`). Returns the stage.
+    see `publish_minutes`). A meeting's number of places (`capacity`) changes as
+    `meetings.set_capacity` changes it: until the meeting starts, never below the seats given,
+    more places going to the people waiting. Returns the stage.
 
-    Side effects: locks the stage's row; saves the fields and bumps its threads version; a log row
-    ("stage.changed", old and new title and dates)."""
+    Side effects: locks the stage's row; saves the fields and bumps its threads version (the
+    SEQUENCE of its calendar event); a log row ("stage.changed", old and new title and dates);
+    when a meeting's date, place or link changes, a log row ("meeting.changed", old and new)
+    and, after commit, one email to each person registered or waiting; those of
+    `set_capacity` when the number of places changes."""
     now = resolve_now(now)
+    capacity_given = "capacity" in fields
+    capacity = fields.pop("capacity", None)
     stage = (
         Stage.objects.select_for_update().select_related("consultation__proposal").get(pk=stage.pk)
     )
@@ -308,6 +324,9 @@ def change_stage(user, stage, *, now=None, **fields):
     status = stage.status_at(now)
     if status == StageStatus.OPEN:
         allowed = {"description", "closes_at", "short_period_reason", "adoption_planned_on"}
+        if stage.kind == StageKind.MEETING and held_at(stage) > now:
+            # A meeting still to come can be moved, or held elsewhere.
+            allowed |= MEETING_DETAILS
         changed = {
             name
             for name, value in fields.items()
@@ -317,7 +336,8 @@ def change_stage(user, stage, *, now=None, **fields):
             raise DomainError(
                 _(
                     "The stage is open: only its description and closing date can change "
-                    "(the closing date only to a later one)."
+                    "(the closing date only to a later one), and a meeting's date and place "
+                    "until it starts."
                 )
             )
         if "closes_at" in fields and fields["closes_at"] < stage.closes_at:
@@ -327,6 +347,7 @@ def change_stage(user, stage, *, now=None, **fields):
         "opens_at": stage.opens_at.isoformat(),
         "closes_at": stage.closes_at.isoformat(),
     }
+    old_meeting = meeting_details(stage)
     opens_at = fields.get("opens_at", stage.opens_at)
     closes_at = fields.get("closes_at", stage.closes_at)
     if status == StageStatus.SCHEDULED and opens_at < now - timedelta(minutes=5):
@@ -369,7 +390,32 @@ def change_stage(user, stage, *, now=None, **fields):
             },
         },
     )
+    if stage.kind == StageKind.MEETING:
+        new_meeting = meeting_details(stage)
+        if new_meeting != old_meeting:
+            entry = activity.record(
+                user,
+                "meeting.changed",
+                stage,
+                scope=stage.consultation.proposal,
+                old=old_meeting["meeting_at"] or "",
+                new=new_meeting["meeting_at"] or "",
+                data={"old": old_meeting, "new": new_meeting},
+            )
+            outbox.meeting_changed(entry)
+        if capacity_given and capacity != stage.capacity:
+            stage = set_capacity(user, stage, capacity, now=now)
     return stage
+
+
+def meeting_details(stage):
+    """What people registered for a meeting are told about when it changes: when it is held
+    (ISO), its place and online link. Side effects: none."""
+    return {
+        "meeting_at": held_at(stage).isoformat(),
+        "meeting_place": stage.meeting_place,
+        "meeting_link": stage.meeting_link,
+    }
 
 
 def _differs(current, new):

@@ -36,6 +36,7 @@ VERBS = {
     "meeting.registration_cancelled": _("Meeting registration cancelled"),
     "meeting.promoted": _("Given a seat from the waiting list"),
     "meeting.capacity_changed": _("Number of places changed"),
+    "meeting.changed": _("Meeting's date or place changed"),
     "meeting.attendance_marked": _("Attendance marked"),
     "comment.posted": _("Comment posted"),
     "comment.withdrawn": _("Comment withdrawn by its author"),
@@ -50,6 +51,7 @@ VERBS = {
     "debate.requested": _("Public debate requested"),
     "debate.scheduled": _("Public debate scheduled"),
     "debate.refused": _("Request for a public debate refused"),
+    "debate.withdrawn": _("Request for a public debate withdrawn"),
     # The proposal's moves that follow its stages (`events.sync_proposal_status`).
     "proposal.consultation_opened": _("Consultation opened"),
     "proposal.consultation_closed": _("Consultation closed"),
@@ -85,6 +87,7 @@ CODED = {
     "debate.requested": DebateStatus,
     "debate.scheduled": DebateStatus,
     "debate.refused": DebateStatus,
+    "debate.withdrawn": DebateStatus,
     "proposal.consultation_opened": ProposalStatus,
     "proposal.consultation_closed": ProposalStatus,
 }
@@ -106,3 +109,4 @@ def register():
     for verb, choices in CODED.items():
         activity.register_formatter(verb, _labels(choices))
     activity.register_formatter("stage.closed_early", moment_label)
+    activity.register_formatter("meeting.changed", moment_label)

@@ -3,27 +3,32 @@ answered by the authority) and recommendations received by email or on paper, lo
 authority. Thin views: the rules decide who (`core.permissions.can`), the domain what; every
 refusal is shown as the domain words it, with what was typed kept."""
 
+import tempfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consultations import domain
+from consultations import publication_pack as pack
 from consultations.drafts_pages import requesting_organizations
 from consultations.forms_drafts import (
     DebateRequestForm,
     RecommendationForm,
     RefuseDebateForm,
     ScheduleDebateForm,
+    WithdrawDebateForm,
 )
 from consultations.models import DebateRequest
 from consultations.views.manage import consultation_of, page_context, stage_of
 from consultations.views.stages import consultation_for
 from core.errors import DomainError
-from core.permissions import can
+from core.permissions import can, passes
 from proposals.views import proposal_for
 
 
@@ -76,37 +81,41 @@ def debate_request_detail(request, slug, pk):
     )
     item.consultation = consultation
     now = timezone.now()
-    can_answer = request.user.is_authenticated and can(
-        request.user, "consultations.answer_debate", consultation
-    )
-    if request.method == "POST" and not can_answer:
+    user = request.user
+    can_answer = user.is_authenticated and can(user, "consultations.answer_debate", consultation)
+    can_withdraw = user.is_authenticated and can(user, "consultations.withdraw_debate", item)
+    action = request.POST.get("action")
+    if request.method == "POST" and not (can_withdraw if action == "withdraw" else can_answer):
         raise PermissionDenied
     meetings = domain.meetings_for(consultation, now) if can_answer else []
     schedule_form = ScheduleDebateForm(
-        request.POST if request.POST.get("action") == "schedule" else None, meetings=meetings
+        request.POST if action == "schedule" else None, meetings=meetings
     )
-    refuse_form = RefuseDebateForm(request.POST if request.POST.get("action") == "refuse" else None)
+    refuse_form = RefuseDebateForm(request.POST if action == "refuse" else None)
+    withdraw_form = WithdrawDebateForm(request.POST if action == "withdraw" else None)
     status = 200
     if request.method == "POST":
         status = 400
-        form = schedule_form if request.POST.get("action") == "schedule" else refuse_form
+        form = {"schedule": schedule_form, "withdraw": withdraw_form}.get(action, refuse_form)
         if form.is_valid():
             try:
                 if form is schedule_form:
-                    domain.schedule_debate(request.user, item, form.cleaned_data["meeting"])
+                    domain.schedule_debate(user, item, form.cleaned_data["meeting"])
                     messages.success(request, _("The public debate is scheduled."))
+                elif form is withdraw_form:
+                    domain.withdraw_debate(user, item, form.cleaned_data["reason"])
+                    messages.success(
+                        request, _("Your request was withdrawn; the authority is told.")
+                    )
                 else:
-                    domain.refuse_debate(request.user, item, form.cleaned_data["reason"])
+                    domain.refuse_debate(user, item, form.cleaned_data["reason"])
                     messages.success(request, _("The request was refused; the reason is public."))
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 return redirect(item.get_absolute_url())
-    answerable = can_answer
-    try:
-        domain.check_debate_answerable(item)
-    except DomainError:
-        answerable = False
+    answerable = can_answer and passes(domain.check_debate_answerable, item)
+    withdrawable = can_withdraw and passes(domain.check_debate_withdrawable, item)
     return render(
         request,
         "consultations/debate_request.html",
@@ -119,6 +128,8 @@ def debate_request_detail(request, slug, pk):
             overdue=domain.is_overdue(item, now),
             late=domain.answered_late(item),
             answerable=answerable,
+            withdrawable=withdrawable,
+            withdraw_form=withdraw_form,
             meetings=meetings,
             schedule_form=schedule_form,
             refuse_form=refuse_form,
@@ -174,4 +185,27 @@ def recommendation_log(request, slug, position):
             request, proposal, form=form, consultation=consultation, stage=stage, refusal=refusal
         ),
         status=status,
+    )
+
+
+@login_required
+def publication_pack(request, slug):
+    """The ZIP for e-consultare.gov.ro, written into a temporary file and sent from it."""
+    proposal = proposal_for(request, slug)
+    consultation = consultation_of(proposal)
+    if not can(request.user, "consultations.publication_pack", consultation):
+        raise PermissionDenied
+    try:
+        pack.check_pack_available(consultation)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(consultation.get_absolute_url())
+    output = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response once sent)
+    pack.write_pack(consultation, output)
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=pack.pack_filename(consultation),
+        content_type="application/zip",
     )

@@ -497,6 +497,7 @@ def _authority_draft_context(user, consultation, timeline, now):
         return {}
     from consultations.drafts_pages import debate_rows, requesting_organizations
     from consultations.models import DEBATE_ANSWER_DAYS
+    from consultations.publication_pack import check_pack_available
 
     can_log = user.is_authenticated and can(user, "consultations.log_recommendation", consultation)
     for row in timeline:
@@ -507,6 +508,9 @@ def _authority_draft_context(user, consultation, timeline, now):
         "debate_requests": debate_rows(consultation, now),
         "can_request_debate": passes(domain.check_debate_requestable, consultation, None, now)
         and requesting_organizations(user).exists(),
+        "can_pack": user.is_authenticated
+        and can(user, "consultations.publication_pack", consultation)
+        and passes(check_pack_available, consultation, now),
     }
 
 
