@@ -219,7 +219,7 @@ def results(stage):
     result = Results(
         responses=sum(categories.values()),
         categories=[
-            (code, label, categories[code])
+            (code, str(label), categories[code])
             for code, label in [*RespondentCategory.choices, ("", _("Not said"))]
             if categories.get(code)
         ],
@@ -265,7 +265,7 @@ def _clean_choices(kind, choices):
         return []
     cleaned = []
     for choice in choices or []:
-        text = clean_text(choice, field=_("An option"), max_length=MAX_CHOICE_LENGTH)
+        text = clean_text(str(choice).strip(), field=_("An option"), max_length=MAX_CHOICE_LENGTH)
         if text:
             cleaned.append(text)
     if len(cleaned) < MIN_CHOICES:
@@ -322,7 +322,7 @@ def add_question(
     check_questions_change(stage, now)
     if kind not in QuestionKind.values:
         raise DomainError(_("Choose the kind of question."), code="kind")
-    text = clean_text(text, field=_("The question"), required=True, max_length=500)
+    text = clean_text(str(text).strip(), field=_("The question"), required=True, max_length=500)
     help = clean_text(help, field=_("The explanation"), max_length=1000)  # noqa: A001
     choices = _clean_choices(kind, choices)
     scale_min, scale_max = _clean_scale(kind, scale_min, scale_max)
@@ -403,7 +403,9 @@ def _answer_rows(questions, answers):
                     raise DomainError(_("Choose a value of the scale."), code="value")
                 rows.append(Answer(question=question, value=int(given)))
         else:
-            text = clean_text(given or "", field=_("The answer"), max_length=MAX_TEXT_ANSWER)
+            text = clean_text(
+                str(given or "").strip(), field=_("The answer"), max_length=MAX_TEXT_ANSWER
+            )
             empty = not text
             if text:
                 rows.append(Answer(question=question, text=text))
