@@ -594,9 +594,7 @@ class QuestionnaireResponseFactory(DomainFactory):
     def _create(cls, model_class, *, stage, user, answers, now):
         questions = questionnaires.questions_of(stage)
         if not questions:
-            questions = [
-                QuestionFactory(stage=stage, now=stage.opens_at - timedelta(minutes=1))
-            ]
+            questions = [QuestionFactory(stage=stage, now=stage.opens_at - timedelta(minutes=1))]
         if answers is None:
             answers = {q.pk: 0 for q in questions if q.kind in QuestionKind.with_choices()}
         response, _created = questionnaires.submit_response(user, stage, answers, now=now)

@@ -162,7 +162,8 @@ def test_a_second_sending_changes_the_same_response(asked, citizen):
     second.refresh_from_db()
     assert (second.submitted_at, second.updated_at) == (DURING, later)
     assert set(second.answers.values_list("choice", "value", "text")) == {
-        (2, None, ""), (None, 5, "")
+        (2, None, ""),
+        (None, 5, ""),
     }
     assert ActivityLog.objects.filter(verb="questionnaire.changed").count() == 1
 
