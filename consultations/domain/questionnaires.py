@@ -180,7 +180,9 @@ class Results:
         rows = [(0, _("Responses"), "", "", self.responses)]
         for result in self.questions:
             question = result.question
-            rows.append((question.position, question.text, "", _("Answered"), result.answered))
+            rows.append(
+                (question.position, question.text, "", _("Answered the question"), result.answered)
+            )
             for value, label, count in result.counts:
                 rows.append((question.position, question.text, value, label, count))
         return rows

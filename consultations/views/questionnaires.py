@@ -330,7 +330,7 @@ def questionnaire_export(request, slug, position, fmt):
         body = json.dumps(data, ensure_ascii=False, indent=1)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
     else:
-        header = [_("response"), _("respondent category"), _("sent"), _("changed")] + [
+        header = [_("response"), _("respondent category"), _("first sent"), _("last changed")] + [
             f"{question.position}. {question.text}" for question in questions
         ]
         body = b"".join(exports.csv_stream(header, _csv_rows(rows, questions)))

@@ -253,7 +253,7 @@ def test_results_equal_the_answer_rows(asked):
     assert [a.text for a in q.text_answers(asked)] == ["Text unu", "Text doi", "Text trei"]
     assert rows[:3] == [
         (0, "Responses", "", "", 5),
-        (1, "Sunteți de acord cu proiectul?", "", "Answered", 5),
+        (1, "Sunteți de acord cu proiectul?", "", "Answered the question", 5),
         (1, "Sunteți de acord cu proiectul?", 0, "Da", 3),
     ]
 
