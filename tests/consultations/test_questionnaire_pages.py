@@ -246,8 +246,14 @@ def test_exports_list_every_response_without_names(en_client, asked_closed):
     text = response.content.decode("utf-8-sig")
     assert "Ion Vasile" not in text
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["response", "respondent category", "first sent", "last changed", "1. Sunteți de acord?",
-                       "2. De ce?"]  # fmt: skip
+    assert rows[0] == [
+        "response",
+        "respondent category",
+        "first sent",
+        "last changed",
+        "1. Sunteți de acord?",
+        "2. De ce?",
+    ]
     assert [row[0] for row in rows[1:]] == ["1", "2"]
     assert [row[4:] for row in rows[1:]] == [["Nu", "'=SUM(A1)"], ["Da", ""]]
     data = json.loads(en_client.get(base(asked_closed) + "responses.json").content)
