@@ -269,3 +269,5 @@ def test_questionnaire_pages_have_no_wcag_violations(page, demo):
     sign_in(page, "elena.dumitru@demo.consult.ro", password="consult-demo-2026")
     check(page, base + "questions/")
     check(page, base + "results/")
+    # Its charts (lazy images) are served before the test and its database end.
+    page.wait_for_load_state("networkidle")
