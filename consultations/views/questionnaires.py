@@ -11,7 +11,6 @@ people's views without publishing them under their names (comments are the publi
 import hashlib
 import json
 
-from csp.constants import NONE, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +26,7 @@ from consultations import exports
 from consultations.domain import questionnaires as domain
 from consultations.forms_questionnaire import QuestionForm, ResponseForm
 from consultations.models import Answer, Question, QuestionKind, QuestionnaireResponse
+from consultations.views.figures import CHART_POLICY
 from consultations.views.manage import consultation_of, page_context, proposal_with_perm, stage_of
 from consultations.views.stages import stage_for
 from core import charts
@@ -233,17 +233,7 @@ def questionnaire_results(request, slug, position):
     )
 
 
-@csp_replace(
-    {
-        "default-src": [NONE],
-        "style-src": [UNSAFE_INLINE],
-        "frame-ancestors": [NONE],
-        **dict.fromkeys(
-            ("script-src", "img-src", "font-src", "connect-src", "form-action", "base-uri",
-             "object-src"),
-        ),
-    }
-)  # fmt: skip
+@csp_replace(CHART_POLICY)
 def questionnaire_chart(request, slug, position, question_id):
     """The answers to one choice or scale question as an SVG image, with the policy of every
     chart of ours (`consultations.views.figures.figures_chart`)."""
