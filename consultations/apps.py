@@ -85,6 +85,13 @@ class ConsultationsConfig(AppConfig):
         privacy.register(
             "meetings", export=sections.export_meetings, erase=sections.erase_meetings, order=61
         )
+        # Questionnaire responses (kept in the counts without the person after erasure).
+        privacy.register(
+            "questionnaires",
+            export=sections.export_questionnaires,
+            erase=sections.erase_questionnaires,
+            order=62,
+        )
 
         # A new display name is shown at once in the threads with that person's comments.
         from accounts.models import public_name_changed

@@ -2,7 +2,8 @@
 draft local decision (the residents' parking regulation) under Law 52/2003: its substantiation
 note, the announcement taking recommendations (open now; adoption planned 30 working days
 after the announcement), recommendations received on the site, by email and on paper, and a
-public debate requested by Asociația Vrancea Civică and scheduled as a public meeting.
+public debate requested by Asociația Vrancea Civică and scheduled as a public meeting, and a
+questionnaire beside the recommendations with a few responses.
 
 Loaded by `load_demo_consultations` (idempotent: nothing is added once the draft exists). The
 demo is backdated, so commands take `now=`."""
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from consultations import domain
+from consultations.domain import questionnaires
 from consultations.models import Channel
 from proposals import domain as proposals_domain
 from proposals.attachments import store_upload
@@ -70,6 +72,53 @@ RECOMMENDATIONS = [
         "Tariful de 240 lei pe an este prea mare pentru pensionari; propun o reducere de 50%.",
     ),
 ]
+
+
+QUESTIONS = [
+    # (kind, text, options or (lowest, highest, labels), required)
+    ("single", "Locuiți într-unul dintre cartierele Sud, Bahne sau Obor?",
+     ["Da", "Nu", "Lucrez acolo, dar nu locuiesc acolo"], True),
+    ("scale", "Cât de greu găsiți un loc de parcare seara, lângă locuință?",
+     (1, 5, "foarte ușor", "foarte greu"), True),
+    ("multiple", "Cum ar trebui atribuite locurile de parcare de reședință?",
+     ["Prin licitație", "Prin tragere la sorți", "În ordinea cererilor", "După vechimea "
+      "domiciliului în zonă"], False),
+    ("text", "Ce altceva ar trebui să prevadă regulamentul?", None, False),
+]  # fmt: skip
+
+RESPONSES = [
+    # (demo user, day after the announcement, answers in the order of QUESTIONS)
+    ("andrei", 1, [0, 5, [1], "Locuri rezervate pentru mașinile electrice, cu prize."]),
+    ("paul", 2, [0, 4, [1, 3], ""]),
+    ("lucia", 3, [1, 2, [2], "Tarif redus pentru pensionari."]),
+    ("daniela", 3, [2, 4, [0, 1], ""]),
+    ("ion", 4, [0, 3, [3], "Abonamente de noapte în parcările publice din apropiere."]),
+]
+
+
+def _questionnaire(elena, stage, builder, *, before, announced):
+    """The questions of the announcement (added before it opened) and a few responses."""
+    questions = []
+    for kind, text, options, required in QUESTIONS:
+        extra = {}
+        if kind == "scale":
+            low, high, low_label, high_label = options
+            extra = {"scale_min": low, "scale_max": high, "min_label": low_label,
+                     "max_label": high_label}  # fmt: skip
+        elif options:
+            extra = {"choices": options}
+        questions.append(
+            questionnaires.add_question(
+                elena, stage, kind=kind, text=text, required=required, now=before, **extra
+            )
+        )
+    for person, day, answers in RESPONSES:
+        questionnaires.submit_response(
+            builder.user(person),
+            stage,
+            {question.pk: value for question, value in zip(questions, answers, strict=True)},
+            now=announced + timedelta(days=day, hours=4),
+        )
 
 
 def _note(admin, proposal, authority):
@@ -169,6 +218,7 @@ def load_demo_authority_draft(builder):
         now=drafted,
     )
     domain.process_stage_events(now=announced)
+    _questionnaire(elena, announcement, builder, before=drafted, announced=announced)
     for day, author, channel, text in RECOMMENDATIONS:
         moment = announced + timedelta(days=day, hours=2)
         if channel == Channel.WEB:

@@ -180,7 +180,7 @@ def _safe_cell(value):
 PIECE = 64 * 1024
 
 
-def _csv_stream(header, rows):
+def csv_stream(header, rows):
     """The CSV file of `header` and `rows` (read one at a time), as UTF-8 pieces of about
     `PIECE` bytes, starting with a byte-order mark so that Excel reads UTF-8 (diacritics,
     Cyrillic)."""
@@ -253,7 +253,7 @@ def comments_csv(stage):
         ["" if record[name] is None else record[name] for name in COMMENT_FIELDS]
         for record in comment_records(stage)
     )
-    return _csv_stream([str(COMMENT_HEADERS[name]) for name in COMMENT_FIELDS], rows)
+    return csv_stream([str(COMMENT_HEADERS[name]) for name in COMMENT_FIELDS], rows)
 
 
 def comments_json(stage):
@@ -387,7 +387,7 @@ def synthesis_csv(synthesis):
     def pieces():
         layout = layout_for(language)
         rows = (row for chunk in legal_row_chunks(synthesis, layout) for row in chunk)
-        yield from _csv_stream(layout["columns"], rows)
+        yield from csv_stream(layout["columns"], rows)
 
     return in_language(language, pieces())
 
@@ -494,4 +494,4 @@ def attendance_csv(stage):
         ]
         for number, row in enumerate(public_attendance(stage), start=1)
     )
-    return b"".join(_csv_stream(header, rows))
+    return b"".join(csv_stream(header, rows))

@@ -952,3 +952,134 @@ class DebateRequest(models.Model):
 # sets no term for the answer; ten days matches the ten days of its recommendations period
 # (art. 7), so that a request made on the period's first day is answered before it ends.
 DEBATE_ANSWER_DAYS = 10
+
+
+# --- Questionnaires --------------------------------------------------------------------------
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    SCALE = "scale", _("Scale")
+    TEXT = "text", _("Free text")
+
+    @classmethod
+    def with_choices(cls):
+        return [cls.SINGLE, cls.MULTIPLE]
+
+
+class Question(models.Model):
+    """One question of a stage's questionnaire (a stage that takes comments may ask questions
+    beside them). Questions are written before the stage opens and are frozen from its opening
+    on, so every response answers the same questions (`domain.questionnaires`)."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="questions")
+    position = models.PositiveIntegerField(_("position"))
+    kind = models.CharField(_("kind of question"), max_length=10, choices=QuestionKind.choices)
+    text = models.CharField(_("question"), max_length=500, validators=[no_control_characters])
+    help = models.CharField(
+        _("explanation"), max_length=1000, blank=True, validators=[no_control_characters]
+    )
+    required = models.BooleanField(_("an answer is required"), default=False)
+    # The options of a choice question, in order (answers refer to them by their index).
+    choices = models.JSONField(_("options"), default=list, blank=True)
+    scale_min = models.PositiveSmallIntegerField(_("lowest value"), null=True, blank=True)
+    scale_max = models.PositiveSmallIntegerField(_("highest value"), null=True, blank=True)
+    min_label = models.CharField(
+        _("label of the lowest value"), max_length=100, blank=True,
+        validators=[no_control_characters],
+    )  # fmt: skip
+    max_label = models.CharField(
+        _("label of the highest value"), max_length=100, blank=True,
+        validators=[no_control_characters],
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stage", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "position"], name="unique_question_position"),
+        ]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.text
+
+    def scale_values(self):
+        if self.kind != QuestionKind.SCALE or self.scale_min is None or self.scale_max is None:
+            return []
+        return list(range(self.scale_min, self.scale_max + 1))
+
+    def options(self):
+        """(value, label) of what can be chosen: the options' indexes, or the scale's values."""
+        if self.kind in QuestionKind.with_choices():
+            return list(enumerate(self.choices))
+        values = self.scale_values()
+        labels = {}
+        if values:
+            labels = {values[0]: self.min_label, values[-1]: self.max_label}
+        return [
+            (value, f"{value} — {labels[value]}" if labels.get(value) else str(value))
+            for value in values
+        ]
+
+
+class QuestionnaireResponse(models.Model):
+    """A participant's answers to a stage's questionnaire: one per person and stage, changed
+    as often as they like while the stage is open. `category` is their respondent category when
+    they last sent it (the results count by it). When the account is deleted the response stays
+    without its person and without its free-text answers, so the counts never change after the
+    stage has closed."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="responses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questionnaire_responses",
+    )
+    category = models.CharField(
+        _("respondent category"), max_length=20, choices=RespondentCategory.choices, blank=True
+    )
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["stage", "submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "user"],
+                condition=models.Q(user__isnull=False),
+                name="one_questionnaire_response_per_person",
+            ),
+        ]
+        verbose_name = _("questionnaire response")
+        verbose_name_plural = _("questionnaire responses")
+
+    def __str__(self):
+        # No name: the activity log keeps this text after the person's account is erased.
+        return f"#{self.pk}"
+
+
+class Answer(models.Model):
+    """One answer of a response: a row per option chosen (single and multiple choice), the value
+    of a scale, or the text typed. Counting the rows gives the results."""
+
+    response = models.ForeignKey(
+        QuestionnaireResponse, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    choice = models.PositiveSmallIntegerField(null=True, blank=True)
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True, validators=[no_control_characters])
+
+    class Meta:
+        ordering = ["response", "question__position", "choice"]
+        indexes = [models.Index(fields=["question", "choice", "value"])]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self):
+        return f"{self.question_id}: {self.choice if self.choice is not None else self.value}"

@@ -10,10 +10,12 @@ in the moderation record) and point at the anonymous tombstone.
 from django.db.models import F
 
 from consultations.domain.meetings import release_seats_of
+from consultations.domain.questionnaires import erase_responses_of
 from consultations.models import (
     Flag,
     Follow,
     MeetingRegistration,
+    QuestionnaireResponse,
     Reaction,
     ReplyOptOut,
     Stage,
@@ -155,3 +157,44 @@ def renew_threads_of(sender, user_id, **kwargs):
     )
     for comment in comments.only("pk"):
         search_indexing.enqueue(comment)
+
+
+def export_questionnaires(user):
+    responses = (
+        QuestionnaireResponse.objects.filter(user=user)
+        .select_related("stage__consultation__proposal")
+        .prefetch_related("answers__question")
+        .order_by("submitted_at", "pk")
+    )
+    records = []
+    for response in responses:
+        answers = []
+        for answer in response.answers.all():
+            question = answer.question
+            labels = dict(question.options())
+            key = answer.choice if answer.choice is not None else answer.value
+            answers.append(
+                {
+                    "question": question.position,
+                    "question_text": question.text,
+                    "answer": answer.text if key is None else labels.get(key, key),
+                }
+            )
+        records.append(
+            {
+                "proposal": response.stage.consultation.proposal.slug,
+                "stage": response.stage.position,
+                "stage_title": response.stage.title,
+                "category": response.category,
+                "sent": _iso(response.submitted_at),
+                "changed": _iso(response.updated_at),
+                "answers": answers,
+            }
+        )
+    return records
+
+
+def erase_questionnaires(user):
+    """The responses stay in the counts without their person; their free texts are cleared
+    (`domain.questionnaires.erase_responses_of`)."""
+    erase_responses_of(user)

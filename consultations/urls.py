@@ -8,6 +8,7 @@ from consultations.views import (
     manage,
     meetings,
     moderation,
+    questionnaires,
     stages,
     synthesis,
 )
@@ -106,6 +107,34 @@ urlpatterns = [
         name="stage_figures_export",
     ),
     path("proposals/<slug:slug>/consultation/stages/<id:position>/", stages.stage, name="stage"),
+    # Questionnaires of the stages that take comments.
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/questionnaire/",
+        questionnaires.questionnaire,
+        name="questionnaire",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/questionnaire/questions/",
+        questionnaires.questionnaire_manage,
+        name="questionnaire_manage",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/questionnaire/results/",
+        questionnaires.questionnaire_results,
+        name="questionnaire_results",
+    ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/questionnaire/results/"
+        "<id:question_id>.svg",
+        questionnaires.questionnaire_chart,
+        name="questionnaire_chart",
+    ),
+    re_path(
+        r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/stages/(?P<position>[0-9]{1,9})/"
+        r"questionnaire/responses\.(?P<fmt>csv|json)$",
+        questionnaires.questionnaire_export,
+        name="questionnaire_export",
+    ),
     re_path(
         r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/stages/(?P<position>[0-9]+)/"
         r"comments\.(?P<fmt>csv|json)$",

@@ -27,6 +27,7 @@ from accounts.models import (
 from api import tokens
 from api.models import ApiToken
 from consultations import domain as consultations_domain
+from consultations.domain import questionnaires
 from consultations.models import (
     Consultation,
     Disposition,
@@ -34,6 +35,9 @@ from consultations.models import (
     FlagReason,
     Follow,
     Outcome,
+    Question,
+    QuestionKind,
+    QuestionnaireResponse,
     Reaction,
     ReplyOptOut,
     Stage,
@@ -545,6 +549,56 @@ class FollowFactory(DomainFactory):
     def _create(cls, model_class, *, consultation, user):
         consultations_domain.follow(user, consultation)
         return Follow.objects.get(consultation=consultation, user=user)
+
+
+class QuestionFactory(DomainFactory):
+    """A single-choice question ("Da" / "Nu") added by
+    `consultations.domain.questionnaires.add_question` by the consultation's creator to `stage`
+    (a new written-comments stage opening tomorrow unless given), at `now` (default: the clock;
+    give one before the stage's opening to add a question to an open stage). Its log row."""
+
+    class Meta:
+        model = Question
+
+    stage = factory.SubFactory(
+        StageFactory, opens_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    )
+    kind = QuestionKind.SINGLE
+    text = factory.Sequence(lambda n: f"Sunteți de acord cu propunerea {n}?")
+    choices = factory.LazyFunction(lambda: ["Da", "Nu"])
+    now = None
+
+    @classmethod
+    def _create(cls, model_class, *, stage, **kwargs):
+        editor = stage.consultation.created_by
+        return questionnaires.add_question(editor, stage, **kwargs)
+
+
+class QuestionnaireResponseFactory(DomainFactory):
+    """`user` (a new participant unless given) answers the questionnaire of `stage` (a new open
+    written-comments stage unless given) through
+    `consultations.domain.questionnaires.submit_response`: the first option of each choice
+    question unless `answers` ({question id: value}) is given. A stage without questions gets
+    one single-choice question first (added the minute before it opened). Two log rows then
+    (the question's and the response's), else one."""
+
+    class Meta:
+        model = QuestionnaireResponse
+
+    stage = factory.SubFactory(StageFactory)
+    user = factory.SubFactory(UserFactory)
+    answers = None
+    now = None
+
+    @classmethod
+    def _create(cls, model_class, *, stage, user, answers, now):
+        questions = questionnaires.questions_of(stage)
+        if not questions:
+            questions = [QuestionFactory(stage=stage, now=stage.opens_at - timedelta(minutes=1))]
+        if answers is None:
+            answers = {q.pk: 0 for q in questions if q.kind in QuestionKind.with_choices()}
+        response, _created = questionnaires.submit_response(user, stage, answers, now=now)
+        return response
 
 
 class ReplyOptOutFactory(factory.django.DjangoModelFactory):

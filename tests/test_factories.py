@@ -437,3 +437,27 @@ def test_index_queue_factory_queues_its_proposal_again():
     assert verbs == PROPOSAL_VERBS
     assert (row.model, row.object_id) == ("proposals.proposal", str(Proposal.objects.get().pk))
     assert row == IndexQueue.objects.latest("id")
+
+
+# --- Questionnaires ----------------------------------------------------------------------------
+
+
+def test_question_factory_adds_a_yes_no_question_to_a_stage_opening_tomorrow():
+    question, added, verbs = make(factories.QuestionFactory)
+    assert added == {**PUBLISHED, "Consultation": 1, "Stage": 1, "Question": 1, "Follow": 1,
+                     "ActivityLog": 6}  # fmt: skip
+    assert verbs == [*STAGE_VERBS, "question.added"]
+    assert (question.position, question.kind, question.choices) == (1, "single", ["Da", "Nu"])
+    assert question.stage.status == StageStatus.SCHEDULED
+
+
+def test_questionnaire_response_factory_answers_the_first_option():
+    response, added, verbs = make(factories.QuestionnaireResponseFactory)
+    assert added == {**PUBLISHED, "User": 2, "Profile": 2, "EmailAddress": 2, "Consultation": 1,
+                     "Stage": 1, "Follow": 1, "Question": 1, "QuestionnaireResponse": 1,
+                     "Answer": 1, "ActivityLog": 7}  # fmt: skip
+    assert verbs == [*STAGE_VERBS, "question.added", "questionnaire.answered"]
+    answer = response.answers.get()
+    assert (answer.choice, answer.value, answer.text) == (0, None, "")
+    assert response.submitted_at == response.updated_at
+    assert response.category == response.user.profile.respondent_category

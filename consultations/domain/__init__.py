@@ -22,6 +22,8 @@ which never write.
 - `following`: following a consultation by email;
 - `meetings`: registrations for public meetings (seats, waiting list, cancellations, the
   reminder of the day before) and their attendance;
+- `questionnaires`: questions asked beside a stage's comments, one response per participant,
+  the results (imported as `consultations.domain.questionnaires`);
 - `common`: the clock, the versions that key cached pages and threads (a thread's, the stage's)
   and the stored comment counts;
 - `checks`: what each command requires of the state of things (read-only; the commands call

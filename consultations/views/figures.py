@@ -123,17 +123,20 @@ def _chart_svg(chart, result):
     )
 
 
-@csp_replace(
-    {
-        "default-src": [NONE],
-        "style-src": [UNSAFE_INLINE],
-        "frame-ancestors": [NONE],
-        **dict.fromkeys(
-            ("script-src", "img-src", "font-src", "connect-src", "form-action", "base-uri",
-             "object-src"),
-        ),
-    }
-)  # fmt: skip
+# The policy of a chart served as an image: nothing may load or run in it; the inline styles
+# matplotlib writes may apply.
+CHART_POLICY = {
+    "default-src": [NONE],
+    "style-src": [UNSAFE_INLINE],
+    "frame-ancestors": [NONE],
+    **dict.fromkeys(
+        ("script-src", "img-src", "font-src", "connect-src", "form-action", "base-uri",
+         "object-src"),
+    ),
+}  # fmt: skip
+
+
+@csp_replace(CHART_POLICY)
 def figures_chart(request, slug, chart, position=None):
     """One chart as an SVG image. Its own policy: nothing may load or run in it; the inline
     styles matplotlib writes may apply (it is an image of our own drawing, shown through

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
@@ -30,6 +30,7 @@ from consultations.models import (
     CommentCount,
     Consultation,
     Follow,
+    Question,
     Stage,
     StageKind,
     StageStatus,
@@ -61,7 +62,10 @@ STAGE_DEFERRED = (
 def stage_for(request, slug, position):
     """The stage, or 404 for anyone who may not see its proposal."""
     stage = get_object_or_404(
-        Stage.objects.select_related(*STAGE_RELATED).defer(*STAGE_DEFERRED),
+        Stage.objects.select_related(*STAGE_RELATED)
+        .defer(*STAGE_DEFERRED)
+        # Whether the stage asks questions (its page links to them), in the same query.
+        .annotate(has_questions=Exists(Question.objects.filter(stage=OuterRef("pk")))),
         consultation__proposal__slug=slug,
         position=position,
     )

@@ -247,3 +247,27 @@ def test_figures_charts_are_drawn_in_the_browser_and_fit_a_phone(page, demo):
         )
         assert blue, index
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_questionnaire_pages_have_no_wcag_violations(page, demo):
+    # Focșani's questionnaire beside its announcement (open): the questions to a visitor, the
+    # form to someone who has not answered and to someone changing their response, and the
+    # organisers' questions and results.
+    base = "/proposals/hcl-parcari-resedinta-focsani/consultation/stages/1/questionnaire/"
+    check(page, base)
+    check(page, base + "results/")
+    sign_in(page, "cristina.marin@demo.consult.ro", password="consult-demo-2026")
+    check(page, base)
+    page.locator("main form button[type=submit]").click()  # nothing chosen: the errors
+    page.wait_for_load_state()
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+    page.context.clear_cookies()
+    sign_in(page, "andrei.munteanu@demo.consult.ro", password="consult-demo-2026")
+    check(page, base)
+    page.context.clear_cookies()
+    sign_in(page, "elena.dumitru@demo.consult.ro", password="consult-demo-2026")
+    check(page, base + "questions/")
+    check(page, base + "results/")
+    # Its charts (lazy images) are served before the test and its database end.
+    page.wait_for_load_state("networkidle")

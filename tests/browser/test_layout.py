@@ -130,3 +130,20 @@ def test_the_registrars_pages_fit_a_phone_and_a_laptop(browser, live_server, dem
         browser, live_server.url, paths, email="elena.dumitru@demo.consult.ro"
     )
     assert problems == []
+
+
+def test_the_questionnaire_pages_fit_a_phone_and_a_laptop(browser, live_server, demo):  # noqa: F811
+    base = "/proposals/hcl-parcari-resedinta-focsani/consultation/stages/1/questionnaire/"
+    # A participant who answered (the form with their answers), then the organisers' pages.
+    problems = layout_problems(
+        browser, live_server.url, [base], email="andrei.munteanu@demo.consult.ro"
+    )
+    problems += layout_problems(
+        browser,
+        live_server.url,
+        # (The results page is left out: its charts load lazily and could still be asked for
+        # once the test has ended.)
+        [base + "questions/"],
+        email="elena.dumitru@demo.consult.ro",
+    )
+    assert problems == []

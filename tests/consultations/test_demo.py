@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from consultations import domain
+from consultations.domain import questionnaires
 from consultations.models import (
     CommentState,
     Consultation,
@@ -100,6 +101,14 @@ def test_focsani_consults_on_its_draft_decision_with_a_debate_requested(demo):
         ("paper", "Asociația de Proprietari Bloc 12 Sud"),
         ("web", ""),
     ]
+    # A questionnaire beside the recommendations, with a few responses.
+    results = questionnaires.results(announcement)
+    assert results.responses == 5
+    assert [item.question.kind for item in results.questions] == [
+        "single", "scale", "multiple", "text",
+    ]  # fmt: skip
+    assert [count for _value, _label, count in results.questions[0].counts] == [3, 1, 1]
+    assert results.questions[3].texts == 3
 
 
 def test_law_350_amendment_is_coauthored_and_endorsed(demo):
