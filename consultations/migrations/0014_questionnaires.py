@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0012_stage_shown_threads_index'),
+        ('consultations', '0013_debate_request_withdrawal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
