@@ -426,3 +426,29 @@ def test_the_report_page_reads_a_constant_number_of_queries(
     )
     with django_assert_num_queries(12):
         assert client.get(url).context["figures"]["received"] == 6
+
+
+def test_the_demo_drafts_focsanis_report_of_this_year():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from consultations.models import Stage
+    from core.dates import last_day
+
+    call_command("load_demo", stdout=StringIO())
+    report = AnnualReport.objects.get(authority__slug="primaria-municipiului-focsani")
+    focsani = report.authority
+    assert (report.year, report.status) == (reports.current_year(focsani), "draft")
+    assert report.updated_by.email == "elena.dumitru@demo.consult.ro"
+    announcement = Stage.objects.get(
+        consultation__proposal__slug="hcl-parcari-resedinta-focsani", kind="announcement"
+    )
+    figures = reports.count_figures(focsani, last_day(announcement.closes_at, focsani.zone).year)
+    # The three recommendations (site, email, paper), none answered yet; the debate is to come.
+    assert [figures[key] for key in ("received", "included", "participants", "debates")] == [
+        3,
+        0,
+        0,
+        0,
+    ]
