@@ -145,9 +145,7 @@ def year_of_consultations(
             for n in range(3)
         ]
         after = stage.meeting_at + timedelta(hours=3)
-        domain.mark_attendance(
-            authority_admin, stage, [r.pk for r in registrations[:2]], now=after
-        )
+        domain.mark_attendance(authority_admin, stage, [r.pk for r in registrations[:2]], now=after)
     domain.publish_minutes(
         authority_admin,
         first,
@@ -195,7 +193,9 @@ def year_of_consultations(
     return {"announcement": announcement, "first": first, "second": second}
 
 
-def test_figures_of_the_fixture_year_match_the_hand_count(verified_authority, year_of_consultations):
+def test_figures_of_the_fixture_year_match_the_hand_count(
+    verified_authority, year_of_consultations
+):
     figures = reports.count_figures(verified_authority, YEAR)
     assert {key: figures[key] for key in ("received", "included", "accepted", "partially")} == {
         "received": 5,
@@ -379,9 +379,7 @@ def test_years_out_of_range_give_404(client, verified_authority, authority_admin
 def test_csv_and_pdf_of_the_published_report(
     client, verified_authority, authority_admin, year_of_consultations
 ):
-    reports.publish_report(
-        authority_admin, verified_authority, YEAR, **_parts(assessment="=CMD()")
-    )
+    reports.publish_report(authority_admin, verified_authority, YEAR, **_parts(assessment="=CMD()"))
     response = client.get(_url(verified_authority, YEAR, "report_csv"))
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
