@@ -8,6 +8,7 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.db import ProgrammingError, connection, transaction
 from django.urls import reverse
 
 from consultations import domain
@@ -27,6 +28,7 @@ from tests.consultations.authority_drafts import (  # noqa: F401  (fixtures)
     verified_ngo,
 )
 from tests.factories import (
+    AnnualReportVersionFactory,
     AuthorityFactory,
     MembershipFactory,
     SubmissionFactory,
@@ -450,3 +452,19 @@ def test_the_demo_drafts_focsanis_report_of_this_year():
         0,
         0,
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+def test_the_database_refuses_to_change_or_remove_a_published_version():
+    version = AnnualReportVersionFactory()
+    for statement in (
+        "UPDATE registrations_annualreportversion SET assessment = 'altceva' WHERE id = %s",
+        "DELETE FROM registrations_annualreportversion WHERE id = %s",
+    ):
+        with (
+            pytest.raises(ProgrammingError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [version.pk])
+    assert AnnualReportVersion.objects.get(pk=version.pk).assessment == version.assessment
