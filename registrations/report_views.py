@@ -145,13 +145,15 @@ def annual_report(request, slug, year):
             request.POST or None,
             initial={name: getattr(parts, name) for name in HAND_WRITTEN},
         )
+        if not (shown.report and shown.report.is_published):
+            del form.fields["correction_reason"]  # only a correction has a reason
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
         status = 400
         if form.is_valid():
             data = dict(form.cleaned_data)
-            correction_reason = data.pop("correction_reason")
+            correction_reason = data.pop("correction_reason", "")
             try:
                 if request.POST.get("action") == "publish":
                     version = reports.publish_report(

@@ -352,7 +352,14 @@ def test_the_admin_saves_and_publishes_and_the_public_reads_it(
     bad = client.post(url, {**_parts(), "court_actions": "-1", "action": "publish"})
     assert bad.status_code == 400
     assert "Asociațiile au participat activ." in bad.content.decode()
+    assert "correction_reason" not in client.get(url).context["form"].fields
     assert client.post(url, {**_parts(), "action": "publish"}).status_code == 302
+    # A correction needs its reason; without one nothing is published and the text stays.
+    assert "correction_reason" in client.get(url).context["form"].fields
+    refused = client.post(url, {**_parts(assessment="Corectat."), "action": "publish"})
+    assert refused.status_code == 400
+    assert "Corectat." in refused.content.decode()
+    assert AnnualReportVersion.objects.count() == 1
     client.logout()
     page = client.get(url)
     assert page.status_code == 200
