@@ -60,9 +60,9 @@ def current_year(authority, now=None):
 
 
 def year_in_range(authority, year, now=None):
-    """Whether a report for `year` can exist: from 2003 to the current year. Side effects:
-    none."""
-    return FIRST_YEAR <= year <= current_year(authority, now)
+    """Whether a report for `year` can exist: for a Romanian authority (the law is Romania's),
+    from 2003 to the current year. Side effects: none."""
+    return authority.country == "RO" and FIRST_YEAR <= year <= current_year(authority, now)
 
 
 def _year_bounds(authority, year):
@@ -219,7 +219,13 @@ def count_figures(authority, year, now=None):
 
 
 def check_report_year(authority, year, now=None):
-    """A report can be written for `year`: from 2003 to the current year. Side effects: none."""
+    """A report can be written for `year`: by a Romanian authority, from 2003 to the current
+    year. Side effects: none."""
+    if authority.country != "RO":
+        raise InvalidTransition(
+            _("The annual report of Law 52/2003 is written by Romanian authorities."),
+            code="country",
+        )
     if not year_in_range(authority, year, now):
         raise InvalidTransition(
             _("A report can be written for a year from %(first)s to the current year.")

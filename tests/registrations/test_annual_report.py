@@ -383,6 +383,14 @@ def test_years_out_of_range_give_404(client, verified_authority, authority_admin
         kind="ngo", name="ONG", slug="un-ong", country="RO"
     )
     assert client.get(_url(ngo)).status_code == 404
+    # The law is Romania's: a Bulgarian authority has no such report.
+    sofia = AuthorityFactory(country="BG", slug="obshtina-test-bg")
+    bg_admin = MembershipFactory(organization=sofia, role="admin").user
+    client.force_login(bg_admin)
+    assert client.get(_url(sofia)).status_code == 404
+    with pytest.raises(InvalidTransition) as refused:
+        reports.save_report_draft(bg_admin, sofia, YEAR, **_parts())
+    assert refused.value.code == "country"
 
 
 def test_csv_and_pdf_of_the_published_report(
