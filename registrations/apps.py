@@ -22,6 +22,9 @@ class RegistrationsConfig(AppConfig):
                 "submission.registration_corrected": _("Registration corrected by the authority"),
                 "submission.deadline_extended": _("Deadline extended"),
                 "submission.answered": _("Answered"),
+                "annual_report.saved": _("Annual report draft saved"),
+                "annual_report.published": _("Annual report published"),
+                "annual_report.corrected": _("Annual report corrected"),
             }
         )
 

@@ -8,6 +8,9 @@
   consultation.)
 - Primăria Municipiului Focșani's register: the local funding policy submitted through the platform
   and registered 60 days ago, now overdue; and a proposal that arrived by post.
+- Primăria Municipiului Focșani's annual report on decisional transparency (Law 52/2003 art.
+  13) for the current year, as a draft its admins complete: the year is not over and the
+  public debate on its parking draft is still to come, so it is not published.
 """
 
 from datetime import timedelta
@@ -16,8 +19,8 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from proposals.models import Proposal, ProposalStatus
-from registrations import domain
-from registrations.models import AnswerStatus, Submission, local_today
+from registrations import domain, reports
+from registrations.models import AnnualReport, AnswerStatus, Submission, local_today
 
 MINISTRY = "ministerul-dezvoltarii-lucrarilor-publice-si-administratiei"
 FOCSANI = "primaria-municipiului-focsani"
@@ -97,4 +100,24 @@ def load_demo_submissions(users):
             registration_number="4.702",
             registration_date=received,
             notes="Scrisoare primită prin poștă, cu 48 de semnături ale locatarilor.",
+        )
+
+    year = reports.current_year(focsani)
+    if (
+        focsani.is_verified
+        and not AnnualReport.objects.filter(authority=focsani, year=year).exists()
+    ):
+        reports.save_report_draft(
+            elena,
+            focsani,
+            year,
+            court_actions=0,
+            court_actions_text="Primăria nu a fost acționată în justiție pentru nerespectarea "
+            "Legii nr. 52/2003.",
+            assessment=(
+                "Asociațiile din municipiu au participat activ la consultările publice; "
+                "recomandările primite pe hârtie și prin e-mail au fost înregistrate alături de "
+                "cele primite pe platformă și au primit fiecare un răspuns scris."
+            ),
+            closed_meetings=0,
         )

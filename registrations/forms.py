@@ -198,3 +198,48 @@ REGISTER_STATUSES = [
     ("overdue", _("Overdue")),
     ("answered", SubmissionStatus.ANSWERED.label),
 ]
+
+
+class AnnualReportForm(forms.Form):
+    """The parts of the annual report the authority writes (Law 52/2003 art. 13 e, f, g)."""
+
+    court_actions = forms.IntegerField(
+        label=_("(e) Number of court actions against the authority for breaching Law 52/2003"),
+        min_value=0,
+        max_value=100000,
+        initial=0,
+    )
+    court_actions_text = forms.CharField(
+        label=_("(e) The cases and their state"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+        required=False,
+        validators=[no_control_characters],
+    )
+    assessment = forms.CharField(
+        label=_("(f) Own assessment of the partnership with citizens and their associations"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+        required=False,
+        validators=[no_control_characters],
+    )
+    closed_meetings = forms.IntegerField(
+        label=_("(g) Number of meetings not made public"),
+        min_value=0,
+        max_value=100000,
+        initial=0,
+    )
+    closed_meetings_reasons = forms.CharField(
+        label=_("(g) Reasons for restricting access"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+        required=False,
+        validators=[no_control_characters],
+    )
+    correction_reason = forms.CharField(
+        label=_("Reason for the correction (when publishing again)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        validators=[no_control_characters],
+    )

@@ -390,3 +390,112 @@ class Reminder(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.kind} {self.submission_id} {self.sent_on}"
+
+
+# --- The annual report on decisional transparency (Law 52/2003 art. 13) -------------------------
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+# The moves of an annual report: a draft is published; a published report is corrected by
+# publishing it again, which adds a version (`AnnualReportVersion`) and never changes one.
+REPORT_TRANSITIONS = {
+    ReportStatus.DRAFT: {ReportStatus.PUBLISHED},
+    ReportStatus.PUBLISHED: {ReportStatus.PUBLISHED},
+}
+
+
+class AnnualReport(models.Model):
+    """An authority's annual report on decisional transparency for one year (Law 52/2003 art.
+    13): the parts the authority writes by hand — (e) the court actions for breaches of the
+    law, (f) its own assessment of the partnership with citizens and their associations, (g)
+    the meetings not made public and the reasons. The figures (a)–(d) are counted from the
+    consultations (`registrations.reports`). These fields are the working draft; what was
+    published is frozen in `AnnualReportVersion` rows."""
+
+    authority = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="annual_reports"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    court_actions = models.PositiveIntegerField(_("number of court actions"), default=0)
+    court_actions_text = models.TextField(
+        _("court actions"), max_length=10000, blank=True, validators=[no_control_characters]
+    )
+    assessment = models.TextField(
+        _("own assessment"), max_length=20000, blank=True, validators=[no_control_characters]
+    )
+    closed_meetings = models.PositiveIntegerField(
+        _("number of meetings not made public"), default=0
+    )
+    closed_meetings_reasons = models.TextField(
+        _("reasons for restricting access"),
+        max_length=10000,
+        blank=True,
+        validators=[no_control_characters],
+    )
+    # The number of the current published version (0 while never published).
+    published_version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["authority", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "year"], name="one_annual_report_per_authority_and_year"
+            )
+        ]
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
+
+    def __str__(self):
+        return f"{self.authority} {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("registration:report", args=[self.authority.slug, self.year])
+
+    @property
+    def is_published(self):
+        return self.status == ReportStatus.PUBLISHED
+
+
+class AnnualReportVersion(AppendOnlyModel):
+    """One published version of an annual report: the figures as they were counted when it was
+    published (`figures`: the totals and the rows each counts, `registrations.reports`) and the
+    parts written by hand. Append-only (a trigger on PostgreSQL): a correction is a new
+    version with its reason, and every earlier one stays readable."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    figures = models.JSONField()
+    court_actions = models.PositiveIntegerField()
+    court_actions_text = models.TextField(blank=True)
+    assessment = models.TextField(blank=True)
+    closed_meetings = models.PositiveIntegerField()
+    closed_meetings_reasons = models.TextField(blank=True)
+    correction_reason = models.TextField(blank=True)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["report", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "number"], name="unique_annual_report_version"
+            )
+        ]
+        verbose_name = _("version of an annual report")
+        verbose_name_plural = _("versions of an annual report")
+
+    def __str__(self):
+        return f"{self.report} v{self.number}"

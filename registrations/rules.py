@@ -8,7 +8,7 @@ for it.
 
 import rules
 
-from accounts.rules import can_act_for_authority
+from accounts.rules import can_act_for_authority, can_draft_for_authority
 from proposals.rules import EDITING_ROLES, author_roles, is_org_editor
 
 
@@ -61,3 +61,7 @@ rules.add_perm(
 )
 rules.add_perm("registrations.view_authority_register", can_act_for_authority)
 rules.add_perm("registrations.log_submission", can_act_for_authority)
+# The annual report (Law 52/2003 art. 13): its registrars and admins read the draft; its admins
+# write and publish it; once published anyone reads it (the view decides by the report's state).
+rules.add_perm("registrations.view_annual_report_draft", can_act_for_authority)
+rules.add_perm("registrations.edit_annual_report", can_draft_for_authority)

@@ -4,7 +4,7 @@ page that submits a proposal, /proposals/<slug>/submit/ (`proposal_urlpatterns`,
 
 from django.urls import path
 
-from registrations import views
+from registrations import report_views, views
 
 app_name = "registration"
 
@@ -27,6 +27,23 @@ urlpatterns = [
     path("authority/<slug:slug>/register.csv", views.authority_register_csv, name="csv"),
     path("authority/<slug:slug>/figures/", views.authority_figures, name="figures"),
     path("authority/<slug:slug>/log/", views.authority_log, name="log"),
+    # The annual report on decisional transparency (Law 52/2003 art. 13).
+    path("authority/<slug:slug>/report/<int:year>/", report_views.annual_report, name="report"),
+    path(
+        "authority/<slug:slug>/report/<int:year>/report.pdf",
+        report_views.annual_report_pdf,
+        name="report_pdf",
+    ),
+    path(
+        "authority/<slug:slug>/report/<int:year>/report.csv",
+        report_views.annual_report_csv,
+        name="report_csv",
+    ),
+    path(
+        "authority/<slug:slug>/report/<int:year>/<slug:figure>/",
+        report_views.annual_report_figure,
+        name="report_figure",
+    ),
 ]
 
 # Under /proposals/, in the `proposals` namespace (URL name `proposals:submit`).

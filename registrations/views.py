@@ -460,7 +460,7 @@ CSV_COLUMNS = {
 }
 
 
-def _csv_cell(value):
+def csv_cell(value):
     """Text that a spreadsheet would run as a formula is written as text."""
     value = "" if value is None else str(value)
     if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -482,7 +482,7 @@ def authority_register_csv(request, slug):
     for row in rows.iterator(chunk_size=500):
         writer.writerow(
             [
-                _csv_cell(value)
+                csv_cell(value)
                 for value in (
                     row.tracking_code,
                     row.registration_number,

@@ -62,7 +62,10 @@ from proposals.models import (
     Topic,
 )
 from registrations import domain as registrations_domain
+from registrations import reports as registrations_reports
 from registrations.models import (
+    AnnualReport,
+    AnnualReportVersion,
     DocumentKind,
     Reminder,
     ReminderKind,
@@ -693,6 +696,56 @@ class ReminderFactory(DomainFactory):
         registrations_domain.send_answer_reminders(today=submission.deadline)
         return Reminder.objects.get(
             submission=submission, recipient=registrar, kind=ReminderKind.DUE_SOON
+        )
+
+
+def _new_authority_admin():
+    return MembershipFactory(organization=AuthorityFactory(), role=Role.ADMIN).user
+
+
+class AnnualReportFactory(DomainFactory):
+    """The draft of the annual report (Law 52/2003 art. 13) of `year` (default: this year)
+    saved by `registrations.reports.save_report_draft` by `admin` (a new admin of a new
+    verified authority unless given) for the authority they administer: no court action, no
+    meeting closed to the public, an assessment. Its log row."""
+
+    class Meta:
+        model = AnnualReport
+
+    admin = factory.LazyFunction(_new_authority_admin)
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    assessment = "Parteneriatul cu asociațiile a funcționat bine."
+
+    @classmethod
+    def _create(cls, model_class, *, admin, year, **fields):
+        authority = admin.memberships.get().organization
+        return registrations_reports.save_report_draft(admin, authority, year, **fields)
+
+
+class AnnualReportVersionFactory(DomainFactory):
+    """Version 1 of `report` (a new draft unless given), published by
+    `registrations.reports.publish_report` by whoever saved the draft, with its parts as saved:
+    the figures counted now. Its log rows (the draft saved again, then published)."""
+
+    class Meta:
+        model = AnnualReportVersion
+
+    report = factory.SubFactory(AnnualReportFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, report):
+        fields = {
+            name: getattr(report, name)
+            for name in (
+                "court_actions",
+                "court_actions_text",
+                "assessment",
+                "closed_meetings",
+                "closed_meetings_reasons",
+            )
+        }
+        return registrations_reports.publish_report(
+            report.updated_by, report.authority, report.year, **fields
         )
 
 

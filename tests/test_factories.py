@@ -57,6 +57,8 @@ def make(factory, **kwargs):
 # A new NGO editor (user, profile, email address, organisation, membership), as ProposalFactory
 # makes one.
 EDITOR = {"User": 1, "Profile": 1, "EmailAddress": 1, "Organization": 1, "Membership": 1}
+# A new admin of a new verified authority.
+AUTHORITY_ADMIN = {"User": 1, "Profile": 1, "EmailAddress": 1, "Organization": 1, "Membership": 1}
 PROPOSAL = {**EDITOR, "Proposal": 1, "Revision": 1, "ActivityLog": 2}
 PROPOSAL_VERBS = ["proposal.created", "revision.created"]
 PUBLISHED = {**PROPOSAL, "ActivityLog": 3}
@@ -399,6 +401,36 @@ def test_reminder_factory_reminds_the_registrar_on_the_deadline_day():
     assert (reminder.kind, reminder.sent_on) == ("due_soon", submission.deadline)
     assert reminder.recipient.memberships.get().organization == submission.authority
     assert reminder.recipient.memberships.get().role == "registrar"
+
+
+def test_annual_report_factory_saves_a_draft_for_the_admins_authority():
+    report, added, verbs = make(factories.AnnualReportFactory)
+    assert added == {**AUTHORITY_ADMIN, "AnnualReport": 1, "ActivityLog": 1}
+    assert verbs == ["annual_report.saved"]
+    assert report.authority == report.updated_by.memberships.get().organization
+    assert (report.year, report.status, report.published_version) == (
+        timezone.localdate().year,
+        "draft",
+        0,
+    )
+    assert (report.court_actions, report.closed_meetings) == (0, 0)
+    assert report.assessment == "Parteneriatul cu asociațiile a funcționat bine."
+
+
+def test_annual_report_version_factory_publishes_version_one_with_the_figures():
+    version, added, verbs = make(factories.AnnualReportVersionFactory)
+    assert added == {
+        **AUTHORITY_ADMIN,
+        "AnnualReport": 1,
+        "AnnualReportVersion": 1,
+        "ActivityLog": 3,
+    }
+    assert verbs == ["annual_report.saved", "annual_report.saved", "annual_report.published"]
+    assert version.number == 1
+    assert (version.figures["received"], version.figures["debates"]) == (0, 0)
+    assert version.assessment == "Parteneriatul cu asociațiile a funcționat bine."
+    version.report.refresh_from_db()
+    assert (version.report.status, version.report.published_version) == ("published", 1)
 
 
 # --- API, activity log, search -----------------------------------------------------------------

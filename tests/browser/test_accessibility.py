@@ -93,7 +93,13 @@ def test_registrar_pages_have_no_wcag_violations(page, demo):
     base = "/register/authority/primaria-municipiului-focsani/"
     overdue = Submission.objects.get(proposal__slug="finantarea-ong-focsani")
     logged = Submission.objects.get(channel="post")
+    from registrations.reports import current_year
+
+    report = f"{base}report/{current_year(overdue.authority)}/"
     for path in [
+        report,
+        report + "received/",
+        report + "debates/",
         base,
         base + "inbox/",
         base + "figures/",

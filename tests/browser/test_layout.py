@@ -125,7 +125,16 @@ def test_the_registrars_pages_fit_a_phone_and_a_laptop(browser, live_server, dem
     from registrations.models import Submission
 
     overdue = Submission.objects.get(proposal__slug="finantarea-ong-focsani")
-    paths = [AUTHORITY, AUTHORITY + "inbox/", overdue.get_absolute_url()]
+    from registrations.reports import current_year
+
+    report = f"{AUTHORITY}report/{current_year(overdue.authority)}/"
+    paths = [
+        AUTHORITY,
+        AUTHORITY + "inbox/",
+        overdue.get_absolute_url(),
+        report,
+        report + "received/",
+    ]
     problems = layout_problems(
         browser, live_server.url, paths, email="elena.dumitru@demo.consult.ro"
     )
