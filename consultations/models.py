@@ -620,9 +620,7 @@ class AppliedSuggestion(AppendOnlyModel):
     revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="applied_suggestions"
     )
-    comment = models.ForeignKey(
-        StageComment, on_delete=models.PROTECT, related_name="applications"
-    )
+    comment = models.ForeignKey(StageComment, on_delete=models.PROTECT, related_name="applications")
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

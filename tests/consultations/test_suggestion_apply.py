@@ -26,9 +26,7 @@ SUGGESTED = "Autoritatea publică informează solicitanții în termen de 15 zil
 @pytest.fixture
 def live_stage(editor, consultation):
     now = timezone.now()
-    return add_written_stage(
-        editor, consultation, opens_at=now - timedelta(minutes=1), now=now
-    )
+    return add_written_stage(editor, consultation, opens_at=now - timedelta(minutes=1), now=now)
 
 
 @pytest.fixture
@@ -96,8 +94,7 @@ def test_accepting_opens_the_editor_with_the_suggestion_and_saving_credits_it(
         "Contractul de finanțare se publică pe pagina de internet a autorității.",
     ]
     assert revision.message == (
-        f"Termen mai scurt Includes the wording suggested by Ion Vasile "
-        f"(comment #{suggestion.pk})."
+        f"Termen mai scurt Includes the wording suggested by Ion Vasile (comment #{suggestion.pk})."
     )
     assert list(AppliedSuggestion.objects.values_list("revision", "comment", "applied_by")) == [
         (revision.pk, suggestion.pk, editor.pk)
@@ -127,7 +124,11 @@ def test_accepted_answer_keeps_its_reason_and_gets_the_revision(editor, suggesti
     page = browser.get(apply_url(suggestion))
     browser.post(apply_url(suggestion), form_data(page))
     answer = Disposition.objects.get(comment=suggestion)
-    assert (answer.outcome, answer.reason, answer.applied_in.number) == ("partially", "În parte.", 3)
+    assert (answer.outcome, answer.reason, answer.applied_in.number) == (
+        "partially",
+        "În parte.",
+        3,
+    )
 
 
 def test_block_changed_since_the_pinned_revision_shows_the_conflict(editor, suggestion):
@@ -192,9 +193,7 @@ def test_outsider_and_citizen_cannot_apply(outsider, citizen, suggestion, other_
 
 
 def test_plain_comment_cannot_be_applied(editor, live_stage, citizen):
-    comment = domain.post_comment(
-        citizen, live_stage, text="Doar un comentariu.", stance="neutral"
-    )
+    comment = domain.post_comment(citizen, live_stage, text="Doar un comentariu.", stance="neutral")
     response = en_client_for(editor).get(apply_url(comment))
     assert response.status_code == 302
     assert "This comment suggests no wording." in messages_of(response)
@@ -243,8 +242,9 @@ def test_legal_table_shows_the_suggested_wording():
     ]
     html = exports.legal_row(row, exports.layout_for("bg"), html=True)[3]
     assert html == (
-        "Предложена редакция:\nAutoritatea publică informează solicitanții în termen de <del>30 de</del><ins>15</ins> "
-        "zile<ins> lucrătoare</ins>.\nTreizeci de zile e prea mult."
+        "Предложена редакция:\nAutoritatea publică informează solicitanții în termen de "
+        "<del>30 de</del><ins>15</ins> zile<ins> lucrătoare</ins>.\n"
+        "Treizeci de zile e prea mult."
     )
 
 
@@ -257,7 +257,9 @@ def test_comments_export_has_the_suggested_text(editor, suggestion):
     assert document["comments"][0]["suggested_text"] == SUGGESTED
     csv_text = b"".join(exports.comments_csv(suggestion.stage)).decode("utf-8-sig")
     header = csv_text.splitlines()[0]
-    assert header.endswith(",Suggested change (code),Text the suggestion replaces,Suggested wording")
+    assert header.endswith(
+        ",Suggested change (code),Text the suggestion replaces,Suggested wording"
+    )
     assert SUGGESTED in csv_text.splitlines()[1]
 
 
