@@ -13,8 +13,10 @@ from consultations.domain import queries
 from consultations.models import AppliedSuggestion, Disposition, StageComment
 from core.errors import DomainError, NotAllowed
 from core.models import ActivityLog
+from proposals import domain as proposals_domain
 from proposals.models import Revision
-from tests.consultations.conftest import add_written_stage
+from tests.consultations.conftest import T0, add_written_stage
+from tests.consultations.test_exports import pdf_text, read_csv
 from tests.helpers import en_client_for, form_data, messages_of, save, text_block
 
 pytestmark = pytest.mark.django_db
@@ -301,3 +303,40 @@ def test_api_shows_the_suggestion_and_the_revision_applying_it(client, editor, s
         }
     ]
     assert StageComment.objects.get(pk=suggestion.pk).applications.get().revision == revision
+
+
+def test_published_synthesis_shows_the_suggestion_in_the_legal_table_and_pdf(
+    client, editor, stage, citizen
+):
+    comment = domain.post_comment(
+        citizen,
+        stage,
+        text="Treizeci de zile e prea mult.",
+        stance="oppose",
+        block_key=stage.revision.blocks[1]["key"],
+        suggestion="replace",
+        suggested_text=SUGGESTED,
+        now=T0 + timedelta(hours=1),
+    )
+    domain.set_disposition(editor, comment, outcome="rejected", reason="Termenul rămâne.")
+    domain.publish_synthesis(editor, stage, now=stage.closes_at + timedelta(days=1))
+    url = f"/proposals/legea-350/consultation/stages/{stage.position}/synthesis"
+    assert read_csv(client.get(f"{url}.csv"))[1][3:6] == [
+        f"Formulare propusă: „{SUGGESTED}”\nTreizeci de zile e prea mult.",
+        "Respinsă",
+        "Termenul rămâne.",
+    ]
+    text = pdf_text(client.get(f"{url}.pdf"))
+    assert "Formulare propusă:" in text
+    assert "15 zile lucrătoare" in text
+    assert "Respinsă" in text
+    page = client.get(f"{url}/").content.decode()
+    assert "<del>30 de</del><ins>15</ins> zile<ins> lucrătoare</ins>." in page
+
+
+def test_suggestion_on_a_withdrawn_proposal_cannot_be_applied(editor, suggestion):
+    proposal = suggestion.stage.consultation.proposal
+    proposals_domain.withdraw_proposal(editor, proposal, "Retrasă de organizație.")
+    assert en_client_for(editor).get(apply_url(suggestion)).status_code == 403
+    html = en_client_for(editor).get(f"/comments/{suggestion.pk}/answer/").content.decode()
+    assert apply_url(suggestion) not in html
