@@ -335,7 +335,7 @@ def test_applied_suggestion_factory_applies_a_suggestion_in_a_new_revision():
     )
     assert applied.revision.blocks[0]["text"] == "Forma textului propusă de un participant."
     assert applied.revision.message == (
-        f"Includes the wording suggested by {comment.user.public_name} (comment #{comment.pk})."
+        f"Include formularea propusă de {comment.user.public_name} (comentariul nr. {comment.pk})."
     )
     assert (comment.disposition.outcome, comment.disposition.applied_in) == (
         "accepted",

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consultations import domain, exports
 from consultations.domain import queries
@@ -95,8 +95,10 @@ def test_accepting_opens_the_editor_with_the_suggestion_and_saving_credits_it(
         SUGGESTED,
         "Contractul de finanțare se publică pe pagina de internet a autorității.",
     ]
+    # In the language of the proposal's text, as stored messages are.
     assert revision.message == (
-        f"Termen mai scurt Includes the wording suggested by Ion Vasile (comment #{suggestion.pk})."
+        f"Termen mai scurt Include formularea propusă de Ion Vasile "
+        f"(comentariul nr. {suggestion.pk})."
     )
     assert list(AppliedSuggestion.objects.values_list("revision", "comment", "applied_by")) == [
         (revision.pk, suggestion.pk, editor.pk)
@@ -104,7 +106,7 @@ def test_accepting_opens_the_editor_with_the_suggestion_and_saving_credits_it(
     answer = Disposition.objects.get(comment=suggestion)
     assert (answer.outcome, answer.reason, answer.applied_in) == (
         "accepted",
-        "The suggested wording was applied in revision 3.",
+        "Formularea propusă a fost preluată în versiunea 3.",
         revision,
     )
     assert ActivityLog.objects.filter(verb="suggestion.applied", new_value="3").count() == 1
@@ -257,7 +259,8 @@ def test_comments_export_has_the_suggested_text(editor, suggestion):
     ] == [(suggestion.pk, "replace", SECOND, SUGGESTED)]
     document = json.loads(b"".join(exports.comments_json(suggestion.stage)))
     assert document["comments"][0]["suggested_text"] == SUGGESTED
-    csv_text = b"".join(exports.comments_csv(suggestion.stage)).decode("utf-8-sig")
+    with translation.override("en"):
+        csv_text = b"".join(exports.comments_csv(suggestion.stage)).decode("utf-8-sig")
     header = csv_text.splitlines()[0]
     assert header.endswith(
         ",Suggested change (code),Text the suggestion replaces,Suggested wording"
