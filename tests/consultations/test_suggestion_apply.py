@@ -12,11 +12,12 @@ from consultations import domain, exports
 from consultations.domain import queries
 from consultations.models import AppliedSuggestion, Disposition, StageComment
 from core.errors import DomainError, NotAllowed
-from core.models import ActivityLog
+from core.models import ActivityLog, AppendOnlyError
 from proposals import domain as proposals_domain
 from proposals.models import Revision
 from tests.consultations.conftest import T0, add_written_stage
 from tests.consultations.test_exports import pdf_text, read_csv
+from tests.factories import AppliedSuggestionFactory
 from tests.helpers import en_client_for, form_data, messages_of, save, text_block
 
 pytestmark = pytest.mark.django_db
@@ -343,3 +344,14 @@ def test_suggestion_on_a_withdrawn_proposal_cannot_be_applied(editor, suggestion
     assert en_client_for(editor).get(apply_url(suggestion)).status_code == 403
     html = en_client_for(editor).get(f"/comments/{suggestion.pk}/answer/").content.decode()
     assert apply_url(suggestion) not in html
+
+
+def test_applied_suggestions_are_append_only(db):
+    applied = AppliedSuggestionFactory()
+    with pytest.raises(AppendOnlyError):
+        applied.save()
+    with pytest.raises(AppendOnlyError):
+        AppliedSuggestion.objects.filter(pk=applied.pk).update(applied_by=applied.comment.user)
+    with pytest.raises(AppendOnlyError):
+        applied.delete()
+    assert AppliedSuggestion.objects.get().applied_by == applied.revision.author
