@@ -14,7 +14,8 @@ from rest_framework import serializers
 from accounts.models import OrganizationKind
 from api import visibility
 from api.enums import PROPOSAL_STATUSES, STANCES
-from consultations.models import CommentState, Outcome, StageKind, StageStatus
+from consultations.models import AppliedSuggestion, CommentState, Outcome, StageKind, StageStatus
+from consultations.models import Suggestion as SuggestionKind
 from proposals import content
 from proposals.models import ProposalKind
 
@@ -259,6 +260,13 @@ class AttachmentSerializer(serializers.Serializer):
     download_url = Url(lambda a, c: absolute(c, a.get_absolute_url()))
 
 
+class AppliedSuggestionSerializer(serializers.Serializer):
+    comment_id = serializers.IntegerField(read_only=True)
+    comment_url = Url(
+        lambda a, c: absolute(c, reverse("consultations:comment", args=[a.comment_id]))
+    )
+
+
 class RevisionSerializer(RevisionSummarySerializer):
     proposal = ProposalRefSerializer(read_only=True)
     parent = serializers.IntegerField(
@@ -271,10 +279,18 @@ class RevisionSerializer(RevisionSummarySerializer):
     summary = serializers.CharField(read_only=True)
     blocks = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    applied_suggestions = serializers.SerializerMethodField(
+        help_text="The suggestions of wording (comments) this revision applied."
+    )
 
     @extend_schema_field(BLOCK_SCHEMA)
     def get_blocks(self, revision):
         return public_blocks(revision.blocks)
+
+    @extend_schema_field(AppliedSuggestionSerializer(many=True))
+    def get_applied_suggestions(self, revision):
+        applied = AppliedSuggestion.objects.filter(revision=revision).order_by("comment_id")
+        return AppliedSuggestionSerializer(applied, many=True, context=self.context).data
 
 
 # --- Comparison ---------------------------------------------------------------------------------
@@ -446,6 +462,18 @@ class CommentSerializer(serializers.Serializer):
     revision = serializers.IntegerField(read_only=True, allow_null=True)
     author = serializers.CharField(read_only=True, allow_null=True)
     text = serializers.CharField(read_only=True, allow_null=True)
+    suggestion = serializers.ChoiceField(
+        choices=SuggestionKind.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="A suggestion of wording for its paragraph: new wording, or its removal.",
+    )
+    suggested_from = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The paragraph's text the suggestion replaces."
+    )
+    suggested_text = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The suggested wording (empty for a removal)."
+    )
     disposition = DispositionSerializer(read_only=True, allow_null=True)
 
     def to_representation(self, comment):
@@ -467,6 +495,11 @@ class SynthesisRowSerializer(serializers.Serializer):
     block = serializers.CharField(read_only=True, allow_null=True)
     quote = serializers.CharField(read_only=True, allow_null=True)
     text = serializers.CharField(read_only=True, allow_null=True)
+    suggestion = serializers.ChoiceField(
+        choices=SuggestionKind.choices, read_only=True, allow_null=True
+    )
+    suggested_from = serializers.CharField(read_only=True, allow_null=True)
+    suggested_text = serializers.CharField(read_only=True, allow_null=True)
     stance = serializers.ChoiceField(choices=STANCES, read_only=True, allow_null=True)
     submitted_at = serializers.CharField(read_only=True, help_text="ISO 8601.")
     outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True, allow_null=True)

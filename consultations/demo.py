@@ -930,10 +930,70 @@ def _law_350(builder, proposal):
     )
     domain.process_stage_events(now=opens_3)
     builder.post_threads(stage_3, STAGE_3, reply_hours=3)
+    _suggestions(builder, stage_3, ana, mihai)
     # Grouped after each comment's commit; here too when loading runs in one transaction.
     domain.group_stage(stage_3)
     domain.process_stage_events(now=timezone.now())
     return stage_3
+
+
+# Suggestions of wording on the revised text (issue 16): (who, block, the words replaced, the
+# new words, the comment, the answer). The first is applied in a new revision that credits its
+# author; the second is rejected.
+SUGGESTIONS = [
+    (
+        "andrei",
+        ART_15,
+        "și pe pagina proprie de internet",
+        "și pe pagina proprie de internet, într-un format deschis care poate fi descărcat",
+        "Programul publicat doar ca document scanat nu poate fi căutat; propun formatul deschis.",
+        None,
+    ),
+    (
+        "florin",
+        ART_20,
+        "60 de zile",
+        "40 de zile",
+        "Șaizeci de zile întârzie prea mult proiectele de vară.",
+        (
+            "rejected",
+            "Dezbaterea publică a arătat că organizațiile mici au nevoie de cel puțin 60 de "
+            "zile pentru cofinanțare; păstrăm termenul.",
+        ),
+    ),
+]
+
+
+def _suggestions(builder, stage, ana, mihai):
+    """Two suggestions of wording on the open stage's text: one accepted and applied in a new
+    revision (the editor opened from it, as `consultations.views.suggestions` does), one
+    rejected."""
+    for day, (who, key, old, new, text, answer) in enumerate(SUGGESTIONS, start=1):
+        block = stage.revision.block(key)
+        comment = domain.post_comment(
+            builder.user(who),
+            stage,
+            text=text,
+            stance="oppose" if answer else "support",
+            block_key=key,
+            suggestion="replace",
+            suggested_text=block["proposed"].replace(old, new),
+            now=stage.opens_at + timedelta(hours=10 * day),
+        )
+        if answer is None:
+            current, draft = domain.suggestion_draft(comment)
+            domain.save_suggestion(
+                ana,
+                comment,
+                base_number=current.number,
+                title=draft.title,
+                summary=draft.summary,
+                blocks=draft.blocks,
+                message="Format deschis pentru programul anual",
+            )
+        else:
+            outcome, reason = answer
+            domain.set_disposition(mihai, comment, outcome=outcome, reason=reason)
 
 
 # Registrations for the Focșani meeting: (who, show their name, organisation, present). Eight

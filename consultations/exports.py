@@ -28,13 +28,14 @@ from datetime import date
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from consultations import figures as counting
 from consultations import public
 from consultations.domain import block_labels
-from consultations.models import Outcome, StageComment, Stance
+from consultations.models import Outcome, StageComment, Stance, Suggestion, redline
 from core.dates import format_date, format_datetime
 from core.pdfjoin import join_pdfs
 from proposals.exports import render_pdf
@@ -56,6 +57,9 @@ COMMENT_FIELDS = [
     "outcome",
     "reason",
     "applied_in",
+    "suggestion",
+    "suggested_from",
+    "suggested_text",
 ]
 
 # The CSV's column headers, in the reader's language (the JSON keeps the field names; the values
@@ -75,6 +79,9 @@ COMMENT_HEADERS = {
     "outcome": pgettext_lazy("export column", "Answer (code)"),
     "reason": pgettext_lazy("export column", "Reason of the answer"),
     "applied_in": pgettext_lazy("export column", "Applied in revision"),
+    "suggestion": pgettext_lazy("export column", "Suggested change (code)"),
+    "suggested_from": pgettext_lazy("export column", "Text the suggestion replaces"),
+    "suggested_text": pgettext_lazy("export column", "Suggested wording"),
 }
 
 # The fixed wording of the legal forms. Keys of "outcomes" are `Outcome` values.
@@ -97,6 +104,8 @@ LEGAL_LAYOUTS = {
         },
         "whole_text": "Întregul text",
         "applied_in": "preluată în versiunea %(number)s",
+        "suggested": "Formulare propusă:",
+        "removal": "Propune eliminarea textului.",
         "hidden": "(comentariu ascuns de moderare)",
         "received": {
             "email": "primită prin e-mail la %(date)s",
@@ -116,6 +125,8 @@ LEGAL_LAYOUTS = {
         },
         "whole_text": "Целият текст",
         "applied_in": "отразено във версия %(number)s",
+        "suggested": "Предложена редакция:",
+        "removal": "Предлага отпадане на текста.",
         "hidden": "(коментарът е скрит от модератор)",
         "received": {
             "email": "постъпило по електронна поща на %(date)s",
@@ -141,6 +152,8 @@ def english_layout():
         "outcomes": {outcome.value: str(outcome.label) for outcome in Outcome},
         "whole_text": _("Whole text"),
         "applied_in": gettext_lazy("applied in revision %(number)s"),
+        "suggested": _("Suggested wording:"),
+        "removal": _("Suggests removing this text."),
         "hidden": _("(comment hidden by moderation)"),
         "received": {
             "email": gettext_lazy("received by email on %(date)s"),
@@ -244,6 +257,9 @@ def comment_records(stage):
             "outcome": disposition.get("outcome", ""),
             "reason": disposition.get("reason", ""),
             "applied_in": disposition.get("applied_in"),
+            "suggestion": fields["suggestion"] or "",
+            "suggested_from": fields["suggested_from"] or "",
+            "suggested_text": fields["suggested_text"] or "",
         }
 
 
@@ -324,8 +340,25 @@ def current_rows(synthesis):
     return [row for chunk in current_row_chunks(synthesis) for row in chunk]
 
 
-def legal_row(row, layout):
-    """The cells of one row of the legal table (`layout`'s columns), from a `current_rows` row."""
+def _suggestion_cell(row, layout, text, html):
+    """The proposal's cell of a row holding a suggestion of wording: the suggested wording (in
+    the PDF, as a redline of the text it replaces) or the removal it asks for, then the
+    comment's text. Plain text, or for the PDF safe HTML whose line breaks its template keeps."""
+    if html:
+        if row["suggestion"] == Suggestion.REMOVE:
+            wording = format_html("<del>{}</del>", row["suggested_from"])
+        else:
+            wording = redline(row["suggested_from"], row["suggested_text"])
+        label = layout["removal"] if row["suggestion"] == Suggestion.REMOVE else layout["suggested"]
+        return format_html("{}\n{}\n{}", label, wording, text)
+    if row["suggestion"] == Suggestion.REMOVE:
+        return f"{layout['removal']}\n{text}"
+    return f"{layout['suggested']} „{row['suggested_text']}”\n{text}"
+
+
+def legal_row(row, layout, *, html=False):
+    """The cells of one row of the legal table (`layout`'s columns), from a `current_rows` row
+    (with `html`, the proposal's cell of a suggestion shows its redline: for the PDF)."""
     outcome = layout["outcomes"].get(row["outcome"], row["outcome"])
     if row.get("applied_in"):
         outcome += " (" + str(layout["applied_in"]) % {"number": row["applied_in"]} + ")"
@@ -333,6 +366,8 @@ def legal_row(row, layout):
         text = row["text"]
         if row["quote"]:
             text = f"„{row['quote']}”\n{text}"
+        if row.get("suggestion"):
+            text = _suggestion_cell(row, layout, text, html)
     else:
         text = layout["hidden"]
     author = row["author"]
@@ -363,11 +398,11 @@ def synthesis_document(synthesis):
     return layout, rows, [legal_row(row, layout) for row in rows]
 
 
-def legal_row_chunks(synthesis, layout):
+def legal_row_chunks(synthesis, layout, *, html=False):
     """The legal table's rows (`legal_row`), in lists of `consultations.public.SYNTHESIS_CHUNK`.
     Call with the proposal's language active."""
     for chunk in current_row_chunks(synthesis):
-        yield [legal_row(row, layout) for row in chunk]
+        yield [legal_row(row, layout, html=html) for row in chunk]
 
 
 def synthesis_filename(synthesis, fmt):
@@ -442,7 +477,7 @@ def synthesis_pdf_parts(synthesis, *, part_rows=None, progress=None):
         layout = layout_for(language)
         context = _pdf_context(synthesis, layout)
         table, done = [], 0
-        rows = (row for chunk in legal_row_chunks(synthesis, layout) for row in chunk)
+        rows = (row for chunk in legal_row_chunks(synthesis, layout, html=True) for row in chunk)
         while True:
             table = list(itertools.islice(rows, part_rows))
             if not table and done:

@@ -234,6 +234,12 @@ class Suggestion(models.TextChoices):
 SUGGESTED_FIELDS = {"heading": "text", "text": "text", "amendment": "proposed"}
 
 
+def redline(suggested_from, suggested_text):
+    """A suggestion as a word-level redline of the text it replaces (safe HTML): the comment's,
+    and a synthesis row's, which keeps both texts."""
+    return render_inline(word_diff(suggested_from, suggested_text))
+
+
 class CommentState(models.TextChoices):
     VISIBLE = "visible", _("Visible")
     HELD = "held", _("Held for review")
@@ -456,7 +462,7 @@ class StageComment(XtdComment):
         """The suggestion as a word-level redline against the text it replaces (HTML)."""
         if not self.suggestion:
             return ""
-        return render_inline(word_diff(self.suggested_from, self.suggested_text))
+        return redline(self.suggested_from, self.suggested_text)
 
 
 class CommentGroup(models.Model):
@@ -604,6 +610,34 @@ class Disposition(models.Model):
 
     def __str__(self):
         return f"{self.outcome} #{self.comment_id}"
+
+
+class AppliedSuggestion(AppendOnlyModel):
+    """A suggestion of wording that a revision applied: the editor opened from the suggestion
+    (`consultations.domain.suggestions.save_suggestion`) saved `revision` with it, crediting its
+    author in the revision's message. Append-only, like the revision it belongs to."""
+
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="applied_suggestions"
+    )
+    comment = models.ForeignKey(StageComment, on_delete=models.PROTECT, related_name="applications")
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["revision", "comment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "comment"], name="unique_applied_suggestion"
+            )
+        ]
+        verbose_name = _("applied suggestion")
+        verbose_name_plural = _("applied suggestions")
+
+    def __str__(self):
+        return f"#{self.comment_id} → {self.revision_id}"
 
 
 class MinutesVersion(AppendOnlyModel):

@@ -16,7 +16,13 @@ Nothing here takes a user: the answers are the same for everyone.
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from consultations.models import CommentState, Consultation, Stage, StageComment, Synthesis
+from consultations.models import (
+    CommentState,
+    Consultation,
+    Stage,
+    StageComment,
+    Synthesis,
+)
 from proposals.models import ProposalStatus
 
 
@@ -80,6 +86,10 @@ def comment_fields(comment):
         "revision": comment.revision_number,
         "author": comment.author_name if shown else None,
         "text": comment.comment if shown else None,
+        # A suggestion of wording: its kind stays, its words go with the comment's.
+        "suggestion": comment.suggestion or None,
+        "suggested_from": (comment.suggested_from or None) if shown else None,
+        "suggested_text": (comment.suggested_text or None) if shown else None,
         "disposition": (
             {
                 "outcome": disposition.outcome,
@@ -124,6 +134,10 @@ def shown_rows(synthesis, frozen_rows):
                 "block": frozen.get("block") or None,
                 "quote": (frozen.get("quote") or None) if shown else None,
                 "text": frozen.get("text") if shown else None,
+                # A suggestion of wording (rows frozen before suggestions existed have none).
+                "suggestion": frozen.get("suggestion") or None,
+                "suggested_from": (frozen.get("suggested_from") or None) if shown else None,
+                "suggested_text": (frozen.get("suggested_text") or None) if shown else None,
                 "stance": frozen.get("stance") or None,
                 "submitted_at": frozen.get("submitted_at"),
                 "outcome": frozen.get("outcome") or None,

@@ -12,7 +12,7 @@ import rules
 from accounts.models import OrganizationKind, Role
 from accounts.rules import has_confirmed_email, is_editor_or_admin, is_verified, role_in
 from core.permissions import is_signed_in, is_site_staff
-from proposals.rules import is_author_editor, is_author_member
+from proposals.rules import is_author_editor, is_author_member, is_editable
 
 
 def _proposal(obj):
@@ -41,6 +41,12 @@ def is_owner_editor(user, obj):
 
 
 is_participant = is_signed_in & has_confirmed_email
+
+
+@rules.predicate
+def is_editable_text(user, obj):
+    """The proposal's text can still change (`proposals.rules.is_editable`)."""
+    return is_editable(user, _proposal(obj))
 
 
 @rules.predicate
@@ -103,6 +109,8 @@ rules.add_perm("consultations.publication_pack", is_owner_authority_staff)
 rules.add_perm("consultations.view", can_view)
 rules.add_perm("consultations.manage", is_owner_editor)
 rules.add_perm("consultations.answer", is_owner_editor)
+# Applying a suggestion of wording in a new revision: whoever may edit the proposal's text.
+rules.add_perm("consultations.apply_suggestion", is_owner_editor & is_editable_text)
 rules.add_perm("consultations.participate", is_participant)
 rules.add_perm("consultations.moderate", is_site_staff)
 rules.add_perm("consultations.withdraw_comment", is_author)

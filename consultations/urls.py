@@ -10,6 +10,7 @@ from consultations.views import (
     moderation,
     questionnaires,
     stages,
+    suggestions,
     synthesis,
 )
 
@@ -205,6 +206,7 @@ urlpatterns = [
         name="synthesis_publish",
     ),
     path("comments/<id:comment_id>/answer/", synthesis.disposition_edit, name="disposition"),
+    path("comments/<id:comment_id>/apply/", suggestions.suggestion_apply, name="suggestion_apply"),
     # An authority's own drafts: public debates on request, recommendations received.
     path(
         "proposals/<slug:slug>/consultation/debate/request/",

@@ -442,6 +442,7 @@ def _editor(
     choices=None,
     theirs=None,
     status=200,
+    extra=None,
 ):
     # Files of the current version that are not kept are offered again, unchecked.
     kept_ids = {attachment.pk for attachment in attachments}
@@ -470,6 +471,7 @@ def _editor(
             attachments=attachments,
             dropped_attachments=dropped,
             max_attachment_mb=settings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+            **(extra or {}),
         ),
         status=status,
     )
@@ -557,7 +559,33 @@ def _report_merge(request, revision):
 @login_required
 def proposal_edit(request, slug):
     proposal = proposal_for(request, slug, "proposals.change_proposal")
+    return edit_text(request, proposal)
+
+
+def edit_text(request, proposal, *, start=None, save=None, extra=None):
+    """The editor of `proposal`'s text (GET: the form; POST: saving it), for the plain editor
+    and for an editor that starts from another text (a suggestion of wording applied by
+    `consultations.views.suggestions`). The caller checked the permission.
+
+    `start` (GET): the starting text instead of the current revision's, as a
+    `proposals.merge.MergeResult` made against the current revision (its conflicts are shown
+    with the choice they need); `save`: the function that saves, with the keywords of
+    `domain.save_revision` (the default); `extra`: more context for the page (its
+    `notice_template` is shown above the form)."""
+    save = save or domain.save_revision
     current = proposal.current_revision
+    if request.method != "POST" and start is not None and current is not None:
+        return _editor(
+            request,
+            proposal,
+            base=current.number,
+            fields={"title": start.title, "summary": start.summary, "message": ""},
+            blocks=start.blocks,
+            attachments=list(current.attachments.all()),
+            conflicts=start.conflicts,
+            theirs=current,
+            extra=extra,
+        )
     if request.method != "POST":
         fields = {"title": proposal.title, "summary": proposal.summary, "message": ""}
         if current is None:  # the first version: the template of its kind, not saved yet
@@ -590,7 +618,13 @@ def proposal_edit(request, slug):
 
     attachments, upload_errors = _posted_attachments(request, proposal)
     editor = functools.partial(
-        _editor, request, proposal, fields=fields, blocks=blocks, attachments=attachments
+        _editor,
+        request,
+        proposal,
+        fields=fields,
+        blocks=blocks,
+        attachments=attachments,
+        extra=extra,
     )
     if resolutions:
         # A save after a conflict: the form is based on the revision whose texts were shown.
@@ -632,7 +666,7 @@ def proposal_edit(request, slug):
         return editor(base=base, status=400)
 
     try:
-        revision = domain.save_revision(
+        revision = save(
             request.user,
             proposal,
             base_number=base,
@@ -664,6 +698,7 @@ def proposal_edit(request, slug):
             conflicts=merged.conflicts,
             theirs=conflict.current,
             status=409,
+            extra=extra,
         )
     except DomainError as error:
         messages.error(request, error.message)

@@ -29,6 +29,7 @@ from api.models import ApiToken
 from consultations import domain as consultations_domain
 from consultations.domain import questionnaires
 from consultations.models import (
+    AppliedSuggestion,
     Consultation,
     Disposition,
     Flag,
@@ -509,6 +510,41 @@ class DispositionFactory(DomainFactory):
     @classmethod
     def _create(cls, model_class, *, comment, editor, **kwargs):
         return consultations_domain.set_disposition(editor, comment, **kwargs)
+
+
+class AppliedSuggestionFactory(DomainFactory):
+    """A suggestion of wording applied in a new revision by
+    `consultations.domain.save_suggestion`, by `editor` (default: whoever opened the
+    consultation), from the editor's starting text (`suggestion_draft`). Default `comment`: a
+    new suggestion replacing the text of the first block of an open stage's text. The revision
+    (its message credits the suggester), its log row, the comment's answer ("accepted", applied
+    in the revision) and its log row, the "suggestion.applied" log row."""
+
+    class Meta:
+        model = AppliedSuggestion
+
+    comment = factory.SubFactory(
+        StageCommentFactory,
+        block_key=factory.LazyAttribute(lambda o: o.stage.revision.blocks[0]["key"]),
+        suggestion="replace",
+        suggested_text="Forma textului propusă de un participant.",
+    )
+    editor = factory.LazyAttribute(lambda o: o.comment.stage.consultation.created_by)
+    message = ""
+
+    @classmethod
+    def _create(cls, model_class, *, comment, editor, message):
+        current, draft = consultations_domain.suggestion_draft(comment)
+        revision = consultations_domain.save_suggestion(
+            editor,
+            comment,
+            base_number=current.number,
+            title=draft.title,
+            summary=draft.summary,
+            blocks=draft.blocks,
+            message=message,
+        )
+        return model_class.objects.get(revision=revision, comment=comment)
 
 
 def _closed_stage_opening():

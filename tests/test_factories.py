@@ -314,6 +314,37 @@ def test_disposition_factory_answers_the_comment_as_accepted():
     assert disposition.reason.startswith("Preluăm recomandarea ")
 
 
+def test_applied_suggestion_factory_applies_a_suggestion_in_a_new_revision():
+    applied, added, verbs = make(factories.AppliedSuggestionFactory)
+    assert added == {
+        **COMMENTED,
+        "Revision": 2,
+        "AppliedSuggestion": 1,
+        "Disposition": 1,
+        "ActivityLog": 9,
+    }
+    assert verbs == [
+        *STAGE_VERBS,
+        "comment.posted",
+        "revision.created",
+        "disposition.set",
+        "suggestion.applied",
+    ]
+    comment = applied.comment
+    assert (applied.revision.number, applied.applied_by) == (
+        2,
+        comment.stage.consultation.created_by,
+    )
+    assert applied.revision.blocks[0]["text"] == "Forma textului propusă de un participant."
+    assert applied.revision.message == (
+        f"Include formularea propusă de {comment.user.public_name} (comentariul nr. {comment.pk})."
+    )
+    assert (comment.disposition.outcome, comment.disposition.applied_in) == (
+        "accepted",
+        applied.revision,
+    )
+
+
 def test_synthesis_factory_publishes_the_synthesis_of_a_closed_stage():
     synthesis, added, verbs = make(factories.SynthesisFactory)
     assert added == {

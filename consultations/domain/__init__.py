@@ -17,6 +17,7 @@ which never write.
 - `events`: recording stage openings and closings, and the proposal's status that follows;
 - `comments`: comments, replies, reactions, withdrawal;
 - `moderation`: flags, hiding, restoring;
+- `suggestions`: suggestions of wording applied in a new revision of the text;
 - `synthesis`: answers (one by one, or a selection at once) and the published synthesis;
 - `grouping`: grouping identical and near-identical comments (form-letter campaigns);
 - `following`: following a consultation by email;
@@ -155,6 +156,11 @@ from consultations.domain.stages import (
     publish_minutes,
     remove_stage,
 )
+from consultations.domain.suggestions import (
+    check_applicable,
+    save_suggestion,
+    suggestion_draft,
+)
 from consultations.domain.synthesis import (
     answer_comments,
     clean_answer,
@@ -180,6 +186,9 @@ __all__ = [
     "set_capacity",
     "waiting_position",
     "DomainError",
+    "check_applicable",
+    "save_suggestion",
+    "suggestion_draft",
     "MAX_COMMENT_LENGTH",
     "MAX_LEVEL",
     "MAX_QUOTE_LENGTH",

@@ -235,6 +235,10 @@ def synthesis_row(number, comment, labels, replies, sizes=None):
         "block": labels.get(comment.block_key, "") if comment.block_key else "",
         "quote": comment.quote,
         "text": comment.comment,
+        # A suggestion of wording: "replace" or "remove", the text it replaces, the new one.
+        "suggestion": comment.suggestion,
+        "suggested_from": comment.suggested_from,
+        "suggested_text": comment.suggested_text,
         "stance": comment.stance,
         "submitted_at": comment.submit_date.isoformat(),
         "outcome": disposition.outcome if disposition else "",

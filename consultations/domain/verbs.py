@@ -51,6 +51,7 @@ VERBS = {
     "comment.restored": _("Comment restored"),
     "comment.flags_dismissed": _("Flags dismissed"),
     "disposition.set": _("Comment answered"),
+    "suggestion.applied": _("Suggested wording applied in a revision"),
     "synthesis.published": _("Synthesis published"),
     "recommendation.logged": _("Recommendation received by email or on paper logged"),
     "debate.requested": _("Public debate requested"),

@@ -60,3 +60,24 @@ def as_date(value):
         except ValueError:
             return value
     return value
+
+
+@register.simple_tag
+def applied_suggestions(revision):
+    """The suggestions of wording `revision` applied (`AppliedSuggestion`), each with its
+    comment's number and link and, while the comment is shown, its author's name. One query."""
+    from consultations.models import AppliedSuggestion, CommentState
+
+    applied = AppliedSuggestion.objects.filter(revision=revision).select_related(
+        "comment__user__profile"
+    )
+    return [
+        {
+            "id": item.comment_id,
+            "url": item.comment.get_absolute_url(),
+            "author": item.comment.author_name
+            if item.comment.state == CommentState.VISIBLE
+            else "",
+        }
+        for item in applied
+    ]

@@ -42,6 +42,7 @@ from consultations.models import (
     StageComment,
     Stance,
     Synthesis,
+    redline,
 )
 from consultations.views.manage import (
     comment_or_404,
@@ -149,6 +150,7 @@ def answers(request, slug, position):
             more_groups=len(groups) > GROUPS_LISTED,
             whole_text=WHOLE_TEXT,
             synthesis=_published(stage),
+            can_apply=can(request.user, "consultations.apply_suggestion", stage),
             return_to=request.get_full_path(),
         ),
     )
@@ -316,9 +318,21 @@ def disposition_edit(request, comment_id):
             locked=locked,
             synthesis=synthesis,
             return_to=return_to,
+            applicable=_applicable(request.user, comment),
         ),
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _applicable(user, comment):
+    """Whether `user` may open the editor with `comment`'s suggested wording applied."""
+    if not comment.suggestion or not can(user, "consultations.apply_suggestion", comment):
+        return False
+    try:
+        domain.check_applicable(comment)
+    except DomainError:
+        return False
+    return True
 
 
 # --- Publishing the synthesis ------------------------------------------------------------------
@@ -471,6 +485,8 @@ def synthesis_detail(request, slug, position):
     outcome_labels = dict(Outcome.choices)
     for row in rows:
         row["outcome_label"] = outcome_labels.get(row["outcome"], "")
+        if row.get("suggestion") and row["shown"]:
+            row["redline"] = redline(row["suggested_from"] or "", row["suggested_text"] or "")
     # A form-letter group shows once on the page, where its first row of the page is.
     groups = _groups(_form_letters(rows))
     if groups and numbers[0] > 1:

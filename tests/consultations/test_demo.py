@@ -14,6 +14,7 @@ from accounts.models import User
 from consultations import domain
 from consultations.domain import questionnaires
 from consultations.models import (
+    AppliedSuggestion,
     CommentState,
     Consultation,
     Disposition,
@@ -152,6 +153,26 @@ def test_law_350_consultation_has_three_stages(demo):
     left = third.closes_at - timezone.now()
     assert timedelta(days=14) <= left <= timedelta(days=16)
     assert 4 <= third.comments.count() <= 15
+
+
+def test_law_350_has_one_suggestion_applied_and_one_rejected(demo):
+    proposal = Proposal.objects.get(slug="modificarea-legii-350-2005")
+    stage = proposal.consultation.stages.get(position=3)
+    suggestions = list(stage.comments.exclude(suggestion="").order_by("pk"))
+    assert [(c.user.public_name, c.block_key, c.disposition.outcome) for c in suggestions] == [
+        ("Andrei Munteanu", "k350a00001", "accepted"),
+        ("Florin Neagu", "k350a00002", "rejected"),
+    ]
+    applied = AppliedSuggestion.objects.get()
+    revision = proposal.current_revision
+    assert (applied.comment, applied.revision, revision.number) == (suggestions[0], revision, 6)
+    assert suggestions[0].disposition.applied_in == revision
+    assert revision.block("k350a00001")["proposed"] == suggestions[0].suggested_text
+    assert "într-un format deschis care poate fi descărcat" in suggestions[0].suggested_text
+    assert revision.message == (
+        "Format deschis pentru programul anual Include formularea propusă de Andrei Munteanu "
+        f"(comentariul nr. {suggestions[0].pk})."
+    )
 
 
 def test_the_meeting_has_registrations_attendance_and_a_reasoned_count(demo):

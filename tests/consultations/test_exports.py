@@ -40,6 +40,9 @@ HEADER = [
     "Răspuns (cod)",
     "Motivarea răspunsului",
     "Preluat în versiunea",
+    "Modificare propusă (cod)",
+    "Textul înlocuit de propunere",
+    "Formularea propusă",
 ]
 HEADER_EN = [
     "Comment number",
@@ -56,6 +59,9 @@ HEADER_EN = [
     "Answer (code)",
     "Reason of the answer",
     "Applied in revision",
+    "Suggested change (code)",
+    "Text the suggestion replaces",
+    "Suggested wording",
 ]
 
 
@@ -147,19 +153,19 @@ def test_comments_csv_flattens_threads_in_order_for_anyone(client, editor, comme
     assert rows[1:] == [
         [c["first"], "", "0", k2, "§2", "în termen de 30 de zile",
          "Termenul de 30 de zile e prea lung.", "oppose", "visible",
-         "2026-03-02T10:00:00+02:00", "Ion Vasile", "rejected", "Termen legal.", ""],
+         "2026-03-02T10:00:00+02:00", "Ion Vasile", "rejected", "Termen legal.", "", "", "", ""],
         [c["withdrawn"], c["first"], "1", k2, "§2", "", "", "", "withdrawn",
-         "2026-03-02T14:00:00+02:00", "", "", "", ""],
+         "2026-03-02T14:00:00+02:00", "", "", "", "", "", "", ""],
         [c["second"], "", "0", k1, "§1", "", "De acord.\nCu două rânduri.", "support",
-         "visible", "2026-03-02T11:00:00+02:00", "Maria Enache", "", "", ""],
+         "visible", "2026-03-02T11:00:00+02:00", "Maria Enache", "", "", "", "", "", ""],
         [c["reply"], c["second"], "1", k1, "§1", "", "Răspuns <b>îngroșat</b>.", "", "visible",
-         "2026-03-02T12:00:00+02:00", "Ion Vasile", "", "", ""],
+         "2026-03-02T12:00:00+02:00", "Ion Vasile", "", "", "", "", "", ""],
         [c["reply2"], c["reply"], "2", k1, "§1", "", "Răspuns la răspuns.", "", "visible",
-         "2026-03-02T12:30:00+02:00", "Maria Enache", "", "", ""],
+         "2026-03-02T12:30:00+02:00", "Maria Enache", "", "", "", "", "", ""],
         [c["hidden"], "", "0", "", "", "", "", "oppose", "hidden",
-         "2026-03-02T13:00:00+02:00", "", "", "", ""],
+         "2026-03-02T13:00:00+02:00", "", "", "", "", "", "", ""],
         [c["formula"], "", "0", "", "", "", "'=HYPERLINK(\"http://x\")", "neutral", "visible",
-         "2026-03-02T16:00:00+02:00", "Maria Enache", "", "", ""],
+         "2026-03-02T16:00:00+02:00", "Maria Enache", "", "", "", "", "", ""],
     ]  # fmt: skip
     assert "Text ascuns de moderator" not in content
     assert "Text retras de autor" not in content
@@ -205,6 +211,9 @@ def test_comments_json_has_the_same_records_with_types(client, editor, comments,
         "outcome": "",
         "reason": "",
         "applied_in": None,
+        "suggestion": "",
+        "suggested_from": "",
+        "suggested_text": "",
     }
     hidden = records[5]
     assert (hidden["state"], hidden["text"], hidden["author"]) == ("hidden", "", "")

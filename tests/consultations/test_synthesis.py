@@ -143,6 +143,9 @@ def test_publish_shows_the_counts_and_publishes_the_exact_snapshot(
     k1, k2 = answered["keys"]
     common = {
         "quote": "",
+        "suggestion": "",
+        "suggested_from": "",
+        "suggested_text": "",
         "replies": 0,
         "applied_in": None,
         "group": None,
