@@ -73,13 +73,17 @@ class ProposalsConfig(AppConfig):
 
         # A new revision, or a renamed organisation, changes proposals' search documents.
         from accounts.models import Organization
-        from proposals.models import Revision
+        from proposals.models import Coauthorship, Proposal, Revision
         from search.indexing import register_dependency
 
         register_dependency(Revision, lambda revision: [revision.proposal])
         register_dependency(
             Organization,
             lambda organization: (
-                list(organization.proposals.all()) + list(organization.targeted_proposals.all())
+                list(organization.proposals.all())
+                + list(organization.targeted_proposals.all())
+                + list(Proposal.objects.filter(coauthorships__organization=organization).distinct())
             ),
         )
+        # A co-author joining or leaving changes the authors' names the document holds.
+        register_dependency(Coauthorship, lambda coauthorship: [coauthorship.proposal])
