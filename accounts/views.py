@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import domain
 from accounts.adapter import PENDING_INVITATION_KEY
+from accounts.dashboard import dashboard_sections
 from accounts.forms import (
     DeleteAccountForm,
     InvitationForm,
@@ -382,7 +383,11 @@ def dashboard(request):
     return render(
         request,
         "accounts/dashboard.html",
-        {"memberships": memberships, "invitations": invitations},
+        {
+            "memberships": memberships,
+            "invitations": invitations,
+            "sections": dashboard_sections(user),
+        },
     )
 
 

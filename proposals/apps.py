@@ -30,6 +30,12 @@ class ProposalsConfig(AppConfig):
             }
         )
 
+        # The invitations to co-author, on the account's overview page.
+        from accounts.dashboard import register_dashboard_section
+        from proposals.coauthor_views import dashboard_section
+
+        register_dashboard_section(dashboard_section)
+
         # Who is emailed about co-authors (`core.mail`).
         from proposals import notifications
 
