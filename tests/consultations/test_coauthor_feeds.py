@@ -1,0 +1,89 @@
+"""The Atom feeds and the calendar files name every author of a proposal (the owning
+organisation and its co-authors), and a co-author's feed lists the consultations it runs."""
+
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar
+
+from proposals import coauthors
+from tests.consultations.conftest import add_written_stage
+from tests.factories import MembershipFactory, OrganizationFactory
+from tests.helpers import add_coauthor
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITE = settings.SITE_URL.rstrip("/")
+AUTHORS = "Asociația Vrancea Civică, Asociația „Pietonii” Focșani"
+
+
+@pytest.fixture
+def partner(editor, consultation):
+    """A co-author of the consultation's proposal (its name has quotes), and an open stage."""
+    organization = OrganizationFactory(name="Asociația „Pietonii” Focșani", slug="pietonii")
+    admin = MembershipFactory(organization=organization, role="admin").user
+    coauthorship = add_coauthor(editor, consultation.proposal, organization, admin)
+    now = timezone.now()
+    add_written_stage(
+        editor,
+        consultation,
+        opens_at=now - timedelta(days=1),
+        now=now - timedelta(days=2),
+        title="Recomandări scrise",
+    )
+    return coauthorship
+
+
+def atom(response):
+    assert response.status_code == 200
+    return ElementTree.fromstring(response.content)
+
+
+def entries(root):
+    return [
+        (
+            entry.find(f"{ATOM}title").text,
+            [name.text for name in entry.findall(f"{ATOM}author/{ATOM}name")],
+        )
+        for entry in root.findall(f"{ATOM}entry")
+    ]
+
+
+def test_calendar_organizer_names_every_author(client, partner):
+    response = client.get("/proposals/legea-350/consultation/calendar.ics")
+    assert response.status_code == 200
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["ORGANIZER"]) == f"{SITE}/proposals/legea-350/authors/"
+    assert event["ORGANIZER"].params["CN"] == AUTHORS
+
+
+def test_calendar_organizer_without_coauthors_is_the_owner(client, editor, consultation):
+    now = timezone.now()
+    add_written_stage(
+        editor, consultation, opens_at=now - timedelta(days=1), now=now - timedelta(days=2)
+    )
+    response = client.get("/proposals/legea-350/consultation/stages/1/calendar.ics")
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    assert event["ORGANIZER"].params["CN"] == "Asociația Vrancea Civică"
+
+
+def test_feeds_name_every_author_and_list_the_coauthors_consultations(en_client, editor, partner):
+    item = ("Consultare publică Legea 350: Recomandări scrise", [AUTHORS])
+    assert entries(atom(en_client.get("/feeds/consultations/"))) == [item]
+    assert entries(atom(en_client.get("/feeds/organisations/vrancea-civica/consultations/"))) == [
+        item
+    ]
+    # The co-author's own feed lists the consultation it runs, once.
+    assert entries(atom(en_client.get("/feeds/organisations/pietonii/consultations/"))) == [item]
+    revisions = atom(en_client.get("/proposals/legea-350/history/feed/"))
+    assert revisions.find(f"{ATOM}subtitle").text == AUTHORS
+
+    coauthors.remove_coauthor(editor, partner)
+    assert entries(atom(en_client.get("/feeds/organisations/pietonii/consultations/"))) == []
+    assert entries(atom(en_client.get("/feeds/consultations/"))) == [
+        ("Consultare publică Legea 350: Recomandări scrise", ["Asociația Vrancea Civică"])
+    ]
