@@ -1,9 +1,11 @@
-"""The Atom feeds and the calendar files name every author of a proposal (the owning
-organisation and its co-authors), and a co-author's feed lists the consultations it runs."""
+"""The Atom feeds, the calendar files and the home page name every author of a proposal (the
+owning organisation and its co-authors), and a co-author's feed lists the consultations it
+runs."""
 
 from datetime import timedelta
 from xml.etree import ElementTree
 
+import lxml.html
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -11,7 +13,7 @@ from icalendar import Calendar
 
 from proposals import coauthors
 from tests.consultations.conftest import add_written_stage
-from tests.factories import MembershipFactory, OrganizationFactory
+from tests.factories import MembershipFactory, OrganizationFactory, PublishedProposalFactory
 from tests.helpers import add_coauthor
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +89,41 @@ def test_feeds_name_every_author_and_list_the_coauthors_consultations(en_client,
     assert entries(atom(en_client.get("/feeds/consultations/"))) == [
         ("Consultare publică Legea 350: Recomandări scrise", ["Asociația Vrancea Civică"])
     ]
+
+
+def home_lines(response):
+    tree = lxml.html.fromstring(response.content)
+    return {
+        heading: [
+            " ".join(element.text_content().split())
+            for element in tree.xpath(f"//section[@aria-labelledby='{heading}']{path}")
+        ]
+        for heading, path in (
+            ("open-heading", "//span[@class='muted']"),
+            ("proposals-heading", "//p[@class='muted']"),
+        )
+    }
+
+
+def test_home_names_every_author(en_client, editor, ngo, partner, django_assert_num_queries):
+    response = en_client.get("/")
+    lines = home_lines(response)
+    assert lines["open-heading"][0].startswith(f"{AUTHORS} · closes on ")
+    assert lines["proposals-heading"] == [f"{AUTHORS} → Primăria Municipiului Focșani · Published"]
+    # More co-authored proposals, on the page without a query each.
+    with django_assert_num_queries(QUERIES):
+        en_client.get("/")
+    for number in range(2):
+        proposal = PublishedProposalFactory(editor=editor, organization=ngo, slug=f"alta-{number}")
+        add_coauthor(
+            editor, proposal, partner.organization, partner.organization.memberships.get().user
+        )
+    with django_assert_num_queries(QUERIES):
+        response = en_client.get("/")
+    assert (
+        home_lines(response)["proposals-heading"]
+        == [f"{AUTHORS} → Primăria Municipiului Focșani · Published"] * 3
+    )
+
+
+QUERIES = 8
