@@ -97,10 +97,16 @@ def organization_detail(request, slug):
     )
     page = paginate(request, memberships, per_page=50)
     user = request.user
-    # The organisation's proposals and those addressed to it, through the reverse relations
-    # (accounts imports no other app).
-    proposals = organization.proposals.visible_to(user).order_by("-created_at", "-pk")
-    targeted = organization.targeted_proposals.public()
+    # The proposals the organisation writes (owns or co-authors) and those addressed to it,
+    # through the reverse relations (accounts imports no other app).
+    proposals = (
+        organization.proposals.model.objects.by_author(organization)
+        .visible_to(user)
+        .with_authors()
+        .select_related("organization")
+        .order_by("-created_at", "-pk")
+    )
+    targeted = organization.targeted_proposals.public().with_authors()
     return render(
         request,
         "accounts/organization_detail.html",

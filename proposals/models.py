@@ -125,6 +125,13 @@ class ProposalQuerySet(models.QuerySet):
             )
         ).distinct()
 
+    def by_author(self, organization):
+        """The proposals `organization` writes: those it owns and those it co-authors."""
+        coauthored = Coauthorship.objects.filter(
+            organization=organization, status=CoauthorStatus.ACCEPTED
+        ).values("proposal_id")
+        return self.filter(models.Q(organization=organization) | models.Q(pk__in=coauthored))
+
     def with_authors(self):
         """Prefetch the accepted co-authors (`Proposal.authors` then reads no more)."""
         return self.prefetch_related(authors_prefetch())

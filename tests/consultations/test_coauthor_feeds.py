@@ -13,7 +13,12 @@ from icalendar import Calendar
 
 from proposals import coauthors
 from tests.consultations.conftest import add_written_stage
-from tests.factories import MembershipFactory, OrganizationFactory, PublishedProposalFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    ProposalFactory,
+    PublishedProposalFactory,
+)
 from tests.helpers import add_coauthor
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +132,31 @@ def test_home_names_every_author(en_client, editor, ngo, partner, django_assert_
 
 
 QUERIES = 8
+
+
+def organisation_lines(response, heading):
+    tree = lxml.html.fromstring(response.content)
+    return [
+        " ".join(item.text_content().split())
+        for item in tree.xpath(f"//section[@aria-labelledby='{heading}']//li")
+    ]
+
+
+def test_organisation_pages_list_what_it_coauthors_and_name_every_author(
+    en_client, editor, ngo, partner
+):
+    ProposalFactory(editor=editor, organization=ngo, slug="ciorna", title="Ciorna")  # private
+    title = partner.proposal.title
+    status = partner.proposal.get_status_display()
+    # The co-author's page lists the proposal it co-authors, with its authors.
+    response = en_client.get("/organisations/pietonii/")
+    assert organisation_lines(response, "proposals-heading") == [f"{title} — {AUTHORS}, {status}"]
+    # The owner's page names its co-authors too; its private draft stays hidden.
+    response = en_client.get(f"/organisations/{ngo.slug}/")
+    assert organisation_lines(response, "proposals-heading") == [f"{title} — {AUTHORS}, {status}"]
+    # The authority it is addressed to names every author.
+    response = en_client.get("/organisations/primaria-municipiului-focsani/")
+    assert organisation_lines(response, "targeted-heading") == [f"{title} — {AUTHORS}, {status}"]
+
+    coauthors.remove_coauthor(editor, partner)
+    assert organisation_lines(en_client.get("/organisations/pietonii/"), "proposals-heading") == []
