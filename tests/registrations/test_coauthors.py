@@ -55,6 +55,16 @@ def authors(published, ngo, ngo_editor, ngo_admin, registrar):
     return {"admin": amr_admin, "editor": amr_editor}
 
 
+def register(registrar, submission):
+    return registration.register_submission(
+        registrar,
+        submission,
+        number="1024",
+        registration_date=date(2026, 1, 30),
+        today=date(2026, 2, 2),
+    )
+
+
 def recipients():
     return sorted(address for message in mail.outbox for address in message.to)
 
@@ -99,13 +109,7 @@ def test_registration_and_answer_reach_every_author(
     )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        registration.register_submission(
-            registrar,
-            submission,
-            number="1024",
-            registration_date=date(2026, 1, 30),
-            today=date(2026, 2, 2),
-        )
+        register(registrar, submission)
     assert recipients() == everyone
     bulgarian = next(m for m in mail.outbox if m.to == ["admin@amr.example.org"])
     assert "2 март 2026 г." in bulgarian.body
@@ -127,13 +131,7 @@ def test_overdue_reminder_reaches_every_author_once(
     published, ngo_editor, ngo_admin, registrar, authors, django_capture_on_commit_callbacks
 ):
     submission = submit(ngo_editor, published, now=SENT)
-    registration.register_submission(
-        registrar,
-        submission,
-        number="1024",
-        registration_date=date(2026, 1, 30),
-        today=date(2026, 2, 2),
-    )
+    register(registrar, submission)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         sent = registration.send_answer_reminders(today=date(2026, 3, 3))
