@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import domain
 from accounts.adapter import PENDING_INVITATION_KEY
+from accounts.dashboard import dashboard_sections
 from accounts.forms import (
     DeleteAccountForm,
     InvitationForm,
@@ -96,10 +97,16 @@ def organization_detail(request, slug):
     )
     page = paginate(request, memberships, per_page=50)
     user = request.user
-    # The organisation's proposals and those addressed to it, through the reverse relations
-    # (accounts imports no other app).
-    proposals = organization.proposals.visible_to(user).order_by("-created_at", "-pk")
-    targeted = organization.targeted_proposals.public()
+    # The proposals the organisation writes (owns or co-authors) and those addressed to it,
+    # through the reverse relations (accounts imports no other app).
+    proposals = (
+        organization.proposals.model.objects.by_author(organization)
+        .visible_to(user)
+        .with_authors()
+        .select_related("organization")
+        .order_by("-created_at", "-pk")
+    )
+    targeted = organization.targeted_proposals.public().with_authors()
     return render(
         request,
         "accounts/organization_detail.html",
@@ -382,7 +389,11 @@ def dashboard(request):
     return render(
         request,
         "accounts/dashboard.html",
-        {"memberships": memberships, "invitations": invitations},
+        {
+            "memberships": memberships,
+            "invitations": invitations,
+            "sections": dashboard_sections(user),
+        },
     )
 
 

@@ -16,9 +16,9 @@ def home(request):
         "home.html",
         {
             "proposal_count": public.count(),
-            "recent_proposals": public.select_related("organization", "target_authority").order_by(
-                "-published_at", "-pk"
-            )[:5],
+            "recent_proposals": public.with_authors()
+            .select_related("organization", "target_authority")
+            .order_by("-published_at", "-pk")[:5],
             "organization_count": organizations.count(),
             "authority_count": Organization.objects.authorities().count(),
             "recent_organizations": organizations.order_by("-created_at", "-pk")[:6],

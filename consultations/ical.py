@@ -7,15 +7,19 @@ right moment and one in the same zone shows the time people read on the page. A 
 stays in the file as a cancelled event, so calendars that imported it learn of the cancellation.
 Each event's UID is the stage's and its SEQUENCE the stage's version, which only grows.
 
+The ORGANIZER of each event is the proposal's authors (the owning organisation and its
+co-authors, by name), addressed by the page that lists them.
+
 Only what is public goes in: callers pass stages of proposals anyone may see.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from consultations.models import StageKind
 from core.dates import last_moment
@@ -31,8 +35,17 @@ def _uid(stage, what):
     return f"stage-{stage.pk}-{what}@{host}"
 
 
-def stage_event(stage, now):
-    """The VEVENT of one stage (its consultation and proposal loaded). Side effects: none."""
+def organizer(proposal):
+    """The ORGANIZER of a proposal's events: every author's name, and the page naming them.
+    Side effects: none."""
+    address = vCalAddress(absolute_url(reverse("proposals:coauthors", args=[proposal.slug])))
+    address.params["cn"] = proposal.authors_display
+    return address
+
+
+def stage_event(stage, now, *, organized_by=None):
+    """The VEVENT of one stage (its consultation and proposal loaded); `organized_by` is its
+    proposal's `organizer()` when the caller has it already. Side effects: none."""
     proposal = stage.consultation.proposal
     zone = proposal.organization.zone
     event = Event()
@@ -70,6 +83,7 @@ def stage_event(stage, now):
         ]
     event.add("description", "\n\n".join(line for line in lines if line))
     event.add("url", url)
+    event.add("organizer", organized_by or organizer(proposal))
     event.add("dtstamp", now)
     event.add("sequence", stage.comments_version)
     event.add("status", "CANCELLED" if stage.cancelled_at is not None else "CONFIRMED")
@@ -86,8 +100,12 @@ def calendar_file(stages, *, name, now=None):
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
+    organizers = {}  # one per proposal: its authors are read once
     for stage in stages:
-        calendar.add_component(stage_event(stage, now))
+        proposal = stage.consultation.proposal
+        if proposal.pk not in organizers:
+            organizers[proposal.pk] = organizer(proposal)
+        calendar.add_component(stage_event(stage, now, organized_by=organizers[proposal.pk]))
     # The definitions of the zones the events use (VTIMEZONE), from the tz database.
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -19,8 +19,11 @@ document:
   br); any other element is dropped and its text kept.
 - `<meta>` identifies the work (the proposal), the expression (this revision, in the language of
   its text: `…/ron@v2`; the revision number rather than its date, since two revisions can share
-  a day) and the manifestation (this file) with FRBR IRIs; `<references>` names the platform,
-  the proposing organisation and the authority; `<proprietary>` keeps the revision's number,
+  a day) and the manifestation (this file) with FRBR IRIs. The work's `<FRBRauthor>`s are the
+  proposal's authors when the revision was saved (the owner, then the co-authors of that moment:
+  `proposals.coauthors.coauthors_at`), the expression's the organisation the revision's author
+  acted for; `<references>` names the platform, each of those organisations (a
+  `<TLCOrganization>`) and the authority; `<proprietary>` keeps the revision's number,
   the SHA-256 of its canonical content (proposals/content.py) and the attachments' hashes.
 - When the reference act is a Romanian law, government decision or ordinance written as
   officials write it ("Legea nr. 350/2005", "H.G. nr. 775/2005"), it gets its AKN IRI: an
@@ -40,6 +43,7 @@ from lxml import etree
 
 from core.dates import format_datetime
 from proposals import content
+from proposals.coauthors import coauthors_at
 from proposals.exports import (
     HTML_BLOCKS,
     HTML_SPACES,
@@ -263,11 +267,22 @@ class _Writer:
         self.amended_act = self.act if self.is_amendment else None
         self.ids = _Ids()
         self.mods = []  # (mod eId, action, unit eId or None) of each amendment row
+        # Who wrote the proposal when this revision was saved, and for whom its author acted:
+        # the file names the same organisations whenever it is made.
+        self.authors = [
+            self.organization,
+            *coauthors_at(self.proposal, revision.created_at),
+        ]
+        self.acting = revision.acting_organization
+        named = [*self.authors, self.acting, self.authority]
+        self.organizations = list(
+            {organization.pk: organization for organization in named}.values()
+        )
         # The eIds of <references>, written after the body.
-        for reserved in (PLATFORM_ID, _organization_id(self.organization), ACT_ID):
+        for reserved in (PLATFORM_ID, ACT_ID):
             self.ids.take(reserved)
-        if self.authority.pk != self.organization.pk:
-            self.ids.take(_organization_id(self.authority))
+        for organization in self.organizations:
+            self.ids.take(_organization_id(organization))
 
     # FRBR IRIs (Akoma Ntoso naming convention).
 
@@ -318,7 +333,8 @@ class _Writer:
             date=_local_date(self.proposal.created_at, self.zone),
             name="creation",
         )
-        _element(work, "FRBRauthor", href=f"#{_organization_id(self.organization)}")
+        for organization in self.authors:
+            _element(work, "FRBRauthor", href=f"#{_organization_id(organization)}")
         _element(work, "FRBRcountry", value=self.country)
         if not self.is_amendment:
             _element(work, "FRBRsubtype", value=self.proposal.kind)
@@ -328,7 +344,7 @@ class _Writer:
         _element(expression, "FRBRthis", value=f"{self.expression_uri}/!main")
         _element(expression, "FRBRuri", value=self.expression_uri)
         _element(expression, "FRBRdate", date=revision_date, name="version")
-        _element(expression, "FRBRauthor", href=f"#{_organization_id(self.organization)}")
+        _element(expression, "FRBRauthor", href=f"#{_organization_id(self.acting)}")
         _element(expression, "FRBRversionNumber", value=self.revision.number)
         _element(expression, "FRBRlanguage", language=LANGUAGES.get(self.language, "eng"))
 
@@ -364,10 +380,7 @@ class _Writer:
             href=f"/akn/ontology/organization/{PLATFORM_ID}",
             showAs="Consult",
         )
-        organizations = [self.organization]
-        if self.authority.pk != self.organization.pk:
-            organizations.append(self.authority)
-        for organization in organizations:
+        for organization in self.organizations:
             _element(
                 references,
                 "TLCOrganization",
@@ -397,12 +410,16 @@ class _Writer:
     def preface(self, preface):
         title = _element(_element(preface, "longTitle"), "p")
         _element(title, "docTitle", self.revision.title)
-        _element(
-            _element(preface, "p", class_="proponent"),
-            "docProponent",
-            self.organization.name,
-            refersTo=f"#{_organization_id(self.organization)}",
-        )
+        proponents = _element(preface, "p", class_="proponent")
+        for number, organization in enumerate(self.authors):
+            proponent = _element(
+                proponents,
+                "docProponent",
+                organization.name,
+                refersTo=f"#{_organization_id(organization)}",
+            )
+            if number < len(self.authors) - 1:
+                proponent.tail = ", "
         addressed = _element(preface, "p", _("Addressed to") + " ", class_="authority")
         _element(
             addressed,

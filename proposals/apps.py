@@ -30,6 +30,12 @@ class ProposalsConfig(AppConfig):
             }
         )
 
+        # The invitations to co-author, on the account's overview page.
+        from accounts.dashboard import register_dashboard_section
+        from proposals.coauthor_views import dashboard_section
+
+        register_dashboard_section(dashboard_section)
+
         # Who is emailed about co-authors (`core.mail`).
         from proposals import notifications
 
@@ -73,13 +79,17 @@ class ProposalsConfig(AppConfig):
 
         # A new revision, or a renamed organisation, changes proposals' search documents.
         from accounts.models import Organization
-        from proposals.models import Revision
+        from proposals.models import Coauthorship, Proposal, Revision
         from search.indexing import register_dependency
 
         register_dependency(Revision, lambda revision: [revision.proposal])
         register_dependency(
             Organization,
             lambda organization: (
-                list(organization.proposals.all()) + list(organization.targeted_proposals.all())
+                list(organization.proposals.all())
+                + list(organization.targeted_proposals.all())
+                + list(Proposal.objects.filter(coauthorships__organization=organization).distinct())
             ),
         )
+        # A co-author joining or leaving changes the authors' names the document holds.
+        register_dependency(Coauthorship, lambda coauthorship: [coauthorship.proposal])

@@ -263,3 +263,17 @@ def endorsement_withdraw(request, slug, pk):
         "proposals/endorsement_withdraw.html",
         proposal_context(request, proposal, "endorsements", endorsement=endorsement),
     )
+
+
+# --- The account's overview page -------------------------------------------------------------
+
+
+def dashboard_section(user):
+    """The co-authoring invitations on `user`'s overview page (`accounts.dashboard`): those
+    addressed to organisations they administer, with the buttons to answer (posting to
+    `coauthorship_detail`), and those their organisations sent and are still waiting on."""
+    to_answer = list(coauthors.invitations_to_answer(user))
+    sent = list(coauthors.invitations_sent(user))
+    if not to_answer and not sent:
+        return None
+    return {"template": "proposals/_dashboard_coauthors.html", "to_answer": to_answer, "sent": sent}

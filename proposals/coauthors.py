@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, OrganizationKind
+from accounts.models import Membership, Organization, OrganizationKind, Role
 from core import activity, mail
 from core.errors import DomainError, InvalidTransition
 from core.permissions import require
@@ -30,6 +30,7 @@ from proposals.models import (
     ProposalStatus,
     authors_changed,
 )
+from proposals.rules import EDITING_ROLES
 
 
 def check_coauthor_move(coauthorship, target):
@@ -209,3 +210,29 @@ def coauthors_at(proposal, moment):
         .order_by("answered_at", "pk")
     )
     return [row.organization for row in rows]
+
+
+def _pending():
+    return (
+        Coauthorship.objects.filter(status=CoauthorStatus.INVITED)
+        .select_related("proposal__organization", "organization")
+        .order_by("invited_at", "pk")
+    )
+
+
+def invitations_to_answer(user):
+    """The pending invitations addressed to the organisations `user` administers (they answer
+    them), oldest first. Side effects: none."""
+    if not user.is_authenticated:
+        return Coauthorship.objects.none()
+    administered = Membership.objects.filter(user=user, role=Role.ADMIN).values("organization_id")
+    return _pending().filter(organization_id__in=administered)
+
+
+def invitations_sent(user):
+    """The pending invitations sent for proposals of the organisations `user` edits for or
+    administers (they may take them back), oldest first. Side effects: none."""
+    if not user.is_authenticated:
+        return Coauthorship.objects.none()
+    owned = Membership.objects.filter(user=user, role__in=EDITING_ROLES).values("organization_id")
+    return _pending().filter(proposal__organization_id__in=owned)

@@ -28,7 +28,7 @@ class RevisionsFeed(Feed):
         return proposal.get_absolute_url()
 
     def subtitle(self, proposal):
-        return proposal.organization.name
+        return proposal.authors_display
 
     def items(self, proposal):
         return list(

@@ -125,17 +125,28 @@ class ProposalQuerySet(models.QuerySet):
             )
         ).distinct()
 
+    def by_author(self, organization):
+        """The proposals `organization` writes: those it owns and those it co-authors."""
+        coauthored = Coauthorship.objects.filter(
+            organization=organization, status=CoauthorStatus.ACCEPTED
+        ).values("proposal_id")
+        return self.filter(models.Q(organization=organization) | models.Q(pk__in=coauthored))
+
     def with_authors(self):
         """Prefetch the accepted co-authors (`Proposal.authors` then reads no more)."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "coauthorships",
-                queryset=Coauthorship.objects.filter(status=CoauthorStatus.ACCEPTED)
-                .select_related("organization")
-                .order_by("answered_at", "pk"),
-                to_attr="accepted_coauthorships",
-            )
-        )
+        return self.prefetch_related(authors_prefetch())
+
+
+def authors_prefetch(path=""):
+    """The prefetch of the accepted co-authors of the proposals at `path` (for example
+    "consultation__proposal" from stages), so that their `authors` read no more."""
+    return models.Prefetch(
+        f"{path}__coauthorships" if path else "coauthorships",
+        queryset=Coauthorship.objects.filter(status=CoauthorStatus.ACCEPTED)
+        .select_related("organization")
+        .order_by("answered_at", "pk"),
+        to_attr="accepted_coauthorships",
+    )
 
 
 class Proposal(models.Model):

@@ -7,7 +7,9 @@ from search.fields import TextField
 
 
 class ProposalIndex(indexes.SearchIndex, indexes.Indexable):
-    """Public proposals: the current revision's title, summary and every block.
+    """Public proposals: the current revision's title, summary and every block, and the names
+    of the proposal's authors (the owner and its co-authors), so a search for an organisation
+    finds what it wrote.
 
     Drafts are never indexed (`index_queryset`); a proposal that stops being public is removed
     by the queue worker, which re-checks this queryset for every change.
@@ -32,6 +34,7 @@ class ProposalIndex(indexes.SearchIndex, indexes.Indexable):
     def index_queryset(self, using=None):
         return (
             Proposal.objects.public()
+            .with_authors()
             .select_related("organization", "target_authority", "current_revision")
             .prefetch_related("topics")
         )
@@ -40,6 +43,7 @@ class ProposalIndex(indexes.SearchIndex, indexes.Indexable):
         revision = proposal.current_revision
         parts = [revision.title, revision.summary, proposal.reference_act]
         parts.extend(block_plain_text(block) for block in revision.blocks)
+        parts.extend(organization.name for organization in proposal.authors)
         return "\n".join(part for part in parts if part)
 
     def prepare_title(self, proposal):

@@ -277,10 +277,16 @@ def _people(organization, roles):
 
 
 def ngo_recipients(submission):
-    """The editors and admins of the organisation that sent the proposal. Side effects: none."""
+    """The editors and admins of the proposal's authors: the organisation that sent it and each
+    organisation co-authoring it now (`Proposal.authors`), each person once even when they
+    belong to several. Side effects: none."""
     if submission.proposal_id is None:
         return []
-    return _people(submission.proposal.organization, [Role.ADMIN, Role.EDITOR])
+    people = {}
+    for organization in submission.proposal.authors:
+        for user in _people(organization, [Role.ADMIN, Role.EDITOR]):
+            people.setdefault(user.pk, user)
+    return list(people.values())
 
 
 def registrar_recipients(submission):

@@ -10,6 +10,7 @@ from datetime import date
 
 from accounts.models import User
 from core.mail import Email, absolute_url, register_builder
+from proposals.coauthors import coauthors_at
 from registrations.models import Submission
 
 KIND = "registrations.submission"
@@ -31,8 +32,13 @@ def emails(submission_id, event, recipient_ids, flags=None, dates=None):
     )
     if submission is None:
         return []
+    cosigners = (
+        coauthors_at(submission.proposal, submission.submitted_at) if submission.proposal_id else []
+    )
     context = {
         "submission": submission,
+        # The proposal's co-authors when it was sent, named next to the sender.
+        "cosigners": ", ".join(organization.name for organization in cosigners),
         "url": absolute_url(submission.get_absolute_url()),
         **(flags or {}),
         **{name: date.fromisoformat(value) for name, value in (dates or {}).items()},

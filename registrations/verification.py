@@ -31,6 +31,7 @@ from core.errors import DomainError
 from core.markdown import render_markdown
 from proposals import content
 from proposals.attachments import clean_name
+from proposals.coauthors import coauthors_at
 from proposals.diff import DELETE, EQUAL, INSERT, render_inline, spelling_key
 from proposals.legal_text import caret_numbers
 
@@ -92,8 +93,11 @@ def frame_words(submission):
     revision = submission.revision
     proposal = submission.proposal
     vocabulary = {"sha", "256", revision.content_hash, str(revision.number)}
+    # The exports name every author: the co-authors of today, and the dossier those of the day
+    # it was sent.
+    authors = {*proposal.authors, *coauthors_at(proposal, submission.submitted_at)}
     texts = [
-        proposal.organization.name,
+        *(organization.name for organization in authors),
         proposal.target_authority.name,
         proposal.reference_act,
         submission.tracking_code,

@@ -23,6 +23,7 @@ from core.errors import DomainError
 from core.pagination import paginate
 from core.params import year_param
 from core.permissions import can, passes
+from proposals.coauthors import coauthors_at
 from proposals.views import proposal_context, proposal_for
 from registrations import domain, verification
 from registrations.dossier import dossier_pdf, verify_url
@@ -158,6 +159,10 @@ def _submission_context(request, submission, **extra):
         and can(user, "registrations.declare_registration", submission),
         "is_registrar": may_register,
         "verify_url": verify_url(submission),
+        # The organisations that co-signed it: the proposal's co-authors when it was sent.
+        "cosigners": coauthors_at(submission.proposal, submission.submitted_at)
+        if submission.through_platform
+        else [],
         **extra,
     }
 

@@ -7,7 +7,7 @@ import lxml.html
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from proposals import domain
+from proposals import coauthors, domain
 from registrations import domain as registration
 from tests.factories import FIRST_MESSAGE
 
@@ -86,3 +86,10 @@ def submit(user, proposal, *, cover_letter="Vă rugăm să înregistrați propun
     return registration.submit_proposal(
         user, proposal, proposal.current_revision, cover_letter, now=now
     )
+
+
+def add_coauthor(owner_editor, proposal, organization, admin):
+    """`organization` co-authors `proposal`: invited by `owner_editor`, accepted by its `admin`.
+    Returns the Coauthorship."""
+    coauthorship = coauthors.invite_coauthor(owner_editor, proposal, organization)
+    return coauthors.accept_coauthorship(admin, coauthorship)

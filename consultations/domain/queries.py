@@ -21,7 +21,7 @@ from consultations.models import (
     Stance,
     Synthesis,
 )
-from proposals.models import TRANSITIONS, ProposalStatus
+from proposals.models import TRANSITIONS, ProposalStatus, authors_prefetch
 
 # --- The text under debate --------------------------------------------------------------------
 
@@ -460,6 +460,7 @@ def open_stages(now=None, limit=10):
         )
         .exclude(consultation__proposal__status=ProposalStatus.WITHDRAWN)
         .select_related("consultation__proposal__organization")
+        .prefetch_related(authors_prefetch("consultation__proposal"))
         .order_by("closes_at", "pk")[:limit]
     )
     for stage in stages:

@@ -18,6 +18,7 @@ from accounts.models import Organization, OrganizationKind
 from consultations import public
 from consultations.models import StageKind
 from core.dates import last_moment
+from proposals.models import Coauthorship, CoauthorStatus, authors_prefetch
 
 # How many stages a feed lists.
 FEED_ITEMS = 50
@@ -30,6 +31,7 @@ def open_stages():
         .filter(closes_at__gt=timezone.now(), cancelled_at__isnull=True)
         .exclude(kind=StageKind.SYNTHESIS)
         .select_related("consultation__proposal__organization")
+        .prefetch_related(authors_prefetch("consultation__proposal"))
         .order_by("-created_at", "-pk")
     )
 
@@ -84,7 +86,7 @@ class OpenConsultationsFeed(Feed):
         return stage.created_at
 
     def item_author_name(self, stage):
-        return stage.consultation.proposal.organization.name
+        return stage.consultation.proposal.authors_display
 
 
 class OrganizationConsultationsFeed(OpenConsultationsFeed):
@@ -100,7 +102,15 @@ class OrganizationConsultationsFeed(OpenConsultationsFeed):
         return obj.get_absolute_url()
 
     def stages(self, obj):
-        return open_stages().filter(consultation__proposal__organization=obj)
+        # Its own proposals and those it co-authors.
+        return open_stages().filter(
+            Q(consultation__proposal__organization=obj)
+            | Q(
+                consultation__proposal__in=Coauthorship.objects.filter(
+                    organization=obj, status=CoauthorStatus.ACCEPTED
+                ).values("proposal_id")
+            )
+        )
 
 
 class AuthorityConsultationsFeed(OpenConsultationsFeed):

