@@ -46,7 +46,9 @@ def test_strip_widths_add_up_to_100_in_steps_and_keep_every_stance_visible():
         widths = strip_widths(numbers)
         assert sum(widths) == 100
         assert all(width % 5 == 0 for width in widths)
-        assert all((width > 0) == (number > 0) for width, number in zip(widths, numbers, strict=True))
+        assert all(
+            (width > 0) == (number > 0) for width, number in zip(widths, numbers, strict=True)
+        )
 
 
 @pytest.fixture
@@ -86,7 +88,10 @@ def test_the_strip_shows_the_stances_and_follows_a_new_comment_on_the_cached_cop
         [("support", 50), ("oppose", 25), ("neutral", 25)],
         "Stances of the comments: for: 2 · against: 1 · neutral: 1",
     )
-    assert _strip(text, third) == ([("oppose", 100)], "Stances of the comments: for: 0 · against: 1 · neutral: 0")
+    assert _strip(text, third) == (
+        [("oppose", 100)],
+        "Stances of the comments: for: 0 · against: 1 · neutral: 0",
+    )
 
 
 def test_a_hidden_comment_leaves_the_strip(open_stage, citizen, citizen2, moderator):
@@ -95,7 +100,10 @@ def test_a_hidden_comment_leaves_the_strip(open_stage, citizen, citizen2, modera
     hidden = comment(citizen2, open_stage, text="Nu.", block_key=key, stance="oppose")
     domain.hide_comment(moderator, hidden, "Spam", now=timezone.now())
     text = _visitor().get(open_stage.get_absolute_url()).content.decode()
-    assert _strip(text, key) == ([("support", 100)], "Stances of the comments: for: 1 · against: 0 · neutral: 0")
+    assert _strip(text, key) == (
+        [("support", 100)],
+        "Stances of the comments: for: 1 · against: 0 · neutral: 0",
+    )
     assert kept.pk
 
 
