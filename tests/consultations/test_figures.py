@@ -97,7 +97,13 @@ def test_the_page_shows_every_figure_as_a_table(client, debate):
     with translation.override("en"):
         response = client.get(f"{BASE}/stages/1/figures/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    html = response.content.decode()
+    # On a phone each row is a block, each cell under its column's name.
+    assert (
+        '<th scope="row" data-label="Respondent category">Citizen</th>'
+        '<td class="number" data-label="Participants">2</td>'
+        '<td class="number" data-label="Comments">3</td>'
+    ) in response.content.decode()
+    html = without_labels(response.content.decode())
     rows = re.findall(
         r"<tr><th scope=\"row\">(.*?)</th>((?:<td class=\"number\">\d+</td>)+)</tr>", html
     )
@@ -109,6 +115,11 @@ def test_the_page_shows_every_figure_as_a_table(client, debate):
     assert f'src="{BASE}/stages/1/figures/categories.svg"' in html
     assert f'src="{BASE}/stages/1/figures/stances.svg"' in html
     assert f'href="{BASE}/stages/1/figures.csv"' in html
+
+
+def without_labels(html):
+    """The page without the cells' `data-label` (their column's name, for phones)."""
+    return re.sub(r' data-label="[^"]*"', "", html)
 
 
 def _desc(svg):
@@ -212,6 +223,7 @@ def test_the_synthesis_page_and_its_pdf_show_the_figures(client, debate, editor)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # The preview an editor sees; the same section once published.
     html = client.get(f"{BASE}/stages/1/synthesis/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = without_labels(html)
     section = html.split('id="synthesis-figures"')[1]
     assert "6 comments shown, by 4 participants." in section
     assert (
@@ -270,6 +282,7 @@ def test_figures_count_where_participants_live(client, debate):
     svg = client.get(f"{BASE}/stages/1/figures/regions.svg", HTTP_ACCEPT_LANGUAGE="en")
     assert _desc(svg.content.decode()).splitlines()[0] == f"Participants: Vrancea: 5; {few}: 1"
     html = client.get(f"{BASE}/stages/1/figures/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = without_labels(html)
     assert '<th scope="row">Vrancea</th><td class="number">5</td><td class="number">6</td>' in html
     assert "Sofia" not in html
 
