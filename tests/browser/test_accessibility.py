@@ -247,3 +247,53 @@ def test_figures_charts_are_drawn_in_the_browser_and_fit_a_phone(page, demo):
         )
         assert blue, index
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+DRAFT = "/proposals/hcl-parcari-resedinta-focsani/"  # the authority's own draft (demo)
+LAW = "/proposals/modificarea-legii-350-2005/"
+
+
+def _debate_request():
+    from consultations.models import DebateRequest
+
+    item = DebateRequest.objects.get(consultation__proposal__slug="hcl-parcari-resedinta-focsani")
+    return f"{DRAFT}consultation/debate/{item.pk}/"
+
+
+def test_newer_pages_have_no_wcag_violations(page, demo):
+    # Co-authors, endorsements, the authority's draft with its meeting on request, the pages
+    # that give Atom and iCalendar links; then the same people's own pages.
+    from proposals.models import Coauthorship
+
+    public = [
+        LAW + "authors/",
+        LAW + "endorsements/",
+        LAW + "history/",
+        DRAFT,
+        DRAFT + "consultation/",
+        DRAFT + "consultation/stages/1/",
+        DRAFT + "consultation/stages/2/",
+        _debate_request(),
+        "/organisations/primaria-municipiului-focsani/",
+    ]
+    for path in public:
+        check(page, path)
+    partner = Coauthorship.objects.filter(proposal__slug="modificarea-legii-350-2005").first()
+    sign_in(page, "ana.popescu@demo.consult.ro", password="consult-demo-2026")
+    for path in [
+        LAW + f"authors/{partner.pk}/",
+        LAW + "consultation/stages/2/registrations/",
+        DRAFT + "consultation/stages/2/register/",
+    ]:
+        check(page, path)
+
+
+def test_authoritys_draft_pages_have_no_wcag_violations(page, demo):
+    sign_in(page, "elena.dumitru@demo.consult.ro", password="consult-demo-2026")
+    for path in [
+        DRAFT + "edit/",
+        DRAFT + "consultation/stages/1/recommendations/new/",
+        DRAFT + "consultation/stages/2/registrations/",
+        _debate_request(),
+    ]:
+        check(page, path)
