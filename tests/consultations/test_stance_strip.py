@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from consultations import domain
 from consultations.threads import strip_widths
-from tests.consultations.page_helpers import Rendered, comment
+from tests.consultations.page_helpers import Rendered, comment, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,22 @@ def test_the_strip_is_in_romanian_for_a_romanian_reader(open_stage, citizen):
     comment(citizen, open_stage, text="Da.", block_key=key, stance="support")
     text = Client(HTTP_ACCEPT_LANGUAGE="ro").get(open_stage.get_absolute_url()).content.decode()
     assert _strip(text, key)[1] == "Pozițiile comentariilor: pentru: 1 · împotrivă: 0 · neutru: 0"
+
+
+def test_the_strips_cost_no_query(open_stage, citizen, citizen2):
+    """The strips come from the counts the page reads anyway: a signed-in reader's page (never
+    a shared copy) costs the same queries with no strip and with one under every paragraph."""
+    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    reader.force_login(citizen2)
+    url = open_stage.get_absolute_url()
+    comment(citizen, open_stage, text="Pe tot textul.", stance="support")
+    reader.get(url)
+    before, _ = queries_of(reader, url)
+    keys = [block["key"] for block in open_stage.revision.blocks]
+    for key, stance in zip(keys, ["support", "oppose", "neutral"], strict=False):
+        comment(citizen, open_stage, text="Pe paragraf.", block_key=key, stance=stance)
+    reader.get(url)
+    after, captured = queries_of(reader, url)
+    assert after == before
+    text = reader.get(url).content.decode()
+    assert text.count('<span class="stance-strip" aria-hidden="true">') == len(keys)
