@@ -209,25 +209,27 @@ def has_answers(result):
     return any(n for code, _label, n in result.outcomes if code)
 
 
+def _people_and_comments(rows, title):
+    """Bars of participants and comments per row of (code, label, participants, comments)."""
+    return charts.horizontal_bars(
+        [label for _code, label, _people, _comments in rows],
+        [
+            (_("Participants"), [people for _c, _l, people, _n in rows]),
+            (_("Comments"), [n for _c, _l, _p, n in rows]),
+        ],
+        title=title,
+    )
+
+
 def draw_chart(chart, result):
     """The SVG text of the chart `chart` (one of CHARTS) of `result`, drawn now."""
     if chart == "categories":
-        return charts.horizontal_bars(
-            [label for _code, label, _people, _comments in result.categories],
-            [
-                (_("Participants"), [people for _c, _l, people, _n in result.categories]),
-                (_("Comments"), [n for _c, _l, _p, n in result.categories]),
-            ],
-            title=_("Participants and comments by respondent category"),
+        return _people_and_comments(
+            result.categories, _("Participants and comments by respondent category")
         )
     if chart == "regions":
-        return charts.horizontal_bars(
-            [label for _code, label, _people, _comments in result.regions],
-            [
-                (_("Participants"), [people for _c, _l, people, _n in result.regions]),
-                (_("Comments"), [n for _c, _l, _p, n in result.regions]),
-            ],
-            title=_("Participants and comments by county or province"),
+        return _people_and_comments(
+            result.regions, _("Participants and comments by county or province")
         )
     if chart == "days":
         return charts.columns_over_time(

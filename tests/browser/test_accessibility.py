@@ -253,19 +253,18 @@ DRAFT = "/proposals/hcl-parcari-resedinta-focsani/"  # the authority's own draft
 LAW = "/proposals/modificarea-legii-350-2005/"
 
 
-def _debate_request():
+def debate_request_path():
+    """The page of the demo's request for a public debate on the authority's draft."""
     from consultations.models import DebateRequest
 
     item = DebateRequest.objects.get(consultation__proposal__slug="hcl-parcari-resedinta-focsani")
     return f"{DRAFT}consultation/debate/{item.pk}/"
 
 
-def test_newer_pages_have_no_wcag_violations(page, demo):
-    # Co-authors, endorsements, the authority's draft with its meeting on request, the pages
-    # that give Atom and iCalendar links; then the same people's own pages.
-    from proposals.models import Coauthorship
-
-    public = [
+def newer_public_pages():
+    """Co-authors, endorsements, the authority's draft with its meeting on request and the
+    request's page, the pages that give Atom and iCalendar links."""
+    return [
         LAW + "authors/",
         LAW + "endorsements/",
         LAW + "history/",
@@ -273,10 +272,17 @@ def test_newer_pages_have_no_wcag_violations(page, demo):
         DRAFT + "consultation/",
         DRAFT + "consultation/stages/1/",
         DRAFT + "consultation/stages/2/",
-        _debate_request(),
+        debate_request_path(),
         "/organisations/primaria-municipiului-focsani/",
     ]
-    for path in public:
+
+
+def test_newer_pages_have_no_wcag_violations(page, demo):
+    # Co-authors, endorsements, the authority's draft with its meeting on request, the pages
+    # that give Atom and iCalendar links; then the same people's own pages.
+    from proposals.models import Coauthorship
+
+    for path in newer_public_pages():
         check(page, path)
     partner = Coauthorship.objects.filter(proposal__slug="modificarea-legii-350-2005").first()
     sign_in(page, "ana.popescu@demo.consult.ro", password="consult-demo-2026")
@@ -294,6 +300,6 @@ def test_authoritys_draft_pages_have_no_wcag_violations(page, demo):
         DRAFT + "edit/",
         DRAFT + "consultation/stages/1/recommendations/new/",
         DRAFT + "consultation/stages/2/registrations/",
-        _debate_request(),
+        debate_request_path(),
     ]:
         check(page, path)

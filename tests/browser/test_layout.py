@@ -9,7 +9,11 @@ controls' text.
 
 import pytest
 
-from tests.browser.test_accessibility import demo  # noqa: F401 (the demo data, a fixture)
+from tests.browser.test_accessibility import (
+    debate_request_path,
+    demo,  # noqa: F401 (the demo data, a fixture)
+    newer_public_pages,
+)
 from tests.browser.test_proposal_versions import sign_in
 
 pytestmark = [
@@ -148,30 +152,10 @@ def test_the_registrars_pages_fit_a_phone_and_a_laptop(browser, live_server, dem
     assert problems == []
 
 
-def _debate_request():
-    from consultations.models import DebateRequest
-
-    item = DebateRequest.objects.select_related("consultation__proposal").get(
-        consultation__proposal__slug="hcl-parcari-resedinta-focsani"
-    )
-    return f"{DRAFT}consultation/debate/{item.pk}/"
-
-
 def test_the_newer_public_pages_fit_a_phone_and_a_laptop(browser, live_server, demo):  # noqa: F811
     # Co-authors, endorsements, an authority's draft with its meeting on request, the pages
     # that give Atom and iCalendar links, and the stacked data tables.
-    paths = [
-        PROPOSAL + "authors/",
-        PROPOSAL + "endorsements/",
-        PROPOSAL + "history/",
-        PROPOSAL + "consultation/stages/1/figures/",
-        DRAFT,
-        DRAFT + "consultation/",
-        DRAFT + "consultation/stages/1/",
-        DRAFT + "consultation/stages/2/",
-        _debate_request(),
-        "/organisations/primaria-municipiului-focsani/",
-    ]
+    paths = [*newer_public_pages(), PROPOSAL + "consultation/stages/1/figures/"]
     assert layout_problems(browser, live_server.url, paths) == []
 
 
@@ -195,7 +179,7 @@ def test_the_newer_editors_and_authoritys_pages_fit_a_phone_and_a_laptop(
         DRAFT + "edit/",
         DRAFT + "consultation/stages/1/recommendations/new/",
         DRAFT + "consultation/stages/2/registrations/",
-        _debate_request(),
+        debate_request_path(),
         AUTHORITY + "inbox/",
     ]
     problems += layout_problems(
