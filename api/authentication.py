@@ -81,7 +81,9 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": (
-                "A registrar token, made in the account pages (API tokens) and scoped to one "
-                "verified authority: `Authorization: Bearer <secret>` (or `Token <secret>`)."
+                _(
+                    "A registrar token, made in the account pages (API tokens) and scoped to one "
+                    "verified authority: `Authorization: Bearer <secret>` (or `Token <secret>`)."
+                )
             ),
         }

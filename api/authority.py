@@ -38,7 +38,7 @@ TRACKING_CODE = OpenApiParameter(
     "tracking_code",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
-    description="The submission's tracking code, e.g. `CNS-7K4Q-92XH`.",
+    description=_("The submission's tracking code, e.g. `CNS-7K4Q-92XH`."),
 )
 TOKEN_ERRORS = (401, 403)
 
@@ -95,11 +95,13 @@ class RegistrarView(APIView):
 
 
 @extend_schema(
-    summary="Submissions addressed to your authority",
+    summary=_("Submissions addressed to your authority"),
     description=(
-        "Needs a registrar token. Every submission addressed to the token's authority, newest "
-        "first: through the platform or logged from paper, with registration, deadline and "
-        "answer."
+        _(
+            "Needs a registrar token. Every submission addressed to the token's authority, newest "
+            "first: through the platform or logged from paper, with registration, deadline and "
+            "answer."
+        )
     ),
     parameters=[AuthorityFilterSerializer],
     responses={200: AuthoritySubmissionSerializer(many=True), **errors(400, *TOKEN_ERRORS)},
@@ -114,8 +116,8 @@ class AuthoritySubmissionList(RegistrarView, generics.ListAPIView):
 
 
 @extend_schema(
-    summary="One submission addressed to your authority",
-    description="Needs a registrar token. 404 for a submission addressed to another authority.",
+    summary=_("One submission addressed to your authority"),
+    description=_("Needs a registrar token. 404 for a submission addressed to another authority."),
     parameters=[TRACKING_CODE],
     responses={200: AuthoritySubmissionSerializer, **errors(*TOKEN_ERRORS, 404)},
 )
@@ -129,12 +131,14 @@ class AuthoritySubmissionDetail(RegistrarView, generics.RetrieveAPIView):
 class AuthoritySubmissionRegister(RegistrarView):
     @extend_schema(
         operation_id="authority_submissions_register",
-        summary="Register a submission",
+        summary=_("Register a submission"),
         description=(
-            "Needs a registrar token. Records the registration number and date in the "
-            "authority's register (or confirms a registration the sender declared); the answer "
-            "deadline starts. 400 for a bad date or a number already used that year, 409 if "
-            "it is already registered."
+            _(
+                "Needs a registrar token. Records the registration number and date in the "
+                "authority's register (or confirms a registration the sender declared); the answer "
+                "deadline starts. 400 for a bad date or a number already used that year, 409 if "
+                "it is already registered."
+            )
         ),
         parameters=[TRACKING_CODE],
         request=RegisterSerializer,
@@ -159,12 +163,14 @@ class AuthoritySubmissionRegister(RegistrarView):
 class AuthoritySubmissionAnswer(RegistrarView):
     @extend_schema(
         operation_id="authority_submissions_answer",
-        summary="Record the authority's answer",
+        summary=_("Record the authority's answer"),
         description=(
-            "Needs a registrar token. Records the answer (accepted, partially accepted, "
-            "rejected, forwarded) and its text; the sender is notified. 409 if the submission "
-            "is not registered yet, already answered, or its registration was declared by the "
-            "sender and not yet confirmed by the authority."
+            _(
+                "Needs a registrar token. Records the answer (accepted, partially accepted, "
+                "rejected, forwarded) and its text; the sender is notified. 409 if the submission "
+                "is not registered yet, already answered, or its registration was declared by the "
+                "sender and not yet confirmed by the authority."
+            )
         ),
         parameters=[TRACKING_CODE],
         request=AnswerSerializer,
@@ -188,10 +194,12 @@ class AuthoritySubmissionAnswer(RegistrarView):
 
 
 @extend_schema(
-    summary="Public register of submissions",
+    summary=_("Public register of submissions"),
     description=(
-        "What the site's public register shows: every proposal submitted to an authority "
-        "through the platform, newest first, with its registration, deadline and answer."
+        _(
+            "What the site's public register shows: every proposal submitted to an authority "
+            "through the platform, newest first, with its registration, deadline and answer."
+        )
     ),
     parameters=[RegisterFilterSerializer],
     responses={200: PublicSubmissionSerializer(many=True), **errors(400)},

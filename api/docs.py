@@ -1,6 +1,9 @@
 """The API's documentation page, rendered on the server from the OpenAPI schema.
 
-Descriptions are Markdown, rendered through the site's sanitising renderer.
+Descriptions are Markdown, rendered through the site's sanitising renderer. The page and the
+schema speak the reader's language (the site's language, or `?lang=ro|bg|en` for the schema):
+summaries, descriptions and help texts are translated; field names, paths and the values of
+enums stay the API's codes, and each enum's description lists its codes with their labels.
 No JavaScript and no third-party assets, so it holds under the site's Content-Security-Policy
 and works in any browser; the schema itself is at /api/v1/schema/ for tools (Swagger UI,
 Redoc, code generators) that run elsewhere.
@@ -8,8 +11,11 @@ Redoc, code generators) that run elsewhere.
 
 import functools
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import (
     OpenApiJsonRenderer,
@@ -25,10 +31,40 @@ from core.markdown import render_markdown
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
+# The schema's components whose description would be their serializer's docstring (which
+# cannot be translated): their description, by component name (`describe_components`).
+COMPONENT_DESCRIPTIONS = {
+    "Error": _("Every error: a message, and for 400 the message(s) of each invalid parameter."),
+    "Comment": _(
+        "A comment in its thread. Held, hidden and withdrawn comments are placeholders: their "
+        "`text`, `quote`, `author` and `disposition` are null."
+    ),
+    "PublicSubmission": _("A row of the public register."),
+    "AuthoritySubmission": _("A submission as the addressed authority's registrars see it."),
+}
+
+
+def describe_components(result, generator, request, public):
+    """drf-spectacular post-processing hook: the translated descriptions of
+    COMPONENT_DESCRIPTIONS, in the language the schema is generated in."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, description in COMPONENT_DESCRIPTIONS.items():
+        if name in schemas:
+            schemas[name]["description"] = str(description)
+    return result
+
+
+def schema_language(request):
+    """The language a schema is written in: `?lang=` when it names one of the site's
+    languages, else the reader's (the site's language for this request)."""
+    wanted = request.GET.get("lang", "")
+    return wanted if wanted in dict(settings.LANGUAGES) else get_language()
+
+
 class SchemaView(SpectacularAPIView):
     """The OpenAPI 3 schema: JSON unless YAML is asked for (`Accept: application/vnd.oai.openapi`
-    or `?format=yaml`). In English, whatever the site's language, unless `?lang=` says otherwise:
-    field names and descriptions are the API's own, and enum labels follow them."""
+    or `?format=yaml`). In the reader's language, or the one `?lang=` names: summaries,
+    descriptions and help texts translated, field names and enum values the API's codes."""
 
     renderer_classes = [
         OpenApiJsonRenderer,
@@ -39,14 +75,14 @@ class SchemaView(SpectacularAPIView):
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
-        with translation.override("en"):
-            return super().get(request, *args, **kwargs)
+        with translation.override(schema_language(request)):
+            return self._get_schema_response(request)
 
 
 @functools.cache
-def schema():
-    """The schema as generated once per process (it depends only on the code), in English."""
-    with translation.override("en"):
+def schema(language="en"):
+    """The schema as generated once per process and language (it depends only on the code)."""
+    with translation.override(language):
         return SchemaGenerator().get_schema(request=None, public=True)
 
 
@@ -66,17 +102,21 @@ def type_label(node):
     elif node.get("oneOf"):
         label = " | ".join(type_label(option) for option in node["oneOf"])
     elif node.get("type") == "array":
-        label = f"array of {type_label(node.get('items', {}))}"
+        label = gettext("array of %(type)s") % {"type": type_label(node.get("items", {}))}
     elif "enum" in node:
-        label = "one of: " + ", ".join(str(value) for value in node["enum"] if value is not None)
+        label = gettext("one of: %(values)s") % {
+            "values": ", ".join(str(value) for value in node["enum"] if value is not None)
+        }
     else:
         label = node.get("type", "object")
         if node.get("format"):
             label += f" ({node['format']})"
         if node.get("additionalProperties") not in (None, True, False):
-            label = f"object of {type_label(node['additionalProperties'])}"
+            label = gettext("object of %(type)s") % {
+                "type": type_label(node["additionalProperties"])
+            }
     if node.get("nullable"):
-        label += ", nullable"
+        label = gettext("%(type)s, nullable") % {"type": label}
     return label
 
 
@@ -161,14 +201,15 @@ def _components(spec):
 
 
 @functools.cache
-def _context():
-    spec = schema()
+def _context(language):
+    spec = schema(language)
     return {
         "info": spec.get("info", {}),
+        "description": render_markdown(spec.get("info", {}).get("description", "")),
         "operations": _operations(spec),
         "components": _components(spec),
     }
 
 
 def docs(request):
-    return render(request, "api/docs.html", _context())
+    return render(request, "api/docs.html", _context(get_language()))

@@ -36,29 +36,31 @@ class YearField(serializers.IntegerField):
 
 class ProposalFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=PROPOSAL_STATUSES, required=False, help_text="The proposal's status."
+        choices=PROPOSAL_STATUSES, required=False, help_text=_("The proposal's status.")
     )
     kind = serializers.ChoiceField(
-        choices=ProposalKind.choices, required=False, help_text="The kind of proposal."
+        choices=ProposalKind.choices, required=False, help_text=_("The kind of proposal.")
     )
     organization = serializers.SlugField(
-        max_length=80, required=False, help_text="Slug of the organisation that drafted it."
+        max_length=80, required=False, help_text=_("Slug of the organisation that drafted it.")
     )
     authority = serializers.SlugField(
-        max_length=80, required=False, help_text="Slug of the public authority it targets."
+        max_length=80, required=False, help_text=_("Slug of the public authority it targets.")
     )
-    topic = serializers.SlugField(max_length=50, required=False, help_text="Slug of a topic.")
+    topic = serializers.SlugField(max_length=50, required=False, help_text=_("Slug of a topic."))
     year = YearField(
-        required=False, help_text="Year of publication (local calendar, Europe/Bucharest)."
+        required=False, help_text=_("Year of publication (local calendar, Europe/Bucharest).")
     )
     language = serializers.ChoiceField(
-        choices=settings.LANGUAGES, required=False, help_text="Language of the text."
+        choices=settings.LANGUAGES, required=False, help_text=_("Language of the text.")
     )
     q = serializers.CharField(
         max_length=200,
         required=False,
         allow_blank=True,
-        help_text="Words in the title or summary (a plain substring match, not the site search).",
+        help_text=_(
+            "Words in the title or summary (a plain substring match, not the site search)."
+        ),
     )
 
 

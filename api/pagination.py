@@ -69,14 +69,14 @@ class Pagination(pagination.PageNumberPagination):
                 "name": self.page_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Page number, from 1 to the last page (400 past it).",
+                "description": _("Page number, from 1 to the last page (400 past it)."),
                 "schema": {"type": "integer", "minimum": 1},
             },
             {
                 "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
-                "description": f"Results per page (default {self.page_size}).",
+                "description": _("Results per page (default %(size)s).") % {"size": self.page_size},
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]

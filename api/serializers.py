@@ -7,6 +7,7 @@ show is decided in `api.visibility`; these only shape it.
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
@@ -89,11 +90,11 @@ class OrganizationSerializer(serializers.Serializer):
     from_directory = serializers.BooleanField(read_only=True)
     proposals_url = Url(
         lambda o, c: api_url(c, "proposals", query=f"?organization={o.slug}"),
-        help_text="The proposals this organisation drafted.",
+        help_text=_("The proposals this organisation drafted."),
     )
     targeted_proposals_url = Url(
         lambda o, c: api_url(c, "proposals", query=f"?authority={o.slug}"),
-        help_text="The proposals addressed to this organisation (authorities).",
+        help_text=_("The proposals addressed to this organisation (authorities)."),
     )
 
 
@@ -107,7 +108,7 @@ class OrganizationDetailSerializer(OrganizationSerializer):
         many=True,
         read_only=True,
         source="public_members",
-        help_text="Members by public name and role, as on the organisation's page.",
+        help_text=_("Members by public name and role, as on the organisation's page."),
     )
 
 
@@ -137,8 +138,10 @@ class ProposalSerializer(serializers.Serializer):
     coauthors = OrganizationRefSerializer(
         many=True,
         read_only=True,
-        help_text="The organisations that co-author the proposal with its owner, in the order "
-        "they joined.",
+        help_text=_(
+            "The organisations that co-author the proposal with its owner, in the order "
+            "they joined."
+        ),
     )
     target_authority = OrganizationRefSerializer(read_only=True)
     reference_act = serializers.CharField(read_only=True)
@@ -153,7 +156,7 @@ class ProposalSerializer(serializers.Serializer):
     revisions_url = Url(lambda p, c: api_url(c, "revisions", p.slug))
     consultation_url = NullableUrl(
         lambda p, c: api_url(c, "consultation", p.slug) if p.has_consultation else None,
-        help_text="Null when the proposal has no consultation.",
+        help_text=_("Null when the proposal has no consultation."),
     )
 
     @extend_schema_field({"type": "array", "items": {"type": "string"}})
@@ -163,7 +166,7 @@ class ProposalSerializer(serializers.Serializer):
     @extend_schema_field(
         {
             "type": "object",
-            "description": "Active endorsements: by organisations, by people, in all.",
+            "description": _("Active endorsements: by organisations, by people, in all."),
             "properties": {
                 "organizations": {"type": "integer"},
                 "people": {"type": "integer"},
@@ -186,7 +189,9 @@ class RevisionSummarySerializer(serializers.Serializer):
     organization = OrganizationRefSerializer(
         source="acting_organization",
         read_only=True,
-        help_text="The organisation the author saved this revision for (the owner or a co-author).",
+        help_text=_(
+            "The organisation the author saved this revision for (the owner or a co-author)."
+        ),
     )
     message = serializers.CharField(read_only=True)
     content_hash = serializers.CharField(read_only=True)
@@ -199,7 +204,7 @@ class RevisionSummarySerializer(serializers.Serializer):
 class EndorsementSerializer(serializers.Serializer):
     endorser = serializers.CharField(source="endorser_name", read_only=True)
     organization = OrganizationRefSerializer(
-        read_only=True, allow_null=True, help_text="Null for a person's endorsement."
+        read_only=True, allow_null=True, help_text=_("Null for a person's endorsement.")
     )
     statement = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -207,22 +212,24 @@ class EndorsementSerializer(serializers.Serializer):
 
 class ProposalDetailSerializer(ProposalSerializer):
     revisions = RevisionSummarySerializer(
-        many=True, read_only=True, source="public_revisions", help_text="Oldest first."
+        many=True, read_only=True, source="public_revisions", help_text=_("Oldest first.")
     )
     endorsements = EndorsementSerializer(
         many=True,
         read_only=True,
         source="public_endorsements",
-        help_text="Active endorsements: organisations first, newest first.",
+        help_text=_("Active endorsements: organisations first, newest first."),
     )
 
 
 BLOCK_SCHEMA = {
     "type": "array",
     "description": (
-        "The ordered blocks. Each has its stable `key`, its `type` and exactly the fields of "
-        "that type: `text` for heading and text blocks; `article`, `action`, `in_force`, "
-        "`proposed` and `rationale` for amendments (the form `content_hash` is computed on)."
+        _(
+            "The ordered blocks. Each has its stable `key`, its `type` and exactly the fields of "
+            "that type: `text` for heading and text blocks; `article`, `action`, `in_force`, "
+            "`proposed` and `rationale` for amendments (the form `content_hash` is computed on)."
+        )
     ),
     "items": {
         "type": "object",
@@ -255,7 +262,7 @@ def public_blocks(blocks):
 class AttachmentSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     content_type = serializers.CharField(read_only=True)
-    size = serializers.IntegerField(read_only=True, help_text="Bytes.")
+    size = serializers.IntegerField(read_only=True, help_text=_("Bytes."))
     sha256 = serializers.CharField(read_only=True)
     download_url = Url(lambda a, c: absolute(c, a.get_absolute_url()))
 
@@ -273,7 +280,7 @@ class RevisionSerializer(RevisionSummarySerializer):
         source="parent_number",
         read_only=True,
         allow_null=True,
-        help_text="The revision it was based on.",
+        help_text=_("The revision it was based on."),
     )
     title = serializers.CharField(read_only=True)
     summary = serializers.CharField(read_only=True)
@@ -300,14 +307,16 @@ class OpSerializer(serializers.Serializer):
     op = serializers.ChoiceField(
         choices=["equal", "insert", "delete"],
         read_only=True,
-        help_text="The equal and delete pieces rebuild the old text; equal and insert the new.",
+        help_text=_("The equal and delete pieces rebuild the old text; equal and insert the new."),
     )
     text = serializers.CharField(read_only=True)
     spelling = serializers.BooleanField(
         read_only=True,
         help_text=(
-            "True for a delete + insert pair of a word that differs only in spelling (ş/ș, "
-            "ţ/ț, Unicode form, quotes, dashes): the pages do not mark it as a change."
+            _(
+                "True for a delete + insert pair of a word that differs only in spelling (ş/ș, "
+                "ţ/ț, Unicode form, quotes, dashes): the pages do not mark it as a change."
+            )
         ),
     )
 
@@ -315,9 +324,10 @@ class OpSerializer(serializers.Serializer):
 class FieldChangeSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     changed = serializers.BooleanField(
-        read_only=True, help_text="Words were added or removed (spelling differences do not count)."
+        read_only=True,
+        help_text=_("Words were added or removed (spelling differences do not count)."),
     )
-    ops = OpSerializer(many=True, read_only=True, help_text="Word-level edit script, in order.")
+    ops = OpSerializer(many=True, read_only=True, help_text=_("Word-level edit script, in order."))
 
 
 class BlockChangeSerializer(serializers.Serializer):
@@ -342,8 +352,8 @@ class ComparisonSerializer(serializers.Serializer):
     has_changes = serializers.BooleanField(read_only=True)
     words_added = serializers.IntegerField(read_only=True)
     words_removed = serializers.IntegerField(read_only=True)
-    header = FieldChangeSerializer(many=True, read_only=True, help_text="Title and summary.")
-    blocks = BlockChangeSerializer(many=True, read_only=True, help_text="In reading order.")
+    header = FieldChangeSerializer(many=True, read_only=True, help_text=_("Title and summary."))
+    blocks = BlockChangeSerializer(many=True, read_only=True, help_text=_("In reading order."))
 
 
 # --- Consultations -------------------------------------------------------------------------------
@@ -368,7 +378,7 @@ class StageSerializer(serializers.Serializer):
     title = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(
-        choices=StageStatus.choices, read_only=True, help_text="Derived from the dates, now."
+        choices=StageStatus.choices, read_only=True, help_text=_("Derived from the dates, now.")
     )
     opens_at = serializers.DateTimeField(read_only=True)
     closes_at = serializers.DateTimeField(read_only=True)
@@ -381,7 +391,7 @@ class StageSerializer(serializers.Serializer):
         )
     )
     short_period_reason = serializers.CharField(
-        read_only=True, help_text="Why the period is shorter than the law expects (or empty)."
+        read_only=True, help_text=_("Why the period is shorter than the law expects (or empty).")
     )
     meeting = serializers.SerializerMethodField()
     minutes = serializers.SerializerMethodField()
@@ -390,22 +400,24 @@ class StageSerializer(serializers.Serializer):
     planned_closes_at = serializers.DateTimeField(
         read_only=True,
         allow_null=True,
-        help_text="For a stage its organisation closed early, the closing it had planned "
-        "(closes_at is then when it closed); null otherwise.",
+        help_text=_(
+            "For a stage its organisation closed early, the closing it had planned "
+            "(closes_at is then when it closed); null otherwise."
+        ),
     )
     closed_early_reason = serializers.CharField(
         read_only=True,
-        help_text="The organisation's reason for closing the stage early (or empty).",
+        help_text=_("The organisation's reason for closing the stage early (or empty)."),
     )
     cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
     cancellation_reason = serializers.CharField(read_only=True)
     comments_url = NullableUrl(
         lambda s, c: api_url(c, "comments", *_stage_args(s)) if s.accepts_comments else None,
-        help_text="Null for stages that take no comments.",
+        help_text=_("Null for stages that take no comments."),
     )
     synthesis_url = NullableUrl(
         lambda s, c: api_url(c, "synthesis", *_stage_args(s)) if s.has_synthesis else None,
-        help_text="Null until the synthesis is published.",
+        help_text=_("Null until the synthesis is published."),
     )
 
     @extend_schema_field(MeetingSerializer(allow_null=True))
@@ -415,13 +427,13 @@ class StageSerializer(serializers.Serializer):
         return MeetingSerializer(stage, context=self.context).data
 
     @extend_schema_field(
-        {"type": "string", "nullable": True, "description": "Null until published."}
+        {"type": "string", "nullable": True, "description": _("Null until published.")}
     )
     def get_minutes(self, stage):
         return stage.minutes if stage.minutes_published_at else None
 
     @extend_schema_field(
-        {"type": "integer", "nullable": True, "description": "Null until the minutes are."}
+        {"type": "integer", "nullable": True, "description": _("Null until the minutes are.")}
     )
     def get_participants(self, stage):
         return stage.participants if stage.minutes_published_at else None
@@ -440,7 +452,7 @@ class DispositionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True)
     reason = serializers.CharField(read_only=True)
     applied_in = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="The revision where it was applied."
+        read_only=True, allow_null=True, help_text=_("The revision where it was applied.")
     )
 
 
@@ -451,9 +463,9 @@ class CommentSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     web_url = serializers.SerializerMethodField()
     parent_id = serializers.IntegerField(read_only=True, allow_null=True)
-    depth = serializers.IntegerField(read_only=True, help_text="0 for a top-level comment.")
+    depth = serializers.IntegerField(read_only=True, help_text=_("0 for a top-level comment."))
     block_key = serializers.CharField(
-        read_only=True, allow_null=True, help_text="The paragraph; null for the whole text."
+        read_only=True, allow_null=True, help_text=_("The paragraph; null for the whole text.")
     )
     quote = serializers.CharField(read_only=True, allow_null=True)
     stance = serializers.ChoiceField(choices=STANCES, read_only=True, allow_null=True)
@@ -488,7 +500,7 @@ class SynthesisRowSerializer(serializers.Serializer):
     number = serializers.IntegerField(read_only=True)
     comment_id = serializers.IntegerField(read_only=True)
     state = serializers.ChoiceField(
-        choices=CommentState.choices, read_only=True, help_text="The comment's state now."
+        choices=CommentState.choices, read_only=True, help_text=_("The comment's state now.")
     )
     author = serializers.CharField(read_only=True, allow_null=True)
     block_key = serializers.CharField(read_only=True, allow_null=True)
@@ -501,7 +513,7 @@ class SynthesisRowSerializer(serializers.Serializer):
     suggested_from = serializers.CharField(read_only=True, allow_null=True)
     suggested_text = serializers.CharField(read_only=True, allow_null=True)
     stance = serializers.ChoiceField(choices=STANCES, read_only=True, allow_null=True)
-    submitted_at = serializers.CharField(read_only=True, help_text="ISO 8601.")
+    submitted_at = serializers.CharField(read_only=True, help_text=_("ISO 8601."))
     outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True, allow_null=True)
     reason = serializers.CharField(read_only=True, allow_null=True)
     applied_in = serializers.IntegerField(read_only=True, allow_null=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -50,7 +51,7 @@ class PublicSubmissionSerializer(serializers.Serializer):
     title = serializers.CharField(read_only=True)
     sender_name = serializers.CharField(read_only=True)
     authority = serializers.CharField(
-        source="authority.slug", read_only=True, help_text="Slug of the addressed authority."
+        source="authority.slug", read_only=True, help_text=_("Slug of the addressed authority.")
     )
     authority_name = serializers.CharField(source="authority.name", read_only=True)
     proposal_url = NullableUrl(_proposal_url)
@@ -64,7 +65,7 @@ class PublicSubmissionSerializer(serializers.Serializer):
         choices=RegistrationSource.choices,
         allow_blank=True,
         read_only=True,
-        help_text="`submitter` when the number was declared by the sender, not yet confirmed.",
+        help_text=_("`submitter` when the number was declared by the sender, not yet confirmed."),
     )
     deadline = serializers.DateField(read_only=True, allow_null=True)
     answer_status = serializers.ChoiceField(
@@ -85,10 +86,10 @@ class AuthoritySubmissionSerializer(PublicSubmissionSerializer):
     extended_at = serializers.DateTimeField(read_only=True, allow_null=True)
     extension_reason = serializers.CharField(read_only=True)
     overdue = serializers.SerializerMethodField(
-        help_text="Registered, unanswered, and the deadline has passed (authority's calendar)."
+        help_text=_("Registered, unanswered, and the deadline has passed (authority's calendar).")
     )
     days_left = serializers.SerializerMethodField(
-        help_text="Calendar days to the deadline (negative when overdue); null if none runs."
+        help_text=_("Calendar days to the deadline (negative when overdue); null if none runs.")
     )
     answer_text = serializers.CharField(read_only=True)
     answered_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -106,41 +107,44 @@ class AuthoritySubmissionSerializer(PublicSubmissionSerializer):
 
 class RegisterSerializer(serializers.Serializer):
     number = serializers.CharField(
-        max_length=50, help_text="The registration number in the authority's register."
+        max_length=50, help_text=_("The registration number in the authority's register.")
     )
-    date = serializers.DateField(help_text="The registration date (YYYY-MM-DD), not in the future.")
+    date = serializers.DateField(
+        help_text=_("The registration date (YYYY-MM-DD), not in the future.")
+    )
 
 
 class AnswerSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AnswerStatus.choices, help_text="The answer.")
-    text = serializers.CharField(max_length=50000, help_text="The answer's text.")
+    status = serializers.ChoiceField(choices=AnswerStatus.choices, help_text=_("The answer."))
+    text = serializers.CharField(max_length=50000, help_text=_("The answer's text."))
     date = serializers.DateField(
         required=False,
-        help_text="The date of the answer (YYYY-MM-DD); today on the authority's calendar if "
-        "left out.",
+        help_text=_(
+            "The date of the answer (YYYY-MM-DD); today on the authority's calendar if left out."
+        ),
     )
 
 
 class AuthorityFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=SubmissionStatus.choices, required=False, help_text="The submission's status."
+        choices=SubmissionStatus.choices, required=False, help_text=_("The submission's status.")
     )
     overdue = serializers.BooleanField(
-        required=False, help_text="Only overdue submissions (`true`) or none of them (`false`)."
+        required=False, help_text=_("Only overdue submissions (`true`) or none of them (`false`).")
     )
     year = YearField(
-        required=False, help_text="Year of registration (or of sending, while not registered)."
+        required=False, help_text=_("Year of registration (or of sending, while not registered).")
     )
 
 
 class RegisterFilterSerializer(serializers.Serializer):
     authority = serializers.SlugField(
-        max_length=80, required=False, help_text="Slug of the addressed authority."
+        max_length=80, required=False, help_text=_("Slug of the addressed authority.")
     )
     status = serializers.ChoiceField(
-        choices=SubmissionStatus.choices, required=False, help_text="The submission's status."
+        choices=SubmissionStatus.choices, required=False, help_text=_("The submission's status.")
     )
-    year = YearField(required=False, help_text="Year the proposal was sent.")
+    year = YearField(required=False, help_text=_("Year the proposal was sent."))
 
 
 def _params(request, serializer_class):

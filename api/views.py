@@ -124,7 +124,7 @@ ENTRY_POINTS = (
 
 class ApiRoot(APIView):
     @extend_schema(
-        summary="Entry points of the API",
+        summary=_("Entry points of the API"),
         responses={
             200: inline_serializer(
                 "ApiRoot", {name: serializers.URLField() for name in ENTRY_POINTS}
@@ -145,8 +145,8 @@ class OrganizationFilterSerializer(serializers.Serializer):
 
 
 @extend_schema(
-    summary="Organisations",
-    description="NGOs, public authorities and other organisations, by name.",
+    summary=_("Organisations"),
+    description=_("NGOs, public authorities and other organisations, by name."),
     parameters=[OrganizationFilterSerializer],
     responses={200: OrganizationSerializer(many=True), **errors(400)},
 )
@@ -160,8 +160,8 @@ class OrganizationList(generics.ListAPIView):
 
 
 @extend_schema(
-    summary="One organisation",
-    description="Its public details and its members by public name and role (never an email).",
+    summary=_("One organisation"),
+    description=_("Its public details and its members by public name and role (never an email)."),
     parameters=[SLUG],
     responses={200: OrganizationDetailSerializer, **errors(404)},
 )
@@ -185,9 +185,9 @@ class OrganizationDetail(generics.RetrieveAPIView):
 
 
 @extend_schema(
-    summary="Proposals",
+    summary=_("Proposals"),
     description=(
-        "Published proposals (never a draft), newest first, filtered by the site's facets."
+        _("Published proposals (never a draft), newest first, filtered by the site's facets.")
     ),
     parameters=[ProposalFilterSerializer],
     responses={200: ProposalSerializer(many=True), **errors(400)},
@@ -201,8 +201,8 @@ class ProposalList(generics.ListAPIView):
 
 
 @extend_schema(
-    summary="One proposal",
-    description="The proposal and the list of its revisions (oldest first).",
+    summary=_("One proposal"),
+    description=_("The proposal and the list of its revisions (oldest first)."),
     parameters=[SLUG],
     responses={200: ProposalDetailSerializer, **errors(404)},
 )
@@ -224,8 +224,8 @@ class ProposalDetail(generics.RetrieveAPIView):
 
 
 @extend_schema(
-    summary="Revisions of a proposal",
-    description="Every revision of the proposal's text, oldest first.",
+    summary=_("Revisions of a proposal"),
+    description=_("Every revision of the proposal's text, oldest first."),
     parameters=[SLUG],
     responses={200: RevisionSummarySerializer(many=True), **errors(400, 404)},
 )
@@ -244,13 +244,15 @@ class RevisionList(generics.ListAPIView):
 
 
 @extend_schema(
-    summary="One revision",
+    summary=_("One revision"),
     description=(
-        "A revision's full content: its blocks with their stable keys and every field, the "
-        "SHA-256 `content_hash` of its canonical form (proposals/content.py documents it) and "
-        "its attachments with download URLs."
+        _(
+            "A revision's full content: its blocks with their stable keys and every field, the "
+            "SHA-256 `content_hash` of its canonical form (proposals/content.py documents it) and "
+            "its attachments with download URLs."
+        )
     ),
-    parameters=[SLUG, number_parameter("number", "The revision's number, from 1.")],
+    parameters=[SLUG, number_parameter("number", _("The revision's number, from 1."))],
     responses={200: RevisionSerializer, **errors(404)},
 )
 class RevisionDetail(generics.RetrieveAPIView):
@@ -331,16 +333,18 @@ def comparison_data(proposal, old, new, context):
 
 
 @extend_schema(
-    summary="Comparison of two revisions",
+    summary=_("Comparison of two revisions"),
     description=(
-        "Blocks matched by their stable key: each is added, removed, changed or unchanged, and "
-        "may have moved; inside each field, a word-level edit script (`equal`, `insert`, "
-        "`delete`) turning the old text into the new. Any two revisions, in either order."
+        _(
+            "Blocks matched by their stable key: each is added, removed, changed or unchanged, and "
+            "may have moved; inside each field, a word-level edit script (`equal`, `insert`, "
+            "`delete`) turning the old text into the new. Any two revisions, in either order."
+        )
     ),
     parameters=[
         SLUG,
-        number_parameter("a", "The old revision's number."),
-        number_parameter("b", "The new revision's number."),
+        number_parameter("a", _("The old revision's number.")),
+        number_parameter("b", _("The new revision's number.")),
     ],
     responses={200: ComparisonSerializer, **errors(404)},
 )
@@ -372,10 +376,12 @@ def _consultations():
 
 
 @extend_schema(
-    summary="Consultations",
+    summary=_("Consultations"),
     description=(
-        "Consultations of published proposals with their stages, newest first; filtered by "
-        "the facets of their proposal."
+        _(
+            "Consultations of published proposals with their stages, newest first; filtered by "
+            "the facets of their proposal."
+        )
     ),
     parameters=[ProposalFilterSerializer],
     responses={200: ConsultationSerializer(many=True), **errors(400)},
@@ -391,10 +397,12 @@ class ConsultationList(generics.ListAPIView):
 
 
 @extend_schema(
-    summary="The consultation of a proposal",
+    summary=_("The consultation of a proposal"),
     description=(
-        "Its stages in order: kind, dates, status (derived from the dates), the revision under "
-        "debate, a short period's reason, meeting details and minutes once published."
+        _(
+            "Its stages in order: kind, dates, status (derived from the dates), the revision under "
+            "debate, a short period's reason, meeting details and minutes once published."
+        )
     ),
     parameters=[SLUG],
     responses={200: ConsultationSerializer, **errors(404)},
@@ -410,11 +418,11 @@ class ConsultationDetail(generics.RetrieveAPIView):
         return consultation
 
 
-POSITION = number_parameter("position", "The stage's position in the consultation, from 1.")
+POSITION = number_parameter("position", _("The stage's position in the consultation, from 1."))
 
 
 @extend_schema(
-    summary="One stage of a consultation",
+    summary=_("One stage of a consultation"),
     parameters=[SLUG, POSITION],
     responses={200: StageSerializer, **errors(404)},
 )
@@ -430,16 +438,18 @@ class CommentFilterSerializer(serializers.Serializer):
         content.KEY_PATTERN.pattern,
         max_length=17,
         required=False,
-        help_text="Only the threads on this paragraph (a block key).",
+        help_text=_("Only the threads on this paragraph (a block key)."),
     )
 
 
 @extend_schema(
-    summary="Comments of a stage",
+    summary=_("Comments of a stage"),
     description=(
-        "Every comment of the stage, threads flattened in reading order (`parent_id` and "
-        "`depth` rebuild them). Held, hidden and withdrawn comments keep their place as "
-        "placeholders: their `text`, `quote`, `author` and `disposition` are null."
+        _(
+            "Every comment of the stage, threads flattened in reading order (`parent_id` and "
+            "`depth` rebuild them). Held, hidden and withdrawn comments keep their place as "
+            "placeholders: their `text`, `quote`, `author` and `disposition` are null."
+        )
     ),
     parameters=[SLUG, POSITION, CommentFilterSerializer],
     responses={200: CommentSerializer(many=True), **errors(400, 404)},
@@ -458,11 +468,13 @@ class CommentList(generics.ListAPIView):
 
 
 @extend_schema(
-    summary="Synthesis of a stage",
+    summary=_("Synthesis of a stage"),
     description=(
-        "The published answer to the stage's comments: introduction, counts and the frozen "
-        "table. The text, quote and author of a comment no longer shown (hidden, withdrawn or "
-        "held since publication) are null; its answer stays. 404 until published."
+        _(
+            "The published answer to the stage's comments: introduction, counts and the frozen "
+            "table. The text, quote and author of a comment no longer shown (hidden, withdrawn or "
+            "held since publication) are null; its answer stays. 404 until published."
+        )
     ),
     parameters=[SLUG, POSITION],
     responses={200: SynthesisSerializer, **errors(404)},
@@ -528,12 +540,14 @@ def _export_url(request, name):
 class ExportList(APIView):
     @extend_schema(
         operation_id="exports_list",
-        summary="Bulk exports",
+        summary=_("Bulk exports"),
         description=(
-            "The latest dump of the public data (regenerated every night): the whole data "
-            "set under `all/` and each consultation under `consultations/<proposal slug>/`, "
-            "as JSON Lines and CSV, with `manifest.json` (counts and SHA-256 of every file). "
-            "`generated_at` is null and `files` empty until the first dump is made."
+            _(
+                "The latest dump of the public data (regenerated every night): the whole data "
+                "set under `all/` and each consultation under `consultations/<proposal slug>/`, "
+                "as JSON Lines and CSV, with `manifest.json` (counts and SHA-256 of every file). "
+                "`generated_at` is null and `files` empty until the first dump is made."
+            )
         ),
         responses={
             200: inline_serializer(
@@ -575,14 +589,14 @@ class ExportList(APIView):
 class ExportFile(APIView):
     @extend_schema(
         operation_id="exports_file",
-        summary="One file of the latest dump",
-        description="A file listed by `exports/` (or `manifest.json`), as it was written.",
+        summary=_("One file of the latest dump"),
+        description=_("A file listed by `exports/` (or `manifest.json`), as it was written."),
         parameters=[
             OpenApiParameter(
                 "name",
                 OpenApiTypes.STR,
                 OpenApiParameter.PATH,
-                description="The file's path in the manifest, e.g. `all/proposals.jsonl`.",
+                description=_("The file's path in the manifest, e.g. `all/proposals.jsonl`."),
             )
         ],
         responses={

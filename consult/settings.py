@@ -532,7 +532,7 @@ API_MAX_JSON_DEPTH = 20
 SPECTACULAR_SETTINGS = {
     "TITLE": "Consult public API",
     "VERSION": "1.0.0",
-    "DESCRIPTION": (
+    "DESCRIPTION": _(
         "Public data of the Consult platform, read-only: organisations, proposals and every "
         "revision of their text, comparisons of revisions, consultations, stages, comments, "
         "syntheses and the public register of submissions. It returns exactly what an anonymous "
@@ -542,6 +542,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The enums' descriptions, then the components described apart (translated: api/docs.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.docs.describe_components",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ProposalStatusEnum": "api.enums.PROPOSAL_STATUSES",

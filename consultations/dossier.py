@@ -158,6 +158,7 @@ def _stage_entry(stage, figures, language, zone, now):
         "revision_number": stage.revision_number,
         "meeting": None,
         "figures": figures,
+        "charts": _charts(figures),
         "synthesis": None,
     }
     if stage.kind == StageKind.MEETING:
@@ -186,6 +187,18 @@ def _stage_entry(stage, figures, language, zone, now):
             "total": synthesis.counts.get("total", len(table)),
         }
     return entry
+
+
+def _charts(figures):
+    """[`data:` addresses of SVG]: a stage's participation drawn (who took part, the
+    stances), next to the same numbers in its table; none before any comment is shown."""
+    if not figures or not figures["shown"]:
+        return []
+    categories = counting.Figures(categories=figures["categories"])
+    return [
+        counting.data_address(counting.chart_svg("categories", categories)),
+        counting.data_address(counting.stance_totals_svg(figures["stances"])),
+    ]
 
 
 def _synthesis_of(stage, now):

@@ -443,6 +443,7 @@ def _pdf_context(synthesis, layout):
     proposal = consultation.proposal
     zone = proposal.organization.zone
     stance_counts, outcome_counts = legal_counts(synthesis.counts, layout)
+    figures = counting.stage_figures(stage)
     return {
         "layout": layout,
         "synthesis": synthesis,
@@ -456,7 +457,9 @@ def _pdf_context(synthesis, layout):
         "stance_counts": stance_counts,
         "outcome_counts": outcome_counts,
         "total": synthesis.counts.get("total", 0),
-        "figures": counting.stage_figures(stage),
+        "figures": figures,
+        # The same figures drawn, next to their tables (inline SVG: WeasyPrint draws it).
+        "charts": counting.printed_charts(figures),
     }
 
 

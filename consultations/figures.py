@@ -10,21 +10,27 @@ included for people and days; stances and answers are those of the top-level com
 are the ones that take a stance and get an answer. Nothing here writes.
 """
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts import regions as regions_of_people
 from accounts.models import RespondentCategory
 from consultations.domain import block_labels
 from consultations.models import CommentState, Outcome, StageComment, Stance
+from core import charts
 
 UNKNOWN = "unknown"  # the category of comments whose author's account was deleted
+CHARTS = ("categories", "regions", "days", "stances", "outcomes")
+CHART_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -201,3 +207,102 @@ def stage_figures(stage):
 def has_answers(result):
     """Whether any comment was answered (the outcomes chart says nothing before)."""
     return any(n for code, _label, n in result.outcomes if code)
+
+
+def _people_and_comments(rows, title):
+    """Bars of participants and comments per row of (code, label, participants, comments)."""
+    return charts.horizontal_bars(
+        [label for _code, label, _people, _comments in rows],
+        [
+            (_("Participants"), [people for _c, _l, people, _n in rows]),
+            (_("Comments"), [n for _c, _l, _p, n in rows]),
+        ],
+        title=title,
+    )
+
+
+def draw_chart(chart, result):
+    """The SVG text of the chart `chart` (one of CHARTS) of `result`, drawn now."""
+    if chart == "categories":
+        return _people_and_comments(
+            result.categories, _("Participants and comments by respondent category")
+        )
+    if chart == "regions":
+        return _people_and_comments(
+            result.regions, _("Participants and comments by county or province")
+        )
+    if chart == "days":
+        return charts.columns_over_time(
+            [label for _day, label, _n in result.days],
+            [n for _day, _label, n in result.days],
+            title=_("Comments per day"),
+            ylabel=_("Comments"),
+        )
+    if chart == "stances":
+        return charts.stacked_bars(
+            [label for _key, label, *_counts in result.stances],
+            [
+                (_("Support"), [row[2] for row in result.stances]),
+                (_("Oppose"), [row[3] for row in result.stances]),
+                (_("Neutral"), [row[4] for row in result.stances]),
+            ],
+            title=_("Comments per paragraph and stance"),
+            xlabel=_("Comments"),
+        )
+    return charts.horizontal_bars(
+        [label for _code, label, _n in result.outcomes],
+        [(_("Comments"), [n for _code, _label, n in result.outcomes])],
+        title=_("Comments that start a thread, by the organisation’s answer"),
+    )
+
+
+def cached_chart(name, data, draw):
+    """The SVG `draw()` gives for `data`, from the cache: keyed by the figures themselves and
+    the language, drawn again exactly when a number or a label changes."""
+    digest = hashlib.sha256(repr((name, data, get_language())).encode()).hexdigest()[:32]
+    key = f"figures:chart:{name}:{digest}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = draw()
+        cache.set(key, svg, CHART_SECONDS)
+    return svg
+
+
+def chart_svg(chart, result):
+    """The SVG text of the chart `chart` (one of CHARTS) of `result`, from the cache."""
+    return cached_chart(chart, result, lambda: draw_chart(chart, result))
+
+
+def stance_totals_svg(rows):
+    """A chart of comments per stance, from [(label, count)] (a dossier's stage), cached."""
+    rows = [(str(label), count) for label, count in rows]
+    return cached_chart(
+        "stance_totals",
+        rows,
+        lambda: charts.horizontal_bars(
+            [label for label, _count in rows],
+            [(_("Comments"), [count for _label, count in rows])],
+            title=_("Comments by stance"),
+        ),
+    )
+
+
+def data_address(svg):
+    """`svg` as a `data:` address, for an `<img>` in HTML given to WeasyPrint (which reads no
+    other address): each chart its own image, whose ids and styles stay its own."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def printed_charts(result):
+    """{chart: `data:` address of its SVG}: the charts a printed synthesis shows next to its
+    tables (the same figures): who took part, where (when any county or province is shown),
+    the stances per paragraph (for a stage with some) and the answers (once any comment was
+    answered)."""
+    names = ["categories"]
+    if result.regions:
+        names.append("regions")
+    if result.stances:
+        names.append("stances")
+    if has_answers(result):
+        names.append("outcomes")
+    return {name: data_address(chart_svg(name, result)) for name in names}

@@ -30,6 +30,7 @@ from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
@@ -154,6 +155,15 @@ class Counts:
             counts[block_key] = counts.get(block_key, 0) + shown
         return {key: count for key, count in counts.items() if count}
 
+    def stances_by_block(self):
+        """Block key → {stance: shown comments} for the blocks whose shown comments have a
+        stance (replies have none)."""
+        stances = {}
+        for block_key, stance, _threads, shown in self.rows:
+            if stance and shown:
+                stances.setdefault(block_key, {})[stance] = shown
+        return stances
+
     def threads(self, filters):
         """How many threads `filters` let through."""
         block = "" if filters.block == WHOLE_TEXT else filters.block
@@ -268,6 +278,60 @@ def reaction_mark(value):
     return ""
 
 
+# The stance strip: its parts in this order, their widths in steps of STRIP_STEP per cent (one
+# CSS class per step: the Content-Security-Policy allows no style attribute).
+STRIP_STANCES = (Stance.SUPPORT, Stance.OPPOSE, Stance.NEUTRAL)
+STRIP_STEP = 5
+
+
+def strip_widths(numbers):
+    """Per cent widths, multiples of STRIP_STEP that add up to 100, for `numbers` (not all
+    zero): largest remainders first, and every number above zero gets at least one step."""
+    steps = 100 // STRIP_STEP
+    total = sum(numbers)
+    exact = [number * steps / total for number in numbers]
+    widths = [int(value) for value in exact]
+    by_remainder = sorted(range(len(numbers)), key=lambda i: (widths[i] - exact[i], i))
+    for index in by_remainder[: steps - sum(widths)]:
+        widths[index] += 1
+    for index, number in enumerate(numbers):
+        if number and not widths[index]:
+            widths[index] = 1
+            widths[max(range(len(widths)), key=lambda i: widths[i])] -= 1
+    return [width * STRIP_STEP for width in widths]
+
+
+def stance_text(stances):
+    """What a reader reads of a paragraph's stances: "for: 3 · against: 1 · neutral: 2"."""
+    return gettext("for: %(support)s · against: %(oppose)s · neutral: %(neutral)s") % {
+        stance: stances.get(stance, 0) for stance in STRIP_STANCES
+    }
+
+
+def stance_strip(stances):
+    """The HTML of a paragraph's stance strip for {stance: shown comments}: a bar in three
+    colours (hidden from screen readers) and the same numbers as text."""
+    numbers = [stances.get(stance, 0) for stance in STRIP_STANCES]
+    parts = format_html_join(
+        "",
+        '<span class="stance-part stance-part-{} stance-w-{}"></span>',
+        (
+            (stance, width)
+            for stance, number, width in zip(
+                STRIP_STANCES, numbers, strip_widths(numbers), strict=True
+            )
+            if number
+        ),
+    )
+    return format_html(
+        '<span class="stance-strip" aria-hidden="true">{}</span>'
+        '<span class="stance-text"><span class="visually-hidden">{} </span>{}</span>',
+        parts,
+        gettext("Stances of the comments:"),
+        stance_text(stances),
+    )
+
+
 def fill_values(stage, filters, page, threads, counts, viewer=None):
     """What is written into the placeholders of a stage page showing `threads` ([(id,
     version)]) on `page` (a `core.pagecache.Filled` without parts): the counts, and the
@@ -291,6 +355,8 @@ def fill_values(stage, filters, page, threads, counts, viewer=None):
     }
     for block_key, count in shown.items():
         values[f"block.{block_key}"] = comments_text(count)
+    for block_key, stances in counts.stances_by_block().items():
+        values[f"stance.{block_key}"] = stance_strip(stances)
     reacted = (
         StageComment.objects.filter(thread_id__in=[pk for pk, _version in threads])
         .exclude(agree_count=0, disagree_count=0)
@@ -308,7 +374,8 @@ def fill_values(stage, filters, page, threads, counts, viewer=None):
             comment = counted.get(pk) or StageComment(agree_count=0, disagree_count=0)
             values[f"reactions.{pk}"] = f"{reaction_text(comment)} · {reaction_mark(value)}"
     zero = StageComment(agree_count=0, disagree_count=0)
-    return Filled((), values, {"block": comments_text(0), "reactions": reaction_text(zero)})
+    defaults = {"block": comments_text(0), "reactions": reaction_text(zero), "stance": ""}
+    return Filled((), values, defaults)
 
 
 def render_thread_list(stage, threads, *, can_comment, status):

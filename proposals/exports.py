@@ -67,19 +67,19 @@ def _meta_lines(revision):
 # --- PDF ---------------------------------------------------------------------------------------
 
 
-def _refuse_fetch(url, *args, **kwargs):
-    # Exports embed nothing from elsewhere: no text can make the server fetch a URL.
-    raise ValueError(f"Exports do not load external resources ({url[:80]}).")
-
-
 def render_pdf(template, context):
     """The PDF of `template` rendered with `context`, in the exports' A4 style, loading nothing
     from elsewhere. Other apps' documents (a submission's dossier, a synthesis) use it too."""
     from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
 
     html = render_to_string(template, context)
     stylesheet = CSS(filename=str(PDF_STYLESHEET))
-    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet])
+    # Exports embed nothing from elsewhere: no text can make the server fetch a URL. Only
+    # `data:` addresses are read (the charts drawn on the server are written in as such; the
+    # Markdown sanitiser lets people write none).
+    fetcher = URLFetcher(allowed_protocols=("data",))
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
 
 
 def printable(revision):

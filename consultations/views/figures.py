@@ -2,33 +2,28 @@
 a page with every chart and the same numbers as a table, each chart as an SVG image, and the
 figures as CSV and JSON. Anyone who may see the proposal; 404 for everyone else.
 
-Charts are drawn on the server (`core.charts`) and kept in the cache under a digest of the
-figures they show and the language: counting takes five queries per view, drawing (the costly
-part) happens once per change of the numbers, not once per reader.
+Charts are drawn on the server (`consultations.figures.chart_svg`) and kept in the cache under a
+digest of the figures they show and the language: counting takes five queries per view, drawing
+(the costly part) happens once per change of the numbers, not once per reader.
 """
 
 import csv
-import hashlib
 import io
 import json
 
 from csp.constants import NONE, UNSAFE_INLINE
 from csp.decorators import csp_replace
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from consultations import figures as counting
 from consultations.models import Stage
 from consultations.views.stages import consultation_for
-from core import charts
 from proposals.views import proposal_context
 
-CHARTS = ("categories", "regions", "days", "stances", "outcomes")
-CHART_SECONDS = 24 * 3600
+CHARTS = counting.CHARTS
 
 
 def _scope(request, slug, position):
@@ -79,50 +74,6 @@ def figures_page(request, slug, position=None):
     )
 
 
-def _chart_svg(chart, result):
-    if chart == "categories":
-        return charts.horizontal_bars(
-            [label for _code, label, _people, _comments in result.categories],
-            [
-                (_("Participants"), [people for _c, _l, people, _n in result.categories]),
-                (_("Comments"), [n for _c, _l, _p, n in result.categories]),
-            ],
-            title=_("Participants and comments by respondent category"),
-        )
-    if chart == "regions":
-        return charts.horizontal_bars(
-            [label for _code, label, _people, _comments in result.regions],
-            [
-                (_("Participants"), [people for _c, _l, people, _n in result.regions]),
-                (_("Comments"), [n for _c, _l, _p, n in result.regions]),
-            ],
-            title=_("Participants and comments by county or province"),
-        )
-    if chart == "days":
-        return charts.columns_over_time(
-            [label for _day, label, _n in result.days],
-            [n for _day, _label, n in result.days],
-            title=_("Comments per day"),
-            ylabel=_("Comments"),
-        )
-    if chart == "stances":
-        return charts.stacked_bars(
-            [label for _key, label, *_counts in result.stances],
-            [
-                (_("Support"), [row[2] for row in result.stances]),
-                (_("Oppose"), [row[3] for row in result.stances]),
-                (_("Neutral"), [row[4] for row in result.stances]),
-            ],
-            title=_("Comments per paragraph and stance"),
-            xlabel=_("Comments"),
-        )
-    return charts.horizontal_bars(
-        [label for _code, label, _n in result.outcomes],
-        [(_("Comments"), [n for _code, _label, n in result.outcomes])],
-        title=_("Comments that start a thread, by the organisation’s answer"),
-    )
-
-
 # The policy of a chart served as an image: nothing may load or run in it; the inline styles
 # matplotlib writes may apply.
 CHART_POLICY = {
@@ -146,14 +97,7 @@ def figures_chart(request, slug, chart, position=None):
     consultation, stage, stages, revision = _scope(request, slug, position)
     if chart == "stances" and stage is None:
         raise Http404
-    result = _figures(consultation, stages, revision)
-    # Keyed by the figures themselves: drawn again exactly when a number or a label changes.
-    digest = hashlib.sha256(repr((chart, result, get_language())).encode()).hexdigest()[:32]
-    key = f"figures:{consultation.pk}:{position or 0}:{chart}:{digest}"
-    svg = cache.get(key)
-    if svg is None:
-        svg = _chart_svg(chart, result)
-        cache.set(key, svg, CHART_SECONDS)
+    svg = counting.chart_svg(chart, _figures(consultation, stages, revision))
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=60"
     return response

@@ -8,21 +8,19 @@ response is its number, its respondent category and its times, since a questionn
 people's views without publishing them under their names (comments are the public record).
 """
 
-import hashlib
 import json
 
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from consultations import exports
+from consultations import figures as counting
 from consultations.domain import questionnaires as domain
 from consultations.forms_questionnaire import QuestionForm, ResponseForm
 from consultations.models import Answer, Question, QuestionKind, QuestionnaireResponse
@@ -35,7 +33,6 @@ from core.pagination import paginate
 from core.params import int_param
 from core.permissions import can, passes
 
-CHART_SECONDS = 24 * 3600
 TEXTS_PER_PAGE = 50
 
 
@@ -244,14 +241,13 @@ def questionnaire_chart(request, slug, position, question_id):
         raise Http404
     labels = [label for _value, label, _count in item.counts]
     values = [count for _value, _label, count in item.counts]
-    digest = hashlib.sha256(
-        repr((item.question.text, labels, values, get_language())).encode()
-    ).hexdigest()[:32]
-    key = f"questionnaire:{stage.pk}:{question_id}:{digest}"
-    svg = cache.get(key)
-    if svg is None:
-        svg = charts.horizontal_bars(labels, [(_("Responses"), values)], title=item.question.text)
-        cache.set(key, svg, CHART_SECONDS)
+    svg = counting.cached_chart(
+        f"questionnaire:{stage.pk}:{question_id}",
+        (item.question.text, labels, values),
+        lambda: charts.horizontal_bars(
+            labels, [(_("Responses"), values)], title=item.question.text
+        ),
+    )
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=60"
     return response

@@ -59,11 +59,32 @@ def test_schema_as_yaml_by_format_or_accept(db, api):
     assert yaml.safe_load(by_accept.content) == as_json
 
 
-def test_schema_is_english_whatever_the_site_language(db):
+REVISIONS = "/api/v1/proposals/{slug}/revisions/"
+REVISIONS_EN = "Every revision of the proposal's text, oldest first."
+REVISIONS_RO = "Toate versiunile textului propunerii, de la cea mai veche."
+REVISIONS_BG = "Всички версии на текста на предложението, от най-старата."
+
+
+def test_schema_is_in_the_readers_language_with_the_codes_as_they_are(db):
     romanian = Client(HTTP_ACCEPT_LANGUAGE="ro")
     schema = json.loads(romanian.get(f"{API}schema/").content)
+    revisions = schema["paths"][REVISIONS]["get"]
+    assert revisions["description"] == REVISIONS_RO
+    assert revisions["summary"] == "Versiunile unei propuneri"
+    assert REVISIONS_EN not in json.dumps(schema, ensure_ascii=False)
+    assert schema["info"]["description"].startswith("Datele publice ale platformei Consult")
+    # A serializer's help text and a component described apart.
+    proposal = schema["components"]["schemas"]["ProposalDetail"]["properties"]
+    assert proposal["consultation_url"]["description"] == (
+        "Null când propunerea nu are o consultare."
+    )
+    assert schema["components"]["schemas"]["PublicSubmission"]["description"] == (
+        "Un rând al registrului public."
+    )
+    page = next(p for p in revisions["parameters"] if p["name"] == "page_size")
+    assert page["description"] == "Rezultate pe pagină (implicit 20)."
+    # Enum values stay the API's codes; their description lists them with translated labels.
     kind = schema["components"]["schemas"]["ProposalKindEnum"]
-    # With an authority's own drafts (issue 17).
     assert kind["enum"] == [
         "policy",
         "amendment",
@@ -72,7 +93,37 @@ def test_schema_is_english_whatever_the_site_language(db):
         "draft_order",
         "draft_law",
     ]
-    assert "`policy` - Public policy" in kind["description"]
+    assert "* `policy` - Politică publică" in kind["description"]
+    validate_schema(schema)
+
+
+def test_schema_language_by_lang_parameter(db):
+    romanian = Client(HTTP_ACCEPT_LANGUAGE="ro")
+    bulgarian = json.loads(romanian.get(f"{API}schema/", {"lang": "bg"}).content)
+    assert bulgarian["paths"][REVISIONS]["get"]["description"] == REVISIONS_BG
+    english = json.loads(romanian.get(f"{API}schema/", {"lang": "en"}).content)
+    assert english["paths"][REVISIONS]["get"]["description"] == REVISIONS_EN
+    # A language the site does not have: the reader's.
+    unknown = json.loads(romanian.get(f"{API}schema/", {"lang": "xx"}).content)
+    assert unknown["paths"][REVISIONS]["get"]["description"] == REVISIONS_RO
+    as_yaml = yaml.safe_load(
+        romanian.get(f"{API}schema/", {"format": "yaml", "lang": "bg"}).content
+    )
+    assert as_yaml == bulgarian
+
+
+def test_docs_page_in_bulgarian(db):
+    response = Client(HTTP_ACCEPT_LANGUAGE="bg").get(f"{API}docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<p>{REVISIONS_BG}</p>" in page
+    assert "Версии на предложение" in page
+    assert REVISIONS_EN not in page
+    assert "масив от" in page  # "array of", in the types column
+    assert "Публични данни на платформата Consult" in page
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"{API}docs/").content.decode()
+    assert "text, oldest first.</p>" in english
+    assert REVISIONS_BG not in english
 
 
 def test_errors_and_pagination_are_documented(db, api):

@@ -294,3 +294,59 @@ def test_questionnaire_pages_have_no_wcag_violations(page, demo):
     check(page, base + "results/")
     # Its charts (lazy images) are served before the test and its database end.
     page.wait_for_load_state("networkidle")
+
+
+DRAFT = "/proposals/hcl-parcari-resedinta-focsani/"  # the authority's own draft (demo)
+LAW = "/proposals/modificarea-legii-350-2005/"
+
+
+def debate_request_path():
+    """The page of the demo's request for a public debate on the authority's draft."""
+    from consultations.models import DebateRequest
+
+    item = DebateRequest.objects.get(consultation__proposal__slug="hcl-parcari-resedinta-focsani")
+    return f"{DRAFT}consultation/debate/{item.pk}/"
+
+
+def newer_public_pages():
+    """Co-authors, endorsements, the authority's draft with its meeting on request and the
+    request's page, the pages that give Atom and iCalendar links."""
+    return [
+        LAW + "authors/",
+        LAW + "endorsements/",
+        LAW + "history/",
+        DRAFT,
+        DRAFT + "consultation/",
+        DRAFT + "consultation/stages/1/",
+        DRAFT + "consultation/stages/2/",
+        debate_request_path(),
+        "/organisations/primaria-municipiului-focsani/",
+    ]
+
+
+def test_newer_pages_have_no_wcag_violations(page, demo):
+    # Co-authors, endorsements, the authority's draft with its meeting on request, the pages
+    # that give Atom and iCalendar links; then the same people's own pages.
+    from proposals.models import Coauthorship
+
+    for path in newer_public_pages():
+        check(page, path)
+    partner = Coauthorship.objects.filter(proposal__slug="modificarea-legii-350-2005").first()
+    sign_in(page, "ana.popescu@demo.consult.ro", password="consult-demo-2026")
+    for path in [
+        LAW + f"authors/{partner.pk}/",
+        LAW + "consultation/stages/2/registrations/",
+        DRAFT + "consultation/stages/2/register/",
+    ]:
+        check(page, path)
+
+
+def test_authoritys_draft_pages_have_no_wcag_violations(page, demo):
+    sign_in(page, "elena.dumitru@demo.consult.ro", password="consult-demo-2026")
+    for path in [
+        DRAFT + "edit/",
+        DRAFT + "consultation/stages/1/recommendations/new/",
+        DRAFT + "consultation/stages/2/registrations/",
+        debate_request_path(),
+    ]:
+        check(page, path)

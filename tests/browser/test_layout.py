@@ -9,7 +9,11 @@ controls' text.
 
 import pytest
 
-from tests.browser.test_accessibility import demo  # noqa: F401 (the demo data, a fixture)
+from tests.browser.test_accessibility import (
+    debate_request_path,
+    demo,  # noqa: F401 (the demo data, a fixture)
+    newer_public_pages,
+)
 from tests.browser.test_proposal_versions import sign_in
 
 pytestmark = [
@@ -21,6 +25,7 @@ WIDTHS = [390, 1280]
 PHONE_HEADER_MAX = 120
 PROPOSAL = "/proposals/modificarea-legii-350-2005/"
 AUTHORITY = "/register/authority/primaria-municipiului-focsani/"
+DRAFT = "/proposals/hcl-parcari-resedinta-focsani/"  # the authority's own draft (demo)
 
 MEASURE = """() => {
   const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
@@ -47,7 +52,20 @@ MEASURE = """() => {
       if (x > 2 && y > 2) overlaps.push(`${name(a.element)} over ${name(b.element)}`);
     }
   }
+  // A stacked data table (usa-table--stacked) must fit its box: on a phone it is one block per
+  // row, nothing to scroll sideways.
+  const tables = [];
+  for (const table of document.querySelectorAll('table.usa-table--stacked')) {
+    if (table.closest('details:not([open])')) continue;  // not drawn until opened
+    const box = table.parentElement;
+    const wide = Math.round(table.getBoundingClientRect().width);
+    if (wide > box.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1) {
+      const caption = (table.caption ? table.caption.innerText : '').slice(0, 40);
+      tables.push(`table "${caption}" ${wide}px in ${box.clientWidth}px`);
+    }
+  }
   return {
+    tables,
     scrollWidth: document.documentElement.scrollWidth,
     clientWidth: document.documentElement.clientWidth,
     header: document.querySelector('body > header').getBoundingClientRect().height,
@@ -75,6 +93,8 @@ def layout_problems(browser, base_url, paths, email=None):
             if width < 640 and found["header"] > PHONE_HEADER_MAX:
                 problems.append(f"{path} at {width}px: header {found['header']:.0f}px tall")
             problems.extend(f"{path} at {width}px: {o}" for o in found["overlaps"])
+            if width < 480:  # where USWDS stacks them
+                problems.extend(f"{path} at {width}px: {t}" for t in found["tables"])
         context.close()
     return problems
 
@@ -154,5 +174,41 @@ def test_the_questionnaire_pages_fit_a_phone_and_a_laptop(browser, live_server, 
         # once the test has ended.)
         [base + "questions/"],
         email="elena.dumitru@demo.consult.ro",
+    )
+    assert problems == []
+
+
+def test_the_newer_public_pages_fit_a_phone_and_a_laptop(browser, live_server, demo):  # noqa: F811
+    # Co-authors, endorsements, an authority's draft with its meeting on request, the pages
+    # that give Atom and iCalendar links, and the stacked data tables.
+    paths = [*newer_public_pages(), PROPOSAL + "consultation/stages/1/figures/"]
+    assert layout_problems(browser, live_server.url, paths) == []
+
+
+def test_the_newer_editors_and_authoritys_pages_fit_a_phone_and_a_laptop(
+    browser,
+    live_server,
+    demo,  # noqa: F811
+):
+    from proposals.models import Coauthorship
+
+    partner = Coauthorship.objects.filter(proposal__slug="modificarea-legii-350-2005").first()
+    editor = [
+        PROPOSAL + f"authors/{partner.pk}/",
+        PROPOSAL + "consultation/stages/2/registrations/",
+        DRAFT + "consultation/stages/2/register/",
+    ]
+    problems = layout_problems(
+        browser, live_server.url, editor, email="ana.popescu@demo.consult.ro"
+    )
+    authority = [
+        DRAFT + "edit/",
+        DRAFT + "consultation/stages/1/recommendations/new/",
+        DRAFT + "consultation/stages/2/registrations/",
+        debate_request_path(),
+        AUTHORITY + "inbox/",
+    ]
+    problems += layout_problems(
+        browser, live_server.url, authority, email="elena.dumitru@demo.consult.ro"
     )
     assert problems == []

@@ -4,7 +4,9 @@ Everything is built through the domain functions; the dossier is fetched through
 built directly, and read back from the PDF with pypdf.
 """
 
+import base64
 import io
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -205,6 +207,45 @@ def test_dossier_has_the_stages_figures_and_synthesis_rows(client, editor, stage
     assert "Mesaj jignitor ascuns" not in text
     assert "Comentariu retras de autoare." not in text
     assert tr("ro", "No synthesis of this consultation was published.") not in text
+
+
+def _chart_numbers(svg):
+    """{series: {label: number}} from a chart's `<desc>` (core.charts writes its numbers there)."""
+    desc = re.search(r"<desc>(.*?)</desc>", svg, re.S).group(1)
+    numbers = {}
+    for line in desc.splitlines():
+        name, _sep, rest = line.partition(": ")
+        numbers[name] = {
+            label: int(value)
+            for label, value in (part.rsplit(": ", 1) for part in rest.split("; "))
+        }
+    return numbers
+
+
+def test_dossier_draws_the_participation_next_to_its_table(editor, stage, answered):
+    submission = Submission.objects.get(pk=submit(editor, stage.consultation.proposal).pk)
+    html = consultation_section(submission)["html"]
+    images = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', html)
+    assert len(images) == 2
+    categories, stances = (_chart_numbers(base64.b64decode(data).decode()) for data, _alt in images)
+    comments, participants = tr("ro", "Comments"), tr("ro", "Participants")
+    shown = stage.comments.filter(state="visible")
+    assert sum(categories[participants].values()) == shown.values("user").distinct().count() == 2
+    assert sum(categories[comments].values()) == shown.count() == 4
+    assert stances == {
+        comments: {
+            tr("ro", "Support"): shown.filter(stance="support").count(),
+            tr("ro", "Oppose"): shown.filter(stance="oppose").count(),
+            tr("ro", "Neutral"): shown.filter(stance="neutral").count(),
+            "Fără poziționare": shown.filter(stance="").count(),
+        }
+    }
+    assert list(stances[comments].values()) == [1, 1, 1, 1]
+    # Drawn in the PDF: the bars' colours (Okabe–Ito blue and vermillion).
+    pdf = PdfReader(io.BytesIO(dossier.dossier_pdf(submission)))
+    drawing = b"".join(page.get_contents().get_data() for page in pdf.pages)
+    assert b"0 0.447059 0.698039 rg" in drawing
+    assert b"0.835294 0.368627 0 rg" in drawing
 
 
 def test_dossier_hides_the_text_of_a_comment_hidden_after_publication(

@@ -1,6 +1,7 @@
 """Participation figures: the counts equal the database's, the charts carry the same numbers,
 the page shows them as tables, the CSV and JSON give them, and a private draft's stay private."""
 
+import base64
 import csv
 import io
 import json
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.test.signals import template_rendered
 from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
@@ -95,7 +97,13 @@ def test_the_page_shows_every_figure_as_a_table(client, debate):
     with translation.override("en"):
         response = client.get(f"{BASE}/stages/1/figures/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    html = response.content.decode()
+    # On a phone each row is a block, each cell under its column's name.
+    assert (
+        '<th scope="row" data-label="Respondent category">Citizen</th>'
+        '<td class="number" data-label="Participants">2</td>'
+        '<td class="number" data-label="Comments">3</td>'
+    ) in response.content.decode()
+    html = without_labels(response.content.decode())
     rows = re.findall(
         r"<tr><th scope=\"row\">(.*?)</th>((?:<td class=\"number\">\d+</td>)+)</tr>", html
     )
@@ -107,6 +115,11 @@ def test_the_page_shows_every_figure_as_a_table(client, debate):
     assert f'src="{BASE}/stages/1/figures/categories.svg"' in html
     assert f'src="{BASE}/stages/1/figures/stances.svg"' in html
     assert f'href="{BASE}/stages/1/figures.csv"' in html
+
+
+def without_labels(html):
+    """The page without the cells' `data-label` (their column's name, for phones)."""
+    return re.sub(r' data-label="[^"]*"', "", html)
 
 
 def _desc(svg):
@@ -210,6 +223,7 @@ def test_the_synthesis_page_and_its_pdf_show_the_figures(client, debate, editor)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # The preview an editor sees; the same section once published.
     html = client.get(f"{BASE}/stages/1/synthesis/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = without_labels(html)
     section = html.split('id="synthesis-figures"')[1]
     assert "6 comments shown, by 4 participants." in section
     assert (
@@ -268,9 +282,67 @@ def test_figures_count_where_participants_live(client, debate):
     svg = client.get(f"{BASE}/stages/1/figures/regions.svg", HTTP_ACCEPT_LANGUAGE="en")
     assert _desc(svg.content.decode()).splitlines()[0] == f"Participants: Vrancea: 5; {few}: 1"
     html = client.get(f"{BASE}/stages/1/figures/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = without_labels(html)
     assert '<th scope="row">Vrancea</th><td class="number">5</td><td class="number">6</td>' in html
     assert "Sofia" not in html
 
 
 def figures_rows(client, path):
     return json.loads(client.get(f"{BASE}{path}", HTTP_ACCEPT_LANGUAGE="en").content)
+
+
+def _pdf_drawing(data):
+    """The content streams of every page of a PDF, decoded."""
+    return b"".join(page.get_contents().get_data() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _contexts(template_name):
+    """A list the contexts `template_name` is rendered with are added to (until disconnected)."""
+    seen = []
+
+    def record(sender, template, context, **kwargs):
+        if template.name == template_name:
+            seen.append(context.flatten())
+
+    return seen, record
+
+
+def test_the_synthesis_pdf_draws_the_charts_with_the_databases_numbers(client, debate, editor):
+    shown = StageComment.objects.filter(stage=debate, level=0, state="visible")
+    for comment in shown.filter(disposition__isnull=True):
+        domain.set_disposition(editor, comment, outcome="rejected", reason="Nu se preia.")
+    domain.publish_synthesis(editor, debate)
+    seen, record = _contexts("consultations/export/synthesis.html")
+    template_rendered.connect(record)
+    try:
+        pdf = client.get(f"{BASE}/stages/1/synthesis.pdf")
+    finally:
+        template_rendered.disconnect(record)
+    assert pdf.status_code == 200
+    charts = seen[0]["charts"]
+    assert list(charts) == ["categories", "regions", "stances", "outcomes"]
+    assert all(src.startswith("data:image/svg+xml;base64,") for src in charts.values())
+    charts = {name: base64.b64decode(src.split(",", 1)[1]).decode() for name, src in charts.items()}
+    with translation.override("ro"):  # the PDF speaks the proposal's language
+        words = {name: gettext(name) for name in ("Participants", "Comments", "Citizen",
+                 "Non-governmental organisation", "Business", "Accepted", "Rejected")}  # fmt: skip
+    categories = _desc(charts["categories"]).splitlines()
+    assert categories[0].startswith(
+        f"{words['Participants']}: {words['Citizen']}: 2; "
+        f"{words['Non-governmental organisation']}: 1; {words['Business']}: 1; "
+    )
+    assert categories[1].startswith(
+        f"{words['Comments']}: {words['Citizen']}: 3; "
+        f"{words['Non-governmental organisation']}: 2; {words['Business']}: 1; "
+    )
+    accepted = shown.filter(disposition__outcome="accepted").count()
+    rejected = shown.filter(disposition__outcome="rejected").count()
+    assert (accepted, rejected) == (1, 3)
+    outcomes = _desc(charts["outcomes"])
+    assert f"{words['Accepted']}: {accepted}; " in outcomes
+    assert f"{words['Rejected']}: {rejected}; " in outcomes
+    assert _desc(charts["stances"]).splitlines()[0].endswith(": 1")  # support, first paragraph
+    # The charts are drawn in the PDF: their bars' colours (Okabe–Ito blue and vermillion).
+    drawing = _pdf_drawing(pdf.content)
+    assert b"0 0.447059 0.698039 rg" in drawing
+    assert b"0.835294 0.368627 0 rg" in drawing

@@ -412,9 +412,9 @@ def test_amendment_table_page_shows_redlined_rows(en_client, ngo, ngo_editor):
     response = en_client.get("/proposals/legea-350/v/2/table/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<td><del>30</del> de zile</td>" in html
-    assert "<td><ins>60</ins> de zile</td>" in html
+    assert '<td data-label="Text in force"><del>30</del> de zile</td>' in html
+    assert '<td data-label="Proposed text"><ins>60</ins> de zile</td>' in html
     assert "<strong>De ce</strong>" in html
-    assert "<td><del>&lt;em&gt;Cofinanțare&lt;/em&gt;</del></td>" in html
+    assert '<td data-label="Text in force"><del>&lt;em&gt;Cofinanțare&lt;/em&gt;</del></td>' in html
     assert "<small>Repeal</small>" in html
     assert en_client.get("/proposals/legea-350/v/1/table/").status_code == 200
