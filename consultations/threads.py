@@ -36,7 +36,14 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from consultations.anchors import follower_for
 from consultations.domain import MAX_LEVEL, block_keys, block_labels
-from consultations.models import CommentCount, Reaction, StageComment, StageStatus, Stance
+from consultations.models import (
+    CommentCount,
+    Reaction,
+    Stage,
+    StageComment,
+    StageStatus,
+    Stance,
+)
 from core.pagecache import Filled, placeholder
 from core.params import page_param
 
@@ -98,7 +105,7 @@ def top_level(stage, filters=None):
     """The first comments of the stage's threads (through `filters`), in thread order: one of
     the `stage_threads` indexes serves it whatever the number of comments."""
     filters = filters or Filters()
-    comments = StageComment.objects.filter(stage=stage, starts_thread=True)
+    comments = StageComment.objects.filter(stage_id=stage.pk, starts_thread=True)
     if filters.block == WHOLE_TEXT:
         comments = comments.filter(block_key="")
     elif filters.block:
@@ -309,6 +316,43 @@ def fill_values(stage, filters, page, threads, counts, viewer=None):
             values[f"reactions.{pk}"] = f"{reaction_text(comment)} · {reaction_mark(value)}"
     zero = StageComment(agree_count=0, disagree_count=0)
     return Filled((), values, {"block": comments_text(0), "reactions": reaction_text(zero)})
+
+
+REFILL = "consultations.stage-page"
+
+
+def early_state(stage, filters, page, threads, listed):
+    """What `refill` needs to write a kept copy of a stage page (anonymous, in its language)
+    again: the stage, the filters, the page number, whether a next page follows, the page's
+    threads and their versions ([(id, version)]) and whether the page lists threads."""
+    return (
+        stage.pk,
+        filters.block,
+        filters.stance,
+        page.number,
+        page.has_next(),
+        tuple(threads),
+        listed,
+    )
+
+
+def refill(state):
+    """The counts to write into a kept copy of a stage page (`core.earlycache`: a comment or a
+    reaction was written somewhere since), or None when the page now shows other threads,
+    other versions of them (a reply, a comment hidden, an answer), or other pages around it.
+    Three queries: the stored counts, the page's threads and versions, the reaction counts.
+    What else the page shows does not follow the comment tables (`consultations.domain.common`)."""
+    stage_id, block, stance, number, has_next, shown, listed = state
+    stage = Stage(pk=stage_id)
+    filters = Filters(block=block, stance=stance)
+    counts = Counts(stage)
+    page = paginate(counts, filters, number)
+    if page.number != number or page.has_next() != has_next:
+        return None
+    threads = page_threads(stage, filters, page) if listed else []
+    if tuple(threads) != shown:
+        return None
+    return fill_values(stage, filters, page, threads, counts)
 
 
 def render_thread_list(stage, threads, *, can_comment, status):
