@@ -243,10 +243,10 @@ def comment_context(stage, *, can_comment, status):
     }
 
 
-def reaction_text(comment):
+def counts_text(agree, disagree):
     return gettext("Agree: %(agree)s · Disagree: %(disagree)s") % {
-        "agree": comment.agree_count,
-        "disagree": comment.disagree_count,
+        "agree": agree,
+        "disagree": disagree,
     }
 
 
@@ -298,24 +298,26 @@ def fill_values(stage, filters, page, threads, counts, viewer=None):
     }
     for block_key, count in shown.items():
         values[f"block.{block_key}"] = comments_text(count)
+    # (id, agree, disagree) of the comments with reactions: values, not model instances.
     reacted = (
-        StageComment.objects.filter(thread_id__in=[pk for pk, _version in threads])
-        .exclude(agree_count=0, disagree_count=0)
-        .order_by()
-        .only("pk", "agree_count", "disagree_count")
+        list(
+            StageComment.objects.filter(thread_id__in=[pk for pk, _version in threads])
+            .exclude(agree_count=0, disagree_count=0)
+            .order_by()
+            .values_list("pk", "agree_count", "disagree_count")
+        )
         if threads
         else []
     )
-    for comment in reacted:
-        values[f"reactions.{comment.pk}"] = reaction_text(comment)
+    for pk, agree, disagree in reacted:
+        values[f"reactions.{pk}"] = counts_text(agree, disagree)
     mine = viewer_reactions(viewer, [pk for pk, _version in threads])
     if mine:
-        counted = {comment.pk: comment for comment in reacted}
+        counted = {pk: (agree, disagree) for pk, agree, disagree in reacted}
         for pk, value in mine.items():
-            comment = counted.get(pk) or StageComment(agree_count=0, disagree_count=0)
-            values[f"reactions.{pk}"] = f"{reaction_text(comment)} · {reaction_mark(value)}"
-    zero = StageComment(agree_count=0, disagree_count=0)
-    return Filled((), values, {"block": comments_text(0), "reactions": reaction_text(zero)})
+            text = counts_text(*counted.get(pk, (0, 0)))
+            values[f"reactions.{pk}"] = f"{text} · {reaction_mark(value)}"
+    return Filled((), values, {"block": comments_text(0), "reactions": counts_text(0, 0)})
 
 
 REFILL = "consultations.stage-page"
@@ -345,12 +347,15 @@ def refill(state):
     stage_id, block, stance, number, has_next, shown, listed = state
     stage = Stage(pk=stage_id)
     filters = Filters(block=block, stance=stance)
+    # The threads first: a change to one of them (the likelier miss) costs one query.
+    start = (number - 1) * PER_PAGE
+    listing = top_level(stage, filters).values_list("pk", "thread_version")
+    threads = list(listing[start : start + PER_PAGE]) if listed else []
+    if tuple(threads) != shown:
+        return None
     counts = Counts(stage)
     page = paginate(counts, filters, number)
     if page.number != number or page.has_next() != has_next:
-        return None
-    threads = page_threads(stage, filters, page) if listed else []
-    if tuple(threads) != shown:
         return None
     return fill_values(stage, filters, page, threads, counts)
 

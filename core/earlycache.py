@@ -243,15 +243,39 @@ def _answer(request, entry):
     return response
 
 
+# Marked contents read for refills in this process, by ETag (a digest of the content: an entry
+# never goes stale), the last few only.
+_UNFILLED = {}
+_UNFILLED_KEPT = 32
+
+
+def _unfilled(etag):
+    found = _UNFILLED.get(etag)
+    if found is None:
+        found = cache.get(unfilled_key(etag))
+        if found is not None:
+            if len(_UNFILLED) >= _UNFILLED_KEPT:
+                _UNFILLED.pop(next(iter(_UNFILLED)))
+            _UNFILLED[etag] = found
+    return found
+
+
+def unfilled_key(etag):
+    """Where the marked content of the copies whose `core.pagecache` ETag is `etag` is kept,
+    apart from the copies (a warm answer does not read it)."""
+    return "consult:early-unfilled:" + etag.strip('"')
+
+
 def refilled(entry, comments):
     """`entry` made anew by its refill for the comments generation `comments`, or None when it
     has none or the page shows something else now. Side effects: the refill's queries."""
     refill = entry[6]
     if refill is None:
         return None
-    name, state, unfilled, etag, language = refill
+    name, state, etag, language = refill
     function = _REFILLS.get(name)
-    if function is None:
+    unfilled = _unfilled(etag) if function is not None else None
+    if unfilled is None:
         return None
     with translation.override(language):
         filled = function(state)
@@ -312,7 +336,8 @@ class EarlyPageCacheMiddleware:
             unfilled = getattr(response, "unfilled", None)
             etag = getattr(response, "unfilled_etag", None)
             if refill is not None and unfilled is not None and etag is not None:
-                refill = (*refill, unfilled, etag, language_of(request))
+                refill = (*refill, etag, language_of(request))
+                self.keep(unfilled_key(etag), unfilled)
             else:
                 refill = None
             entry = (
