@@ -223,3 +223,23 @@ def test_a_comment_write_moves_its_token_at_once_and_again_at_commit(
     assert len(callbacks) == 1
     assert cache.get(earlycache.COMMENTS_KEY) not in (comments, moved)
     assert cache.get(earlycache.GENERATION_KEY) == site
+
+
+def test_without_its_marked_content_a_copy_goes_through_the_stack(
+    open_stage, first, second, citizen2
+):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    ((_key, entry),) = [
+        (key, cache.get(key.removeprefix(":1:")))
+        for key in list(cache._cache)  # noqa: SLF001
+        if key.startswith(":1:consult:early:") and "generation" not in key
+    ]
+    etag = entry[6][2]
+    # Evicted from the cache and never read by this process.
+    cache.delete(earlycache.unfilled_key(etag))
+    earlycache._UNFILLED.pop(etag, None)  # noqa: SLF001
+    domain.react(citizen2, first, "agree")
+    page, queries = _get(url)
+    assert len(queries) > 3
+    assert "Agree: 1 · Disagree: 0" in page.content.decode()
