@@ -16,15 +16,18 @@ measures requests per second, at each size, of:
 
 - a plain view on the same server (`/bench/plain/`, an HttpResponse: the server's ceiling);
 - the stage page, page 1 (20 threads), from the cache (warm);
-- the same page as the first view after a change elsewhere (a bench-only view writes what a
-  reply on another page writes — that thread's version and the stored counts — then runs the
-  real view: the page's copy stays in use, its counts are written in);
-- after a reaction on page 1 (a bench-only view adds one to a comment's agree count, as
-  `domain.react` does, without the Reaction row: the copy stays in use, the counts are written
-  in);
-- after one thread of page 1 changed (a bench-only view changes a field of one of its comments
+- the same page as the first view after a change elsewhere (a bench-only middleware, before
+  every other, writes what a reply on another page writes — one more shown comment in the
+  stored counts and that thread's version, with the domain's own functions — then passes the
+  request on as one for the page's address, so it goes through `core.earlycache` as a reader's
+  does: the copy is refilled with the counts);
+- after a reaction on page 1 (the middleware adds one to a comment's agree count, as
+  `domain.react` does, without the Reaction row: the copy is refilled);
+- after one thread of page 1 changed (the middleware changes a field of one of its comments
   and moves its thread's version on, as a reply, an answer or moderation does: the page is put
   together again, that thread is read and rendered, the other 19 come from the cache);
+- each of those three writes alone (`/bench/write-only/…`: written, answered "ok" before the
+  other middleware), from which the view alone is derived (1/view = 1/pair − 1/writes);
 - the same page with no cache at all (a second server with CACHE_URL=dummy://: every request
   builds and renders the threads: cold);
 - the same 20 threads rendered by the comments package's own template tags
@@ -73,6 +76,15 @@ STORAGES = {
 }
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], Path(__file__).parent / "templates"]  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The bench's writes, then the real page through every middleware (the early cache included).
+MIDDLEWARE = ["bench_site.changes.BenchChanges", *MIDDLEWARE]  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # What is measured is reading after a change, not the disk: SQLite in WAL mode, which does
+    # not flush the disk at every commit (two flushes a write took most of a "first view after
+    # a change" on a shared machine's disk).
+    DATABASES["default"]["OPTIONS"]["init_command"] = (  # noqa: F405
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
 '''
 
 URLS = """
@@ -85,32 +97,104 @@ urlpatterns = [
     path("bench/plain/", views.plain),
     path("bench/xtd/<slug:slug>/<int:position>/", views.xtd_page),
     path("bench/xtd-all/<slug:slug>/<int:position>/", views.xtd_all),
-    path("bench/changed/<slug:slug>/<int:position>/", views.stage_after_change),
-    path("bench/reacted/<slug:slug>/<int:position>/", views.stage_after_reaction),
-    path("bench/thread/<slug:slug>/<int:position>/", views.stage_after_thread_change),
     # The package's own URLs, which its templates link to.
     path("bench/comments/", include("django_comments_xtd.urls")),
     *site_urlpatterns,
 ]
 """
 
-VIEWS = '''
+CHANGES = '''
+"""The bench's changes: a middleware before every other that writes what a change writes, then
+passes the request on as one for the stage page's own address (so the first view after the
+change goes through every middleware, `core.earlycache` first, exactly as a reader's would).
+`/bench/write-only/<kind>/...` writes and answers at once: what the writes alone cost."""
+
 import random
+import re
 import secrets
 
+from django.db.models import F
+from django.http import HttpResponse
+from django.urls import reverse
+
+from consultations.domain.common import bump_thread_version, count_comment
+from consultations.models import Stage, StageComment
+from consultations.threads import PER_PAGE
+
+ADDRESS = re.compile(r"^/bench/(write-only/)?(changed|reacted|thread)/([-\\w]+)/(\\d+)/$")
+
+
+def _stage(slug, position):
+    return Stage.objects.get(consultation__proposal__slug=slug, position=position)
+
+
+def _page_threads(stage):
+    roots = StageComment.objects.filter(stage=stage, starts_thread=True).order_by("pk")
+    return list(roots.values_list("pk", flat=True)[:PER_PAGE])
+
+
+def change_elsewhere(stage):
+    """What a reply on another page writes beside its own rows (`domain.comment_posted`): one
+    more shown comment in the stored counts, that thread's version."""
+    last = StageComment.objects.filter(stage=stage, starts_thread=True).order_by("-pk").first()
+    count_comment(last, shown=1)
+    bump_thread_version(last)
+
+
+def reaction(stage):
+    """What a reaction on page 1 writes (`domain.react`, without the Reaction row): one more
+    agree on one of its comments."""
+    threads = _page_threads(stage)
+    comments = list(StageComment.objects.filter(thread_id__in=threads).values_list("pk", flat=True))
+    StageComment.objects.filter(pk=random.choice(comments)).update(
+        agree_count=F("agree_count") + 1
+    )
+
+
+def thread_change(stage):
+    """A change to one thread of page 1 (a reply, an answer, a comment hidden): a field of one
+    of its comments (the state reason, which a visible comment does not show) and its thread's
+    version, as the domain functions write them."""
+    root = random.choice(_page_threads(stage))
+    comments = list(StageComment.objects.filter(thread_id=root).values_list("pk", flat=True))
+    StageComment.objects.filter(pk=random.choice(comments)).update(
+        state_reason=secrets.token_hex(4)
+    )
+    StageComment.objects.filter(pk=root).update(thread_version=F("thread_version") + 1)
+
+
+WRITES = {"changed": change_elsewhere, "reacted": reaction, "thread": thread_change}
+
+
+class BenchChanges:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        found = ADDRESS.match(request.path_info)
+        if found is None:
+            return self.get_response(request)
+        only, kind, slug, position = found.groups()
+        WRITES[kind](_stage(slug, int(position)))
+        if only:
+            return HttpResponse("ok", content_type="text/plain")
+        page = reverse("consultations:stage", args=[slug, int(position)])
+        request.path = request.path_info = request.META["PATH_INFO"] = page
+        return self.get_response(request)
+'''
+
+VIEWS = '''
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, XtdComment
 
 from accounts.models import User
-from consultations.models import CommentCount, Stage, StageComment
+from consultations.models import Stage, StageComment
 from consultations.threads import PER_PAGE
-from consultations.views import stages
 
 # The package's templates read `comment.name`, which calls `user.get_full_name()`: Django's
 # AbstractUser has it, our User does not (the package cannot render our comments without this).
@@ -122,60 +206,10 @@ def plain(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-def _as_the_page(request, slug, position):
-    """The real stage view, for this request as if it asked for the stage page's own address
-    (so that it is answered, and kept, as that page: `core.pagecache` keys by the address)."""
-    request.path = request.path_info = reverse("consultations:stage", args=[slug, position])
-    return stages.stage(request, slug=slug, position=position)
-
-
 def _page_threads(slug, position):
     stage = _stage(slug, position)
     roots = StageComment.objects.filter(stage=stage, starts_thread=True).order_by("pk")
     return stage, list(roots.values_list("pk", flat=True)[:PER_PAGE])
-
-
-def stage_after_change(request, slug, position):
-    """The first view of page 1 after a reply on another page: what `domain.post_comment`
-    writes beside the new row (that thread's version, one more shown comment in the stored
-    counts), then the real view."""
-    stage = _stage(slug, position)
-    last = StageComment.objects.filter(stage=stage, starts_thread=True).order_by("-pk")
-    StageComment.objects.filter(pk=last.values_list("pk", flat=True)[0]).update(
-        thread_version=F("thread_version") + 1
-    )
-    CommentCount.objects.filter(pk=CommentCount.objects.filter(stage=stage).values("pk")[:1]).update(
-        shown=F("shown") + 1
-    )
-    return _as_the_page(request, slug, position)
-
-
-def stage_after_reaction(request, slug, position):
-    """The first view after a reaction on page 1: one comment's agree count moves on (what
-    `domain.react` writes, without the Reaction row); then the real view. No thread is
-    rendered again, only the counts are written in."""
-    stage, roots = _page_threads(slug, position)
-    comments = list(StageComment.objects.filter(thread_id__in=roots).values_list("pk", flat=True))
-    StageComment.objects.filter(pk=random.choice(comments)).update(
-        agree_count=F("agree_count") + 1
-    )
-    return _as_the_page(request, slug, position)
-
-
-def stage_after_thread_change(request, slug, position):
-    """The first view after a change to one thread of page 1 (a reply, an answer, a comment
-    hidden): a bench-only write changes a field of one of its comments (the state reason,
-    which a visible comment does not show) and moves its thread's version on, as the domain
-    functions do; then the real view. That thread is read and rendered again, the other 19
-    come from the cache."""
-    stage, roots = _page_threads(slug, position)
-    root = random.choice(roots)
-    comments = list(StageComment.objects.filter(thread_id=root).values_list("pk", flat=True))
-    StageComment.objects.filter(pk=random.choice(comments)).update(
-        state_reason=secrets.token_hex(4)
-    )
-    StageComment.objects.filter(pk=root).update(thread_version=F("thread_version") + 1)
-    return _as_the_page(request, slug, position)
 
 
 def _stage(slug, position):
@@ -248,6 +282,7 @@ class BenchSite:
         (package / "settings.py").write_text(SETTINGS)
         (package / "urls.py").write_text(URLS)
         (package / "views.py").write_text(VIEWS)
+        (package / "changes.py").write_text(CHANGES)
         (package / "templates" / "bench" / "xtd_page.html").write_text(XTD_PAGE)
         (package / "templates" / "bench" / "xtd_all.html").write_text(XTD_ALL)
         given = os.environ.get("DATABASE_URL", "")
@@ -743,18 +778,24 @@ def in_process(path, *, clear_cache=False, repeat=1):
 
 def profile(path, repeat=30):
     """Where `repeat` in-process requests of `path` spend their time (cProfile: the 25
-    functions with the most time of their own)."""
+    functions with the most time of their own, then ours and the cache's by cumulative time)."""
     import cProfile
     import io
     import pstats
 
-    profiler = cProfile.Profile()
+    # CPU time (SQLite runs in this process): waits for the disk or the CPU do not count.
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(repeat):
         count_queries(path, clear_cache=False)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(25)
+    # Where in our code (and the caches, the ORM) the time goes, with what each calls.
+    stats.sort_stats("cumulative").print_stats(
+        r"consult|earlycache|pagecache|threads|cache|compiler", 40
+    )
     return out.getvalue()
 
 
@@ -798,6 +839,9 @@ def paths(slug, position=1):
         "changed": f"/bench/changed/{slug}/{position}/",
         "reacted": f"/bench/reacted/{slug}/{position}/",
         "thread": f"/bench/thread/{slug}/{position}/",
+        "changed_writes": f"/bench/write-only/changed/{slug}/{position}/",
+        "reacted_writes": f"/bench/write-only/reacted/{slug}/{position}/",
+        "thread_writes": f"/bench/write-only/thread/{slug}/{position}/",
         "package": f"/bench/xtd/{slug}/{position}/",
         "package_all": f"/bench/xtd-all/{slug}/{position}/",
     }
@@ -855,6 +899,9 @@ def run(site, rng, args):
             ("stage page 1, after a change", where["changed"], False, 20),
             ("stage page 1, after a reaction", where["reacted"], False, 20),
             ("stage page 1, one thread changed", where["thread"], False, 20),
+            ("writes alone, a change elsewhere", where["changed_writes"], False, 20),
+            ("writes alone, a reaction", where["reacted_writes"], False, 20),
+            ("writes alone, a thread changed", where["thread_writes"], False, 20),
             ("stage page 50, cold cache", where["page"] + "?page=50", True, 5),
             ("package tags, page 1's threads", where["package"], True, 5),
         ):
@@ -880,7 +927,12 @@ def run(site, rng, args):
         )
     if args.profile:
         where = paths(f"{SLUG}-{largest}")
-        print(f"\nprofile, one thread changed, {largest} comments, 30 requests:")
+        count_queries(where["page"], clear_cache=False)  # page 1 in the cache again
+        print(f"\nprofile, after a change elsewhere, {largest} comments, 30 requests:")
+        print(profile(where["changed"]))
+        print(f"profile, after a reaction, {largest} comments, 30 requests:")
+        print(profile(where["reacted"]))
+        print(f"profile, one thread changed, {largest} comments, 30 requests:")
         print(profile(where["thread"]))
         print(f"profile, warm cache, {largest} comments, 30 requests:")
         print(profile(where["page"]))
@@ -905,6 +957,13 @@ def serve(site, args, sizes, database):
         ("stage page 1, after a reaction", "reacted"),
         ("stage page 1, one thread changed", "thread"),
     ]
+    # The bench's writes alone (answered before every middleware): what they take of a "first
+    # view after" figure, which includes them.
+    writes_only = [
+        ("writes alone, a change elsewhere", "changed_writes"),
+        ("writes alone, a reaction", "reacted_writes"),
+        ("writes alone, a thread changed", "thread_writes"),
+    ]
     for workers in args.workers:
         clients = workers * args.clients_per_worker
         with gunicorn(site, workers=workers) as port:
@@ -915,7 +974,7 @@ def serve(site, args, sizes, database):
             plan = [(None, "plain view", "/bench/plain/")]
             for size in sizes:
                 where = paths(f"{SLUG}-{size}")
-                plan.extend((size, label, where[name]) for label, name in measured)
+                plan.extend((size, label, where[name]) for label, name in measured + writes_only)
             plan.append(
                 (sizes[0], "package tags, same threads", paths(f"{SLUG}-{sizes[0]}")["package"])
             )
@@ -962,7 +1021,24 @@ def serve(site, args, sizes, database):
                     for label, _name in measured[1:]
                 )
             )
-        for label, _name in measured:
+            # The view alone: each request of the pair costs the server 1/rate; the writes' share
+            # taken out (1/view = 1/pair - 1/writes), a noisy difference on a loaded machine.
+            alone = {}
+            for (label, _name), (_writes, _path) in zip(measured[1:], writes_only, strict=True):
+                pair, writes = rate[workers, size, label], rate[workers, size, _writes]
+                alone[label] = 1 / (1 / pair - 1 / writes) if pair < writes else float("inf")
+                rate[workers, size, label + " (view alone)"] = alone[label]
+            print(
+                "    the view alone (the writes' time taken out): "
+                + "; ".join(
+                    f"{label.removeprefix('stage page 1, ')} = {value:.1f} req/s, "
+                    f"{value / warm:.1%} of warm"
+                    for label, value in alone.items()
+                )
+            )
+        for label in [label for label, _name in measured] + [
+            label + " (view alone)" for label, _name in measured[1:]
+        ]:
             print(
                 f"  {label.removeprefix('stage page 1, ')}: {sizes[-1]} comments / {sizes[0]} = "
                 f"{rate[workers, sizes[-1], label] / rate[workers, sizes[0], label]:.2f}"

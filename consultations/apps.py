@@ -102,6 +102,13 @@ class ConsultationsConfig(AppConfig):
 
         authors_changed.connect(renew_stages_of, dispatch_uid="renew-stages-of")
 
+        # Kept copies of anonymous stage pages get their counts written in again after a
+        # comment or a reaction, without the whole stack (`core.earlycache`).
+        from consultations import threads
+        from core import earlycache
+
+        earlycache.register_refill(threads.REFILL, threads.refill)
+
         # A proposal's page shows its consultation's comment counts per paragraph.
         from proposals.views import register_page_part
 

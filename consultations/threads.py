@@ -37,7 +37,14 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from consultations.anchors import follower_for
 from consultations.domain import MAX_LEVEL, block_keys, block_labels
-from consultations.models import CommentCount, Reaction, StageComment, StageStatus, Stance
+from consultations.models import (
+    CommentCount,
+    Reaction,
+    Stage,
+    StageComment,
+    StageStatus,
+    Stance,
+)
 from core.pagecache import Filled, placeholder
 from core.params import page_param
 
@@ -99,7 +106,7 @@ def top_level(stage, filters=None):
     """The first comments of the stage's threads (through `filters`), in thread order: one of
     the `stage_threads` indexes serves it whatever the number of comments."""
     filters = filters or Filters()
-    comments = StageComment.objects.filter(stage=stage, starts_thread=True)
+    comments = StageComment.objects.filter(stage_id=stage.pk, starts_thread=True)
     if filters.block == WHOLE_TEXT:
         comments = comments.filter(block_key="")
     elif filters.block:
@@ -246,10 +253,10 @@ def comment_context(stage, *, can_comment, status):
     }
 
 
-def reaction_text(comment):
+def counts_text(agree, disagree):
     return gettext("Agree: %(agree)s · Disagree: %(disagree)s") % {
-        "agree": comment.agree_count,
-        "disagree": comment.disagree_count,
+        "agree": agree,
+        "disagree": disagree,
     }
 
 
@@ -357,25 +364,67 @@ def fill_values(stage, filters, page, threads, counts, viewer=None):
         values[f"block.{block_key}"] = comments_text(count)
     for block_key, stances in counts.stances_by_block().items():
         values[f"stance.{block_key}"] = stance_strip(stances)
+    # (id, agree, disagree) of the comments with reactions: values, not model instances.
     reacted = (
-        StageComment.objects.filter(thread_id__in=[pk for pk, _version in threads])
-        .exclude(agree_count=0, disagree_count=0)
-        .order_by()
-        .only("pk", "agree_count", "disagree_count")
+        list(
+            StageComment.objects.filter(thread_id__in=[pk for pk, _version in threads])
+            .exclude(agree_count=0, disagree_count=0)
+            .order_by()
+            .values_list("pk", "agree_count", "disagree_count")
+        )
         if threads
         else []
     )
-    for comment in reacted:
-        values[f"reactions.{comment.pk}"] = reaction_text(comment)
+    for pk, agree, disagree in reacted:
+        values[f"reactions.{pk}"] = counts_text(agree, disagree)
     mine = viewer_reactions(viewer, [pk for pk, _version in threads])
     if mine:
-        counted = {comment.pk: comment for comment in reacted}
+        counted = {pk: (agree, disagree) for pk, agree, disagree in reacted}
         for pk, value in mine.items():
-            comment = counted.get(pk) or StageComment(agree_count=0, disagree_count=0)
-            values[f"reactions.{pk}"] = f"{reaction_text(comment)} · {reaction_mark(value)}"
-    zero = StageComment(agree_count=0, disagree_count=0)
-    defaults = {"block": comments_text(0), "reactions": reaction_text(zero), "stance": ""}
+            text = counts_text(*counted.get(pk, (0, 0)))
+            values[f"reactions.{pk}"] = f"{text} · {reaction_mark(value)}"
+    defaults = {"block": comments_text(0), "reactions": counts_text(0, 0), "stance": ""}
     return Filled((), values, defaults)
+
+
+REFILL = "consultations.stage-page"
+
+
+def early_state(stage, filters, page, threads, listed):
+    """What `refill` needs to write a kept copy of a stage page (anonymous, in its language)
+    again: the stage, the filters, the page number, whether a next page follows, the page's
+    threads and their versions ([(id, version)]) and whether the page lists threads."""
+    return (
+        stage.pk,
+        filters.block,
+        filters.stance,
+        page.number,
+        page.has_next(),
+        tuple(threads),
+        listed,
+    )
+
+
+def refill(state):
+    """The counts to write into a kept copy of a stage page (`core.earlycache`: a comment or a
+    reaction was written somewhere since), or None when the page now shows other threads,
+    other versions of them (a reply, a comment hidden, an answer), or other pages around it.
+    Three queries: the stored counts, the page's threads and versions, the reaction counts.
+    What else the page shows does not follow the comment tables (`consultations.domain.common`)."""
+    stage_id, block, stance, number, has_next, shown, listed = state
+    stage = Stage(pk=stage_id)
+    filters = Filters(block=block, stance=stance)
+    # The threads first: a change to one of them (the likelier miss) costs one query.
+    start = (number - 1) * PER_PAGE
+    listing = top_level(stage, filters).values_list("pk", "thread_version")
+    threads = list(listing[start : start + PER_PAGE]) if listed else []
+    if tuple(threads) != shown:
+        return None
+    counts = Counts(stage)
+    page = paginate(counts, filters, number)
+    if page.number != number or page.has_next() != has_next:
+        return None
+    return fill_values(stage, filters, page, threads, counts)
 
 
 def render_thread_list(stage, threads, *, can_comment, status):

@@ -31,7 +31,20 @@ cookie, no messages cookie, no Authorization header. The language is the one Loc
 would choose (the language cookie, then Accept-Language), and keys the copy with the address
 (scheme, host, path and query) and the release.
 
-The token lives in the shared cache: with a process-local cache (`locmem://`) and several
+Writes to the comment tables (`COMMENT_TABLES`: comments, their stored counts, reactions) move
+a second token instead, the *comments generation*. A copy that cannot say more is valid only
+while both tokens are those read before it was rendered. A page whose only parts that follow
+those tables are its threads (keyed by their versions) and counts written into placeholders
+(`core.pagecache.Filled`) leaves, with its copy, the marked content and a *refill*
+(`request.early_refill = (name, state)`, `name` registered with `register_refill`): when only
+the comments generation has moved, the function checks in a few small queries that the page
+still shows the same threads at the same versions and writes the counts in again, and the copy
+is answered (and kept under the new token) without the middleware; when it cannot say so, the
+page goes through the whole stack. So a comment on another page of a stage, or a reaction,
+costs the next reader of a page those few queries, not the whole stack; a comment hidden moves
+its thread's version, which the refill reads, so no copy shows it again.
+
+The tokens live in the shared cache: with a process-local cache (`locmem://`) and several
 processes, one process would not see another's writes, so the early cache is off by default
 there (`PAGE_EARLY_CACHE`).
 """
@@ -56,10 +69,28 @@ from core.pagecache import MESSAGES_COOKIE, matches_etag, release
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "consult:early:generation"
+COMMENTS_KEY = "consult:early:generation:comments"
 # Statements that do not write.
 READS = {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW", "EXPLAIN"}
 # Tables whose writes change no page kept here.
 NOT_SHOWN = {"django_session"}
+# Tables whose writes move the comments generation, not the site's: the comment tables, what a
+# stage page shows of which is keyed by its threads' versions (read again by its refill) or
+# written in as counts (`consultations.threads.refill`), and what posting a comment writes
+# beside them that no page with a refill shows (following, the activity log, the search
+# queue, the form's token). A copy without a refill follows both tokens, so a table may be
+# added here only if every refill covers what its page shows of it.
+COMMENT_TABLES = {
+    "django_comments",
+    "django_comments_xtd_xtdcomment",
+    "consultations_stagecomment",
+    "consultations_commentcount",
+    "consultations_reaction",
+    "consultations_follow",
+    "core_activitylog",
+    "search_indexqueue",
+    "core_postedform",
+}
 _WRITTEN_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
 # Response headers a copy does not keep (the server and the outer middleware add their own).
 NOT_KEPT = {"content-length", "date", "set-cookie"}
@@ -68,27 +99,34 @@ NOT_KEPT = {"content-length", "date", "set-cookie"}
 # --- The write generation ----------------------------------------------------------------------
 
 
-def move_generation():
-    """Make every early copy made so far unusable. Side effects: one cache write.
+def move_generation(key=GENERATION_KEY):
+    """Make every early copy made so far under the token `key` (the site's write generation,
+    or `COMMENTS_KEY`) unusable as it is. Side effects: one cache write.
 
     A cache that cannot be reached never fails the write that moved us (a migration run before
     the cache server is up, a cache outage): the copies kept there then stay usable at most
     until they expire (PAGE_CACHE_SECONDS), and the middleware answers from none while the
     cache cannot be read."""
     try:
-        cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+        cache.set(key, secrets.token_hex(8), None)
     except Exception:  # noqa: BLE001 (any cache backend's error)
         logger.warning("The early page cache's write generation could not be moved.", exc_info=True)
 
 
-def current_generation():
-    """The write generation now (made when the cache has none). Side effects: at most one
-    cache write."""
-    found = cache.get(GENERATION_KEY)
+def current_generation(key=GENERATION_KEY):
+    """The token `key` now (made when the cache has none). Side effects: at most one cache
+    write."""
+    found = cache.get(key)
     if found is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(8), None)
-        found = cache.get(GENERATION_KEY)
+        cache.add(key, secrets.token_hex(8), None)
+        found = cache.get(key)
     return found
+
+
+def written_table(sql):
+    """The table an INSERT, UPDATE or DELETE `sql` writes, or None for another statement."""
+    table = _WRITTEN_TABLE.match(sql)
+    return table.group(1) if table else None
 
 
 def writes(sql):
@@ -96,29 +134,37 @@ def writes(sql):
     first = sql.lstrip()[:10].split(None, 1)
     if not first or first[0].upper() in READS:
         return False
-    table = _WRITTEN_TABLE.match(sql)
-    return not (table and table.group(1) in NOT_SHOWN)
+    return written_table(sql) not in NOT_SHOWN
+
+
+def moved_by(sql):
+    """The token a write `sql` moves: `COMMENTS_KEY` for the comment tables, else the site's."""
+    return COMMENTS_KEY if written_table(sql) in COMMENT_TABLES else GENERATION_KEY
 
 
 def _moved_after_commit():
     move_generation()
 
 
+def _comments_moved_after_commit():
+    move_generation(COMMENTS_KEY)
+
+
 def _watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if settings.PAGE_EARLY_CACHE and writes(sql):
+        key = moved_by(sql)
+        at_commit = _moved_after_commit if key == GENERATION_KEY else _comments_moved_after_commit
         connection = context["connection"]
         if not connection.in_atomic_block:
-            move_generation()
+            move_generation(key)
             return result
         block = set(connection.savepoint_ids)
-        if not any(
-            item[1] is _moved_after_commit and item[0] == block for item in connection.run_on_commit
-        ):
-            # The first write of this atomic block: now (a test's transaction never commits)
-            # and when the transaction commits.
-            move_generation()
-            transaction.on_commit(_moved_after_commit, using=connection.alias)
+        if not any(item[1] is at_commit and item[0] == block for item in connection.run_on_commit):
+            # The first write of this atomic block to these tables: now (a test's transaction
+            # never commits) and when the transaction commits.
+            move_generation(key)
+            transaction.on_commit(at_commit, using=connection.alias)
     return result
 
 
@@ -130,6 +176,20 @@ def _watch_connection(sender, connection, **kwargs):
 def install():
     """Watch every database connection this process opens (from `CoreConfig.ready`)."""
     connection_created.connect(_watch_connection, dispatch_uid="consult-early-cache")
+
+
+# --- Refills -------------------------------------------------------------------------------------
+
+_REFILLS = {}
+
+
+def register_refill(name, function):
+    """Let copies whose request set `request.early_refill = (name, state)` be answered after the
+    comments generation moved: `function(state)` returns the `core.pagecache.Filled` to write
+    into the copy's marked content (`response.unfilled`) with what the database holds now, or
+    None when the copy no longer shows what the page would (it is then rendered). It runs
+    before the middleware, in the copy's language, for an anonymous visitor."""
+    _REFILLS[name] = function
 
 
 # --- The middleware ----------------------------------------------------------------------------
@@ -167,18 +227,63 @@ def early_key(request):
 
 
 def _answer(request, entry):
-    _generation, _until, content, headers, etag = entry
+    _generation, _until, content, headers, etag = entry[:5]
     if matches_etag(request, etag):
         response = HttpResponseNotModified()
         for name, value in headers:
             if name.lower() not in ("content-type", "content-language"):
                 response[name] = value
+        response["ETag"] = etag  # a refilled copy's own
         return response
     response = HttpResponse(b"" if request.method == "HEAD" else content)
     for name, value in headers:
         response[name] = value
+    response["ETag"] = etag
     response["Content-Length"] = str(len(content))
     return response
+
+
+# Marked contents read for refills in this process, by ETag (a digest of the content: an entry
+# never goes stale), the last few only.
+_UNFILLED = {}
+_UNFILLED_KEPT = 32
+
+
+def _unfilled(etag):
+    found = _UNFILLED.get(etag)
+    if found is None:
+        found = cache.get(unfilled_key(etag))
+        if found is not None:
+            if len(_UNFILLED) >= _UNFILLED_KEPT:
+                _UNFILLED.pop(next(iter(_UNFILLED)))
+            _UNFILLED[etag] = found
+    return found
+
+
+def unfilled_key(etag):
+    """Where the marked content of the copies whose `core.pagecache` ETag is `etag` is kept,
+    apart from the copies (a warm answer does not read it)."""
+    return "consult:early-unfilled:" + etag.strip('"')
+
+
+def refilled(entry, comments):
+    """`entry` made anew by its refill for the comments generation `comments`, or None when it
+    has none or the page shows something else now. Side effects: the refill's queries."""
+    refill = entry[6]
+    if refill is None:
+        return None
+    name, state, etag, language = refill
+    function = _REFILLS.get(name)
+    unfilled = _unfilled(etag) if function is not None else None
+    if unfilled is None:
+        return None
+    with translation.override(language):
+        filled = function(state)
+        if filled is None:
+            return None
+        content = filled.apply(unfilled)
+    # The ETag `core.pagecache` gives the same page filled with the same values.
+    return (entry[0], entry[1], content, entry[3], filled.etag(etag), comments, refill)
 
 
 class EarlyPageCacheMiddleware:
@@ -196,13 +301,23 @@ class EarlyPageCacheMiddleware:
         if key is None:
             return self.get_response(request)
         try:
-            found = cache.get_many([key, GENERATION_KEY])
+            found = cache.get_many([key, GENERATION_KEY, COMMENTS_KEY])
             generation = found.get(GENERATION_KEY) or current_generation()
+            comments = found.get(COMMENTS_KEY) or current_generation(COMMENTS_KEY)
         except Exception:  # noqa: BLE001 (the cache cannot be read: no early answers)
             return self.get_response(request)
         entry = found.get(key)
         if entry is not None and entry[0] == generation and time.time() < entry[1]:
-            return _answer(request, entry)
+            if entry[5] == comments:
+                return _answer(request, entry)
+            try:
+                entry = refilled(entry, comments)
+            except Exception:  # noqa: BLE001 (answered by the whole stack instead)
+                logger.warning("An early page copy could not be refilled.", exc_info=True)
+                entry = None
+            if entry is not None:
+                self.keep(key, entry)
+                return _answer(request, entry)
         response = self.get_response(request)
         if (
             getattr(response, "shared_copy", False)
@@ -217,9 +332,29 @@ class EarlyPageCacheMiddleware:
             headers = [
                 (name, value) for name, value in response.items() if name.lower() not in NOT_KEPT
             ]
-            entry = (generation, until, response.content, headers, response["ETag"])
-            try:
-                cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-            except Exception:  # noqa: BLE001 (not kept; the page was answered)
-                logger.warning("An early page copy could not be kept.", exc_info=True)
+            refill = getattr(request, "early_refill", None)
+            unfilled = getattr(response, "unfilled", None)
+            etag = getattr(response, "unfilled_etag", None)
+            if refill is not None and unfilled is not None and etag is not None:
+                refill = (*refill, etag, language_of(request))
+                self.keep(unfilled_key(etag), unfilled)
+            else:
+                refill = None
+            entry = (
+                generation,
+                until,
+                response.content,
+                headers,
+                response["ETag"],
+                comments,
+                refill,
+            )
+            self.keep(key, entry)
         return response
+
+    @staticmethod
+    def keep(key, entry):
+        try:
+            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 (not kept; the page was answered)
+            logger.warning("An early page copy could not be kept.", exc_info=True)

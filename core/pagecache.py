@@ -27,7 +27,9 @@ Counts that change with every comment (totals, reaction numbers) do not key the 
 version may be a `Filled`, whose `parts` key the copy and whose `values` are written, each time
 the copy is served, where the page has `placeholder(name)` marks. The view sends its page
 filled and leaves the marked one on `response.unfilled` for the cache; the ETag is a digest of
-the copy's and of the values written in.
+the copy's and of the values written in. A filled page's response (from the cache or the view)
+keeps the marked content and its ETag on `response.unfilled` and `response.unfilled_etag`, which
+`core.earlycache` keeps to write the counts in again after a comment elsewhere (its refills).
 
 `Cache-Control: public, max-age=0, s-maxage=PAGE_SHARED_CACHE_SECONDS`: browsers check again each
 time (a cheap 304), a shared cache may serve a copy for that many seconds without asking (0 by
@@ -197,12 +199,17 @@ def anonymous_page(version):
             key = f"consult:page:{digest}"
             stored = cache.get(key)
             if stored is not None:
-                content, content_type, etag = stored
+                unfilled, content_type, etag = stored
+                content = unfilled
                 if filled is not None:
-                    content, etag = filled.apply(content), filled.etag(etag)
+                    content, etag = filled.apply(unfilled), filled.etag(etag)
                 if matches_etag(request, etag):
                     return _shared(HttpResponseNotModified(), etag)
-                return _shared(HttpResponse(content, content_type=content_type), etag)
+                response = HttpResponse(content, content_type=content_type)
+                if filled is not None:
+                    # For `core.earlycache`'s refills.
+                    response.unfilled, response.unfilled_etag = unfilled, stored[2]
+                return _shared(response, etag)
             response = view(request, *args, **kwargs)
             if not storable(request, response):
                 return _private(response)
@@ -211,6 +218,7 @@ def anonymous_page(version):
             cache.set(key, (content, response["Content-Type"], etag), settings.PAGE_CACHE_SECONDS)
             if filled is not None:
                 # The values read with the version, as a copy from the cache would be served.
+                response.unfilled, response.unfilled_etag = content, etag
                 response.content, etag = filled.apply(content), filled.etag(etag)
             if matches_etag(request, etag):
                 # Rendered anew (the copy had expired) and the same as the browser's.

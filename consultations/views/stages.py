@@ -341,6 +341,12 @@ def _stage_page_version(request, slug, position):
     filled = Filled((*parts, tuple(shown), page.has_next()), values.values, values.defaults)
     status = parts[6]  # the stage's status as its dates make it (`page_version`)
     request.stage_page_shown = PageShown(parts, status, filters, page, shown, filled)
+    # After a comment or a reaction anywhere, `core.earlycache` writes the counts into its copy
+    # again while the page shows these threads at these versions.
+    request.early_refill = (
+        threads.REFILL,
+        threads.early_state(stage, filters, page, shown, stage.accepts_comments),
+    )
     return filled
 
 

@@ -1,0 +1,245 @@
+"""Kept copies of anonymous stage pages after a comment or a reaction (`core.earlycache`'s
+refills): the counts are written in again before the middleware, in three queries, while the
+page shows the same threads at the same versions; anything else goes through the whole stack,
+so a hidden comment is never answered from a copy."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from consultations import domain, threads
+from consultations.domain.common import bump_thread_version, count_comment
+from core import earlycache
+from tests.consultations.page_helpers import comment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def early(settings, monkeypatch):
+    settings.PAGE_EARLY_CACHE = True
+    # One thread a page: two threads make two pages.
+    monkeypatch.setattr(threads, "PER_PAGE", 1)
+    cache.clear()
+
+
+@pytest.fixture
+def first(open_stage, citizen):
+    return comment(citizen, open_stage, text="Primul fir, pe pagina întâi.")
+
+
+@pytest.fixture
+def second(open_stage, citizen2, first):
+    return comment(citizen2, open_stage, text="Al doilea fir, pe pagina a doua.")
+
+
+def _anonymous(language="en"):
+    return Client(HTTP_ACCEPT_LANGUAGE=language)
+
+
+def _get(url, language="en", **extra):
+    """(response, the SQL of the queries answering it)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = _anonymous(language).get(url, **extra)
+    return response, [query["sql"] for query in captured.captured_queries]
+
+
+def _forget_early_copies():
+    for key in list(cache._cache):  # noqa: SLF001 (the test cache is locmem)
+        name = key.removeprefix(":1:")
+        if name.startswith("consult:early:") and "generation" not in name:
+            cache.delete(name)
+
+
+def _through_the_stack(url, language="en"):
+    """The page as the whole stack answers it now (no early copy)."""
+    _forget_early_copies()
+    page, queries = _get(url, language)
+    assert len(queries) > 3
+    return page
+
+
+def _tokens():
+    return cache.get(earlycache.GENERATION_KEY), cache.get(earlycache.COMMENTS_KEY)
+
+
+def test_a_reply_on_another_page_is_answered_from_the_copy_with_the_new_counts(
+    open_stage, first, second, citizen
+):
+    url = open_stage.get_absolute_url()
+    before, _queries = _get(url)
+    assert _get(url)[1] == []
+    text = before.content.decode()
+    assert "Primul fir" in text and "Al doilea fir" not in text
+    assert "2 comments" in text and "Page 1 of 2" in text
+    site, comments = _tokens()
+    comment(citizen, open_stage, text="Un răspuns pe pagina a doua.", parent_id=second.pk)
+    # Only the comments generation moved: posting writes nothing a stage page shows but the
+    # comment tables.
+    assert _tokens()[0] == site
+    assert _tokens()[1] != comments
+    after, queries = _get(url)
+    assert after.status_code == 200
+    # The stored counts, the page's threads and versions, the reaction counts: no session, no
+    # stage, no rendering.
+    assert len(queries) == 3
+    assert not any("django_session" in sql or 'consultations_stage"' in sql for sql in queries)
+    assert "3 comments" in after.content.decode()
+    assert "2 comments" not in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+    assert not after.cookies
+    # Kept under the new token: the next reader reads nothing.
+    again, queries = _get(url)
+    assert queries == []
+    assert again.content == after.content
+    # The whole stack answers the same page with the same ETag, so a browser holding either
+    # gets a 304 from the other.
+    whole = _through_the_stack(url)
+    assert whole.content == after.content
+    assert whole["ETag"] == after["ETag"]
+    _get(url)
+    assert _get(url, HTTP_IF_NONE_MATCH=after["ETag"])[0].status_code == 304
+
+
+def test_a_reaction_is_written_into_the_copy(open_stage, first, second, citizen2):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    assert "Agree: 1" not in _get(url)[0].content.decode()
+    domain.react(citizen2, first, "agree")
+    after, queries = _get(url)
+    assert len(queries) == 3
+    assert "Agree: 1 · Disagree: 0" in after.content.decode()
+    assert after.content == _through_the_stack(url).content
+
+
+@pytest.mark.parametrize("language", ["ro", "bg"])
+def test_a_copy_is_refilled_in_its_own_language(open_stage, first, second, citizen2, language):
+    url = open_stage.get_absolute_url()
+    english = _get(url)[0]
+    _get(url, language)
+    domain.react(citizen2, first, "disagree")
+    after, queries = _get(url, language)
+    assert len(queries) == 3
+    assert f'<html lang="{language}"' in after.content.decode()
+    whole = _through_the_stack(url, language)
+    assert after.content == whole.content
+    assert after["ETag"] == whole["ETag"]
+    assert after["Content-Language"] == language
+    assert after.content != english.content
+    if language == "ro":
+        assert "De acord: 0 · Nu sunt de acord: 1" in after.content.decode()
+
+
+def test_a_hidden_comment_is_never_answered_from_a_copy(open_stage, first, second, moderator):
+    url = open_stage.get_absolute_url()
+    for _ in range(2):
+        assert "Primul fir" in _get(url)[0].content.decode()
+    site, _comments = _tokens()
+    domain.hide_comment(moderator, first, "Date personale", now=timezone.now())
+    # Hiding writes only what a comment's refill covers: the copy is checked, not dropped.
+    assert _tokens()[0] == site
+    page, queries = _get(url)
+    assert "Primul fir" not in page.content.decode()
+    assert len(queries) > 3  # its thread's version moved: rendered again
+    again, queries = _get(url)
+    assert "Primul fir" not in again.content.decode()
+    assert queries == []
+
+
+def test_a_new_thread_on_the_page_goes_through_the_stack(open_stage, first, citizen2, settings):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    assert "Page 1 of" not in _get(url)[0].content.decode()  # one page: no page links
+    comment(citizen2, open_stage, text="Un fir nou, pe pagina a doua.")
+    # Page 1 now has a next page: not the copy's links.
+    page, queries = _get(url)
+    assert len(queries) > 3
+    assert "Page 1 of 2" in page.content.decode()
+    assert "page=2" in page.content.decode()
+
+
+def test_pages_without_a_refill_follow_every_comment_write(open_stage, first, second, citizen2):
+    # The comment's own page and the proposal's page are kept until anything is written.
+    for url in (f"/comments/{first.pk}/", open_stage.consultation.proposal.get_absolute_url()):
+        _get(url)
+        assert _get(url)[1] == []
+    domain.react(citizen2, first, "agree")
+    page, queries = _get(f"/comments/{first.pk}/")
+    assert len(queries) > 3
+    assert "Agree: 1 · Disagree: 0" in page.content.decode()
+    assert len(_get(open_stage.consultation.proposal.get_absolute_url())[1]) > 3
+
+
+def test_the_stage_page_reads_nothing_a_comment_writes_beside_the_comment_tables(
+    open_stage, first, second
+):
+    # What posting writes beside the comments (following, the log, the search queue, the form
+    # token) moves the comments generation: a stage page's copy must not show any of it.
+    cache.clear()
+    _page, queries = _get(open_stage.get_absolute_url())
+    assert len(queries) > 3
+    for table in ("consultations_follow", "core_activitylog", "search_indexqueue"):
+        assert not any(table in sql for sql in queries), table
+    assert not any("core_postedform" in sql for sql in queries)
+
+
+def test_which_writes_move_which_token():
+    moved_by = earlycache.moved_by
+    assert moved_by('UPDATE "consultations_stagecomment" SET "agree_count" = 1') == (
+        earlycache.COMMENTS_KEY
+    )
+    assert moved_by('INSERT INTO "consultations_commentcount" ("shown") VALUES (1)') == (
+        earlycache.COMMENTS_KEY
+    )
+    assert moved_by('DELETE FROM "consultations_reaction" WHERE 1') == earlycache.COMMENTS_KEY
+    assert moved_by('INSERT INTO "core_activitylog" ("verb") VALUES (1)') == (
+        earlycache.COMMENTS_KEY
+    )
+    assert moved_by('UPDATE "consultations_stage" SET "comments_version" = 2') == (
+        earlycache.GENERATION_KEY
+    )
+    assert moved_by('INSERT INTO "accounts_profile" ("user_id") VALUES (1)') == (
+        earlycache.GENERATION_KEY
+    )
+    assert moved_by("CREATE TABLE x (y int)") == earlycache.GENERATION_KEY
+
+
+def test_a_comment_write_moves_its_token_at_once_and_again_at_commit(
+    django_capture_on_commit_callbacks, open_stage, first
+):
+    site, comments = (
+        earlycache.current_generation(),
+        earlycache.current_generation(earlycache.COMMENTS_KEY),
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        count_comment(first, shown=1)
+        moved = cache.get(earlycache.COMMENTS_KEY)
+        assert moved != comments
+        bump_thread_version(first)
+        assert cache.get(earlycache.COMMENTS_KEY) == moved  # once per atomic block
+    assert len(callbacks) == 1
+    assert cache.get(earlycache.COMMENTS_KEY) not in (comments, moved)
+    assert cache.get(earlycache.GENERATION_KEY) == site
+
+
+def test_without_its_marked_content_a_copy_goes_through_the_stack(
+    open_stage, first, second, citizen2
+):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    ((_key, entry),) = [
+        (key, cache.get(key.removeprefix(":1:")))
+        for key in list(cache._cache)  # noqa: SLF001
+        if key.startswith(":1:consult:early:") and "generation" not in key
+    ]
+    etag = entry[6][2]
+    # Evicted from the cache and never read by this process.
+    cache.delete(earlycache.unfilled_key(etag))
+    earlycache._UNFILLED.pop(etag, None)  # noqa: SLF001
+    domain.react(citizen2, first, "agree")
+    page, queries = _get(url)
+    assert len(queries) > 3
+    assert "Agree: 1 · Disagree: 0" in page.content.decode()
