@@ -22,6 +22,8 @@ class ProposalIndex(indexes.SearchIndex, indexes.Indexable):
     status = indexes.CharField(model_attr="status", faceted=True, indexed=False)
     kind = indexes.CharField(model_attr="kind", faceted=True, indexed=False)
     organization = indexes.CharField(faceted=True, indexed=False)
+    # Every author's name as the result names them (the facet above keeps the owner only).
+    authors = indexes.CharField(indexed=False)
     authority = indexes.CharField(faceted=True, indexed=False)
     topics = indexes.MultiValueField(faceted=True, indexed=False)
     year = indexes.IntegerField(faceted=True, indexed=False)
@@ -54,6 +56,9 @@ class ProposalIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_organization(self, proposal):
         return proposal.organization.name
+
+    def prepare_authors(self, proposal):
+        return proposal.authors_display
 
     def prepare_authority(self, proposal):
         return proposal.target_authority.name

@@ -89,7 +89,9 @@ def search(request):
                         "title": hit.title,
                         "url": hit.url,
                         "status": labels["status"].get(hit.status, hit.status),
-                        "organization": hit.organization,
+                        # A proposal's result names all its authors; a consultation's or a
+                        # comment's, the organisation that runs it.
+                        "organization": getattr(hit, "authors", None) or hit.organization,
                         "authority": hit.authority,
                         "snippet": search_query.highlight(body, text),
                         "title_html": search_query.highlight(hit.title, text, length=300),

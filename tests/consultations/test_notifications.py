@@ -24,7 +24,8 @@ from consultations import domain, notifications
 from consultations.models import ReplyOptOut
 from proposals import domain as proposals_domain
 from tests.consultations.conftest import T0, add_written_stage, during
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.helpers import add_coauthor
 
 SITE = "http://127.0.0.1:8000"
 PROPOSAL = "Modificarea Legii nr. 350/2005"
@@ -396,3 +397,23 @@ def test_closing_early_tells_followers_the_planned_date_and_the_reason(
         "The organisation closed it before its planned date (12 March 2026, 09:00). "
         "Reason: Ministerul a retras proiectul."
     ) in message.body
+
+
+def test_followers_emails_name_every_author_of_a_co_authored_proposal(
+    committed, editor, stage, thread, followers
+):
+    # Without co-authors the organisation named in the sentence is enough: no authors line.
+    committed(domain.process_stage_events, now=T0)
+    opened = next(m for m in mail.outbox if m.to == [followers["en"].email])
+    assert "Authors of the proposal" not in opened.body
+    # Co-authored: the synthesis email (as the other followers' emails) lists every author.
+    partner = OrganizationFactory(name="Asociația Parteneră")
+    partner_admin = MembershipFactory(organization=partner, role="admin").user
+    owner_admin = MembershipFactory(organization=stage.consultation.proposal.organization).user
+    add_coauthor(owner_admin, stage.consultation.proposal, partner, partner_admin)
+    mail.outbox.clear()
+    domain.set_disposition(editor, thread, outcome="rejected", reason="Termenul rămâne.")
+    committed(domain.publish_synthesis, editor, stage, now=stage.closes_at)
+    message = next(m for m in mail.outbox if m.to == [followers["en"].email])
+    line = "Authors of the proposal: Asociația Vrancea Civică, Asociația Parteneră."
+    assert line in message.body.splitlines()

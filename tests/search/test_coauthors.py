@@ -39,6 +39,10 @@ def test_coauthor_name_finds_the_proposal_once_accepted(editor, en_client):
     assert slugs_for('"Asociația Pietonilor"') == ["trotuare"]
     response = en_client.get("/search/", {"q": "Pietonilor"})
     assert page_slugs(response) == ["trotuare"]
+    # The result names both authors.
+    assert [result["organization"] for result in response.context["results"]] == [
+        "Asociația Vrancea Civică, Asociația Pietonilor Ploieșteni"
+    ]
     assert slugs_for("parcari") == [other.slug]  # the other proposal's document is unchanged
 
 
