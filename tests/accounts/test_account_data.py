@@ -155,12 +155,14 @@ def test_data_export_downloads_everything_about_the_account(en_client, member_wi
         "endorsements",
         "consultations",
         "meetings",
+        "questionnaires",
         "sent_forms",
         "account",
     ]
     assert data["imports"] == []  # documents being imported (tests/proposals/test_import.py)
     assert data["endorsements"] == []  # tests/proposals/test_endorsements.py
     assert data["meetings"] == []  # meeting registrations (tests/consultations/test_meetings.py)
+    assert data["questionnaires"] == []  # tests/consultations/test_questionnaires.py
     assert data["sent_forms"] == []  # tokens of forms sent (core.idempotency)
     ana.refresh_from_db()
     membership = Membership.objects.get(user=ana)

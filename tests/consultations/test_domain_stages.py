@@ -565,7 +565,7 @@ def test_open_stage_only_takes_a_new_description_or_a_later_close(editor, stage)
     error = refused(domain.change_stage, editor, stage, title="Alt titlu", now=now)
     assert error.message == (
         "The stage is open: only its description and closing date can change (the closing "
-        "date only to a later one)."
+        "date only to a later one), and a meeting's date and place until it starts."
     )
     error = refused(
         domain.change_stage, editor, stage, closes_at=stage.closes_at - timedelta(days=1), now=now
