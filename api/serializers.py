@@ -537,7 +537,10 @@ class SynthesisSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(read_only=True)
     intro = serializers.CharField(read_only=True)
     counts = serializers.SerializerMethodField()
-    rows = serializers.SerializerMethodField()
+    rows_url = Url(
+        lambda s, c: api_url(c, "synthesis-rows", *_stage_args(s.stage)),
+        help_text=_("The table's rows, in pages, in their order."),
+    )
 
     @extend_schema_field(SynthesisCountsSerializer)
     def get_counts(self, synthesis):
@@ -547,7 +550,3 @@ class SynthesisSerializer(serializers.Serializer):
             "stance": dict(counts.get("stance", {})),
             "outcome": dict(counts.get("outcome", {})),
         }
-
-    @extend_schema_field(SynthesisRowSerializer(many=True))
-    def get_rows(self, synthesis):
-        return SynthesisRowSerializer(visibility.synthesis_rows(synthesis), many=True).data

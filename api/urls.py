@@ -33,6 +33,7 @@ urlpatterns = [
     path(STAGE, views.StageDetail.as_view(), name="stage"),
     path(STAGE + "comments/", views.CommentList.as_view(), name="comments"),
     path(STAGE + "synthesis/", views.SynthesisDetail.as_view(), name="synthesis"),
+    path(STAGE + "synthesis/rows/", views.SynthesisRowList.as_view(), name="synthesis-rows"),
     path("consultations/", views.ConsultationList.as_view(), name="consultations"),
     path("register/", authority.PublicRegister.as_view(), name="register"),
     path(

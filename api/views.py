@@ -32,6 +32,7 @@ from api.serializers import (
     RevisionSerializer,
     RevisionSummarySerializer,
     StageSerializer,
+    SynthesisRowSerializer,
     SynthesisSerializer,
     absolute,
 )
@@ -467,13 +468,22 @@ class CommentList(generics.ListAPIView):
         return visibility.with_comment_data(comments)
 
 
+def public_synthesis(slug, position):
+    stage = public_stage(slug, position)
+    synthesis = visibility.syntheses().filter(stage=stage).first()
+    if synthesis is None:
+        raise NotFound(_("The synthesis of this stage is not published."))
+    synthesis.stage = stage
+    return synthesis
+
+
 @extend_schema(
     summary=_("Synthesis of a stage"),
     description=(
         _(
-            "The published answer to the stage's comments: introduction, counts and the frozen "
-            "table. The text, quote and author of a comment no longer shown (hidden, withdrawn or "
-            "held since publication) are null; its answer stays. 404 until published."
+            "The published answer to the stage's comments: introduction and counts. The frozen "
+            "table is read in pages from `rows_url` (the rows are no longer part of this "
+            "response). 404 until published."
         )
     ),
     parameters=[SLUG, POSITION],
@@ -483,12 +493,31 @@ class SynthesisDetail(generics.RetrieveAPIView):
     serializer_class = SynthesisSerializer
 
     def get_object(self):
-        stage = public_stage(self.kwargs["slug"], self.kwargs["position"])
-        synthesis = visibility.syntheses().filter(stage=stage).first()
-        if synthesis is None:
-            raise NotFound(_("The synthesis of this stage is not published."))
-        synthesis.stage = stage
-        return synthesis
+        return public_synthesis(self.kwargs["slug"], self.kwargs["position"])
+
+
+@extend_schema(
+    summary=_("Rows of a synthesis"),
+    description=(
+        _(
+            "The frozen table of a published synthesis, in pages, in the rows' order (`number`). "
+            "The text, quote and author of a comment no longer shown (hidden, withdrawn or held "
+            "since publication) are null; its answer stays. 404 until published."
+        )
+    ),
+    parameters=[SLUG, POSITION],
+    responses={200: SynthesisRowSerializer(many=True), **errors(400, 404)},
+)
+class SynthesisRowList(generics.ListAPIView):
+    serializer_class = SynthesisRowSerializer
+
+    def get_queryset(self):
+        self.synthesis = public_synthesis(self.kwargs["slug"], self.kwargs["position"])
+        return visibility.synthesis_row_data(self.synthesis)
+
+    def paginate_queryset(self, queryset):
+        # The page's frozen rows, checked against the comments' states now (one query).
+        return visibility.synthesis_page_rows(self.synthesis, super().paginate_queryset(queryset))
 
 
 # --- Anything else under /api/ -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from consultations import public
-from consultations.models import Consultation, Synthesis
+from consultations.models import Consultation, Synthesis, SynthesisRow
 from proposals.models import Endorsement, Proposal, ProposalStatus, Revision
 
 consultations = public.consultations
@@ -87,10 +87,28 @@ def with_stage_data(queryset):
     )
 
 
-def synthesis_rows(synthesis):
-    """`consultations.public.synthesis_rows`, in the API's shape (no `shown` flag: a row's
+def _api_row(row):
+    """A row of `consultations.public.shown_rows` in the API's shape (no `shown` flag: a row's
     `state` says it)."""
-    return [
-        {name: value for name, value in row.items() if name != "shown"}
-        for row in public.synthesis_rows(synthesis)
-    ]
+    return {name: value for name, value in row.items() if name != "shown"}
+
+
+def synthesis_rows(synthesis):
+    """`consultations.public.synthesis_rows`, in the API's shape (for the bulk exports)."""
+    return [_api_row(row) for row in public.synthesis_rows(synthesis)]
+
+
+def synthesis_row_data(synthesis):
+    """The frozen row dicts of a published synthesis in order, as a queryset a paginator can
+    count and slice (`synthesis_page_rows` turns a page of them into what may be shown)."""
+    return (
+        SynthesisRow.objects.filter(synthesis=synthesis)
+        .order_by("number")
+        .values_list("data", flat=True)
+    )
+
+
+def synthesis_page_rows(synthesis, frozen_rows):
+    """A page of `synthesis_row_data` as it may be shown now, in the API's shape: the same
+    reading as the synthesis page (`consultations.public.shown_rows`), one query."""
+    return [_api_row(row) for row in public.shown_rows(synthesis, frozen_rows)]

@@ -363,14 +363,22 @@ def test_synthesis_is_the_frozen_table_minus_what_was_hidden_since(world, api):
     assert response.status_code == 200
     body = response.json()
     c = world.comments
-    assert body["intro"] == "Am primit două recomandări."
-    assert body["published_at"] == iso(world.synthesis.published_at)
-    assert body["counts"] == {
-        "total": 2,
-        "stance": {"support": 1, "neutral": 1},
-        "outcome": {"accepted": 1, "rejected": 1},
+    assert body == {
+        "url": f"{BASE}{API}proposals/legea-350/consultation/stages/1/synthesis/",
+        "web_url": f"{BASE}{world.synthesis.get_absolute_url()}",
+        "stage_url": f"{BASE}{API}proposals/legea-350/consultation/stages/1/",
+        "published_at": iso(world.synthesis.published_at),
+        "intro": "Am primit două recomandări.",
+        "counts": {
+            "total": 2,
+            "stance": {"support": 1, "neutral": 1},
+            "outcome": {"accepted": 1, "rejected": 1},
+        },
+        "rows_url": f"{BASE}{API}proposals/legea-350/consultation/stages/1/synthesis/rows/",
     }
-    first, second = body["rows"]
+    rows = api.get(body["rows_url"]).json()
+    assert (rows["count"], rows["next"], rows["previous"]) == (2, None, None)
+    first, second = rows["results"]
     assert first == {
         "number": 1,
         "comment_id": c.thread.pk,

@@ -22,6 +22,7 @@ PATHS = {
     "/api/v1/proposals/{slug}/consultation/stages/{position}/",
     "/api/v1/proposals/{slug}/consultation/stages/{position}/comments/",
     "/api/v1/proposals/{slug}/consultation/stages/{position}/synthesis/",
+    "/api/v1/proposals/{slug}/consultation/stages/{position}/synthesis/rows/",
     "/api/v1/consultations/",
     "/api/v1/register/",
     "/api/v1/authority/submissions/",

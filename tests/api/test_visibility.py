@@ -15,6 +15,7 @@ DRAFT_PATHS = [
     "proposals/ciorna-secreta/consultation/stages/1/",
     "proposals/ciorna-secreta/consultation/stages/1/comments/",
     "proposals/ciorna-secreta/consultation/stages/1/synthesis/",
+    "proposals/ciorna-secreta/consultation/stages/1/synthesis/rows/",
 ]
 
 # Every readable address of the world (lists with the largest page, so nothing is left out).
@@ -38,6 +39,7 @@ PUBLIC_PATHS = [
     "proposals/legea-350/consultation/stages/1/",
     "proposals/legea-350/consultation/stages/1/comments/",
     "proposals/legea-350/consultation/stages/1/synthesis/",
+    "proposals/legea-350/consultation/stages/1/synthesis/rows/",
     "proposals/legea-350/consultation/stages/2/",
     "proposals/legea-350/consultation/stages/3/comments/",
 ]
