@@ -306,7 +306,9 @@ def change_stage(user, stage, *, now=None, **fields):
     description and a later closing date; once closed or cancelled, nothing (minutes excepted,
     see `publish_minutes`). A meeting's number of places (`capacity`) changes as
     `meetings.set_capacity` changes it: until the meeting starts, never below the seats given,
-    more places going to the people waiting. Returns the stage.
+    more places going to the people waiting. While the stage is open, its meeting can only move
+    to a time still to come and its time cannot be removed; a new online link is an https://
+    address (`_check_meeting_details`). Returns the stage.
 
     Side effects: locks the stage's row; saves the fields and bumps its threads version (the
     SEQUENCE of its calendar event); a log row ("stage.changed", old and new title and dates);
