@@ -11,7 +11,9 @@ descriptions are written in Romanian, the language of the platform and of the or
 
 The ZIP is written into a temporary file on disk, one file at a time, each hashed as it is
 written: the comments and the justification table are read a chunk at a time
-(`consultations.exports`), the synthesis PDF is joined part by part, the attached note is
+(`consultations.exports`), a small synthesis PDF is laid out there, a large one (more rows than
+`SYNTHESIS_PDF_PART_ROWS`) is copied from the file prepared in the background
+(`consultations.synthesis_files`; the pack waits until it is ready), the attached note is
 copied from storage in pieces. Memory stays flat whatever the consultation's size.
 """
 
@@ -24,9 +26,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from consultations import exports
-from consultations.models import StageKind, StageStatus
+from consultations import exports, synthesis_files
+from consultations.models import FileStatus, StageKind, StageStatus
 from core.dates import format_date, format_datetime
 from core.errors import DomainError
 from core.mail import absolute_url
@@ -35,6 +38,10 @@ from proposals.exports import render_pdf, revision_docx, revision_pdf
 COPY_PIECE = 64 * 1024
 MANIFEST_JSON = "00-manifest.json"
 MANIFEST_TEXT = "00-manifest.txt"
+TABLE_BEING_PREPARED = gettext_lazy(
+    "The justification table is being prepared for the publication pack. "
+    "Please try again in a few minutes."
+)
 
 
 @dataclass
@@ -111,6 +118,13 @@ def _stored(stored_file):
 
 
 def _synthesis_pdf(synthesis):
+    if synthesis_files.prepared_in_background(synthesis):
+        # A large table is never laid out here: the file prepared in the background.
+        synthesis_file = synthesis_files.current_file(synthesis)
+        if synthesis_file is None or synthesis_file.status != FileStatus.READY:
+            raise DomainError(TABLE_BEING_PREPARED, code="table_pending")
+        return _stored(synthesis_file)
+
     def write(output):
         # The joiner seeks back into what it wrote: join into a temporary file, then copy.
         with tempfile.TemporaryFile() as joined:
@@ -171,14 +185,7 @@ def minutes_pdf(stage):
         )
 
 
-def pack_files(consultation, now=None):
-    """The files of the pack, in order (`PackFile`s; nothing is produced yet). Call after
-    `check_pack_available`. Side effects: none (a few queries)."""
-    now = now or timezone.now()
-    proposal = consultation.proposal
-    announcement = announcement_of(consultation)
-    announcement.consultation = consultation
-    revision = announcement.revision or proposal.current_revision
+def _stages(consultation, now):
     stages = list(
         consultation.stages.filter(opens_at__lte=now, cancelled_at__isnull=True)
         .select_related("revision", "synthesis")
@@ -186,6 +193,44 @@ def pack_files(consultation, now=None):
     )
     for stage in stages:
         stage.consultation = consultation
+    return stages
+
+
+def _syntheses(stages):
+    for stage in stages:
+        synthesis = (
+            getattr(stage, "synthesis", None) if stage.kind in StageKind.commentable() else None
+        )
+        if synthesis is not None:
+            synthesis.stage = stage
+            yield synthesis
+
+
+def tables_not_ready(consultation, now=None):
+    """The syntheses of the pack whose justification table is too large to lay out in a request
+    (`synthesis_files.prepared_in_background`) and whose stored PDF is not ready yet: the pack
+    waits for them. Side effects: none (a few queries)."""
+    now = now or timezone.now()
+    waiting = []
+    for synthesis in _syntheses(_stages(consultation, now)):
+        if synthesis_files.prepared_in_background(synthesis):
+            synthesis_file = synthesis_files.current_file(synthesis)
+            if synthesis_file is None or synthesis_file.status != FileStatus.READY:
+                waiting.append(synthesis)
+    return waiting
+
+
+def pack_files(consultation, now=None):
+    """The files of the pack, in order (`PackFile`s; nothing is produced yet). Call after
+    `check_pack_available`; a large justification table is taken from its stored PDF, and
+    `DomainError` (code "table_pending") is raised while that is not ready (`tables_not_ready`).
+    Side effects: none (a few queries)."""
+    now = now or timezone.now()
+    proposal = consultation.proposal
+    announcement = announcement_of(consultation)
+    announcement.consultation = consultation
+    revision = announcement.revision or proposal.current_revision
+    stages = _stages(consultation, now)
     files = [
         PackFile(
             "01-anunt.pdf",
@@ -231,13 +276,8 @@ def pack_files(consultation, now=None):
                     _bytes(lambda stage=stage: minutes_pdf(stage)),
                 )
             )
-    for stage in stages:
-        synthesis = (
-            getattr(stage, "synthesis", None) if stage.kind in StageKind.commentable() else None
-        )
-        if synthesis is None:
-            continue
-        synthesis.stage = stage
+    for synthesis in _syntheses(stages):
+        stage = synthesis.stage
         for fmt, label in (("pdf", "PDF"), ("csv", "CSV")):
             files.append(
                 PackFile(

@@ -108,6 +108,12 @@ def _rows(shown):
     return stages, meetings
 
 
+def _counted_up_to(shown, language):
+    """The long date the figures were counted on, when the year was not over then."""
+    day = reports.counted_before_year_end(shown.authority, shown.year, shown.figures)
+    return format_date(day, language) if day else ""
+
+
 def _context(request, shown, **extra):
     language = translation.get_language()
     stages, meetings = _rows(shown)
@@ -131,6 +137,7 @@ def _context(request, shown, **extra):
         ),
         "language": language,
         "year_over": shown.year < reports.current_year(shown.authority),
+        "counted_up_to": _counted_up_to(shown, language),
         **extra,
     }
 
@@ -249,6 +256,13 @@ def csv_rows(shown):
         item = f"{row['proposal']} — {row['stage']}"
         yield ("c", item, row["participants"])
         yield ("d", item, 1)
+    day = reports.counted_before_year_end(shown.authority, shown.year, figures)
+    if day:
+        yield (
+            "",
+            _("The year was not over when these figures were counted: they cover it up to"),
+            format_date(day, translation.get_language()),
+        )
 
 
 def annual_report_csv(request, slug, year):

@@ -16,7 +16,8 @@ What a year holds (docs/annual-report.md says it for readers, and the report pag
   recommendations (announcement, written comments, call for input), posted on the site or
   logged from email or paper. Held for review, hidden by moderation and withdrawn comments are
   not counted. It counts in the year in which its stage's period ended (the last day covered,
-  in the authority's zone); a stage cancelled counts in the year it was cancelled.
+  in the authority's zone), once it has ended: a period still running is not counted yet; a
+  stage cancelled counts in the year it was cancelled.
 - (b) Included: those of (a) answered "accepted" or "partially accepted".
 - (d) A public debate held: a public meeting stage of those consultations, not cancelled, whose
   meeting time (its opening when it has none) falls in the year and has passed.
@@ -33,6 +34,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Organization
 from consultations import public
 from consultations.models import CommentState, Outcome, StageKind
 from core import activity
@@ -81,10 +83,12 @@ def first_year(authority):
     return None if first is None else timezone.localtime(first, authority.zone).year
 
 
-def recommendation_stages(authority, year):
+def recommendation_stages(authority, year, now=None):
     """The authority's stages taking recommendations whose period ended in `year` (a period
-    ending at midnight on 1 January ended the day before); a cancelled stage, in the year it
-    was cancelled. Each with its counts. Side effects: none (one query when read)."""
+    ending at midnight on 1 January ended the day before) and by `now`: a period still running
+    is not counted; a cancelled stage, in the year it was cancelled. Each with its counts.
+    Side effects: none (one query when read)."""
+    now = now or timezone.now()
     start, end = _year_bounds(authority, year)
     shown = Q(
         comments__state=CommentState.VISIBLE,
@@ -94,8 +98,13 @@ def recommendation_stages(authority, year):
         _stages(authority)
         .filter(kind__in=StageKind.commentable())
         .filter(
-            Q(cancelled_at__isnull=True, closes_at__gt=start, closes_at__lte=end)
-            | Q(cancelled_at__isnull=False, cancelled_at__gte=start, cancelled_at__lt=end)
+            Q(cancelled_at__isnull=True, closes_at__gt=start, closes_at__lte=min(end, now))
+            | Q(
+                cancelled_at__isnull=False,
+                cancelled_at__gte=start,
+                cancelled_at__lt=end,
+                cancelled_at__lte=now,
+            )
         )
         .select_related("consultation__proposal")
         .annotate(
@@ -158,7 +167,7 @@ def count_figures(authority, year, now=None):
     now = now or timezone.now()
     zone = authority.zone
     stages = []
-    for stage in recommendation_stages(authority, year):
+    for stage in recommendation_stages(authority, year, now):
         proposal = stage.consultation.proposal
         ended = stage.cancelled_at or stage.closes_at
         stages.append(
@@ -215,6 +224,17 @@ def count_figures(authority, year, now=None):
     }
 
 
+def counted_before_year_end(authority, year, figures):
+    """The day (in the authority's zone) the figures were counted when that was before `year`
+    ended: they then cover the year only up to that moment. None otherwise. Side effects:
+    none."""
+    counted_at = datetime.fromisoformat(figures["counted_at"])
+    _, end = _year_bounds(authority, year)
+    if counted_at >= end:
+        return None
+    return timezone.localtime(counted_at, authority.zone).date()
+
+
 # --- Commands ----------------------------------------------------------------------------------
 
 
@@ -266,8 +286,16 @@ def _clean_fields(fields):
     }
 
 
-def _locked_report(authority, year):
-    return AnnualReport.objects.select_for_update().filter(authority=authority, year=year).first()
+def _locked_report(authority, year, **defaults):
+    """`year`'s report of `authority`, locked, created (as an empty draft) the first time. The
+    authority's row is locked first: two admins saving the first draft at once then run one
+    after the other, the second finding the report the first created (a lock on a row that does
+    not exist yet holds nothing)."""
+    Organization.objects.select_for_update().filter(pk=authority.pk).values_list("pk").get()
+    report, _created = AnnualReport.objects.select_for_update().get_or_create(
+        authority=authority, year=year, defaults=defaults
+    )
+    return report
 
 
 @transaction.atomic
@@ -287,9 +315,7 @@ def save_report_draft(user, authority, year, *, now=None, **fields):
     )
     check_report_year(authority, year, now)
     cleaned = _clean_fields(fields)
-    report = _locked_report(authority, year)
-    if report is None:
-        report = AnnualReport(authority=authority, year=year)
+    report = _locked_report(authority, year, updated_at=now, updated_by=user)
     for name, value in cleaned.items():
         setattr(report, name, value)
     report.updated_at = now

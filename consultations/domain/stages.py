@@ -306,7 +306,9 @@ def change_stage(user, stage, *, now=None, **fields):
     description and a later closing date; once closed or cancelled, nothing (minutes excepted,
     see `publish_minutes`). A meeting's number of places (`capacity`) changes as
     `meetings.set_capacity` changes it: until the meeting starts, never below the seats given,
-    more places going to the people waiting. Returns the stage.
+    more places going to the people waiting. While the stage is open, its meeting can only move
+    to a time still to come and its time cannot be removed; a new online link is an https://
+    address (`_check_meeting_details`). Returns the stage.
 
     Side effects: locks the stage's row; saves the fields and bumps its threads version (the
     SEQUENCE of its calendar event); a log row ("stage.changed", old and new title and dates);
@@ -342,6 +344,8 @@ def change_stage(user, stage, *, now=None, **fields):
             )
         if "closes_at" in fields and fields["closes_at"] < stage.closes_at:
             raise DomainError(_("An open stage can only be extended, not shortened."))
+    if stage.kind == StageKind.MEETING:
+        _check_meeting_details(stage, status, fields, now)
     old = {
         "title": stage.title,
         "opens_at": stage.opens_at.isoformat(),
@@ -406,6 +410,30 @@ def change_stage(user, stage, *, now=None, **fields):
         if capacity_given and capacity != stage.capacity:
             stage = set_capacity(user, stage, capacity, now=now)
     return stage
+
+
+def _check_meeting_details(stage, status, fields, now):
+    """A meeting's new time and link: an open stage's meeting cannot be moved into the past nor
+    lose its time once set; an online link is an https:// address. Side effects: none."""
+    link = fields.get("meeting_link")
+    if link and _differs(stage.meeting_link, link) and not link.startswith("https://"):
+        raise DomainError(_("The online link must start with https://."), code="meeting_link")
+    if status != StageStatus.OPEN or "meeting_at" not in fields:
+        return
+    meeting_at = fields["meeting_at"]
+    if not _differs(stage.meeting_at, meeting_at):
+        return
+    if meeting_at is None:
+        if stage.meeting_at is not None:
+            raise DomainError(
+                _("The stage is open: the meeting's date can be moved but not removed."),
+                code="meeting_at",
+            )
+    elif meeting_at <= now:
+        raise DomainError(
+            _("The stage is open: the meeting can only be moved to a time still to come."),
+            code="meeting_at",
+        )
 
 
 def meeting_details(stage):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from consultations import domain
+from consultations import domain, synthesis_files, tasks
 from consultations import publication_pack as pack
 from consultations.drafts_pages import requesting_organizations
 from consultations.forms_drafts import (
@@ -200,8 +200,22 @@ def publication_pack(request, slug):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(consultation.get_absolute_url())
+    waiting = pack.tables_not_ready(consultation)
+    for synthesis in waiting:
+        # A large table is laid out in the background, as its own download page does.
+        synthesis_file, to_build = synthesis_files.request_pdf(request.user, synthesis)
+        if to_build:  # committed: a worker finds the row (without a broker: built right here)
+            tasks.build_synthesis_pdf.delay(synthesis_file.pk)
+    if waiting and pack.tables_not_ready(consultation):
+        messages.info(request, pack.TABLE_BEING_PREPARED)
+        return redirect(consultation.get_absolute_url())
     output = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response once sent)
-    pack.write_pack(consultation, output)
+    try:
+        pack.write_pack(consultation, output)
+    except DomainError as error:  # a table's file replaced meanwhile (a comment hidden)
+        output.close()
+        messages.info(request, error.message)
+        return redirect(consultation.get_absolute_url())
     output.seek(0)
     return FileResponse(
         output,

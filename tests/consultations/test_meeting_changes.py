@@ -280,3 +280,88 @@ def test_more_places_promote_the_waiting_list_in_order(
     stage.refresh_from_db()
     assert stage.capacity is None
     assert statuses(stage)[-1] == ("Dan", RegistrationStatus.REGISTERED)
+
+
+# --- An open meeting stage: its new time and link are checked ------------------------------
+
+
+def open_meeting(editor, consultation, *, at, now):
+    """A meeting stage open from a day before `now`, its meeting at `at`."""
+    return domain.add_stage(
+        editor,
+        consultation,
+        kind="meeting",
+        title="Dezbatere publică",
+        opens_at=now - timedelta(days=1),
+        closes_at=at + timedelta(hours=3),
+        meeting_at=at,
+        meeting_place="Sala de consiliu",
+        now=now - timedelta(days=2),
+    )
+
+
+def test_an_open_meeting_is_not_moved_into_the_past_nor_loses_its_date(editor, consultation):
+    stage = open_meeting(editor, consultation, at=MEETING_AT, now=BEFORE)
+    refusals = [
+        ({"meeting_at": BEFORE - timedelta(hours=1)}, "a time still to come"),
+        ({"meeting_at": BEFORE}, "a time still to come"),
+        ({"meeting_at": None}, "can be moved but not removed"),
+        ({"meeting_link": "http://meet.example.ro/dezbatere"}, "must start with https://"),
+    ]
+    for fields, words in refusals:
+        with pytest.raises(DomainError, match=words):
+            domain.change_stage(editor, stage, now=BEFORE, **fields)
+    stage.refresh_from_db()
+    assert (stage.meeting_at, stage.meeting_link) == (MEETING_AT, "")
+    assert not ActivityLog.objects.filter(verb__in=["meeting.changed", "stage.changed"]).exists()
+    later = BEFORE + timedelta(minutes=1)
+    stage = domain.change_stage(
+        editor, stage, meeting_at=later, meeting_link="https://meet.example.ro/d", now=BEFORE
+    )
+    assert (stage.meeting_at, stage.meeting_link) == (later, "https://meet.example.ro/d")
+
+
+def test_a_scheduled_meeting_checks_its_link_too(editor, consultation):
+    stage = add_meeting(editor, consultation, at=MEETING_AT, now=T0)
+    with pytest.raises(DomainError, match="The online link must start with https://."):
+        domain.change_stage(editor, stage, meeting_link="ftp://sala.example.ro", now=BEFORE)
+    stage.refresh_from_db()
+    assert stage.meeting_link == ""
+
+
+def test_the_form_refuses_moving_an_open_meeting_into_the_past_with_the_text_kept(
+    editor, editor_client, consultation, soon
+):
+    now = timezone.now()
+    stage = open_meeting(editor, consultation, at=soon, now=now)
+    past = timezone.localtime(now - timedelta(days=1), BUCHAREST)
+    for meeting_date, meeting_time, words in (
+        (
+            past.strftime("%Y-%m-%d"),
+            "10:00",
+            "the meeting can only be moved to a time still to come",
+        ),
+        ("", "", "the meeting&#x27;s date can be moved but not removed"),
+    ):
+        data = meeting_data(
+            soon,
+            meeting_date=meeting_date,
+            meeting_time=meeting_time,
+            meeting_place="Sala nouă",
+            description="Ordinea de zi revizuită",
+        )
+        data["opens_date"] = timezone.localtime(stage.opens_at, BUCHAREST).strftime("%Y-%m-%d")
+        data["opens_time"] = timezone.localtime(stage.opens_at, BUCHAREST).strftime("%H:%M")
+        response = editor_client.post(f"{BASE}/stages/1/edit/", data)
+        assert response.status_code == 400, words
+        page = response.content.decode()
+        assert words in page
+        assert 'value="Sala nouă"' in page
+        assert "Ordinea de zi revizuită" in page
+    stage.refresh_from_db()
+    assert (stage.meeting_at, stage.meeting_place, stage.description) == (
+        soon,
+        "Sala de consiliu",
+        "",
+    )
+    assert not ActivityLog.objects.filter(verb="meeting.changed").exists()

@@ -11,11 +11,14 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
-from consultations import domain, exports
-from consultations.models import Channel, Synthesis
+from consultations import domain, exports, publication_pack, synthesis_files
+from consultations.models import Channel, FileStatus, Stage, Synthesis, SynthesisFile
+from core.errors import DomainError
 from tests.consultations.authority_drafts import (  # noqa: F401  (fixtures)
     ADOPTION,
     ANNOUNCED,
@@ -227,9 +230,14 @@ def test_a_table_laid_out_in_parts_is_joined_into_the_pack(
 ):
     """A large table is laid out a part at a time and joined in a temporary file (here one row
     a part): the pack holds the joined PDF, and its hash is the file's."""
-    from consultations import publication_pack
-
     settings.SYNTHESIS_PDF_PART_ROWS = 1
+    synthesis = Synthesis.objects.get(stage=announcement)
+    with pytest.raises(DomainError) as refused:
+        publication_pack.write_pack(debated, io.BytesIO())
+    assert refused.value.code == "table_pending"
+    synthesis_file, to_build = synthesis_files.request_pdf(registrar, synthesis)
+    assert to_build
+    synthesis_files.build_pdf(synthesis_file)
     path = tmp_path / "pack.zip"
     with path.open("wb") as output:
         manifest = publication_pack.write_pack(debated, output)
@@ -237,11 +245,53 @@ def test_a_table_laid_out_in_parts_is_joined_into_the_pack(
         data = archive.read("07-tabel-justificare-etapa-1.pdf")
     entry = next(e for e in manifest["files"] if e["name"] == "07-tabel-justificare-etapa-1.pdf")
     assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    synthesis_file.refresh_from_db()
+    assert data == synthesis_file.file.open("rb").read()
     words = pdf_words(data)
-    synthesis = Synthesis.objects.get(stage=announcement)
     with io.BytesIO() as direct:
         exports.synthesis_pdf(synthesis, direct, part_rows=1)
         pages = len(PdfReader(direct).pages)
     assert len(PdfReader(io.BytesIO(data)).pages) == pages > 2  # one part a row, joined
     assert "Tabel cu propunerile/recomandările primite și modul de soluționare" in words
     assert "Ion Ionescu (primită prin e-mail la 6 martie 2026)" in words
+
+
+def test_a_large_table_is_taken_from_its_stored_file(settings, registrar, debated, announcement):
+    """A table longer than SYNTHESIS_PDF_PART_ROWS is never laid out in the request: the first
+    download asks for its file (built at once here, tasks running eagerly without a broker) and
+    the pack copies the stored file; later downloads copy it again without a new one."""
+    settings.SYNTHESIS_PDF_PART_ROWS = 1
+    synthesis = Synthesis.objects.get(stage=announcement)
+    archive = download(registrar, debated)
+    synthesis_file = SynthesisFile.objects.get(synthesis=synthesis)
+    assert (synthesis_file.status, synthesis_file.rows_done) == (FileStatus.READY, 2)
+    assert archive.read("07-tabel-justificare-etapa-1.pdf") == synthesis_file.file.read()
+    # What is stored is what is sent (not a new layout): change the stored bytes, download again.
+    synthesis_file.file.save("stored.pdf", ContentFile(PDF), save=True)
+    archive = download(registrar, debated)
+    assert archive.read("07-tabel-justificare-etapa-1.pdf") == PDF
+    assert SynthesisFile.objects.filter(synthesis=synthesis).count() == 1
+
+
+def test_the_pack_waits_for_a_large_table_being_prepared(
+    settings, registrar, debated, announcement
+):
+    """Its file asked for a moment ago and not ready yet (a worker on it): no pack, a message to
+    come back, nothing asked for again."""
+    settings.SYNTHESIS_PDF_PART_ROWS = 1
+    synthesis = Synthesis.objects.get(stage=announcement)
+    synthesis_file = SynthesisFile.objects.create(
+        synthesis=synthesis,
+        version=Stage.objects.get(pk=announcement.pk).comments_version,
+        requested_at=timezone.now(),
+    )
+    url = reverse("consultations:publication_pack", args=[debated.proposal.slug])
+    response = en_client_for(registrar).get(url, follow=True)
+    assert response.redirect_chain == [(debated.get_absolute_url(), 302)]
+    assert (
+        "The justification table is being prepared for the publication pack. "
+        "Please try again in a few minutes." in response.content.decode()
+    )
+    assert list(SynthesisFile.objects.values_list("pk", "status", "rows_done")) == [
+        (synthesis_file.pk, FileStatus.PENDING, 0)
+    ]

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.db import ProgrammingError, connection, transaction
 from django.urls import reverse
+from pypdf import PdfReader
 
 from consultations import domain
 from core.errors import DomainError, InvalidTransition, NotAllowed
@@ -459,14 +460,15 @@ def test_the_demo_drafts_focsanis_report_of_this_year():
     announcement = Stage.objects.get(
         consultation__proposal__slug="hcl-parcari-resedinta-focsani", kind="announcement"
     )
-    figures = reports.count_figures(focsani, last_day(announcement.closes_at, focsani.zone).year)
-    # The three recommendations (site, email, paper), none answered yet; the debate is to come.
-    assert [figures[key] for key in ("received", "included", "participants", "debates")] == [
-        3,
-        0,
-        0,
-        0,
-    ]
+    year = last_day(announcement.closes_at, focsani.zone).year
+    # While its period runs, nothing is counted yet.
+    running = reports.count_figures(
+        focsani, year, now=announcement.closes_at - timedelta(minutes=1)
+    )
+    assert (running["received"], running["stages"]) == (0, [])
+    # Once it has ended: the three recommendations (site, email, paper), none answered yet.
+    figures = reports.count_figures(focsani, year, now=announcement.closes_at)
+    assert [figures[key] for key in ("received", "included")] == [3, 0]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
@@ -483,3 +485,72 @@ def test_the_database_refuses_to_change_or_remove_a_published_version():
         ):
             cursor.execute(statement, [version.pk])
     assert AnnualReportVersion.objects.get(pk=version.pk).assessment == version.assessment
+
+
+def test_a_stage_still_running_is_not_counted_yet(verified_authority, year_of_consultations):
+    """Counted on the eve of its closing, the announcement of March (closing in the year
+    counted) is left out; from its closing moment, its five recommendations count."""
+    closes_at = year_of_consultations["announcement"].closes_at
+    before = reports.count_figures(verified_authority, YEAR, now=closes_at - timedelta(minutes=1))
+    assert (before["received"], before["included"], before["stages"]) == (0, 0, [])
+    after = reports.count_figures(verified_authority, YEAR, now=closes_at)
+    assert (after["received"], after["included"]) == (5, 3)
+    assert [row["id"] for row in after["stages"]] == [year_of_consultations["announcement"].pk]
+
+
+def test_a_report_published_before_the_year_ends_says_up_to_when(
+    en_client, verified_authority, authority_admin, year_of_consultations
+):
+    """Published on 1 June 2026 (the year not over): the page, the PDF and the CSV say the
+    figures cover 2026 up to that day, also read later; a correction published in January 2027
+    counts the whole year and says nothing of the kind."""
+    june = datetime(2026, 6, 1, 10, 0, tzinfo=BUCHAREST)
+    reports.publish_report(authority_admin, verified_authority, YEAR, now=june, **_parts())
+    note = (
+        "The year was not over when these figures were counted: they cover 2026 up to 1 June 2026."
+    )
+    page = en_client.get(_url(verified_authority))
+    assert page.status_code == 200
+    assert note in page.content.decode()
+    pdf = en_client.get(_url(verified_authority, YEAR, "report_pdf"))
+    words = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages).split()
+    )
+    assert note in words
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                en_client.get(_url(verified_authority, YEAR, "report_csv")).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert rows[-1] == [
+        "",
+        "The year was not over when these figures were counted: they cover it up to",
+        "1 June 2026",
+    ]
+    january = datetime(2027, 1, 5, 10, 0, tzinfo=BUCHAREST)
+    reports.publish_report(
+        authority_admin,
+        verified_authority,
+        YEAR,
+        correction_reason="Anul întreg.",
+        now=january,
+        **_parts(),
+    )
+    page = en_client.get(_url(verified_authority)).content.decode()
+    assert "Version 2, figures counted on" in page
+    assert "The year was not over" not in page
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                en_client.get(_url(verified_authority, YEAR, "report_csv")).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert rows[-1][0] == "d"
+    assert note in en_client.get(_url(verified_authority) + "?version=1").content.decode()
