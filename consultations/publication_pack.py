@@ -42,6 +42,11 @@ TABLE_BEING_PREPARED = gettext_lazy(
     "The justification table is being prepared for the publication pack. "
     "Please try again in a few minutes."
 )
+TABLE_TO_PREPARE = gettext_lazy(
+    "The justification table of this stage is long: it is laid out once, in the background, "
+    "before the publication pack can include it. Prepare it here (unless it is already being "
+    "prepared), then download the pack again."
+)
 
 
 @dataclass

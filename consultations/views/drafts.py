@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from consultations import domain, synthesis_files, tasks
+from consultations import domain
 from consultations import publication_pack as pack
 from consultations.drafts_pages import requesting_organizations
 from consultations.forms_drafts import (
@@ -201,14 +201,12 @@ def publication_pack(request, slug):
         messages.error(request, error.message)
         return redirect(consultation.get_absolute_url())
     waiting = pack.tables_not_ready(consultation)
-    for synthesis in waiting:
-        # A large table is laid out in the background, as its own download page does.
-        synthesis_file, to_build = synthesis_files.request_pdf(request.user, synthesis)
-        if to_build:  # committed: a worker finds the row (without a broker: built right here)
-            tasks.build_synthesis_pdf.delay(synthesis_file.pk)
-    if waiting and pack.tables_not_ready(consultation):
-        messages.info(request, pack.TABLE_BEING_PREPARED)
-        return redirect(consultation.get_absolute_url())
+    if waiting:
+        # A long table is laid out once in the background, asked for on its own download page
+        # (a POST there: this page, a GET, writes nothing); the pack waits for it.
+        stage = waiting[0].stage
+        messages.info(request, pack.TABLE_TO_PREPARE)
+        return redirect("consultations:synthesis_export", proposal.slug, stage.position, "pdf")
     output = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response once sent)
     try:
         pack.write_pack(consultation, output)

@@ -257,11 +257,23 @@ def test_a_table_laid_out_in_parts_is_joined_into_the_pack(
 
 
 def test_a_large_table_is_taken_from_its_stored_file(settings, registrar, debated, announcement):
-    """A table longer than SYNTHESIS_PDF_PART_ROWS is never laid out in the request: the first
-    download asks for its file (built at once here, tasks running eagerly without a broker) and
-    the pack copies the stored file; later downloads copy it again without a new one."""
+    """A table longer than SYNTHESIS_PDF_PART_ROWS is never laid out in the request: the pack
+    sends the registrar to the table's own download page (nothing written by the GET), where a
+    POST asks for its file (built at once here, tasks running eagerly without a broker); the
+    pack then copies the stored file, and later downloads copy it again without a new one."""
     settings.SYNTHESIS_PDF_PART_ROWS = 1
     synthesis = Synthesis.objects.get(stage=announcement)
+    client = en_client_for(registrar)
+    url = reverse("consultations:publication_pack", args=[debated.proposal.slug])
+    table = reverse(
+        "consultations:synthesis_export",
+        args=[debated.proposal.slug, announcement.position, "pdf"],
+    )
+    response = client.get(url, follow=True)
+    assert response.redirect_chain == [(table, 302)]
+    assert "The justification table of this stage is long" in response.content.decode()
+    assert not SynthesisFile.objects.exists()
+    assert client.post(table).status_code == 302
     archive = download(registrar, debated)
     synthesis_file = SynthesisFile.objects.get(synthesis=synthesis)
     assert (synthesis_file.status, synthesis_file.rows_done) == (FileStatus.READY, 2)
@@ -276,8 +288,8 @@ def test_a_large_table_is_taken_from_its_stored_file(settings, registrar, debate
 def test_the_pack_waits_for_a_large_table_being_prepared(
     settings, registrar, debated, announcement
 ):
-    """Its file asked for a moment ago and not ready yet (a worker on it): no pack, a message to
-    come back, nothing asked for again."""
+    """Its file asked for a moment ago and not ready yet (a worker on it): no pack, the table's
+    page (its progress) with a message to come back, nothing asked for again."""
     settings.SYNTHESIS_PDF_PART_ROWS = 1
     synthesis = Synthesis.objects.get(stage=announcement)
     synthesis_file = SynthesisFile.objects.create(
@@ -287,11 +299,12 @@ def test_the_pack_waits_for_a_large_table_being_prepared(
     )
     url = reverse("consultations:publication_pack", args=[debated.proposal.slug])
     response = en_client_for(registrar).get(url, follow=True)
-    assert response.redirect_chain == [(debated.get_absolute_url(), 302)]
-    assert (
-        "The justification table is being prepared for the publication pack. "
-        "Please try again in a few minutes." in response.content.decode()
+    table = reverse(
+        "consultations:synthesis_export",
+        args=[debated.proposal.slug, announcement.position, "pdf"],
     )
+    assert response.redirect_chain == [(table, 302)]
+    assert "The justification table of this stage is long" in response.content.decode()
     assert list(SynthesisFile.objects.values_list("pk", "status", "rows_done")) == [
         (synthesis_file.pk, FileStatus.PENDING, 0)
     ]
