@@ -4,7 +4,7 @@ the free-text answers, and the responses as CSV and JSON.
 
 The results and the responses are public once the stage has closed (the organisers see them
 from its opening: `domain.questionnaires.check_results_visible`). The exports name no one: a
-response is its number, its respondent category and its times, since a questionnaire asks
+response is its number, its respondent category and its days (never times), since a questionnaire asks
 people's views without publishing them under their names (comments are the public record).
 """
 
@@ -254,8 +254,9 @@ def questionnaire_chart(request, slug, position, question_id):
 
 
 def _response_rows(stage, questions):
-    """One row per response: its number (in order of sending), respondent category, times, and
-    the answers as text, question by question. Three queries."""
+    """One row per response: its number (in order of sending), respondent category, the days
+    (not the times) it was first sent and last changed, and the answers as text, question by
+    question. Three queries."""
     responses = list(
         QuestionnaireResponse.objects.filter(stage=stage).order_by("submitted_at", "pk")
     )
@@ -272,8 +273,9 @@ def _response_rows(stage, questions):
         row = {
             "response": number,
             "category": response.category,
-            "submitted": response.submitted_at.isoformat(),
-            "updated": response.updated_at.isoformat(),
+            # The day only (the site's time zone): exact times would help re-identify someone.
+            "submitted": timezone.localdate(response.submitted_at).isoformat(),
+            "updated": timezone.localdate(response.updated_at).isoformat(),
             "answers": {},
         }
         for question in questions:

@@ -254,7 +254,10 @@ def test_exports_list_every_response_without_names(en_client, asked_closed):
         "1. Sunteți de acord?",
         "2. De ce?",
     ]
-    assert [row[0] for row in rows[1:]] == ["1", "2"]
+    # The category, and the days without the time of day: exact times would help tell who
+    # answered what.
+    day = timezone.localdate(asked_closed.opens_at + timedelta(hours=1)).isoformat()
+    assert [row[:4] for row in rows[1:]] == [["1", "citizen", day, day], ["2", "citizen", day, day]]
     assert [row[4:] for row in rows[1:]] == [["Nu", "'=SUM(A1)"], ["Da", ""]]
     data = json.loads(en_client.get(base(asked_closed) + "responses.json").content)
     assert [x["text"] for x in data["questions"]] == ["Sunteți de acord?", "De ce?"]
@@ -262,4 +265,7 @@ def test_exports_list_every_response_without_names(en_client, asked_closed):
     assert [r["answers"] for r in data["responses"]] == [
         {"1": "Nu", "2": "=SUM(A1)"}, {"1": "Da", "2": ""},
     ]  # fmt: skip
+    assert [
+        (r["response"], r["category"], r["submitted"], r["updated"]) for r in data["responses"]
+    ] == [(1, "citizen", day, day), (2, "citizen", day, day)]
     assert "Ion Vasile" not in json.dumps(data, ensure_ascii=False)
