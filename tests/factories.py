@@ -517,8 +517,8 @@ class AppliedSuggestionFactory(DomainFactory):
     `consultations.domain.save_suggestion`, by `editor` (default: whoever opened the
     consultation), from the editor's starting text (`suggestion_draft`). Default `comment`: a
     new suggestion replacing the text of the first block of an open stage's text. The revision
-    (its message credits the comment by number), its log row, the comment's answer ("accepted", applied
-    in the revision) and its log row, the "suggestion.applied" log row."""
+    (its message credits the comment by number), its log row, the comment's answer ("accepted",
+    applied in the revision) and its log row, the "suggestion.applied" log row."""
 
     class Meta:
         model = AppliedSuggestion

@@ -4,8 +4,9 @@ the free-text answers, and the responses as CSV and JSON.
 
 The results and the responses are public once the stage has closed (the organisers see them
 from its opening: `domain.questionnaires.check_results_visible`). The exports name no one: a
-response is its number, its respondent category and its days (never times), since a questionnaire asks
-people's views without publishing them under their names (comments are the public record).
+response is its number, its respondent category and its days (never times, which would help
+re-identify someone), since a questionnaire asks people's views without publishing them under
+their names (comments are the public record).
 """
 
 import json
