@@ -336,8 +336,8 @@ def test_applied_suggestion_factory_applies_a_suggestion_in_a_new_revision():
         comment.stage.consultation.created_by,
     )
     assert applied.revision.blocks[0]["text"] == "Forma textului propusă de un participant."
-    assert applied.revision.message == (
-        f"Include formularea propusă de {comment.user.public_name} (comentariul nr. {comment.pk})."
+    assert (
+        applied.revision.message == f"Include formularea propusă în comentariul nr. {comment.pk}."
     )
     assert (comment.disposition.outcome, comment.disposition.applied_in) == (
         "accepted",

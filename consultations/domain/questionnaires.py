@@ -256,7 +256,8 @@ def _hidden():
 
 
 def hidden_answer_keys(stage):
-    """The (response id, question id) of the stage's hidden free-text answers. One query."""
+    """The (response id, question id) of the stage's hidden free-text answers. One query.
+    Side effects: none."""
     return set(
         HiddenAnswer.objects.filter(question__stage=stage).values_list("response_id", "question_id")
     )
