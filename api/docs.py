@@ -37,7 +37,8 @@ COMPONENT_DESCRIPTIONS = {
     "Error": _("Every error: a message, and for 400 the message(s) of each invalid parameter."),
     "Comment": _(
         "A comment in its thread. Held, hidden and withdrawn comments are placeholders: their "
-        "`text`, `quote`, `author` and `disposition` are null."
+        "`text`, `quote`, `author`, `disposition`, `suggested_from` and `suggested_text` are "
+        "null."
     ),
     "PublicSubmission": _("A row of the public register."),
     "AuthoritySubmission": _("A submission as the addressed authority's registrars see it."),

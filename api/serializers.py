@@ -287,7 +287,7 @@ class RevisionSerializer(RevisionSummarySerializer):
     blocks = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     applied_suggestions = serializers.SerializerMethodField(
-        help_text="The suggestions of wording (comments) this revision applied."
+        help_text=_("The suggestions of wording (comments) this revision applied.")
     )
 
     @extend_schema_field(BLOCK_SCHEMA)
@@ -478,13 +478,15 @@ class CommentSerializer(serializers.Serializer):
         choices=SuggestionKind.choices,
         read_only=True,
         allow_null=True,
-        help_text="A suggestion of wording for its paragraph: new wording, or its removal.",
+        help_text=_("A suggestion of wording for its paragraph: new wording, or its removal."),
     )
     suggested_from = serializers.CharField(
-        read_only=True, allow_null=True, help_text="The paragraph's text the suggestion replaces."
+        read_only=True,
+        allow_null=True,
+        help_text=_("The paragraph's text the suggestion replaces."),
     )
     suggested_text = serializers.CharField(
-        read_only=True, allow_null=True, help_text="The suggested wording (empty for a removal)."
+        read_only=True, allow_null=True, help_text=_("The suggested wording (empty for a removal).")
     )
     disposition = DispositionSerializer(read_only=True, allow_null=True)
 

@@ -540,3 +540,12 @@ class BulkDispositionForm(DispositionForm):
         self.fields["reason"].help_text = _(
             "Shown publicly in the synthesis next to each of the selected comments."
         )
+
+
+class HideAnswerForm(forms.Form):
+    reason = _text(
+        _("Reason for hiding"),
+        1000,
+        rows=2,
+        help_text=_("Kept in the record; the answer leaves the results page and the exports."),
+    )

@@ -1117,3 +1117,32 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.question_id}: {self.choice if self.choice is not None else self.value}"
+
+
+class HiddenAnswer(models.Model):
+    """A moderator hid a response's free-text answer to a question (it insulted, or named
+    someone): it is left out of the results page and the exports. The row is the record (who,
+    when, why); it holds for the answer the respondent gives to that question, also when they
+    change it. Made by `consultations.domain.questionnaires.hide_answer`."""
+
+    response = models.ForeignKey(
+        QuestionnaireResponse, on_delete=models.CASCADE, related_name="hidden_answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), validators=[no_control_characters])
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    hidden_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"], name="one_hidden_answer_per_question"
+            )
+        ]
+        verbose_name = _("hidden answer")
+        verbose_name_plural = _("hidden answers")
+
+    def __str__(self):
+        return f"{self.response_id}: {self.question_id}"

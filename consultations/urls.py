@@ -130,6 +130,12 @@ urlpatterns = [
         questionnaires.questionnaire_chart,
         name="questionnaire_chart",
     ),
+    path(
+        "proposals/<slug:slug>/consultation/stages/<id:position>/questionnaire/results/"
+        "answers/<id:answer_id>/hide/",
+        questionnaires.answer_hide,
+        name="answer_hide",
+    ),
     re_path(
         r"^proposals/(?P<slug>[-a-zA-Z0-9_]+)/consultation/stages/(?P<position>[0-9]{1,9})/"
         r"questionnaire/responses\.(?P<fmt>csv|json)$",

@@ -24,6 +24,7 @@ from core.errors import DomainError, InvalidTransition
 from core.permissions import passes, require
 from core.text import clean_identifier, clean_text
 from proposals.attachments import TYPES, check_upload
+from proposals.coauthors import coauthors_at
 from proposals.domain import check_move, set_status
 from proposals.models import Proposal, ProposalStatus
 from registrations import deadlines, notifications
@@ -277,13 +278,15 @@ def _people(organization, roles):
 
 
 def ngo_recipients(submission):
-    """The editors and admins of the proposal's authors: the organisation that sent it and each
-    organisation co-authoring it now (`Proposal.authors`), each person once even when they
-    belong to several. Side effects: none."""
+    """The editors and admins of the proposal's authors when it was sent: the owning
+    organisation and each organisation co-authoring it at `submitted_at` (`coauthors_at`, as
+    the submission's page and emails name them; one that joined later did not co-sign it), each
+    person once even when they belong to several. Side effects: none."""
     if submission.proposal_id is None:
         return []
+    proposal = submission.proposal
     people = {}
-    for organization in submission.proposal.authors:
+    for organization in [proposal.organization, *coauthors_at(proposal, submission.submitted_at)]:
         for user in _people(organization, [Role.ADMIN, Role.EDITOR]):
             people.setdefault(user.pk, user)
     return list(people.values())

@@ -35,6 +35,7 @@ from consultations.models import (
     Flag,
     FlagReason,
     Follow,
+    HiddenAnswer,
     Outcome,
     Question,
     QuestionKind,
@@ -517,8 +518,8 @@ class AppliedSuggestionFactory(DomainFactory):
     `consultations.domain.save_suggestion`, by `editor` (default: whoever opened the
     consultation), from the editor's starting text (`suggestion_draft`). Default `comment`: a
     new suggestion replacing the text of the first block of an open stage's text. The revision
-    (its message credits the suggester), its log row, the comment's answer ("accepted", applied
-    in the revision) and its log row, the "suggestion.applied" log row."""
+    (its message credits the comment by number), its log row, the comment's answer ("accepted",
+    applied in the revision) and its log row, the "suggestion.applied" log row."""
 
     class Meta:
         model = AppliedSuggestion
@@ -638,6 +639,35 @@ class QuestionnaireResponseFactory(DomainFactory):
             answers = {q.pk: 0 for q in questions if q.kind in QuestionKind.with_choices()}
         response, _created = questionnaires.submit_response(user, stage, answers, now=now)
         return response
+
+
+class HiddenAnswerFactory(DomainFactory):
+    """`moderator` (a new staff user unless given) hides a free-text `answer` with `reason`
+    through `consultations.domain.questionnaires.hide_answer`. Default `answer`: "Un răspuns
+    nepotrivit.", a new participant's answer to a text question, the only question of a new
+    open stage (added the minute before it opened). The log rows of each step, "answer.hidden"
+    last."""
+
+    class Meta:
+        model = HiddenAnswer
+
+    answer = None
+    moderator = factory.SubFactory(UserFactory, is_staff=True)
+    reason = "Conține un atac la persoană."
+    now = None
+
+    @classmethod
+    def _create(cls, model_class, *, answer, moderator, reason, now):
+        if answer is None:
+            stage = StageFactory()
+            question = QuestionFactory(
+                stage=stage, kind="text", choices=[], now=stage.opens_at - timedelta(minutes=1)
+            )
+            response = QuestionnaireResponseFactory(
+                stage=stage, answers={question.pk: "Un răspuns nepotrivit."}
+            )
+            answer = response.answers.get()
+        return questionnaires.hide_answer(moderator, answer, reason, now=now)
 
 
 class ReplyOptOutFactory(factory.django.DjangoModelFactory):

@@ -88,8 +88,8 @@ def submit(user, proposal, *, cover_letter="Vă rugăm să înregistrați propun
     )
 
 
-def add_coauthor(owner_editor, proposal, organization, admin):
-    """`organization` co-authors `proposal`: invited by `owner_editor`, accepted by its `admin`.
-    Returns the Coauthorship."""
-    coauthorship = coauthors.invite_coauthor(owner_editor, proposal, organization)
-    return coauthors.accept_coauthorship(admin, coauthorship)
+def add_coauthor(owner_editor, proposal, organization, admin, *, now=None):
+    """`organization` co-authors `proposal`: invited by `owner_editor`, accepted by its `admin`
+    (both at `now`, default: the present). Returns the Coauthorship."""
+    coauthorship = coauthors.invite_coauthor(owner_editor, proposal, organization, now=now)
+    return coauthors.accept_coauthorship(admin, coauthorship, now=now)

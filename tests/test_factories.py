@@ -336,8 +336,8 @@ def test_applied_suggestion_factory_applies_a_suggestion_in_a_new_revision():
         comment.stage.consultation.created_by,
     )
     assert applied.revision.blocks[0]["text"] == "Forma textului propusă de un participant."
-    assert applied.revision.message == (
-        f"Include formularea propusă de {comment.user.public_name} (comentariul nr. {comment.pk})."
+    assert (
+        applied.revision.message == f"Include formularea propusă în comentariul nr. {comment.pk}."
     )
     assert (comment.disposition.outcome, comment.disposition.applied_in) == (
         "accepted",
@@ -524,3 +524,14 @@ def test_questionnaire_response_factory_answers_the_first_option():
     assert (answer.choice, answer.value, answer.text) == (0, None, "")
     assert response.submitted_at == response.updated_at
     assert response.category == response.user.profile.respondent_category
+
+
+def test_hidden_answer_factory_hides_a_new_free_text_answer():
+    hidden, added, verbs = make(factories.HiddenAnswerFactory)
+    assert added == {**PUBLISHED, "User": 3, "Profile": 3, "EmailAddress": 3, "Consultation": 1,
+                     "Stage": 1, "Follow": 1, "Question": 1, "QuestionnaireResponse": 1,
+                     "Answer": 1, "HiddenAnswer": 1, "ActivityLog": 8}  # fmt: skip
+    assert verbs == [*STAGE_VERBS, "question.added", "questionnaire.answered", "answer.hidden"]
+    assert (hidden.question.kind, hidden.reason) == ("text", "Conține un atac la persoană.")
+    assert hidden.hidden_by.is_staff
+    assert hidden.response.answers.get().text == "Un răspuns nepotrivit."

@@ -17,14 +17,16 @@ Deleting an account keeps the person's response without its person and free text
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import RespondentCategory
 from consultations.domain.common import bump_comments_version, resolve_now
+from consultations.domain.moderation import MODERATORS_ONLY
 from consultations.models import (
     Answer,
+    HiddenAnswer,
     Question,
     QuestionKind,
     QuestionnaireResponse,
@@ -213,7 +215,10 @@ def results(stage):
         Answer.objects.filter(question__stage=stage)
         .order_by()
         .values("question_id")
-        .annotate(n=Count("response_id", distinct=True), texts=Count("pk", filter=~Q(text="")))
+        .annotate(
+            n=Count("response_id", distinct=True),
+            texts=Count("pk", filter=~Q(text="") & ~Q(_hidden())),
+        )
     )
     for row in people:
         answered[row["question_id"]] = row["n"]
@@ -239,13 +244,33 @@ def results(stage):
     return result
 
 
-def text_answers(stage):
-    """The free-text answers of the stage (those cleared by an account's deletion left out), in
-    the order of the questions, then of the responses. A queryset, for paging.
+def _hidden():
+    """The condition on `Answer` rows: a moderator hid it (`HiddenAnswer`)."""
+    return Q(
+        Exists(
+            HiddenAnswer.objects.filter(
+                response_id=OuterRef("response_id"), question_id=OuterRef("question_id")
+            )
+        )
+    )
+
+
+def hidden_answer_keys(stage):
+    """The (response id, question id) of the stage's hidden free-text answers. One query.
     Side effects: none."""
+    return set(
+        HiddenAnswer.objects.filter(question__stage=stage).values_list("response_id", "question_id")
+    )
+
+
+def text_answers(stage):
+    """The free-text answers of the stage (those cleared by an account's deletion and those a
+    moderator hid left out), in the order of the questions, then of the responses. A queryset,
+    for paging. Side effects: none."""
     return (
         Answer.objects.filter(question__stage=stage, question__kind=QuestionKind.TEXT)
         .exclude(text="")
+        .exclude(_hidden())
         .select_related("question")
         .order_by("question__position", "response__submitted_at", "response_id")
     )
@@ -469,6 +494,38 @@ def submit_response(user, stage, answers, *, now=None):
         scope=stage,
     )
     return response, created
+
+
+@transaction.atomic
+def hide_answer(moderator, answer, reason, *, now=None):
+    """A moderator hides a free-text answer, with a reason: it leaves the results page and the
+    exports (`text_answers`, `results`, the exports' rows). Returns the `HiddenAnswer`.
+
+    Refused for a choice or scale answer, and for one already hidden. Side effects: a
+    `HiddenAnswer` row (the record: who, when, why); a log row ("answer.hidden", scoped to the
+    stage, the reason)."""
+    now = resolve_now(now)
+    require(moderator, "consultations.moderate", message=MODERATORS_ONLY)
+    reason = clean_text(reason, field=_("The reason"), required=True, max_length=1000)
+    if answer.question.kind != QuestionKind.TEXT:
+        raise DomainError(_("Only free-text answers can be hidden."), code="not_text")
+    try:
+        with transaction.atomic():
+            hidden = HiddenAnswer.objects.create(
+                response_id=answer.response_id,
+                question=answer.question,
+                reason=reason,
+                hidden_by=moderator,
+                hidden_at=now,
+            )
+    except IntegrityError:
+        raise InvalidTransition(
+            _("This answer is already hidden."), code="already_hidden"
+        ) from None
+    activity.record(
+        moderator, "answer.hidden", hidden, scope=answer.question.stage, data={"reason": reason}
+    )
+    return hidden
 
 
 def erase_responses_of(user):

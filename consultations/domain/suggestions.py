@@ -95,13 +95,13 @@ def suggestion_draft(comment):
 
 
 def credit(comment):
-    """The sentence of a revision's message crediting the suggestion's author, in the language
-    of the proposal's text (as stored messages are). Side effects: none."""
+    """The sentence of a revision's message crediting the suggestion, in the language of the
+    proposal's text (as stored messages are). It names the comment by number only: the message
+    is kept forever, while the author's name must disappear once the comment is not shown
+    (hidden, or its author erased their account); pages show the name live
+    (`applied_suggestions` template tag). Side effects: none."""
     with translation.override(comment.stage.consultation.proposal.language):
-        return _("Includes the wording suggested by %(name)s (comment #%(id)s).") % {
-            "name": comment.author_name,
-            "id": comment.pk,
-        }
+        return _("Includes the wording suggested in comment #%(id)s.") % {"id": comment.pk}
 
 
 def _applied_reason(comment, revision):
@@ -111,8 +111,8 @@ def _applied_reason(comment, revision):
 
 @transaction.atomic
 def save_suggestion(user, comment, *, base_number, title, summary, blocks, message, **kwargs):
-    """Save the editor's text as a new revision that applies `comment`'s suggestion, with its
-    author credited at the end of the change message (`credit`). Takes the keywords of
+    """Save the editor's text as a new revision that applies `comment`'s suggestion, credited
+    (by comment number) at the end of the change message (`credit`). Takes the keywords of
     `proposals.domain.save_revision` and returns what it does (None when nothing changed:
     then nothing is recorded).
 

@@ -43,6 +43,7 @@ VERBS = {
     "question.removed": _("Question removed from the questionnaire"),
     "questionnaire.answered": _("Questionnaire answered"),
     "questionnaire.changed": _("Questionnaire response changed"),
+    "answer.hidden": _("Questionnaire answer hidden by moderation"),
     "comment.posted": _("Comment posted"),
     "comment.withdrawn": _("Comment withdrawn by its author"),
     "comment.flagged": _("Comment flagged"),

@@ -4,8 +4,9 @@ the free-text answers, and the responses as CSV and JSON.
 
 The results and the responses are public once the stage has closed (the organisers see them
 from its opening: `domain.questionnaires.check_results_visible`). The exports name no one: a
-response is its number, its respondent category and its times, since a questionnaire asks
-people's views without publishing them under their names (comments are the public record).
+response is its number, its respondent category and its days (never times, which would help
+re-identify someone), since a questionnaire asks people's views without publishing them under
+their names (comments are the public record).
 """
 
 import json
@@ -14,6 +15,7 @@ from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +24,7 @@ from django.utils.translation import gettext as _
 from consultations import exports
 from consultations import figures as counting
 from consultations.domain import questionnaires as domain
+from consultations.forms_manage import HideAnswerForm
 from consultations.forms_questionnaire import QuestionForm, ResponseForm
 from consultations.models import Answer, Question, QuestionKind, QuestionnaireResponse
 from consultations.views.figures import CHART_POLICY
@@ -227,6 +230,7 @@ def questionnaire_results(request, slug, position):
         visible=True,
         results=result,
         texts=texts,
+        can_moderate=can(request.user, "consultations.moderate", None),
     )
 
 
@@ -253,9 +257,48 @@ def questionnaire_chart(request, slug, position, question_id):
     return response
 
 
+@login_required
+def answer_hide(request, slug, position, answer_id):
+    """A moderator hides a free-text answer of the results, with a reason
+    (`domain.hide_answer`); back to the results."""
+    if not can(request.user, "consultations.moderate", None):
+        raise PermissionDenied
+    stage = _visible_results_stage(request, slug, position)
+    answer = get_object_or_404(
+        Answer.objects.select_related("question__stage").exclude(text=""),
+        pk=answer_id,
+        question__stage=stage,
+        question__kind=QuestionKind.TEXT,
+    )
+    form = HideAnswerForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                domain.hide_answer(request.user, answer, form.cleaned_data["reason"])
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The answer was hidden."))
+                return redirect(
+                    "consultations:questionnaire_results", stage.consultation.proposal.slug,
+                    stage.position,
+                )  # fmt: skip
+    return _page(
+        request,
+        stage,
+        "consultations/answer_hide.html",
+        status=status,
+        answer=answer,
+        form=form,
+    )
+
+
 def _response_rows(stage, questions):
-    """One row per response: its number (in order of sending), respondent category, times, and
-    the answers as text, question by question. Three queries."""
+    """One row per response: its number (in order of sending), respondent category, the days
+    (not the times) it was first sent and last changed, and the answers as text, question by
+    question (a free-text answer a moderator hid left empty). Four queries."""
     responses = list(
         QuestionnaireResponse.objects.filter(stage=stage).order_by("submitted_at", "pk")
     )
@@ -266,21 +309,24 @@ def _response_rows(stage, questions):
             answer
         )
     labels = {question.pk: dict(question.options()) for question in questions}
+    hidden = domain.hidden_answer_keys(stage)
     rows = []
     for number, response in enumerate(responses, start=1):
         given = by_response.get(response.pk, {})
         row = {
             "response": number,
             "category": response.category,
-            "submitted": response.submitted_at.isoformat(),
-            "updated": response.updated_at.isoformat(),
+            # The day only (the site's time zone): exact times would help re-identify someone.
+            "submitted": timezone.localdate(response.submitted_at).isoformat(),
+            "updated": timezone.localdate(response.updated_at).isoformat(),
             "answers": {},
         }
         for question in questions:
             parts = []
             for answer in given.get(question.pk, []):
                 if question.kind == QuestionKind.TEXT:
-                    parts.append(answer.text)
+                    if (response.pk, question.pk) not in hidden:  # hidden by a moderator
+                        parts.append(answer.text)
                 else:
                     key = answer.choice if answer.choice is not None else answer.value
                     parts.append(labels[question.pk].get(key, str(key)))

@@ -82,6 +82,26 @@ def test_schema_is_in_the_readers_language_with_the_codes_as_they_are(db):
     assert schema["components"]["schemas"]["PublicSubmission"]["description"] == (
         "Un rând al registrului public."
     )
+    # The suggestions of wording: help texts and the placeholders' null fields.
+    comment = schema["components"]["schemas"]["Comment"]
+    assert comment["description"] == (
+        "Un comentariu în discuția sa. Comentariile reținute, ascunse și retrase sunt doar "
+        "locuri păstrate: `text`, `quote`, `author`, `disposition`, `suggested_from` și "
+        "`suggested_text` sunt null."
+    )
+    assert [
+        comment["properties"][name]["description"]
+        for name in ("suggestion", "suggested_from", "suggested_text")
+    ] == [
+        "O propunere de formulare pentru paragraful său: o formulare nouă sau eliminarea lui."
+        "\n\n* `replace` - Formulare nouă\n* `remove` - Eliminare",
+        "Textul paragrafului pe care propunerea îl înlocuiește.",
+        "Formularea propusă (goală pentru o eliminare).",
+    ]
+    revision = schema["components"]["schemas"]["Revision"]["properties"]
+    assert revision["applied_suggestions"]["description"] == (
+        "Propunerile de formulare (comentariile) preluate în această versiune."
+    )
     page = next(p for p in revisions["parameters"] if p["name"] == "page_size")
     assert page["description"] == "Rezultate pe pagină (implicit 20)."
     # Enum values stay the API's codes; their description lists them with translated labels.

@@ -170,8 +170,8 @@ def test_law_350_has_one_suggestion_applied_and_one_rejected(demo):
     assert revision.block("k350a00001")["proposed"] == suggestions[0].suggested_text
     assert "într-un format deschis care poate fi descărcat" in suggestions[0].suggested_text
     assert revision.message == (
-        "Format deschis pentru programul anual Include formularea propusă de Andrei Munteanu "
-        f"(comentariul nr. {suggestions[0].pk})."
+        "Format deschis pentru programul anual Include formularea propusă în comentariul "
+        f"nr. {suggestions[0].pk}."
     )
 
 

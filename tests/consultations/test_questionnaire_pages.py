@@ -7,12 +7,15 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from consultations.domain import questionnaires as q
-from consultations.models import Question, QuestionnaireResponse
+from consultations.models import Answer, HiddenAnswer, Question, QuestionnaireResponse
+from core.models import ActivityLog
 from tests.consultations.conftest import add_written_stage
 from tests.factories import UserFactory
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -254,7 +257,10 @@ def test_exports_list_every_response_without_names(en_client, asked_closed):
         "1. Sunteți de acord?",
         "2. De ce?",
     ]
-    assert [row[0] for row in rows[1:]] == ["1", "2"]
+    # The category, and the days without the time of day: exact times would help tell who
+    # answered what.
+    day = timezone.localdate(asked_closed.opens_at + timedelta(hours=1)).isoformat()
+    assert [row[:4] for row in rows[1:]] == [["1", "citizen", day, day], ["2", "citizen", day, day]]
     assert [row[4:] for row in rows[1:]] == [["Nu", "'=SUM(A1)"], ["Da", ""]]
     data = json.loads(en_client.get(base(asked_closed) + "responses.json").content)
     assert [x["text"] for x in data["questions"]] == ["Sunteți de acord?", "De ce?"]
@@ -262,4 +268,58 @@ def test_exports_list_every_response_without_names(en_client, asked_closed):
     assert [r["answers"] for r in data["responses"]] == [
         {"1": "Nu", "2": "=SUM(A1)"}, {"1": "Da", "2": ""},
     ]  # fmt: skip
+    assert [
+        (r["response"], r["category"], r["submitted"], r["updated"]) for r in data["responses"]
+    ] == [(1, "citizen", day, day), (2, "citizen", day, day)]
     assert "Ion Vasile" not in json.dumps(data, ensure_ascii=False)
+
+
+def test_moderator_hides_a_free_text_answer_from_the_results_and_exports(
+    en_client, asked_closed, moderator, editor
+):
+    respond(UserFactory(), asked_closed, 0, "Primarul e un incompetent.")
+    respond(UserFactory(), asked_closed, 1, "Termenul e prea scurt.")
+    offending = Answer.objects.get(text="Primarul e un incompetent.")
+    results = base(asked_closed) + "results/"
+    hide = f"{results}answers/{offending.pk}/hide/"
+    # Only moderators: the organisation's editor may not, nor may anyone anonymous.
+    assert en_client.get(hide).status_code == 302
+    en_client.force_login(editor)
+    assert en_client.get(hide).status_code == 403
+    assert hide not in en_client.get(results).content.decode()
+    en_client.force_login(moderator)
+    assert f'href="{hide}"' in en_client.get(results).content.decode()
+    # A reason is required; the form says so.
+    refused = en_client.post(hide, {"reason": "  "})
+    assert refused.status_code == 400
+    assert "This field is required." in refused.content.decode()
+    assert not HiddenAnswer.objects.exists()
+    response = en_client.post(hide, {"reason": "Atac la persoană."})
+    assert response.status_code == 302
+    assert response["Location"] == results
+    hidden = HiddenAnswer.objects.get()
+    assert (hidden.response_id, hidden.question_id, hidden.reason, hidden.hidden_by) == (
+        offending.response_id, offending.question_id, "Atac la persoană.", moderator,
+    )  # fmt: skip
+    log = ActivityLog.objects.get(verb="answer.hidden")
+    assert (log.actor, log.data) == (moderator, {"reason": "Atac la persoană."})
+    assert messages_of(en_client.get(results)) == ["The answer was hidden."]
+    # Again: refused, with a message.
+    again = en_client.post(hide, {"reason": "Atac la persoană."})
+    assert again.status_code == 400
+    assert "This answer is already hidden." in again.content.decode()
+    assert HiddenAnswer.objects.count() == 1
+    # Left out of the results page (for everyone) and of the exports.
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(results).content.decode()
+    assert "Primarul" not in page
+    assert "<li>Termenul e prea scurt.</li>" in page
+    assert "1 text answer, listed below." in page
+    csv_text = en_client.get(base(asked_closed) + "responses.csv").content.decode("utf-8-sig")
+    assert "Primarul" not in csv_text
+    assert [row[4:] for row in list(csv.reader(io.StringIO(csv_text)))[1:]] == [
+        ["Da", ""], ["Nu", "Termenul e prea scurt."],
+    ]  # fmt: skip
+    data = json.loads(en_client.get(base(asked_closed) + "responses.json").content)
+    assert [r["answers"] for r in data["responses"]] == [
+        {"1": "Da", "2": ""}, {"1": "Nu", "2": "Termenul e prea scurt."},
+    ]  # fmt: skip

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
+from accounts import domain as accounts_domain
 from consultations import domain, exports
 from consultations.domain import queries
 from consultations.models import AppliedSuggestion, Disposition, StageComment
@@ -98,8 +99,7 @@ def test_accepting_opens_the_editor_with_the_suggestion_and_saving_credits_it(
     ]
     # In the language of the proposal's text, as stored messages are.
     assert revision.message == (
-        f"Termen mai scurt Include formularea propusă de Ion Vasile "
-        f"(comentariul nr. {suggestion.pk})."
+        f"Termen mai scurt Include formularea propusă în comentariul nr. {suggestion.pk}."
     )
     assert list(AppliedSuggestion.objects.values_list("revision", "comment", "applied_by")) == [
         (revision.pk, suggestion.pk, editor.pk)
@@ -277,6 +277,31 @@ def test_hidden_suggestion_keeps_no_words_in_the_export(editor, suggestion, mode
         "",
         "",
     )
+
+
+def test_erased_author_is_named_nowhere_on_the_revision(client, editor, suggestion, citizen):
+    """The stored message credits the comment by number only: once its author erases their
+    account, neither the revision page nor the API names them."""
+    current, draft = domain.suggestion_draft(suggestion)
+    revision = domain.save_suggestion(
+        editor,
+        suggestion,
+        base_number=current.number,
+        title=draft.title,
+        summary=draft.summary,
+        blocks=draft.blocks,
+        message="",
+    )
+    assert revision.message == f"Include formularea propusă în comentariul nr. {suggestion.pk}."
+    page = en_client_for(editor).get(revision.get_absolute_url()).content.decode()
+    assert f"Ion Vasile (comment #{suggestion.pk})" in page
+    accounts_domain.delete_account(citizen)
+    page = en_client_for(editor).get(revision.get_absolute_url()).content.decode()
+    api = client.get(f"/api/v1/proposals/legea-350/revisions/{revision.number}/")
+    assert "Ion Vasile" not in page
+    assert f"Deleted account (comment #{suggestion.pk})" in page
+    assert "Ion Vasile" not in api.content.decode()
+    assert api.json()["message"] == revision.message
 
 
 def test_api_shows_the_suggestion_and_the_revision_applying_it(client, editor, suggestion):

@@ -2,7 +2,7 @@
 organisation and of each organisation co-authoring it, each person once, in their own
 language; the authority's registrars read who co-signed, and so does the submission's page."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import lxml.html
@@ -18,6 +18,7 @@ from tests.helpers import add_coauthor, submit
 pytestmark = pytest.mark.django_db
 
 SENT = datetime(2026, 1, 29, 10, 0, tzinfo=ZoneInfo("Europe/Bucharest"))
+JOINED = SENT - timedelta(days=2)  # when the co-authors answered (before any submission)
 SUBJECTS = {
     "ro": "Propunere depusă la autoritatea publică ({code})",
     "bg": "Предложението е внесено в публичния орган ({code})",
@@ -28,7 +29,8 @@ SUBJECTS = {
 @pytest.fixture
 def authors(published, ngo, ngo_editor, ngo_admin, registrar):
     """`published` co-authored by AMR (a Bulgarian-reading admin, an English-reading editor, and
-    the owner's editor, who edits for both); Funky Citizens declined, Expert Forum was removed."""
+    the owner's editor, who edits for both); Funky Citizens declined, Expert Forum was removed;
+    all of it two days before `SENT`."""
     amr = OrganizationFactory(name="Asociația Municipiilor din România", slug="amr")
     amr_admin = MembershipFactory(
         organization=amr, role="admin", user__email="admin@amr.example.org", user__language="bg"
@@ -37,20 +39,24 @@ def authors(published, ngo, ngo_editor, ngo_admin, registrar):
         organization=amr, role="editor", user__email="ed@amr.example.org", user__language="en"
     ).user
     MembershipFactory(organization=amr, role="editor", user=ngo_editor)
-    add_coauthor(ngo_editor, published, amr, amr_admin)
+    add_coauthor(ngo_editor, published, amr, amr_admin, now=JOINED)
     declined = OrganizationFactory(name="Funky Citizens", slug="funky")
     declined_admin = MembershipFactory(
         organization=declined, role="admin", user__email="admin@funky.example.org"
     ).user
     coauthors.decline_coauthorship(
-        declined_admin, coauthors.invite_coauthor(ngo_editor, published, declined)
+        declined_admin,
+        coauthors.invite_coauthor(ngo_editor, published, declined, now=JOINED),
+        now=JOINED,
     )
     removed = OrganizationFactory(name="Expert Forum", slug="expert-forum")
     removed_admin = MembershipFactory(
         organization=removed, role="admin", user__email="admin@ef.example.org"
     ).user
     coauthors.remove_coauthor(
-        ngo_editor, add_coauthor(ngo_editor, published, removed, removed_admin)
+        ngo_editor,
+        add_coauthor(ngo_editor, published, removed, removed_admin, now=JOINED),
+        now=JOINED + timedelta(hours=1),
     )
     return {"admin": amr_admin, "editor": amr_editor}
 
@@ -125,6 +131,34 @@ def test_registration_and_answer_reach_every_author(
             today=date(2026, 2, 20),
         )
     assert recipients() == everyone
+
+
+def test_organisation_joining_after_the_sending_is_not_told_of_the_answer(
+    published, ngo_editor, ngo_admin, registrar, authors, django_capture_on_commit_callbacks
+):
+    """The emails go to who co-signed (as their text says), not to who co-authors it today."""
+    submission = submit(ngo_editor, published, now=SENT)
+    late = OrganizationFactory(name="Centrul pentru Inovare Publică", slug="cip")
+    late_admin = MembershipFactory(
+        organization=late, role="admin", user__email="admin@cip.example.org"
+    ).user
+    add_coauthor(ngo_editor, published, late, late_admin, now=SENT + timedelta(days=3))
+    assert published.authors[-1] == late
+    register(registrar, submission)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration.answer_submission(
+            registrar,
+            submission,
+            answer_status="accepted",
+            text="Acceptăm propunerea.",
+            answered_on=date(2026, 2, 20),
+            today=date(2026, 2, 20),
+        )
+    assert recipients() == sorted(
+        [ngo_editor.email, ngo_admin.email, "admin@amr.example.org", "ed@amr.example.org"]
+    )
+    assert all("Centrul pentru Inovare Publică" not in m.body for m in mail.outbox)
 
 
 def test_overdue_reminder_reaches_every_author_once(
