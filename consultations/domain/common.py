@@ -29,6 +29,17 @@ def resolve_now(now):
     return now if now is not None else timezone.now()
 
 
+def locked_stage(stage):
+    """`stage` read again under its row lock, with its consultation and proposal, so that
+    commands on one stage (registrations, questionnaire responses) take their turns.
+    Side effects: the row lock, until the transaction ends."""
+    return (
+        Stage.objects.select_for_update(of=("self",))
+        .select_related("consultation__proposal")
+        .get(pk=stage.pk)
+    )
+
+
 def bump_comments_version(stage):
     """Invalidate every rendered page, thread and text of the stage (their cache keys carry this
     number): for changes that are not one thread's (a bulk answer, a stage edited).

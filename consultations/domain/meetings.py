@@ -22,12 +22,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import RespondentCategory
 from consultations import outbox
-from consultations.domain.common import bump_comments_version, resolve_now
+from consultations.domain.common import bump_comments_version, locked_stage, resolve_now
 from consultations.models import (
     REGISTRATION_TRANSITIONS,
     MeetingRegistration,
     RegistrationStatus,
-    Stage,
     StageKind,
 )
 from core import activity
@@ -177,14 +176,6 @@ def public_attendance(stage):
 # --- Commands ---------------------------------------------------------------------------------
 
 
-def _locked_stage(stage):
-    return (
-        Stage.objects.select_for_update(of=("self",))
-        .select_related("consultation__proposal")
-        .get(pk=stage.pk)
-    )
-
-
 def _record(actor, verb, registration, stage, *, old="", new="", data=None):
     # Scoped to the stage, not the proposal: the proposal's public history does not list who
     # registered for its meetings.
@@ -236,7 +227,7 @@ def register_for_meeting(
     "meeting.waiting_listed", scoped to the stage); the confirmation email, after commit."""
     now = resolve_now(now)
     require(user, REGISTER, stage, message=PARTICIPANTS_ONLY)
-    stage = _locked_stage(stage)
+    stage = locked_stage(stage)
     check_takes_registrations(stage, now)
     if active_registration(user, stage) is not None:
         raise DomainError(_("You are already registered for this meeting."), code="duplicate")
@@ -286,7 +277,7 @@ def cancel_registration(user, registration, *, now=None):
     promotions of `_fill_seats` (their log rows and emails); bumps the stage's version."""
     now = resolve_now(now)
     require(user, CANCEL, registration, message=OWN_ONLY)
-    stage = _locked_stage(registration.stage)
+    stage = locked_stage(registration.stage)
     registration = MeetingRegistration.objects.select_for_update().get(pk=registration.pk)
     registration.stage = stage
     check_cancel_registration(registration, now)
@@ -324,7 +315,7 @@ def set_capacity(user, stage, capacity, *, now=None):
     ("meeting.capacity_changed", old → new); the promotions of `_fill_seats`; bumps the stage's
     version. Nothing is written when the number does not change."""
     now = resolve_now(now)
-    stage = _locked_stage(stage)
+    stage = locked_stage(stage)
     require(user, MANAGE, stage, message=EDITORS_ONLY)
     check_capacity_change(stage, now)
     if capacity is not None and capacity < 1:
@@ -369,7 +360,7 @@ def mark_attendance(user, stage, present, *, now=None):
     `attendance_marked_at`; one log row each ("meeting.attendance_marked", old → new); bumps the
     stage's version. Nothing is written for a registration whose mark does not change."""
     now = resolve_now(now)
-    stage = _locked_stage(stage)
+    stage = locked_stage(stage)
     require(user, MANAGE, stage, message=EDITORS_ONLY)
     check_attendance(stage, now)
     present = {int(pk) for pk in present}
@@ -446,6 +437,6 @@ def release_seats_of(user, *, now=None):
     for registration in list(active):
         if held_at(registration.stage) <= now:
             continue
-        _cancel(None, registration, _locked_stage(registration.stage), now)
+        _cancel(None, registration, locked_stage(registration.stage), now)
         released += 1
     return released

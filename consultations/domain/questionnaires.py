@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import RespondentCategory
-from consultations.domain.common import bump_comments_version, resolve_now
+from consultations.domain.common import bump_comments_version, locked_stage, resolve_now
 from consultations.domain.moderation import MODERATORS_ONLY
 from consultations.models import (
     Answer,
@@ -30,7 +30,6 @@ from consultations.models import (
     Question,
     QuestionKind,
     QuestionnaireResponse,
-    Stage,
     StageKind,
     StageStatus,
 )
@@ -279,14 +278,6 @@ def text_answers(stage):
 # --- Commands ---------------------------------------------------------------------------------
 
 
-def _locked_stage(stage):
-    return (
-        Stage.objects.select_for_update(of=("self",))
-        .select_related("consultation__proposal")
-        .get(pk=stage.pk)
-    )
-
-
 def _clean_choices(kind, choices):
     if kind not in QuestionKind.with_choices():
         return []
@@ -345,7 +336,7 @@ def add_question(
     scoped to the stage); bumps the stage's version (its page links to the questionnaire)."""
     now = resolve_now(now)
     require(user, MANAGE, stage, message=EDITORS_ONLY)
-    stage = _locked_stage(stage)
+    stage = locked_stage(stage)
     check_questions_change(stage, now)
     if kind not in QuestionKind.values:
         raise DomainError(_("Choose the kind of question."), code="kind")
@@ -392,7 +383,7 @@ def remove_question(user, question, *, now=None):
     row ("question.removed", scoped to the stage); bumps the stage's version."""
     now = resolve_now(now)
     require(user, MANAGE, question.stage, message=EDITORS_ONLY)
-    stage = _locked_stage(question.stage)
+    stage = locked_stage(question.stage)
     check_questions_change(stage, now)
     if QuestionnaireResponse.objects.filter(stage=stage).exists():  # cannot happen: belt and braces
         raise InvalidTransition(_("The questionnaire has responses."), code="answered")
@@ -459,7 +450,7 @@ def submit_response(user, stage, answers, *, now=None):
     ("questionnaire.answered" or "questionnaire.changed", scoped to the stage)."""
     now = resolve_now(now)
     require(user, RESPOND, stage, message=PARTICIPANTS_ONLY)
-    stage = _locked_stage(stage)
+    stage = locked_stage(stage)
     check_takes_responses(stage, now)
     questions = questions_of(stage)
     if not questions:
