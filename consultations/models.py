@@ -614,8 +614,9 @@ class Disposition(models.Model):
 
 class AppliedSuggestion(AppendOnlyModel):
     """A suggestion of wording that a revision applied: the editor opened from the suggestion
-    (`consultations.domain.suggestions.save_suggestion`) saved `revision` with it, crediting its
-    author in the revision's message. Append-only, like the revision it belongs to."""
+    (`consultations.domain.suggestions.save_suggestion`) saved `revision` with it; the
+    revision's message names the comment, its page the comment's author while the comment is
+    shown. Append-only, like the revision it belongs to."""
 
     revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="applied_suggestions"
