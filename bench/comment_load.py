@@ -78,9 +78,12 @@ RESEND_SHARE = 0.05  # posts sent a second time with the same form token (a doub
 
 
 class Commenter(threading.Thread):
-    def __init__(self, number, *, port, page, post, cookie, keys, pool, deadline, rng):
+    def __init__(
+        self, number, *, port, page, post, cookie, keys, pool, deadline, rng, resend=RESEND_SHARE
+    ):
         super().__init__(daemon=True)
         self.number, self.port, self.page, self.post = number, port, page, post
+        self.resend = resend
         self.cookie, self.keys, self.pool = cookie, keys, pool
         self.deadline, self.rng = deadline, rng
         self.accepted = {}  # comment id → the text sent
@@ -162,7 +165,7 @@ class Commenter(threading.Thread):
                 if level < 3:
                     with self.pool.lock:
                         self.pool.items.append((comment_id, level))
-                if self.rng.random() < RESEND_SHARE:
+                if self.rng.random() < self.resend:
                     self.resends += 1
                     again, again_id, again_sample = self.send(fields)
                     if again_id is not None and again_id != comment_id:
@@ -349,6 +352,12 @@ def main():
     parser.add_argument("--database", default="bench_comments")
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="post to the floor view instead (/bench/floor/: signed in, CSRF-checked, one row "
+        "stored in a transaction): what any posting path costs at least on this machine",
+    )
     args = parser.parse_args()
     if args.workers % args.servers:
         raise SystemExit("--workers must be a multiple of --servers")
@@ -410,7 +419,7 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
     cookies = sessions_for(users)
     keys = [""] + [block["key"] for block in stage.revision.blocks]
     page = f"/proposals/{SLUG}/consultation/stages/{stage.position}/"
-    post = page + "comment/"
+    post = "/bench/floor/" if args.floor else page + "comment/"
     before = StageComment.objects.count()
     IndexQueue.objects.all().delete()  # the setup's own rows: only the comments' are awaited
     connection.close()  # the servers get every connection the database allows
@@ -437,6 +446,7 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
                 pool=pool,
                 deadline=deadline,
                 rng=random.Random(args.seed + number),
+                resend=0 if args.floor else RESEND_SHARE,
             )
             for number, cookie in enumerate(cookies)
         ]
@@ -473,6 +483,10 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
         for status, sample in commenter.samples.items():
             samples.setdefault(status, sample)
 
+    if args.floor:
+        floor_report(args, accepted, statuses, samples, latencies, elapsed, load, load_after)
+        print(cpu_report(cpu_before, cpu_after, elapsed, len(accepted)))
+        return
     stored = dict(
         StageComment.objects.filter(stage=stage, user__in=users).values_list("pk", "comment")
     )
@@ -529,6 +543,31 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
         or emails_missing
         or len(set(tables)) != 1
     ):
+        raise SystemExit(1)
+
+
+def floor_report(args, accepted, statuses, samples, latencies, elapsed, load, load_after):
+    """The floor's figures: accepted posts per second, latencies, errors and rows lost."""
+    from core.models import ActivityLog
+
+    stored = dict(ActivityLog.objects.filter(verb="bench.floor").values_list("pk", "new_value"))
+    lost = [pk for pk, text in accepted.items() if stored.get(pk) != text]
+    errors = {status: count for status, count in statuses.items() if status != "302 accepted"}
+    print(
+        f"PostgreSQL; the floor view (/bench/floor/); {args.topology} topology; "
+        f"{args.servers} gunicorn × {args.workers // args.servers} sync workers; "
+        f"{args.commenters} posters for {elapsed:.1f} s; {os.cpu_count()} CPUs (load average "
+        f"{load:.1f} at start, {load_after:.1f} at the end)"
+    )
+    print(f"posts accepted:           {len(accepted)} ({len(accepted) / elapsed:.1f} per second)")
+    print(
+        "latency of a post:        "
+        f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+        f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms"
+    )
+    print(f"errors by status:         {errors or 0}")
+    print(f"rows lost or altered:     {len(lost)}; rows stored {len(stored)}")
+    if errors or lost or len(stored) != len(accepted):
         raise SystemExit(1)
 
 

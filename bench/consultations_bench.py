@@ -95,6 +95,7 @@ from consult.urls import urlpatterns as site_urlpatterns
 
 urlpatterns = [
     path("bench/plain/", views.plain),
+    path("bench/floor/", views.post_floor),
     path("bench/xtd/<slug:slug>/<int:position>/", views.xtd_page),
     path("bench/xtd-all/<slug:slug>/<int:position>/", views.xtd_all),
     # The package's own URLs, which its templates link to.
@@ -186,8 +187,10 @@ class BenchChanges:
 VIEWS = '''
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.views.decorators.http import require_POST
 from django.shortcuts import get_object_or_404, render
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, XtdComment
@@ -195,6 +198,7 @@ from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, XtdComment
 from accounts.models import User
 from consultations.models import Stage, StageComment
 from consultations.threads import PER_PAGE
+from core.models import ActivityLog
 
 # The package's templates read `comment.name`, which calls `user.get_full_name()`: Django's
 # AbstractUser has it, our User does not (the package cannot render our comments without this).
@@ -204,6 +208,27 @@ if not hasattr(User, "get_full_name"):
 
 def plain(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_POST
+def post_floor(request):
+    """The floor of any posting path (`comment_load.py --floor`): a signed-in, CSRF-checked POST
+    that stores one row (a log row: the form's text as its value) in a transaction and answers
+    302 with the row's id, as an accepted comment does."""
+    if not request.user.is_authenticated:
+        return HttpResponse("sign in", status=403, content_type="text/plain")
+    with transaction.atomic():
+        row = ActivityLog.objects.create(
+            actor=request.user,
+            verb="bench.floor",
+            target_type=ContentType.objects.get_for_model(User),
+            target_id=str(request.user.pk),
+            target_repr="",
+            scope_type=ContentType.objects.get_for_model(User),
+            scope_id=str(request.user.pk),
+            new_value=request.POST.get("text", ""),
+        )
+    return HttpResponseRedirect(f"/bench/floor/#comment-{row.pk}")
 
 
 def _page_threads(slug, position):
