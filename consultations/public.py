@@ -158,10 +158,11 @@ def shown_rows(synthesis, frozen_rows):
 SYNTHESIS_CHUNK = 1000
 
 
-def synthesis_row_chunks(synthesis, chunk_size=SYNTHESIS_CHUNK):
+def synthesis_row_chunks(synthesis, chunk_size=None):
     """The frozen rows of a published synthesis as they may be shown now (`shown_rows`), in
-    order, in lists of at most `chunk_size`: memory stays flat whatever the table's size. Two
-    queries a chunk."""
+    order, in lists of at most `chunk_size` (default `SYNTHESIS_CHUNK`): memory stays flat
+    whatever the table's size. One query for the rows, one more a chunk."""
+    chunk_size = chunk_size or SYNTHESIS_CHUNK
     chunk = []
     for frozen in synthesis.row_data(chunk_size=chunk_size):
         chunk.append(frozen)
