@@ -171,9 +171,3 @@ def synthesis_row_chunks(synthesis, chunk_size=None):
             chunk = []
     if chunk:
         yield shown_rows(synthesis, chunk)
-
-
-def synthesis_rows(synthesis):
-    """Every frozen row of a published synthesis as it may be shown now, as one list (for the
-    API's single response; exports read `synthesis_row_chunks`)."""
-    return [row for chunk in synthesis_row_chunks(synthesis) for row in chunk]
