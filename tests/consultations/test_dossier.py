@@ -652,3 +652,20 @@ def test_a_long_table_once_prepared_is_joined_at_the_end_page_by_page(
     built = dossier.dossier_pdf(Submission.objects.get(pk=submission.pk))
     assert [words(p.extract_text()) for p in PdfReader(io.BytesIO(built)).pages] == pages
     assert PdfReader(io.BytesIO(data), strict=True).metadata.title == submission.title
+
+
+def test_a_stored_table_made_before_a_comment_was_hidden_is_not_joined(
+    client, editor, moderator, stage, answered, long_tables
+):
+    submission = submit(editor, stage.consultation.proposal)
+    synthesis_file, _to_build = synthesis_files.request_pdf(editor, answered["synthesis"])
+    synthesis_files.build_pdf(synthesis_file)
+    domain.hide_comment(moderator, answered["block2"], "Date personale.")
+    text = dossier_text(client, submission, "view")
+    # That file still shows the hidden comment's words: the dossier points to a new one instead.
+    assert words(tr("ro", NOT_READY)) in text
+    assert words(tr("ro", JOINED) % {"number": 1}) not in text
+    assert "Termenul de 30 de zile e prea lung." not in text
+    assert list(SynthesisFile.objects.values_list("pk", "status")) == [
+        (synthesis_file.pk, FileStatus.READY)
+    ]
