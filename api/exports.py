@@ -20,6 +20,7 @@ next one replaces it).
 
 import csv
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -301,12 +302,28 @@ def synthesis_records(syntheses):
                 "stance": counts.get("stance", {}),
                 "outcome": counts.get("outcome", {}),
             },
-            "rows": visibility.synthesis_rows(synthesis),
+            # Written a chunk of rows at a time (`write_table`): never the whole table in memory.
+            "rows": StreamedList(
+                lambda synthesis=synthesis: visibility.synthesis_row_chunks(synthesis)
+            ),
             "web_url": _url(synthesis.get_absolute_url()),
         }
 
 
 # --- Files --------------------------------------------------------------------------------------
+
+
+class StreamedList:
+    """A list value of a record that is never held whole: `chunks()` gives its items in lists
+    (a synthesis's rows, a chunk of rows at a time). `write_table` writes it item by item, the
+    bytes exactly those of the whole list written at once."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+
+    def items(self):
+        for chunk in self.chunks():
+            yield from chunk
 
 
 def _csv_cell(value):
@@ -329,8 +346,48 @@ def _sha256(path):
     return digest.hexdigest()
 
 
+def _json_line(record):
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _csv_line(writer, buffer, cells):
+    buffer.seek(0)
+    buffer.truncate()
+    writer.writerow(cells)
+    return buffer.getvalue()
+
+
+def _write_streamed(jsonl, csv_file, record, fields, key, writer, buffer):
+    """Write `record`, whose `key` holds a `StreamedList`, as one JSON line and one CSV row,
+    item by item: what `json.dumps` of the record and `csv.writer` of its cells would write.
+
+    The record is written once around a placeholder that nothing else can hold, and the list
+    goes where the placeholder stood: in the JSON line `[item,item]` (the line's separators),
+    in the CSV cell `[item, item]` (`_csv_cell`'s JSON: default separators, keys sorted),
+    quoted with its quotes doubled as the CSV writer quotes any cell holding a quote; an empty
+    list is `[]`, which the writer leaves unquoted."""
+    streamed = record[key]
+    marker = f"streamed-{secrets.token_hex(16)}"
+    head, tail = _json_line({**record, key: marker}).split(json.dumps(marker), 1)
+    cells = [marker if field == key else _csv_cell(record[field]) for field in fields]
+    csv_head, csv_tail = _csv_line(writer, buffer, cells).split(marker, 1)
+    jsonl.write(head + "[")
+    csv_file.write(csv_head)
+    started = False
+    for item in streamed.items():
+        if not started:
+            csv_file.write('"[')
+        jsonl.write(("," if started else "") + _json_line(item))
+        text = json.dumps(item, ensure_ascii=False, sort_keys=True)
+        csv_file.write((", " if started else "") + text.replace('"', '""'))
+        started = True
+    jsonl.write("]" + tail + "\n")
+    csv_file.write(']"' + csv_tail if started else "[]" + csv_tail)
+
+
 def write_table(root, directory, name, records):
-    """Write `<directory>/<name>.jsonl` and `.csv` under `root`; their manifest entries."""
+    """Write `<directory>/<name>.jsonl` and `.csv` under `root`; their manifest entries. A
+    `StreamedList` value is written item by item (`_write_streamed`)."""
     fields = TABLES[name]
     target = root / directory
     target.mkdir(parents=True, exist_ok=True)
@@ -342,9 +399,16 @@ def write_table(root, directory, name, records):
     ):
         writer = csv.writer(csv_file, lineterminator="\r\n")
         writer.writerow(fields)
+        buffer = io.StringIO()
+        line_writer = csv.writer(buffer, lineterminator="\r\n")
         for record in records:
-            jsonl.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-            writer.writerow([_csv_cell(record[field]) for field in fields])
+            streamed = [key for key, value in record.items() if isinstance(value, StreamedList)]
+            if streamed:
+                (key,) = streamed
+                _write_streamed(jsonl, csv_file, record, fields, key, line_writer, buffer)
+            else:
+                jsonl.write(_json_line(record) + "\n")
+                writer.writerow([_csv_cell(record[field]) for field in fields])
             count += 1
     return [
         {

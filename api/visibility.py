@@ -93,9 +93,11 @@ def _api_row(row):
     return {name: value for name, value in row.items() if name != "shown"}
 
 
-def synthesis_rows(synthesis):
-    """`consultations.public.synthesis_rows`, in the API's shape (for the bulk exports)."""
-    return [_api_row(row) for row in public.synthesis_rows(synthesis)]
+def synthesis_row_chunks(synthesis):
+    """`consultations.public.synthesis_row_chunks`, in the API's shape (for the bulk exports:
+    a list of at most `consultations.public.SYNTHESIS_CHUNK` rows at a time)."""
+    for chunk in public.synthesis_row_chunks(synthesis):
+        yield [_api_row(row) for row in chunk]
 
 
 def synthesis_row_data(synthesis):

@@ -13,6 +13,14 @@ request path. Then, in this process, one run each:
 - the synthesis page, first and last page (the queries of each);
 - the synthesis CSV, the stage's comments CSV and JSON, through their views, read to the end
   as a client would (the bytes counted, not kept);
+- the API's bulk export of the syntheses (`api.exports.write_table`: syntheses.jsonl and
+  .csv, the rows written a chunk at a time);
+- the submission's dossier (`registrations.dossier`, through its view, as the registrar
+  downloads it): first while the table's PDF is not prepared (the section gives the counts and
+  where to get it; no row is read), then with a stored table joined after the dossier a page
+  at a time. The stored table is a stand-in, unless --skip-annex: the first part of this
+  synthesis's PDF laid out once, joined N / SYNTHESIS_PDF_PART_ROWS times (the pages of N rows;
+  laying out every row would take N/15 s), stored as the synthesis's ready file;
 - the PDF of a synthesis of --pdf-rows rows (a second stage), laid out in parts of
   SYNTHESIS_PDF_PART_ROWS and joined into a temporary file, as the background task does.
   WeasyPrint lays out about 100 rows a second here: the PDF of N rows takes N/100 s and is
@@ -80,6 +88,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.core.files import File  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -89,10 +98,20 @@ from django_comments.models import Comment  # noqa: E402
 from django_comments_xtd.models import XtdComment  # noqa: E402
 
 from accounts.models import Profile, User  # noqa: E402
+from api import exports as api_exports  # noqa: E402
+from api.visibility import syntheses as api_syntheses  # noqa: E402
 from consultations import domain, exports  # noqa: E402
-from consultations.models import Disposition, Stage, StageComment  # noqa: E402
+from consultations.models import (  # noqa: E402
+    Disposition,
+    FileStatus,
+    Stage,
+    StageComment,
+    SynthesisFile,
+)
+from core.pdfjoin import join_pdfs  # noqa: E402
 from proposals import content  # noqa: E402
 from proposals import domain as proposals_domain  # noqa: E402
+from registrations import domain as registration  # noqa: E402
 from tests.factories import MembershipFactory, ProposalFactory  # noqa: E402
 
 BATCH = 2000
@@ -298,11 +317,72 @@ def read_to_the_end(response):
     return size
 
 
+def read_response(response):
+    """The number of bytes of a response, streamed or not, read to the end."""
+    assert response.status_code == 200, response.status_code
+    if response.streaming:
+        return read_to_the_end(response)
+    return len(response.content)
+
+
+def dossier_steps(options, editor, stage, synthesis):
+    proposal = stage.consultation.proposal
+    domain.process_stage_events(now=timezone.now())
+    submission = registration.submit_proposal(
+        editor, proposal, proposal.current_revision, "Vă rugăm să înregistrați propunerea."
+    )
+    url = f"/register/s/{submission.tracking_code}/dossier.pdf"
+    client = Client()
+    client.force_login(editor)
+    # The first dossier also loads what its charts need (matplotlib's fonts): once per process.
+    for label in ("first", "again"):
+        with Measure(f"dossier, table not prepared ({label})", trace=options.tracemalloc):
+            size = read_response(client.get(url))
+        print(f"    {size / 2**10:.0f} KiB, {SynthesisFile.objects.count()} stored tables")
+    if options.skip_annex:
+        return
+    synthesis.stage = Stage.objects.select_related("consultation__proposal__organization").get(
+        pk=stage.pk
+    )
+    part_rows = settings.SYNTHESIS_PDF_PART_ROWS
+    mark = time.perf_counter()
+    parts = exports.synthesis_pdf_parts(synthesis)
+    first = next(parts)
+    parts.close()
+    repeats = -(-synthesis.counts["total"] // part_rows)
+    with tempfile.TemporaryFile() as joined:
+        pages = join_pdfs((first for _ in range(repeats)), joined)
+        joined.seek(0)
+        stored = SynthesisFile(
+            synthesis=synthesis,
+            version=Stage.objects.get(pk=stage.pk).comments_version,
+            status=FileStatus.READY,
+            pages=pages,
+            rows_done=synthesis.counts["total"],
+            requested_at=timezone.now(),
+            finished_at=timezone.now(),
+        )
+        stored.file.save("bench-table.pdf", File(joined), save=False)
+        stored.save()
+    print(
+        f"  (stand-in table: the first part, {len(first) / 2**10:.0f} KiB, joined {repeats:,}"
+        f" times: {pages:,} pages, {stored.file.size / 2**20:.1f} MiB,"
+        f" in {time.perf_counter() - mark:.0f} s)",
+        flush=True,
+    )
+    with Measure(f"dossier, stored table joined ({pages:,} p.)", trace=options.tracemalloc):
+        size = read_response(client.get(url))
+    print(f"    {size / 2**20:.1f} MiB")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=200_000)
     parser.add_argument("--pdf-rows", type=int, default=6000)
     parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument(
+        "--skip-annex", action="store_true", help="no dossier with a stored table joined"
+    )
     parser.add_argument(
         "--tracemalloc", action="store_true", help="also the peak of Python's allocations"
     )
@@ -356,6 +436,12 @@ def run(options):
         with Measure(label, trace=trace):
             size = read_to_the_end(client.get(url))
         print(f"    {size / 2**20:.1f} MiB")
+    with Measure("API bulk export: syntheses.jsonl + .csv", trace=trace):
+        files = api_exports.write_table(
+            WORK / "dump", "all", "syntheses", api_exports.synthesis_records(api_syntheses())
+        )
+    print("    " + ", ".join(f"{entry['bytes'] / 2**20:.1f} MiB" for entry in files))
+    dossier_steps(options, editor, stage, synthesis)
     if options.skip_pdf:
         return
     second = make_stage(editor, consultation, 2, revision)

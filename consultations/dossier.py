@@ -4,31 +4,44 @@ For a submission whose proposal went through a public consultation, the authorit
 came of it: the stages in order (kind, title, opening and closing, status or cancellation with
 its reason, the revision under debate; for a public meeting when and where it was held, how many
 took part, whether its minutes were published), the participation in each stage that took
-comments, and the table of every published synthesis, row by row exactly as the synthesis page
-and its PDF show it (`consultations.exports.synthesis_document`: the frozen rows, in the legal
-layout of the proposal's country, without the words and author of comments no longer shown,
-`consultations.public`). When
-no synthesis was published the section says so. A proposal that had no consultation gets no
-section: the dossier then says that no consultation summary is attached.
+comments, and every published synthesis: its counts and its table, row by row exactly as the
+synthesis page and its PDF show it (`consultations.exports.legal_row_chunks`: the frozen rows,
+in the legal layout of the proposal's country, without the words and author of comments no
+longer shown, `consultations.public`). When no synthesis was published the section says so.
+
+A table of more rows than one part of the synthesis PDF (`SYNTHESIS_PDF_PART_ROWS`) is never
+read nor laid out here (WeasyPrint would need minutes and hundreds of MiB): its PDF is made once
+in the background (`consultations.synthesis_files`). When that file is ready the section opens
+it and hands it over as an annex (`"annexes"`), which the dossier joins after its own pages, a
+page at a time (`core.pdfjoin`); the section says it is joined as annex N. When it is not ready
+the section says where to download it (the page where it is prepared, by a POST: the dossier, a
+GET, writes nothing) and that the dossier downloaded again once it is ready will hold it.
+
+A proposal that had no consultation gets no section: the dossier then says that no
+consultation summary is attached.
 
 Written in the proposal's language, dates as `core.dates` writes them in the organisation's
 zone. The number of queries does not depend on the number of comments: the consultation, its
 stages, one aggregate over their comments and, per published synthesis, one for its rows and
-one for the comments no longer shown among them (two more each 1,000 rows).
+one for the comments no longer shown among them (a table of at most one part), or one for its
+stored file (a longer one).
 """
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consultations import figures as counting
-from consultations.exports import legal_counts, synthesis_document
+from consultations import synthesis_files
+from consultations.exports import layout_for, legal_counts, legal_language, legal_row_chunks
 from consultations.models import (
     CommentState,
+    FileStatus,
     Stage,
     StageComment,
     StageKind,
@@ -60,10 +73,14 @@ def consultation_section(submission):
         return None
     with translation.override(proposal.language):
         context = _context(consultation, proposal, submission.submitted_at)
-        return {
-            "title": _("Consultation"),
-            "html": render_to_string("consultations/export/dossier_section.html", context),
-        }
+        annexes = [entry["annex"]["file"] for entry in context["syntheses"] if entry["annex"]]
+        try:
+            html = render_to_string("consultations/export/dossier_section.html", context)
+        except BaseException:
+            for annex in annexes:
+                annex.close()
+            raise
+        return {"title": _("Consultation"), "html": html, "annexes": annexes}
 
 
 def _context(consultation, proposal, now):
@@ -77,11 +94,17 @@ def _context(consultation, proposal, now):
     )
     figures = participation(stages)
     entries = [_stage_entry(stage, figures.get(stage.pk), language, zone, now) for stage in stages]
+    syntheses = [entry["synthesis"] for entry in entries if entry["synthesis"]]
+    number = 0
+    for entry in syntheses:
+        if entry["annex"]:
+            number += 1
+            entry["annex"]["number"] = number
     return {
         "consultation": consultation,
         "consultation_url": absolute_url(consultation.get_absolute_url()),
         "stages": entries,
-        "syntheses": [entry["synthesis"] for entry in entries if entry["synthesis"]],
+        "syntheses": syntheses,
         "labels": _labels(),
         "as_of": format_datetime(now, language, zone),
     }
@@ -175,17 +198,43 @@ def _stage_entry(stage, figures, language, zone, now):
         }
     synthesis = _synthesis_of(stage, now)
     if synthesis is not None:
-        layout, _rows, table = synthesis_document(synthesis)
-        _stances, outcome_counts = legal_counts(synthesis.counts, layout)
-        entry["synthesis"] = {
-            "stage": stage,
-            "synthesis": synthesis,
-            "layout": layout,
-            "table": table,
-            "published": format_date(timezone.localtime(synthesis.published_at, zone), language),
-            "outcome_counts": outcome_counts,
-            "total": synthesis.counts.get("total", len(table)),
-        }
+        entry["synthesis"] = _synthesis_entry(stage, synthesis, language, zone)
+    return entry
+
+
+def _synthesis_entry(stage, synthesis, language, zone):
+    """What the section shows of a published synthesis: its counts, and its table when that
+    is at most one part of the PDF (`synthesis_files.prepared_in_background`); a longer table
+    is never read here, nor laid out: its stored PDF, when ready, is opened to be joined at the
+    end of the dossier (`annex`), and the section says so, or where to get it."""
+    proposal = stage.consultation.proposal
+    layout = layout_for(legal_language(proposal))
+    stance_counts, outcome_counts = legal_counts(synthesis.counts, layout)
+    entry = {
+        "stage": stage,
+        "synthesis": synthesis,
+        "layout": layout,
+        "table": None,
+        "annex": None,
+        "published": format_date(timezone.localtime(synthesis.published_at, zone), language),
+        "stance_counts": stance_counts,
+        "outcome_counts": outcome_counts,
+        "total": synthesis.counts.get("total", 0),
+        "pdf_url": absolute_url(
+            reverse("consultations:synthesis_export", args=[proposal.slug, stage.position, "pdf"])
+        ),
+    }
+    if not synthesis_files.prepared_in_background(synthesis):
+        entry["table"] = [row for chunk in legal_row_chunks(synthesis, layout) for row in chunk]
+        entry["total"] = synthesis.counts.get("total", len(entry["table"]))
+        return entry
+    synthesis_file = synthesis_files.current_file(synthesis)
+    if synthesis_file is not None and synthesis_file.status == FileStatus.READY:
+        try:
+            opened = synthesis_file.file.open("rb")
+        except OSError:  # replaced meanwhile (a comment hidden): as if not ready
+            return entry
+        entry["annex"] = {"file": opened, "pages": synthesis_file.pages}
     return entry
 
 

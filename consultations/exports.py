@@ -334,12 +334,6 @@ def current_row_chunks(synthesis):
         yield [current_row(row) for row in chunk]
 
 
-def current_rows(synthesis):
-    """Every frozen row as it may be shown now, as one list (`current_row_chunks` reads them a
-    chunk at a time)."""
-    return [row for chunk in current_row_chunks(synthesis) for row in chunk]
-
-
 def _suggestion_cell(row, layout, text, html):
     """The proposal's cell of a row holding a suggestion of wording: the suggested wording (in
     the PDF, as a redline of the text it replaces) or the removal it asks for, then the
@@ -357,7 +351,7 @@ def _suggestion_cell(row, layout, text, html):
 
 
 def legal_row(row, layout, *, html=False):
-    """The cells of one row of the legal table (`layout`'s columns), from a `current_rows` row
+    """The cells of one row of the legal table (`layout`'s columns), from a `current_row` row
     (with `html`, the proposal's cell of a suggestion shows its redline: for the PDF)."""
     outcome = layout["outcomes"].get(row["outcome"], row["outcome"])
     if row.get("applied_in"):
@@ -384,18 +378,6 @@ def legal_row(row, layout, *, html=False):
         outcome,
         row["reason"],
     ]
-
-
-def synthesis_document(synthesis):
-    """(layout, rows, table) of a published synthesis: the legal layout in the proposal's language,
-    `current_rows` and their legal rows, all in memory (the dossier's section; the exports read
-    `legal_row_chunks`). Call with that language active. Two queries once the stage,
-    consultation and proposal are loaded (and two more each `SYNTHESIS_CHUNK` rows)."""
-    stage = synthesis.stage
-    proposal = stage.consultation.proposal
-    layout = layout_for(legal_language(proposal))
-    rows = current_rows(synthesis)
-    return layout, rows, [legal_row(row, layout) for row in rows]
 
 
 def legal_row_chunks(synthesis, layout, *, html=False):

@@ -158,10 +158,11 @@ def shown_rows(synthesis, frozen_rows):
 SYNTHESIS_CHUNK = 1000
 
 
-def synthesis_row_chunks(synthesis, chunk_size=SYNTHESIS_CHUNK):
+def synthesis_row_chunks(synthesis, chunk_size=None):
     """The frozen rows of a published synthesis as they may be shown now (`shown_rows`), in
-    order, in lists of at most `chunk_size`: memory stays flat whatever the table's size. Two
-    queries a chunk."""
+    order, in lists of at most `chunk_size` (default `SYNTHESIS_CHUNK`): memory stays flat
+    whatever the table's size. One query for the rows, one more a chunk."""
+    chunk_size = chunk_size or SYNTHESIS_CHUNK
     chunk = []
     for frozen in synthesis.row_data(chunk_size=chunk_size):
         chunk.append(frozen)
@@ -170,9 +171,3 @@ def synthesis_row_chunks(synthesis, chunk_size=SYNTHESIS_CHUNK):
             chunk = []
     if chunk:
         yield shown_rows(synthesis, chunk)
-
-
-def synthesis_rows(synthesis):
-    """Every frozen row of a published synthesis as it may be shown now, as one list (for the
-    API's single response; exports read `synthesis_row_chunks`)."""
-    return [row for chunk in synthesis_row_chunks(synthesis) for row in chunk]

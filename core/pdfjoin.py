@@ -3,10 +3,12 @@
 A PDF laid out by WeasyPrint is built whole in memory; a table of hundreds of thousands of rows
 is therefore rendered in parts of a few thousand rows, and the parts are joined here. pypdf's
 own writer keeps every page of every part until it writes the file, so `PdfJoiner` writes each
-part's pages as soon as it reads them: it parses one part with pypdf, copies the objects its
-pages use into the output under new numbers, and forgets the part. What it keeps is one offset
-per object written and one reference per page, for the cross-reference table and the page tree
-it writes at the end.
+page as soon as it reads it: it opens one document with pypdf, copies the objects each page
+uses into the output under new numbers, and forgets what it parsed before the next page. A
+document may be bytes (a part just laid out) or a file (a stored PDF of thousands of pages,
+joined into a submission's dossier). What it keeps is one offset per object written and one
+reference per page, for the cross-reference table and the page tree it writes at the end, and
+pypdf's cross-reference table of the document being read.
 
 The joined document keeps every page as it was laid out (text, fonts, images, links within a
 part), the first part's document information (title) and language; the parts' outlines
@@ -16,7 +18,14 @@ part), the first part's document information (title) and language; the parts' ou
 import io
 
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 CATALOG, PAGES = 1, 2
@@ -53,8 +62,15 @@ class PdfJoiner:
         self._write(buffer.getvalue())
 
     def add(self, document):
-        """Append the pages of `document` (the bytes of a PDF). Returns its number of pages."""
-        reader = PdfReader(io.BytesIO(document))
+        """Append the pages of `document`: the bytes of a PDF, or a binary file open for reading
+        (a stored PDF of thousands of pages, read from where it lies). Returns its number of
+        pages.
+
+        The pages are taken one at a time, in the order of the page tree: each is written with
+        every object it uses that was not written yet, then what the reader parsed is forgotten,
+        so that memory holds one page's objects (and one offset per object), not the document."""
+        source = io.BytesIO(document) if isinstance(document, bytes | bytearray) else document
+        reader = PdfReader(source)
         numbers = {}
         waiting = []
 
@@ -76,26 +92,34 @@ class PdfJoiner:
                     list.__setitem__(value, index, renumber(item))
             return value
 
-        pages = reader.pages  # flattened: each page holds the attributes it inherited
-        page_numbers = {page.indirect_reference.idnum for page in pages}
-        for page in pages:
-            self.pages.append(new_reference(page.indirect_reference))
         trailer_info = dict.get(reader.trailer, NameObject("/Info"))
         if self.info is None and isinstance(trailer_info, IndirectObject):
             self.info = new_reference(trailer_info)
         if self.language is None:
             self.language = reader.root_object.get("/Lang")
-        while waiting:
-            old = waiting.pop()
-            obj = old.get_object()
-            is_page = old.idnum in page_numbers
-            if is_page:
-                dict.pop(obj, NameObject("/Parent"), None)
-            renumber(obj)
-            if is_page:
-                dict.__setitem__(obj, NameObject("/Parent"), IndirectObject(PAGES, 0, None))
-            self._write_object(numbers[(old.idnum, old.generation)], obj)
-        return len(pages)
+        count = 0
+        inherited_of = {}
+        for page, inherited in _page_references(reader):
+            inherited_of[page.idnum] = inherited
+            self.pages.append(new_reference(page))
+            count += 1
+            while waiting:
+                old = waiting.pop()
+                obj = old.get_object()
+                is_page = isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Page"
+                if is_page:
+                    dict.pop(obj, NameObject("/Parent"), None)
+                    # What the page inherits from the tree, on the page itself (as pypdf's
+                    # flattening does): the joined tree has one level.
+                    for name, value in inherited_of.pop(old.idnum, {}).items():
+                        if name not in obj:
+                            dict.__setitem__(obj, name, _copied(value))
+                renumber(obj)
+                if is_page:
+                    dict.__setitem__(obj, NameObject("/Parent"), IndirectObject(PAGES, 0, None))
+                self._write_object(numbers[(old.idnum, old.generation)], obj)
+            reader.resolved_objects.clear()
+        return count
 
     def close(self):
         """Write the page tree, the catalog, the cross-reference table and the trailer."""
@@ -128,6 +152,53 @@ class PdfJoiner:
         if self.info is not None:
             trailer += f" /Info {self.info.idnum} 0 R"
         self._write(f"{trailer} >>\nstartxref\n{start}\n%%EOF\n".encode())
+
+
+INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+
+def _copied(value):
+    """A direct dictionary or array copied (its items too), so that renumbering the copy leaves
+    the tree's shared value as it was read."""
+    if isinstance(value, DictionaryObject) and not isinstance(value, StreamObject):
+        return DictionaryObject({key: _copied(item) for key, item in dict.items(value)})
+    if isinstance(value, ArrayObject):
+        return ArrayObject(_copied(item) for item in list.__iter__(value))
+    return value
+
+
+def _page_references(reader):
+    """(reference, {inherited attribute: raw value}) of each page of `reader`, in order, walking
+    the page tree without building pypdf's list of every page."""
+    stack = [(iter([dict.get(reader.root_object, NameObject("/Pages"))]), {})]
+    seen = set()
+    while stack:
+        kids, inherited = stack[-1]
+        reference = next(kids, None)
+        if reference is None:
+            stack.pop()
+            continue
+        node = reference.get_object()
+        if not isinstance(node, DictionaryObject):
+            continue
+        kind = node.get("/Type")
+        if kind == "/Pages" or (kind is None and "/Kids" in node):
+            key = (
+                (reference.idnum, reference.generation)
+                if isinstance(reference, IndirectObject)
+                else None
+            )
+            if key in seen or len(stack) > 64:
+                continue  # a cycle or an absurd depth: not a page tree we follow
+            seen.add(key)
+            inherit = dict(inherited)
+            for name in INHERITABLE:
+                value = dict.get(node, NameObject(name))
+                if value is not None:
+                    inherit[NameObject(name)] = value
+            stack.append((iter(list(list.__iter__(node.get("/Kids", ArrayObject())))), inherit))
+        elif isinstance(reference, IndirectObject):
+            yield reference, inherited
 
 
 def join_pdfs(documents, output):

@@ -7,14 +7,22 @@ text and, for an amendment, its comparative table. Written in the language of th
 text.
 
 A section is a function registered with `register_dossier_section(function)`:
-`function(submission)` returns None (nothing to add) or {"title": …, "html": safe HTML}.
+`function(submission)` returns None (nothing to add) or {"title": …, "html": safe HTML} and,
+optionally, "annexes": PDF files open for reading (binary) that the dossier joins after its own
+pages, in order, a page at a time (`core.pdfjoin`: a stored justification table of thousands of
+pages is never held whole), and closes. A dossier with annexes is written into a file
+(`write_dossier`); one without is the bytes WeasyPrint laid out.
 """
+
+import io
+import itertools
 
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.dates import format_date, format_datetime
 from core.mail import absolute_url
+from core.pdfjoin import join_pdfs
 from proposals.coauthors import coauthors_at
 from proposals.diff import comparative_table
 from proposals.endorsements import endorsements_at
@@ -44,6 +52,30 @@ def verify_url(submission):
 
 
 def dossier_pdf(submission):
+    """The dossier's bytes, its annexes joined (for a small dossier, and the tests; the view
+    writes one with annexes into a temporary file: `build_dossier`, `write_dossier`)."""
+    document, annexes = build_dossier(submission)
+    if not annexes:
+        return document
+    output = io.BytesIO()
+    write_dossier(document, annexes, output)
+    return output.getvalue()
+
+
+def write_dossier(document, annexes, output):
+    """Write `document` (the dossier's own PDF bytes) then the pages of each of `annexes` (PDF
+    files open for reading) into `output`, a binary file open for writing; close the annexes.
+    Returns the number of pages."""
+    try:
+        return join_pdfs(itertools.chain([document], annexes), output)
+    finally:
+        for annex in annexes:
+            annex.close()
+
+
+def build_dossier(submission):
+    """(the dossier's own PDF, as bytes; the annexes its sections hand over, files open for
+    reading, to be joined after it by `write_dossier`, which closes them)."""
     proposal = submission.proposal
     revision = submission.revision
     zone = proposal.organization.zone
@@ -53,6 +85,8 @@ def dossier_pdf(submission):
         "people": sum(1 for e in endorsements if not e.organization_id),
         "total": len(endorsements),
     }
+    sections = dossier_sections(submission)
+    annexes = [annex for section in sections for annex in section.get("annexes", ())]
     with translation.override(proposal.language):
         context = {
             "submission": submission,
@@ -64,7 +98,7 @@ def dossier_pdf(submission):
             ),
             "revision_url": absolute_url(revision.get_absolute_url()),
             "verify_url": verify_url(submission),
-            "sections": dossier_sections(submission),
+            "sections": sections,
             # The co-signing organisations and the endorsements as they stood when it was sent.
             "coauthors": coauthors_at(proposal, submission.submitted_at),
             "endorsements": endorsements,
@@ -73,4 +107,9 @@ def dossier_pdf(submission):
             if proposal.kind == ProposalKind.AMENDMENT
             else None,
         }
-        return render_pdf("registrations/dossier.html", context)
+        try:
+            return render_pdf("registrations/dossier.html", context), annexes
+        except BaseException:
+            for annex in annexes:
+                annex.close()
+            raise

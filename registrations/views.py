@@ -3,6 +3,7 @@ call one function of `registrations.domain`, redirect with a message."""
 
 import csv
 import statistics
+import tempfile
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,7 +27,7 @@ from core.permissions import can, passes
 from proposals.coauthors import coauthors_at
 from proposals.views import proposal_context, proposal_for
 from registrations import domain, verification
-from registrations.dossier import dossier_pdf, verify_url
+from registrations.dossier import build_dossier, verify_url, write_dossier
 from registrations.forms import (
     REGISTER_STATUSES,
     AnswerForm,
@@ -189,8 +190,23 @@ def submission_dossier(request, code):
     submission = _submission_for(request, code)
     if not submission.through_platform:
         raise Http404
-    response = HttpResponse(dossier_pdf(submission), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="dosar-{submission.tracking_code}.pdf"'
+    filename = f"dosar-{submission.tracking_code}.pdf"
+    document, annexes = build_dossier(submission)
+    if annexes:
+        # A stored justification table joined after the dossier, a page at a time, into a
+        # temporary file (closed by the response once sent): never the whole table in memory.
+        output = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            write_dossier(document, annexes, output)
+        except BaseException:
+            output.close()
+            raise
+        output.seek(0)
+        return FileResponse(
+            output, as_attachment=True, filename=filename, content_type="application/pdf"
+        )
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

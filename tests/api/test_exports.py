@@ -10,8 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from api import exports
+from api import exports, visibility
 from api.tasks import export_public_data
+from consultations import public
 from tests.api.conftest import API, save
 
 TABLES = ["proposals", "revisions", "consultations", "stages", "comments", "dispositions"]
@@ -233,3 +234,91 @@ def test_nightly_task_publishes_a_dump(world):
     result = export_public_data.delay().get()
     assert result["files"] == 28
     assert exports.read_manifest(exports.current_dump())["generated_at"] == result["generated_at"]
+
+
+# --- A synthesis's rows, written a chunk at a time --------------------------------------------
+
+
+def _whole(record):
+    """The record with its streamed list read whole, as the files were written before."""
+    return {
+        key: list(value.items()) if isinstance(value, exports.StreamedList) else value
+        for key, value in record.items()
+    }
+
+
+def _written_whole(records, fields):
+    """What `write_table` wrote before the rows were streamed: `json.dumps` of each record and
+    `csv.writer` of its cells."""
+    lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(fields)
+    for record in records:
+        writer.writerow([exports._csv_cell(record[field]) for field in fields])
+    return "".join(lines), buffer.getvalue()
+
+
+def _written(tmp_path, records):
+    exports.write_table(tmp_path, "set", "syntheses", records)
+    return (
+        (tmp_path / "set/syntheses.jsonl").read_bytes().decode("utf-8"),
+        (tmp_path / "set/syntheses.csv").read_bytes().decode("utf-8"),
+    )
+
+
+def test_synthesis_rows_are_streamed_into_the_same_bytes(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(public, "SYNTHESIS_CHUNK", 1)
+    syntheses = visibility.syntheses()
+    records = [_whole(record) for record in exports.synthesis_records(syntheses)]
+    assert [len(record["rows"]) for record in records] == [2]
+    assert [row["text"] for row in records[0]["rows"]] == ["Susțin termenul propus.", None]
+    expected = _written_whole(records, exports.TABLES["syntheses"])
+    assert _written(tmp_path, exports.synthesis_records(syntheses)) == expected
+    jsonl_text, csv_text = expected
+    assert json.loads(jsonl_text) == records[0]
+    (header, cells) = list(csv.reader(io.StringIO(csv_text)))
+    assert json.loads(cells[header.index("rows")]) == records[0]["rows"]
+
+
+def test_a_streamed_list_is_written_as_the_writers_write_it(tmp_path):
+    awkward = {
+        "text": 'Citat „x”, cu "ghilimele", virgule,\nrânduri\r\nși = la început',
+        "author": "=HYPERLINK(1)",
+        "number": 1,
+        "applied_in": None,
+        "shown": True,
+    }
+    plain = {"text": "Простo", "author": "Ана", "number": 2, "applied_in": 3, "shown": False}
+    base = {
+        "proposal": "legea-350",
+        "stage": 1,
+        "published_at": "2026-01-01T10:00:00+02:00",
+        "intro": '= Introducere, cu "ghilimele"\nși rânduri',
+        "counts": {"total": 2, "stance": {}, "outcome": {"accepted": 1}},
+        "web_url": "https://example.org/s/",
+    }
+    lists = [[[awkward], [plain]], [[plain, awkward]], [[]], [], [[awkward]]]
+    records = [
+        {**base, "rows": exports.StreamedList(lambda chunks=chunks: iter(chunks))}
+        for chunks in lists
+    ]
+    whole = [_whole(record) for record in records]
+    assert [len(record["rows"]) for record in whole] == [2, 2, 0, 0, 1]
+    assert _written(tmp_path, records) == _written_whole(whole, exports.TABLES["syntheses"])
+
+
+def test_synthesis_rows_are_read_a_chunk_at_a_time(world, tmp_path, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(chunk):
+        monkeypatch.setattr(public, "SYNTHESIS_CHUNK", chunk)
+        records = exports.synthesis_records(visibility.syntheses())
+        with CaptureQueriesContext(connection) as captured:
+            exports.write_table(tmp_path, f"chunk-{chunk}", "syntheses", records)
+        return len(captured)
+
+    # Two rows: one query for the rows, then one a chunk for the comments no longer shown.
+    assert queries(1) - queries(1000) == 1
+    assert queries(2) == queries(1000)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -18,10 +19,10 @@ from django.utils.translation import gettext, pgettext
 from pypdf import PdfReader
 
 from accounts.models import Organization
-from consultations import domain
+from consultations import domain, synthesis_files
 from consultations import figures as counting
 from consultations.dossier import consultation_section, participation
-from consultations.models import Stage
+from consultations.models import FileStatus, Stage, SynthesisFile
 from core.dates import format_date, format_datetime
 from proposals import domain as proposals_domain
 from registrations import domain as registration
@@ -560,3 +561,111 @@ def test_dossier_shows_the_consultation_as_it_stood_when_the_proposal_was_sent(
     assert LEGAL_TITLE_RO not in text
     assert "Normele vor fi propuse separat." not in text
     # (Sent after the synthesis, the dossier has it: test_dossier_has_the_stages_figures_…)
+
+
+# --- A synthesis longer than one part of its PDF -------------------------------------------------
+
+
+@pytest.fixture
+def long_tables(settings, tmp_path):
+    """A synthesis of more than two rows counts as long (its PDF made in the background);
+    stored files in `tmp_path`."""
+    settings.SYNTHESIS_PDF_PART_ROWS = 2
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings
+
+
+PDF_PAGE = "/proposals/legea-350/consultation/stages/1/synthesis.pdf"
+NOT_READY = (
+    "The table is too long to be laid out within this dossier. Its PDF is prepared once, "
+    "separately, and was not ready when this copy of the dossier was made: download it from the "
+    "address below, where it can be prepared, or download the dossier again once it is ready; "
+    "the table will then be joined at its end."
+)
+JOINED = (
+    "The table is too long to be laid out within this dossier: it is joined at the end of the "
+    "dossier as annex %(number)s, the PDF of the synthesis as the platform publishes it."
+)
+
+
+def test_a_long_table_not_yet_prepared_is_pointed_to_and_nothing_is_written(
+    client, editor, stage, answered, long_tables, django_assert_num_queries
+):
+    submission = Submission.objects.select_related("proposal").get(
+        pk=submit(editor, stage.consultation.proposal).pk
+    )
+    # The organisation, the consultation, its stages, the figures (two), the stored file: the
+    # rows are never read.
+    with django_assert_num_queries(6):
+        section = consultation_section(submission)
+    assert section["annexes"] == []
+    text = dossier_text(client, submission, "view")
+    assert words(tr("ro", NOT_READY)) in text
+    # Where to get it: the table's own download page, where a POST prepares it.
+    assert f"{settings.SITE_URL}{PDF_PAGE}" in text.replace(" ", "")
+    assert LEGAL_TITLE_RO in text
+    assert "Acceptată: 1 · Acceptată parțial: 1 · Respinsă: 1 · Nu se aplică: 0 · Total: 3" in text
+    assert f"{tr('ro', 'Stance')}: Pentru: 1 · Împotrivă: 1 · Neutru: 1" in text
+    # No row, no table header: the table is not in this dossier.
+    assert "Nr. crt. Autor Paragraf" not in text
+    for row in ROWS:
+        assert row not in text
+    assert "Termenul devine 15 zile." not in text
+    assert SynthesisFile.objects.count() == 0  # downloading the dossier wrote nothing
+
+
+def test_a_long_table_once_prepared_is_joined_at_the_end_page_by_page(
+    client, editor, stage, answered, long_tables
+):
+    submission = submit(editor, stage.consultation.proposal)
+    synthesis_file, to_build = synthesis_files.request_pdf(editor, answered["synthesis"])
+    assert to_build
+    synthesis_files.build_pdf(synthesis_file)
+    synthesis_file.refresh_from_db()
+    assert synthesis_file.status == FileStatus.READY
+    with synthesis_file.file.open("rb") as handle:
+        stored = [words(page.extract_text()) for page in PdfReader(handle).pages]
+    assert len(stored) == synthesis_file.pages > 0
+    response = client.get(f"/register/s/{submission.tracking_code}/dossier.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="dosar-{submission.tracking_code}.pdf"'
+    )
+    data = b"".join(response.streaming_content)
+    pages = [words(page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages]
+    # The dossier's own pages, then every page of the stored table, in order.
+    assert pages[-len(stored) :] == stored
+    own = " ".join(pages[: -len(stored)])
+    assert words(tr("ro", JOINED) % {"number": 1}) in own
+    assert "Acceptată: 1 · Acceptată parțial: 1 · Respinsă: 1 · Nu se aplică: 0 · Total: 3" in own
+    assert "Termenul devine 15 zile." not in own
+    annex = " ".join(stored)
+    assert LEGAL_TITLE_RO in annex
+    reasons = ["Normele vor fi propuse separat.", "Selecția publică rămâne regula."]
+    reasons.append("Termenul devine 15 zile.")
+    assert [annex.index(reason) for reason in reasons] == sorted(
+        annex.index(reason) for reason in reasons
+    )
+    assert "Mesaj jignitor ascuns" not in annex
+    # Built directly, the same document.
+    built = dossier.dossier_pdf(Submission.objects.get(pk=submission.pk))
+    assert [words(p.extract_text()) for p in PdfReader(io.BytesIO(built)).pages] == pages
+    assert PdfReader(io.BytesIO(data), strict=True).metadata.title == submission.title
+
+
+def test_a_stored_table_made_before_a_comment_was_hidden_is_not_joined(
+    client, editor, moderator, stage, answered, long_tables
+):
+    submission = submit(editor, stage.consultation.proposal)
+    synthesis_file, _to_build = synthesis_files.request_pdf(editor, answered["synthesis"])
+    synthesis_files.build_pdf(synthesis_file)
+    domain.hide_comment(moderator, answered["block2"], "Date personale.")
+    text = dossier_text(client, submission, "view")
+    # That file still shows the hidden comment's words: the dossier points to a new one instead.
+    assert words(tr("ro", NOT_READY)) in text
+    assert words(tr("ro", JOINED) % {"number": 1}) not in text
+    assert "Termenul de 30 de zile e prea lung." not in text
+    assert list(SynthesisFile.objects.values_list("pk", "status")) == [
+        (synthesis_file.pk, FileStatus.READY)
+    ]
