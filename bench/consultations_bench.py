@@ -430,8 +430,10 @@ def require_ok(port, path):
     return body
 
 
-def hammer(port, path, *, seconds, clients):
-    """Requests from `clients` threads for `seconds`: (req/s, latencies in s, statuses)."""
+def hammer(port, path, *, seconds, clients, before=None):
+    """Requests from `clients` threads for `seconds`: (req/s, latencies in s, statuses). With
+    `before`, each client requests `before` (untimed: the change's writes) before each request
+    of `path`, and only those are counted and timed."""
     stop = time.monotonic() + seconds
     lock = threading.Lock()
     latencies, statuses = [], {}
@@ -439,6 +441,13 @@ def hammer(port, path, *, seconds, clients):
     def client():
         mine, codes = [], {}
         while time.monotonic() < stop:
+            if before is not None:
+                try:
+                    written, _ = get(port, before)
+                except OSError as error:
+                    written = type(error).__name__
+                if written != 200:
+                    codes[f"{written} (writes)"] = codes.get(f"{written} (writes)", 0) + 1
             start = time.perf_counter()
             try:
                 status, _ = get(port, path)
@@ -744,14 +753,17 @@ def make_comments_in_bulk(rng, stage, people, total, batch=5000):
 # --- In-process figures ----------------------------------------------------------------------
 
 
-def count_queries(path, *, clear_cache):
-    """(status, queries, CPU seconds, bytes) of one in-process request."""
+def count_queries(path, *, clear_cache, before=None):
+    """(status, queries, CPU seconds, bytes) of one in-process request; `before`, a path
+    requested first, untimed and uncounted (the change's writes)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
     if clear_cache:
         cache.clear()
+    if before is not None:
+        Client().get(before, HTTP_HOST="127.0.0.1")
     queries = 0
 
     def count(execute, sql, params, many, context):
@@ -768,27 +780,33 @@ def count_queries(path, *, clear_cache):
     return response.status_code, queries, elapsed, len(response.content)
 
 
-def in_process(path, *, clear_cache=False, repeat=1):
-    """(status, queries, median CPU seconds, bytes) of `repeat` in-process requests."""
-    runs = [count_queries(path, clear_cache=clear_cache) for _ in range(repeat)]
+def in_process(path, *, clear_cache=False, repeat=1, before=None):
+    """(status, queries, median CPU seconds, bytes) of `repeat` in-process requests, each
+    after an untimed request of `before` if given."""
+    runs = [count_queries(path, clear_cache=clear_cache, before=before) for _ in range(repeat)]
     seconds = sorted(run[2] for run in runs)[len(runs) // 2]
     status, queries, _seconds, size = runs[-1]
     return status, queries, seconds, size
 
 
-def profile(path, repeat=30):
+def profile(path, repeat=30, before=None):
     """Where `repeat` in-process requests of `path` spend their time (cProfile: the 25
-    functions with the most time of their own, then ours and the cache's by cumulative time)."""
+    functions with the most time of their own, then ours and the cache's by cumulative time);
+    each after an unprofiled request of `before` if given (the change's writes)."""
     import cProfile
     import io
     import pstats
 
+    from django.test import Client
+
     # CPU time (SQLite runs in this process): waits for the disk or the CPU do not count.
     profiler = cProfile.Profile(time.process_time)
-    profiler.enable()
     for _ in range(repeat):
+        if before is not None:
+            Client().get(before, HTTP_HOST="127.0.0.1")
+        profiler.enable()
         count_queries(path, clear_cache=False)
-    profiler.disable()
+        profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(25)
@@ -830,6 +848,15 @@ def main():
         run(site, rng, args)
     finally:
         site.cleanup()
+
+
+# The in-process figures of a view alone after a change (its writes made by an untimed request
+# first), by the change.
+VIEW_ALONE = {
+    "changed": "view alone, after a change elsewhere",
+    "reacted": "view alone, after a reaction",
+    "thread": "view alone, one thread changed",
+}
 
 
 def paths(slug, position=1):
@@ -902,11 +929,18 @@ def run(site, rng, args):
             ("writes alone, a change elsewhere", where["changed_writes"], False, 20),
             ("writes alone, a reaction", where["reacted_writes"], False, 20),
             ("writes alone, a thread changed", where["thread_writes"], False, 20),
+            # The view alone: each request after an untimed one that writes (the change).
+            (VIEW_ALONE["changed"], (where["changed_writes"], where["page"]), False, 20),
+            (VIEW_ALONE["reacted"], (where["reacted_writes"], where["page"]), False, 20),
+            (VIEW_ALONE["thread"], (where["thread_writes"], where["page"]), False, 20),
             ("stage page 50, cold cache", where["page"] + "?page=50", True, 5),
             ("package tags, page 1's threads", where["package"], True, 5),
         ):
             count_queries(where["page"], clear_cache=False)  # page 1 in the cache again
-            status, queries, seconds, length = in_process(path, clear_cache=clear, repeat=repeat)
+            before, path = path if isinstance(path, tuple) else (None, path)
+            status, queries, seconds, length = in_process(
+                path, clear_cache=clear, repeat=repeat, before=before
+            )
             figures[size, label] = seconds
             print(
                 f"  {size:>7} {label:<34} {status}  {queries:>5} queries  "
@@ -915,11 +949,21 @@ def run(site, rng, args):
             if status != 200:
                 raise SystemExit(f"{path} answered {status}, not 200.")
     smallest, largest = sizes[0], sizes[-1]
+    for size in sizes:
+        warm = figures[size, "stage page 1, warm cache"]
+        print(
+            f"  {size} comments, the view alone against warm (CPU time, warm / view): "
+            + "; ".join(
+                f"{label.removeprefix('view alone, ')} {warm / figures[size, label]:.1%}"
+                for label in VIEW_ALONE.values()
+            )
+        )
     for label in (
         "stage page 1, warm cache",
         "stage page 1, after a change",
         "stage page 1, after a reaction",
         "stage page 1, one thread changed",
+        *VIEW_ALONE.values(),
     ):
         print(
             f"  {label.removeprefix('stage page 1, ')}: {largest} comments / {smallest} = "
@@ -928,12 +972,18 @@ def run(site, rng, args):
     if args.profile:
         where = paths(f"{SLUG}-{largest}")
         count_queries(where["page"], clear_cache=False)  # page 1 in the cache again
-        print(f"\nprofile, after a change elsewhere, {largest} comments, 30 requests:")
-        print(profile(where["changed"]))
-        print(f"profile, after a reaction, {largest} comments, 30 requests:")
-        print(profile(where["reacted"]))
-        print(f"profile, one thread changed, {largest} comments, 30 requests:")
-        print(profile(where["thread"]))
+        print(
+            f"\nprofile, the view alone after a change elsewhere (its writes before, not "
+            f"profiled), {largest} comments, 30 requests:"
+        )
+        print(profile(where["page"], before=where["changed_writes"]))
+        print(f"profile, the view alone after a reaction, {largest} comments, 30 requests:")
+        print(profile(where["page"], before=where["reacted_writes"]))
+        print(
+            f"profile, the view alone after one of its threads changed, {largest} comments, "
+            "30 requests:"
+        )
+        print(profile(where["page"], before=where["thread_writes"]))
         print(f"profile, warm cache, {largest} comments, 30 requests:")
         print(profile(where["page"]))
     if not args.skip_full_tree:
@@ -949,8 +999,24 @@ def run(site, rng, args):
     serve(site, args, sizes, database)
 
 
+def view_rate(latencies, clients):
+    """The rate at which `clients` clients, each waiting for its answer, would be answered at
+    these latencies: clients / mean latency."""
+    return clients * len(latencies) / sum(latencies) if latencies else 0.0
+
+
 def serve(site, args, sizes, database):
     rows = []
+    # The view alone, timed by the client after an untimed request that writes (the change),
+    # one client per worker (a request never waits for another client's), against the warm
+    # page measured the same way: (label, page, the writes before it or None).
+    alone_plan = [
+        ("warm", "page", None),
+        ("after a change elsewhere", "page", "changed_writes"),
+        ("after a reaction", "page", "reacted_writes"),
+        ("after one of its threads changed", "page", "thread_writes"),
+    ]
+    alone_rows = []
     measured = [
         ("stage page 1, cache warm", "page"),
         ("stage page 1, after a change", "changed"),
@@ -982,6 +1048,16 @@ def serve(site, args, sizes, database):
                 hammer(port, path, seconds=min(2.0, args.seconds), clients=clients)  # warm up
                 rows.append((workers, size, label, *hammer(port, path, seconds=args.seconds,
                                                            clients=clients)))  # fmt: skip
+            for size in sizes:
+                where = paths(f"{SLUG}-{size}")
+                for label, name, before in alone_plan:
+                    before = where[before] if before else None
+                    hammer(port, where[name], seconds=min(2.0, args.seconds), clients=workers,
+                           before=before)  # fmt: skip
+                    _rate, latencies, statuses = hammer(
+                        port, where[name], seconds=args.seconds, clients=workers, before=before
+                    )
+                    alone_rows.append((workers, size, label, latencies, statuses))
         with gunicorn(site, workers=workers, env={"CACHE_URL": "dummy://"}) as port:
             page = paths(f"{SLUG}-{sizes[0]}")["page"]
             require_ok(port, page)
@@ -1043,9 +1119,35 @@ def serve(site, args, sizes, database):
                 f"  {label.removeprefix('stage page 1, ')}: {sizes[-1]} comments / {sizes[0]} = "
                 f"{rate[workers, sizes[-1], label] / rate[workers, sizes[0], label]:.2f}"
             )
+    print(
+        "\nthe view alone, timed by the client after an untimed request making the change's "
+        f"writes; one client per worker; {args.seconds:g} s each; load average "
+        f"{os.getloadavg()[0]:.1f} at the end"
+    )
+    print(
+        f"{'workers':>7} {'comments':>8}  {'stage page 1':<33} {'views':>6} {'p50 ms':>8} "
+        f"{'mean ms':>8} {'p95 ms':>8} {'views/s':>8} {'of warm':>8}  statuses"
+    )
+    warm_rates = {}
+    for workers, size, label, latencies, statuses in alone_rows:
+        rate = view_rate(latencies, workers)
+        if label == "warm":
+            warm_rates[workers, size] = rate
+        warm = warm_rates.get((workers, size))
+        mean = sum(latencies) / len(latencies) if latencies else 0.0
+        print(
+            f"{workers:>7} {size:>8}  {label:<33} {len(latencies):>6} "
+            f"{percentile(latencies, 0.5) * 1000:>8.2f} {mean * 1000:>8.2f} "
+            f"{percentile(latencies, 0.95) * 1000:>8.2f} {rate:>8.1f} "
+            f"{(rate / warm if warm else 0):>8.1%}  "
+            + ", ".join(f"{code}: {count}" for code, count in sorted(statuses.items(), key=str))
+        )
     # Nothing in this benchmark should have failed.
     failures = sum(
-        count for *_rest, statuses in rows for code, count in statuses.items() if code != 200
+        count
+        for statuses in [row[-1] for row in rows] + [row[-1] for row in alone_rows]
+        for code, count in statuses.items()
+        if code != 200
     )
     if failures:
         raise SystemExit(f"{failures} request(s) did not answer 200.")
