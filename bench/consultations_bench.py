@@ -28,6 +28,10 @@ measures requests per second, at each size, of:
   together again, that thread is read and rendered, the other 19 come from the cache);
 - each of those three writes alone (`/bench/write-only/…`: written, answered "ok" before the
   other middleware), from which the view alone is derived (1/view = 1/pair − 1/writes);
+- the view alone, measured: one client per worker, in rounds (`rounds`): every client makes
+  the change with an untimed `/bench/write-only/…` request, then every client asks for the page
+  (timed), so that no timed view runs beside the writes; the warm page the same way (no write);
+  each as views/s (clients / mean latency) and as a share of warm, measured in the same run;
 - the same page with no cache at all (a second server with CACHE_URL=dummy://: every request
   builds and renders the threads: cold);
 - the same 20 threads rendered by the comments package's own template tags
@@ -35,9 +39,10 @@ measures requests per second, at each size, of:
   same layout).
 
 The bench-only views and URLs live in a settings package written to the temporary directory;
-the application's code is unchanged. Before the servers, it prints the queries and time of
-each page in process at each size (with `--profile`, where the time of the first view after a
-change goes, by cProfile), and the time and queries of the package rendering all comments of
+the application's code is unchanged. Before the servers, it prints the queries and CPU time of
+each page in process at each size, the first views after a change with their writes and alone
+(the writes made by an untimed request first; with `--profile`, where the time of the view
+alone goes, by cProfile), and the time and queries of the package rendering all comments of
 the smallest stage at once (`{% render_xtdcomment_tree for stage %}`, skipped with
 --skip-full-tree). Clients are threads of this process (one new connection per request:
 gunicorn's sync workers close them); on a small machine they share the CPUs with the server, so
@@ -430,10 +435,8 @@ def require_ok(port, path):
     return body
 
 
-def hammer(port, path, *, seconds, clients, before=None):
-    """Requests from `clients` threads for `seconds`: (req/s, latencies in s, statuses). With
-    `before`, each client requests `before` (untimed: the change's writes) before each request
-    of `path`, and only those are counted and timed."""
+def hammer(port, path, *, seconds, clients):
+    """Requests from `clients` threads for `seconds`: (req/s, latencies in s, statuses)."""
     stop = time.monotonic() + seconds
     lock = threading.Lock()
     latencies, statuses = [], {}
@@ -441,13 +444,6 @@ def hammer(port, path, *, seconds, clients, before=None):
     def client():
         mine, codes = [], {}
         while time.monotonic() < stop:
-            if before is not None:
-                try:
-                    written, _ = get(port, before)
-                except OSError as error:
-                    written = type(error).__name__
-                if written != 200:
-                    codes[f"{written} (writes)"] = codes.get(f"{written} (writes)", 0) + 1
             start = time.perf_counter()
             try:
                 status, _ = get(port, path)
@@ -468,6 +464,59 @@ def hammer(port, path, *, seconds, clients, before=None):
         thread.join()
     elapsed = time.monotonic() - started
     return len(latencies) / elapsed, latencies, statuses
+
+
+def rounds(port, path, before, *, seconds, clients):
+    """The view alone after a change, and the warm view, measured in the same seconds: rounds
+    of `clients` threads for `seconds`, each round in three steps that wait for one another:
+    every client asks for `path` (timed: warm, the copy is the current one), then requests
+    `before` (untimed: the change's writes), then asks for `path` again (timed: the first view
+    after the change). So a timed view runs beside other views only, never beside the writes,
+    and a load that comes and goes on a shared machine weighs on both figures alike. Returns
+    (warm latencies, latencies after the change, in s; statuses)."""
+    lock = threading.Lock()
+    warm, after, statuses = [], [], {}
+    stop = time.monotonic() + seconds
+    done = []
+    # The last thread to reach the end of a round decides whether another one follows.
+    end = threading.Barrier(clients, action=lambda: done.append(time.monotonic() >= stop))
+    step = threading.Barrier(clients)
+
+    def timed(codes):
+        start = time.perf_counter()
+        try:
+            status, _ = get(port, path)
+        except OSError as error:
+            status = type(error).__name__
+        codes[status] = codes.get(status, 0) + 1
+        return time.perf_counter() - start
+
+    def client():
+        mine_warm, mine_after, codes = [], [], {}
+        while not done or not done[-1]:
+            mine_warm.append(timed(codes))
+            step.wait()
+            try:
+                status, _ = get(port, before)
+            except OSError as error:
+                status = type(error).__name__
+            if status != 200:
+                codes[f"{status} (writes)"] = codes.get(f"{status} (writes)", 0) + 1
+            step.wait()
+            mine_after.append(timed(codes))
+            end.wait()
+        with lock:
+            warm.extend(mine_warm)
+            after.extend(mine_after)
+            for code, count in codes.items():
+                statuses[code] = statuses.get(code, 0) + count
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return warm, after, statuses
 
 
 def percentile(values, fraction):
@@ -1007,14 +1056,13 @@ def view_rate(latencies, clients):
 
 def serve(site, args, sizes, database):
     rows = []
-    # The view alone, timed by the client after an untimed request that writes (the change),
-    # one client per worker (a request never waits for another client's), against the warm
-    # page measured the same way: (label, page, the writes before it or None).
+    # The view alone after each change, timed by the client after an untimed request making
+    # the change's writes, one client per worker (a request never waits for another client's),
+    # in rounds with the warm view (`rounds`): (label, the writes).
     alone_plan = [
-        ("warm", "page", None),
-        ("after a change elsewhere", "page", "changed_writes"),
-        ("after a reaction", "page", "reacted_writes"),
-        ("after one of its threads changed", "page", "thread_writes"),
+        ("after a change elsewhere", "changed_writes"),
+        ("after a reaction", "reacted_writes"),
+        ("after one of its threads changed", "thread_writes"),
     ]
     alone_rows = []
     measured = [
@@ -1050,14 +1098,12 @@ def serve(site, args, sizes, database):
                                                            clients=clients)))  # fmt: skip
             for size in sizes:
                 where = paths(f"{SLUG}-{size}")
-                for label, name, before in alone_plan:
-                    before = where[before] if before else None
-                    hammer(port, where[name], seconds=min(2.0, args.seconds), clients=workers,
-                           before=before)  # fmt: skip
-                    _rate, latencies, statuses = hammer(
-                        port, where[name], seconds=args.seconds, clients=workers, before=before
-                    )
-                    alone_rows.append((workers, size, label, latencies, statuses))
+                for label, writes in alone_plan:
+                    rounds(port, where["page"], where[writes], seconds=min(2.0, args.seconds),
+                           clients=workers)  # fmt: skip
+                    alone_rows.append((workers, size, label, *rounds(
+                        port, where["page"], where[writes], seconds=args.seconds, clients=workers
+                    )))  # fmt: skip
         with gunicorn(site, workers=workers, env={"CACHE_URL": "dummy://"}) as port:
             page = paths(f"{SLUG}-{sizes[0]}")["page"]
             require_ok(port, page)
@@ -1120,28 +1166,40 @@ def serve(site, args, sizes, database):
                 f"{rate[workers, sizes[-1], label] / rate[workers, sizes[0], label]:.2f}"
             )
     print(
-        "\nthe view alone, timed by the client after an untimed request making the change's "
-        f"writes; one client per worker; {args.seconds:g} s each; load average "
+        "\nthe first view after a change alone, against the warm view in the same rounds "
+        "(`rounds`: all clients view the page, warm; all make the change, untimed; all view it "
+        f"again, timed); one client per worker; {args.seconds:g} s each; load average "
         f"{os.getloadavg()[0]:.1f} at the end"
     )
     print(
-        f"{'workers':>7} {'comments':>8}  {'stage page 1':<33} {'views':>6} {'p50 ms':>8} "
-        f"{'mean ms':>8} {'p95 ms':>8} {'views/s':>8} {'of warm':>8}  statuses"
+        f"{'workers':>7} {'comments':>8}  {'stage page 1':<33} {'views':>6} {'p50 ms':>7} "
+        f"{'mean ms':>7} {'p95 ms':>7} {'views/s':>8} {'of warm':>8} {'p50s':>6}  statuses"
     )
-    warm_rates = {}
-    for workers, size, label, latencies, statuses in alone_rows:
-        rate = view_rate(latencies, workers)
-        if label == "warm":
-            warm_rates[workers, size] = rate
-        warm = warm_rates.get((workers, size))
-        mean = sum(latencies) / len(latencies) if latencies else 0.0
-        print(
-            f"{workers:>7} {size:>8}  {label:<33} {len(latencies):>6} "
-            f"{percentile(latencies, 0.5) * 1000:>8.2f} {mean * 1000:>8.2f} "
-            f"{percentile(latencies, 0.95) * 1000:>8.2f} {rate:>8.1f} "
-            f"{(rate / warm if warm else 0):>8.1%}  "
-            + ", ".join(f"{code}: {count}" for code, count in sorted(statuses.items(), key=str))
-        )
+    for workers, size, label, warm, after, statuses in alone_rows:
+        warm_rate, rate = view_rate(warm, workers), view_rate(after, workers)
+        for name, latencies, share, medians in (
+            (f"warm (rounds {label})", warm, "", ""),
+            (
+                label,
+                after,
+                f"{rate / warm_rate:.1%}" if warm_rate else "",
+                f"{percentile(warm, 0.5) / percentile(after, 0.5):.0%}" if after else "",
+            ),
+        ):
+            mean = sum(latencies) / len(latencies) if latencies else 0.0
+            print(
+                f"{workers:>7} {size:>8}  {name[:33]:<33} {len(latencies):>6} "
+                f"{percentile(latencies, 0.5) * 1000:>7.2f} {mean * 1000:>7.2f} "
+                f"{percentile(latencies, 0.95) * 1000:>7.2f} "
+                f"{view_rate(latencies, workers):>8.1f} {share:>8} {medians:>6}  "
+                + (
+                    ", ".join(
+                        f"{code}: {count}" for code, count in sorted(statuses.items(), key=str)
+                    )
+                    if latencies is after
+                    else ""
+                )
+            )
     # Nothing in this benchmark should have failed.
     failures = sum(
         count
