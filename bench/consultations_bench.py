@@ -28,6 +28,10 @@ measures requests per second, at each size, of:
   together again, that thread is read and rendered, the other 19 come from the cache);
 - each of those three writes alone (`/bench/write-only/…`: written, answered "ok" before the
   other middleware), from which the view alone is derived (1/view = 1/pair − 1/writes);
+- the view alone, measured: one client per worker, in rounds (`rounds`): every client makes
+  the change with an untimed `/bench/write-only/…` request, then every client asks for the page
+  (timed), so that no timed view runs beside the writes; the warm page the same way (no write);
+  each as views/s (clients / mean latency) and as a share of warm, measured in the same run;
 - the same page with no cache at all (a second server with CACHE_URL=dummy://: every request
   builds and renders the threads: cold);
 - the same 20 threads rendered by the comments package's own template tags
@@ -35,9 +39,10 @@ measures requests per second, at each size, of:
   same layout).
 
 The bench-only views and URLs live in a settings package written to the temporary directory;
-the application's code is unchanged. Before the servers, it prints the queries and time of
-each page in process at each size (with `--profile`, where the time of the first view after a
-change goes, by cProfile), and the time and queries of the package rendering all comments of
+the application's code is unchanged. Before the servers, it prints the queries and CPU time of
+each page in process at each size, the first views after a change with their writes and alone
+(the writes made by an untimed request first; with `--profile`, where the time of the view
+alone goes, by cProfile), and the time and queries of the package rendering all comments of
 the smallest stage at once (`{% render_xtdcomment_tree for stage %}`, skipped with
 --skip-full-tree). Clients are threads of this process (one new connection per request:
 gunicorn's sync workers close them); on a small machine they share the CPUs with the server, so
@@ -486,6 +491,59 @@ def hammer(port, path, *, seconds, clients):
     return len(latencies) / elapsed, latencies, statuses
 
 
+def rounds(port, path, before, *, seconds, clients):
+    """The view alone after a change, and the warm view, measured in the same seconds: rounds
+    of `clients` threads for `seconds`, each round in three steps that wait for one another:
+    every client asks for `path` (timed: warm, the copy is the current one), then requests
+    `before` (untimed: the change's writes), then asks for `path` again (timed: the first view
+    after the change). So a timed view runs beside other views only, never beside the writes,
+    and a load that comes and goes on a shared machine weighs on both figures alike. Returns
+    (warm latencies, latencies after the change, in s; statuses)."""
+    lock = threading.Lock()
+    warm, after, statuses = [], [], {}
+    stop = time.monotonic() + seconds
+    done = []
+    # The last thread to reach the end of a round decides whether another one follows.
+    end = threading.Barrier(clients, action=lambda: done.append(time.monotonic() >= stop))
+    step = threading.Barrier(clients)
+
+    def timed(codes):
+        start = time.perf_counter()
+        try:
+            status, _ = get(port, path)
+        except OSError as error:
+            status = type(error).__name__
+        codes[status] = codes.get(status, 0) + 1
+        return time.perf_counter() - start
+
+    def client():
+        mine_warm, mine_after, codes = [], [], {}
+        while not done or not done[-1]:
+            mine_warm.append(timed(codes))
+            step.wait()
+            try:
+                status, _ = get(port, before)
+            except OSError as error:
+                status = type(error).__name__
+            if status != 200:
+                codes[f"{status} (writes)"] = codes.get(f"{status} (writes)", 0) + 1
+            step.wait()
+            mine_after.append(timed(codes))
+            end.wait()
+        with lock:
+            warm.extend(mine_warm)
+            after.extend(mine_after)
+            for code, count in codes.items():
+                statuses[code] = statuses.get(code, 0) + count
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return warm, after, statuses
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
@@ -769,14 +827,17 @@ def make_comments_in_bulk(rng, stage, people, total, batch=5000):
 # --- In-process figures ----------------------------------------------------------------------
 
 
-def count_queries(path, *, clear_cache):
-    """(status, queries, CPU seconds, bytes) of one in-process request."""
+def count_queries(path, *, clear_cache, before=None):
+    """(status, queries, CPU seconds, bytes) of one in-process request; `before`, a path
+    requested first, untimed and uncounted (the change's writes)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
     if clear_cache:
         cache.clear()
+    if before is not None:
+        Client().get(before, HTTP_HOST="127.0.0.1")
     queries = 0
 
     def count(execute, sql, params, many, context):
@@ -793,27 +854,33 @@ def count_queries(path, *, clear_cache):
     return response.status_code, queries, elapsed, len(response.content)
 
 
-def in_process(path, *, clear_cache=False, repeat=1):
-    """(status, queries, median CPU seconds, bytes) of `repeat` in-process requests."""
-    runs = [count_queries(path, clear_cache=clear_cache) for _ in range(repeat)]
+def in_process(path, *, clear_cache=False, repeat=1, before=None):
+    """(status, queries, median CPU seconds, bytes) of `repeat` in-process requests, each
+    after an untimed request of `before` if given."""
+    runs = [count_queries(path, clear_cache=clear_cache, before=before) for _ in range(repeat)]
     seconds = sorted(run[2] for run in runs)[len(runs) // 2]
     status, queries, _seconds, size = runs[-1]
     return status, queries, seconds, size
 
 
-def profile(path, repeat=30):
+def profile(path, repeat=30, before=None):
     """Where `repeat` in-process requests of `path` spend their time (cProfile: the 25
-    functions with the most time of their own, then ours and the cache's by cumulative time)."""
+    functions with the most time of their own, then ours and the cache's by cumulative time);
+    each after an unprofiled request of `before` if given (the change's writes)."""
     import cProfile
     import io
     import pstats
 
+    from django.test import Client
+
     # CPU time (SQLite runs in this process): waits for the disk or the CPU do not count.
     profiler = cProfile.Profile(time.process_time)
-    profiler.enable()
     for _ in range(repeat):
+        if before is not None:
+            Client().get(before, HTTP_HOST="127.0.0.1")
+        profiler.enable()
         count_queries(path, clear_cache=False)
-    profiler.disable()
+        profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(25)
@@ -855,6 +922,15 @@ def main():
         run(site, rng, args)
     finally:
         site.cleanup()
+
+
+# The in-process figures of a view alone after a change (its writes made by an untimed request
+# first), by the change.
+VIEW_ALONE = {
+    "changed": "view alone, after a change elsewhere",
+    "reacted": "view alone, after a reaction",
+    "thread": "view alone, one thread changed",
+}
 
 
 def paths(slug, position=1):
@@ -927,11 +1003,18 @@ def run(site, rng, args):
             ("writes alone, a change elsewhere", where["changed_writes"], False, 20),
             ("writes alone, a reaction", where["reacted_writes"], False, 20),
             ("writes alone, a thread changed", where["thread_writes"], False, 20),
+            # The view alone: each request after an untimed one that writes (the change).
+            (VIEW_ALONE["changed"], (where["changed_writes"], where["page"]), False, 20),
+            (VIEW_ALONE["reacted"], (where["reacted_writes"], where["page"]), False, 20),
+            (VIEW_ALONE["thread"], (where["thread_writes"], where["page"]), False, 20),
             ("stage page 50, cold cache", where["page"] + "?page=50", True, 5),
             ("package tags, page 1's threads", where["package"], True, 5),
         ):
             count_queries(where["page"], clear_cache=False)  # page 1 in the cache again
-            status, queries, seconds, length = in_process(path, clear_cache=clear, repeat=repeat)
+            before, path = path if isinstance(path, tuple) else (None, path)
+            status, queries, seconds, length = in_process(
+                path, clear_cache=clear, repeat=repeat, before=before
+            )
             figures[size, label] = seconds
             print(
                 f"  {size:>7} {label:<34} {status}  {queries:>5} queries  "
@@ -940,11 +1023,21 @@ def run(site, rng, args):
             if status != 200:
                 raise SystemExit(f"{path} answered {status}, not 200.")
     smallest, largest = sizes[0], sizes[-1]
+    for size in sizes:
+        warm = figures[size, "stage page 1, warm cache"]
+        print(
+            f"  {size} comments, the view alone against warm (CPU time, warm / view): "
+            + "; ".join(
+                f"{label.removeprefix('view alone, ')} {warm / figures[size, label]:.1%}"
+                for label in VIEW_ALONE.values()
+            )
+        )
     for label in (
         "stage page 1, warm cache",
         "stage page 1, after a change",
         "stage page 1, after a reaction",
         "stage page 1, one thread changed",
+        *VIEW_ALONE.values(),
     ):
         print(
             f"  {label.removeprefix('stage page 1, ')}: {largest} comments / {smallest} = "
@@ -953,12 +1046,18 @@ def run(site, rng, args):
     if args.profile:
         where = paths(f"{SLUG}-{largest}")
         count_queries(where["page"], clear_cache=False)  # page 1 in the cache again
-        print(f"\nprofile, after a change elsewhere, {largest} comments, 30 requests:")
-        print(profile(where["changed"]))
-        print(f"profile, after a reaction, {largest} comments, 30 requests:")
-        print(profile(where["reacted"]))
-        print(f"profile, one thread changed, {largest} comments, 30 requests:")
-        print(profile(where["thread"]))
+        print(
+            f"\nprofile, the view alone after a change elsewhere (its writes before, not "
+            f"profiled), {largest} comments, 30 requests:"
+        )
+        print(profile(where["page"], before=where["changed_writes"]))
+        print(f"profile, the view alone after a reaction, {largest} comments, 30 requests:")
+        print(profile(where["page"], before=where["reacted_writes"]))
+        print(
+            f"profile, the view alone after one of its threads changed, {largest} comments, "
+            "30 requests:"
+        )
+        print(profile(where["page"], before=where["thread_writes"]))
         print(f"profile, warm cache, {largest} comments, 30 requests:")
         print(profile(where["page"]))
     if not args.skip_full_tree:
@@ -974,8 +1073,23 @@ def run(site, rng, args):
     serve(site, args, sizes, database)
 
 
+def view_rate(latencies, clients):
+    """The rate at which `clients` clients, each waiting for its answer, would be answered at
+    these latencies: clients / mean latency."""
+    return clients * len(latencies) / sum(latencies) if latencies else 0.0
+
+
 def serve(site, args, sizes, database):
     rows = []
+    # The view alone after each change, timed by the client after an untimed request making
+    # the change's writes, one client per worker (a request never waits for another client's),
+    # in rounds with the warm view (`rounds`): (label, the writes).
+    alone_plan = [
+        ("after a change elsewhere", "changed_writes"),
+        ("after a reaction", "reacted_writes"),
+        ("after one of its threads changed", "thread_writes"),
+    ]
+    alone_rows = []
     measured = [
         ("stage page 1, cache warm", "page"),
         ("stage page 1, after a change", "changed"),
@@ -1007,6 +1121,14 @@ def serve(site, args, sizes, database):
                 hammer(port, path, seconds=min(2.0, args.seconds), clients=clients)  # warm up
                 rows.append((workers, size, label, *hammer(port, path, seconds=args.seconds,
                                                            clients=clients)))  # fmt: skip
+            for size in sizes:
+                where = paths(f"{SLUG}-{size}")
+                for label, writes in alone_plan:
+                    rounds(port, where["page"], where[writes], seconds=min(2.0, args.seconds),
+                           clients=workers)  # fmt: skip
+                    alone_rows.append((workers, size, label, *rounds(
+                        port, where["page"], where[writes], seconds=args.seconds, clients=workers
+                    )))  # fmt: skip
         with gunicorn(site, workers=workers, env={"CACHE_URL": "dummy://"}) as port:
             page = paths(f"{SLUG}-{sizes[0]}")["page"]
             require_ok(port, page)
@@ -1068,9 +1190,47 @@ def serve(site, args, sizes, database):
                 f"  {label.removeprefix('stage page 1, ')}: {sizes[-1]} comments / {sizes[0]} = "
                 f"{rate[workers, sizes[-1], label] / rate[workers, sizes[0], label]:.2f}"
             )
+    print(
+        "\nthe first view after a change alone, against the warm view in the same rounds "
+        "(`rounds`: all clients view the page, warm; all make the change, untimed; all view it "
+        f"again, timed); one client per worker; {args.seconds:g} s each; load average "
+        f"{os.getloadavg()[0]:.1f} at the end"
+    )
+    print(
+        f"{'workers':>7} {'comments':>8}  {'stage page 1':<33} {'views':>6} {'p50 ms':>7} "
+        f"{'mean ms':>7} {'p95 ms':>7} {'views/s':>8} {'of warm':>8} {'p50s':>6}  statuses"
+    )
+    for workers, size, label, warm, after, statuses in alone_rows:
+        warm_rate, rate = view_rate(warm, workers), view_rate(after, workers)
+        for name, latencies, share, medians in (
+            (f"warm (rounds {label})", warm, "", ""),
+            (
+                label,
+                after,
+                f"{rate / warm_rate:.1%}" if warm_rate else "",
+                f"{percentile(warm, 0.5) / percentile(after, 0.5):.0%}" if after else "",
+            ),
+        ):
+            mean = sum(latencies) / len(latencies) if latencies else 0.0
+            print(
+                f"{workers:>7} {size:>8}  {name[:33]:<33} {len(latencies):>6} "
+                f"{percentile(latencies, 0.5) * 1000:>7.2f} {mean * 1000:>7.2f} "
+                f"{percentile(latencies, 0.95) * 1000:>7.2f} "
+                f"{view_rate(latencies, workers):>8.1f} {share:>8} {medians:>6}  "
+                + (
+                    ", ".join(
+                        f"{code}: {count}" for code, count in sorted(statuses.items(), key=str)
+                    )
+                    if latencies is after
+                    else ""
+                )
+            )
     # Nothing in this benchmark should have failed.
     failures = sum(
-        count for *_rest, statuses in rows for code, count in statuses.items() if code != 200
+        count
+        for statuses in [row[-1] for row in rows] + [row[-1] for row in alone_rows]
+        for code, count in statuses.items()
+        if code != 200
     )
     if failures:
         raise SystemExit(f"{failures} request(s) did not answer 200.")

@@ -21,12 +21,14 @@ who is looking (withdrawing one's own comment, moderating, answering) are on the
 page.
 """
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -117,6 +119,101 @@ def top_level(stage, filters=None):
     return comments.order_by("pk")
 
 
+# --- The reads of every stage page view, as SQL made once ------------------------------------
+#
+# A kept copy of a stage page is refilled (`refill`) in three small reads: its threads, the
+# stored counts, the reaction counts. Compiled by the ORM at each request, the compilation
+# cost more than the reads; here each statement is written once per process and database
+# vendor (and shape: the filters used, the number of threads), from the models' own table and
+# column names, and read as tuples. Each says what its ORM form in the comment says, and
+# `tests/consultations/test_early_refill.py` compares their answers with the ORM's.
+
+
+def _threads_sql(by_block, by_stance):
+    # top_level(stage, filters).values_list("pk", "thread_version")[offset : offset + limit];
+    # `starts_thread` compared as itself, as the partial indexes' condition is written.
+    table, column = _columns(StageComment)
+    where = [f"{column('stage')} = %s", column("starts_thread")]
+    if by_block:
+        where.append(f"{column('block_key')} = %s")
+    if by_stance:
+        where.append(f"{column('stance')} = %s")
+    return (
+        f"SELECT {column('pk')}, {column('thread_version')} FROM {table} "
+        f"WHERE {' AND '.join(where)} ORDER BY {column('pk')} ASC LIMIT %s OFFSET %s"
+    )
+
+
+def _counts_sql():
+    # CommentCount.objects.filter(stage_id=…).values_list("block_key", "stance", "threads",
+    # "shown")
+    table, column = _columns(CommentCount)
+    return (
+        f"SELECT {column('block_key')}, {column('stance')}, {column('threads')}, "
+        f"{column('shown')} FROM {table} WHERE {column('stage')} = %s"
+    )
+
+
+def _reactions_sql(number):
+    # StageComment.objects.filter(thread_id__in=…).exclude(agree_count=0, disagree_count=0)
+    # .values_list("pk", "agree_count", "disagree_count"): the thread id is in the comments
+    # package's table, joined by the parent link.
+    table, column = _columns(StageComment)
+    parent = StageComment._meta.pk.remote_field.model
+    parent_table, parent_column = _columns(parent)
+    ids = ", ".join(["%s"] * number)
+    return (
+        f"SELECT {column('pk')}, {column('agree_count')}, {column('disagree_count')} "
+        f"FROM {table} INNER JOIN {parent_table} ON {column('pk')} = {parent_column('pk')} "
+        f"WHERE {parent_column('thread_id')} IN ({ids}) "
+        f"AND NOT ({column('agree_count')} = 0 AND {column('disagree_count')} = 0)"
+    )
+
+
+def _columns(model):
+    """(the quoted table, name → its quoted column, table-qualified) of `model`."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+
+    def column(name):
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        return f"{table}.{quote(field.column)}"
+
+    return table, column
+
+
+_STATEMENTS = {"threads": _threads_sql, "counts": _counts_sql, "reactions": _reactions_sql}
+_WRITTEN = {}
+
+
+def statement(name, shape=()):
+    """The SQL of the read `name` ("threads", "counts", "reactions") in `shape`, for the
+    default database's vendor: written at first use, then kept for the process."""
+    key = (connection.vendor, name, shape)
+    found = _WRITTEN.get(key)
+    if found is None:
+        found = _WRITTEN[key] = _STATEMENTS[name](*shape)
+    return found
+
+
+def _read(cursor, name, shape, params):
+    """The rows (tuples) the read `name` in `shape` gives for `params`, through `cursor` or a
+    new one."""
+    if cursor is None:
+        with connection.cursor() as cursor:
+            return _read(cursor, name, shape, params)
+    cursor.execute(statement(name, shape), params)
+    return cursor.fetchall()
+
+
+def reaction_counts(thread_ids, cursor=None):
+    """[(id, agree, disagree)] of the comments with reactions in the threads `thread_ids`
+    (values, not model instances): one query, none for no threads."""
+    if not thread_ids:
+        return []
+    return _read(cursor, "reactions", (len(thread_ids),), list(thread_ids))
+
+
 def _assemble(comments, labels, follower):
     """Top-level comments in order, each reply attached under its parent (`.replies`)."""
     by_pk, roots = {}, []
@@ -148,12 +245,8 @@ def thread_comments(thread_ids):
 class Counts:
     """A stage's stored comment counts (`CommentCount`): one query."""
 
-    def __init__(self, stage):
-        self.rows = list(
-            CommentCount.objects.filter(stage_id=stage.pk).values_list(
-                "block_key", "stance", "threads", "shown"
-            )
-        )
+    def __init__(self, stage, cursor=None):
+        self.rows = _read(cursor, "counts", (), [stage.pk])
 
     def shown_by_block(self):
         """Shown comments per block key ("" for the whole text); blocks with none left out."""
@@ -190,10 +283,20 @@ def paginate(counts, filters, number):
 
 def page_threads(stage, filters, page):
     """[(id, thread_version)] of the threads on `page`, in order: one indexed query."""
-    start = (page.number - 1) * PER_PAGE
-    return list(
-        top_level(stage, filters).values_list("pk", "thread_version")[start : start + PER_PAGE]
-    )
+    return listed_threads(stage.pk, filters, page.number)
+
+
+def listed_threads(stage_id, filters, number, cursor=None):
+    """[(id, thread_version)] of the threads on page `number` of the stage's threads through
+    `filters`, in order: one query on one of the `stage_threads` indexes (`top_level`'s)."""
+    shape = (bool(filters.block), bool(filters.stance))
+    params = [stage_id]
+    if filters.block:
+        params.append("" if filters.block == WHOLE_TEXT else filters.block)
+    if filters.stance:
+        params.append(filters.stance)
+    params += [PER_PAGE, (number - 1) * PER_PAGE]
+    return _read(cursor, "threads", shape, params)
 
 
 def build_page(stage, filters, number):
@@ -253,6 +356,53 @@ def comment_context(stage, *, can_comment, status):
     }
 
 
+class Texts(dict):
+    """Texts made by `make` from numbers (the key: one number, or a tuple of them) in one
+    language, made when first asked for. `make` runs in the active language: a table is
+    read for the active language only (`once_per_language`)."""
+
+    __slots__ = ("make",)
+    # Numbers are few (a page's counts repeat), but nothing bounds them: a table this full
+    # starts again.
+    KEPT = 4096
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, numbers):
+        if len(self) >= self.KEPT:
+            self.clear()
+        text = self.make(*numbers) if isinstance(numbers, tuple) else self.make(numbers)
+        self[numbers] = text
+        return text
+
+
+_TEXTS = {}
+
+
+def once_per_language(make):
+    """`make(*numbers)` (a text in the active language, from numbers only), made once per
+    process, language and numbers: a page writes about a hundred counts, the same few values
+    again and again, and their translation and formatting took a fifth of a refill.
+    `made.texts(language)`, for the active language, is the table itself (a dict lookup per
+    text)."""
+
+    def texts(language):
+        found = _TEXTS.get((language, make))
+        if found is None:
+            found = _TEXTS[language, make] = Texts(make)
+        return found
+
+    @functools.wraps(make)
+    def made(*numbers):
+        return texts(get_language())[numbers if len(numbers) > 1 else numbers[0]]
+
+    made.texts = texts
+    return made
+
+
+@once_per_language
 def counts_text(agree, disagree):
     return gettext("Agree: %(agree)s · Disagree: %(disagree)s") % {
         "agree": agree,
@@ -260,8 +410,26 @@ def counts_text(agree, disagree):
     }
 
 
+@once_per_language
 def comments_text(count):
     return ngettext("%(counter)s comment", "%(counter)s comments", count) % {"counter": count}
+
+
+@once_per_language
+def whole_text_comments(count):
+    return ngettext(
+        "%(counter)s comment on the whole text.", "%(counter)s comments on the whole text.", count
+    ) % {"counter": count}
+
+
+@once_per_language
+def threads_text(count):
+    return ngettext("%(counter)s thread", "%(counter)s threads", count) % {"counter": count}
+
+
+@once_per_language
+def pages_text(number, total):
+    return gettext("Page %(number)s of %(total)s") % {"number": number, "total": total}
 
 
 def viewer_reactions(viewer, thread_ids):
@@ -318,7 +486,11 @@ def stance_text(stances):
 def stance_strip(stances):
     """The HTML of a paragraph's stance strip for {stance: shown comments}: a bar in three
     colours (hidden from screen readers) and the same numbers as text."""
-    numbers = [stances.get(stance, 0) for stance in STRIP_STANCES]
+    return _stance_strip(*(stances.get(stance, 0) for stance in STRIP_STANCES))
+
+
+@once_per_language
+def _stance_strip(*numbers):
     parts = format_html_join(
         "",
         '<span class="stance-part stance-part-{} stance-w-{}"></span>',
@@ -335,55 +507,54 @@ def stance_strip(stances):
         '<span class="stance-text"><span class="visually-hidden">{} </span>{}</span>',
         parts,
         gettext("Stances of the comments:"),
-        stance_text(stances),
+        stance_text(dict(zip(STRIP_STANCES, numbers, strict=True))),
     )
 
 
-def fill_values(stage, filters, page, threads, counts, viewer=None):
+def fill_values(stage, filters, page, threads, counts, viewer=None, cursor=None):
     """What is written into the placeholders of a stage page showing `threads` ([(id,
     version)]) on `page` (a `core.pagecache.Filled` without parts): the counts, and the
     reaction counts of the threads' comments (one query, for the comments that have some);
     for a signed-in `viewer`, the reactions they gave, next to those counts (one more query:
     such a page is theirs, never a shared copy)."""
-    shown = counts.shown_by_block()
+    language = get_language()
+    comments = comments_text.texts(language)
+    strips = _stance_strip.texts(language)
+    reactions = counts_text.texts(language)
+    # Counts.shown_by_block and Counts.stances_by_block, in one pass over the rows.
+    shown, stances = {}, {}
+    for block_key, stance, _threads, count in counts.rows:
+        if count:
+            shown[block_key] = shown.get(block_key, 0) + count
+            if stance:
+                stances.setdefault(block_key, {})[stance] = count
+    shown = {block_key: count for block_key, count in shown.items() if count}
     total = page.paginator.count
     values = {
-        "total": comments_text(sum(shown.values())),
-        "whole": ngettext(
-            "%(counter)s comment on the whole text.",
-            "%(counter)s comments on the whole text.",
-            shown.get("", 0),
-        )
-        % {"counter": shown.get("", 0)},
-        "threads": ngettext("%(counter)s thread", "%(counter)s threads", total)
-        % {"counter": total},
-        "pages": gettext("Page %(number)s of %(total)s")
-        % {"number": page.number, "total": page.paginator.num_pages},
+        "total": comments[sum(shown.values())],
+        "whole": whole_text_comments.texts(language)[shown.get("", 0)],
+        "threads": threads_text.texts(language)[total],
+        "pages": pages_text.texts(language)[page.number, page.paginator.num_pages],
     }
     for block_key, count in shown.items():
-        values[f"block.{block_key}"] = comments_text(count)
-    for block_key, stances in counts.stances_by_block().items():
-        values[f"stance.{block_key}"] = stance_strip(stances)
+        values[f"block.{block_key}"] = comments[count]
+    for block_key, numbers in stances.items():
+        values[f"stance.{block_key}"] = strips[
+            numbers.get(STRIP_STANCES[0], 0),
+            numbers.get(STRIP_STANCES[1], 0),
+            numbers.get(STRIP_STANCES[2], 0),
+        ]
     # (id, agree, disagree) of the comments with reactions: values, not model instances.
-    reacted = (
-        list(
-            StageComment.objects.filter(thread_id__in=[pk for pk, _version in threads])
-            .exclude(agree_count=0, disagree_count=0)
-            .order_by()
-            .values_list("pk", "agree_count", "disagree_count")
-        )
-        if threads
-        else []
-    )
+    reacted = reaction_counts([pk for pk, _version in threads], cursor)
     for pk, agree, disagree in reacted:
-        values[f"reactions.{pk}"] = counts_text(agree, disagree)
+        values[f"reactions.{pk}"] = reactions[agree, disagree]
     mine = viewer_reactions(viewer, [pk for pk, _version in threads])
     if mine:
         counted = {pk: (agree, disagree) for pk, agree, disagree in reacted}
         for pk, value in mine.items():
             text = counts_text(*counted.get(pk, (0, 0)))
             values[f"reactions.{pk}"] = f"{text} · {reaction_mark(value)}"
-    defaults = {"block": comments_text(0), "reactions": counts_text(0, 0), "stance": ""}
+    defaults = {"block": comments[0], "reactions": reactions[0, 0], "stance": ""}
     return Filled((), values, defaults)
 
 
@@ -414,17 +585,16 @@ def refill(state):
     stage_id, block, stance, number, has_next, shown, listed = state
     stage = Stage(pk=stage_id)
     filters = Filters(block=block, stance=stance)
-    # The threads first: a change to one of them (the likelier miss) costs one query.
-    start = (number - 1) * PER_PAGE
-    listing = top_level(stage, filters).values_list("pk", "thread_version")
-    threads = list(listing[start : start + PER_PAGE]) if listed else []
-    if tuple(threads) != shown:
-        return None
-    counts = Counts(stage)
-    page = paginate(counts, filters, number)
-    if page.number != number or page.has_next() != has_next:
-        return None
-    return fill_values(stage, filters, page, threads, counts)
+    with connection.cursor() as cursor:
+        # The threads first: a change to one of them (the likelier miss) costs one query.
+        threads = listed_threads(stage_id, filters, number, cursor) if listed else []
+        if tuple(threads) != shown:
+            return None
+        counts = Counts(stage, cursor)
+        page = paginate(counts, filters, number)
+        if page.number != number or page.has_next() != has_next:
+            return None
+        return fill_values(stage, filters, page, threads, counts, cursor=cursor)
 
 
 def render_thread_list(stage, threads, *, can_comment, status):

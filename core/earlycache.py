@@ -64,7 +64,7 @@ from django.db.backends.signals import connection_created
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import translation
 
-from core.pagecache import MESSAGES_COOKIE, matches_etag, release
+from core.pagecache import MESSAGES_COOKIE, Marked, matches_etag, release
 
 logger = logging.getLogger(__name__)
 
@@ -243,8 +243,9 @@ def _answer(request, entry):
     return response
 
 
-# Marked contents read for refills in this process, by ETag (a digest of the content: an entry
-# never goes stale), the last few only.
+# Marked contents read for refills in this process, split at their placeholders
+# (`core.pagecache.Marked`), by ETag (a digest of the content: an entry never goes stale), the
+# last few only.
 _UNFILLED = {}
 _UNFILLED_KEPT = 32
 
@@ -252,8 +253,9 @@ _UNFILLED_KEPT = 32
 def _unfilled(etag):
     found = _UNFILLED.get(etag)
     if found is None:
-        found = cache.get(unfilled_key(etag))
-        if found is not None:
+        content = cache.get(unfilled_key(etag))
+        if content is not None:
+            found = Marked(content)
             if len(_UNFILLED) >= _UNFILLED_KEPT:
                 _UNFILLED.pop(next(iter(_UNFILLED)))
             _UNFILLED[etag] = found
@@ -281,7 +283,7 @@ def refilled(entry, comments):
         filled = function(state)
         if filled is None:
             return None
-        content = filled.apply(unfilled)
+        content = filled.fill(unfilled)
     # The ETag `core.pagecache` gives the same page filled with the same values.
     return (entry[0], entry[1], content, entry[3], filled.etag(etag), comments, refill)
 

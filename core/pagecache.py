@@ -114,16 +114,66 @@ class Filled:
             found = self.defaults.get(name.split(".", 1)[0], "")
         return str(found)
 
-    def apply(self, content):
-        """`content` (bytes) with every placeholder replaced by its value."""
-        return PLACEHOLDER.sub(lambda match: self.text(match.group(1).decode()).encode(), content)
+    def apply(self, content, etag=None):
+        """`content` (bytes) with every placeholder replaced by its value; `etag`, the ETag
+        of a kept copy whose content it is, lets this process split it only once
+        (`marked`)."""
+        return self.fill(marked(content, etag) if etag else Marked(content))
+
+    def fill(self, content):
+        """The `Marked` `content` with every placeholder replaced by its value: the static
+        pieces and the values joined."""
+        values, defaults = self.values, self.defaults
+        pieces = content.pieces.copy()
+        texts = []
+        for name, kind in content.slots:
+            found = values.get(name)
+            if found is None:
+                found = defaults.get(kind, "")
+            texts.append(str(found).encode())
+        pieces[1::2] = texts
+        return b"".join(pieces)
 
     def etag(self, stored):
         """The ETag of the copy whose ETag is `stored`, filled with these values."""
         digest = hashlib.blake2b(stored.encode(), digest_size=16)
-        digest.update(repr(sorted(self.values.items())).encode())
-        digest.update(repr(sorted(self.defaults.items())).encode())
+        for written in (self.values, self.defaults):
+            # Names hold no control character, values are escaped text.
+            pairs = [f"{name}\1{text}" for name, text in sorted(written.items())]
+            digest.update("\0".join(pairs).encode())
+            digest.update(b"\2")
         return quote_etag(digest.hexdigest())
+
+
+class Marked:
+    """A page's marked content split at its placeholders, once: the static pieces (bytes) at
+    even positions of `pieces`, and for each placeholder between them its name and the part
+    of the name before its first dot (which `Filled.defaults` is keyed by)."""
+
+    __slots__ = ("pieces", "slots")
+
+    def __init__(self, content):
+        self.pieces = PLACEHOLDER.split(content)
+        names = [name.decode() for name in self.pieces[1::2]]
+        self.slots = [(name, name.split(".", 1)[0]) for name in names]
+
+
+# Marked contents split in this process, by the ETag of their copy (a digest of the content:
+# an entry never goes stale), the last few only.
+_MARKED = {}
+MARKED_KEPT = 32
+
+
+def marked(content, etag):
+    """`content`, the marked content of the copy whose ETag is `etag`, as a `Marked` (split
+    once per process)."""
+    found = _MARKED.get(etag)
+    if found is None:
+        found = Marked(content)
+        if len(_MARKED) >= MARKED_KEPT:
+            _MARKED.pop(next(iter(_MARKED)))
+        _MARKED[etag] = found
+    return found
 
 
 def servable(request):
@@ -202,7 +252,7 @@ def anonymous_page(version):
                 unfilled, content_type, etag = stored
                 content = unfilled
                 if filled is not None:
-                    content, etag = filled.apply(unfilled), filled.etag(etag)
+                    content, etag = filled.apply(unfilled, etag), filled.etag(etag)
                 if matches_etag(request, etag):
                     return _shared(HttpResponseNotModified(), etag)
                 response = HttpResponse(content, content_type=content_type)
@@ -219,7 +269,7 @@ def anonymous_page(version):
             if filled is not None:
                 # The values read with the version, as a copy from the cache would be served.
                 response.unfilled, response.unfilled_etag = content, etag
-                response.content, etag = filled.apply(content), filled.etag(etag)
+                response.content, etag = filled.apply(content, etag), filled.etag(etag)
             if matches_etag(request, etag):
                 # Rendered anew (the copy had expired) and the same as the browser's.
                 return _shared(HttpResponseNotModified(), etag)

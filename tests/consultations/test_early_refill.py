@@ -8,11 +8,13 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consultations import domain, threads
 from consultations.domain.common import bump_thread_version, count_comment
+from consultations.models import CommentCount, StageComment
 from core import earlycache
+from tests.consultations.conftest import first_block_key
 from tests.consultations.page_helpers import comment
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +245,125 @@ def test_without_its_marked_content_a_copy_goes_through_the_stack(
     page, queries = _get(url)
     assert len(queries) > 3
     assert "Agree: 1 · Disagree: 0" in page.content.decode()
+
+
+# --- The reads as SQL written once, and the texts made once ----------------------------------
+
+
+def test_the_reads_as_sql_give_what_their_orm_forms_give(
+    open_stage, first, second, citizen, citizen2
+):
+    block = first_block_key(open_stage)
+    third = comment(
+        citizen2, open_stage, text="Pe primul paragraf.", block_key=block, stance="support"
+    )
+    reply = comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
+    domain.react(citizen2, first, "agree")
+    domain.react(citizen, reply, "disagree")
+    versions = dict(
+        StageComment.objects.filter(starts_thread=True).values_list("pk", "thread_version")
+    )
+    read = threads.listed_threads
+    # One thread a page (PER_PAGE is 1 here).
+    assert read(open_stage.pk, threads.Filters(), 1) == [(first.pk, versions[first.pk])]
+    assert read(open_stage.pk, threads.Filters(), 3) == [(third.pk, versions[third.pk])]
+    assert read(open_stage.pk, threads.Filters(), 4) == []
+    assert read(open_stage.pk, threads.Filters(block=block), 1) == [(third.pk, versions[third.pk])]
+    assert read(open_stage.pk, threads.Filters(block=threads.WHOLE_TEXT), 2) == [
+        (second.pk, versions[second.pk])
+    ]
+    assert read(open_stage.pk, threads.Filters(stance="support"), 1) == [
+        (third.pk, versions[third.pk])
+    ]
+    for filters in (
+        threads.Filters(),
+        threads.Filters(block=block),
+        threads.Filters(block=threads.WHOLE_TEXT),
+        threads.Filters(stance="neutral"),
+        threads.Filters(block=block, stance="oppose"),
+    ):
+        orm = threads.top_level(open_stage, filters).values_list("pk", "thread_version")
+        for number in (1, 2, 3):
+            assert read(open_stage.pk, filters, number) == list(orm[number - 1 : number])
+    rows = threads.Counts(open_stage).rows
+    assert sorted(rows) == sorted(
+        CommentCount.objects.filter(stage=open_stage).values_list(
+            "block_key", "stance", "threads", "shown"
+        )
+    )
+    assert sorted(rows) == [("", "", 0, 1), ("", "neutral", 2, 2), (block, "support", 1, 1)]
+    assert sorted(threads.reaction_counts([first.pk, second.pk, third.pk])) == [
+        (first.pk, 1, 0),
+        (reply.pk, 0, 1),
+    ]
+    assert threads.reaction_counts([second.pk, third.pk]) == []
+    assert threads.reaction_counts([]) == []
+
+
+def test_the_reads_name_the_models_tables_and_columns():
+    comments = '"consultations_stagecomment"'
+    assert threads.statement("counts") == (
+        'SELECT "consultations_commentcount"."block_key", "consultations_commentcount"."stance", '
+        '"consultations_commentcount"."threads", "consultations_commentcount"."shown" '
+        'FROM "consultations_commentcount" WHERE "consultations_commentcount"."stage_id" = %s'
+    )
+    assert threads.statement("threads", (True, False)) == (
+        f'SELECT {comments}."xtdcomment_ptr_id", {comments}."thread_version" FROM {comments} '
+        f'WHERE {comments}."stage_id" = %s AND {comments}."starts_thread" '
+        f'AND {comments}."block_key" = %s ORDER BY {comments}."xtdcomment_ptr_id" ASC '
+        "LIMIT %s OFFSET %s"
+    )
+    assert threads.statement("reactions", (2,)) == (
+        f'SELECT {comments}."xtdcomment_ptr_id", {comments}."agree_count", '
+        f'{comments}."disagree_count" FROM {comments} INNER JOIN "django_comments_xtd_xtdcomment" '
+        f'ON {comments}."xtdcomment_ptr_id" = "django_comments_xtd_xtdcomment"."comment_ptr_id" '
+        'WHERE "django_comments_xtd_xtdcomment"."thread_id" IN (%s, %s) '
+        f'AND NOT ({comments}."agree_count" = 0 AND {comments}."disagree_count" = 0)'
+    )
+    # Written once per process.
+    assert threads.statement("threads", (True, False)) is threads.statement(
+        "threads", (True, False)
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+@pytest.mark.parametrize(
+    ("shape", "params", "index"),
+    [
+        ((False, False), [1], "stage_threads"),
+        ((True, False), [1, "a1"], "stage_threads_by_block"),
+        ((False, True), [1, "support"], "stage_threads_by_stance"),
+    ],
+)
+def test_the_page_threads_are_read_from_a_partial_index(shape, params, index):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN QUERY PLAN " + threads.statement("threads", shape), [*params, 20, 0]
+        )
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert f"USING INDEX {index} " in plan or f"USING COVERING INDEX {index} " in plan, plan
+    assert "TEMP B-TREE" not in plan  # in the index's order, not sorted
+
+
+def test_count_texts_are_made_once_per_language_and_numbers(monkeypatch):
+    with translation.override("ro"):
+        assert [threads.comments_text(n) for n in (1, 2, 20)] == [
+            "1 comentariu",
+            "2 comentarii",
+            "20 de comentarii",
+        ]
+        assert threads.counts_text(1, 2) == "De acord: 1 · Nu sunt de acord: 2"
+    with translation.override("en"):
+        assert threads.comments_text(20) == "20 comments"
+        assert threads.counts_text(1, 2) == "Agree: 1 · Disagree: 2"
+    table = threads.comments_text.texts("ro")
+    assert table is threads.comments_text.texts("ro")
+    assert table[20] == "20 de comentarii"
+    assert threads.counts_text.texts("ro")[1, 2] == "De acord: 1 · Nu sunt de acord: 2"
+    # A table this full starts again.
+    monkeypatch.setattr(threads.Texts, "KEPT", 2)
+    with translation.override("ro"):
+        for n in range(3, 8):
+            threads.comments_text(n)
+    # 3, then 4; cleared for 5, then 6; cleared for 7.
+    assert dict(table) == {7: "7 comentarii"}

@@ -1,0 +1,70 @@
+"""Writing values into a page's placeholders (`core.pagecache.Filled`): the marked content
+split once per process and copy, then joined with the values."""
+
+from core import pagecache
+from core.pagecache import Filled, Marked, placeholder
+
+CONTENT = (
+    f"<p>{placeholder('total')}</p><ul><li>{placeholder('reactions.5')}</li>"
+    f"<li>{placeholder('reactions.6')}</li></ul>{placeholder('stance.a1')}<p>end</p>"
+).encode()
+
+
+def _filled():
+    return Filled(
+        (),
+        {"total": "3 comentarii", "reactions.5": "De acord: 1 · Nu sunt de acord: 0"},
+        {"reactions": "De acord: 0 · Nu sunt de acord: 0", "stance": ""},
+    )
+
+
+def test_a_marked_content_is_split_into_static_pieces_and_named_slots():
+    marked = Marked(CONTENT)
+    assert marked.pieces[0::2] == [
+        b"<p>",
+        b"</p><ul><li>",
+        b"</li><li>",
+        b"</li></ul>",
+        b"<p>end</p>",
+    ]
+    assert marked.slots == [
+        ("total", "total"),
+        ("reactions.5", "reactions"),
+        ("reactions.6", "reactions"),
+        ("stance.a1", "stance"),
+    ]
+
+
+def test_values_and_defaults_are_written_into_the_slots():
+    expected = (
+        "<p>3 comentarii</p><ul><li>De acord: 1 · Nu sunt de acord: 0</li>"
+        "<li>De acord: 0 · Nu sunt de acord: 0</li></ul><p>end</p>"
+    ).encode()
+    assert _filled().fill(Marked(CONTENT)) == expected
+    assert _filled().apply(CONTENT) == expected
+    # A content without placeholders is given back as it is.
+    assert _filled().apply(b"<p>nothing</p>") == b"<p>nothing</p>"
+
+
+def test_a_copys_content_is_split_once_per_process_by_its_etag():
+    pagecache._MARKED.clear()  # noqa: SLF001
+    first = pagecache.marked(CONTENT, '"copy-1"')
+    assert pagecache.marked(CONTENT, '"copy-1"') is first
+    assert _filled().apply(CONTENT, '"copy-1"') == _filled().apply(CONTENT)
+    # Only the last few are kept.
+    for number in range(pagecache.MARKED_KEPT):
+        pagecache.marked(CONTENT, f'"other-{number}"')
+    assert '"copy-1"' not in pagecache._MARKED  # noqa: SLF001
+    assert len(pagecache._MARKED) == pagecache.MARKED_KEPT  # noqa: SLF001
+
+
+def test_the_etag_follows_the_values_and_the_copy():
+    stored = '"abc"'
+    same = _filled().etag(stored)
+    assert same == _filled().etag(stored)
+    assert same.startswith('"') and len(same) == 34
+    other_value = Filled((), {**_filled().values, "total": "4 comentarii"}, _filled().defaults)
+    assert other_value.etag(stored) != same
+    other_default = Filled((), _filled().values, {**_filled().defaults, "stance": "x"})
+    assert other_default.etag(stored) != same
+    assert _filled().etag('"abd"') != same
