@@ -18,6 +18,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import Organization, OrganizationKind
 from consultations import domain as consultations
+from consultations.dossier import tables_not_joined
 from core import idempotency, ratelimit
 from core.activity import history
 from core.errors import DomainError
@@ -182,6 +183,7 @@ def submission_detail(request, code):
             timeline=list(history(submission).order_by("created_at", "id")[:100]),
             received_documents=[d for d in documents if d.kind == DocumentKind.RECEIVED],
             answer_documents=[d for d in documents if d.kind == DocumentKind.ANSWER],
+            tables_not_joined=tables_not_joined(submission) if submission.through_platform else [],
         ),
     )
 

@@ -669,3 +669,41 @@ def test_a_stored_table_made_before_a_comment_was_hidden_is_not_joined(
     assert list(SynthesisFile.objects.values_list("pk", "status")) == [
         (synthesis_file.pk, FileStatus.READY)
     ]
+
+
+PAGE_NOTICE = (
+    "The justification table of the stage “%(title)s” is too long to be laid out within the "
+    "dossier, and its PDF is not prepared yet: the dossier says where to find it instead of "
+    "including it."
+)
+
+
+def test_the_submission_page_says_which_long_table_the_dossier_will_not_hold(
+    client, editor, stage, answered, long_tables
+):
+    submission = submit(editor, stage.consultation.proposal)
+    page = f"/register/s/{submission.tracking_code}/"
+    notice = PAGE_NOTICE % {"title": stage.title}
+    response = client.get(page, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert notice in html
+    assert f'<a href="{PDF_PAGE}">Prepare or download the table\N{APOSTROPHE}s PDF</a>' in html
+    assert SynthesisFile.objects.count() == 0  # reading the page wrote nothing
+    # Once the table is prepared, the dossier holds it: no notice.
+    synthesis_file, _to_build = synthesis_files.request_pdf(editor, answered["synthesis"])
+    synthesis_files.build_pdf(synthesis_file)
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert notice not in html
+    assert PDF_PAGE not in html
+
+
+def test_the_submission_page_has_no_notice_for_a_table_laid_out_within_the_dossier(
+    client, editor, stage, answered
+):
+    submission = submit(editor, stage.consultation.proposal)
+    html = client.get(
+        f"/register/s/{submission.tracking_code}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "is too long to be laid out within the dossier" not in html
+    assert "Download the dossier (PDF)" in html
