@@ -449,6 +449,7 @@ DOCUMENT_READER_MEMORY_MB = env_int("DOCUMENT_READER_MEMORY_MB", 256)
 DOCUMENT_READER_TIMEOUT_SECONDS = env_int("DOCUMENT_READER_TIMEOUT_SECONDS", 20)
 # Texts and files one client address may check on the public verification page per minute.
 VERIFY_RATE_PER_MINUTE = env_int("VERIFY_RATE_PER_MINUTE", 10)
+DOSSIER_RATE_PER_MINUTE = env_int("DOSSIER_RATE_PER_MINUTE", 10)
 
 # --- Imports of documents and of the text of a law (proposals/converters.py) -----------------
 

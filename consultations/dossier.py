@@ -59,13 +59,16 @@ STATE_COUNTS = {
 
 
 def consultation_section(submission):
-    """The dossier section {"title", "html"} of `submission`'s consultation, or None when its
-    proposal had none. Reads only.
+    """The dossier section {"title", "html", "annexes"} of `submission`'s consultation, or None
+    when its proposal had none. Reads only. "annexes": the stored PDFs of the justification
+    tables too long to be laid out within the dossier that are ready (files open for reading,
+    which the dossier joins after its pages and closes; see the module).
 
     The section describes the consultation as it stood when the proposal was sent: the stages
     that had opened by then, their status at that moment, the minutes and syntheses published
     by then, so that the dossier downloaded later is the one that was filed. (Comments hidden by
-    moderation since then lose their text here too: that protects the people they concern.)"""
+    moderation since then lose their text here too: that protects the people they concern. A long
+    table is joined once its PDF is prepared: until then the section says where to get it.)"""
     proposal = submission.proposal
     try:
         consultation = proposal.consultation
@@ -124,7 +127,16 @@ def _context(consultation, proposal, now):
         .order_by("position")
     )
     figures = participation(stages)
-    entries = [_stage_entry(stage, figures.get(stage.pk), language, zone, now) for stage in stages]
+    entries = []
+    try:
+        for stage in stages:
+            entries.append(_stage_entry(stage, figures.get(stage.pk), language, zone, now))
+    except BaseException:
+        # The annexes opened for the stages before the one that failed.
+        for entry in entries:
+            if entry["synthesis"] and entry["synthesis"]["annex"]:
+                entry["synthesis"]["annex"]["file"].close()
+        raise
     syntheses = [entry["synthesis"] for entry in entries if entry["synthesis"]]
     number = 0
     for entry in syntheses:

@@ -4,11 +4,13 @@ A PDF laid out by WeasyPrint is built whole in memory; a table of hundreds of th
 is therefore rendered in parts of a few thousand rows, and the parts are joined here. pypdf's
 own writer keeps every page of every part until it writes the file, so `PdfJoiner` writes each
 page as soon as it reads it: it opens one document with pypdf, copies the objects each page
-uses into the output under new numbers, and forgets what it parsed before the next page. A
-document may be bytes (a part just laid out) or a file (a stored PDF of thousands of pages,
-joined into a submission's dossier). What it keeps is one offset per object written and one
-reference per page, for the cross-reference table and the page tree it writes at the end, and
-pypdf's cross-reference table of the document being read.
+uses into the output under new numbers, and, reading a stored file (which this joiner writes
+without object streams), forgets what it parsed before the next page. A document may be bytes (a
+part just laid out, whose object streams pypdf parses whole: kept until the document is done) or
+a file (a stored PDF of thousands of pages, joined into a submission's dossier). What it keeps
+is one offset per object written and one reference per page, for the cross-reference table and
+the page tree it writes at the end, and pypdf's cross-reference table of the document being
+read.
 
 The joined document keeps every page as it was laid out (text, fonts, images, links within a
 part), the first part's document information (title) and language; the parts' outlines
@@ -23,6 +25,7 @@ from pypdf.generic import (
     DictionaryObject,
     IndirectObject,
     NameObject,
+    NullObject,
     NumberObject,
     StreamObject,
 )
@@ -33,7 +36,8 @@ CATALOG, PAGES = 1, 2
 
 class PdfJoiner:
     """Write the pages of several PDF documents, in order, as one PDF into `output` (a binary
-    file open for writing). `add` each document (bytes), then `close`."""
+    file open for writing). `add` each document (bytes, or a binary file open for reading),
+    then `close`."""
 
     def __init__(self, output):
         self.output = output
@@ -67,12 +71,20 @@ class PdfJoiner:
         pages.
 
         The pages are taken one at a time, in the order of the page tree: each is written with
-        every object it uses that was not written yet, then what the reader parsed is forgotten,
-        so that memory holds one page's objects (and one offset per object), not the document."""
+        every object it uses that was not written yet, then, for a document without object
+        streams (a stored file: this joiner writes none), what the reader parsed is forgotten,
+        so that memory holds one page's objects (and one offset per object), not the document.
+        (pypdf parses an object stream whole: forgetting it after each page would parse it again
+        for the next one; a document with object streams is one WeasyPrint laid out in memory.)
+        A page that another object points to (a link's destination) before the walk reaches it
+        is written when the walk does, with what it inherits."""
         source = io.BytesIO(document) if isinstance(document, bytes | bytearray) else document
         reader = PdfReader(source)
+        forget = not getattr(reader, "xref_objStm", None)
         numbers = {}
         waiting = []
+        written = set()
+        reached = {}  # the pages the walk has come to: what each inherits
 
         def new_reference(old):
             key = (old.idnum, old.generation)
@@ -96,29 +108,53 @@ class PdfJoiner:
         if self.info is None and isinstance(trailer_info, IndirectObject):
             self.info = new_reference(trailer_info)
         if self.language is None:
-            self.language = reader.root_object.get("/Lang")
-        count = 0
-        inherited_of = {}
-        for page, inherited in _page_references(reader):
-            inherited_of[page.idnum] = inherited
-            self.pages.append(new_reference(page))
-            count += 1
+            language = dict.get(reader.root_object, NameObject("/Lang"))
+            # A direct value in the joined catalog: a reference would point into this document.
+            language = language.get_object() if language is not None else None
+            self.language = language if isinstance(language, str) else None
+
+        def write_waiting():
             while waiting:
                 old = waiting.pop()
+                key = (old.idnum, old.generation)
+                if key in written:
+                    continue
                 obj = old.get_object()
-                is_page = isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Page"
+                is_page = key in reached or (
+                    isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Page"
+                )
+                if is_page and key not in reached:
+                    continue  # written when the walk comes to it (its number is kept)
+                written.add(key)
                 if is_page:
                     dict.pop(obj, NameObject("/Parent"), None)
                     # What the page inherits from the tree, on the page itself (as pypdf's
                     # flattening does): the joined tree has one level.
-                    for name, value in inherited_of.pop(old.idnum, {}).items():
+                    for name, value in reached[key].items():
                         if name not in obj:
                             dict.__setitem__(obj, name, _copied(value))
                 renumber(obj)
                 if is_page:
                     dict.__setitem__(obj, NameObject("/Parent"), IndirectObject(PAGES, 0, None))
-                self._write_object(numbers[(old.idnum, old.generation)], obj)
-            reader.resolved_objects.clear()
+                self._write_object(numbers[key], obj)
+
+        count = 0
+        for page, inherited in _page_references(reader):
+            key = (page.idnum, page.generation)
+            if key in reached:
+                continue  # the same page twice in a tree: once in the joined one
+            reached[key] = inherited
+            if key in numbers:
+                waiting.append(page)  # pointed to earlier, not written then
+            self.pages.append(new_reference(page))
+            count += 1
+            write_waiting()
+            if forget:
+                reader.resolved_objects.clear()
+        write_waiting()  # what no page uses (the document's information)
+        for key, number in numbers.items():
+            if key not in written:  # a page pointed to but not in the page tree
+                self._write_object(number, NullObject())
         return count
 
     def close(self):
@@ -178,7 +214,7 @@ def _page_references(reader):
         if reference is None:
             stack.pop()
             continue
-        node = reference.get_object()
+        node = reference.get_object() if reference is not None else None
         if not isinstance(node, DictionaryObject):
             continue
         kind = node.get("/Type")
@@ -196,14 +232,17 @@ def _page_references(reader):
                 value = dict.get(node, NameObject(name))
                 if value is not None:
                     inherit[NameObject(name)] = value
-            stack.append((iter(list(list.__iter__(node.get("/Kids", ArrayObject())))), inherit))
-        elif isinstance(reference, IndirectObject):
+            kids = dict.get(node, NameObject("/Kids"))
+            kids = kids.get_object() if kids is not None else None
+            if isinstance(kids, ArrayObject):
+                stack.append((iter(list(list.__iter__(kids))), inherit))
+        elif (kind == "/Page" or kind is None) and isinstance(reference, IndirectObject):
             yield reference, inherited
 
 
 def join_pdfs(documents, output):
-    """Write the pages of `documents` (an iterable of PDF bytes, read one at a time) as one PDF
-    into `output`. Returns the number of pages."""
+    """Write the pages of `documents` (an iterable of PDFs, bytes or binary files open for
+    reading, read one at a time) as one PDF into `output`. Returns the number of pages."""
     joiner = PdfJoiner(output)
     pages = sum(joiner.add(document) for document in documents)
     joiner.close()

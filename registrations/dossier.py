@@ -39,12 +39,23 @@ def register_dossier_section(function):
 
 
 def dossier_sections(submission):
+    """The registered sections' answers for `submission`, in order (see the module). When one
+    fails, the annexes the sections before it opened are closed."""
     sections = []
-    for function in DOSSIER_SECTIONS:
-        section = function(submission)
-        if section:
-            sections.append(section)
+    try:
+        for function in DOSSIER_SECTIONS:
+            section = function(submission)
+            if section:
+                sections.append(section)
+    except BaseException:
+        _close(annex for section in sections for annex in section.get("annexes", ()))
+        raise
     return sections
+
+
+def _close(annexes):
+    for annex in annexes:
+        annex.close()
 
 
 def verify_url(submission):
@@ -69,16 +80,13 @@ def write_dossier(document, annexes, output):
     try:
         return join_pdfs(itertools.chain([document], annexes), output)
     finally:
-        for annex in annexes:
-            annex.close()
+        _close(annexes)
 
 
 def build_dossier(submission):
     """(the dossier's own PDF, as bytes; the annexes its sections hand over, files open for
     reading, to be joined after it by `write_dossier`, which closes them)."""
     proposal = submission.proposal
-    revision = submission.revision
-    zone = proposal.organization.zone
     endorsements = list(endorsements_at(proposal, submission.submitted_at))
     counts = {
         "organizations": sum(1 for e in endorsements if e.organization_id),
@@ -87,6 +95,17 @@ def build_dossier(submission):
     }
     sections = dossier_sections(submission)
     annexes = [annex for section in sections for annex in section.get("annexes", ())]
+    try:
+        return _render(submission, sections, endorsements, counts), annexes
+    except BaseException:
+        _close(annexes)
+        raise
+
+
+def _render(submission, sections, endorsements, counts):
+    proposal = submission.proposal
+    revision = submission.revision
+    zone = proposal.organization.zone
     with translation.override(proposal.language):
         context = {
             "submission": submission,
@@ -107,9 +126,4 @@ def build_dossier(submission):
             if proposal.kind == ProposalKind.AMENDMENT
             else None,
         }
-        try:
-            return render_pdf("registrations/dossier.html", context), annexes
-        except BaseException:
-            for annex in annexes:
-                annex.close()
-            raise
+        return render_pdf("registrations/dossier.html", context)

@@ -192,6 +192,8 @@ def submission_dossier(request, code):
     submission = _submission_for(request, code)
     if not submission.through_platform:
         raise Http404
+    if _too_many_dossiers(request):
+        return render(request, "429.html", status=429)
     filename = f"dosar-{submission.tracking_code}.pdf"
     document, annexes = build_dossier(submission)
     if annexes:
@@ -658,6 +660,18 @@ def public_register(request):
             "authorities": authorities,
         },
     )
+
+
+def _too_many_dossiers(request):
+    """A dossier is laid out anew for each download (and a long justification table joined to
+    it): a person signed in, or else a client address, downloads at most
+    DOSSIER_RATE_PER_MINUTE of them a minute."""
+    identity = (
+        f"user:{request.user.pk}"
+        if request.user.is_authenticated
+        else ratelimit.client_address(request)
+    )
+    return not ratelimit.allow("dossier", identity, limit=settings.DOSSIER_RATE_PER_MINUTE)
 
 
 def _too_many_checks(request):

@@ -707,3 +707,19 @@ def test_the_submission_page_has_no_notice_for_a_table_laid_out_within_the_dossi
     ).content.decode()
     assert "is too long to be laid out within the dossier" not in html
     assert "Download the dossier (PDF)" in html
+
+
+def test_dossier_downloads_are_limited_per_person_or_address(
+    client, editor, stage, answered, settings
+):
+    settings.DOSSIER_RATE_PER_MINUTE = 1
+    submission = submit(editor, stage.consultation.proposal)
+    address = f"/register/s/{submission.tracking_code}/dossier.pdf"
+    assert client.get(address).status_code == 200
+    refused = client.get(address, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.content.decode()
+    # Someone signed in is counted apart from the address they share.
+    client.force_login(editor)
+    assert client.get(address).status_code == 200
+    assert client.get(address).status_code == 429

@@ -8,8 +8,9 @@ from pypdf import PdfReader
 from core.pdfjoin import join_pdfs
 
 
-def raw_pdf(objects):
-    """A PDF file of `objects` (their bodies, numbered from 1; object 1 is the catalog)."""
+def raw_pdf(objects, *, info=None):
+    """A PDF file of `objects` (their bodies, numbered from 1; object 1 is the catalog; `info`
+    the number of the document information object)."""
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n")
     offsets = []
@@ -17,10 +18,12 @@ def raw_pdf(objects):
         offsets.append(out.tell())
         out.write(f"{number} 0 obj\n{body}\nendobj\n".encode())
     start = out.tell()
+    extra = f" /Info {info} 0 R" if info else ""
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     out.write("".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode())
     out.write(
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{start}\n%%EOF\n".encode()
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{extra} >>\nstartxref\n{start}\n"
+        "%%EOF\n".encode()
     )
     return out.getvalue()
 
@@ -76,3 +79,75 @@ def test_a_nested_tree_read_from_a_file_keeps_its_pages_and_what_they_inherit(tm
     # The font is written once per document, not once per page.
     references = {page["/Resources"]["/Font"].raw_get("/F1").idnum for page in reader.pages}
     assert len(references) == 2
+
+
+FONT = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+SIZE_AND_FONT = "/MediaBox [0 0 200 100] /Resources << /Font << /F1 5 0 R >> >>"
+
+
+def joined(*documents):
+    out = io.BytesIO()
+    count = join_pdfs(documents, out)
+    return count, PdfReader(io.BytesIO(out.getvalue()), strict=True)
+
+
+def test_a_page_linked_to_before_the_walk_reaches_it_keeps_what_it_inherits():
+    # Page 1's link points to page 2, which inherits its size and font from the tree.
+    count, reader = joined(
+        raw_pdf(
+            [
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                f"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 {SIZE_AND_FONT} >>",
+                "<< /Type /Page /Parent 2 0 R /Contents 6 0 R /Annots [8 0 R] >>",
+                "<< /Type /Page /Parent 2 0 R /Contents 7 0 R >>",
+                FONT,
+                page_text("Unu"),
+                page_text("Doi"),
+                "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /Dest [4 0 R /Fit] >>",
+            ]
+        )
+    )
+    assert count == 2
+    assert [page.extract_text() for page in reader.pages] == ["Unu", "Doi"]
+    assert all("/Resources" in page and "/MediaBox" in page for page in reader.pages)
+    link = reader.pages[0]["/Annots"][0].get_object()
+    assert link["/Dest"][0].get_object() == reader.pages[1].get_object()
+
+
+def test_unusual_page_trees_are_joined_as_readers_show_them():
+    indirect_kids = raw_pdf(
+        [
+            "<< /Type /Catalog /Pages 2 0 R /Lang 7 0 R >>",
+            "<< /Type /Pages /Kids 3 0 R /Count 1 >>",
+            "[4 0 R]",
+            f"<< /Type /Page /Parent 2 0 R /Contents 6 0 R {SIZE_AND_FONT} >>",
+            FONT,
+            page_text("Unu"),
+            "(ro)",
+        ]
+    )
+    without_type_and_catalog_as_kid = raw_pdf(
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            f"<< /Type /Pages /Kids [3 0 R 4 0 R 1 0 R] /Count 2 {SIZE_AND_FONT} >>",
+            "<< /Parent 2 0 R /Contents 6 0 R >>",
+            "<< /Type /Page /Parent 2 0 R /Contents 7 0 R >>",
+            FONT,
+            page_text("Doi"),
+            page_text("Trei"),
+        ]
+    )
+    no_pages = raw_pdf(
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [] /Count 0 >>",
+            "<< /Title (Dosar) >>",
+        ],
+        info=3,
+    )
+    count, reader = joined(no_pages, indirect_kids, without_type_and_catalog_as_kid)
+    assert count == 3
+    assert [page.extract_text() for page in reader.pages] == ["Unu", "Doi", "Trei"]
+    assert all("/Resources" in page and "/MediaBox" in page for page in reader.pages)
+    assert reader.metadata.title == "Dosar"  # the first document's, though it has no pages
+    assert reader.trailer["/Root"]["/Lang"] == "ro"  # a direct value, not a dangling reference
