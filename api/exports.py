@@ -365,7 +365,8 @@ def _write_streamed(jsonl, csv_file, record, fields, key, writer, buffer):
     goes where the placeholder stood: in the JSON line `[item,item]` (the line's separators),
     in the CSV cell `[item, item]` (`_csv_cell`'s JSON: default separators, keys sorted),
     quoted with its quotes doubled as the CSV writer quotes any cell holding a quote; an empty
-    list is `[]`, which the writer leaves unquoted."""
+    list is `[]`, which the writer leaves unquoted. (Items are objects, whose JSON always holds a
+    quote: a list of bare numbers would be quoted here where the writer would not.)"""
     streamed = record[key]
     marker = f"streamed-{secrets.token_hex(16)}"
     head, tail = _json_line({**record, key: marker}).split(json.dumps(marker), 1)
