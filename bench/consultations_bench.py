@@ -863,6 +863,34 @@ def in_process(path, *, clear_cache=False, repeat=1, before=None):
     return status, queries, seconds, size
 
 
+def answered_then_closed(path, *, before=None, repeat=20):
+    """(median CPU seconds until the answer's body is ready, median CPU seconds of closing it)
+    of `repeat` requests of `path` through the WSGI handler, as a server runs them, each after
+    an untimed request of `before` if given: what `core.earlycache` does once the answer is
+    sent (keeping a refilled copy) is in the second figure, not the first."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import Client, RequestFactory
+
+    handler = WSGIHandler()
+    views, closes = [], []
+    for _ in range(repeat):
+        if before is not None:
+            Client().get(before, HTTP_HOST="127.0.0.1")
+        environ = RequestFactory()._base_environ(  # noqa: SLF001 (a plain GET's environ)
+            PATH_INFO=path, REQUEST_METHOD="GET", HTTP_HOST="127.0.0.1", QUERY_STRING=""
+        )
+        start = time.process_time()
+        response = handler(environ, lambda status, headers, exc_info=None: None)
+        b"".join(response)
+        answered = time.process_time()
+        response.close()
+        closes.append(time.process_time() - answered)
+        views.append(answered - start)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}, not 200.")
+    return sorted(views)[repeat // 2], sorted(closes)[repeat // 2]
+
+
 def profile(path, repeat=30, before=None):
     """Where `repeat` in-process requests of `path` spend their time (cProfile: the 25
     functions with the most time of their own, then ours and the cache's by cumulative time);
@@ -1022,6 +1050,28 @@ def run(site, rng, args):
             )
             if status != 200:
                 raise SystemExit(f"{path} answered {status}, not 200.")
+    print(
+        "  as a server answers (WSGI handler, CPU µs, medians of 50: until the body is ready / "
+        "closing the response, which keeps a refilled copy):"
+    )
+    for size in sizes:
+        where = paths(f"{SLUG}-{size}")
+        count_queries(where["page"], clear_cache=False)  # page 1 in the cache again
+        line = []
+        for label, before in (
+            ("warm", None),
+            ("after a change elsewhere", where["changed_writes"]),
+            ("after a reaction", where["reacted_writes"]),
+        ):
+            view, close = answered_then_closed(where["page"], before=before, repeat=50)
+            figures[size, "answered", label] = view
+            line.append(f"{label} {view * 1e6:.0f} / {close * 1e6:.0f}")
+        warm = figures[size, "answered", "warm"]
+        print(
+            f"  {size:>7} {'; '.join(line)}; warm / view: "
+            f"{warm / figures[size, 'answered', 'after a change elsewhere']:.1%}, "
+            f"{warm / figures[size, 'answered', 'after a reaction']:.1%}"
+        )
     smallest, largest = sizes[0], sizes[-1]
     for size in sizes:
         warm = figures[size, "stage page 1, warm cache"]

@@ -39,16 +39,18 @@ those tables are its threads (keyed by their versions) and counts written into p
 (`request.early_refill = (name, state)`, `name` registered with `register_refill`): when only
 the comments generation has moved, the function checks in a few small queries that the page
 still shows the same threads at the same versions and writes the counts in again, and the copy
-is answered (and kept under the new token) without the middleware; when it cannot say so, the
-page goes through the whole stack. So a comment on another page of a stage, or a reaction,
-costs the next reader of a page those few queries, not the whole stack; a comment hidden moves
-its thread's version, which the refill reads, so no copy shows it again.
+is answered without the middleware, and kept under the new token once the answer is sent (when
+the server closes the response); when it cannot say so, the page goes through the whole stack.
+So a comment on another page of a stage, or a reaction, costs the next reader of a page those
+few queries, not the whole stack; a comment hidden moves its thread's version, which the
+refill reads, so no copy shows it again.
 
 The tokens live in the shared cache: with a process-local cache (`locmem://`) and several
 processes, one process would not see another's writes, so the early cache is off by default
 there (`PAGE_EARLY_CACHE`).
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -318,8 +320,13 @@ class EarlyPageCacheMiddleware:
                 logger.warning("An early page copy could not be refilled.", exc_info=True)
                 entry = None
             if entry is not None:
-                self.keep(key, entry)
-                return _answer(request, entry)
+                response = _answer(request, entry)
+                # Kept once the answer is sent: the server (and the test client) closes the
+                # response after its body, and `keep` logs what fails there. The copy carries
+                # the comments generation it was refilled for, so a write in between only
+                # makes it stale.
+                response._resource_closers.append(functools.partial(self.keep, key, entry))  # noqa: SLF001
+                return response
         response = self.get_response(request)
         if (
             getattr(response, "shared_copy", False)

@@ -102,11 +102,16 @@ def placeholder(name):
 class Filled:
     """A page's version (`parts`, which key the copy) and the values written into its
     placeholders when it is served: `values[name]`, or for a name missing there the text
-    `defaults` gives the part of the name before its first dot."""
+    `defaults` gives the part of the name before its first dot.
+
+    `numbers`, when given, is what the values are made from (bytes: the same numbers give the
+    same texts in a copy's language, and other numbers other texts), which the ETag then
+    digests instead of the texts."""
 
     parts: tuple
     values: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)
+    numbers: bytes | None = None
 
     def text(self, name):
         found = self.values.get(name)
@@ -137,6 +142,11 @@ class Filled:
     def etag(self, stored):
         """The ETag of the copy whose ETag is `stored`, filled with these values."""
         digest = hashlib.blake2b(stored.encode(), digest_size=16)
+        if self.numbers is not None:
+            # The copy's ETag names its language and release, which make the texts of these
+            # numbers.
+            digest.update(b"\3" + self.numbers)
+            return quote_etag(digest.hexdigest())
         for written in (self.values, self.defaults):
             # Names hold no control character, values are escaped text.
             pairs = [f"{name}\1{text}" for name, text in sorted(written.items())]

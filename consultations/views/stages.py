@@ -338,7 +338,9 @@ def _stage_page_version(request, slug, position):
     # elsewhere in the stage leaves this page's copy in use; the counts are written in.
     shown = threads.page_threads(stage, filters, page) if stage.accepts_comments else []
     values = threads.fill_values(stage, filters, page, shown, counts)
-    filled = Filled((*parts, tuple(shown), page.has_next()), values.values, values.defaults)
+    filled = Filled(
+        (*parts, tuple(shown), page.has_next()), values.values, values.defaults, values.numbers
+    )
     status = parts[6]  # the stage's status as its dates make it (`page_version`)
     request.stage_page_shown = PageShown(parts, status, filters, page, shown, filled)
     # After a comment or a reaction anywhere, `core.earlycache` writes the counts into its copy

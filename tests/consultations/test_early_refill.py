@@ -3,10 +3,13 @@ refills): the counts are written in again before the middleware, in three querie
 page shows the same threads at the same versions; anything else goes through the whole stack,
 so a hidden comment is never answered from a copy."""
 
+import logging
+
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.test import Client
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection, transaction
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -16,6 +19,7 @@ from consultations.models import CommentCount, StageComment
 from core import earlycache
 from tests.consultations.conftest import first_block_key
 from tests.consultations.page_helpers import comment
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -245,6 +249,136 @@ def test_without_its_marked_content_a_copy_goes_through_the_stack(
     page, queries = _get(url)
     assert len(queries) > 3
     assert "Agree: 1 · Disagree: 0" in page.content.decode()
+
+
+def _early_entry():
+    """The one early copy in the cache (not its marked content, not a token)."""
+    ((entry),) = [
+        cache.get(key.removeprefix(":1:"))
+        for key in list(cache._cache)  # noqa: SLF001 (the test cache is locmem)
+        if key.startswith(":1:consult:early:") and "generation" not in key
+    ]
+    return entry
+
+
+def _early_answer(url):
+    """The early cache's answer to an anonymous request of `url`, not closed (as a server
+    holds it while sending its body)."""
+    middleware = earlycache.EarlyPageCacheMiddleware(
+        lambda request: pytest.fail("answered by the whole stack")
+    )
+    return middleware(RequestFactory(HTTP_ACCEPT_LANGUAGE="en").get(url))
+
+
+def _close(response):
+    # As the test client closes a response: without closing the test's database connection.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+def test_a_refilled_copy_is_kept_once_the_answer_is_closed(open_stage, first, second, citizen2):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    made = _early_entry()
+    domain.react(citizen2, first, "agree")
+    _site, comments = _tokens()
+    with CaptureQueriesContext(connection) as captured:
+        response = _early_answer(url)
+    assert len(captured.captured_queries) == 3
+    assert response.status_code == 200
+    assert "Agree: 1 · Disagree: 0" in response.content.decode()
+    # Answered, not kept yet: the cache holds the copy made before the reaction.
+    assert _early_entry() == made
+    _close(response)
+    kept = _early_entry()
+    assert kept[5] == comments
+    assert kept[2] == response.content
+    assert kept[4] == response["ETag"]
+    assert made[5] != comments
+    again, queries = _get(url)
+    assert queries == []
+    assert again.content == response.content
+
+
+def test_a_copy_that_cannot_be_kept_after_its_answer_is_logged(
+    open_stage, first, second, citizen2, settings, caplog
+):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    domain.react(citizen2, first, "agree")
+    response = _early_answer(url)
+    assert "Agree: 1 · Disagree: 0" in response.content.decode()
+    # The cache server goes away while the answer is sent. (Changing CACHES makes Django open
+    # the caches anew.)
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        },
+    }
+    with caplog.at_level(logging.WARNING, logger="core.earlycache"):
+        _close(response)
+    assert [record.getMessage() for record in caplog.records] == [
+        "An early page copy could not be kept."
+    ]
+
+
+def test_the_etag_of_a_refilled_copy_follows_its_counts(
+    open_stage, first, second, citizen, citizen2
+):
+    third = UserFactory(display_name="Ana Popa")
+    url = open_stage.get_absolute_url()
+    _get(url)
+    etags = [_get(url)[0]["ETag"]]
+    for user, value, written in (
+        (citizen2, "agree", "Agree: 1 · Disagree: 0"),
+        (citizen2, "disagree", "Agree: 0 · Disagree: 1"),
+        (third, "agree", "Agree: 1 · Disagree: 1"),
+        (third, "agree", "Agree: 0 · Disagree: 1"),  # taken back
+    ):
+        domain.react(user, first, value)
+        page, queries = _get(url)
+        assert len(queries) == 3
+        assert written in page.content.decode()
+        etags.append(page["ETag"])
+    # Two pages with the same counts ("Agree: 0 · Disagree: 1"), one ETag; every other differs.
+    assert etags[2] == etags[4]
+    assert len(set(etags)) == 4
+    # A reaction in a thread of another page changes nothing here: the same ETag.
+    domain.react(citizen, second, "agree")
+    page, queries = _get(url)
+    assert len(queries) == 3
+    assert page["ETag"] == etags[-1]
+    # A comment elsewhere changes the totals: another one, which the whole stack gives too.
+    comment(citizen2, open_stage, text="Un răspuns pe pagina a doua.", parent_id=second.pk)
+    page, queries = _get(url)
+    assert len(queries) == 3
+    assert page["ETag"] not in etags
+    whole = _through_the_stack(url)
+    assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+
+
+def test_a_viewers_own_reactions_are_digested_as_texts(open_stage, first, second, citizen2):
+    domain.react(citizen2, first, "agree")
+    counts = threads.Counts(open_stage)
+    page = threads.paginate(counts, threads.Filters(), 1)
+    shown = threads.page_threads(open_stage, threads.Filters(), page)
+    with translation.override("en"):
+        anonymous = threads.fill_values(open_stage, threads.Filters(), page, shown, counts)
+        own = threads.fill_values(
+            open_stage, threads.Filters(), page, shown, counts, viewer=citizen2
+        )
+    assert anonymous.numbers is not None
+    assert own.numbers is None
+    assert own.values[f"reactions.{first.pk}"] == (
+        "Agree: 1 · Disagree: 0 · your reaction: you agree"
+    )
+    assert own.etag('"copy"') != anonymous.etag('"copy"')
 
 
 # --- The reads as SQL written once, and the texts made once ----------------------------------

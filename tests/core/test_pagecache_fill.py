@@ -68,3 +68,15 @@ def test_the_etag_follows_the_values_and_the_copy():
     other_default = Filled((), _filled().values, {**_filled().defaults, "stance": "x"})
     assert other_default.etag(stored) != same
     assert _filled().etag('"abd"') != same
+
+
+def test_with_its_numbers_the_etag_digests_them_not_the_texts():
+    stored = '"abc"'
+    numbers = b"\x01\x02\x03"
+    by_numbers = Filled((), _filled().values, _filled().defaults, numbers)
+    etag = by_numbers.etag(stored)
+    assert etag.startswith('"') and len(etag) == 34
+    assert etag == Filled((), {"total": "4 comentarii"}, {}, numbers).etag(stored)
+    assert etag != Filled((), _filled().values, _filled().defaults, b"\x01\x02\x04").etag(stored)
+    assert etag != by_numbers.etag('"abd"')
+    assert etag != _filled().etag(stored)
