@@ -511,8 +511,8 @@ def rounds(port, path, before, *, seconds, clients):
         start = time.perf_counter()
         try:
             status, _ = get(port, path)
-        except OSError as error:
-            status = type(error).__name__
+        except (OSError, http.client.HTTPException) as error:
+            status = type(error).__name__  # counted, and the round goes on for every client
         codes[status] = codes.get(status, 0) + 1
         return time.perf_counter() - start
 
@@ -523,7 +523,7 @@ def rounds(port, path, before, *, seconds, clients):
             step.wait()
             try:
                 status, _ = get(port, before)
-            except OSError as error:
+            except (OSError, http.client.HTTPException) as error:
                 status = type(error).__name__
             if status != 200:
                 codes[f"{status} (writes)"] = codes.get(f"{status} (writes)", 0) + 1

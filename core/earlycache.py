@@ -66,7 +66,7 @@ from django.db.backends.signals import connection_created
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import translation
 
-from core.pagecache import MESSAGES_COOKIE, Marked, matches_etag, release
+from core.pagecache import MESSAGES_COOKIE, Marked, Recent, matches_etag, release
 
 logger = logging.getLogger(__name__)
 
@@ -248,8 +248,7 @@ def _answer(request, entry):
 # Marked contents read for refills in this process, split at their placeholders
 # (`core.pagecache.Marked`), by ETag (a digest of the content: an entry never goes stale), the
 # last few only.
-_UNFILLED = {}
-_UNFILLED_KEPT = 32
+_UNFILLED = Recent(32)
 
 
 def _unfilled(etag):
@@ -257,10 +256,7 @@ def _unfilled(etag):
     if found is None:
         content = cache.get(unfilled_key(etag))
         if content is not None:
-            found = Marked(content)
-            if len(_UNFILLED) >= _UNFILLED_KEPT:
-                _UNFILLED.pop(next(iter(_UNFILLED)))
-            _UNFILLED[etag] = found
+            found = _UNFILLED.keep(etag, Marked(content))
     return found
 
 

@@ -41,6 +41,7 @@ import functools
 import hashlib
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
@@ -168,10 +169,34 @@ class Marked:
         self.slots = [(name, name.split(".", 1)[0]) for name in names]
 
 
+class Recent:
+    """The last `size` values kept under their keys, in this process; safe for the threads of
+    a worker (the oldest is dropped under a lock, so two threads never drop the same one)."""
+
+    def __init__(self, size):
+        self.size = size
+        self.values = {}
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        return self.values.get(key)
+
+    def keep(self, key, value):
+        with self.lock:
+            if key not in self.values and len(self.values) >= self.size:
+                del self.values[next(iter(self.values))]
+            self.values[key] = value
+        return value
+
+    def clear(self):
+        with self.lock:
+            self.values.clear()
+
+
 # Marked contents split in this process, by the ETag of their copy (a digest of the content:
 # an entry never goes stale), the last few only.
-_MARKED = {}
 MARKED_KEPT = 32
+_MARKED = Recent(MARKED_KEPT)
 
 
 def marked(content, etag):
@@ -179,10 +204,7 @@ def marked(content, etag):
     once per process)."""
     found = _MARKED.get(etag)
     if found is None:
-        found = Marked(content)
-        if len(_MARKED) >= MARKED_KEPT:
-            _MARKED.pop(next(iter(_MARKED)))
-        _MARKED[etag] = found
+        found = _MARKED.keep(etag, Marked(content))
     return found
 
 
