@@ -131,12 +131,17 @@ def _context(consultation, proposal, now):
     try:
         for stage in stages:
             entries.append(_stage_entry(stage, figures.get(stage.pk), language, zone, now))
+        return _numbered(consultation, entries, language, zone, now)
     except BaseException:
-        # The annexes opened for the stages before the one that failed.
+        # The annexes opened for the stages before what failed.
         for entry in entries:
             if entry["synthesis"] and entry["synthesis"]["annex"]:
                 entry["synthesis"]["annex"]["file"].close()
         raise
+
+
+def _numbered(consultation, entries, language, zone, now):
+    """The section's context: `entries` with the annexes numbered in order."""
     syntheses = [entry["synthesis"] for entry in entries if entry["synthesis"]]
     number = 0
     for entry in syntheses:

@@ -170,8 +170,9 @@ class Marked:
 
 
 class Recent:
-    """The last `size` values kept under their keys, in this process; safe for the threads of
-    a worker (the oldest is dropped under a lock, so two threads never drop the same one)."""
+    """The last `size` values added, kept under their keys in this process (the first added is
+    dropped first; reading does not keep a value longer); safe for the threads of a worker (it
+    is dropped under a lock, so two threads never drop the same one)."""
 
     def __init__(self, size):
         self.size = size

@@ -12,9 +12,11 @@ is one offset per object written and one reference per page, for the cross-refer
 the page tree it writes at the end, and pypdf's cross-reference table of the document being
 read.
 
-The joined document keeps every page as it was laid out (text, fonts, images, links within a
-part), the first part's document information (title) and language; the parts' outlines
-(bookmarks) are not carried over.
+The joined document keeps every page as it was laid out (text, fonts, images, links to
+addresses), the first part's document information (title) and language; the parts' outlines
+(bookmarks) and named destinations (WeasyPrint's links within a document) are not carried over.
+It is made for what WeasyPrint lays out and what this joiner writes; other PDFs are joined as
+far as their page tree says what a page is.
 """
 
 import io
@@ -120,12 +122,15 @@ class PdfJoiner:
                 if key in written:
                     continue
                 obj = old.get_object()
-                is_page = key in reached or (
-                    isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Page"
-                )
+                is_page = key in reached or _page_like(obj)
                 if is_page and key not in reached:
                     continue  # written when the walk comes to it (its number is kept)
                 written.add(key)
+                if obj is None or _tree_node(obj):
+                    # A reference to nothing, or to the document's page tree (from a page the
+                    # walk has not reached, or a link): the joined document has its own tree.
+                    self._write_object(numbers[key], NullObject())
+                    continue
                 if is_page:
                     dict.pop(obj, NameObject("/Parent"), None)
                     # What the page inherits from the tree, on the page itself (as pypdf's
@@ -203,6 +208,22 @@ def _copied(value):
     return value
 
 
+def _page_like(obj):
+    """Whether `obj` is a page, as far as it says itself: typed so, or (untyped) with a parent,
+    contents and no kids."""
+    if not isinstance(obj, DictionaryObject) or "/Kids" in obj:
+        return False
+    kind = obj.get("/Type")
+    return kind == "/Page" or (kind is None and "/Parent" in obj and "/Contents" in obj)
+
+
+def _tree_node(obj):
+    """Whether `obj` is an inner node of a page tree."""
+    return isinstance(obj, DictionaryObject) and (
+        obj.get("/Type") == "/Pages" or ("/Kids" in obj and "/Count" in obj)
+    )
+
+
 def _page_references(reader):
     """(reference, {inherited attribute: raw value}) of each page of `reader`, in order, walking
     the page tree without building pypdf's list of every page."""
@@ -224,7 +245,7 @@ def _page_references(reader):
                 if isinstance(reference, IndirectObject)
                 else None
             )
-            if key in seen or len(stack) > 64:
+            if (key is not None and key in seen) or len(stack) > 64:
                 continue  # a cycle or an absurd depth: not a page tree we follow
             seen.add(key)
             inherit = dict(inherited)

@@ -193,17 +193,22 @@ def submission_dossier(request, code):
     if not submission.through_platform:
         raise Http404
     if _too_many_dossiers(request):
-        return render(request, "429.html", status=429)
+        response = render(request, "429.html", status=429)
+        response["Retry-After"] = "60"
+        return response
     filename = f"dosar-{submission.tracking_code}.pdf"
     document, annexes = build_dossier(submission)
     if annexes:
         # A stored justification table joined after the dossier, a page at a time, into a
         # temporary file (closed by the response once sent): never the whole table in memory.
-        output = tempfile.TemporaryFile()  # noqa: SIM115
+        output = None
         try:
+            output = tempfile.TemporaryFile()  # noqa: SIM115
             write_dossier(document, annexes, output)
         except BaseException:
-            output.close()
+            for opened in (output, *annexes):
+                if opened is not None:
+                    opened.close()
             raise
         output.seek(0)
         return FileResponse(

@@ -718,6 +718,7 @@ def test_dossier_downloads_are_limited_per_person_or_address(
     assert client.get(address).status_code == 200
     refused = client.get(address, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
     assert "Too many attempts" in refused.content.decode()
     # Someone signed in is counted apart from the address they share.
     client.force_login(editor)

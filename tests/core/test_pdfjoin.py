@@ -4,6 +4,7 @@ shape, what a page inherits from its tree kept on the page."""
 import io
 
 from pypdf import PdfReader
+from pypdf.generic import NullObject
 
 from core.pdfjoin import join_pdfs
 
@@ -151,3 +152,54 @@ def test_unusual_page_trees_are_joined_as_readers_show_them():
     assert all("/Resources" in page and "/MediaBox" in page for page in reader.pages)
     assert reader.metadata.title == "Dosar"  # the first document's, though it has no pages
     assert reader.trailer["/Root"]["/Lang"] == "ro"  # a direct value, not a dangling reference
+
+
+def test_an_untyped_page_linked_early_in_a_nested_tree_gets_what_it_inherits():
+    # Page 1 links to page 2, which has no /Type; the font is on the intermediate node; a
+    # dangling reference (/Thumb to an object that is not there) is written as null.
+    count, reader = joined(
+        raw_pdf(
+            [
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                "<< /Type /Pages /Kids [3 0 R] /Count 3 >>",
+                "<< /Type /Pages /Parent 2 0 R /Kids [4 0 R 5 0 R 6 0 R] /Count 3 "
+                "/MediaBox [0 0 200 100] /Resources << /Font << /F1 7 0 R >> >> >>",
+                "<< /Type /Page /Parent 3 0 R /Contents 8 0 R /Annots [11 0 R] /Thumb 40 0 R >>",
+                "<< /Parent 3 0 R /Contents 9 0 R >>",
+                "<< /Type /Page /Parent 3 0 R /Contents 10 0 R >>",
+                FONT,
+                page_text("Unu"),
+                page_text("Doi"),
+                page_text("Trei"),
+                "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /Dest [5 0 R /Fit] >>",
+            ]
+        )
+    )
+    assert count == 3
+    assert [page.extract_text() for page in reader.pages] == ["Unu", "Doi", "Trei"]
+    for page in reader.pages:
+        assert page["/Resources"]["/Font"]["/F1"]["/BaseFont"] == "/Helvetica"
+        assert page["/MediaBox"] == [0, 0, 200, 100]
+        assert page.raw_get("/Parent").idnum == 2  # the joined tree, one level
+    link = reader.pages[0]["/Annots"][0].get_object()
+    assert link["/Dest"][0].get_object() == reader.pages[1].get_object()
+    assert isinstance(reader.pages[0]["/Thumb"], NullObject)
+
+
+def test_pages_under_several_inline_page_nodes_are_all_joined():
+    count, reader = joined(
+        raw_pdf(
+            [
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                "<< /Type /Pages /Kids [<< /Type /Pages /Kids [3 0 R] /Count 1 >> "
+                f"<< /Type /Pages /Kids [4 0 R] /Count 1 >>] /Count 2 {SIZE_AND_FONT} >>",
+                "<< /Type /Page /Contents 6 0 R >>",
+                "<< /Type /Page /Contents 7 0 R >>",
+                FONT,
+                page_text("Unu"),
+                page_text("Doi"),
+            ]
+        )
+    )
+    assert count == 2
+    assert [page.extract_text() for page in reader.pages] == ["Unu", "Doi"]
