@@ -255,21 +255,21 @@ class Counts:
         counts.rows = _read(cursor, "counts", (), [stage_id])
         return counts
 
+    def by_block(self):
+        """In one pass over the rows: (shown comments per block key, "" for the whole text,
+        blocks with none left out; block key → {stance: shown comments} for the blocks whose
+        shown comments have a stance — replies have none)."""
+        shown, stances = {}, {}
+        for block_key, stance, _threads, count in self.rows:
+            if count:
+                shown[block_key] = shown.get(block_key, 0) + count
+                if stance:
+                    stances.setdefault(block_key, {})[stance] = count
+        return shown, stances
+
     def shown_by_block(self):
         """Shown comments per block key ("" for the whole text); blocks with none left out."""
-        counts = {}
-        for block_key, _stance, _threads, shown in self.rows:
-            counts[block_key] = counts.get(block_key, 0) + shown
-        return {key: count for key, count in counts.items() if count}
-
-    def stances_by_block(self):
-        """Block key → {stance: shown comments} for the blocks whose shown comments have a
-        stance (replies have none)."""
-        stances = {}
-        for block_key, stance, _threads, shown in self.rows:
-            if stance and shown:
-                stances.setdefault(block_key, {})[stance] = shown
-        return stances
+        return self.by_block()[0]
 
     def threads(self, filters):
         """How many threads `filters` let through."""
@@ -524,14 +524,7 @@ def fill_values(stage, filters, page, threads, counts, viewer=None, cursor=None)
     comments = comments_text.texts(language)
     strips = _stance_strip.texts(language)
     reactions = counts_text.texts(language)
-    # Counts.shown_by_block and Counts.stances_by_block, in one pass over the rows.
-    shown, stances = {}, {}
-    for block_key, stance, _threads, count in counts.rows:
-        if count:
-            shown[block_key] = shown.get(block_key, 0) + count
-            if stance:
-                stances.setdefault(block_key, {})[stance] = count
-    shown = {block_key: count for block_key, count in shown.items() if count}
+    shown, stances = counts.by_block()
     total = page.paginator.count
     values = {
         "total": comments[sum(shown.values())],
