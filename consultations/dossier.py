@@ -97,35 +97,45 @@ def tables_not_joined(submission):
     except ObjectDoesNotExist:
         return []
     now = submission.submitted_at
-    stages = consultation.stages.filter(opens_at__lte=now).select_related("synthesis")
     missing = []
-    for stage in stages.order_by("position"):
+    for stage in _stages_by(consultation, now):
         synthesis = _synthesis_of(stage, now)
-        if synthesis is None or not synthesis_files.prepared_in_background(synthesis):
-            continue
-        synthesis_file = synthesis_files.current_file(synthesis)
-        if synthesis_file is None or synthesis_file.status != FileStatus.READY:
-            slug = submission.proposal.slug
-            missing.append(
-                {
-                    "stage": stage,
-                    "pdf_url": reverse(
-                        "consultations:synthesis_export", args=[slug, stage.position, "pdf"]
-                    ),
-                }
-            )
+        if (
+            synthesis is not None
+            and synthesis_files.prepared_in_background(synthesis)
+            and _ready_table(synthesis) is None
+        ):
+            missing.append({"stage": stage, "pdf_url": _table_path(submission.proposal, stage)})
     return missing
+
+
+def _stages_by(consultation, now):
+    """The stages of `consultation` that had opened by `now`, in order, with their syntheses."""
+    return (
+        consultation.stages.filter(opens_at__lte=now)
+        .select_related("synthesis")
+        .order_by("position")
+    )
+
+
+def _ready_table(synthesis):
+    """The stored PDF of `synthesis`'s table (`SynthesisFile`) when it is ready for what may be
+    shown now, or None. One query."""
+    synthesis_file = synthesis_files.current_file(synthesis)
+    if synthesis_file is not None and synthesis_file.status == FileStatus.READY:
+        return synthesis_file
+    return None
+
+
+def _table_path(proposal, stage):
+    """Where the PDF of the stage's justification table is downloaded (and prepared)."""
+    return reverse("consultations:synthesis_export", args=[proposal.slug, stage.position, "pdf"])
 
 
 def _context(consultation, proposal, now):
     language = proposal.language
     zone = proposal.organization.zone
-    stages = list(
-        consultation.stages.filter(opens_at__lte=now)
-        .select_related("synthesis")
-        .annotate(revision_number=F("revision__number"))
-        .order_by("position")
-    )
+    stages = list(_stages_by(consultation, now).annotate(revision_number=F("revision__number")))
     figures = participation(stages)
     entries = []
     try:
@@ -268,16 +278,14 @@ def _synthesis_entry(stage, synthesis, language, zone):
         "stance_counts": stance_counts,
         "outcome_counts": outcome_counts,
         "total": synthesis.counts.get("total", 0),
-        "pdf_url": absolute_url(
-            reverse("consultations:synthesis_export", args=[proposal.slug, stage.position, "pdf"])
-        ),
+        "pdf_url": absolute_url(_table_path(proposal, stage)),
     }
     if not synthesis_files.prepared_in_background(synthesis):
         entry["table"] = [row for chunk in legal_row_chunks(synthesis, layout) for row in chunk]
         entry["total"] = synthesis.counts.get("total", len(entry["table"]))
         return entry
-    synthesis_file = synthesis_files.current_file(synthesis)
-    if synthesis_file is not None and synthesis_file.status == FileStatus.READY:
+    synthesis_file = _ready_table(synthesis)
+    if synthesis_file is not None:
         try:
             opened = synthesis_file.file.open("rb")
         except OSError:  # replaced meanwhile (a comment hidden): as if not ready
