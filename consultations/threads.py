@@ -47,8 +47,10 @@ from consultations.models import (
     StageStatus,
     Stance,
 )
-from core.pagecache import Filled, placeholder
+from core import sql
+from core.pagecache import Filled, Recent, placeholder
 from core.params import page_param
+from proposals import stored_blocks
 
 _MARKUP = re.compile(r"[*_#>`\[\]]+")
 
@@ -85,9 +87,24 @@ class Filters:
         return urlencode({name: value for name, value in params.items() if value})
 
 
+# The labels of the texts under debate, made once per process (`proposals.stored_blocks`).
+_LABELS = Recent(stored_blocks.KEPT)
+
+
 def paragraph_labels(revision):
     """Block key → the label people choose a paragraph by: its public label (“§2 Art. 5”),
-    followed for a text block by its first words."""
+    followed for a text block by its first words (a new dict; made once per process for a
+    saved revision read with its hash)."""
+    key = stored_blocks.key_of(revision)
+    if key is None:
+        return _paragraph_labels(revision)
+    found = _LABELS.get(key)
+    if found is None:
+        found = _LABELS.keep(key, _paragraph_labels(revision))
+    return dict(found)
+
+
+def _paragraph_labels(revision):
     labels = block_labels(revision)
     for block in revision.blocks if revision is not None else []:
         if block["type"] != "text":
@@ -747,11 +764,23 @@ def with_csrf(html, csrf_input):
     return mark_safe(html.replace(CSRF_PLACEHOLDER, str(csrf_input)))  # noqa: S308
 
 
+def _threads_before_sql():
+    table, (stage, starts, key) = sql.quoted(
+        StageComment, ["stage_id", "starts_thread", "xtdcomment_ptr_id"]
+    )
+    # `starts_thread` compared as itself, as the ORM writes it and the partial index says it.
+    return f"SELECT COUNT(*) FROM {table} WHERE {stage} = %s AND {starts} AND {key} < %s"
+
+
 def page_of(comment):
-    """The page of the unfiltered stage threads where `comment`'s thread is; one query."""
-    before = StageComment.objects.filter(
-        stage_id=comment.stage_id, starts_thread=True, pk__lt=comment.thread_id
-    ).count()
+    """The page of the unfiltered stage threads where `comment`'s thread is; one query (from
+    the `stage_threads` partial index; written once per process, `core.sql`: every comment
+    posted is sent there)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.kept("threads_before", _threads_before_sql), [comment.stage_id, comment.thread_id]
+        )
+        before = cursor.fetchone()[0]
     return before // PER_PAGE + 1
 
 

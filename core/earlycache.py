@@ -144,28 +144,42 @@ def moved_by(sql):
     return COMMENTS_KEY if written_table(sql) in COMMENT_TABLES else GENERATION_KEY
 
 
-def _moved_after_commit():
-    move_generation()
+class _AtCommit:
+    """Moves the token `key` when the transaction commits, once however many of its atomic
+    blocks registered it: every block that writes registers it (a block's callbacks go with
+    it when it is rolled back), all with the same instance (posting a comment writes in the
+    command's savepoint, then claims the form's token around it: one move at commit, not two).
+    """
 
+    def __init__(self, key):
+        self.key = key
+        self.done = False
 
-def _comments_moved_after_commit():
-    move_generation(COMMENTS_KEY)
+    def __call__(self):
+        if not self.done:
+            self.done = True
+            move_generation(self.key)
 
 
 def _watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if settings.PAGE_EARLY_CACHE and writes(sql):
         key = moved_by(sql)
-        at_commit = _moved_after_commit if key == GENERATION_KEY else _comments_moved_after_commit
         connection = context["connection"]
         if not connection.in_atomic_block:
             move_generation(key)
             return result
         block = set(connection.savepoint_ids)
-        if not any(item[1] is at_commit and item[0] == block for item in connection.run_on_commit):
+        registered = [
+            item
+            for item in connection.run_on_commit
+            if isinstance(item[1], _AtCommit) and item[1].key == key and not item[1].done
+        ]
+        if not any(item[0] == block for item in registered):
             # The first write of this atomic block to these tables: now (a test's transaction
             # never commits) and when the transaction commits.
             move_generation(key)
+            at_commit = registered[0][1] if registered else _AtCommit(key)
             transaction.on_commit(at_commit, using=connection.alias)
     return result
 

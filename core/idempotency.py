@@ -13,6 +13,13 @@ done. A
 command that fails rolls the claim back with everything else, so the same form can be corrected
 and sent again. Not a time window: the token is the form's own identity.
 
+A command with no effect outside its transaction (posting a comment: no file written, emails
+sent after commit) can claim its token last (`claim_last=True`): the row, with its result, is
+inserted at the end of the command's transaction, in one statement instead of a savepoint, an
+insert and an update. A second sending then does the command too, and its claim fails when the
+first is committed (on PostgreSQL it waits for the first transaction to end): its whole
+transaction is rolled back, and it answers with the first result as above.
+
 A request without a (well-formed) token runs the command as usual: old pages, API clients.
 """
 
@@ -28,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.models import PostedForm
+from core.sql import Insert
 
 FIELD = "form_token"
 _FORMAT = re.compile(r"^[0-9a-f]{32}$")
@@ -74,10 +82,31 @@ def sent_before(request, kind):
     return earlier.result if earlier is not None else None
 
 
-def run_once(request, kind, action):
+def _same_sending(earlier, kind, user, sent):
+    """Whether the claim `earlier` is this form sent again by the same person with the same
+    content. Not so for another person's token, another form's, or this form edited after Back
+    or in a duplicated tab: a new sending, done as such."""
+    owner = getattr(user, "pk", None)
+    return earlier is not None and (earlier.kind, earlier.user_id, earlier.fingerprint) == (
+        kind,
+        owner,
+        sent,
+    )
+
+
+def _result_of(result):
+    """The claim's result columns for the object a command returned."""
+    if result is None or getattr(result, "pk", None) is None:
+        return {}
+    return {"result_type": ContentType.objects.get_for_model(result), "result_id": str(result.pk)}
+
+
+def run_once(request, kind, action, *, claim_last=False):
     """Run `action()` (one domain command, returning the object it made) unless this form was
     already sent. Returns (result, repeated): the command's result, or the first sending's
-    with repeated=True. Exceptions of `action` propagate, with nothing claimed.
+    with repeated=True. Exceptions of `action` propagate, with nothing claimed. With
+    `claim_last`, only for commands with no effect outside the database transaction (see the
+    module): the token is claimed after the command, in the same transaction.
 
     Side effects: those of `action`; one `PostedForm` row, in the same transaction."""
     token = token_of(request)
@@ -85,6 +114,8 @@ def run_once(request, kind, action):
         return action(), False
     user = request.user if request.user.is_authenticated else None
     sent = fingerprint(request)
+    if claim_last:
+        return _run_then_claim(token, kind, user, sent, action)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -93,22 +124,37 @@ def run_once(request, kind, action):
                 )
         except IntegrityError:
             earlier = PostedForm.objects.filter(token=token).first()
-            owner = getattr(user, "pk", None)
-            same = earlier is not None and (earlier.kind, earlier.user_id, earlier.fingerprint) == (
-                kind,
-                owner,
-                sent,
-            )
-            if not same:
-                # Another person's token, another form's, or this form with other content (edited
-                # after Back, or in a duplicated tab): a new sending, done as such.
+            if not _same_sending(earlier, kind, user, sent):
                 return action(), False
             return earlier.result, True
         result = action()
-        if result is not None and getattr(result, "pk", None) is not None:
-            claim.result_type = ContentType.objects.get_for_model(result)
-            claim.result_id = str(result.pk)
+        found = _result_of(result)
+        if found:
+            claim.result_type, claim.result_id = found["result_type"], found["result_id"]
             claim.save(update_fields=["result_type", "result_id"])
+    return result, False
+
+
+def _run_then_claim(token, kind, user, sent, action):
+    try:
+        with transaction.atomic():
+            result = action()
+            Insert.of(PostedForm).execute(
+                PostedForm(
+                    token=token, kind=kind, user=user, fingerprint=sent, **_result_of(result)
+                )
+            )
+    except IntegrityError:
+        # Taken meanwhile (or before) by a committed sending: this one is rolled back whole.
+        # An integrity error that is not the token's (none, or not this sending's) is the
+        # command's own: raised as it would be without a token, or the command done again
+        # without a claim for a token that is not this sending's.
+        earlier = PostedForm.objects.filter(token=token).first()
+        if earlier is None:
+            raise
+        if not _same_sending(earlier, kind, user, sent):
+            return action(), False
+        return earlier.result, True
     return result, False
 
 

@@ -25,6 +25,7 @@ from haystack import connections
 from haystack.constants import ID
 from haystack.exceptions import NotHandled
 
+from core.sql import Insert
 from search.models import IndexQueue
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,10 @@ def enqueue(instance):
     transaction), and make sure a worker will run after commit."""
     objects = indexed_objects(instance)
     for obj in objects:
-        IndexQueue.objects.create(model=obj._meta.label_lower, object_id=str(obj.pk))
+        # Written once per process (`core.sql`): every comment posted queues a row.
+        Insert.of(IndexQueue).execute(
+            IndexQueue(model=obj._meta.label_lower, object_id=str(obj.pk))
+        )
     if objects:
         transaction.on_commit(schedule_drain)
 

@@ -18,7 +18,12 @@ from consultations.domain.common import (
     count_comment,
     resolve_now,
 )
-from consultations.domain.queries import block_keys, block_text, has_synthesis
+from consultations.domain.queries import (
+    block_keys,
+    block_text,
+    has_synthesis,
+    stage_to_post_to,
+)
 from consultations.models import (
     SUGGESTED_FIELDS,
     CommentState,
@@ -32,6 +37,7 @@ from consultations.models import (
 from core import activity
 from core.errors import DomainError
 from core.permissions import require
+from core.sql import Insert
 from core.text import clean_text, normalize_text
 from search import indexing as search_indexing
 
@@ -86,8 +92,10 @@ def post_comment(
     suggestion="",
     suggested_text="",
     now=None,
+    fresh=False,
 ):
-    """Add a comment (or a reply, with `parent_id`) to an open stage.
+    """Add a comment (or a reply, with `parent_id`) to an open stage. `stage` is read again
+    (`queries.stage_to_post_to`) unless `fresh`: the caller read it so for this command.
 
     With `suggestion` ("replace" with `suggested_text`, or "remove"), the comment is a
     suggestion of wording for the block `block_key` of the pinned revision, `text` its
@@ -115,9 +123,8 @@ def post_comment(
         message=_("Confirm your email address before commenting."),
         code="unverified",
     )
-    stage = Stage.objects.select_related("consultation__proposal__organization", "revision").get(
-        pk=stage.pk
-    )
+    if not fresh:
+        stage = stage_to_post_to(pk=stage.pk)
     checks.check_takes_comments(stage, now)
     text = clean_text(text, field=_("Your comment"), required=True, max_length=MAX_COMMENT_LENGTH)
     quote = " ".join(
@@ -180,7 +187,7 @@ def post_comment(
         comment.suggested_field, comment.suggested_from, comment.suggested_text = suggested
     if parent is not None:
         comment.place_reply(parent)
-    comment.save()
+    comment.insert()
     activity.record(
         user,
         "comment.posted",
@@ -190,7 +197,10 @@ def post_comment(
         if not comment.suggestion
         else {"parent": None, "block": block_key, "suggestion": comment.suggestion},
     )
-    Follow.objects.get_or_create(consultation=stage.consultation, user=user)
+    # One statement whether or not the author follows already (`core.sql`).
+    Insert.of(Follow, ignore_conflicts=True).execute(
+        Follow(consultation=stage.consultation, user=user)
+    )
     if parent is None:
         grouping.queue_grouping(comment)
     if parent is not None and parent.user_id and parent.user_id != user.pk:

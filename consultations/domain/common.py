@@ -17,11 +17,12 @@ Counts that change with every comment (totals, per-paragraph counts, threads) ar
 `CommentCount` rows and written into the cached pages when they are served; they key nothing.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from consultations.models import CommentCount, CommentState, Stage, StageComment
+from core import sql
 
 
 def resolve_now(now):
@@ -49,13 +50,30 @@ def bump_comments_version(stage):
     Stage.objects.filter(pk=stage.pk).update(comments_version=F("comments_version") + 1)
 
 
+def _bump_thread_sql():
+    table, (version, key) = sql.quoted(StageComment, ["thread_version", "xtdcomment_ptr_id"])
+    return f"UPDATE {table} SET {version} = {version} + 1 WHERE {key} = %s"
+
+
 def bump_thread_version(comment):
     """Invalidate the rendered thread of `comment` (and the cached pages that show it), not the
     rest of its stage.
 
     Side effects: increments `thread_version` of the thread's first comment, which locks that
     row until the transaction ends (a reply in the thread already holds it)."""
-    StageComment.objects.filter(pk=comment.thread_id).update(thread_version=F("thread_version") + 1)
+    # Written once per process (`core.sql`): every reply posted moves its thread's version.
+    with connection.cursor() as cursor:
+        cursor.execute(sql.kept("bump_thread", _bump_thread_sql), [comment.thread_id])
+
+
+def _count_sql():
+    table, (shown, threads, stage, block, stance) = sql.quoted(
+        CommentCount, ["shown", "threads", "stage_id", "block_key", "stance"]
+    )
+    return (
+        f"UPDATE {table} SET {shown} = {shown} + %s, {threads} = {threads} + %s "
+        f"WHERE {stage} = %s AND {block} = %s AND {stance} = %s"
+    )
 
 
 def count_comment(comment, *, shown=0, threads=0):
@@ -66,12 +84,18 @@ def count_comment(comment, *, shown=0, threads=0):
     until the transaction ends."""
     if not shown and not threads:
         return
+    # Written once per process (`core.sql`): every comment posted counts itself here.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.kept("count_comment", _count_sql),
+            [shown, threads, comment.stage_id, comment.block_key, comment.stance],
+        )
+        if cursor.rowcount:
+            return
     row = CommentCount.objects.filter(
         stage_id=comment.stage_id, block_key=comment.block_key, stance=comment.stance
     )
     changes = {"shown": F("shown") + shown, "threads": F("threads") + threads}
-    if row.update(**changes):
-        return
     try:
         with transaction.atomic():
             CommentCount.objects.create(

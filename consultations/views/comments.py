@@ -82,20 +82,15 @@ TOO_FAST = gettext_lazy(
 )
 
 
-# What posting reads of a stage: the gate, the form and the domain command need the proposal
-# (its organisation for members of a private draft) and the revision under debate, not what the
-# page shows around them. Planning the page's seven-table query cost more than the rest of the
-# read; a refused post renders the page with `stage_for`.
-POSTING_RELATED = ("consultation__proposal__organization", "revision")
-
-
 def stage_for_posting(request, slug, position):
-    """The stage a comment is posted to, or 404 for anyone who may not see its proposal."""
-    stage = get_object_or_404(
-        Stage.objects.select_related(*POSTING_RELATED),
-        consultation__proposal__slug=slug,
-        position=position,
-    )
+    """The stage a comment is posted to, as the domain command reads it
+    (`domain.stage_to_post_to`: what the gate, the form and the checks need, not what the page
+    shows around them), or 404 for anyone who may not see its proposal. A refused post renders
+    the page with `stage_for`."""
+    try:
+        stage = domain.stage_to_post_to(slug=slug, position=position)
+    except Stage.DoesNotExist:
+        raise Http404 from None
     if not can(request.user, "consultations.view", stage):
         raise Http404
     return stage
@@ -135,7 +130,9 @@ def comment_post(request, slug, position):
                 parent_id=data["parent_id"],
                 suggestion=data["suggestion"],
                 suggested_text=data["suggested_text"] if data["suggestion"] == "replace" else "",
+                fresh=True,
             ),
+            claim_last=True,
         )
     except domain.StageClosed as refusal:
         return render_stage(
@@ -290,6 +287,7 @@ def comment_reply(request, comment_id):
             request,
             "reply",
             lambda: domain.post_comment(request.user, parent.stage, text=text, parent_id=parent.pk),
+            claim_last=True,
         )
     except domain.StageClosed as refusal:
         return _reply_page(

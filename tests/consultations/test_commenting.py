@@ -611,9 +611,12 @@ def test_posting_a_comment_and_a_reply_takes_a_fixed_number_of_queries(
         comment(citizen, open_stage, text=f"Înainte {number}")
     en_client.force_login(citizen)
     en_client.get(open_stage.get_absolute_url())  # the session and the language, as a browser
-    # 21, and after commit the grouping of a top-level comment with the letters it repeats
-    # (6: its lookup keys and the candidates sharing them; a Celery task, run in process here).
-    with django_assert_num_queries(27), django_capture_on_commit_callbacks(execute=True):
+    # 17 (the stage, the user row, two savepoints with their releases — the form's and the
+    # command's — the confirmed email, the three rows, the queue, log, follow, count and claim
+    # rows, the redirect's count), and after commit the grouping of a top-level comment with
+    # the letters it repeats (5: its lookup keys and the candidates sharing them; a Celery
+    # task, run in process here).
+    with django_assert_num_queries(22), django_capture_on_commit_callbacks(execute=True):
         response = post(en_client, open_stage, text="Primul.", form_token="a" * 32)
     top = StageComment.objects.get(comment="Primul.")
     assert response["Location"].endswith(f"#comment-{top.pk}")
@@ -624,12 +627,12 @@ def test_posting_a_comment_and_a_reply_takes_a_fixed_number_of_queries(
     parent, emailed = top, []
     for level in (1, 2):
         mailoutbox.clear()
-        # The first reply also starts citizen2's follow (3 queries), makes the stage's count
-        # row of replies on the whole text (3) and emails the author replied to after commit
-        # (4; built in process: no broker in tests). Each reply adds to that count row and
-        # moves its thread's version (2).
+        # The first reply also makes the stage's count row of replies on the whole text (3)
+        # and emails the author replied to after commit (4; built in process: no broker in
+        # tests). Each reply adds to that count row and moves its thread's version (2); the
+        # follow is one statement whether or not it exists.
         with (
-            django_assert_num_queries(36 if level == 1 else 26),
+            django_assert_num_queries(29 if level == 1 else 22),
             django_capture_on_commit_callbacks(execute=True),
         ):
             response = post(

@@ -231,6 +231,35 @@ def test_a_comment_write_moves_its_token_at_once_and_again_at_commit(
     assert cache.get(earlycache.GENERATION_KEY) == site
 
 
+def test_blocks_of_one_transaction_move_the_token_once_at_commit(
+    django_capture_on_commit_callbacks, open_stage, first
+):
+    """Posting writes in the command's savepoint, then claims the form's token around it: each
+    block moves the token at once, and both register one move at commit, made once. A block
+    rolled back takes its registration with it; the other still moves the token."""
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        with transaction.atomic():
+            count_comment(first, shown=1)
+            inner = cache.get(earlycache.COMMENTS_KEY)
+        bump_thread_version(first)
+        outer = cache.get(earlycache.COMMENTS_KEY)
+        assert outer != inner
+    assert len(callbacks) == 2 and callbacks[0] is callbacks[1]
+    assert callbacks[0].done and cache.get(earlycache.COMMENTS_KEY) != outer
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                count_comment(first, shown=1)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        bump_thread_version(first)
+        outer = cache.get(earlycache.COMMENTS_KEY)
+    assert len(callbacks) == 1 and callbacks[0].done
+    assert cache.get(earlycache.COMMENTS_KEY) != outer
+
+
 def test_without_its_marked_content_a_copy_goes_through_the_stack(
     open_stage, first, second, citizen2
 ):
