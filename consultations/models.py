@@ -329,6 +329,10 @@ class StageComment(XtdComment):
     # reaction counts (a reply, a state, an answer), and keys the thread's cached HTML and the
     # cached pages showing it (`consultations.domain.common.bump_thread_version`).
     thread_version = models.PositiveIntegerField(default=0, editable=False)
+    # A top-level comment not grouped yet: set when it is inserted (`save`, or a faster insert
+    # that writes the column itself), cleared by the grouper that fingerprints it
+    # (`domain.grouping.group_pending`), which finds the pending ones in a partial index.
+    grouping_pending = models.BooleanField(default=False, editable=False)
     # A recommendation received by email or on paper and logged by the authority
     # (`domain.recommendations.log_recommendation`): its author's name is `user_name` (there is
     # no account), the day it arrived and who logged it. Answered like any comment.
@@ -372,6 +376,12 @@ class StageComment(XtdComment):
                 condition=models.Q(starts_thread=True, state=CommentState.VISIBLE),
                 name="stage_shown_threads",
             ),
+            # The comments waiting for the grouper, oldest first: only those rows are indexed.
+            models.Index(
+                fields=["xtdcomment_ptr"],
+                condition=models.Q(grouping_pending=True),
+                name="comments_grouping_pending",
+            ),
         ]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
@@ -389,13 +399,14 @@ class StageComment(XtdComment):
         placed, and every later save, go through the package's save as before.
 
         A new comment without a parent starts a thread (`starts_thread`, which our index of a
-        stage's threads reads).
+        stage's threads reads) and waits for the grouper (`grouping_pending`), both written by
+        the insert itself.
 
         Side effects: the rows (one `post_save`); for a top-level comment, the update of its
         `thread_id`/`parent_id`."""
         if self.pk is not None or kwargs.get("force_update"):
             return super().save(*args, **kwargs)
-        self.starts_thread = not self.parent_id
+        self.starts_thread = self.grouping_pending = not self.parent_id
         if self.parent_id and not self.thread_id:
             return super().save(*args, **kwargs)  # not placed: the package computes it
         # The plain model save (with the comments package's default for `submit_date`).
@@ -415,11 +426,12 @@ class StageComment(XtdComment):
         Sends `post_save` once, as the ORM's save of a new comment does (the search queue's
         receiver queues it).
 
-        Side effects: the three rows; `pk`, `thread_id`, `parent_id` and `starts_thread` set;
+        Side effects: the three rows; `pk`, `thread_id`, `parent_id`, `starts_thread` and
+        `grouping_pending` (a top-level comment waits for the grouper) set;
         `post_save`."""
         if self.pk is not None or (self.parent_id and not self.thread_id):
             raise ValueError("insert() stores a new top-level comment or a placed reply.")
-        self.starts_thread = not self.parent_id
+        self.starts_thread = self.grouping_pending = not self.parent_id
         if self.submit_date is None:
             self.submit_date = timezone.now()
         first, *rest = _insert_statements()

@@ -3,7 +3,18 @@
 from celery import shared_task
 
 from consultations.domain import events, meetings
+from consultations.domain.grouping import group_comment_task, group_pending_task
 from core.mail import send_notifications
+
+# Defined with what they run (`consultations.domain.grouping`), registered where Celery looks.
+__all__ = [
+    "build_synthesis_pdf",
+    "group_comment_task",
+    "group_pending_task",
+    "notify",
+    "process_stage_events",
+    "send_meeting_reminders",
+]
 
 
 @shared_task

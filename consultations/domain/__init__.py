@@ -83,7 +83,7 @@ from consultations.domain.events import (
     sync_proposal_status,
 )
 from consultations.domain.following import follow, unfollow
-from consultations.domain.grouping import group_comment, group_stage
+from consultations.domain.grouping import group_comment, group_pending, group_stage
 from consultations.domain.meetings import (
     active_registration,
     attendance_count,
@@ -253,6 +253,7 @@ __all__ = [
     "flag_threshold",
     "follow",
     "group_comment",
+    "group_pending",
     "group_stage",
     "has_synthesis",
     "hide_comment",

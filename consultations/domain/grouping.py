@@ -1,41 +1,150 @@
 """Grouping a stage's identical and near-identical top-level comments (form-letter campaigns).
 
-How two texts are compared is `consultations.similarity`. Grouping never slows posting down:
-`post_comment` only queues `group_comment_task` after its commit (run in process in the
-embedded default, by a worker with a broker), which fingerprints the comment and puts it in the
-group of the earlier comments it repeats. Replies are not grouped: they are answered in their
-thread. A group is a selection aid for answering (`synthesis.answer_comments`); every member keeps
-its own answer, and a comment that joins a group later is unanswered in it.
+How two texts are compared is `consultations.similarity`. Grouping never slows posting down: a
+new top-level comment is stored waiting (`StageComment.grouping_pending`, written by its insert)
+and `post_comment` only makes sure, once per transaction and after commit, that a grouper runs
+(`schedule_grouping`: a Celery task when none is waiting, a thread in the embedded default, or
+`manage.py group_comments`). The grouper (`group_pending`) takes the waiting comments oldest
+first, in batches of one transaction each, fingerprints each and puts it in the group of the
+earlier comments it repeats, exactly as `group_comment` does one comment at a time. Replies are
+not grouped: they are answered in their thread. A group is a selection aid for answering
+(`synthesis.answer_comments`); every member keeps its own answer, and a comment that joins a
+group later is unanswered in it.
 
 Groups are made, never merged: a comment resembling members of two groups joins the one of the
 comment it resembles most. Nothing here logs: grouping is the platform's reading of the texts,
 not anyone's decision, and it changes nothing that was public.
 """
 
+import logging
+import threading
+from collections import defaultdict
+
 from celery import shared_task
-from django.db import transaction
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Count
 
 from consultations import similarity
 from consultations.models import CommentBand, CommentGroup, StageComment
 
+log = logging.getLogger(__name__)
+
 # How many earlier comments sharing a band with the new one are compared exactly (those sharing
 # the most bands first). A member of a campaign shares nearly every band with the others, so the
 # group is found among the first few; the bound keeps a 10,000-letter campaign cheap.
 CANDIDATES = 20
+# Waiting comments grouped per transaction (`group_pending`).
+BATCH = 200
+# Any number, the same in every process: PostgreSQL's lock that lets one grouper batch at a time.
+_BATCH_LOCK = 7_310_442_118
+
+
+# --- Who runs the grouper ----------------------------------------------------------------------
 
 
 def queue_grouping(comment):
-    """Group a new top-level comment once its transaction commits (the caller posts only
-    top-level comments here). Side effects: a task queued after commit (`group_comment_task`)."""
-    pk = comment.pk
-    transaction.on_commit(lambda: group_comment_task.delay(pk))
+    """Make sure the new top-level `comment` (stored waiting, `grouping_pending`) is grouped
+    once its transaction commits: one `schedule_grouping` per transaction, however many comments
+    it stores. Side effects: an on-commit callback, unless the transaction already has one."""
+    # A callback already registered survives whenever this comment does: a savepoint rolled
+    # back drops the callbacks registered inside it, and the comments stored there with them.
+    # (One already run is skipped: tests run callbacks without ending their transaction.)
+    for _sids, func, _robust in transaction.get_connection().run_on_commit:
+        if isinstance(func, _AfterCommit) and not func.ran:
+            return
+    transaction.on_commit(_AfterCommit())
+
+
+class _AfterCommit:
+    """The on-commit callback of `queue_grouping`, which knows whether it has run."""
+
+    ran = False
+
+    def __call__(self):
+        self.ran = True
+        schedule_grouping()
+
+
+_threads = threading.Lock()
+_thread_state = {"running": False, "again": False}
+
+
+def _wake_thread():
+    # One grouping thread per process: a commit while it runs asks it for one more round
+    # instead of starting another (which would only wait for the batch lock), so a comment
+    # committed just as the running thread finds nothing left is still grouped, and a busy
+    # server starts no thread per post.
+    with _threads:
+        if _thread_state["running"]:
+            _thread_state["again"] = True
+            return
+        _thread_state["running"] = True
+    threading.Thread(target=_group_in_thread, name="comment-grouping", daemon=True).start()
+
+
+def _group_in_thread():
+    try:
+        while True:
+            with _threads:
+                _thread_state["again"] = False
+            group_pending()
+            with _threads:
+                if not _thread_state["again"]:
+                    _thread_state["running"] = False
+                    return
+    except Exception:
+        with _threads:
+            _thread_state["running"] = False
+        log.exception("Grouping comments failed; they stay waiting for the next run.")
+    finally:
+        connection.close()  # this thread's own connection, never reused
+
+
+# While one grouping task waits in the broker, another would find nothing left to do: that task
+# groups every comment committed before it starts. So a commit queues a task only when none is
+# waiting, marked in the shared cache; the task clears the mark before it reads the waiting
+# comments (one committed after that queues the next task). A task lost by the broker delays the
+# grouping until the mark expires (or `manage.py group_comments`), never loses a comment. A cache
+# each process keeps to itself (locmem) cannot tell the worker's clearing to the servers: then
+# every commit queues a task (`search.indexing.DRAIN_QUEUED` works the same way).
+GROUPING_QUEUED = "consultations:grouping-queued"
+GROUPING_QUEUED_SECONDS = 60
+
+
+def _cache_is_shared():
+    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def schedule_grouping():
+    """After a commit that stored top-level comments: make sure a grouper runs, as the search
+    queue's worker does (`SEARCH_INDEX_UPDATES`). Side effects: a Celery task (unless one is
+    waiting: the cache mark), a thread, or nothing ("manual": `manage.py group_comments`)."""
+    mode = settings.SEARCH_INDEX_UPDATES
+    if mode == "celery":
+        if not _cache_is_shared() or cache.add(GROUPING_QUEUED, 1, timeout=GROUPING_QUEUED_SECONDS):
+            group_pending_task.delay()
+    elif mode == "thread":
+        _wake_thread()
+
+
+@shared_task(name="consultations.group_pending", ignore_result=True)
+def group_pending_task():
+    """Thin: `group_pending`, after clearing the mark of a waiting task (`schedule_grouping`).
+    Registered under `consultations.tasks` too. Side effects: those of `group_pending`."""
+    cache.delete(GROUPING_QUEUED)
+    return group_pending()
 
 
 @shared_task(name="consultations.group_comment", ignore_result=True)
 def group_comment_task(comment_id):
-    """Thin: `group_comment`. Side effects: those of `group_comment`."""
+    """Thin: `group_comment` (tasks queued one per comment before `group_pending`, still in a
+    broker). Side effects: those of `group_comment`."""
     group_comment(comment_id)
+
+
+# --- Grouping ----------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -46,14 +155,17 @@ def group_comment(comment_id):
     Idempotent: a comment already grouped is left as it is, its bands are stored once.
 
     Side effects: the comment's `CommentBand` rows; maybe a `CommentGroup`; the `group` of the
-    comment and of the ungrouped comments it repeats. No log row (see the module)."""
+    comment and of the ungrouped comments it repeats; its `grouping_pending` cleared. No log row
+    (see the module)."""
     comment = (
         StageComment.objects.filter(pk=comment_id, level=0)
-        .only("pk", "stage_id", "comment", "group_id")
+        .only("pk", "stage_id", "comment", "group_id", "grouping_pending")
         .first()
     )
     if comment is None:
         return None
+    if comment.grouping_pending:
+        StageComment.objects.filter(pk=comment.pk).update(grouping_pending=False)
     if comment.group_id is not None:
         return CommentGroup.objects.get(pk=comment.group_id)
     found = similarity.shingles(comment.comment)
@@ -85,19 +197,211 @@ def group_comment(comment_id):
         members = [comment.pk]
     else:
         members = [comment.pk, *(pk for _score, pk, _group in matches)]
-        # Keyed by its earliest comment: two letters grouped at once with the same earlier one
-        # (two workers) meet in the same row instead of making two groups.
-        group, _created = CommentGroup.objects.get_or_create(
-            seed_id=min(members), defaults={"stage_id": comment.stage_id}
-        )
+        group = _group_seeded_by(min(members), comment.stage_id)
     StageComment.objects.filter(pk__in=members, group__isnull=True).update(group=group)
     return group
+
+
+def _group_seeded_by(seed_id, stage_id):
+    # Keyed by its earliest comment: two letters grouped at once with the same earlier one
+    # (two workers) meet in the same row instead of making two groups.
+    group, _created = CommentGroup.objects.get_or_create(
+        seed_id=seed_id, defaults={"stage_id": stage_id}
+    )
+    return group
+
+
+class _Known:
+    """What a batch knows of a comment: its shingles (computed once) and its group so far."""
+
+    __slots__ = ("shingles", "group_id")
+
+    def __init__(self, text, group_id, shingles=None):
+        self.shingles = similarity.shingles(text) if shingles is None else shingles
+        self.group_id = group_id
+
+
+def group_pending(limit=None, *, stage=None, batch_size=BATCH):
+    """Group the comments waiting for it (`grouping_pending`; of `stage` only if given), oldest
+    first, at most `limit`, in batches of `batch_size` (one transaction each), with exactly the
+    result of `group_comment` on each in turn: the same bands, candidates, groups and members. A
+    comment sees the earlier comments of its own batch as candidates. Returns how many were
+    taken. Idempotent: grouped comments no longer wait.
+
+    Cheaper than one comment at a time: a batch reads its comments in one query, the bands
+    already stored near them in one, stores its bands in one insert, ranks every comment's
+    candidates in one query (`_candidates`), reads the candidates' texts it has not read in one
+    and clears the waiting marks in one update; each text is shingled once per batch. Besides
+    those, one update per group the batch fills and a get-or-create per group it makes: the
+    number of queries does not grow with the batch's comments.
+
+    Concurrency: on PostgreSQL one batch at a time (a transaction-level advisory lock, so a
+    batch sees the bands of the one before, as one comment after another would), and the batch
+    is selected `FOR UPDATE SKIP LOCKED`, so a comment is never taken twice. SQLite serialises
+    writing transactions itself.
+
+    Side effects: for each comment taken, those of `group_comment`. No log row (see the
+    module)."""
+    taken = 0
+    while limit is None or taken < limit:
+        size = batch_size if limit is None else min(batch_size, limit - taken)
+        done = _group_batch(size, stage, _fingerprints(size, stage))
+        taken += done
+        if done < size:
+            break
+    return taken
+
+
+def _waiting(stage):
+    waiting = StageComment.objects.filter(grouping_pending=True)
+    return waiting if stage is None else waiting.filter(stage=stage)
+
+
+def _fingerprints(size, stage):
+    """{pk: (text, shingles, band keys)} of the comments the next batch will most likely take,
+    computed before its transaction: most of a batch's work, which would otherwise hold
+    SQLite's only write lock (and the batch lock) while posting waits for it."""
+    return {
+        pk: (text, found, similarity.band_keys(found))
+        for pk, text in _waiting(stage)
+        .filter(level=0, group__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "comment")[:size]
+        for found in [similarity.shingles(text)]
+    }
+
+
+@transaction.atomic
+def _group_batch(size, stage, fingerprints):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BATCH_LOCK])
+    batch = list(
+        _waiting(stage)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("pk")
+        .values_list("pk", "stage_id", "level", "comment", "group_id")[:size]
+    )
+    if not batch:
+        return 0
+    ids = [row[0] for row in batch]
+    # Comments of the batch's range that already have bands (none, unless grouped by
+    # `group_comment` meanwhile): candidates even for the batch's comments before them.
+    banded = set(
+        CommentBand.objects.filter(comment_id__gte=ids[0], comment_id__lte=ids[-1])
+        .values_list("comment_id", flat=True)
+        .distinct()
+    )
+    known = {}  # pk: _Known, for the batch's comments and their candidates
+    keys = {}  # pk: its band keys, for the comments looking for their group
+    new_bands = []
+    for pk, stage_id, level, text, group_id in batch:
+        # Not waiting for a group: a reply (never marked) or a comment grouped already, which
+        # `group_comment` leaves as it is, without bands.
+        if level == 0 and group_id is None:
+            ready = fingerprints.get(pk)
+            if ready is not None and ready[0] == text:
+                known[pk], keys[pk] = _Known(text, None, ready[1]), ready[2]
+            else:  # taken since by another grouper: this batch goes on with later comments
+                known[pk] = _Known(text, None)
+                keys[pk] = similarity.band_keys(known[pk].shingles)
+            if pk not in banded:
+                new_bands.extend((stage_id, pk, key) for key in keys[pk])
+    _store_bands(new_bands)
+    candidates = _candidates(list(keys), last=ids[-1], banded=banded)
+    unread = {pk for found in candidates.values() for pk in found} - known.keys()
+    for pk, text, group_id in StageComment.objects.filter(pk__in=unread).values_list(
+        "pk", "comment", "group_id"
+    ):
+        known[pk] = _Known(text, group_id)
+    joined = defaultdict(list)  # group id: comments whose group this batch sets
+    for pk, stage_id, _level, _text, _group_id in batch:
+        comment = known.get(pk)
+        if pk not in keys or comment.group_id is not None:
+            continue  # grouped meanwhile, with an earlier comment of the batch
+        matches = []
+        for other in candidates.get(pk, ()):
+            score = similarity.similarity(comment.shingles, known[other].shingles)
+            if score >= similarity.THRESHOLD:
+                matches.append((score, other))
+        if not matches:
+            continue
+        grouped = sorted(
+            (-score, known[other].group_id) for score, other in matches if known[other].group_id
+        )
+        if grouped:
+            group_id = grouped[0][1]
+            members = [pk]
+        else:
+            members = [pk, *(other for _score, other in matches)]
+            group_id = _group_seeded_by(min(members), stage_id).pk
+        for member in members:
+            if known[member].group_id is None:
+                known[member].group_id = group_id
+                joined[group_id].append(member)
+    for group_id, members in joined.items():
+        StageComment.objects.filter(pk__in=members, group__isnull=True).update(group=group_id)
+    StageComment.objects.filter(pk__in=ids).update(grouping_pending=False)
+    return len(batch)
+
+
+def _store_bands(rows):
+    """Insert (stage id, comment id, key) rows into `CommentBand`'s table in one statement,
+    repeated per row: a model instance per band (`bulk_create`) cost as much as the rest of
+    the batch's database work."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ("stage_id", "comment_id", "key"))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(CommentBand._meta.db_table)} ({columns}) VALUES (%s, %s, %s)",
+            rows,
+        )
+
+
+def _candidates(ids, *, last, banded):
+    """Per comment of `ids` (a batch, its bands stored), its `CANDIDATES` candidates as
+    `group_comment` finds them when the comment's turn comes: the comments of its stage sharing
+    the most bands with it, then the lowest id, among those with bands by then: earlier
+    comments, and later ones only beyond the batch (`last`) or banded before it (`banded`)."""
+    if not ids:
+        return {}
+    quote = connection.ops.quote_name
+    table = quote(CommentBand._meta.db_table)
+    comment, stage, key = (quote(name) for name in ("comment_id", "stage_id", "key"))
+    mine = ", ".join(["%s"] * len(ids))
+    exceptions = f"OR theirs.{comment} IN ({', '.join(['%s'] * len(banded))})" if banded else ""
+    # A comment's own distinct keys, as `key IN (…)` compares them.
+    sql = f"""
+        SELECT mine_id, theirs_id, shared FROM (
+            SELECT mine.{comment} AS mine_id, theirs.{comment} AS theirs_id, COUNT(*) AS shared,
+                ROW_NUMBER() OVER (
+                    PARTITION BY mine.{comment} ORDER BY COUNT(*) DESC, theirs.{comment}
+                ) AS place
+            FROM (
+                SELECT DISTINCT {comment}, {stage}, {key} FROM {table} WHERE {comment} IN ({mine})
+            ) mine
+            JOIN {table} theirs ON theirs.{stage} = mine.{stage} AND theirs.{key} = mine.{key}
+            WHERE theirs.{comment} <> mine.{comment}
+                AND (theirs.{comment} < mine.{comment} OR theirs.{comment} > %s {exceptions})
+            GROUP BY mine.{comment}, theirs.{comment}
+        ) ranked
+        WHERE place <= %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, last, *banded, CANDIDATES])
+        rows = cursor.fetchall()
+    found = defaultdict(list)
+    for mine_id, theirs_id, _shared in sorted(rows, key=lambda row: (row[0], -row[2], row[1])):
+        found[mine_id].append(theirs_id)
+    return found
 
 
 def group_stage(stage):
     """Group every top-level comment of `stage` not fingerprinted yet, oldest first, exactly as
     if each had just been posted (comments stored before grouping existed; `manage.py
-    group_comments`). Returns how many were looked at.
+    group_comments` after the waiting ones, `group_pending`). Returns how many were looked at.
 
     Side effects: those of `group_comment`, for each."""
     pending = list(

@@ -36,6 +36,7 @@ def post(stage, django_capture_on_commit_callbacks):
             comment = domain.post_comment(
                 user, stage, text=text, now=during(stage, next(moments) / 100), **kwargs
             )
+        domain.group_pending()  # the grouper a commit starts ("manual" in tests)
         comment.refresh_from_db()
         return comment
 

@@ -1,14 +1,20 @@
 """Grouping form letters: which texts count as the same letter (`consultations.similarity`), and
 how posted comments are put in groups after their commit (`consultations.domain.grouping`)."""
 
+import threading
 from io import StringIO
 
 import pytest
+from celery.signals import task_prerun
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from consultations import domain, similarity
+from consultations.domain import grouping
 from consultations.models import CommentBand, CommentGroup, StageComment
-from tests.consultations.conftest import add_written_stage, during
+from tests.consultations.conftest import T0, add_written_stage, during
 from tests.factories import UserFactory
 
 LETTER = (
@@ -89,8 +95,8 @@ def test_band_keys_are_the_same_for_the_same_words_and_mostly_differ_otherwise()
 
 @pytest.fixture
 def post(stage, django_capture_on_commit_callbacks):
-    """Post a top-level comment (or a reply) as a committed request would: grouping runs after
-    the commit."""
+    """Post a top-level comment (or a reply) as a committed request would, then run the grouper
+    that the commit starts (tests have the "manual" setting: nothing starts it by itself)."""
     moments = iter(range(1, 1000))
 
     def post(text, *, user=None, **kwargs):
@@ -100,6 +106,7 @@ def post(stage, django_capture_on_commit_callbacks):
             comment = domain.post_comment(
                 user, stage, text=text, now=during(stage, next(moments) / 10), **kwargs
             )
+        domain.group_pending()
         comment.refresh_from_db()
         return comment
 
@@ -162,15 +169,18 @@ def test_comments_of_another_stage_are_not_grouped_together(
     )
     with django_capture_on_commit_callbacks(execute=True):
         domain.post_comment(UserFactory(), later, text=ION, stance="oppose", now=during(later, 1))
+    assert domain.group_pending() == 1
     assert not CommentGroup.objects.exists()
 
 
 def test_group_stage_groups_comments_stored_before_grouping(stage, editor):
-    # Posted without their commit callbacks: as comments stored before grouping existed.
     made = [
         domain.post_comment(UserFactory(), stage, text=text, stance="oppose", now=during(stage, n))
         for n, text in enumerate([ION, OWN_WORDS, ION.lower(), SHORT.format(name="Ana")], 1)
     ]
+    # As comments stored before grouping existed: not waiting for the grouper either.
+    StageComment.objects.update(grouping_pending=False)
+    assert domain.group_pending() == 0
     assert domain.group_stage(stage) == 4
     group = CommentGroup.objects.get()
     assert set(StageComment.objects.filter(group=group)) == {made[0], made[2]}
@@ -188,3 +198,288 @@ def test_the_group_comments_command_catches_up_once(stage):
     out = StringIO()
     call_command("group_comments", "--stage", str(stage.pk), stdout=out)
     assert out.getvalue() == "0 comment(s) looked at.\n"
+
+
+# --- The grouper: waiting comments, grouped in batches ------------------------------------------
+
+NAMES = ["Ana Marin", "Dan Pop", "Ilie Stan", "Rodica Vlad", "Mihai Radu", "Elena Enache"]
+TOWNS = ["Focșani", "Iași", "Brașov", "Galați"]
+# A mixed stream: two campaigns (one with a sentence changed in some letters), copies of one's
+# own comment, and comments alike only in their topic.
+STREAM = [
+    ION,
+    OWN_WORDS,
+    *(LETTER.format(name=name, town=TOWNS[n % 4]) for n, name in enumerate(NAMES[:3])),
+    SHORT.format(name="Ana Marin"),
+    OTHER_LETTER,
+    ION.replace("Asociațiile mici din comunitatea noastră", "Cluburile sportive din cartierul meu"),
+    SHORT.format(name="Dan Pop"),
+    OWN_WORDS,
+    ION.upper(),
+    *(SHORT.format(name=name) for name in NAMES[2:]),
+    OTHER_LETTER + " Vă mulțumesc.",
+    OWN_WORDS.lower(),
+]
+
+
+def store(stage, texts, start=1):
+    """Top-level comments posted and committed, their grouper not run yet."""
+    return [
+        domain.post_comment(
+            UserFactory(), stage, text=text, stance="oppose", now=during(stage, (start + n) / 10)
+        )
+        for n, text in enumerate(texts)
+    ]
+
+
+def groups_of(comments):
+    """Per comment, the position in `comments` of its group's seed (None: no group)."""
+    position = {comment.pk: n for n, comment in enumerate(comments)}
+    seeds = dict(CommentGroup.objects.values_list("pk", "seed_id"))
+    return [
+        None if group_id is None else position[seeds[group_id]]
+        for group_id in (
+            StageComment.objects.filter(pk__in=position)
+            .order_by("pk")
+            .values_list("group_id", flat=True)
+        )
+    ]
+
+
+def bands_of(comments):
+    return [
+        sorted(CommentBand.objects.filter(comment=comment).values_list("key", flat=True))
+        for comment in comments
+    ]
+
+
+def pending():
+    return list(
+        StageComment.objects.filter(grouping_pending=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def test_a_new_top_level_comment_waits_and_the_grouper_groups_it(stage):
+    ion, own, maria = store(stage, [ION, OWN_WORDS, LETTER.format(name="Maria", town="Iași")])
+    reply = domain.post_comment(
+        UserFactory(), stage, text=ION, parent_id=ion.pk, now=during(stage, 1)
+    )
+    assert pending() == [ion.pk, own.pk, maria.pk]
+    assert not CommentBand.objects.exists()
+
+    assert domain.group_pending() == 3
+    group = CommentGroup.objects.get()
+    assert (group.stage, group.seed) == (stage, ion)
+    assert list(group.members.order_by("pk")) == [ion, maria]
+    assert pending() == []
+    assert CommentBand.objects.filter(stage=stage).count() == 3 * similarity.BANDS
+    assert not CommentBand.objects.filter(comment=reply).exists()
+    assert StageComment.objects.get(pk=reply.pk).group_id is None
+
+
+def test_a_campaign_posted_within_one_batch_ends_in_one_group(stage):
+    letters = store(
+        stage,
+        [
+            LETTER.format(name=f"{name} {n}", town=TOWNS[n % 4])
+            for n in range(40)
+            for name in ["Ion"]
+        ],
+    )
+    own = store(stage, [OWN_WORDS], start=50)[0]
+    assert domain.group_pending() == 41
+    group = CommentGroup.objects.get()
+    assert group.seed == letters[0]
+    assert list(group.members.order_by("pk")) == letters
+    assert StageComment.objects.get(pk=own.pk).group_id is None
+
+
+@pytest.mark.parametrize("batch_size", [200, 4, 1])
+def test_the_grouper_gives_what_grouping_one_comment_at_a_time_gives(
+    editor, consultation, stage, batch_size
+):
+    later = add_written_stage(
+        editor, consultation, opens_at=stage.closes_at, now=during(stage, 2), title="A doua etapă"
+    )
+    one_by_one = []
+    for n, text in enumerate(STREAM, 1):
+        (comment,) = store(later, [text], start=n)
+        domain.group_comment(comment.pk)
+        one_by_one.append(comment)
+    assert pending() == []
+    batched = store(stage, STREAM)
+    assert domain.group_pending(batch_size=batch_size) == len(STREAM)
+    assert pending() == []
+    expected = [0, 1, 0, 0, 0, 5, 6, 0, 5, 1, 0, 5, 5, 5, 5, 6, 1]
+    assert groups_of(one_by_one) == expected
+    assert groups_of(batched) == expected
+    assert bands_of(batched) == bands_of(one_by_one)
+
+
+def test_the_grouper_stops_at_its_limit_oldest_first_and_again_changes_nothing(stage):
+    made = store(stage, [ION, OWN_WORDS, ION, OWN_WORDS])
+    assert domain.group_pending(limit=3, batch_size=2) == 3
+    assert pending() == [made[3].pk]
+    assert domain.group_pending() == 1
+    state = (groups_of(made), bands_of(made), CommentGroup.objects.count())
+    assert state[0] == [0, 1, 0, 1]
+    assert domain.group_pending() == 0
+    assert domain.group_stage(stage) == 0
+    assert domain.group_comment(made[2].pk) == CommentGroup.objects.get(seed=made[0])
+    assert (groups_of(made), bands_of(made), CommentGroup.objects.count()) == state
+
+
+def test_group_comment_clears_the_waiting_mark(stage):
+    first, second = store(stage, [ION, ION])
+    assert domain.group_comment(first.pk) is None
+    assert pending() == [second.pk]
+    assert domain.group_pending() == 1
+    assert groups_of([first, second]) == [0, 0]
+
+
+def test_the_grouper_needs_a_bounded_number_of_queries(stage):
+    """Per batch, whatever its number of comments: the next comments' texts read before its
+    transaction (`_fingerprints`), the batch read (with its lock), the bands
+    already stored in its range, the bands' insert (one statement, repeated per row), the
+    candidates of all its comments, the candidates' texts not read yet, one update per group it
+    fills, the waiting marks' update, and the transaction's savepoint and release (PostgreSQL:
+    its batch lock too). Per group it makes: a get-or-create (up to four with its savepoint)."""
+
+    def grouping(texts, start):
+        store(stage, texts, start=start)
+        with CaptureQueriesContext(connection) as captured:
+            assert domain.group_pending() == len(texts)
+        return len(captured)
+
+    def mixed(size, tag):
+        # Half the letters of a campaign, half copies of a comment with a number added.
+        return [
+            LETTER.format(name=f"{tag} {n}", town="Iași") if n % 2 else f"{OWN_WORDS} {tag} {n}"
+            for n in range(size)
+        ]
+
+    batch = 12  # the list above, with two groups filled and the candidates' texts read
+    # 10 comments making two groups (4 queries each), then 50 joining those two groups.
+    assert grouping(mixed(10, "Ana"), 1) <= batch + 2 * 4
+    assert grouping(mixed(50, "Dan"), 100) <= batch
+    assert CommentGroup.objects.count() == 2
+    assert StageComment.objects.filter(group__isnull=False).count() == 60
+
+
+def test_one_transaction_storing_several_comments_starts_one_grouper(
+    stage, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        store(stage, [ION, OWN_WORDS, ION])
+    assert len([c for c in callbacks if isinstance(c, grouping._AfterCommit)]) == 1
+
+
+def test_with_celery_a_commit_queues_the_grouper_only_when_none_is_waiting(
+    stage, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """While a task waits (its mark in the shared cache), commits queue none; the waiting one
+    groups every comment committed before it. Celery runs tasks in process here (no broker): a
+    task queued is a task run at once, counted as it starts."""
+    settings.SEARCH_INDEX_UPDATES = "celery"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    runs = []
+
+    def count(sender=None, **kwargs):
+        if sender.name == "consultations.group_pending":
+            runs.append(sender.name)
+
+    task_prerun.connect(count, weak=False)
+    try:
+        cache.add(grouping.GROUPING_QUEUED, 1)  # a task waits in the broker
+        made = []
+        for n, text in enumerate([ION, OWN_WORDS, ION], 1):
+            with django_capture_on_commit_callbacks(execute=True):
+                made += store(stage, [text], start=n)
+        assert runs == []
+        assert pending() == [comment.pk for comment in made]
+
+        grouping.group_pending_task.delay()  # the waiting task
+        assert runs == ["consultations.group_pending"]
+        assert pending() == []
+        assert groups_of(made) == [0, None, 0]
+        assert cache.get(grouping.GROUPING_QUEUED) is None
+
+        # None waiting: the next commit queues (and here runs) one, which clears its mark.
+        with django_capture_on_commit_callbacks(execute=True):
+            late = store(stage, [ION], start=9)
+        assert len(runs) == 2
+        assert pending() == []
+        assert groups_of(made + late) == [0, None, 0, 0]
+        assert cache.get(grouping.GROUPING_QUEUED) is None
+    finally:
+        task_prerun.disconnect(count)
+
+
+# Committed transactions and threads, on PostgreSQL (SQLite's shared in-memory test database
+# locks whole tables: a second connection fails at once instead of waiting).
+on_postgresql_committing = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def join_grouping_threads():
+    for thread in threading.enumerate():
+        if thread.name == "comment-grouping":
+            thread.join(timeout=30)
+
+
+@on_postgresql_committing[0]
+@on_postgresql_committing[1]
+def test_in_the_embedded_default_a_thread_groups_the_comments_after_their_commit(
+    settings, editor, consultation
+):
+    """The "thread" setting: the first commit starts the process's grouping thread, later
+    commits ask the running one for another round; each comment is grouped once committed."""
+    settings.SEARCH_INDEX_UPDATES = "thread"
+    stage = add_written_stage(editor, consultation, opens_at=T0)
+    made = store(stage, [ION, OWN_WORDS, ION.lower(), ION.upper()])
+    join_grouping_threads()
+    assert pending() == []
+    assert groups_of(made) == [0, None, 0, 0]
+    late = store(stage, [ION], start=9)
+    join_grouping_threads()
+    assert groups_of(made + late) == [0, None, 0, 0, 0]
+
+
+@on_postgresql_committing[0]
+@on_postgresql_committing[1]
+def test_two_groupers_at_once_take_each_comment_once_and_group_a_campaign_together(
+    editor, consultation
+):
+    stage = add_written_stage(editor, consultation, opens_at=T0)
+    made = store(stage, [LETTER.format(name=f"Ion {n}", town="Iași") for n in range(30)])
+    start = threading.Barrier(2)
+    taken, failures = [], []
+
+    def grouper():
+        try:
+            start.wait()
+            taken.append(domain.group_pending(batch_size=4))
+        except BaseException as error:  # reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=grouper) for _n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert sum(taken) == 30
+    assert pending() == []
+    assert CommentBand.objects.filter(stage=stage).count() == 30 * similarity.BANDS
+    assert list(CommentGroup.objects.get().members.order_by("pk")) == made

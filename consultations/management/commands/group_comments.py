@@ -1,8 +1,11 @@
-"""Group the top-level comments not fingerprinted yet (those stored before grouping existed, or
-whose task was lost with a broker down) with the comments they repeat.
+"""Group the top-level comments still waiting for the grouper (with the "manual" setting, or
+when its task was lost with a broker down) and those not fingerprinted at all (stored before
+grouping existed) with the comments they repeat.
 
-New comments are grouped after their commit (`consultations.domain.grouping`); this command
-catches up, oldest first, exactly as if each comment had just been posted. Idempotent.
+New comments are grouped by a grouper started after their commit
+(`consultations.domain.grouping`); this command catches up, per stage the waiting ones first
+(`group_pending`) and then the others, oldest first, exactly as if each comment had just been
+posted. Idempotent.
 """
 
 from django.core.management.base import BaseCommand
@@ -23,7 +26,7 @@ class Command(BaseCommand):
             stages = stages.filter(pk=stage)
         total = 0
         for each in stages:
-            looked_at = domain.group_stage(each)
+            looked_at = domain.group_pending(stage=each) + domain.group_stage(each)
             total += looked_at
             if looked_at:
                 self.stdout.write(f"stage {each.pk}: {looked_at} comment(s) looked at")
