@@ -332,7 +332,9 @@ class StageComment(XtdComment):
     # A top-level comment not grouped yet: set when it is inserted (`save`, or a faster insert
     # that writes the column itself), cleared by the grouper that fingerprints it
     # (`domain.grouping.group_pending`), which finds the pending ones in a partial index.
-    grouping_pending = models.BooleanField(default=False, editable=False)
+    # The database's default too: a process of the previous release, still running during a
+    # deploy, inserts comments without the column.
+    grouping_pending = models.BooleanField(default=False, db_default=False, editable=False)
     # A recommendation received by email or on paper and logged by the authority
     # (`domain.recommendations.log_recommendation`): its author's name is `user_name` (there is
     # no account), the day it arrived and who logged it. Answered like any comment.

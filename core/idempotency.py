@@ -16,9 +16,11 @@ and sent again. Not a time window: the token is the form's own identity.
 A command with no effect outside its transaction (posting a comment: no file written, emails
 sent after commit) can claim its token last (`claim_last=True`): the row, with its result, is
 inserted at the end of the command's transaction, in one statement instead of a savepoint, an
-insert and an update. A second sending then does the command too, and its claim fails when the
-first is committed (on PostgreSQL it waits for the first transaction to end): its whole
-transaction is rolled back, and it answers with the first result as above.
+insert and an update. A resend of a form already done is still answered with the first result
+before anything is done again (one indexed read). Two sendings at the same moment both do the
+command: the second's claim fails when the first is committed (on PostgreSQL it waits for the
+first transaction to end), its whole transaction is rolled back, and it answers with the first
+result as above (also when it was refused meanwhile, the stage closing between the two).
 
 A request without a (well-formed) token runs the command as usual: old pages, API clients.
 """
@@ -31,9 +33,11 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core import sql
+from core.errors import DomainError
 from core.models import PostedForm
 from core.sql import Insert
 
@@ -135,7 +139,32 @@ def run_once(request, kind, action, *, claim_last=False):
     return result, False
 
 
+def _claimed_sql():
+    table, (token,) = sql.quoted(PostedForm, ["token"])
+    return f"SELECT 1 FROM {table} WHERE {token} = %s"
+
+
+def _claimed(token):
+    """Whether `token` is claimed (committed): one indexed read, written once per process."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.kept("token_claimed", _claimed_sql), [token])
+        return cursor.fetchone() is not None
+
+
+def _earlier_result(token, kind, user, sent):
+    """(the first sending's result, True) when `token`'s claim is this sending's; else None."""
+    earlier = PostedForm.objects.filter(token=token).first()
+    if _same_sending(earlier, kind, user, sent):
+        return earlier.result, True
+    return None
+
+
 def _run_then_claim(token, kind, user, sent, action):
+    # A resend of a form already done (the usual double click, a retry after a timeout) is
+    # answered with the first result before anything is done again: the command might refuse
+    # it now (the stage closed meanwhile) although the first sending was published.
+    if _claimed(token):
+        return _earlier_result(token, kind, user, sent) or (action(), False)
     try:
         with transaction.atomic():
             result = action()
@@ -145,16 +174,19 @@ def _run_then_claim(token, kind, user, sent, action):
                 )
             )
     except IntegrityError:
-        # Taken meanwhile (or before) by a committed sending: this one is rolled back whole.
-        # An integrity error that is not the token's (none, or not this sending's) is the
-        # command's own: raised as it would be without a token, or the command done again
-        # without a claim for a token that is not this sending's.
-        earlier = PostedForm.objects.filter(token=token).first()
-        if earlier is None:
+        # Taken meanwhile by a sending committed while this one worked (on PostgreSQL the
+        # claim waited for it): this one is rolled back whole. An integrity error that is not
+        # the token's is the command's own: raised as it would be without a token, or the
+        # command done again without a claim for a token that is not this sending's.
+        if not _claimed(token):
             raise
-        if not _same_sending(earlier, kind, user, sent):
-            return action(), False
-        return earlier.result, True
+        return _earlier_result(token, kind, user, sent) or (action(), False)
+    except DomainError:
+        # Refused now, but perhaps done meanwhile by the same form sent at the same moment.
+        found = _earlier_result(token, kind, user, sent) if _claimed(token) else None
+        if found is None:
+            raise
+        return found
     return result, False
 
 

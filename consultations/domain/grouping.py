@@ -236,9 +236,10 @@ def group_pending(limit=None, *, stage=None, batch_size=BATCH):
     number of queries does not grow with the batch's comments.
 
     Concurrency: on PostgreSQL one batch at a time (a transaction-level advisory lock, so a
-    batch sees the bands of the one before, as one comment after another would), and the batch
-    is selected `FOR UPDATE SKIP LOCKED`, so a comment is never taken twice. SQLite serialises
-    writing transactions itself.
+    batch sees the bands of the one before, as one comment after another would, and a comment
+    is never taken twice); the batch's rows are locked as they are taken, waiting for a reply
+    or a reaction that holds one (skipping it would leave it waiting, and group the comments
+    after it first). SQLite serialises writing transactions itself.
 
     Side effects: for each comment taken, those of `group_comment`. No log row (see the
     module)."""
@@ -278,7 +279,7 @@ def _group_batch(size, stage, fingerprints):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BATCH_LOCK])
     batch = list(
         _waiting(stage)
-        .select_for_update(skip_locked=True, of=("self",))
+        .select_for_update(of=("self",))
         .order_by("pk")
         .values_list("pk", "stage_id", "level", "comment", "group_id")[:size]
     )

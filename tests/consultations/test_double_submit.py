@@ -3,12 +3,14 @@ a resend after a timeout lands on the first result. The token is the form's own:
 with another token is another comment."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
-from consultations.models import Disposition, Flag, StageComment
+from consultations.models import Disposition, Flag, Stage, StageComment
 from core.idempotency import new_token
 from core.models import ActivityLog, PostedForm
 from tests.consultations.page_helpers import comment
@@ -46,6 +48,23 @@ def test_a_comment_sent_twice_is_stored_once(en_client, open_stage, citizen):
     assert messages_of(second)[-1] == "Your comment was published."
     assert ActivityLog.objects.filter(verb="comment.posted").count() == 1
     assert PostedForm.objects.get().result == made
+
+
+def test_a_resend_after_the_stage_closed_lands_on_the_published_comment(
+    en_client, open_stage, citizen
+):
+    """Sent just before the deadline and again (a retry, a second click) just after: the
+    second sending is the first one's result, not a refusal of a comment already published."""
+    en_client.force_login(citizen)
+    data = {"text": "La limită.", "stance": "support", "form_token": new_token()}
+    first = en_client.post(stage_url(open_stage) + "comment/", data)
+    Stage.objects.filter(pk=open_stage.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    second = en_client.post(stage_url(open_stage) + "comment/", data)
+    made = StageComment.objects.get()
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert first["Location"] == second["Location"]
+    assert second["Location"].endswith(f"#comment-{made.pk}")
+    assert ActivityLog.objects.filter(verb="comment.posted").count() == 1
 
 
 def test_two_forms_are_two_comments(en_client, open_stage, citizen):

@@ -483,3 +483,35 @@ def test_two_groupers_at_once_take_each_comment_once_and_group_a_campaign_togeth
     assert pending() == []
     assert CommentBand.objects.filter(stage=stage).count() == 30 * similarity.BANDS
     assert list(CommentGroup.objects.get().members.order_by("pk")) == made
+
+
+@on_postgresql_committing[0]
+@on_postgresql_committing[1]
+def test_a_waiting_comment_locked_by_a_reply_is_waited_for_not_skipped(editor, consultation):
+    """A reply in flight holds its thread's first comment: the grouper waits for it instead of
+    leaving that comment waiting and seeding the group with a later one."""
+    stage = add_written_stage(editor, consultation, opens_at=T0)
+    made = store(stage, [ION, ION.lower(), ION.upper()])
+    locked, release, failures = threading.Event(), threading.Event(), []
+
+    def reply_in_flight():
+        try:
+            with transaction.atomic():
+                list(StageComment.objects.select_for_update().filter(pk=made[0].pk))
+                locked.set()
+                release.wait(10)
+        except BaseException as error:  # reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=reply_in_flight)
+    holder.start()
+    assert locked.wait(10)
+    threading.Timer(0.5, release.set).start()
+    assert domain.group_pending() == 3
+    holder.join(10)
+    assert failures == []
+    assert pending() == []
+    assert groups_of(made) == [0, 0, 0]
+    assert CommentGroup.objects.get().seed_id == made[0].pk
