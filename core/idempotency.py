@@ -108,14 +108,17 @@ def _result_of(result):
 def run_once(request, kind, action, *, claim_last=False):
     """Run `action()` (one domain command, returning the object it made) unless this form was
     already sent. Returns (result, repeated): the command's result, or the first sending's
-    with repeated=True. Exceptions of `action` propagate, with nothing claimed. With
-    `claim_last`, only for commands with no effect outside the database transaction (see the
-    module): the token is claimed after the command, in the same transaction.
+    with repeated=True. Exceptions of `action` propagate, with nothing claimed.
+
+    With `claim_last`, only for commands with no effect outside the database transaction (see
+    the module), the command claims the token itself, last in its own transaction: it is run
+    as `action(claim)` and calls `claim(result)` before it commits (`claim` is None when there
+    is nothing to claim). One transaction, no savepoint around the command.
 
     Side effects: those of `action`; one `PostedForm` row, in the same transaction."""
     token = token_of(request)
     if token is None:
-        return action(), False
+        return (action(None) if claim_last else action()), False
     user = request.user if request.user.is_authenticated else None
     sent = fingerprint(request)
     if claim_last:
@@ -164,15 +167,17 @@ def _run_then_claim(token, kind, user, sent, action):
     # answered with the first result before anything is done again: the command might refuse
     # it now (the stage closed meanwhile) although the first sending was published.
     if _claimed(token):
-        return _earlier_result(token, kind, user, sent) or (action(), False)
+        return _earlier_result(token, kind, user, sent) or (action(None), False)
+    claimed = []
+
+    def claim(result):
+        Insert.of(PostedForm).execute(
+            PostedForm(token=token, kind=kind, user=user, fingerprint=sent, **_result_of(result))
+        )
+        claimed.append(result)
+
     try:
-        with transaction.atomic():
-            result = action()
-            Insert.of(PostedForm).execute(
-                PostedForm(
-                    token=token, kind=kind, user=user, fingerprint=sent, **_result_of(result)
-                )
-            )
+        result = action(claim)
     except IntegrityError:
         # Taken meanwhile by a sending committed while this one worked (on PostgreSQL the
         # claim waited for it): this one is rolled back whole. An integrity error that is not
@@ -180,13 +185,15 @@ def _run_then_claim(token, kind, user, sent, action):
         # command done again without a claim for a token that is not this sending's.
         if not _claimed(token):
             raise
-        return _earlier_result(token, kind, user, sent) or (action(), False)
+        return _earlier_result(token, kind, user, sent) or (action(None), False)
     except DomainError:
         # Refused now, but perhaps done meanwhile by the same form sent at the same moment.
         found = _earlier_result(token, kind, user, sent) if _claimed(token) else None
         if found is None:
             raise
         return found
+    if not claimed:
+        raise RuntimeError(f"The command of {kind!r} did not claim the form's token.")
     return result, False
 
 

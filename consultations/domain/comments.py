@@ -93,9 +93,12 @@ def post_comment(
     suggested_text="",
     now=None,
     fresh=False,
+    then=None,
 ):
     """Add a comment (or a reply, with `parent_id`) to an open stage. `stage` is read again
     (`queries.stage_to_post_to`) unless `fresh`: the caller read it so for this command.
+    `then(comment)`, when given, is called last, inside the transaction (the form's token
+    claimed by `core.idempotency.run_once`).
 
     With `suggestion` ("replace" with `suggested_text`, or "remove"), the comment is a
     suggestion of wording for the block `block_key` of the pinned revision, `text` its
@@ -208,6 +211,8 @@ def post_comment(
     # Last: the counts' row stays locked until commit; readers see the new comment, the counts
     # and its thread's version together.
     comment_posted(comment)
+    if then is not None:
+        then(comment)
     return comment
 
 

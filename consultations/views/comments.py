@@ -120,7 +120,7 @@ def comment_post(request, slug, position):
         comment, _repeated = idempotency.run_once(
             request,
             "comment",
-            lambda: domain.post_comment(
+            lambda claim: domain.post_comment(
                 request.user,
                 stage,
                 text=data["text"],
@@ -131,6 +131,7 @@ def comment_post(request, slug, position):
                 suggestion=data["suggestion"],
                 suggested_text=data["suggested_text"] if data["suggestion"] == "replace" else "",
                 fresh=True,
+                then=claim,
             ),
             claim_last=True,
         )
@@ -286,7 +287,9 @@ def comment_reply(request, comment_id):
         reply, _repeated = idempotency.run_once(
             request,
             "reply",
-            lambda: domain.post_comment(request.user, parent.stage, text=text, parent_id=parent.pk),
+            lambda claim: domain.post_comment(
+                request.user, parent.stage, text=text, parent_id=parent.pk, then=claim
+            ),
             claim_last=True,
         )
     except domain.StageClosed as refusal:

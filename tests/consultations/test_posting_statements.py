@@ -213,8 +213,8 @@ def _request(user, token):
 def test_a_token_claimed_last_answers_a_resend_with_the_first_result(open_stage, citizen):
     token = idempotency.new_token()
 
-    def post():
-        return comment(citizen, open_stage, text="O dată.")
+    def post(claim):
+        return comment(citizen, open_stage, text="O dată.", then=claim)
 
     first, repeated = idempotency.run_once(_request(citizen, token), "c", post, claim_last=True)
     assert repeated is False
@@ -230,12 +230,15 @@ def test_a_token_claimed_last_by_another_person_does_not_stand_for_the_form(
 ):
     token = idempotency.new_token()
     idempotency.run_once(
-        _request(citizen, token), "c", lambda: comment(citizen, open_stage), claim_last=True
+        _request(citizen, token),
+        "c",
+        lambda claim: comment(citizen, open_stage, then=claim),
+        claim_last=True,
     )
     mine, repeated = idempotency.run_once(
         _request(citizen2, token),
         "c",
-        lambda: comment(citizen2, open_stage, text="Al meu."),
+        lambda claim: comment(citizen2, open_stage, text="Al meu.", then=claim),
         claim_last=True,
     )
     assert (repeated, mine.user, mine.comment) == (False, citizen2, "Al meu.")
@@ -243,9 +246,10 @@ def test_a_token_claimed_last_by_another_person_does_not_stand_for_the_form(
 
 
 def test_an_integrity_error_of_the_command_itself_is_raised(open_stage, citizen):
-    def broken():
-        made = comment(citizen, open_stage, text="Pierdut.")
-        Follow.objects.create(consultation=open_stage.consultation, user=citizen)  # exists
+    def broken(claim):
+        with transaction.atomic():
+            made = comment(citizen, open_stage, text="Pierdut.", then=claim)
+            Follow.objects.create(consultation=open_stage.consultation, user=citizen)  # exists
         return made
 
     with pytest.raises(IntegrityError):
@@ -256,13 +260,38 @@ def test_an_integrity_error_of_the_command_itself_is_raised(open_stage, citizen)
     assert not PostedForm.objects.exists()
 
 
+def test_a_command_that_does_not_claim_its_token_is_a_mistake_said_at_once(open_stage, citizen):
+    with pytest.raises(RuntimeError, match="did not claim"):
+        idempotency.run_once(
+            _request(citizen, idempotency.new_token()),
+            "c",
+            lambda claim: comment(citizen, open_stage),
+            claim_last=True,
+        )
+
+
+def test_posting_claims_the_token_in_its_own_transaction_without_a_savepoint(
+    en_client, open_stage, citizen
+):
+    comment(citizen, open_stage, text="Primul: face rândul numărătorii.", stance="neutral")
+    en_client.force_login(citizen)
+    data = {"text": "Fără puncte de salvare.", "stance": "neutral", "form_token": "c" * 32}
+    url = f"/proposals/{open_stage.consultation.proposal.slug}/consultation/stages/1/comment/"
+    with CaptureQueriesContext(connection) as captured:
+        assert en_client.post(url, data).status_code == 302
+    savepoints = [q["sql"] for q in captured if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1  # the command's own atomic block (a test runs in a transaction)
+    made = StageComment.objects.get(comment="Fără puncte de salvare.")
+    assert PostedForm.objects.get(token="c" * 32).result == made
+
+
 def test_nothing_of_a_refused_command_is_kept_with_its_claim_last(open_stage, citizen):
     token = idempotency.new_token()
     with pytest.raises(domain.DomainError), transaction.atomic():
         idempotency.run_once(
             _request(citizen, token),
             "c",
-            lambda: comment(citizen, open_stage, text=""),
+            lambda claim: comment(citizen, open_stage, text="", then=claim),
             claim_last=True,
         )
     assert not PostedForm.objects.filter(token=token).exists()
