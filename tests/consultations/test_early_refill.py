@@ -204,6 +204,14 @@ def test_which_writes_move_which_token():
     assert moved_by('INSERT INTO "core_activitylog" ("verb") VALUES (1)') == (
         earlycache.COMMENTS_KEY
     )
+    # The grouper's lookup keys: shown nowhere.
+    assert moved_by('INSERT INTO "consultations_commentband" ("key") VALUES (1)') == (
+        earlycache.COMMENTS_KEY
+    )
+    # A group of similar comments is shown on the answers page and in a synthesis.
+    assert moved_by('INSERT INTO "consultations_commentgroup" ("seed_id") VALUES (1)') == (
+        earlycache.GENERATION_KEY
+    )
     assert moved_by('UPDATE "consultations_stage" SET "comments_version" = 2') == (
         earlycache.GENERATION_KEY
     )
