@@ -8,7 +8,6 @@ for an authority unless they are its member.
 
 import rules
 from allauth.account.models import EmailAddress
-from django.db import connection
 
 from accounts.models import OrganizationKind, Role
 from core import sql
@@ -33,9 +32,7 @@ def has_confirmed_email(user):
     every comment posted: the query is written once per process (`core.sql`)."""
     if user is None or not user.is_authenticated:
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(sql.kept("confirmed_email", _confirmed_sql), [user.pk])
-        return cursor.fetchone() is not None
+    return sql.one("confirmed_email", _confirmed_sql, [user.pk]) is not None
 
 
 @rules.predicate

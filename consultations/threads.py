@@ -200,17 +200,12 @@ def _columns(model):
 
 
 _STATEMENTS = {"threads": _threads_sql, "counts": _counts_sql, "reactions": _reactions_sql}
-_WRITTEN = {}
 
 
 def statement(name, shape=()):
     """The SQL of the read `name` ("threads", "counts", "reactions") in `shape`, for the
-    default database's vendor: written at first use, then kept for the process."""
-    key = (connection.vendor, name, shape)
-    found = _WRITTEN.get(key)
-    if found is None:
-        found = _WRITTEN[key] = _STATEMENTS[name](*shape)
-    return found
+    default database's vendor: written at first use, then kept for the process (`core.sql`)."""
+    return sql.kept(("refill", name, shape), lambda: _STATEMENTS[name](*shape))
 
 
 def _read(cursor, name, shape, params):
@@ -776,11 +771,9 @@ def page_of(comment):
     """The page of the unfiltered stage threads where `comment`'s thread is; one query (from
     the `stage_threads` partial index; written once per process, `core.sql`: every comment
     posted is sent there)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql.kept("threads_before", _threads_before_sql), [comment.stage_id, comment.thread_id]
-        )
-        before = cursor.fetchone()[0]
+    (before,) = sql.one(
+        "threads_before", _threads_before_sql, [comment.stage_id, comment.thread_id]
+    )
     return before // PER_PAGE + 1
 
 

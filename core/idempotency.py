@@ -33,7 +33,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import sql
@@ -149,9 +149,7 @@ def _claimed_sql():
 
 def _claimed(token):
     """Whether `token` is claimed (committed): one indexed read, written once per process."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql.kept("token_claimed", _claimed_sql), [token])
-        return cursor.fetchone() is not None
+    return sql.one("token_claimed", _claimed_sql, [token]) is not None
 
 
 def _earlier_result(token, kind, user, sent):

@@ -27,6 +27,22 @@ def kept(key, make):
     return found
 
 
+def one(key, make, params):
+    """The first row (or None) the statement kept under `key` (`kept(key, make)`) gives for
+    `params`. Side effects: those of the statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(kept(key, make), params)
+        return cursor.fetchone()
+
+
+def run(key, make, params):
+    """Execute the statement kept under `key` (`kept(key, make)`) with `params`; returns the
+    number of rows it changed. Side effects: those of the statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(kept(key, make), params)
+        return cursor.rowcount
+
+
 def quoted(model, names):
     """The quoted table of `model` and its quoted columns for the field names `names`."""
     ops = connection.ops

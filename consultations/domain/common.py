@@ -17,7 +17,7 @@ Counts that change with every comment (totals, per-paragraph counts, threads) ar
 `CommentCount` rows and written into the cached pages when they are served; they key nothing.
 """
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -62,8 +62,7 @@ def bump_thread_version(comment):
     Side effects: increments `thread_version` of the thread's first comment, which locks that
     row until the transaction ends (a reply in the thread already holds it)."""
     # Written once per process (`core.sql`): every reply posted moves its thread's version.
-    with connection.cursor() as cursor:
-        cursor.execute(sql.kept("bump_thread", _bump_thread_sql), [comment.thread_id])
+    sql.run("bump_thread", _bump_thread_sql, [comment.thread_id])
 
 
 def _count_sql():
@@ -85,13 +84,9 @@ def count_comment(comment, *, shown=0, threads=0):
     if not shown and not threads:
         return
     # Written once per process (`core.sql`): every comment posted counts itself here.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql.kept("count_comment", _count_sql),
-            [shown, threads, comment.stage_id, comment.block_key, comment.stance],
-        )
-        if cursor.rowcount:
-            return
+    params = [shown, threads, comment.stage_id, comment.block_key, comment.stance]
+    if sql.run("count_comment", _count_sql, params):
+        return
     row = CommentCount.objects.filter(
         stage_id=comment.stage_id, block_key=comment.block_key, stance=comment.stance
     )
