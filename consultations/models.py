@@ -21,7 +21,7 @@ from django_comments_xtd.models import XtdComment
 
 from accounts.models import RespondentCategory
 from core.models import AppendOnlyModel
-from core.sql import Insert
+from core.sql import Insert, kept_cursor
 from core.validators import no_control_characters
 from proposals.diff import render_inline, word_diff
 from proposals.models import Proposal, Revision
@@ -437,7 +437,7 @@ class StageComment(XtdComment):
         if self.submit_date is None:
             self.submit_date = timezone.now()
         first, *rest = _insert_statements()
-        with connection.cursor() as cursor:
+        with kept_cursor() as cursor:
             first.execute(self, cursor)
             self.comment_ptr_id = self.xtdcomment_ptr_id = self.id
             if not self.parent_id:

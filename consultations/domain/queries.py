@@ -83,7 +83,7 @@ class _PostingRead:
         )
 
     def read(self, params):
-        with connection.cursor() as cursor:
+        with sql.kept_cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None:
