@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import F, Max, Min, Q
+from django.db.models import F
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django_comments.models import Comment
 from django_comments_xtd.models import XtdComment
 
 from accounts.models import RespondentCategory
+from core import sql
 from core.models import AppendOnlyModel
 from core.sql import Insert, kept_cursor
 from core.validators import no_control_characters
@@ -453,6 +454,30 @@ class StageComment(XtdComment):
             using=connection.alias,
         )
 
+    @classmethod
+    def locked_parent(cls, pk, stage_id):
+        """The comment `pk` of the stage `stage_id` a reply is about to go under, or None; its
+        thread locked first (the thread's first comment's row, until the transaction ends:
+        replies in one thread queue here, so that their positions never collide), then the
+        comment read under the lock (its state, and its position: earlier replies move it
+        down). Carries what `place_reply` and the checks need (pk, level, state, block_key,
+        user_id, thread_id, parent_id, order); the rest is deferred.
+
+        Side effects: the lock (PostgreSQL; SQLite's writers queue for the whole database)."""
+        if not 0 < pk < 2**63:  # no such row, and beyond what a bound value may hold
+            return None
+        if connection.features.has_select_for_update:
+            sql.one("reply_lock", _reply_lock_sql, [pk])
+        row = sql.one("reply_parent", _reply_parent_sql, [pk, stage_id])
+        if row is None:
+            return None
+        names, found = _reply_parent_fields()
+        pk, *others = sql.converted(row, found)
+        others = iter(others)
+        # Its pk is each of its three rows' pk; the others in the order `from_db` takes them.
+        values = [pk if name in _PKS else next(others) for name in names]
+        return cls.from_db(connection.alias, names, values)
+
     def place_reply(self, parent):
         """Give this new reply its place under `parent` as the comments package's tree does
         (`XtdComment._calculate_thread_data`: after the parent's last descendant; every
@@ -464,24 +489,27 @@ class StageComment(XtdComment):
 
         Side effects: renumbers the comments after the place; increments the ancestors'
         `nested_count`; sets `thread_id`, `parent_id`, `level` and `order` in memory."""
-        thread = XtdComment.norel_objects.filter(thread_id=parent.thread_id)
-        found = thread.aggregate(
-            after=Min("order", filter=Q(level__lte=parent.level, order__gt=parent.order)),
-            last=Max("order"),
+        # Written once per process (`core.sql`), as the posting path's other statements.
+        after, last = sql.one(
+            "reply_place", _reply_place_sql, [parent.level, parent.order, parent.thread_id]
         )
-        if found["after"] is not None:
-            thread.filter(order__gte=found["after"]).update(order=F("order") + 1)
-            self.order = found["after"]
+        if after is not None:
+            sql.run("reply_make_room", _reply_make_room_sql, [parent.thread_id, after])
+            self.order = after
         else:
-            self.order = found["last"] + 1
+            self.order = last + 1
         # Ancestors: the parent, its parent, and so on up to the thread's first comment. A
         # comment at level 1 hangs from the first comment, so levels up to 2 need no query.
-        ancestors = {parent.pk, parent.parent_id, parent.thread_id}
+        ancestors = [parent.pk, parent.parent_id, parent.thread_id]
         above = parent
+        thread = XtdComment.norel_objects.filter(thread_id=parent.thread_id)
         while above.level > 2:
             above = thread.only("pk", "parent_id", "level").get(pk=above.parent_id)
-            ancestors.add(above.parent_id)
-        thread.filter(pk__in=ancestors).update(nested_count=F("nested_count") + 1)
+            ancestors.append(above.parent_id)
+        if len(ancestors) == 3:
+            sql.run("reply_ancestors", _reply_ancestors_sql, [parent.thread_id, *ancestors])
+        else:
+            thread.filter(pk__in=ancestors).update(nested_count=F("nested_count") + 1)
         self.thread_id, self.parent_id, self.level = parent.thread_id, parent.pk, parent.level + 1
 
     def get_absolute_url(self):
@@ -522,6 +550,77 @@ def _insert_statements():
         Insert.of(Comment, returning=True),
         Insert.of(XtdComment),
         Insert.of(StageComment),
+    )
+
+
+# What a reply's placement reads and writes (`StageComment.locked_parent`, `place_reply`).
+_REPLY_PARENT_FIELDS = ("level", "state", "block_key", "user_id", "thread_id", "parent_id", "order")
+_PKS = ("id", "comment_ptr_id", "xtdcomment_ptr_id")
+
+
+def _reply_parent_fields():
+    """The parent's field names in the order `from_db` takes them (the three primary keys
+    first), and the converters of the columns the read gives (its pk, then the others)."""
+    fields = {field.attname: field for field in StageComment._meta.concrete_fields}
+    wanted = {*_PKS, *_REPLY_PARENT_FIELDS}
+    names = [
+        field.attname for field in StageComment._meta.concrete_fields if field.attname in wanted
+    ]
+    selected = [name for name in names if name not in _PKS]
+    found = [sql.converters(fields["xtdcomment_ptr_id"])] + [
+        sql.converters(fields[name]) for name in selected
+    ]
+    return names, found
+
+
+def _reply_parent_sql():
+    stage_table, (stage_pk, stage_id) = sql.quoted(StageComment, ["xtdcomment_ptr_id", "stage_id"])
+    xtd_table, (xtd_pk,) = sql.quoted(XtdComment, ["comment_ptr_id"])
+    comment_table, (comment_pk,) = sql.quoted(Comment, ["id"])
+    fields = {field.attname: field for field in StageComment._meta.concrete_fields}
+    names, _found = _reply_parent_fields()
+    aliases = {Comment: "c", XtdComment: "x", StageComment: "s"}
+    columns = [
+        f"{aliases[fields[name].model]}.{connection.ops.quote_name(fields[name].column)}"
+        for name in names
+        if name not in _PKS
+    ]
+    return (
+        f"SELECT s.{stage_pk}, {', '.join(columns)} FROM {stage_table} s "
+        f"JOIN {xtd_table} x ON x.{xtd_pk} = s.{stage_pk} "
+        f"JOIN {comment_table} c ON c.{comment_pk} = x.{xtd_pk} "
+        f"WHERE s.{stage_pk} = %s AND s.{stage_id} = %s"
+    )
+
+
+def _reply_lock_sql():
+    stage_table, (stage_pk,) = sql.quoted(StageComment, ["xtdcomment_ptr_id"])
+    xtd_table, (xtd_pk, thread) = sql.quoted(XtdComment, ["comment_ptr_id", "thread_id"])
+    return (
+        f"SELECT {stage_pk} FROM {stage_table} WHERE {stage_pk} = "
+        f"(SELECT {thread} FROM {xtd_table} WHERE {xtd_pk} = %s) FOR UPDATE"
+    )
+
+
+def _reply_place_sql():
+    table, (level, order, thread) = sql.quoted(XtdComment, ["level", "order", "thread_id"])
+    return (
+        f"SELECT MIN(CASE WHEN {level} <= %s AND {order} > %s THEN {order} END), MAX({order}) "
+        f"FROM {table} WHERE {thread} = %s"
+    )
+
+
+def _reply_make_room_sql():
+    table, (order, thread) = sql.quoted(XtdComment, ["order", "thread_id"])
+    return f"UPDATE {table} SET {order} = {order} + 1 WHERE {thread} = %s AND {order} >= %s"
+
+
+def _reply_ancestors_sql():
+    table, (nested, thread, pk) = sql.quoted(
+        XtdComment, ["nested_count", "thread_id", "comment_ptr_id"]
+    )
+    return (
+        f"UPDATE {table} SET {nested} = {nested} + 1 WHERE {thread} = %s AND {pk} IN (%s, %s, %s)"
     )
 
 

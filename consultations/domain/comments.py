@@ -135,21 +135,10 @@ def post_comment(
     )
     parent = None
     if parent_id:
-        parent = (
-            StageComment.objects.filter(pk=parent_id, stage=stage)
-            .only("pk", "level", "state", "block_key", "user_id", "thread_id", "parent_id")
-            .first()
-        )
+        # Its thread locked (replies in one thread queue there), then it is read under the lock.
+        parent = StageComment.locked_parent(parent_id, stage.pk)
         if parent is None:
             raise DomainError(_("The comment you are replying to is not in this stage."))
-        # Replies in one thread queue here, so that their positions never collide.
-        list(
-            StageComment.objects.select_for_update(of=("self",))
-            .filter(pk=parent.thread_id)
-            .values_list("pk", flat=True)
-        )
-        # Read under the lock: its state, and its position (earlier replies move it down).
-        parent.refresh_from_db(fields=["state", "order"])
         checks.check_reply_to(parent)
         block_key = parent.block_key
         stance = ""

@@ -297,3 +297,83 @@ def test_nothing_of_a_refused_command_is_kept_with_its_claim_last(open_stage, ci
     assert not PostedForm.objects.filter(token=token).exists()
     assert StageComment.objects.count() == 0
     assert not CommentCount.objects.filter(stage=open_stage).exclude(shown=0).exists()
+
+
+def test_a_replys_parent_is_read_under_its_threads_lock_as_the_orm_reads_it(
+    open_stage, citizen, citizen2
+):
+    first = comment(citizen, open_stage, text="Început.", stance="oppose", block_key="")
+    reply = comment(citizen2, open_stage, text="Răspuns.", parent_id=first.pk)
+    deeper = comment(citizen, open_stage, text="Mai jos.", parent_id=reply.pk)
+    later = comment(citizen2, open_stage, text="Al doilea.", parent_id=first.pk)
+    wanted = ("pk", "level", "state", "block_key", "user_id", "thread_id", "parent_id", "order")
+    for posted in (first, reply, deeper, later):
+        read = StageComment.locked_parent(posted.pk, open_stage.pk)
+        orm = StageComment.objects.only(*wanted).get(pk=posted.pk)
+        assert [getattr(read, name) for name in wanted] == [getattr(orm, name) for name in wanted]
+        # The same fields deferred, except that each of its three rows' pk is known.
+        assert read.get_deferred_fields() == orm.get_deferred_fields() - {"id", "comment_ptr_id"}
+        assert (read.id, read.comment_ptr_id) == (posted.pk, posted.pk)
+        assert read._state.adding is False
+    # The order values: the first comment, its first reply, that reply's reply, the second.
+    assert [StageComment.locked_parent(c.pk, open_stage.pk).order for c in (first, reply)] == [1, 2]
+    assert [StageComment.locked_parent(c.pk, open_stage.pk).order for c in (deeper, later)] == [
+        3,
+        4,
+    ]
+    assert StageComment.objects.get(pk=first.pk).nested_count == 3
+    assert StageComment.objects.get(pk=reply.pk).nested_count == 1
+
+
+def test_no_parent_is_read_from_another_stage_or_beyond_a_bigint(open_stage, citizen):
+    first = comment(citizen, open_stage, text="Început.", stance="oppose")
+    assert StageComment.locked_parent(first.pk, open_stage.pk + 1) is None
+    assert StageComment.locked_parent(first.pk + 1000, open_stage.pk) is None
+    assert StageComment.locked_parent(10**20, open_stage.pk) is None
+    assert StageComment.locked_parent(0, open_stage.pk) is None
+
+
+def test_a_reply_to_an_impossible_parent_id_is_refused_with_the_text_kept(
+    en_client, open_stage, citizen
+):
+    en_client.force_login(citizen)
+    url = f"/proposals/{open_stage.consultation.proposal.slug}/consultation/stages/1/comment/"
+    data = {"text": "Răspunsul meu păstrat.", "parent_id": str(10**20), "form_token": "d" * 32}
+    response = en_client.post(url, data)
+    assert response.status_code == 400
+    assert "The comment you are replying to is not in this stage." in response.content.decode()
+    assert "Răspunsul meu păstrat." in response.content.decode()
+    assert StageComment.objects.count() == 0
+
+
+def test_a_replys_place_moves_the_later_comments_and_counts_it_in_its_ancestors(
+    open_stage, citizen, citizen2
+):
+    first = comment(citizen, open_stage, text="Început.", stance="support")
+    a = comment(citizen2, open_stage, text="A.", parent_id=first.pk)
+    b = comment(citizen, open_stage, text="B.", parent_id=a.pk)
+    c = comment(citizen2, open_stage, text="C.", parent_id=b.pk)
+    d = comment(citizen, open_stage, text="D.", parent_id=first.pk)
+    # Under A, after its last descendant (C): D moves down by one.
+    e = comment(citizen2, open_stage, text="E.", parent_id=a.pk)
+    rows = dict(
+        XtdComment.norel_objects.filter(thread_id=first.pk).values_list("comment_ptr_id", "order")
+    )
+    assert rows == {first.pk: 1, a.pk: 2, b.pk: 3, c.pk: 4, e.pk: 5, d.pk: 6}
+    nested = dict(
+        XtdComment.norel_objects.filter(thread_id=first.pk).values_list(
+            "comment_ptr_id", "nested_count"
+        )
+    )
+    assert nested == {first.pk: 5, a.pk: 3, b.pk: 1, c.pk: 0, e.pk: 0, d.pk: 0}
+    # C is as deep as replies go: a reply to it is refused and nothing moves.
+    with pytest.raises(domain.DomainError):
+        comment(citizen, open_stage, text="F.", parent_id=c.pk)
+    assert (
+        dict(
+            XtdComment.norel_objects.filter(thread_id=first.pk).values_list(
+                "comment_ptr_id", "nested_count"
+            )
+        )
+        == nested
+    )
