@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import F
 from django.db.models.signals import post_save
+from django.db.transaction import TransactionManagementError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -467,11 +468,13 @@ class StageComment(XtdComment):
         if not 0 < pk < 2**63:  # no such row, and beyond what a bound value may hold
             return None
         if connection.features.has_select_for_update:
-            sql.one("reply_lock", _reply_lock_sql, [pk])
+            if not connection.in_atomic_block:
+                raise TransactionManagementError("locked_parent() locks: run it in a transaction.")
+            sql.one("reply_lock", _reply_lock_sql, [pk, stage_id])
         row = sql.one("reply_parent", _reply_parent_sql, [pk, stage_id])
         if row is None:
             return None
-        names, found = _reply_parent_fields()
+        names, found = sql.kept("reply_parent_fields", _reply_parent_fields)
         pk, *others = sql.converted(row, found)
         others = iter(others)
         # Its pk is each of its three rows' pk; the others in the order `from_db` takes them.
@@ -578,7 +581,7 @@ def _reply_parent_sql():
     xtd_table, (xtd_pk,) = sql.quoted(XtdComment, ["comment_ptr_id"])
     comment_table, (comment_pk,) = sql.quoted(Comment, ["id"])
     fields = {field.attname: field for field in StageComment._meta.concrete_fields}
-    names, _found = _reply_parent_fields()
+    names, _found = sql.kept("reply_parent_fields", _reply_parent_fields)
     aliases = {Comment: "c", XtdComment: "x", StageComment: "s"}
     columns = [
         f"{aliases[fields[name].model]}.{connection.ops.quote_name(fields[name].column)}"
@@ -594,11 +597,11 @@ def _reply_parent_sql():
 
 
 def _reply_lock_sql():
-    stage_table, (stage_pk,) = sql.quoted(StageComment, ["xtdcomment_ptr_id"])
+    stage_table, (stage_pk, stage_id) = sql.quoted(StageComment, ["xtdcomment_ptr_id", "stage_id"])
     xtd_table, (xtd_pk, thread) = sql.quoted(XtdComment, ["comment_ptr_id", "thread_id"])
     return (
         f"SELECT {stage_pk} FROM {stage_table} WHERE {stage_pk} = "
-        f"(SELECT {thread} FROM {xtd_table} WHERE {xtd_pk} = %s) FOR UPDATE"
+        f"(SELECT {thread} FROM {xtd_table} WHERE {xtd_pk} = %s) AND {stage_id} = %s FOR UPDATE"
     )
 
 

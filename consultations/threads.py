@@ -212,7 +212,7 @@ def _read(cursor, name, shape, params):
     """The rows (tuples) the read `name` in `shape` gives for `params`, through `cursor` or a
     new one."""
     if cursor is None:
-        with sql.kept_cursor() as cursor:
+        with connection.cursor() as cursor:
             return _read(cursor, name, shape, params)
     cursor.execute(statement(name, shape), params)
     return cursor.fetchall()
@@ -607,7 +607,7 @@ def refill(state):
     What else the page shows does not follow the comment tables (`consultations.domain.common`)."""
     stage_id, block, stance, number, has_next, shown, listed = state
     filters = Filters(block=block, stance=stance)
-    with sql.kept_cursor() as cursor:
+    with connection.cursor() as cursor:
         # The threads first: a change to one of them (the likelier miss) costs one query.
         threads = listed_threads(stage_id, filters, number, cursor) if listed else []
         if tuple(threads) != shown:

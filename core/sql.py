@@ -32,44 +32,51 @@ def kept(key, make):
 
 
 def kept_cursor():
-    """A cursor of the default connection for the statements kept here. On PostgreSQL (unless
-    `DATABASE_PREPARED_STATEMENTS` is off) it binds values on the server and prepares each
+    """A cursor of the default connection for the statements kept here. On PostgreSQL, with
+    connections kept between requests (`CONN_MAX_AGE` not 0, no pool of Django's) and unless
+    `DATABASE_PREPARED_STATEMENTS` is off, it binds values on the server and prepares each
     statement the first time the connection runs it: the database parses and plans it once per
-    connection (a five-table read planned in 0.29 ms ran in 0.07 ms). The ORM's own statements
-    stay as Django sends them (values bound in the client, never prepared).
+    connection instead of once per call (a five-table read planned in 0.29 ms ran in 0.07 ms).
+    A connection made for one request would prepare for nothing (one more round trip per
+    statement), so there they go as the ORM's do; the ORM's own statements are never prepared.
+    psycopg drops a connection's prepared statements when a transaction or savepoint is rolled
+    back: a refused post prepares them again.
 
     A prepared statement belongs to its connection: a migration that changes the type of a
     column one of them returns makes it fail ("cached plan must not change result type") on
-    the connections opened before it. The connection that meets that is closed at the end of
-    its request (`_Prepared`), so the next one prepares again; restarting the app servers
-    after migrating, as a deploy does, avoids even that request. Behind a pooler that shares
-    server connections between clients by transaction, set DATABASE_PREPARED_STATEMENTS=0
-    unless it keeps prepared statements apart (PgBouncer 1.22+ with max_prepared_statements).
+    the connections opened before it, once (`_Prepared`); restarting the app servers after
+    migrating, as a deploy does, avoids even that. Behind a pooler that shares server
+    connections between clients by transaction, set DATABASE_PREPARED_STATEMENTS=0 unless it
+    keeps prepared statements apart (PgBouncer 1.22+ with max_prepared_statements).
 
     Side effects: opens the connection if it is not open."""
-    if (
-        connection.vendor != "postgresql"
-        or not settings.DATABASE_PREPARED_STATEMENTS
-        or connection.queries_logged
-    ):
-        # (Django's query log, on with DEBUG or in a test counting queries, has no text for a
-        # prepared statement's run: there they are sent as the ORM's are.)
+    if not _prepares():
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django's default (never prepare). Only the cursors made here bind on the server, so
-        # only their statements are prepared; the ORM's cursors never prepare.
-        raw.prepare_threshold = 0
-    return _Prepared(connection._prepare_cursor(ServerBindingCursor(raw)))
+    return _Prepared(connection._prepare_cursor(ServerBindingCursor(connection.connection)))
+
+
+def _prepares():
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return False
+    options = connection.settings_dict["OPTIONS"]
+    return (
+        connection.settings_dict["CONN_MAX_AGE"] != 0
+        and not options.get("pool")
+        and not options.get("server_side_binding")
+        # Django's query log (DEBUG, a test counting queries) has no text for a prepared
+        # statement's run: there they are sent as the ORM's are.
+        and not connection.queries_logged
+    )
 
 
 class _Prepared:
     """A kept statement's cursor (`kept_cursor()`): the connection's cursor wrapper (its execute
-    wrappers and query log included), closing the connection after its request when a
-    prepared statement no longer matches its table."""
+    wrappers and query log included), its statements prepared on the connection. The
+    connection's own setting stays Django's (never prepare), so that the ORM's statements are
+    not even counted for preparing; only this cursor's are."""
 
     def __init__(self, wrapped):
         self.wrapped = wrapped
@@ -77,21 +84,33 @@ class _Prepared:
     def __getattr__(self, name):
         return getattr(self.wrapped, name)
 
+    def __iter__(self):
+        return iter(self.wrapped)
+
     def __enter__(self):
+        self.wrapped.__enter__()
         return self
 
     def __exit__(self, *exc_info):
-        self.wrapped.close()
+        return self.wrapped.__exit__(*exc_info)
 
     def execute(self, statement, params=None):
+        raw = connection.connection
+        raw.prepare_threshold = 0  # prepared at its first run on this connection
         try:
             return self.wrapped.execute(statement, params)
         except NotSupportedError as error:
-            if getattr(error.__cause__, "sqlstate", None) == "0A000":
-                # "cached plan must not change result type": closed when the request ends
-                # (`close_old_connections` closes a connection whose time has come).
-                connection.close_at = 0
+            if getattr(error.__cause__, "sqlstate", None) == "0A000" and not (
+                connection.in_atomic_block
+            ):
+                # "cached plan must not change result type": a column's type changed under a
+                # statement prepared before. In a transaction, its rollback drops the
+                # connection's prepared statements; outside one, the connection goes now.
+                connection.close()
             raise
+        finally:
+            if connection.connection is raw:
+                raw.prepare_threshold = None
 
 
 def one(key, make, params):
