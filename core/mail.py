@@ -328,3 +328,41 @@ def _keep(event, error, left):
         last_error=f"{type(error).__name__}: {error}"[:2000],
         emails=left,
     )
+
+
+# --- Personal data -----------------------------------------------------------------------------
+
+
+def _waiting_for(user):
+    """{row: [its emails to `user`]} for the events keeping rendered emails (failed part-way)."""
+    found = {}
+    if not user.email:
+        return found
+    address = user.email.lower()
+    for event in PendingNotification.objects.filter(emails__isnull=False).order_by("pk"):
+        mine = [email for email in event.emails if email[0].lower() == address]
+        if mine:
+            found[event] = mine
+    return found
+
+
+def export_waiting_emails(user):
+    """A person's data: the emails to them built and not sent yet (an event that failed)."""
+    return [
+        {"subject": subject, "body": body, "since": event.created_at.isoformat()}
+        for event, mine in _waiting_for(user).items()
+        for _recipient, subject, body, _headers in mine
+    ]
+
+
+def erase_waiting_emails(user):
+    """Deleting an account drops the emails to it built and not sent yet (an event whose other
+    emails wait keeps those)."""
+    address = user.email.lower() if user.email else ""
+    for event in _waiting_for(user):
+        left = [email for email in event.emails if email[0].lower() != address]
+        rows = PendingNotification.objects.filter(pk=event.pk)
+        if left:
+            rows.update(emails=left)
+        else:
+            rows.delete()

@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from accounts import domain as accounts_domain
 from consultations import domain
 from consultations.models import StageComment
-from core import mail
+from core import mail, privacy
 from core.models import PendingNotification
 from tests.consultations.conftest import T0, add_written_stage, during
 from tests.factories import UserFactory
@@ -280,6 +281,31 @@ def test_an_email_refused_half_way_is_sent_again_alone(manual, stage, followers,
     assert sorted(m.to[0] for m in outbox.outbox) == recipients  # each once
     message = outbox.outbox[-1]
     assert (message.subject, message.body, message.extra_headers) == tuple(left[0][1:])
+    assert stored() == []
+
+
+def test_emails_kept_for_a_person_are_exported_and_erased_with_the_account(
+    manual, stage, followers, refusing
+):
+    mail.notify("consultations.stage_opened", pk=stage.pk)
+    mail.notify("consultations.stage_closed", pk=stage.pk)
+    gone, kept = followers[0], followers[1]
+    refusing.update({gone.email, kept.email})
+    assert mail.send_pending().failed == 2
+    subjects = [
+        f"Open for comments: “Recomandări scrise” — {PROPOSAL}",
+        f"Closed: “Recomandări scrise” — {PROPOSAL}",
+    ]
+    data = privacy.export_user_data(gone)["waiting_emails"]
+    assert [email["subject"] for email in data] == subjects
+    assert "Hello Urmăritor 0," in data[0]["body"]
+
+    accounts_domain.delete_account(gone)
+    data = privacy.export_user_data(kept)["waiting_emails"]
+    assert [email["subject"] for email in data] == subjects
+    assert "Hello Urmăritor 1," in data[0]["body"]
+    assert [[email[0] for email in row[4]] for row in stored()] == [[kept.email], [kept.email]]
+    accounts_domain.delete_account(kept)
     assert stored() == []
 
 
