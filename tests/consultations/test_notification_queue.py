@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import domain as accounts_domain
 from consultations import domain
 from consultations.models import StageComment
-from core import mail, privacy
+from core import earlycache, mail, privacy
 from core.models import PendingNotification
 from tests.consultations.conftest import T0, add_written_stage, during
 from tests.factories import UserFactory
@@ -86,6 +86,8 @@ def test_storing_an_event_is_one_insert(manual, stage, thread):
         mail.notify("consultations.reply", pk=thread.pk)
     assert len(queries) == 1
     assert queries[0]["sql"].startswith('INSERT INTO "core_pendingnotification"')
+    # No page shows it: the early page copies stay valid (core.earlycache).
+    assert not earlycache.writes(queries[0]["sql"])
     assert stored() == [("consultations.reply", {"pk": thread.pk}, 0, "", None)]
 
 
