@@ -321,8 +321,14 @@ def join_sender_threads():
 
 
 committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# SQLite's shared in-memory test database locks whole tables: the sender thread reading while
+# the test posts the next reply fails at once instead of waiting.
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent transactions"
+)
 
 
+@on_postgresql
 @committing
 def test_in_the_embedded_default_a_thread_sends_the_emails_after_the_commit(
     settings, editor, consultation, author, replier
@@ -347,7 +353,7 @@ def test_in_the_embedded_default_a_thread_sends_the_emails_after_the_commit(
     assert stored() == []
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks (SKIP LOCKED)")
+@on_postgresql
 @committing
 def test_two_senders_at_once_send_each_event_once(settings, editor, consultation, author, replier):
     """A sender holds the event it is building; a second sender skips it and sends the next;
