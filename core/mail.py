@@ -6,7 +6,8 @@ builder the owning app registered for `kind` (`register_builder`, in its AppConf
 each an `Email` saying who gets it, which templates and context, in which language and, for
 emails people can stop, the link that stops them. Each email is rendered in its recipient's
 language, with `List-Unsubscribe` headers when it has such a link, and sent by the `send_email`
-task (retried on network errors). Every email of an event is built before any is sent: an event
+task (retried on network errors by a worker; without a broker it runs in process, where a stored
+event's next attempt retries it). Every email of an event is built before any is sent: an event
 that cannot be built is tried again whole, and a delivery that fails is tried again alone.
 
 Who builds and sends them is `settings.NOTIFICATION_EMAILS`:
@@ -143,7 +144,10 @@ def _wake_thread():
             _thread_state["again"] = True
             return
         _thread_state["running"] = True
-    threading.Thread(target=_send_in_thread, name=SENDER_THREAD, daemon=True).start()
+    # Not a daemon: a process that exits after storing events (a management command run from
+    # cron, a server worker restarting) sends them first, instead of leaving them to whichever
+    # commit or command comes next.
+    threading.Thread(target=_send_in_thread, name=SENDER_THREAD, daemon=False).start()
 
 
 def _send_in_thread():
