@@ -8,13 +8,13 @@ PostgreSQL.
          and dropped at the end)
 
 Two topologies. `embedded` (the default): the cache (sessions, rate limits) in each server's
-memory, Celery without a broker (a reply's email is built and sent inside the request), the
-search queue left for later. `production`, as the README documents it: a Redis of its own
-(cache, sessions, Celery broker), a Celery worker on it that sends the emails and applies the
-search queue to the index, and `--servers` gunicorn processes sharing `--workers` sync workers
-(the commenters are spread over them, as behind a load balancer); at the end it waits for the
-worker to empty the search queue and checks every accepted comment is in the index and every
-reply to another person's comment was emailed.
+memory, no Celery broker, the search queue and the replies' emails (`NOTIFICATION_EMAILS`
+"manual": stored with the reply, sent by a worker) left for later. `production`, as the README
+documents it: a Redis of its own (cache, sessions, Celery broker), a Celery worker on it that
+sends the emails and applies the search queue to the index, and `--servers` gunicorn processes
+sharing `--workers` sync workers (the commenters are spread over them, as behind a load
+balancer); at the end it waits for the worker to empty the search queue and checks every
+accepted comment is in the index and every reply to another person's comment was emailed.
 
 Creates an open written-comments stage and one verified user per commenter, signs each in
 directly (a session made in process, not through the rate-limited login page), starts gunicorn
@@ -377,6 +377,8 @@ def main():
                     "CACHE_URL": f"{redis}/0",
                     "CELERY_BROKER_URL": f"{redis}/1",
                     "SEARCH_INDEX_UPDATES": "celery",
+                    # The worker emails each reply (not the "manual" of BenchSite's defaults).
+                    "NOTIFICATION_EMAILS": "celery",
                     "EMAIL_URL": f"file://{outbox}",
                 }
             )
@@ -410,7 +412,7 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
     from django_comments_xtd.models import XtdComment
 
     from consultations.models import StageComment
-    from core.models import ActivityLog
+    from core.models import ActivityLog, PendingNotification
     from search.models import IndexQueue
 
     rng = random.Random(args.seed)
@@ -553,7 +555,9 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
         waiting = StageComment.objects.filter(grouping_pending=True).count()
         print(
             f"left for a worker:        {IndexQueue.objects.count()} search-queue rows, "
-            f"{waiting} comments waiting for the grouper (embedded: none runs in this test)"
+            f"{waiting} comments waiting for the grouper, "
+            f"{PendingNotification.objects.count()} notification events (replies' emails) "
+            "(embedded: none runs in this test)"
         )
     if (
         errors

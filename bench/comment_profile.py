@@ -16,8 +16,9 @@ author) and prints:
   its parts, the redirect's location, the session and messages), as a percentage of the total.
 
 Without `--cache`, the cache (sessions, rate limits) is process memory (locmem), as in the
-embedded default; with a Redis URL it is Redis, as in production. Celery has no broker here:
-the email of a reply is built and sent in process after commit (the load test runs a worker).
+embedded default; with a Redis URL it is Redis, as in production. Celery has no broker here;
+the email of a reply is stored with it for a sender (`NOTIFICATION_EMAILS` "manual", BenchSite's
+default), which does not run here.
 """
 
 import argparse

@@ -273,6 +273,13 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 # Without a broker, tasks run in process when they are queued (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Who sends the emails of an event (core.mail): "celery" (a task queued at commit), "thread"
+# (the event stored in its transaction, sent after the response by a thread of the process: the
+# embedded default, where a task would run inside the request) or "manual" (stored, sent by
+# `manage.py send_notifications`, e.g. from cron).
+NOTIFICATION_EMAILS = env_str("NOTIFICATION_EMAILS", "celery" if CELERY_BROKER_URL else "thread")
+if NOTIFICATION_EMAILS not in {"celery", "thread", "manual"}:
+    raise ImproperlyConfigured("NOTIFICATION_EMAILS must be celery, thread or manual.")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

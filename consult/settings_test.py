@@ -20,3 +20,6 @@ ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "signup": "1000/m/ip", "login": "1
 
 # Tests apply the search queue themselves (search.indexing.drain) to see exactly what happens.
 SEARCH_INDEX_UPDATES = "manual"
+# Emails leave through the (eager) task at commit, as they always did here: tests see them in
+# the outbox once the block commits. The other modes have their own tests (tests/core).
+NOTIFICATION_EMAILS = "celery"

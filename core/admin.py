@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import ActivityLog
+from core.models import ActivityLog, PendingNotification
 
 
 @admin.register(ActivityLog)
@@ -18,4 +18,19 @@ class ActivityLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PendingNotification)
+class PendingNotificationAdmin(admin.ModelAdmin):
+    """Events whose emails wait (`core.mail.send_pending`): one that failed too often stays
+    here with its error, to be deleted once understood, or retried by setting its attempts
+    back to 0."""
+
+    list_display = ["created_at", "kind", "params", "attempts", "last_error"]
+    list_filter = ["kind"]
+    fields = ["kind", "params", "created_at", "attempts", "last_error", "emails"]
+    readonly_fields = ["kind", "params", "created_at", "last_error", "emails"]
+
+    def has_add_permission(self, request):
         return False

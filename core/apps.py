@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Activity and site")
 
     def ready(self):
-        from core import earlycache, idempotency, lookups, privacy
+        from core import earlycache, idempotency, lookups, mail, privacy
 
         lookups.register()
         # Every write moves the generation that keeps early page copies (core/earlycache.py).
@@ -18,4 +18,11 @@ class CoreConfig(AppConfig):
             export=idempotency.export_posted_forms,
             erase=idempotency.erase_posted_forms,
             order=80,
+        )
+        # The emails built for a person and not sent yet (an event that failed part-way).
+        privacy.register(
+            "waiting_emails",
+            export=mail.export_waiting_emails,
+            erase=mail.erase_waiting_emails,
+            order=85,
         )

@@ -18,7 +18,8 @@ before the commit, under the token moved at the first write, is not used after i
 carries the token read before the page was rendered, and is served only while the token is
 still that one. Random tokens, not a counter, so that a token evicted from the cache and made
 again never matches an old copy. Writes to the sessions table alone do not count (signing in,
-a session's expiry): no page kept here shows a session.
+a session's expiry): no page kept here shows a session; nor do those to the table of
+notification events waiting for their emails (`NOT_SHOWN`).
 
 A copy also expires: after PAGE_CACHE_SECONDS (what no write moves: a deploy's templates are
 in the key, `core.pagecache.release`), and earlier when the page says so
@@ -74,8 +75,9 @@ GENERATION_KEY = "consult:early:generation"
 COMMENTS_KEY = "consult:early:generation:comments"
 # Statements that do not write.
 READS = {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW", "EXPLAIN"}
-# Tables whose writes change no page kept here.
-NOT_SHOWN = {"django_session"}
+# Tables whose writes change no page kept here: sessions, and the notification events waiting
+# for their emails (`core.mail`: a reply stores one, the sender deletes it after the response).
+NOT_SHOWN = {"django_session", "core_pendingnotification"}
 # Tables whose writes move the comments generation, not the site's: the comment tables, what a
 # stage page shows of which is keyed by its threads' versions (read again by its refill) or
 # written in as counts (`consultations.threads.refill`), and what posting a comment writes

@@ -1,34 +1,67 @@
 """The one way email leaves the site.
 
-A domain command calls `notify(kind, **params)` inside its transaction. Once the transaction
-commits (nothing is sent about a change that rolled back) the `core.tasks.send_notifications`
-task runs in the worker: it asks the builder the owning app registered for `kind`
-(`register_builder`, in its AppConfig.ready()) for the emails, each an `Email` saying who gets it,
-which templates and context, in which language and, for emails people can stop, the link that
-stops them. Each email is rendered in its recipient's language there, with `List-Unsubscribe`
-headers when it has such a link, and sent by the `send_email` task (retried on network errors).
-Both tasks are defined here and registered under `core.tasks.*` (the module Celery discovers).
+A domain command calls `notify(kind, **params)` inside its transaction (nothing is sent about a
+change that rolled back, nor inside `silenced()`). The emails of the event are built by the
+builder the owning app registered for `kind` (`register_builder`, in its AppConfig.ready()):
+each an `Email` saying who gets it, which templates and context, in which language and, for
+emails people can stop, the link that stops them. Each email is rendered in its recipient's
+language, with `List-Unsubscribe` headers when it has such a link, and sent by the `send_email`
+task (retried on network errors by a worker; without a broker it runs in process, where a stored
+event's next attempt retries it). Every email of an event is built before any is sent: an event
+that cannot be built is tried again whole, and a delivery that fails is tried again alone.
 
-Builders read the database when the task runs, so `params` are plain JSON values (ids, codes,
-ISO dates). The only emails rendered elsewhere are allauth's (address confirmation, password
-reset): allauth renders them in the request, in the language of the person making it, and
-`accounts.adapter` hands them to `send_email` too.
+Who builds and sends them is `settings.NOTIFICATION_EMAILS`:
+
+- "celery" (the default with a broker): the commit queues the `send_notifications` task, which
+  runs in a worker.
+- "thread" (the default without one, where a task would run inside the request: building and
+  sending a reply's email was a quarter of a comment's cost, and a slow mail server held the
+  commenter's page): the event is stored as a `PendingNotification` row in the change's own
+  transaction (one INSERT), and the commit wakes the process's sender thread (`send_pending`).
+- "manual": stored the same way; only `manage.py send_notifications` (e.g. cron) sends them.
+
+`send_pending` takes the stored events oldest first, each in its own transaction (on PostgreSQL
+its row is locked and rows another sender holds are skipped, so no event is sent twice), and
+deletes an event's row once every email of it is handed to `send_email`. An event that fails
+keeps its row, with its attempts and last error (and, when some of its emails were handed over,
+only the others), and is tried again by the next run, at most `MAX_ATTEMPTS` times. On SQLite
+nothing is locked: run one sender at a time there (the thread of one process, or the command).
+
+The tasks are defined here and registered under `core.tasks.*` (the module Celery discovers).
+Builders read the database when the emails are built, so `params` are plain JSON values (ids,
+codes, ISO dates), checked by `notify` in every mode. The only emails rendered elsewhere are
+allauth's (address confirmation, password reset): allauth renders them in the request, in the
+language of the person making it, and `accounts.adapter` hands them to `send_email` too.
 """
 
 import json
+import logging
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from celery import shared_task
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from core.models import PendingNotification
+from core.sql import Insert
+
+log = logging.getLogger(__name__)
+
 BUILDERS = {}
 _silence = threading.local()
+
+# A stored event is tried at most this many times (`send_pending`); then it stays, with its
+# last error, for someone to look at, and no longer holds up the others.
+MAX_ATTEMPTS = 5
+# Stored events read at a time by `send_pending` (each is still sent in its own transaction).
+BATCH = 100
 
 
 @dataclass
@@ -55,15 +88,84 @@ def register_builder(kind, builder):
 
 def notify(kind, **params):
     """Send the emails of one event of `kind` once the current transaction commits (not inside
-    `silenced()`). Side effects: an on-commit hook that queues the `send_notifications` task."""
+    `silenced()`), as `settings.NOTIFICATION_EMAILS` says (see the module). Side effects: with
+    "celery", an on-commit hook that queues the `send_notifications` task; otherwise a
+    `PendingNotification` row and, once per transaction, an on-commit hook that wakes the
+    sender (`schedule_sending`)."""
     if kind not in BUILDERS:
         raise LookupError(f"No email builder is registered for {kind!r}.")
     if getattr(_silence, "on", False):
         return
-    # Through the broker as JSON: a value that is not plain JSON fails here, in tests too (they
-    # run the task in process, where nothing would be serialised).
+    # Through the broker or the database as JSON: a value that is not plain JSON fails here, in
+    # tests too (they run the task in process, where nothing would be serialised).
     params = json.loads(json.dumps(params))
-    transaction.on_commit(lambda: send_notifications.delay(kind, params))
+    if settings.NOTIFICATION_EMAILS == "celery":
+        transaction.on_commit(lambda: send_notifications.delay(kind, params))
+        return
+    # Written once per process (`core.sql`): a reply stores one with its comment.
+    Insert.of(PendingNotification).execute(PendingNotification(kind=kind, params=params))
+    # A callback already registered survives whenever this row does: a savepoint rolled back
+    # drops the callbacks registered inside it, and the rows stored there with them. (One
+    # already run is skipped: tests run callbacks without ending their transaction.)
+    for _sids, func, _robust in transaction.get_connection().run_on_commit:
+        if isinstance(func, _AfterCommit) and not func.ran:
+            return
+    transaction.on_commit(_AfterCommit())
+
+
+class _AfterCommit:
+    """The on-commit callback of `notify` for stored events, which knows whether it has run."""
+
+    ran = False
+
+    def __call__(self):
+        self.ran = True
+        schedule_sending()
+
+
+def schedule_sending():
+    """After a commit that stored events: with "thread", make sure this process's sender runs.
+    Side effects: maybe a thread; nothing with "manual" (`manage.py send_notifications`)."""
+    if settings.NOTIFICATION_EMAILS == "thread":
+        _wake_thread()
+
+
+_threads = threading.Lock()
+_thread_state = {"running": False, "again": False}
+SENDER_THREAD = "notification-emails"
+
+
+def _wake_thread():
+    # One sender thread per process: a commit while it runs asks it for one more round instead
+    # of starting another, so an event committed just as the running thread finds nothing left
+    # is still sent, and a busy server starts no thread per comment.
+    with _threads:
+        if _thread_state["running"]:
+            _thread_state["again"] = True
+            return
+        _thread_state["running"] = True
+    # Not a daemon: a process that exits after storing events (a management command run from
+    # cron, a server worker restarting) sends them first, instead of leaving them to whichever
+    # commit or command comes next.
+    threading.Thread(target=_send_in_thread, name=SENDER_THREAD, daemon=False).start()
+
+
+def _send_in_thread():
+    try:
+        while True:
+            with _threads:
+                _thread_state["again"] = False
+            send_pending()
+            with _threads:
+                if not _thread_state["again"]:
+                    _thread_state["running"] = False
+                    return
+    except Exception:
+        with _threads:
+            _thread_state["running"] = False
+        log.exception("Sending stored notifications failed; they wait for the next run.")
+    finally:
+        connection.close()  # this thread's own connection, never reused
 
 
 @contextmanager
@@ -126,3 +228,145 @@ def send_notifications(kind, params):
     retries the whole event: nothing is queued before every email is built."""
     for recipient, subject, body, headers in build(kind, params):
         send_email.delay(subject, body, [recipient], headers=headers)
+
+
+# --- Stored events -----------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """What one `send_pending` run did: events whose every email was handed over (their rows
+    deleted), emails handed over, and events that failed this time (kept)."""
+
+    events: int = 0
+    emails: int = 0
+    failed: int = 0
+
+
+def send_pending(batch_size=BATCH):
+    """Send the stored events (`notify` without a broker), oldest first, each as the
+    `send_notifications` task does: every email built, then each handed to `send_email`. Events
+    stored while it runs are sent too; an event that failed `MAX_ATTEMPTS` times is left alone.
+    Returns a `Sent`.
+
+    Each event in its own transaction, its row deleted once every email is handed over (a
+    sender stopped half-way sends at most that event again). On PostgreSQL the row is locked
+    first and a row another sender holds is skipped: two senders (processes, or a thread and
+    the command) never send one event twice. On SQLite, which would hold its only write lock
+    for the whole transaction (while the mail server answers), the emails are sent outside
+    one and nothing is locked: one sender at a time.
+
+    An event that cannot be built, or some of whose emails cannot be handed over, keeps its row
+    with `attempts` one more and the error; when some emails were handed over, the row keeps
+    only the others, which the next attempt sends without building again. The failure is
+    logged; the other events are still sent.
+
+    Side effects: the emails; rows deleted or updated."""
+    sent = Sent()
+    after = 0
+    while True:
+        ids = list(
+            PendingNotification.objects.filter(pk__gt=after, attempts__lt=MAX_ATTEMPTS)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        for pk in ids:
+            _send_event(pk, sent)
+        if len(ids) < batch_size:
+            return sent
+        after = ids[-1]
+
+
+def _send_event(pk, sent):
+    locking = connection.features.has_select_for_update_skip_locked
+    with transaction.atomic() if locking else nullcontext():
+        rows = PendingNotification.objects.filter(pk=pk, attempts__lt=MAX_ATTEMPTS)
+        if locking:
+            rows = rows.select_for_update(skip_locked=True)
+        event = rows.first()
+        if event is None:  # sent meanwhile, or being sent by another sender
+            return
+        emails = event.emails
+        if emails is None:
+            try:
+                # A builder's database error leaves the event's transaction usable.
+                with transaction.atomic() if locking else nullcontext():
+                    emails = [list(email) for email in build(event.kind, event.params)]
+            except Exception as error:
+                _keep(event, error, None)
+                sent.failed += 1
+                return
+        left, error = [], None
+        for email in emails:
+            recipient, subject, body, headers = email
+            try:
+                send_email.delay(subject, body, [recipient], headers=headers)
+            except Exception as failure:
+                left.append(email)
+                error = failure
+            else:
+                sent.emails += 1
+        if left:
+            _keep(event, error, left)
+            sent.failed += 1
+            return
+        PendingNotification.objects.filter(pk=event.pk).delete()
+        sent.events += 1
+
+
+def _keep(event, error, left):
+    """The event failed: one more attempt counted, the error, and the emails still to send
+    (None: not built yet)."""
+    if isinstance(error, Retry) and isinstance(error.exc, Exception):
+        error = error.exc  # a task run in process (no broker) gives its retry up at once
+    log.error(
+        "Notification %s %s failed (attempt %s of %s).",
+        event.kind,
+        event.params,
+        event.attempts + 1,
+        MAX_ATTEMPTS,
+        exc_info=error,
+    )
+    PendingNotification.objects.filter(pk=event.pk).update(
+        attempts=F("attempts") + 1,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        emails=left,
+    )
+
+
+# --- Personal data -----------------------------------------------------------------------------
+
+
+def _waiting_for(user):
+    """{row: [its emails to `user`]} for the events keeping rendered emails (failed part-way)."""
+    found = {}
+    if not user.email:
+        return found
+    address = user.email.lower()
+    for event in PendingNotification.objects.filter(emails__isnull=False).order_by("pk"):
+        mine = [email for email in event.emails if email[0].lower() == address]
+        if mine:
+            found[event] = mine
+    return found
+
+
+def export_waiting_emails(user):
+    """A person's data: the emails to them built and not sent yet (an event that failed)."""
+    return [
+        {"subject": subject, "body": body, "since": event.created_at.isoformat()}
+        for event, mine in _waiting_for(user).items()
+        for _recipient, subject, body, _headers in mine
+    ]
+
+
+def erase_waiting_emails(user):
+    """Deleting an account drops the emails to it built and not sent yet (an event whose other
+    emails wait keeps those)."""
+    address = user.email.lower() if user.email else ""
+    for event in _waiting_for(user):
+        left = [email for email in event.emails if email[0].lower() != address]
+        rows = PendingNotification.objects.filter(pk=event.pk)
+        if left:
+            rows.update(emails=left)
+        else:
+            rows.delete()

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from core.verbs import display_value, verb_label
@@ -202,3 +203,28 @@ class PostedForm(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.token[:8]}"
+
+
+class PendingNotification(models.Model):
+    """One event whose emails are still to be sent (`core.mail.notify` without a broker):
+    stored in the transaction of the change it is about, deleted by the sender
+    (`core.mail.send_pending`) once every email of it is handed over.
+
+    `emails` stays empty until an attempt built the emails and some could not be handed over:
+    then it holds those (rendered: recipient, subject, body, headers), and the next attempt
+    sends only them, so nobody gets an email twice because someone else's failed."""
+
+    kind = models.CharField(max_length=100)
+    params = models.JSONField(default=dict)
+    # The database's clock: nothing in the request computes it.
+    created_at = models.DateTimeField(db_default=Now())
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    emails = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification waiting to be sent")
+        verbose_name_plural = _("notifications waiting to be sent")
+
+    def __str__(self):
+        return f"{self.kind} {self.params}"

@@ -163,13 +163,19 @@ def _apply(value, found):
 class Insert:
     """The INSERT of one row of `model`'s own table (its local concrete fields; for a child of
     multi-table inheritance, the parents' rows are other `Insert`s). An automatic primary key
-    is left to the database; with `returning`, it is read back. With `ignore_conflicts`, a row
+    is left to the database; with `returning`, it is read back. So is a field with a database
+    default and no Python one (`db_default` alone, e.g. a creation time): its value, even one
+    set on the instance, is the database's. With `ignore_conflicts`, a row
     that would break a unique constraint is not inserted (both vendors: ON CONFLICT DO
     NOTHING)."""
 
     def __init__(self, model, *, returning=False, ignore_conflicts=False):
         automatic = model._meta.auto_field
-        fields = [field for field in model._meta.local_concrete_fields if field is not automatic]
+        fields = [
+            field
+            for field in model._meta.local_concrete_fields
+            if field is not automatic and not (field.has_db_default() and not field.has_default())
+        ]
         self.fields = fields
         self.pk = model._meta.pk
         table, columns = quoted(model, [field.attname for field in fields])

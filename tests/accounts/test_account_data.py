@@ -157,6 +157,7 @@ def test_data_export_downloads_everything_about_the_account(en_client, member_wi
         "meetings",
         "questionnaires",
         "sent_forms",
+        "waiting_emails",
         "account",
     ]
     assert data["imports"] == []  # documents being imported (tests/proposals/test_import.py)
@@ -164,6 +165,7 @@ def test_data_export_downloads_everything_about_the_account(en_client, member_wi
     assert data["meetings"] == []  # meeting registrations (tests/consultations/test_meetings.py)
     assert data["questionnaires"] == []  # tests/consultations/test_questionnaires.py
     assert data["sent_forms"] == []  # tokens of forms sent (core.idempotency)
+    assert data["waiting_emails"] == []  # tests/consultations/test_notification_queue.py
     ana.refresh_from_db()
     membership = Membership.objects.get(user=ana)
     accepted, waiting = Invitation.objects.order_by("pk")

@@ -84,6 +84,41 @@ def test_settings_with_a_malformed_boolean_fail():
     assert "DEBUG='maybe' is not a boolean" in result.stderr
 
 
+def _setting(name, env):
+    """The value of setting `name` under the production settings with exactly `env` set."""
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "consult.settings"}
+    code = f"from django.conf import settings; print(settings.{name})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DEBUG": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("env", "mode"),
+    [
+        ({}, "thread"),
+        ({"CELERY_BROKER_URL": "redis://cache:6379/1"}, "celery"),
+        ({"CELERY_BROKER_URL": "redis://cache:6379/1", "NOTIFICATION_EMAILS": "manual"}, "manual"),
+        ({"NOTIFICATION_EMAILS": "celery"}, "celery"),
+    ],
+)
+def test_notification_emails_default_to_a_thread_without_a_broker(env, mode):
+    assert _setting("NOTIFICATION_EMAILS", env) == mode
+
+
+def test_settings_refuse_an_unknown_notification_emails_mode():
+    result = _run_settings({"DEBUG": "1", "NOTIFICATION_EMAILS": "smtp"})
+    assert result.returncode != 0
+    assert "NOTIFICATION_EMAILS must be celery, thread or manual." in result.stderr
+
+
 def test_check_deploy_passes_with_production_settings():
     env = {
         "PATH": os.environ["PATH"],

@@ -114,6 +114,7 @@ class Topology:
             "DATABASE_URL": database_url,
             "CACHE_URL": f"{redis}/0",
             "CELERY_BROKER_URL": f"{redis}/1",
+            "NOTIFICATION_EMAILS": "celery",  # the worker sends them (the default with a broker)
             "EMAIL_URL": f"file://{self.outbox}",
             "CONSULT_VAR_DIR": str(directory / "var"),
             "STATIC_ROOT": str(directory / "static"),

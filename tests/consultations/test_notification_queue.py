@@ -1,0 +1,402 @@
+"""Emails of events stored for a sender (`NOTIFICATION_EMAILS` "thread" and "manual",
+`core.mail.send_pending`) instead of a task run at commit (the "celery" mode the other tests
+use): what is stored, that the sender sends exactly what the task sends, failures, and two
+senders at once."""
+
+import threading
+from io import StringIO
+
+import pytest
+from django.core import mail as outbox
+from django.core.mail.backends.locmem import EmailBackend
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts import domain as accounts_domain
+from consultations import domain
+from consultations.models import StageComment
+from core import earlycache, mail, privacy
+from core.models import PendingNotification
+from tests.consultations.conftest import T0, add_written_stage, during
+from tests.factories import UserFactory
+
+PROPOSAL = "Modificarea Legii nr. 350/2005"
+
+
+@pytest.fixture
+def author(db):
+    return UserFactory(display_name="Ion Vasile", language="en")
+
+
+@pytest.fixture
+def replier(db):
+    return UserFactory(display_name="Maria Enache", language="en")
+
+
+@pytest.fixture
+def thread(stage, author):
+    return domain.post_comment(
+        author, stage, text="Termenul e prea scurt.", stance="oppose", now=during(stage)
+    )
+
+
+@pytest.fixture
+def manual(settings):
+    settings.NOTIFICATION_EMAILS = "manual"
+    outbox.outbox.clear()
+
+
+def reply(user, stage, parent, text="Nu sunt de acord."):
+    return domain.post_comment(user, stage, text=text, parent_id=parent.pk, now=during(stage, 2))
+
+
+def stored():
+    return list(
+        PendingNotification.objects.order_by("pk").values_list(
+            "kind", "params", "attempts", "last_error", "emails"
+        )
+    )
+
+
+def sent():
+    return [(m.to, m.subject, m.body, m.extra_headers) for m in outbox.outbox]
+
+
+def after_commit(captured):
+    return [callback for callback in captured if isinstance(callback, mail._AfterCommit)]
+
+
+# --- Storing -----------------------------------------------------------------------------------
+
+
+def test_reply_in_manual_mode_stores_one_event_and_sends_nothing(
+    manual, stage, thread, replier, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as captured:
+        answer = reply(replier, stage, thread)
+    assert outbox.outbox == []
+    assert stored() == [("consultations.reply", {"pk": answer.pk}, 0, "", None)]
+    assert PendingNotification.objects.get().created_at is not None  # the database's clock
+    assert len(after_commit(captured)) == 1
+
+
+def test_storing_an_event_is_one_insert(manual, stage, thread):
+    with CaptureQueriesContext(connection) as queries:
+        mail.notify("consultations.reply", pk=thread.pk)
+    assert len(queries) == 1
+    assert queries[0]["sql"].startswith('INSERT INTO "core_pendingnotification"')
+    # No page shows it: the early page copies stay valid (core.earlycache).
+    assert not earlycache.writes(queries[0]["sql"])
+    assert stored() == [("consultations.reply", {"pk": thread.pk}, 0, "", None)]
+
+
+def test_a_transaction_storing_two_events_registers_one_callback(
+    manual, stage, thread, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as captured, transaction.atomic():
+        mail.notify("consultations.reply", pk=thread.pk)
+        mail.notify("consultations.stage_opened", pk=stage.pk)
+    assert len(after_commit(captured)) == 1
+    assert [row[0] for row in stored()] == ["consultations.reply", "consultations.stage_opened"]
+
+
+def test_an_event_stored_after_a_rolled_back_savepoint_registers_its_callback_again(
+    manual, stage, thread, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as captured, transaction.atomic():
+        try:
+            with transaction.atomic():
+                mail.notify("consultations.reply", pk=thread.pk)
+                raise ValueError
+        except ValueError:
+            pass
+        mail.notify("consultations.stage_opened", pk=stage.pk)
+    assert len(after_commit(captured)) == 1
+    assert stored() == [("consultations.stage_opened", {"pk": stage.pk}, 0, "", None)]
+
+
+def test_a_rolled_back_reply_stores_nothing(manual, stage, thread, replier):
+    comments = StageComment.objects.count()
+    with pytest.raises(ValueError), transaction.atomic():
+        reply(replier, stage, thread)
+        raise ValueError
+    assert StageComment.objects.count() == comments
+    assert stored() == []
+
+
+def test_a_silenced_reply_stores_nothing(
+    manual, stage, thread, replier, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as captured, mail.silenced():
+        reply(replier, stage, thread)
+    assert stored() == []
+    assert after_commit(captured) == []
+    assert outbox.outbox == []
+
+
+def test_params_that_are_not_plain_json_are_refused_in_manual_mode(manual, stage):
+    with pytest.raises(TypeError):
+        mail.notify("consultations.reply", pk=stage)
+    assert stored() == []
+
+
+# --- Sending -----------------------------------------------------------------------------------
+
+
+def test_the_command_sends_exactly_what_the_task_sends_and_deletes_the_event(
+    manual, stage, thread, author, replier, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = reply(replier, stage, thread)
+    # The "celery" mode's task on the same event (eager here), for comparison.
+    mail.send_notifications.delay("consultations.reply", {"pk": answer.pk})
+    by_the_task = sent()
+    assert [message[:2] for message in by_the_task] == [
+        ([author.email], f"Maria Enache replied to your comment on “{PROPOSAL}”")
+    ]
+    outbox.outbox.clear()
+
+    out = StringIO()
+    call_command("send_notifications", stdout=out)
+    assert out.getvalue() == "Sent 1 event(s), 1 email(s).\n"
+    assert sent() == by_the_task
+    assert stored() == []
+    out = StringIO()
+    call_command("send_notifications", stdout=out)
+    assert out.getvalue() == "Sent 0 event(s), 0 email(s).\n"
+    assert len(outbox.outbox) == 1
+
+
+@pytest.fixture
+def followers(stage):
+    people = [UserFactory(display_name=f"Urmăritor {n}", language="en") for n in range(3)]
+    for person in people:
+        domain.follow(person, stage.consultation)
+    return people
+
+
+def test_send_pending_sends_every_email_of_a_many_recipient_event(manual, stage, followers):
+    mail.send_notifications.delay("consultations.stage_opened", {"pk": stage.pk})
+    by_the_task = sorted(sent())
+    assert {person.email for person in followers} <= {m[0][0] for m in by_the_task}
+    outbox.outbox.clear()
+    mail.notify("consultations.stage_opened", pk=stage.pk)
+    assert mail.send_pending() == mail.Sent(events=1, emails=len(by_the_task), failed=0)
+    assert sorted(sent()) == by_the_task
+    assert stored() == []
+
+
+@pytest.fixture
+def broken(db):
+    """A kind whose builder fails (e.g. a bug, or an object it cannot read)."""
+    calls = []
+
+    def build_broken(pk):
+        calls.append(pk)
+        raise ValueError(f"cannot build event {pk}")
+
+    mail.register_builder("tests.broken", build_broken)
+    yield calls
+    del mail.BUILDERS["tests.broken"]
+
+
+def test_an_event_that_cannot_be_built_is_kept_and_the_others_are_sent(
+    manual, stage, thread, author, replier, broken
+):
+    mail.notify("tests.broken", pk=7)
+    answer = reply(replier, stage, thread)
+    assert mail.send_pending() == mail.Sent(events=1, emails=1, failed=1)
+    assert [message.to for message in outbox.outbox] == [[author.email]]
+    assert stored() == [("tests.broken", {"pk": 7}, 1, "ValueError: cannot build event 7", None)]
+    assert broken == [7]
+    assert answer.pk  # its event was sent and deleted
+
+    for attempt in range(2, mail.MAX_ATTEMPTS + 1):
+        assert mail.send_pending() == mail.Sent(events=0, emails=0, failed=1)
+        assert stored()[0][2] == attempt
+    # Given up: no longer tried, and it does not stop the events after it.
+    mail.notify("consultations.reply", pk=answer.pk)
+    out = StringIO()
+    call_command("send_notifications", stdout=out)  # nothing failed this time: exit status 0
+    assert broken == [7] * mail.MAX_ATTEMPTS
+    assert out.getvalue() == (
+        "Sent 1 event(s), 1 email(s).\n"
+        "1 event(s) failed 5 times and are no longer tried (see their last error in the admin).\n"
+    )
+    assert stored() == [("tests.broken", {"pk": 7}, 5, "ValueError: cannot build event 7", None)]
+    assert len(outbox.outbox) == 2
+
+
+refused_addresses = set()
+tried_addresses = []
+
+
+class RefusingBackend(EmailBackend):
+    """The outbox, with a mail server that refuses the addresses in `refused_addresses`."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            tried_addresses.append(message.to[0])
+            if message.to[0] in refused_addresses:
+                raise ConnectionRefusedError(f"refused {message.to[0]}")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def refusing(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    refused_addresses.clear()
+    tried_addresses.clear()
+    yield refused_addresses
+    refused_addresses.clear()
+    tried_addresses.clear()
+
+
+def test_an_email_refused_half_way_is_sent_again_alone(manual, stage, followers, refusing):
+    """Every email is built first; the ones handed over are not sent again when another
+    recipient's is refused: the event keeps only that one, rendered, for the next attempt."""
+    mail.notify("consultations.stage_opened", pk=stage.pk)
+    refused = followers[1].email
+    refusing.add(refused)
+    first = mail.send_pending()
+    recipients = sorted(set(tried_addresses))
+    assert first == mail.Sent(events=0, emails=len(recipients) - 1, failed=1)
+    # Without a broker `send_email` runs in process and does not retry: the event's next
+    # attempt does.
+    assert tried_addresses.count(refused) == 1
+    assert sorted(m.to[0] for m in outbox.outbox) == [r for r in recipients if r != refused]
+    [(kind, params, attempts, error, left)] = stored()
+    assert (kind, params, attempts, error) == (
+        "consultations.stage_opened",
+        {"pk": stage.pk},
+        1,
+        f"ConnectionRefusedError: refused {refused}",
+    )
+    assert [email[0] for email in left] == [refused]
+    assert left[0][1] == f"Open for comments: “Recomandări scrise” — {PROPOSAL}"
+
+    refusing.clear()
+    tried_addresses.clear()
+    assert mail.send_pending() == mail.Sent(events=1, emails=1, failed=0)
+    assert tried_addresses == [refused]
+    assert sorted(m.to[0] for m in outbox.outbox) == recipients  # each once
+    message = outbox.outbox[-1]
+    assert (message.subject, message.body, message.extra_headers) == tuple(left[0][1:])
+    assert stored() == []
+
+
+def test_emails_kept_for_a_person_are_exported_and_erased_with_the_account(
+    manual, stage, followers, refusing
+):
+    mail.notify("consultations.stage_opened", pk=stage.pk)
+    mail.notify("consultations.stage_closed", pk=stage.pk)
+    gone, kept = followers[0], followers[1]
+    refusing.update({gone.email, kept.email})
+    assert mail.send_pending().failed == 2
+    subjects = [
+        f"Open for comments: “Recomandări scrise” — {PROPOSAL}",
+        f"Closed: “Recomandări scrise” — {PROPOSAL}",
+    ]
+    data = privacy.export_user_data(gone)["waiting_emails"]
+    assert [email["subject"] for email in data] == subjects
+    assert "Hello Urmăritor 0," in data[0]["body"]
+
+    accounts_domain.delete_account(gone)
+    data = privacy.export_user_data(kept)["waiting_emails"]
+    assert [email["subject"] for email in data] == subjects
+    assert "Hello Urmăritor 1," in data[0]["body"]
+    assert [[email[0] for email in row[4]] for row in stored()] == [[kept.email], [kept.email]]
+    accounts_domain.delete_account(kept)
+    assert stored() == []
+
+
+# --- The embedded default's thread, and two senders (committed transactions) --------------------
+
+
+def join_sender_threads():
+    for running in threading.enumerate():
+        if running.name == mail.SENDER_THREAD:
+            running.join(timeout=30)
+
+
+committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# SQLite's shared in-memory test database locks whole tables: the sender thread reading while
+# the test posts the next reply fails at once instead of waiting.
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent transactions"
+)
+
+
+@on_postgresql
+@committing
+def test_in_the_embedded_default_a_thread_sends_the_emails_after_the_commit(
+    settings, editor, consultation, author, replier
+):
+    settings.NOTIFICATION_EMAILS = "thread"
+    stage = add_written_stage(editor, consultation, opens_at=T0)
+    first = domain.post_comment(
+        author, stage, text="Termenul e prea scurt.", stance="oppose", now=during(stage)
+    )
+    outbox.outbox.clear()
+    reply(replier, stage, first)
+    join_sender_threads()
+    assert [(m.to, m.subject) for m in outbox.outbox] == [
+        ([author.email], f"Maria Enache replied to your comment on “{PROPOSAL}”")
+    ]
+    assert stored() == []
+    reply(replier, stage, first, text="Încă o dată.")
+    reply(replier, stage, first, text="Și încă o dată.")
+    join_sender_threads()
+    assert len(outbox.outbox) == 3
+    assert "Și încă o dată." in outbox.outbox[2].body
+    assert stored() == []
+
+
+@on_postgresql
+@committing
+def test_two_senders_at_once_send_each_event_once(settings, editor, consultation, author, replier):
+    """A sender holds the event it is building; a second sender skips it and sends the next;
+    the first then finds that one gone."""
+    settings.NOTIFICATION_EMAILS = "manual"
+    stage = add_written_stage(editor, consultation, opens_at=T0)
+    first = domain.post_comment(
+        author, stage, text="Termenul e prea scurt.", stance="oppose", now=during(stage)
+    )
+    building, release, results, failures = threading.Event(), threading.Event(), [], []
+
+    def build_slowly(pk):
+        building.set()
+        assert release.wait(20)
+        return mail.BUILDERS["consultations.reply"](pk=pk)
+
+    mail.register_builder("tests.slow", build_slowly)
+    try:
+        one = reply(replier, stage, first, text="Prima.")
+        two = reply(replier, stage, first, text="A doua.")
+        PendingNotification.objects.filter(params={"pk": one.pk}).update(kind="tests.slow")
+        outbox.outbox.clear()
+
+        def sender():
+            try:
+                results.append(mail.send_pending())
+            except BaseException as error:  # reported below
+                failures.append(error)
+            finally:
+                connection.close()
+
+        holder = threading.Thread(target=sender)
+        holder.start()
+        assert building.wait(20)
+        assert mail.send_pending() == mail.Sent(events=1, emails=1, failed=0)
+        assert ["A doua." in m.body for m in outbox.outbox] == [True]
+        release.set()
+        holder.join(30)
+    finally:
+        release.set()
+        del mail.BUILDERS["tests.slow"]
+    assert failures == []
+    assert results == [mail.Sent(events=1, emails=1, failed=0)]
+    assert ["Prima." in m.body for m in outbox.outbox] == [False, True]
+    assert stored() == []
+    assert two.pk > one.pk
