@@ -52,7 +52,7 @@ def test_posting_a_comment_and_a_reply_prepares_their_statements(open_stage, cit
     assert StageComment.objects.count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_reply_holds_its_threads_lock_until_its_transaction_ends(open_stage, citizen):
     first = comment(citizen, open_stage, text="Primul.", stance="support")
     reply = comment(citizen, open_stage, text="Al doilea.", parent_id=first.pk)

@@ -93,7 +93,7 @@ def _other_connection():
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_prepared_statement_that_no_longer_fits_its_table_fails_once():
     from django.db import transaction
 
