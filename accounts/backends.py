@@ -81,18 +81,23 @@ def signed_in_user(user_id):
 
 
 class _SignedInUser:
+    """`get_user` by `signed_in_user`; whether an account may sign in (active) is the
+    backend's own `user_can_authenticate`, as in Django's."""
+
     def get_user(self, user_id):
         user = signed_in_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class ModelBackend(_SignedInUser, backends.ModelBackend):
-    """Django's backend (sign-in by the admin's form, the test client), reading the signed-in
-    person with one statement."""
+    """Django's backend, reading the signed-in person with one statement. `authenticate` asks
+    it before allauth's: it signs in by the address (USERNAME_FIELD) and password, so the
+    sign-in form's sessions store its path, as do the admin's and the test client's."""
 
 
 class AuthenticationBackend(_SignedInUser, auth_backends.AuthenticationBackend):
-    """allauth's backend (sign-in by email), reading the signed-in person with one statement."""
+    """allauth's backend, reading the signed-in person with one statement. allauth signs in
+    with it where it chooses the backend itself (after a second factor, a confirmed address)."""
 
 
 # The paths stored in sessions signed in before these backends, and what they are now.

@@ -13,6 +13,7 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth import backends as django_backends
@@ -24,6 +25,7 @@ from django.utils import translation
 
 from accounts import backends
 from accounts.models import Profile, User
+from tests.accounts.helpers import link_in, only_email, sign_up_data
 from tests.factories import PASSWORD, UserFactory
 
 NEW_MODEL = "accounts.backends.ModelBackend"
@@ -195,6 +197,28 @@ def test_a_session_signed_in_with_an_old_path_stays_signed_in_with_the_new_one(p
     assert stored(key)[BACKEND_SESSION_KEY] == new
 
 
+def test_an_async_request_with_an_old_path_is_signed_in_with_the_new_one(person, rf):
+    key = session_signed_in(person, OLD_ALLAUTH)
+    request = rf.get("/")
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    backends.AuthenticationMiddleware(lambda request: None).process_request(request)
+
+    assert async_to_sync(request.auser)() == person
+    assert request.session[BACKEND_SESSION_KEY] == NEW_ALLAUTH
+    assert request.session.modified
+
+
+@pytest.mark.parametrize("user_id", ["abc", "\x00"])
+def test_an_async_request_with_an_id_no_user_can_have_is_signed_out(person, rf, user_id):
+    key = session_signed_in(person, NEW_MODEL, user_id=user_id)
+    request = rf.get("/")
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    backends.AuthenticationMiddleware(lambda request: None).process_request(request)
+
+    assert not async_to_sync(request.auser)().is_authenticated
+    assert not Session.objects.filter(session_key=key).exists()
+
+
 def test_a_session_with_a_path_never_configured_stays_signed_out(person):
     key = session_signed_in(person, "somewhere.else.Backend")
 
@@ -236,6 +260,16 @@ def test_sign_in_through_the_form_stores_the_new_model_path(en_client, person):
     page = en_client.get("/accounts/dashboard/")
     assert page.status_code == 200
     assert page.context["user"] == person
+
+
+def test_confirming_the_address_signs_in_with_the_new_allauth_path(en_client, db):
+    en_client.post("/accounts/signup/", sign_up_data("new@example.org"))
+    response = en_client.post(link_in(only_email(), "/accounts/confirm-email/"))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/dashboard/"
+    assert en_client.session[BACKEND_SESSION_KEY] == NEW_ALLAUTH
+    assert en_client.session[SESSION_KEY] == str(User.objects.get(email="new@example.org").pk)
 
 
 def test_force_login_stores_the_new_model_path(en_client, person):
