@@ -40,6 +40,7 @@ PARTS = [
     ("whole request (test client)", "django/test/client.py", "request"),
     ("middleware before the view: sessions", "sessions/middleware.py", "process_request"),
     ("  authentication (user row)", "contrib/auth/middleware.py", "process_request"),
+    ("  signed-in user and profile (one statement)", "accounts/backends.py", "get_user"),
     ("  CSRF check", "django/middleware/csrf.py", "process_view"),
     ("the view", "consultations/views/comments.py", "comment_post"),
     ("  stage_for (stage row, permission)", "consultations/views/stages.py", "stage_for"),

@@ -173,4 +173,4 @@ def test_dashboard_queries_do_not_grow_with_invitations(
     assert Coauthorship.objects.count() == 3
 
 
-QUERIES = 7
+QUERIES = 6

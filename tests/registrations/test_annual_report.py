@@ -430,7 +430,7 @@ def test_the_report_page_reads_a_constant_number_of_queries(
     # The draft counts its figures in two queries, whatever the number of comments.
     client.force_login(authority_admin)
     client.get(url)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
     domain.log_recommendation(
         authority_admin,
@@ -440,7 +440,7 @@ def test_the_report_page_reads_a_constant_number_of_queries(
         text="Încă o recomandare.",
         channel="paper",
     )
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert client.get(url).context["figures"]["received"] == 6
 
 
