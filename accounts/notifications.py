@@ -6,7 +6,7 @@ from core.mail import Email, register_builder
 
 def register_builders():
     """Register the builders with `core.mail` (the app's `ready()`)."""
-    register_builder("accounts.invitation", invitation_emails)
+    register_builder("accounts.invitation", invitation_emails, secret=True)
 
 
 def invitation_emails(invitation_id, url):

@@ -27,10 +27,10 @@ class PendingNotificationAdmin(admin.ModelAdmin):
     here with its error, to be deleted once understood, or retried by setting its attempts
     back to 0."""
 
-    list_display = ["created_at", "kind", "params", "attempts", "last_error"]
+    list_display = ["created_at", "kind", "attempts", "next_attempt_at", "last_error"]
     list_filter = ["kind"]
-    fields = ["kind", "params", "created_at", "attempts", "last_error", "emails"]
-    readonly_fields = ["kind", "params", "created_at", "last_error", "emails"]
+    fields = ["kind", "params", "created_at", "attempts", "next_attempt_at", "last_error"]
+    readonly_fields = ["kind", "params", "created_at", "last_error"]
 
     def has_add_permission(self, request):
         return False

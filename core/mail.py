@@ -20,12 +20,15 @@ Who builds and sends them is `settings.NOTIFICATION_EMAILS`:
   transaction (one INSERT), and the commit wakes the process's sender thread (`send_pending`).
 - "manual": stored the same way; only `manage.py send_notifications` (e.g. cron) sends them.
 
-`send_pending` takes the stored events oldest first, each in its own transaction (on PostgreSQL
-its row is locked and rows another sender holds are skipped, so no event is sent twice), and
-deletes an event's row once every email of it is handed to `send_email`. An event that fails
-keeps its row, with its attempts and last error (and, when some of its emails were handed over,
-only the others), and is tried again by the next run, at most `MAX_ATTEMPTS` times. On SQLite
-nothing is locked: run one sender at a time there (the thread of one process, or the command).
+`send_pending` takes the stored events oldest first. A sender claims an event before it builds
+it (one UPDATE only one sender can win, on PostgreSQL and SQLite alike: servers' threads and the
+command never send one event twice), keeps the built emails of a many-recipient event on its
+row with what is left of them as it goes (a sender stopped half-way sends again at most
+`CHECKPOINT` of them), and deletes the row once every email is handed to `send_email`. An event
+that fails keeps its row, with its attempts, last error and the emails not handed over yet, and
+waits longer before each next attempt, at most `MAX_ATTEMPTS` of them. Kinds whose params carry
+a secret (an invitation's link: `register_builder(..., secret=True)`) are never stored: they go
+as with "celery" (without a broker, in process at commit).
 
 The tasks are defined here and registered under `core.tasks.*` (the module Celery discovers).
 Builders read the database when the emails are built, so `params` are plain JSON values (ids,
@@ -37,17 +40,18 @@ language of the person making it, and `accounts.adapter` hands them to `send_ema
 import json
 import logging
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core.models import PendingNotification
 from core.sql import Insert
@@ -55,11 +59,18 @@ from core.sql import Insert
 log = logging.getLogger(__name__)
 
 BUILDERS = {}
+SECRET_KINDS = set()
 _silence = threading.local()
 
 # A stored event is tried at most this many times (`send_pending`); then it stays, with its
-# last error, for someone to look at, and no longer holds up the others.
-MAX_ATTEMPTS = 5
+# last error, for someone to look at, and no longer holds up the others. Between attempts it
+# waits RETRY_SECONDS, doubled each time (1, 2, 4 … 64 minutes: over four hours in all).
+MAX_ATTEMPTS = 8
+RETRY_SECONDS = 60
+# A sender's hold on the event it sends; one left by a sender that stopped expires after it.
+CLAIM_SECONDS = 600
+# An event of many emails keeps what is left to send on its row every this many emails.
+CHECKPOINT = 20
 # Stored events read at a time by `send_pending` (each is still sent in its own transaction).
 BATCH = 100
 
@@ -80,10 +91,15 @@ def absolute_url(path, base_url=None):
     return (base_url or settings.SITE_URL).rstrip("/") + path
 
 
-def register_builder(kind, builder):
+def register_builder(kind, builder, *, secret=False):
     """`builder(**params)` returns the `Email`s of one event of `kind`, e.g.
-    "consultations.reply"."""
+    "consultations.reply". `secret`: its params carry what only the email may hold (an
+    invitation's link), never stored in the database or shown (`notify`)."""
     BUILDERS[kind] = builder
+    if secret:
+        SECRET_KINDS.add(kind)
+    else:
+        SECRET_KINDS.discard(kind)
 
 
 def notify(kind, **params):
@@ -99,7 +115,7 @@ def notify(kind, **params):
     # Through the broker or the database as JSON: a value that is not plain JSON fails here, in
     # tests too (they run the task in process, where nothing would be serialised).
     params = json.loads(json.dumps(params))
-    if settings.NOTIFICATION_EMAILS == "celery":
+    if settings.NOTIFICATION_EMAILS == "celery" or kind in SECRET_KINDS:
         transaction.on_commit(lambda: send_notifications.delay(kind, params))
         return
     # Written once per process (`core.sql`): a reply stores one with its comment.
@@ -160,7 +176,7 @@ def _send_in_thread():
                 if not _thread_state["again"]:
                     _thread_state["running"] = False
                     return
-    except Exception:
+    except BaseException:
         with _threads:
             _thread_state["running"] = False
         log.exception("Sending stored notifications failed; they wait for the next run.")
@@ -246,27 +262,28 @@ class Sent:
 def send_pending(batch_size=BATCH):
     """Send the stored events (`notify` without a broker), oldest first, each as the
     `send_notifications` task does: every email built, then each handed to `send_email`. Events
-    stored while it runs are sent too; an event that failed `MAX_ATTEMPTS` times is left alone.
-    Returns a `Sent`.
+    stored while it runs are sent too; an event waiting for its next attempt, one another sender
+    holds, and one that failed `MAX_ATTEMPTS` times are left alone. Returns a `Sent`.
 
-    Each event in its own transaction, its row deleted once every email is handed over (a
-    sender stopped half-way sends at most that event again). On PostgreSQL the row is locked
-    first and a row another sender holds is skipped: two senders (processes, or a thread and
-    the command) never send one event twice. On SQLite, which would hold its only write lock
-    for the whole transaction (while the mail server answers), the emails are sent outside
-    one and nothing is locked: one sender at a time.
+    A sender first claims the event (one UPDATE that only one sender can win, on either
+    database; no transaction is held while the mail server answers); a claim another sender
+    left behind (it stopped) expires after `CLAIM_SECONDS`. An event of several emails keeps
+    them, built, on its row, and what is left of them every `CHECKPOINT` emails handed over:
+    a sender stopped half-way leaves at most that many to be sent again. The row is deleted
+    once every email is handed over.
 
     An event that cannot be built, or some of whose emails cannot be handed over, keeps its row
-    with `attempts` one more and the error; when some emails were handed over, the row keeps
-    only the others, which the next attempt sends without building again. The failure is
-    logged; the other events are still sent.
+    with `attempts` one more, the error and the emails still to send, and waits before its next
+    attempt (`RETRY_SECONDS`, doubled at each attempt: a mail server away for a while does not
+    use up the attempts of everything stored meanwhile). The failure is logged; the other events
+    are still sent.
 
     Side effects: the emails; rows deleted or updated."""
     sent = Sent()
     after = 0
     while True:
         ids = list(
-            PendingNotification.objects.filter(pk__gt=after, attempts__lt=MAX_ATTEMPTS)
+            _ready(PendingNotification.objects.filter(pk__gt=after))
             .order_by("pk")
             .values_list("pk", flat=True)[:batch_size]
         )
@@ -277,60 +294,83 @@ def send_pending(batch_size=BATCH):
         after = ids[-1]
 
 
+def _ready(rows):
+    """The events of `rows` a sender may take now."""
+    now = timezone.now()
+    return rows.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        attempts__lt=MAX_ATTEMPTS,
+    )
+
+
+def _claim(pk):
+    """Whether this sender now holds the event `pk` (no other sender does)."""
+    until = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
+    return _ready(PendingNotification.objects.filter(pk=pk)).update(claimed_until=until) == 1
+
+
 def _send_event(pk, sent):
-    locking = connection.features.has_select_for_update_skip_locked
-    with transaction.atomic() if locking else nullcontext():
-        rows = PendingNotification.objects.filter(pk=pk, attempts__lt=MAX_ATTEMPTS)
-        if locking:
-            rows = rows.select_for_update(skip_locked=True)
-        event = rows.first()
-        if event is None:  # sent meanwhile, or being sent by another sender
-            return
-        emails = event.emails
-        if emails is None:
-            try:
-                # A builder's database error leaves the event's transaction usable.
-                with transaction.atomic() if locking else nullcontext():
-                    emails = [list(email) for email in build(event.kind, event.params)]
-            except Exception as error:
-                _keep(event, error, None)
-                sent.failed += 1
-                return
-        left, error = [], None
-        for email in emails:
-            recipient, subject, body, headers = email
-            try:
-                send_email.delay(subject, body, [recipient], headers=headers)
-            except Exception as failure:
-                left.append(email)
-                error = failure
-            else:
-                sent.emails += 1
-        if left:
-            _keep(event, error, left)
+    if not _claim(pk):  # sent meanwhile, held by another sender, or waiting
+        return
+    event = PendingNotification.objects.get(pk=pk)
+    emails = event.emails
+    if emails is None:
+        try:
+            emails = [list(email) for email in build(event.kind, event.params)]
+        except Exception as error:
+            _keep(event, error, None)
             sent.failed += 1
             return
-        PendingNotification.objects.filter(pk=event.pk).delete()
-        sent.events += 1
+        if len(emails) > 1:
+            _checkpoint(event, emails)
+    left, error = [], None
+    for number, email in enumerate(emails, start=1):
+        recipient, subject, body, headers = email
+        try:
+            send_email.delay(subject, body, [recipient], headers=headers)
+        except Exception as failure:
+            left.append(email)
+            error = failure
+        else:
+            sent.emails += 1
+        if number % CHECKPOINT == 0 and number < len(emails):
+            _checkpoint(event, left + emails[number:])
+    if left:
+        _keep(event, error, left)
+        sent.failed += 1
+        return
+    PendingNotification.objects.filter(pk=event.pk).delete()
+    sent.events += 1
+
+
+def _checkpoint(event, emails):
+    """What is left to send of the claimed `event`, kept on its row; the claim renewed."""
+    until = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
+    PendingNotification.objects.filter(pk=event.pk).update(emails=emails, claimed_until=until)
 
 
 def _keep(event, error, left):
-    """The event failed: one more attempt counted, the error, and the emails still to send
-    (None: not built yet)."""
+    """The event failed: one more attempt counted, the error, the emails still to send (None:
+    not built yet), its next attempt later, the claim released."""
     if isinstance(error, Retry) and isinstance(error.exc, Exception):
         error = error.exc  # a task run in process (no broker) gives its retry up at once
+    # The kind and the row, not the params: a log is read by more people than the database.
     log.error(
-        "Notification %s %s failed (attempt %s of %s).",
+        "Notification %s (stored event %s) failed (attempt %s of %s).",
         event.kind,
-        event.params,
+        event.pk,
         event.attempts + 1,
         MAX_ATTEMPTS,
         exc_info=error,
     )
+    wait = RETRY_SECONDS * 2**event.attempts
     PendingNotification.objects.filter(pk=event.pk).update(
         attempts=F("attempts") + 1,
         last_error=f"{type(error).__name__}: {error}"[:2000],
         emails=left,
+        claimed_until=None,
+        next_attempt_at=timezone.now() + timedelta(seconds=wait),
     )
 
 

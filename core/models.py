@@ -210,9 +210,10 @@ class PendingNotification(models.Model):
     stored in the transaction of the change it is about, deleted by the sender
     (`core.mail.send_pending`) once every email of it is handed over.
 
-    `emails` stays empty until an attempt built the emails and some could not be handed over:
-    then it holds those (rendered: recipient, subject, body, headers), and the next attempt
-    sends only them, so nobody gets an email twice because someone else's failed."""
+    `emails` stays empty until a sender built the emails of an event of several, or of one that
+    could not be handed over: then it holds those still to send (rendered: recipient, subject,
+    body, headers), and a later attempt sends only them, so nobody gets an email twice because
+    someone else's failed or a sender stopped half-way."""
 
     kind = models.CharField(max_length=100)
     params = models.JSONField(default=dict)
@@ -221,10 +222,13 @@ class PendingNotification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     emails = models.JSONField(null=True, blank=True)
+    # The sender holding it (`core.mail`), until then; its next attempt after a failure.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification waiting to be sent")
         verbose_name_plural = _("notifications waiting to be sent")
 
     def __str__(self):
-        return f"{self.kind} {self.params}"
+        return f"{self.kind} {self.pk}"

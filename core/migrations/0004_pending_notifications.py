@@ -21,6 +21,8 @@ class Migration(migrations.Migration):
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
                 ('last_error', models.TextField(blank=True, default='')),
                 ('emails', models.JSONField(blank=True, null=True)),
+                ('claimed_until', models.DateTimeField(blank=True, null=True)),
+                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
                 'verbose_name': 'notification waiting to be sent',

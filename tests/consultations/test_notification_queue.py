@@ -3,7 +3,9 @@
 use): what is stored, that the sender sends exactly what the task sends, failures, and two
 senders at once."""
 
+import re
 import threading
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -12,14 +14,16 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts import domain as accounts_domain
+from accounts.models import Role
 from consultations import domain
 from consultations.models import StageComment
 from core import earlycache, mail, privacy
 from core.models import PendingNotification
 from tests.consultations.conftest import T0, add_written_stage, during
-from tests.factories import UserFactory
+from tests.factories import OrganizationFactory, UserFactory
 
 PROPOSAL = "Modificarea Legii nr. 350/2005"
 
@@ -59,8 +63,24 @@ def stored():
     )
 
 
+_SIGNED = re.compile(r"/unsubscribe/[^/\s>]+/")
+
+
 def sent():
-    return [(m.to, m.subject, m.body, m.extra_headers) for m in outbox.outbox]
+    """The emails sent; an unsubscribe link's signature (its time, to the second) left out, so
+    that two builds of one email compare equal."""
+    return [
+        (
+            m.to,
+            m.subject,
+            _SIGNED.sub("/unsubscribe/…/", m.body),
+            {
+                name: _SIGNED.sub("/unsubscribe/…/", value)
+                for name, value in m.extra_headers.items()
+            },
+        )
+        for m in outbox.outbox
+    ]
 
 
 def after_commit(captured):
@@ -212,20 +232,33 @@ def test_an_event_that_cannot_be_built_is_kept_and_the_others_are_sent(
     assert broken == [7]
     assert answer.pk  # its event was sent and deleted
 
+    # It waits before its next attempt, longer each time: a round meanwhile leaves it alone.
     for attempt in range(2, mail.MAX_ATTEMPTS + 1):
+        assert mail.send_pending() == mail.Sent(events=0, emails=0, failed=0)
+        due = PendingNotification.objects.get().next_attempt_at
+        _waited(attempt - 1, due)
+        PendingNotification.objects.update(next_attempt_at=timezone.now())  # the time has come
         assert mail.send_pending() == mail.Sent(events=0, emails=0, failed=1)
         assert stored()[0][2] == attempt
     # Given up: no longer tried, and it does not stop the events after it.
+    PendingNotification.objects.update(next_attempt_at=timezone.now())
     mail.notify("consultations.reply", pk=answer.pk)
     out = StringIO()
     call_command("send_notifications", stdout=out)  # nothing failed this time: exit status 0
     assert broken == [7] * mail.MAX_ATTEMPTS
     assert out.getvalue() == (
         "Sent 1 event(s), 1 email(s).\n"
-        "1 event(s) failed 5 times and are no longer tried (see their last error in the admin).\n"
+        "1 event(s) failed 8 times and are no longer tried (see their last error in the admin).\n"
     )
-    assert stored() == [("tests.broken", {"pk": 7}, 5, "ValueError: cannot build event 7", None)]
+    assert stored() == [("tests.broken", {"pk": 7}, 8, "ValueError: cannot build event 7", None)]
     assert len(outbox.outbox) == 2
+
+
+def _waited(attempts, due):
+    """`due` is RETRY_SECONDS doubled for each earlier attempt (one minute after the first
+    failure, two after the second …) from about now."""
+    wait = timedelta(seconds=mail.RETRY_SECONDS * 2 ** (attempts - 1))
+    assert timezone.now() + wait - timedelta(seconds=30) < due <= timezone.now() + wait
 
 
 refused_addresses = set()
@@ -278,6 +311,8 @@ def test_an_email_refused_half_way_is_sent_again_alone(manual, stage, followers,
 
     refusing.clear()
     tried_addresses.clear()
+    assert mail.send_pending() == mail.Sent(events=0, emails=0, failed=0)  # not yet
+    PendingNotification.objects.update(next_attempt_at=timezone.now())
     assert mail.send_pending() == mail.Sent(events=1, emails=1, failed=0)
     assert tried_addresses == [refused]
     assert sorted(m.to[0] for m in outbox.outbox) == recipients  # each once
@@ -400,3 +435,83 @@ def test_two_senders_at_once_send_each_event_once(settings, editor, consultation
     assert ["Prima." in m.body for m in outbox.outbox] == [False, True]
     assert stored() == []
     assert two.pk > one.pk
+
+
+def test_an_event_another_sender_holds_is_left_to_it_until_its_claim_expires(
+    manual, stage, thread, author, replier
+):
+    """On either database: the claim is one UPDATE only one sender can win."""
+    reply(replier, stage, thread)
+    held = timezone.now() + timedelta(seconds=mail.CLAIM_SECONDS)
+    PendingNotification.objects.update(claimed_until=held)
+    assert mail.send_pending() == mail.Sent(events=0, emails=0, failed=0)
+    assert outbox.outbox == []
+    # The sender holding it stopped: its claim expires and another sends it, once.
+    PendingNotification.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert mail.send_pending() == mail.Sent(events=1, emails=1, failed=0)
+    assert [message.to for message in outbox.outbox] == [[author.email]]
+    assert stored() == []
+
+
+class StoppingBackend(EmailBackend):
+    """The outbox, with a process stopped (a worker killed) when asked for its fifth email."""
+
+    def send_messages(self, messages):
+        if len(outbox.outbox) == 4 and not getattr(StoppingBackend, "stopped", False):
+            StoppingBackend.stopped = True
+            raise KeyboardInterrupt
+        return super().send_messages(messages)
+
+
+def test_a_sender_stopped_half_way_leaves_what_it_had_not_checked_off(
+    manual, stage, settings, monkeypatch
+):
+    """Seven emails, what is left kept every three: stopped at the fifth, the next sender
+    sends the fourth again (after the last checkpoint) and the three after it, nothing more."""
+    people = [UserFactory(language="en") for _ in range(7)]
+    monkeypatch.setattr(mail, "CHECKPOINT", 3)
+    mail.register_builder(
+        "tests.many",
+        lambda: [
+            mail.Email(
+                person.email,
+                "accounts/email/invitation",
+                {"organization": {"name": "Asociația"}, "url": "https://consult.test/i"},
+                "en",
+            )
+            for person in people
+        ],
+    )
+    settings.EMAIL_BACKEND = f"{__name__}.StoppingBackend"
+    StoppingBackend.stopped = False
+    try:
+        mail.notify("tests.many")
+        with pytest.raises(KeyboardInterrupt):
+            mail.send_pending()
+        assert [m.to[0] for m in outbox.outbox] == [p.email for p in people[:4]]
+        [(_kind, _params, attempts, _error, left)] = stored()
+        assert attempts == 0
+        assert [email[0] for email in left] == [p.email for p in people[3:]]
+        PendingNotification.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+        assert mail.send_pending() == mail.Sent(events=1, emails=4, failed=0)
+    finally:
+        del mail.BUILDERS["tests.many"]
+    assert [m.to[0] for m in outbox.outbox] == [p.email for p in people[:4] + people[3:]]
+    assert stored() == []
+
+
+def test_an_invitation_is_never_stored_its_link_is_sent_at_commit(
+    manual, db, django_capture_on_commit_callbacks
+):
+    organization = OrganizationFactory()
+    admin = UserFactory()
+    organization.memberships.create(user=admin, role=Role.ADMIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts_domain.invite_member(admin, organization, "invitat@example.org", Role.EDITOR)
+        assert PendingNotification.objects.count() == 0
+        assert outbox.outbox == []
+    assert PendingNotification.objects.count() == 0
+    [message] = outbox.outbox
+    assert message.to == ["invitat@example.org"]
+    [invitation] = organization.invitations.all()
+    assert invitation.email == "invitat@example.org"
