@@ -16,6 +16,7 @@ signed out by the change.
 """
 
 from allauth.account import auth_backends
+from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, backends
 from django.contrib.auth import middleware as auth_middleware
 from django.core.exceptions import ValidationError
@@ -87,6 +88,9 @@ class _SignedInUser:
     def get_user(self, user_id):
         user = signed_in_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+    async def aget_user(self, user_id):
+        return await sync_to_async(self.get_user)(user_id)
 
 
 class ModelBackend(_SignedInUser, backends.ModelBackend):

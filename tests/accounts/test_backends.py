@@ -119,6 +119,33 @@ def test_get_user_without_a_profile_caches_what_select_related_caches(
             assert user.public_name == f"Participant #{person.pk}"
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared: PostgreSQL")
+@pytest.mark.parametrize("backend", BACKENDS, ids=["model", "allauth"])
+def test_get_user_prepared_reads_what_the_orm_reads(person, backend, monkeypatch):
+    """With connections kept between requests (production) and no query log, the statement is
+    bound on the server and prepared (`core.sql.kept_cursor`): the same values."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    for _ in range(3):
+        user = backend.get_user(person.pk)
+        assert values_of(user) == values_of(User.objects.get(pk=person.pk))
+        assert values_of(user.profile) == values_of(Profile.objects.get(user=person))
+    assert backend.get_user(2**40) is None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%LEFT OUTER JOIN "accounts_profile"%'],
+        )
+        assert cursor.fetchone()[0] >= 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS, ids=["model", "allauth"])
+def test_the_async_read_is_the_one_statement_read(person, backend, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        user = async_to_sync(backend.aget_user)(person.pk)
+    with django_assert_num_queries(0):
+        assert user.profile.locality == "Focșani"
+
+
 @pytest.mark.parametrize("backend", BACKENDS, ids=["model", "allauth"])
 def test_get_user_of_an_inactive_account_is_none(person, backend):
     User.objects.filter(pk=person.pk).update(is_active=False)
