@@ -25,7 +25,7 @@ class ActivityLogAdmin(admin.ModelAdmin):
 class PendingNotificationAdmin(admin.ModelAdmin):
     """Events whose emails wait (`core.mail.send_pending`): one that failed too often stays
     here with its error, to be deleted once understood, or retried by setting its attempts
-    back to 0."""
+    back to 0 and its next attempt to now."""
 
     list_display = ["created_at", "kind", "attempts", "next_attempt_at", "last_error"]
     list_filter = ["kind"]

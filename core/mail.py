@@ -40,6 +40,8 @@ language of the person making it, and `accounts.adapter` hands them to `send_ema
 import json
 import logging
 import threading
+import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -48,7 +50,7 @@ from celery import shared_task
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -64,13 +66,15 @@ _silence = threading.local()
 
 # A stored event is tried at most this many times (`send_pending`); then it stays, with its
 # last error, for someone to look at, and no longer holds up the others. Between attempts it
-# waits RETRY_SECONDS, doubled each time (1, 2, 4 … 64 minutes: over four hours in all).
+# waits RETRY_SECONDS, doubled each time (1, 2, 4 … 64 minutes: about two hours in all).
 MAX_ATTEMPTS = 8
 RETRY_SECONDS = 60
 # A sender's hold on the event it sends; one left by a sender that stopped expires after it.
 CLAIM_SECONDS = 600
-# An event of many emails keeps what is left to send on its row every this many emails.
+# An event of many emails keeps what is left to send on its row, and its claim renewed, every
+# this many emails or seconds (well within the claim: one email may wait on a slow server).
 CHECKPOINT = 20
+CHECKPOINT_SECONDS = 60
 # Stored events read at a time by `send_pending` (each is still sent in its own transaction).
 BATCH = 100
 
@@ -288,7 +292,12 @@ def send_pending(batch_size=BATCH):
             .values_list("pk", flat=True)[:batch_size]
         )
         for pk in ids:
-            _send_event(pk, sent)
+            try:
+                _send_event(pk, sent)
+            except DatabaseError:
+                # This event's turn ends (a busy or lost database); the others still have theirs.
+                log.exception("Sending stored notification %s failed; it waits.", pk)
+                sent.failed += 1
         if len(ids) < batch_size:
             return sent
         after = ids[-1]
@@ -305,15 +314,26 @@ def _ready(rows):
 
 
 def _claim(pk):
-    """Whether this sender now holds the event `pk` (no other sender does)."""
+    """The claim this sender now holds on the event `pk` (no other sender does), or None."""
+    claim = uuid.uuid4().hex
     until = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
-    return _ready(PendingNotification.objects.filter(pk=pk)).update(claimed_until=until) == 1
+    rows = _ready(PendingNotification.objects.filter(pk=pk))
+    return claim if rows.update(claim=claim, claimed_until=until) == 1 else None
+
+
+def _held(event):
+    """The row of `event` while this sender's claim on it stands (not expired and taken by
+    another sender, nor revoked by an account's erasure)."""
+    return PendingNotification.objects.filter(pk=event.pk, claim=event.claim)
 
 
 def _send_event(pk, sent):
-    if not _claim(pk):  # sent meanwhile, held by another sender, or waiting
+    claim = _claim(pk)
+    if claim is None:  # sent meanwhile, held by another sender, or waiting
         return
-    event = PendingNotification.objects.get(pk=pk)
+    event = PendingNotification.objects.filter(pk=pk, claim=claim).first()
+    if event is None:  # deleted meanwhile (an account's erasure, the admin)
+        return
     emails = event.emails
     if emails is None:
         try:
@@ -322,9 +342,9 @@ def _send_event(pk, sent):
             _keep(event, error, None)
             sent.failed += 1
             return
-        if len(emails) > 1:
-            _checkpoint(event, emails)
-    left, error = [], None
+        if len(emails) > 1 and not _checkpoint(event, emails):
+            return
+    left, error, since = [], None, time.monotonic()
     for number, email in enumerate(emails, start=1):
         recipient, subject, body, headers = email
         try:
@@ -334,20 +354,24 @@ def _send_event(pk, sent):
             error = failure
         else:
             sent.emails += 1
-        if number % CHECKPOINT == 0 and number < len(emails):
-            _checkpoint(event, left + emails[number:])
+        due = number % CHECKPOINT == 0 or time.monotonic() - since > CHECKPOINT_SECONDS
+        if due and number < len(emails):
+            since = time.monotonic()
+            if not _checkpoint(event, left + emails[number:]):
+                return  # its claim expired and another sender took it, or it was revoked
     if left:
         _keep(event, error, left)
         sent.failed += 1
         return
-    PendingNotification.objects.filter(pk=event.pk).delete()
+    _held(event).delete()
     sent.events += 1
 
 
 def _checkpoint(event, emails):
-    """What is left to send of the claimed `event`, kept on its row; the claim renewed."""
+    """What is left to send of the claimed `event`, kept on its row, and the claim renewed;
+    False when the claim no longer stands (then this sender stops)."""
     until = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
-    PendingNotification.objects.filter(pk=event.pk).update(emails=emails, claimed_until=until)
+    return _held(event).update(emails=emails, claimed_until=until) == 1
 
 
 def _keep(event, error, left):
@@ -365,10 +389,11 @@ def _keep(event, error, left):
         exc_info=error,
     )
     wait = RETRY_SECONDS * 2**event.attempts
-    PendingNotification.objects.filter(pk=event.pk).update(
+    _held(event).update(
         attempts=F("attempts") + 1,
         last_error=f"{type(error).__name__}: {error}"[:2000],
         emails=left,
+        claim=None,
         claimed_until=None,
         next_attempt_at=timezone.now() + timedelta(seconds=wait),
     )
@@ -407,6 +432,8 @@ def erase_waiting_emails(user):
         left = [email for email in event.emails if email[0].lower() != address]
         rows = PendingNotification.objects.filter(pk=event.pk)
         if left:
-            rows.update(emails=left)
+            # A sender holding it loses its claim (its next checkpoint finds it gone and stops,
+            # instead of writing the erased emails back); the next one sends what is left.
+            rows.update(emails=left, claim=None, claimed_until=None)
         else:
             rows.delete()

@@ -223,6 +223,7 @@ class PendingNotification(models.Model):
     last_error = models.TextField(blank=True, default="")
     emails = models.JSONField(null=True, blank=True)
     # The sender holding it (`core.mail`), until then; its next attempt after a failure.
+    claim = models.CharField(max_length=32, null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
                 ('last_error', models.TextField(blank=True, default='')),
                 ('emails', models.JSONField(blank=True, null=True)),
+                ('claim', models.CharField(blank=True, max_length=32, null=True)),
                 ('claimed_until', models.DateTimeField(blank=True, null=True)),
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
             ],

@@ -515,3 +515,46 @@ def test_an_invitation_is_never_stored_its_link_is_sent_at_commit(
     assert message.to == ["invitat@example.org"]
     [invitation] = organization.invitations.all()
     assert invitation.email == "invitat@example.org"
+
+
+def test_a_sender_whose_claim_was_taken_over_changes_nothing_more(manual, stage, followers):
+    """A sender slower than its claim: another sender claimed the event; the first one's
+    checkpoint, failure and deletion no longer touch the row (it stops)."""
+    mail.notify("consultations.stage_opened", pk=stage.pk)
+    pk = PendingNotification.objects.get().pk
+    first = mail._claim(pk)
+    assert first is not None and mail._claim(pk) is None  # held
+    slow = PendingNotification.objects.get(pk=pk)
+    PendingNotification.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    second = mail._claim(pk)
+    assert second not in (None, first)
+    assert mail._checkpoint(slow, [["x@example.org", "s", "b", {}]]) is False
+    mail._keep(slow, ValueError("late"), None)
+    mail._held(slow).delete()
+    assert stored() == [("consultations.stage_opened", {"pk": stage.pk}, 0, "", None)]
+    assert PendingNotification.objects.get().claim == second
+
+
+def test_erasing_an_account_while_its_event_is_sent_revokes_the_senders_claim(
+    manual, stage, followers, refusing
+):
+    mail.notify("consultations.stage_opened", pk=stage.pk)
+    refusing.add(followers[0].email)
+    mail.send_pending()  # the others sent; the refused email kept on the row
+    PendingNotification.objects.update(next_attempt_at=timezone.now())
+    pk = PendingNotification.objects.get().pk
+    claim = mail._claim(pk)
+    holder = PendingNotification.objects.get(pk=pk)
+    assert holder.claim == claim
+    # A second recipient's email is kept too, so that the row survives the erasure.
+    kept = [*holder.emails, ["autre@example.org", "s", "b", {}]]
+    PendingNotification.objects.update(emails=kept)
+    mail.erase_waiting_emails(followers[0])
+    row = PendingNotification.objects.get(pk=pk)
+    assert (row.claim, row.claimed_until) == (None, None)
+    assert [email[0] for email in row.emails] == ["autre@example.org"]
+    # The holder's next checkpoint finds its claim gone: it writes nothing back.
+    assert mail._checkpoint(holder, holder.emails) is False
+    assert [email[0] for email in PendingNotification.objects.get(pk=pk).emails] == [
+        "autre@example.org"
+    ]

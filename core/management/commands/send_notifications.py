@@ -1,7 +1,8 @@
 """Send the emails of the events stored for it (`NOTIFICATION_EMAILS` "manual", e.g. from cron;
-with "thread", those a stopped process left). Safe next to other senders on PostgreSQL, and
-idempotent: a sent event's row is gone. Exit status 1 when an event failed this time (it is kept
-for the next run, at most `core.mail.MAX_ATTEMPTS` times)."""
+with "thread", those a stopped process left, and the retries of failed ones). Safe next to other
+senders (each event is claimed by one), and idempotent: a sent event's row is gone. Exit
+status 1 when an event failed this time (it is kept for a later run, at most
+`core.mail.MAX_ATTEMPTS` times)."""
 
 from django.core.management.base import BaseCommand
 
