@@ -50,11 +50,12 @@ from celery import shared_task
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core import background
 from core.models import PendingNotification
 from core.sql import Insert
 
@@ -124,22 +125,13 @@ def notify(kind, **params):
         return
     # Written once per process (`core.sql`): a reply stores one with its comment.
     Insert.of(PendingNotification).execute(PendingNotification(kind=kind, params=params))
-    # A callback already registered survives whenever this row does: a savepoint rolled back
-    # drops the callbacks registered inside it, and the rows stored there with them. (One
-    # already run is skipped: tests run callbacks without ending their transaction.)
-    for _sids, func, _robust in transaction.get_connection().run_on_commit:
-        if isinstance(func, _AfterCommit) and not func.ran:
-            return
-    transaction.on_commit(_AfterCommit())
+    _AfterCommit.register()
 
 
-class _AfterCommit:
-    """The on-commit callback of `notify` for stored events, which knows whether it has run."""
+class _AfterCommit(background.AfterCommitOnce):
+    """The on-commit callback of `notify` for stored events."""
 
-    ran = False
-
-    def __call__(self):
-        self.ran = True
+    def run(self):
         schedule_sending()
 
 
@@ -147,45 +139,19 @@ def schedule_sending():
     """After a commit that stored events: with "thread", make sure this process's sender runs.
     Side effects: maybe a thread; nothing with "manual" (`manage.py send_notifications`)."""
     if settings.NOTIFICATION_EMAILS == "thread":
-        _wake_thread()
+        _sender.wake()
 
 
-_threads = threading.Lock()
-_thread_state = {"running": False, "again": False}
 SENDER_THREAD = "notification-emails"
-
-
-def _wake_thread():
-    # One sender thread per process: a commit while it runs asks it for one more round instead
-    # of starting another, so an event committed just as the running thread finds nothing left
-    # is still sent, and a busy server starts no thread per comment.
-    with _threads:
-        if _thread_state["running"]:
-            _thread_state["again"] = True
-            return
-        _thread_state["running"] = True
-    # Not a daemon: a process that exits after storing events (a management command run from
-    # cron, a server worker restarting) sends them first, instead of leaving them to whichever
-    # commit or command comes next.
-    threading.Thread(target=_send_in_thread, name=SENDER_THREAD, daemon=False).start()
-
-
-def _send_in_thread():
-    try:
-        while True:
-            with _threads:
-                _thread_state["again"] = False
-            send_pending()
-            with _threads:
-                if not _thread_state["again"]:
-                    _thread_state["running"] = False
-                    return
-    except BaseException:
-        with _threads:
-            _thread_state["running"] = False
-        log.exception("Sending stored notifications failed; they wait for the next run.")
-    finally:
-        connection.close()  # this thread's own connection, never reused
+# Not a daemon: a process that exits after storing events (a management command run from cron,
+# a server worker restarting) sends them first, instead of leaving them to whichever commit or
+# command comes next.
+_sender = background.ProcessThread(
+    SENDER_THREAD,
+    lambda: send_pending(),
+    daemon=False,
+    failure="Sending stored notifications failed; they wait for the next run.",
+)
 
 
 @contextmanager

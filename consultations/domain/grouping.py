@@ -17,7 +17,6 @@ not anyone's decision, and it changes nothing that was public.
 """
 
 import logging
-import threading
 from collections import defaultdict
 
 from celery import shared_task
@@ -28,6 +27,7 @@ from django.db.models import Count
 
 from consultations import similarity
 from consultations.models import CommentBand, CommentGroup, StageComment
+from core import background
 
 log = logging.getLogger(__name__)
 
@@ -48,58 +48,23 @@ def queue_grouping(comment):
     """Make sure the new top-level `comment` (stored waiting, `grouping_pending`) is grouped
     once its transaction commits: one `schedule_grouping` per transaction, however many comments
     it stores. Side effects: an on-commit callback, unless the transaction already has one."""
-    # A callback already registered survives whenever this comment does: a savepoint rolled
-    # back drops the callbacks registered inside it, and the comments stored there with them.
-    # (One already run is skipped: tests run callbacks without ending their transaction.)
-    for _sids, func, _robust in transaction.get_connection().run_on_commit:
-        if isinstance(func, _AfterCommit) and not func.ran:
-            return
-    transaction.on_commit(_AfterCommit())
+    _AfterCommit.register()
 
 
-class _AfterCommit:
-    """The on-commit callback of `queue_grouping`, which knows whether it has run."""
+class _AfterCommit(background.AfterCommitOnce):
+    """The on-commit callback of `queue_grouping`."""
 
-    ran = False
-
-    def __call__(self):
-        self.ran = True
+    def run(self):
         schedule_grouping()
 
 
-_threads = threading.Lock()
-_thread_state = {"running": False, "again": False}
-
-
-def _wake_thread():
-    # One grouping thread per process: a commit while it runs asks it for one more round
-    # instead of starting another (which would only wait for the batch lock), so a comment
-    # committed just as the running thread finds nothing left is still grouped, and a busy
-    # server starts no thread per post.
-    with _threads:
-        if _thread_state["running"]:
-            _thread_state["again"] = True
-            return
-        _thread_state["running"] = True
-    threading.Thread(target=_group_in_thread, name="comment-grouping", daemon=True).start()
-
-
-def _group_in_thread():
-    try:
-        while True:
-            with _threads:
-                _thread_state["again"] = False
-            group_pending()
-            with _threads:
-                if not _thread_state["again"]:
-                    _thread_state["running"] = False
-                    return
-    except Exception:
-        with _threads:
-            _thread_state["running"] = False
-        log.exception("Grouping comments failed; they stay waiting for the next run.")
-    finally:
-        connection.close()  # this thread's own connection, never reused
+# One grouping thread per process (another would only wait for the batch lock).
+_thread = background.ProcessThread(
+    "comment-grouping",
+    lambda: group_pending(),
+    daemon=True,
+    failure="Grouping comments failed; they stay waiting for the next run.",
+)
 
 
 # While one grouping task waits in the broker, another would find nothing left to do: that task
@@ -126,7 +91,7 @@ def schedule_grouping():
         if not _cache_is_shared() or cache.add(GROUPING_QUEUED, 1, timeout=GROUPING_QUEUED_SECONDS):
             group_pending_task.delay()
     elif mode == "thread":
-        _wake_thread()
+        _thread.wake()
 
 
 @shared_task(name="consultations.group_pending", ignore_result=True)

@@ -1,0 +1,81 @@
+"""Work a commit hands to the process after the response, without a broker: a callback that
+runs once per transaction however many rows it stored (`AfterCommitOnce`), and one thread per
+process that takes the stored work in rounds (`ProcessThread`). Used by the comment grouper
+(`consultations.domain.grouping`) and the notification sender (`core.mail`); the work itself
+is always in database rows, so a process that stops loses nothing (a later round, or the
+command, takes it).
+"""
+
+import logging
+import threading
+
+from django.db import connection, transaction
+
+log = logging.getLogger(__name__)
+
+
+class AfterCommitOnce:
+    """An on-commit callback that knows whether it has run; `register()` adds one of its class
+    to the current transaction unless one is waiting there already. Subclass it per use, with
+    `run()`."""
+
+    ran = False
+
+    def __call__(self):
+        self.ran = True
+        self.run()
+
+    def run(self):
+        raise NotImplementedError
+
+    @classmethod
+    def register(cls):
+        """Side effects: an on-commit callback, unless the transaction already has one of this
+        class that has not run."""
+        # A callback already registered survives whenever what the caller stored does: a
+        # savepoint rolled back drops the callbacks registered inside it, and the rows stored
+        # there with them. (One already run is skipped: tests run callbacks without ending
+        # their transaction.)
+        for _sids, func, _robust in transaction.get_connection().run_on_commit:
+            if isinstance(func, cls) and not func.ran:
+                return
+        transaction.on_commit(cls())
+
+
+class ProcessThread:
+    """One thread per process doing `work()` in rounds: a `wake()` while it runs asks it for one
+    more round instead of starting another, so what was committed just as the running thread
+    found nothing left is still done, and a busy server starts no thread per request. The
+    thread closes its own database connection when it ends; a failure is logged and the work
+    waits for the next round. `daemon=False`: a process that exits waits for the round."""
+
+    def __init__(self, name, work, *, daemon, failure):
+        self.name, self.work, self.daemon, self.failure = name, work, daemon, failure
+        self._lock = threading.Lock()
+        self._running = self._again = False
+
+    def wake(self):
+        """Side effects: a thread, or one more round of the running one."""
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._rounds, name=self.name, daemon=self.daemon).start()
+
+    def _rounds(self):
+        try:
+            while True:
+                with self._lock:
+                    self._again = False
+                self.work()
+                with self._lock:
+                    if not self._again:
+                        self._running = False
+                        return
+        except BaseException:
+            with self._lock:
+                self._running = False
+            log.exception(self.failure)
+        finally:
+            connection.close()  # this thread's own connection, never reused
