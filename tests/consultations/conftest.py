@@ -113,3 +113,21 @@ def during(stage, hours=1):
 
 def first_block_key(stage):
     return stage.revision.blocks[0]["key"]
+
+
+# A comment thread with someone to reply to it (the reply emails' tests).
+@pytest.fixture
+def author(db):
+    return UserFactory(display_name="Ion Vasile", language="en")
+
+
+@pytest.fixture
+def replier(db):
+    return UserFactory(display_name="Maria Enache", language="en")
+
+
+@pytest.fixture
+def thread(stage, author):
+    return domain.post_comment(
+        author, stage, text="Termenul e prea scurt.", stance="oppose", now=during(stage)
+    )

@@ -29,23 +29,6 @@ PROPOSAL = "Modificarea Legii nr. 350/2005"
 
 
 @pytest.fixture
-def author(db):
-    return UserFactory(display_name="Ion Vasile", language="en")
-
-
-@pytest.fixture
-def replier(db):
-    return UserFactory(display_name="Maria Enache", language="en")
-
-
-@pytest.fixture
-def thread(stage, author):
-    return domain.post_comment(
-        author, stage, text="Termenul e prea scurt.", stance="oppose", now=during(stage)
-    )
-
-
-@pytest.fixture
 def manual(settings):
     settings.NOTIFICATION_EMAILS = "manual"
     outbox.outbox.clear()

@@ -79,23 +79,6 @@ def unsubscribe_payload(message):
     return notifications.read_unsubscribe_token(links[0])
 
 
-@pytest.fixture
-def author(db):
-    return UserFactory(display_name="Ion Vasile", language="en")
-
-
-@pytest.fixture
-def replier(db):
-    return UserFactory(display_name="Maria Enache", language="en")
-
-
-@pytest.fixture
-def thread(stage, author):
-    return domain.post_comment(
-        author, stage, text="Termenul e prea scurt.", stance="oppose", now=during(stage)
-    )
-
-
 def reply(user, stage, parent, text="Nu sunt de acord.", **kwargs):
     return domain.post_comment(
         user, stage, text=text, parent_id=parent.pk, now=during(stage, 2), **kwargs
