@@ -36,10 +36,9 @@ class _SignedInRead:
         self.parts, columns = [], []
         for alias, model in (("u", User), ("p", Profile)):
             fields = model._meta.concrete_fields
-            names = [field.attname for field in fields]
-            _table, quoted = sql.quoted(model, names)
+            _table, quoted = sql.quoted(model, [field.attname for field in fields])
             columns += [f"{alias}.{column}" for column in quoted]
-            self.parts.append((model, names, [sql.converters(field) for field in fields]))
+            self.parts.append(sql.part(model, fields))
         users, (user_pk,) = sql.quoted(User, [User._meta.pk.attname])
         profiles, (owner,) = sql.quoted(Profile, ["user_id"])
         self.sql = (
@@ -49,13 +48,7 @@ class _SignedInRead:
 
     def made(self, row):
         """The user of `row`, its profile (or None) in its related-object cache."""
-        made, start = [], 0
-        for model, names, converters in self.parts:
-            values = sql.converted(row[start : start + len(names)], converters)
-            start += len(names)
-            empty = values[names.index(model._meta.pk.attname)] is None
-            made.append(None if empty else model.from_db(connection.alias, names, values))
-        user, profile = made
+        user, profile = sql.made(self.parts, row)
         # What select_related("profile") caches, None included: then `user.profile` raises
         # Profile.DoesNotExist without a query, as after the ORM's join.
         User.profile.related.set_cached_value(user, profile)

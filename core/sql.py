@@ -154,6 +154,25 @@ def converted(values, converters):
     ]
 
 
+def part(model, fields):
+    """What `made` needs to read `model`'s `fields` (in the model's order) from a row: the
+    model, the field names and their converters. Side effects: none."""
+    return (model, [field.attname for field in fields], [converters(f) for f in fields])
+
+
+def made(parts, row):
+    """The instances of one row holding each of `parts` (`part`) one after the other: each made
+    as the ORM makes it (`from_db`, every value converted), or None where its primary key is
+    empty (a LEFT JOIN that found nothing)."""
+    found, start = [], 0
+    for model, names, found_converters in parts:
+        values = converted(row[start : start + len(names)], found_converters)
+        start += len(names)
+        empty = values[names.index(model._meta.pk.attname)] is None
+        found.append(None if empty else model.from_db(connection.alias, names, values))
+    return found
+
+
 def _apply(value, found):
     for converter, column in found:
         value = converter(value, column, connection)

@@ -4,7 +4,6 @@ Nothing here writes: no row, no log entry, no email, no lock. Pages call these (
 commands) so that rendering a page never writes; the commands call them to check a move.
 """
 
-from django.db import connection
 from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -63,7 +62,7 @@ class _PostingRead:
             names = [f.attname for f in fields]
             table, quoted = sql.quoted(model, names)
             columns += [f"{alias}.{column}" for column in quoted]
-            self.parts.append((model, names, [sql.converters(field) for field in fields]))
+            self.parts.append(sql.part(model, fields))
             if owner is None:
                 first = f"{table} {alias}"
                 continue
@@ -88,12 +87,7 @@ class _PostingRead:
             row = cursor.fetchone()
         if row is None:
             raise Stage.DoesNotExist("No stage to post to matches the given query.")
-        made, start = {}, 0
-        for model, names, converters in self.parts:
-            values = sql.converted(row[start : start + len(names)], converters)
-            start += len(names)
-            empty = values[names.index(model._meta.pk.attname)] is None
-            made[model] = None if empty else model.from_db(connection.alias, names, values)
+        made = dict(zip((part[0] for part in self.parts), sql.made(self.parts, row), strict=True))
         stage = made[Stage]
         made[Proposal].organization = made[Organization]
         made[Consultation].proposal = made[Proposal]
