@@ -470,11 +470,12 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
         worker_report = None
         if worker is not None:
             # The worker catches up: the search queue empties, the waiting comments are
-            # grouped, the emails go. What it spends after the run is counted apart.
+            # counted and grouped, the emails go. What it spends after the run is counted apart.
             waited = time.monotonic()
             while (
                 IndexQueue.objects.exists()
                 or StageComment.objects.filter(grouping_pending=True).exists()
+                or StageComment.objects.filter(count_pending=True).exists()
             ) and time.monotonic() - waited < 600:
                 time.sleep(1)
             worker_report = check_worker(stage, accepted, args, time.monotonic() - waited)
@@ -553,9 +554,10 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
         )
     else:
         waiting = StageComment.objects.filter(grouping_pending=True).count()
+        uncounted = StageComment.objects.filter(count_pending=True).count()
         print(
             f"left for a worker:        {IndexQueue.objects.count()} search-queue rows, "
-            f"{waiting} comments waiting for the grouper, "
+            f"{waiting} comments waiting for the grouper, {uncounted} to be counted, "
             f"{PendingNotification.objects.count()} notification events (replies' emails) "
             "(embedded: none runs in this test)"
         )
@@ -607,10 +609,12 @@ def emails_sent(outbox):
 
 
 def check_worker(stage, accepted, args, drained_after):
-    """What the worker did after the requests: every accepted comment in the search index,
-    every reply to another person's comment emailed. Returns (the report's lines, comments
-    missing from the index, emails missing)."""
-    from consultations.models import StageComment
+    """What the worker did after the requests: every accepted comment in the search index and
+    in the stored counts, every reply to another person's comment emailed. Returns (the
+    report's lines, comments missing from the index or the counts, emails missing)."""
+    from django.db.models import Sum
+
+    from consultations.models import CommentCount, StageComment
     from search import indexing
     from search.models import IndexQueue
 
@@ -633,12 +637,21 @@ def check_worker(stage, accepted, args, drained_after):
         now_sent = emails_sent(args.outbox)
         if now_sent > sent:
             sent, progress = now_sent, time.monotonic()
+    stored = CommentCount.objects.filter(stage=stage).aggregate(
+        threads=Sum("threads", default=0), shown=Sum("shown", default=0)
+    )
+    comments = StageComment.objects.filter(stage=stage)
+    counted = (comments.filter(starts_thread=True).count(), comments.count())
+    uncounted = comments.filter(count_pending=True).count()
     text = (
         f"search index:             queue empty {drained_after:.0f} s after the run "
         f"({left} rows left); {len(accepted) - len(missing)} of {len(accepted)} accepted "
-        f"comments found\nreply emails:             {sent} sent of {expected} expected"
+        f"comments found\nstored counts:            {stored['threads']} threads and "
+        f"{stored['shown']} shown comments stored, {counted[0]} and {counted[1]} in the rows; "
+        f"{uncounted} waiting\nreply emails:             {sent} sent of {expected} expected"
     )
-    return text, len(missing) + left, max(0, expected - sent)
+    wrong = uncounted + abs(stored["threads"] - counted[0]) + abs(stored["shown"] - counted[1])
+    return text, len(missing) + left + wrong, max(0, expected - sent)
 
 
 if __name__ == "__main__":

@@ -140,8 +140,9 @@ def _page_threads(stage):
 
 
 def change_elsewhere(stage):
-    """What a reply on another page writes beside its own rows (`domain.comment_posted`): one
-    more shown comment in the stored counts, that thread's version."""
+    """What a reply on another page changes beside its own rows: that thread's version
+    (`domain.comment_posted`) and, once the worker folds it in, one more shown comment in the
+    stored counts (`domain.fold_counts`)."""
     last = StageComment.objects.filter(stage=stage, starts_thread=True).order_by("-pk").first()
     count_comment(last, shown=1)
     bump_thread_version(last)

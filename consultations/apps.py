@@ -7,7 +7,8 @@ def proposal_page_part(proposal):
     """What a proposal's page shows of its consultation (`proposals.views.register_page_part`):
     whether there is one, its stages' titles and versions, and the stored counts of comments per
     paragraph (what `block_comment_counts` shows). Two queries at most."""
-    from consultations.models import CommentCount, Consultation
+    from consultations.domain.common import read_counts
+    from consultations.models import Consultation
 
     stages = tuple(
         Consultation.objects.filter(proposal=proposal)
@@ -19,10 +20,11 @@ def proposal_page_part(proposal):
     if not stages:
         return ()
     counts = tuple(
-        CommentCount.objects.filter(stage__consultation_id=stages[0][0])
-        .exclude(block_key="")
-        .order_by("stage_id", "block_key", "stance")
-        .values_list("stage_id", "block_key", "stance", "shown")
+        (stage_id, block_key, stance, shown)
+        for stage_id, block_key, stance, _threads, shown in read_counts(
+            "consultation", stages[0][0]
+        )
+        if block_key
     )
     return (stages, counts)
 

@@ -337,6 +337,12 @@ class StageComment(XtdComment):
     # The database's default too: a process of the previous release, still running during a
     # deploy, inserts comments without the column.
     grouping_pending = models.BooleanField(default=False, db_default=False, editable=False)
+    # A comment posted but not yet added to its stage's stored counts (`CommentCount`): set by
+    # the posting commands before the insert, cleared by the worker that adds it
+    # (`domain.common.fold_counts`). Readers of the counts add the pending comments of the
+    # stage to the stored rows in the same statement, so every comment is counted once from
+    # its commit on. The database's default too (a previous release counts in the request).
+    count_pending = models.BooleanField(default=False, db_default=False, editable=False)
     # A recommendation received by email or on paper and logged by the authority
     # (`domain.recommendations.log_recommendation`): its author's name is `user_name` (there is
     # no account), the day it arrived and who logged it. Answered like any comment.
@@ -385,6 +391,13 @@ class StageComment(XtdComment):
                 fields=["xtdcomment_ptr"],
                 condition=models.Q(grouping_pending=True),
                 name="comments_grouping_pending",
+            ),
+            # The comments not counted yet, per stage (the counts' readers) and oldest first
+            # (the worker): only those rows are indexed.
+            models.Index(
+                fields=["stage", "xtdcomment_ptr"],
+                condition=models.Q(count_pending=True),
+                name="comments_count_pending",
             ),
         ]
         verbose_name = _("comment")
@@ -662,9 +675,11 @@ class CommentBand(models.Model):
 
 
 class CommentCount(models.Model):
-    """Stored counts of a stage's comments per paragraph and stance, kept by the domain
-    functions that add or show/hide comments: a page reads its totals, per-paragraph counts and
-    number of threads in one small query, whatever the number of comments.
+    """Stored counts of a stage's comments per paragraph and stance: a new comment is added by
+    the worker that folds in the comments waiting to be counted (`domain.common.fold_counts`),
+    a counted one shown or hidden by the moderation commands. The rows alone lag behind the
+    comments waiting: read them with those (`domain.common.read_counts`), which a page does in
+    one small query, whatever the number of comments.
 
     `threads`: first comments of threads, in every state (a thread keeps its place in the
     pages when its first comment is hidden). `shown`: comments anyone can read (replies count

@@ -40,8 +40,8 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from consultations.anchors import follower_for
 from consultations.domain import MAX_LEVEL, block_keys, block_labels
+from consultations.domain.common import read_counts
 from consultations.models import (
-    CommentCount,
     Reaction,
     StageComment,
     StageStatus,
@@ -161,16 +161,6 @@ def _threads_sql(by_block, by_stance):
     )
 
 
-def _counts_sql():
-    # CommentCount.objects.filter(stage_id=…).values_list("block_key", "stance", "threads",
-    # "shown")
-    table, column = _columns(CommentCount)
-    return (
-        f"SELECT {column('block_key')}, {column('stance')}, {column('threads')}, "
-        f"{column('shown')} FROM {table} WHERE {column('stage')} = %s"
-    )
-
-
 def _reactions_sql(number):
     # StageComment.objects.filter(thread_id__in=…).exclude(agree_count=0, disagree_count=0)
     # .values_list("pk", "agree_count", "disagree_count"): the thread id is in the comments
@@ -199,11 +189,11 @@ def _columns(model):
     return table, column
 
 
-_STATEMENTS = {"threads": _threads_sql, "counts": _counts_sql, "reactions": _reactions_sql}
+_STATEMENTS = {"threads": _threads_sql, "reactions": _reactions_sql}
 
 
 def statement(name, shape=()):
-    """The SQL of the read `name` ("threads", "counts", "reactions") in `shape`, for the
+    """The SQL of the read `name` ("threads", "reactions") in `shape`, for the
     default database's vendor: written at first use, then kept for the process (`core.sql`)."""
     return sql.kept(("refill", name, shape), lambda: _STATEMENTS[name](*shape))
 
@@ -255,17 +245,23 @@ def thread_comments(thread_ids):
 
 
 class Counts:
-    """A stage's stored comment counts (`CommentCount`): one query."""
+    """A stage's comment counts: the stored rows (`CommentCount`) with the comments waiting to
+    be added to them (`domain.common.read_counts`), one query. `rows`: [(block key, stance,
+    threads, shown comments)], one per key, sorted."""
 
     def __init__(self, stage, cursor=None):
-        self.rows = _read(cursor, "counts", (), [stage.pk])
+        self.rows = self._rows(stage.pk, cursor)
 
     @classmethod
     def of_stage(cls, stage_id, cursor=None):
-        """The stored counts of the stage whose id is `stage_id` (no model instance made)."""
+        """The counts of the stage whose id is `stage_id` (no model instance made)."""
         counts = cls.__new__(cls)
-        counts.rows = _read(cursor, "counts", (), [stage_id])
+        counts.rows = cls._rows(stage_id, cursor)
         return counts
+
+    @staticmethod
+    def _rows(stage_id, cursor):
+        return [row[1:] for row in read_counts("stage", stage_id, cursor)]
 
     def by_block(self):
         """In one pass over the rows: (shown comments per block key, "" for the whole text,

@@ -72,8 +72,7 @@ COMMENTED = {
     "EmailAddress": 2,
     "Consultation": 1,
     "Stage": 1,
-    "StageComment": 1,
-    "CommentCount": 1,  # the stage's stored counts
+    "StageComment": 1,  # waiting to be counted: no stored counts yet (`domain.fold_counts`)
     "Follow": 2,
     "ActivityLog": 6,
 }

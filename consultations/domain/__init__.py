@@ -63,7 +63,7 @@ from consultations.domain.comments import (
     react,
     withdraw_comment,
 )
-from consultations.domain.common import recount_comments
+from consultations.domain.common import fold_counts, recount_comments
 from consultations.domain.debates import (
     answered_late,
     check_debate_answerable,
@@ -268,6 +268,7 @@ __all__ = [
     "publish_minutes",
     "publish_synthesis",
     "react",
+    "fold_counts",
     "recount_comments",
     "remove_stage",
     "restore_comment",

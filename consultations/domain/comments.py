@@ -15,8 +15,8 @@ from consultations.domain.common import (
     bump_comments_version,
     bump_thread_version,
     comment_posted,
-    count_comment,
     resolve_now,
+    uncount_comment,
 )
 from consultations.domain.queries import (
     block_keys,
@@ -107,15 +107,16 @@ def post_comment(
     One transaction: either the whole comment is stored (with its thread position and log row)
     or nothing is; no orphan row survives a refused reply. Comments in different threads do not
     wait for each other: a reply locks only its thread's first comment (the thread's positions
-    are renumbered under that lock); the stage's stored counts are touched last, just before
-    commit.
+    are renumbered under that lock); the stage's stored counts are not touched (the comment waits
+    to be counted: `common.comment_posted`).
 
     Side effects: the comment (with its thread position: `StageComment.place_reply` moves the
     thread's later comments down and counts the reply in its ancestors); a search-queue row;
     a log row ("comment.posted", scoped to the stage); the author follows the consultation;
     the author of the comment replied to is emailed after commit; a top-level comment is queued
-    for grouping with the comments it repeats, after commit (`grouping.queue_grouping`); the
-    stage's stored counts and, for a reply, its thread's version (`common.comment_posted`).
+    for grouping with the comments it repeats, after commit (`grouping.queue_grouping`); it
+    waits to be counted (a worker is woken after commit) and, for a reply, its thread's version
+    moves on (`common.comment_posted`).
     Returns the comment.
     """
     now = resolve_now(now)
@@ -179,6 +180,7 @@ def post_comment(
         comment.suggested_field, comment.suggested_from, comment.suggested_text = suggested
     if parent is not None:
         comment.place_reply(parent)
+    comment.count_pending = True  # counted by a worker (`common.comment_posted`)
     comment.insert()
     activity.record(
         user,
@@ -197,8 +199,6 @@ def post_comment(
         grouping.queue_grouping(comment)
     if parent is not None and parent.user_id and parent.user_id != user.pk:
         outbox.reply_posted(comment)
-    # Last: the counts' row stays locked until commit; readers see the new comment, the counts
-    # and its thread's version together.
     comment_posted(comment)
     if then is not None:
         then(comment)
@@ -234,7 +234,8 @@ def set_comment_state(comment, actor, state, reason, now):
 
     Side effects: saves the state, its reason, moment and author (and the comments package's
     `is_public`/`is_removed` flags); updates `comment` in memory; bumps its thread's version
-    and, when it is shown or no longer shown, the stage's stored counts; queues the comment for
+    and, when it is shown or no longer shown, the stage's stored counts if it was counted
+    already (`common.uncount_comment`); queues the comment for
     the search index; when the stage's synthesis is published, bumps the stage's version too
     (what the published table shows of the comment changes, and the synthesis PDF made for the
     stage's version is made again)."""
@@ -258,7 +259,7 @@ def set_comment_state(comment, actor, state, reason, now):
     bump_thread_version(comment)
     if has_synthesis(comment.stage):
         bump_comments_version(comment.stage)
-    count_comment(comment, shown=int(state == CommentState.VISIBLE) - int(was_shown))
+    uncount_comment(comment, shown=int(state == CommentState.VISIBLE) - int(was_shown))
     # A queryset update sends no signal: tell the search queue (the comment leaves or rejoins).
     search_indexing.enqueue(comment)
 

@@ -15,9 +15,18 @@ Two versions key what is cached (`consultations.threads`, the stage and comment 
 
 Counts that change with every comment (totals, per-paragraph counts, threads) are stored in
 `CommentCount` rows and written into the cached pages when they are served; they key nothing.
+Posting does not touch them: a new comment is stored waiting to be counted
+(`StageComment.count_pending`) and a worker adds the waiting comments to the rows in batches
+(`fold_counts`, run by the grouper after the commit: `grouping.queue_counting`). Every reader
+of the counts (`counts_sql`) adds the stage's waiting comments to the stored rows in the same
+statement, so a comment is counted once from its commit on, folded or not, and a page never
+shows a comment it does not count. Moderation changes the rows of a counted comment only; a
+waiting one is counted as it is when it is folded.
 """
 
-from django.db import IntegrityError, transaction
+import time
+
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -83,7 +92,7 @@ def count_comment(comment, *, shown=0, threads=0):
     until the transaction ends."""
     if not shown and not threads:
         return
-    # Written once per process (`core.sql`): every comment posted counts itself here.
+    # Written once per process (`core.sql`): every change of a counted comment's state.
     params = [shown, threads, comment.stage_id, comment.block_key, comment.stance]
     if sql.run("count_comment", _count_sql, params):
         return
@@ -104,27 +113,211 @@ def count_comment(comment, *, shown=0, threads=0):
         row.update(**changes)
 
 
-def comment_posted(comment):
-    """What a new comment changes beside its own row: the stored counts (one more shown comment;
-    one more thread for a first comment) and, for a reply, its thread's version.
+def uncount_comment(comment, *, shown):
+    """`count_comment` for a comment whose state changed (read under its row lock:
+    `lock_comment`): the stored rows change only if the comment was counted already; a comment
+    still waiting (`count_pending`) is counted as it is when it is folded, and the lock keeps
+    the folding worker off it meanwhile (it skips locked rows). Side effects: those of
+    `count_comment`, or none."""
+    if not comment.count_pending:
+        count_comment(comment, shown=shown)
+    else:  # a run of the worker may have skipped it while it was locked here
+        from consultations.domain import grouping
 
-    Side effects: those of `count_comment` and, for a reply, `bump_thread_version`."""
-    count_comment(
-        comment,
-        shown=1 if comment.state == CommentState.VISIBLE else 0,
-        threads=1 if comment.starts_thread else 0,
-    )
+        grouping.queue_counting()
+
+
+def comment_posted(comment):
+    """What a new comment (stored waiting to be counted: `count_pending`, set before its
+    insert) changes beside its own rows: for a reply, its thread's version; the worker that
+    counts it is woken after the commit (`grouping.queue_counting`).
+
+    Side effects: for a reply, `bump_thread_version`; an on-commit callback."""
+    from consultations.domain import grouping  # grouping's worker folds the counts
+
+    if not comment.count_pending:
+        raise ValueError("A new comment is stored waiting to be counted (count_pending).")
     if not comment.starts_thread:
         bump_thread_version(comment)
+    grouping.queue_counting()
 
 
+# --- Stored counts: reading them, and folding the waiting comments in ----------------------
+
+
+def counts_sql(by):
+    """The statement of the counts of one stage (`by` "stage") or of every stage of one
+    consultation (`by` "consultation"); parameters: its id, the visible state, its id again.
+    Rows (stage id, block key, stance, threads, shown comments): the stored rows and then, per
+    stage, block key and stance, the comments waiting to be counted (`count_pending`); a key
+    may thus have two rows, to be added. One statement: both parts are read in the same
+    snapshot, so a fold committed while it runs is seen whole or not at all."""
+    count, (c_stage, block, stance, threads, shown) = sql.quoted(
+        CommentCount, ["stage_id", "block_key", "stance", "threads", "shown"]
+    )
+    comment, (stage, key, position, starts, state, pending) = sql.quoted(
+        StageComment,
+        ["stage_id", "block_key", "stance", "starts_thread", "state", "count_pending"],
+    )
+    if by == "stage":
+        stored_where, pending_where = f"{c_stage} = %s", f"{stage} = %s"
+    else:
+        stage_table, (stage_pk, consultation) = sql.quoted(Stage, ["id", "consultation_id"])
+        stages = f"(SELECT {stage_pk} FROM {stage_table} WHERE {consultation} = %s)"
+        stored_where, pending_where = f"{c_stage} IN {stages}", f"{stage} IN {stages}"
+    return (
+        f"SELECT {c_stage}, {block}, {stance}, {threads}, {shown} FROM {count} "
+        f"WHERE {stored_where} "
+        f"UNION ALL "
+        f"SELECT {stage}, {key}, {position}, "
+        f"SUM(CASE WHEN {starts} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {state} = %s THEN 1 ELSE 0 END) FROM {comment} "
+        f"WHERE {pending_where} AND {pending} GROUP BY {stage}, {key}, {position}"
+    )
+
+
+def read_counts(by, pk, cursor=None):
+    """The counts `counts_sql(by)` reads for the stage or consultation `pk`, each key's rows
+    added: [(stage id, block key, stance, threads, shown)] sorted, the same list for the same
+    counts however many are folded yet. One query."""
+    statement = sql.kept(("counts", by), lambda: counts_sql(by))
+    params = [pk, CommentState.VISIBLE.value, pk]
+    if cursor is None:
+        with connection.cursor() as own:
+            own.execute(statement, params)
+            found = own.fetchall()
+    else:
+        cursor.execute(statement, params)
+        found = cursor.fetchall()
+    added = {}
+    for stage_id, block_key, stance, threads, shown in found:
+        key = (stage_id, block_key, stance)
+        before = added.get(key, (0, 0))
+        added[key] = (before[0] + int(threads), before[1] + int(shown))
+    return [(*key, threads, shown) for key, (threads, shown) in sorted(added.items())]
+
+
+# Waiting comments counted per transaction (`fold_counts`).
+FOLD_BATCH = 1000
+# Rounds `fold_counts` makes again, after a pause, while comments still wait (held by another
+# transaction when it took its batches: a moderator, a reaction, a reply's thread lock).
+FOLD_RETRIES = 3
+FOLD_PAUSE = 0.2
+# Any number, the same in every process: PostgreSQL's lock that lets folds run side by side
+# (shared) and a recount alone (`recount_comments`).
+_COUNTS_LOCK = 7_310_442_119
+
+
+def _counts_lock(*, shared):
+    """On PostgreSQL, the counts' lock until the transaction ends: shared by folds, alone for a
+    recount. SQLite serialises writing transactions itself."""
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s)", [_COUNTS_LOCK])
+
+
+def _fold_sql(rows):
+    table, (stage, block, stance, threads, shown) = sql.quoted(
+        CommentCount, ["stage_id", "block_key", "stance", "threads", "shown"]
+    )
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
+    return (
+        f"INSERT INTO {table} ({stage}, {block}, {stance}, {threads}, {shown}) VALUES {values} "
+        f"ON CONFLICT ({stage}, {block}, {stance}) DO UPDATE SET "
+        f"{threads} = {table}.{threads} + EXCLUDED.{threads}, "
+        f"{shown} = {table}.{shown} + EXCLUDED.{shown}"
+    )
+
+
+def _share_stages(stage_ids):
+    """On PostgreSQL, the stages' rows locked FOR KEY SHARE, before any comment is: what a
+    count row made for a stage takes when its transaction commits (its foreign key's check).
+    Taken first, it never waits there while holding comments that a command holding the
+    stage's row lock (withdrawing, answering) waits for."""
+    if connection.vendor != "postgresql":
+        return
+    table, (pk,) = sql.quoted(Stage, ["id"])
+    marks = ", ".join(["%s"] * len(stage_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {pk} FROM {table} WHERE {pk} IN ({marks}) ORDER BY {pk} FOR KEY SHARE",
+            stage_ids,
+        )
+
+
+def _fold_batch(batch_size):
+    """One batch of `fold_counts`, in its own transaction. Returns how many it counted."""
+    with transaction.atomic():
+        _counts_lock(shared=True)
+        waiting = StageComment.objects.filter(count_pending=True).order_by("stage_id", "pk")
+        stages = sorted(set(waiting.values_list("stage_id", flat=True)[:batch_size]))
+        if not stages:
+            return 0
+        _share_stages(stages)
+        taken = list(
+            waiting.filter(stage_id__in=stages)  # the partial index's order: nothing sorted
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", "stage_id", "block_key", "stance", "starts_thread", "state")[
+                :batch_size
+            ]
+        )
+        if not taken:
+            return 0
+        added = {}
+        for _pk, stage_id, block_key, stance, starts, state in taken:
+            key = (stage_id, block_key, stance)
+            threads, shown = added.get(key, (0, 0))
+            added[key] = (threads + int(starts), shown + int(state == CommentState.VISIBLE))
+        params = [value for key in sorted(added) for value in (*key, *added[key])]
+        with connection.cursor() as cursor:
+            cursor.execute(_fold_sql(len(added)), params)
+        StageComment.objects.filter(pk__in=[row[0] for row in taken]).update(count_pending=False)
+    return len(taken)
+
+
+def fold_counts(batch_size=FOLD_BATCH, *, retries=FOLD_RETRIES):
+    """Add the comments waiting to be counted (`count_pending`) to their stages' stored counts,
+    in batches of `batch_size` (one transaction each): per stage, block key and stance, one
+    more thread for each first comment, one more shown comment for each visible one (in the
+    state it has now). Returns how many comments were counted. Idempotent; readers see the
+    same counts before and after (`counts_sql`).
+
+    Concurrency: a batch locks its comments as it takes them and skips those another
+    transaction holds (a moderator changing one, a reaction, a reply's thread lock, another
+    worker's batch); while some still wait once the batches run out, it tries again after a
+    pause, `retries` times, and a comment held longer is counted by the next run (the next
+    comment's, or `manage.py group_comments`), in the state that transaction leaves. The stored
+    rows are written in one statement, in the order of their keys, so two workers never wait
+    for each other in turn; folds share a lock a recount takes alone (`recount_comments`).
+    SQLite serialises writing transactions itself.
+
+    Side effects: `CommentCount` rows made or added to; the comments' `count_pending` cleared."""
+    counted = 0
+    for attempt in range(retries + 1):
+        if attempt:
+            if not StageComment.objects.filter(count_pending=True).exists():
+                break
+            time.sleep(FOLD_PAUSE)
+        while True:
+            done = _fold_batch(batch_size)
+            counted += done
+            if done < batch_size:
+                break
+    return counted
+
+
+@transaction.atomic
 def recount_comments(stage):
     """Count the stage's comments again from their rows (after comments were made in bulk,
-    without the domain functions). Returns the number of `CommentCount` rows.
+    without the domain functions). Returns the number of `CommentCount` rows. The comments
+    waiting to be counted stay waiting (they are added when read, and folded later), so the
+    stored rows count the others; on PostgreSQL no fold runs meanwhile (the counts' lock).
 
     Side effects: replaces the stage's `CommentCount` rows; bumps the stage's comments version."""
+    _counts_lock(shared=False)
     rows = (
-        StageComment.objects.filter(stage=stage)
+        StageComment.objects.filter(stage=stage, count_pending=False)
         .order_by()
         .values("block_key", "stance")
         .annotate(

@@ -7,9 +7,10 @@ and `post_comment` only makes sure, once per transaction and after commit, that 
 `manage.py group_comments`). The grouper (`group_pending`) takes the waiting comments oldest
 first, in batches of one transaction each, fingerprints each and puts it in the group of the
 earlier comments it repeats, exactly as `group_comment` does one comment at a time. Replies are
-not grouped: they are answered in their thread. A group is a selection aid for answering
-(`synthesis.answer_comments`); every member keeps its own answer, and a comment that joins a
-group later is unanswered in it.
+not grouped: they are answered in their thread. The same runs add the comments waiting to be
+counted to their stage's stored counts first (`catch_up`, `common.fold_counts`). A group is a
+selection aid for answering (`synthesis.answer_comments`); every member keeps its own answer,
+and a comment that joins a group later is unanswered in it.
 
 Groups are made, never merged: a comment resembling members of two groups joins the one of the
 comment it resembles most. Nothing here logs: grouping is the platform's reading of the texts,
@@ -51,8 +52,28 @@ def queue_grouping(comment):
     _AfterCommit.register()
 
 
+def queue_counting():
+    """Make sure the comments of this transaction stored waiting to be counted
+    (`count_pending`) are added to the stored counts once it commits: the grouper's run folds
+    them first (`catch_up`). Side effects: as `queue_grouping`."""
+    _AfterCommit.register()
+
+
+def catch_up():
+    """What the grouper's thread and task run: the waiting comments counted
+    (`common.fold_counts`), then grouped (`group_pending`). Returns how many were grouped.
+    Side effects: those of both."""
+    from consultations.domain.common import fold_counts
+
+    try:
+        fold_counts()
+    except Exception:  # the grouping still runs; the comments wait for the next run
+        log.exception("Counting the waiting comments failed; they stay waiting.")
+    return group_pending()
+
+
 class _AfterCommit(background.AfterCommitOnce):
-    """The on-commit callback of `queue_grouping`."""
+    """The on-commit callback of `queue_grouping` and `queue_counting`."""
 
     def run(self):
         schedule_grouping()
@@ -61,7 +82,7 @@ class _AfterCommit(background.AfterCommitOnce):
 # One grouping thread per process (another would only wait for the batch lock).
 _thread = background.ProcessThread(
     "comment-grouping",
-    lambda: group_pending(),
+    lambda: catch_up(),
     daemon=True,
     failure="Grouping comments failed; they stay waiting for the next run.",
 )
@@ -83,7 +104,8 @@ def _cache_is_shared():
 
 
 def schedule_grouping():
-    """After a commit that stored top-level comments: make sure a grouper runs, as the search
+    """After a commit that stored comments (each waits to be counted, a top-level one to be
+    grouped too): make sure a grouper runs (`catch_up`), as the search
     queue's worker does (`SEARCH_INDEX_UPDATES`). Side effects: a Celery task (unless one is
     waiting: the cache mark), a thread, or nothing ("manual": `manage.py group_comments`)."""
     mode = settings.SEARCH_INDEX_UPDATES
@@ -96,10 +118,11 @@ def schedule_grouping():
 
 @shared_task(name="consultations.group_pending", ignore_result=True)
 def group_pending_task():
-    """Thin: `group_pending`, after clearing the mark of a waiting task (`schedule_grouping`).
-    Registered under `consultations.tasks` too. Side effects: those of `group_pending`."""
+    """Thin: `catch_up` (counts, then grouping), after clearing the mark of a waiting task
+    (`schedule_grouping`). Registered under `consultations.tasks` too. Side effects: those of
+    `catch_up`."""
     cache.delete(GROUPING_QUEUED)
-    return group_pending()
+    return catch_up()
 
 
 @shared_task(name="consultations.group_comment", ignore_result=True)

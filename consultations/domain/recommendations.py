@@ -59,8 +59,8 @@ def log_recommendation(user, stage, *, author, received_on, text, channel, block
 
     Side effects: the comment (shown, a thread of its own, no account: the author's name as
     given; the channel, the day received and who logged it); a log row ("recommendation.logged",
-    scoped to the stage); grouping with similar comments after commit; the stage's stored
-    counts (`common.comment_posted`); a search-queue row (the save's signal)."""
+    scoped to the stage); grouping with similar comments after commit; counted by a worker
+    after commit (`common.comment_posted`); a search-queue row (the save's signal)."""
     now = resolve_now(now)
     stage = Stage.objects.select_related("consultation__proposal__organization", "revision").get(
         pk=stage.pk
@@ -111,6 +111,7 @@ def log_recommendation(user, stage, *, author, received_on, text, channel, block
         parent_id=0,
         is_public=True,
         is_removed=False,
+        count_pending=True,  # counted by a worker (`common.comment_posted`)
     )
     comment.save()
     activity.record(

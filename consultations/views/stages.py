@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultations import calendar, domain, threads
+from consultations.domain.common import read_counts
 from consultations.forms import CommentForm
 from consultations.models import (
-    CommentCount,
     Consultation,
     Follow,
     Question,
@@ -442,13 +442,9 @@ def consultation_detail(request, slug):
     )
     proposal.status = domain.proposal_status_at(consultation, now=now, stages=stages)
     # Shown comments per stage, from the stored counts (a few rows whatever their number).
-    counts = dict(
-        CommentCount.objects.filter(stage__consultation=consultation)
-        .order_by()
-        .values_list("stage_id")
-        .annotate(n=Sum("shown"))
-        .values_list("stage_id", "n")
-    )
+    counts = {}
+    for stage_id, _block, _stance, _threads, shown in read_counts("consultation", consultation.pk):
+        counts[stage_id] = counts.get(stage_id, 0) + shown
     can_manage = user.is_authenticated and can(user, "consultations.manage", consultation)
     timeline = []
     for item in stages:

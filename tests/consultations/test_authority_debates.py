@@ -256,6 +256,12 @@ def test_recommendations_logged_are_answered_in_the_synthesis(
         now=REQUESTED + timedelta(days=2),
     )
     comment = StageComment.objects.get(pk=comment.pk)
+    # Counted by the worker, as a posted comment is (`domain.fold_counts`).
+    assert comment.count_pending is True
+    assert domain.fold_counts() == 1
+    assert list(announcement.comment_counts.values_list("block_key", "threads", "shown")) == [
+        ("", 1, 1)
+    ]
     assert (comment.user, comment.author_name, comment.channel, comment.received_on) == (
         None,
         "Asociația Proprietarilor Bloc 7",

@@ -606,22 +606,23 @@ def test_posting_a_comment_and_a_reply_takes_a_fixed_number_of_queries(
 ):
     """The form as the page sends it (with its one-time token). The comment's own rows, its
     thread position, the claim of the token, the log row, the follow, the search queue row
-    and the threads version; no second save of the comment's rows, no session write. The
-    counts do not grow with the comments already in the thread."""
+    and the threads version; no second save of the comment's rows, no session write, no
+    stored count (a worker counts it). The counts do not grow with the comments already in
+    the thread."""
     for number in range(3):
         comment(citizen, open_stage, text=f"Înainte {number}")
     en_client.force_login(citizen)
     en_client.get(open_stage.get_absolute_url())  # the session and the language, as a browser
-    # 15: the stage, the user row, the form's token looked up (a resend is answered with the
+    # 14: the stage, the user row, the form's token looked up (a resend is answered with the
     # first result), the command's savepoint with its release (its own transaction outside
-    # tests), the confirmed email, the three rows, the queue, log, follow and count rows, the
-    # form's claim, the redirect's count. The comment is stored waiting for the grouper,
-    # which its commit starts outside the request ("manual" in tests: none here;
-    # `domain.grouping.group_pending`).
-    with django_assert_num_queries(15), django_capture_on_commit_callbacks(execute=True):
+    # tests), the confirmed email, the three rows, the queue, log and follow rows, the form's
+    # claim, the redirect's count. The comment is stored waiting for the grouper and to be
+    # counted, which its commit starts outside the request ("manual" in tests: none here;
+    # `domain.grouping.catch_up`).
+    with django_assert_num_queries(14), django_capture_on_commit_callbacks(execute=True):
         response = post(en_client, open_stage, text="Primul.", form_token="a" * 32)
     top = StageComment.objects.get(comment="Primul.")
-    assert top.grouping_pending
+    assert top.grouping_pending and top.count_pending
     assert response["Location"].endswith(f"#comment-{top.pk}")
     assert (top.thread_id, top.parent_id, top.level, top.order) == (top.pk, top.pk, 0, 1)
 
@@ -630,15 +631,14 @@ def test_posting_a_comment_and_a_reply_takes_a_fixed_number_of_queries(
     parent, emailed = top, []
     for level in (1, 2):
         mailoutbox.clear()
-        # The first reply also makes the stage's count row of replies on the whole text (3)
-        # and emails the author replied to after commit (4; built in process: no broker in
-        # tests). Each reply adds to that count row and moves its thread's version (2); the
-        # follow is one statement whether or not it exists. The parent is read under its
-        # thread's lock: on PostgreSQL the lock is one statement more (SQLite's writers queue
-        # for the whole database).
+        # The first reply also emails the author replied to after commit (4; built in
+        # process: no broker in tests). Each reply moves its thread's version; the follow is
+        # one statement whether or not it exists. The parent is read under its thread's lock:
+        # on PostgreSQL the lock is one statement more (SQLite's writers queue for the whole
+        # database).
         lock = 1 if connection.features.has_select_for_update else 0
         with (
-            django_assert_num_queries((26 if level == 1 else 19) + lock),
+            django_assert_num_queries((22 if level == 1 else 18) + lock),
             django_capture_on_commit_callbacks(execute=True),
         ):
             response = post(

@@ -13,7 +13,7 @@ from django.utils import translation
 from django_comments.models import Comment
 from django_comments_xtd.models import XtdComment
 
-from consultations import domain
+from consultations import domain, threads
 from consultations.models import (
     CommentState,
     Follow,
@@ -97,6 +97,10 @@ def test_comment_on_a_block_with_a_quote(stage, citizen):
     assert comment.starts_thread is True and comment.thread_version == 0
     stage.refresh_from_db()
     assert stage.comments_version == version
+    # Counted by a worker after the commit (`fold_counts`), read with the stored ones till then.
+    assert comment.count_pending is True and not stage.comment_counts.exists()
+    assert threads.Counts(stage).rows == [(key, "support", 1, 1)]
+    assert domain.fold_counts() == 1
     assert list(stage.comment_counts.values_list("block_key", "stance", "threads", "shown")) == [
         (key, "support", 1, 1)
     ]
@@ -430,6 +434,7 @@ def test_a_reply_moves_its_threads_version_and_the_counts(stage, citizen, citize
     assert versions == {first.pk: 1, other.pk: 0, reply.pk: 0}
     stage.refresh_from_db()
     assert stage.comments_version == version
+    domain.fold_counts()
     assert sorted(stage.comment_counts.values_list("block_key", "stance", "threads", "shown")) == [
         ("", "neutral", 1, 1),
         (key, "", 0, 1),

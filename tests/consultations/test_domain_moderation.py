@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import override_settings
 from django.utils import translation
 
-from consultations import domain
+from consultations import domain, threads
 from consultations.models import (
     CommentState,
     Disposition,
@@ -183,6 +183,9 @@ def test_hide_with_a_reason(comment, stage, moderator, citizen2):
     stage.refresh_from_db()
     assert stage.comments_version == version
     assert hidden.thread_version == 1
+    # Hidden before it was counted: counted as it is (its thread, not shown) when folded.
+    assert [row[2:] for row in threads.Counts(stage).rows] == [(1, 0)]
+    domain.fold_counts()
     assert list(stage.comment_counts.values_list("threads", "shown")) == [(1, 0)]
     domain.restore_comment(moderator, hidden, now=moment)
     assert fresh(comment).thread_version == 2

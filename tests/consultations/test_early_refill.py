@@ -9,12 +9,13 @@ import pytest
 from django.core.cache import cache
 from django.core.signals import request_finished
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Count, Q
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from consultations import domain, threads
-from consultations.domain.common import bump_thread_version, count_comment
+from consultations.domain.common import bump_thread_version, count_comment, counts_sql
 from consultations.models import CommentCount, StageComment
 from core import earlycache
 from tests.consultations.conftest import first_block_key
@@ -34,7 +35,9 @@ def early(settings, monkeypatch):
 
 @pytest.fixture
 def first(open_stage, citizen):
-    return comment(citizen, open_stage, text="Primul fir, pe pagina întâi.")
+    made = comment(citizen, open_stage, text="Primul fir, pe pagina întâi.")
+    domain.fold_counts()  # counted: its stored row exists (`count_comment` updates it)
+    return made
 
 
 @pytest.fixture
@@ -456,13 +459,27 @@ def test_the_reads_as_sql_give_what_their_orm_forms_give(
         orm = threads.top_level(open_stage, filters).values_list("pk", "thread_version")
         for number in (1, 2, 3):
             assert read(open_stage.pk, filters, number) == list(orm[number - 1 : number])
+    # The counts: the stored rows with the comments waiting to be counted, the same as the
+    # stored rows once they are folded in, and as counting the comments' rows.
     rows = threads.Counts(open_stage).rows
-    assert sorted(rows) == sorted(
+    assert rows == [("", "", 0, 1), ("", "neutral", 2, 2), (block, "support", 1, 1)]
+    orm = (
+        StageComment.objects.filter(stage=open_stage)
+        .order_by("block_key", "stance")
+        .values_list("block_key", "stance")
+        .annotate(
+            threads=Count("pk", filter=Q(starts_thread=True)),
+            shown=Count("pk", filter=Q(state="visible")),
+        )
+    )
+    assert rows == list(orm)
+    assert domain.fold_counts() == 3
+    assert threads.Counts(open_stage).rows == rows
+    assert rows == sorted(
         CommentCount.objects.filter(stage=open_stage).values_list(
             "block_key", "stance", "threads", "shown"
         )
     )
-    assert sorted(rows) == [("", "", 0, 1), ("", "neutral", 2, 2), (block, "support", 1, 1)]
     assert sorted(threads.reaction_counts([first.pk, second.pk, third.pk])) == [
         (first.pk, 1, 0),
         (reply.pk, 0, 1),
@@ -473,10 +490,12 @@ def test_the_reads_as_sql_give_what_their_orm_forms_give(
 
 def test_the_reads_name_the_models_tables_and_columns():
     comments = '"consultations_stagecomment"'
-    assert threads.statement("counts") == (
-        'SELECT "consultations_commentcount"."block_key", "consultations_commentcount"."stance", '
-        '"consultations_commentcount"."threads", "consultations_commentcount"."shown" '
-        'FROM "consultations_commentcount" WHERE "consultations_commentcount"."stage_id" = %s'
+    assert counts_sql("stage") == (
+        'SELECT "stage_id", "block_key", "stance", "threads", "shown" '
+        'FROM "consultations_commentcount" WHERE "stage_id" = %s UNION ALL '
+        'SELECT "stage_id", "block_key", "stance", SUM(CASE WHEN "starts_thread" THEN 1 ELSE 0 '
+        'END), SUM(CASE WHEN "state" = %s THEN 1 ELSE 0 END) FROM "consultations_stagecomment" '
+        'WHERE "stage_id" = %s AND "count_pending" GROUP BY "stage_id", "block_key", "stance"'
     )
     assert threads.statement("threads", (True, False)) == (
         f'SELECT {comments}."xtdcomment_ptr_id", {comments}."thread_version" FROM {comments} '
@@ -514,6 +533,15 @@ def test_the_page_threads_are_read_from_a_partial_index(shape, params, index):
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert f"USING INDEX {index} " in plan or f"USING COVERING INDEX {index} " in plan, plan
     assert "TEMP B-TREE" not in plan  # in the index's order, not sorted
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_the_comments_waiting_to_be_counted_are_read_from_a_partial_index():
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + counts_sql("stage"), [1, "visible", 1])
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "SEARCH consultations_commentcount USING INDEX" in plan, plan
+    assert "SEARCH consultations_stagecomment USING INDEX comments_count_pending" in plan, plan
 
 
 def test_count_texts_are_made_once_per_language_and_numbers(monkeypatch):

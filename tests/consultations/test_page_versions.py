@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from consultations import domain
+from consultations import domain, threads
 from consultations.models import CommentCount, Stage, StageComment
 from tests.consultations.page_helpers import Rendered, comment
 from tests.factories import UserFactory
@@ -137,7 +137,11 @@ def test_the_counts_follow_what_is_shown(open_stage, two_pages, citizen, moderat
             )
         )
 
-    # The reply counts under its thread's paragraph, with no stance.
+    # The reply counts under its thread's paragraph, with no stance. Posted, the comments wait
+    # to be counted (what the pages read adds them); folded, they are stored.
+    assert stored() == []
+    assert threads.Counts(open_stage).rows == [("", "", 0, 1), ("", "neutral", 25, 25)]
+    assert domain.fold_counts() == 26
     assert stored() == [("", "", 0, 1), ("", "neutral", 25, 25)]
     domain.hide_comment(moderator, two_pages[4], "Spam", now=timezone.now())
     domain.withdraw_comment(citizen, two_pages[5], now=timezone.now())

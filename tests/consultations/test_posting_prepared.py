@@ -44,11 +44,13 @@ def test_posting_a_comment_and_a_reply_prepares_their_statements(open_stage, cit
     for words in (
         'INSERT INTO "django_comments"',
         'INSERT INTO "core_activitylog"',
-        'UPDATE "consultations_commentcount"',
+        'UPDATE "consultations_stagecomment" SET "thread_version"',
         "FOR UPDATE",
         "MIN(CASE WHEN",
     ):
         assert _prepared(words) == 1, words
+    # The stored counts are a worker's (`domain.fold_counts`), not the request's.
+    assert _prepared('"consultations_commentcount"') == 0
     assert StageComment.objects.count() == 2
 
 

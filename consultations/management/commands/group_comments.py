@@ -1,4 +1,5 @@
-"""Group the top-level comments still waiting for the grouper (with the "manual" setting, or
+"""Count the comments waiting to be counted (`domain.common.fold_counts`), then group the
+top-level comments still waiting for the grouper (with the "manual" setting, or
 when its task was lost with a broker down) and those not fingerprinted at all (stored before
 grouping existed) with the comments they repeat.
 
@@ -15,7 +16,10 @@ from consultations.models import Stage, StageKind
 
 
 class Command(BaseCommand):
-    help = "Group identical and near-identical comments (form letters) not grouped yet."
+    help = (
+        "Count the comments waiting to be counted, then group identical and near-identical "
+        "comments (form letters) not grouped yet."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--stage", type=int, help="only the stage with this id")
@@ -24,6 +28,8 @@ class Command(BaseCommand):
         stages = Stage.objects.filter(kind__in=StageKind.commentable()).order_by("pk")
         if stage is not None:
             stages = stages.filter(pk=stage)
+        counted = domain.fold_counts()
+        self.stdout.write(f"{counted} comment(s) counted.")
         total = 0
         for each in stages:
             looked_at = domain.group_pending(stage=each) + domain.group_stage(each)
