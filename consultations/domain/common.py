@@ -27,7 +27,7 @@ waiting one is counted as it is when it is folded.
 import time
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from consultations.models import CommentCount, CommentState, Stage, StageComment
@@ -199,22 +199,23 @@ def read_counts(by, pk, cursor=None):
 
 # Waiting comments counted per transaction (`fold_counts`).
 FOLD_BATCH = 1000
-# Rounds `fold_counts` makes again, after a pause, while comments still wait (held by another
-# transaction when it took its batches: a moderator, a reaction, a reply's thread lock).
+# Rounds `fold_counts` makes again, after a pause, while comments it could not take still wait
+# (held by another transaction: the grouper's batch, a moderator, a reaction, a reply's thread
+# lock). PostgreSQL only: SQLite has no row locks to skip.
 FOLD_RETRIES = 3
 FOLD_PAUSE = 0.2
-# Any number, the same in every process: PostgreSQL's lock that lets folds run side by side
-# (shared) and a recount alone (`recount_comments`).
+# Any number, the same in every process: PostgreSQL's lock that lets one fold batch or one
+# recount (`recount_comments`) run at a time. Folds would wait for each other on the count rows
+# anyway; waiting here, before any row is locked, they hold no comment meanwhile.
 _COUNTS_LOCK = 7_310_442_119
 
 
-def _counts_lock(*, shared):
-    """On PostgreSQL, the counts' lock until the transaction ends: shared by folds, alone for a
-    recount. SQLite serialises writing transactions itself."""
+def _counts_lock():
+    """On PostgreSQL, the counts' lock until the transaction ends. SQLite serialises writing
+    transactions itself."""
     if connection.vendor == "postgresql":
-        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {function}(%s)", [_COUNTS_LOCK])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_COUNTS_LOCK])
 
 
 def _fold_sql(rows):
@@ -249,14 +250,16 @@ def _share_stages(stage_ids):
 def _fold_batch(batch_size):
     """One batch of `fold_counts`, in its own transaction. Returns how many it counted."""
     with transaction.atomic():
-        _counts_lock(shared=True)
-        waiting = StageComment.objects.filter(count_pending=True).order_by("stage_id", "pk")
-        stages = sorted(set(waiting.values_list("stage_id", flat=True)[:batch_size]))
+        _counts_lock()
+        waiting = StageComment.objects.filter(count_pending=True)
+        # Every stage with comments waiting (few; the partial index gives them).
+        stages = sorted(set(waiting.order_by().values_list("stage_id", flat=True).distinct()))
         if not stages:
             return 0
         _share_stages(stages)
         taken = list(
-            waiting.filter(stage_id__in=stages)  # the partial index's order: nothing sorted
+            waiting.filter(stage_id__in=stages)
+            .order_by("stage_id", "pk")  # the partial index's order: nothing sorted
             .select_for_update(skip_locked=True, of=("self",))
             .values_list("pk", "stage_id", "block_key", "stance", "starts_thread", "state")[
                 :batch_size
@@ -283,20 +286,28 @@ def fold_counts(batch_size=FOLD_BATCH, *, retries=FOLD_RETRIES):
     state it has now). Returns how many comments were counted. Idempotent; readers see the
     same counts before and after (`counts_sql`).
 
-    Concurrency: a batch locks its comments as it takes them and skips those another
-    transaction holds (a moderator changing one, a reaction, a reply's thread lock, another
-    worker's batch); while some still wait once the batches run out, it tries again after a
-    pause, `retries` times, and a comment held longer is counted by the next run (the next
-    comment's, or `manage.py group_comments`), in the state that transaction leaves. The stored
-    rows are written in one statement, in the order of their keys, so two workers never wait
-    for each other in turn; folds share a lock a recount takes alone (`recount_comments`).
-    SQLite serialises writing transactions itself.
+    Concurrency: one batch at a time on PostgreSQL (a transaction-level advisory lock, which a
+    recount takes too), waiting for it before locking any row. A batch locks the stages it
+    adds to FOR KEY SHARE (what a new count row's foreign key takes at commit) and then its
+    comments, skipping those another transaction holds (the grouper's batch, a moderator, a
+    reaction, a reply's thread lock): while some that were waiting when it started are still
+    waiting once the batches run out, it tries again after a pause, `retries` times, and a
+    comment held longer is counted by the next run (the next comment's, or `manage.py
+    group_comments`), in the state that transaction leaves. SQLite serialises writing
+    transactions itself.
 
     Side effects: `CommentCount` rows made or added to; the comments' `count_pending` cleared."""
     counted = 0
+    if connection.vendor != "postgresql":
+        retries = 0
+    newest = StageComment.objects.filter(count_pending=True).aggregate(Max("pk"))["pk__max"]
+    if newest is None:
+        return 0
     for attempt in range(retries + 1):
+        # Again only for what waited before this run (held when its batch came): comments
+        # posted since wake a run of their own.
         if attempt:
-            if not StageComment.objects.filter(count_pending=True).exists():
+            if not StageComment.objects.filter(count_pending=True, pk__lte=newest).exists():
                 break
             time.sleep(FOLD_PAUSE)
         while True:
@@ -315,7 +326,7 @@ def recount_comments(stage):
     stored rows count the others; on PostgreSQL no fold runs meanwhile (the counts' lock).
 
     Side effects: replaces the stage's `CommentCount` rows; bumps the stage's comments version."""
-    _counts_lock(shared=False)
+    _counts_lock()
     rows = (
         StageComment.objects.filter(stage=stage, count_pending=False)
         .order_by()

@@ -61,15 +61,21 @@ def queue_counting():
 
 def catch_up():
     """What the grouper's thread and task run: the waiting comments counted
-    (`common.fold_counts`), then grouped (`group_pending`). Returns how many were grouped.
-    Side effects: those of both."""
+    (`common.fold_counts`), then grouped (`group_pending`), then those counted that a grouper
+    held meanwhile (its batches lock their comments). Returns how many were grouped. Side
+    effects: those of both."""
     from consultations.domain.common import fold_counts
 
-    try:
-        fold_counts()
-    except Exception:  # the grouping still runs; the comments wait for the next run
-        log.exception("Counting the waiting comments failed; they stay waiting.")
-    return group_pending()
+    def count(**options):
+        try:
+            fold_counts(**options)
+        except Exception:  # the grouping still runs; the comments wait for the next run
+            log.exception("Counting the waiting comments failed; they stay waiting.")
+
+    count()
+    grouped = group_pending()
+    count(retries=0)
+    return grouped
 
 
 class _AfterCommit(background.AfterCommitOnce):

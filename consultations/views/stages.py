@@ -441,7 +441,8 @@ def consultation_detail(request, slug):
         .order_by("position")
     )
     proposal.status = domain.proposal_status_at(consultation, now=now, stages=stages)
-    # Shown comments per stage, from the stored counts (a few rows whatever their number).
+    # Shown comments per stage, from the stored counts and the comments waiting to be added to
+    # them (a few rows, and the few comments a worker has not folded in yet).
     counts = {}
     for stage_id, _block, _stance, _threads, shown in read_counts("consultation", consultation.pk):
         counts[stage_id] = counts.get(stage_id, 0) + shown

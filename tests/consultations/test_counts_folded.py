@@ -4,6 +4,7 @@ adds the waiting comments to the stored rows in the same statement, so the count
 same before and after the fold."""
 
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -168,6 +169,21 @@ def test_the_catch_up_command_counts_then_groups(stage, citizen, citizen2, capsy
     assert not StageComment.objects.filter(grouping_pending=True).exists()
 
 
+def test_a_reply_alone_wakes_the_worker_that_counts_it(
+    stage, citizen, citizen2, django_capture_on_commit_callbacks, settings
+):
+    settings.SEARCH_INDEX_UPDATES = "celery"  # eager in tests: the task runs at commit
+    with django_capture_on_commit_callbacks(execute=True):
+        first = domain.post_comment(citizen, stage, text="Da.", stance="support", now=during(stage))
+    assert waiting() == []
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        domain.post_comment(citizen2, stage, text="De ce?", parent_id=first.pk, now=during(stage))
+    # The grouper's run (beside the search queue's and the reply's email), for a reply too.
+    assert [type(c).__name__ for c in callbacks].count("_AfterCommit") == 1
+    assert waiting() == []
+    assert stored(stage) == [("", "", 0, 1), ("", "support", 1, 1)]
+
+
 def test_the_grouper_run_after_commit_folds_the_counts(
     stage, citizen, django_capture_on_commit_callbacks, settings
 ):
@@ -217,14 +233,45 @@ def test_a_fold_skips_a_comment_locked_by_a_moderator_and_counts_it_later(stage,
     holder.start()
     try:
         assert held.wait(10)
-        assert domain.fold_counts() == 2
+        assert domain.fold_counts(retries=0) == 2
         assert waiting() == [comments[1].pk]
         assert stored(stage) == [(key, "support", 2, 2)]
         assert Counts(stage).rows == [(key, "support", 3, 3)]
     finally:
         released.set()
         holder.join(10)
-    assert domain.fold_counts() == 1
+    assert domain.fold_counts(retries=0) == 1
+    assert stored(stage) == [(key, "support", 3, 3)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: SQLite has none")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_fold_tries_again_for_a_comment_held_a_moment(stage):
+    key = first_block_key(stage)
+    comments = [
+        domain.post_comment(
+            UserFactory(),
+            stage,
+            text=f"Text {n}.",
+            block_key=key,
+            stance="support",
+            now=during(stage),
+        )
+        for n in range(3)
+    ]
+    held, errors = threading.Event(), []
+
+    def hold():
+        with transaction.atomic():
+            StageComment.objects.select_for_update().get(pk=comments[1].pk)
+            held.set()
+            time.sleep(domain.common.FOLD_PAUSE * 1.2)  # released before the second retry
+
+    holder = _in_thread(hold, errors)
+    assert held.wait(10)
+    assert domain.fold_counts(retries=3) == 3
+    holder.join(10)
+    assert errors == [] and waiting() == []
     assert stored(stage) == [(key, "support", 3, 3)]
 
 
@@ -293,21 +340,21 @@ def test_a_moderator_waiting_for_a_fold_takes_the_comment_off_the_stored_counts_
     connection.vendor != "postgresql", reason="concurrent writers: SQLite serialises them"
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_second_worker_skips_what_the_first_holds_and_counts_each_comment_once(stage):
+def test_a_second_worker_waits_for_the_first_and_counts_each_comment_once(stage):
     key = first_block_key(stage)
 
-    def post(count, block_key):
+    def post(count):
         for n in range(count):
             domain.post_comment(
                 UserFactory(),
                 stage,
                 text=f"Text {n}.",
-                block_key=block_key,
+                block_key=key,
                 stance=("support", "oppose", "neutral")[n % 3],
                 now=during(stage),
             )
 
-    post(30, key)
+    post(30)
     taken, release, errors, results = threading.Event(), threading.Event(), [], []
 
     def fold_and_hold():
@@ -318,23 +365,23 @@ def test_a_second_worker_skips_what_the_first_holds_and_counts_each_comment_once
 
     first = _in_thread(fold_and_hold, errors)
     assert taken.wait(10)
-    # Six more on the whole text (other count rows than the first worker's, which a second
-    # worker would wait for): the second worker skips the 30 the first holds.
-    post(6, "")
-    assert domain.fold_counts(batch_size=4, retries=0) == 6
-    assert first.is_alive()  # it did not wait for the first
-    assert stored(stage) == [("", "neutral", 2, 2), ("", "oppose", 2, 2), ("", "support", 2, 2)]
+    post(6)
+    second = _in_thread(lambda: results.append(domain.fold_counts(retries=0)), errors)
+    second.join(1)
+    assert second.is_alive()  # one fold at a time: it waits before locking any comment
+    # Meanwhile readers count all 36, and a reply can lock its thread's first comment.
     assert Counts(stage).rows == [
-        ("", "neutral", 2, 2),
-        ("", "oppose", 2, 2),
-        ("", "support", 2, 2),
-        (key, "neutral", 10, 10),
-        (key, "oppose", 10, 10),
-        (key, "support", 10, 10),
+        (key, "neutral", 12, 12),
+        (key, "oppose", 12, 12),
+        (key, "support", 12, 12),
     ]
     release.set()
     first.join(10)
-    assert errors == [] and results == [30]
+    second.join(10)
+    assert errors == [] and results == [30, 6]
     assert waiting() == []
-    assert domain.fold_counts(retries=0) == 0
-    assert stored(stage) == Counts(stage).rows
+    assert stored(stage) == [
+        (key, "neutral", 12, 12),
+        (key, "oppose", 12, 12),
+        (key, "support", 12, 12),
+    ]
