@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import devices
 from accounts.models import User
 from core import ratelimit
-from core.mail import send_email
+from core.mail import hand_over
 
 PENDING_INVITATION_KEY = "pending_invitation"
 
@@ -104,4 +105,8 @@ class AccountAdapter(DefaultAccountAdapter):
             ),
             None,
         )
-        send_email.delay(message.subject, message.body, list(message.to), html)
+        if not hand_over(message.subject, message.body, list(message.to), html) and request:
+            messages.warning(
+                request,
+                _("The email could not be sent just now. Please try again in a few minutes."),
+            )

@@ -25,7 +25,7 @@ from accounts.forms import (
     RoleForm,
 )
 from accounts.models import Invitation, LegalText, LegalTextKind, Membership, Organization, User
-from core import privacy
+from core import mail, privacy
 from core.activity import history
 from core.errors import DomainError
 from core.pagination import paginate
@@ -182,16 +182,27 @@ def organization_members(request, slug):
     invite_form = InvitationForm(request.POST or None, organization=organization)
     if request.method == "POST" and invite_form.is_valid():
         try:
-            invitation = domain.invite_member(
-                request.user,
-                organization,
-                invite_form.cleaned_data["email"],
-                invite_form.cleaned_data["role"],
-                base_url=request.build_absolute_uri("/"),
-            )
+            with mail.undelivered() as refused:
+                invitation = domain.invite_member(
+                    request.user,
+                    organization,
+                    invite_form.cleaned_data["email"],
+                    invite_form.cleaned_data["role"],
+                    base_url=request.build_absolute_uri("/"),
+                )
         except DomainError as error:
             invite_form.add_error(None, error.message)
         else:
+            if refused:
+                messages.warning(
+                    request,
+                    _(
+                        "The invitation to %(email)s was saved, but its email could not be "
+                        "sent. Revoke it and invite again in a few minutes."
+                    )
+                    % {"email": invitation.email},
+                )
+                return redirect("accounts:organization_members", slug=organization.slug)
             messages.success(
                 request,
                 _("An invitation was sent to %(email)s. It expires on %(date)s.")

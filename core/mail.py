@@ -202,6 +202,43 @@ def send_email(subject, body, recipients, html=None, headers=None):
     message.send()
 
 
+# The recipients refused while `undelivered()` collects them (this thread).
+_refused = threading.local()
+
+
+@contextmanager
+def undelivered():
+    """Collect, in the list this gives, the recipients of the emails sent in process during the
+    block (no broker: Celery runs tasks in process) that the mail server refused or could not
+    take (`hand_over`): a page can then say so. With a broker the worker sends them later and
+    the list stays empty. Side effects: none."""
+    found, before = [], getattr(_refused, "found", None)
+    _refused.found = found
+    try:
+        yield found
+    finally:
+        _refused.found = before
+
+
+def hand_over(subject, body, recipients, html=None, headers=None):
+    """Send one rendered email by `send_email`: queued for a worker (which retries), or,
+    without a broker, sent now, once. A mail server that refuses it or cannot be reached then
+    never fails the request that sent it: the error is logged, the recipients are collected
+    (`undelivered`) and False returned. Side effects: the email, or a task queued."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        send_email.delay(subject, body, recipients, html=html, headers=headers)
+        return True
+    try:
+        send_email.run(subject, body, recipients, html=html, headers=headers)
+    except OSError:  # smtplib's errors and the socket's
+        log.exception("An email to %s could not be sent.", ", ".join(recipients))
+        found = getattr(_refused, "found", None)
+        if found is not None:
+            found.extend(recipients)
+        return False
+    return True
+
+
 @shared_task(
     name="core.tasks.send_notifications",
     autoretry_for=(OperationalError, InterfaceError),
@@ -213,7 +250,7 @@ def send_notifications(kind, params):
     its own task, so that a failed delivery is retried alone. A database that is briefly away
     retries the whole event: nothing is queued before every email is built."""
     for recipient, subject, body, headers in build(kind, params):
-        send_email.delay(subject, body, [recipient], headers=headers)
+        hand_over(subject, body, [recipient], headers=headers)
 
 
 # --- Stored events -----------------------------------------------------------------------------
