@@ -106,7 +106,20 @@ class AccountAdapter(DefaultAccountAdapter):
             None,
         )
         if not hand_over(message.subject, message.body, list(message.to), html) and request:
-            messages.warning(
+            request.consult_email_not_sent = True
+            self.add_message(
                 request,
-                _("The email could not be sent just now. Please try again in a few minutes."),
+                messages.WARNING,
+                message=_(
+                    "The email could not be sent just now. Please try again in a few minutes."
+                ),
             )
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        """allauth's messages, but not "Confirmation email sent" after an email that could not
+        be sent (`send_mail`)."""
+        if getattr(request, "consult_email_not_sent", False) and message_template == (
+            "account/messages/email_confirmation_sent.txt"
+        ):
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)

@@ -198,7 +198,7 @@ def organization_members(request, slug):
                     request,
                     _(
                         "The invitation to %(email)s was saved, but its email could not be "
-                        "sent. Revoke it and invite again in a few minutes."
+                        "sent. Withdraw it and invite again in a few minutes."
                     )
                     % {"email": invitation.email},
                 )

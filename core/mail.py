@@ -7,7 +7,8 @@ each an `Email` saying who gets it, which templates and context, in which langua
 emails people can stop, the link that stops them. Each email is rendered in its recipient's
 language, with `List-Unsubscribe` headers when it has such a link, and sent by the `send_email`
 task (retried on network errors by a worker; without a broker it runs in process, where a stored
-event's next attempt retries it). Every email of an event is built before any is sent: an event
+event's next attempt retries it, and an email sent at once — allauth's, an invitation's — is
+tried once: `hand_over`). Every email of an event is built before any is sent: an event
 that cannot be built is tried again whole, and a delivery that fails is tried again alone.
 
 Who builds and sends them is `settings.NOTIFICATION_EMAILS`:
@@ -225,13 +226,20 @@ def hand_over(subject, body, recipients, html=None, headers=None):
     without a broker, sent now, once. A mail server that refuses it or cannot be reached then
     never fails the request that sent it: the error is logged, the recipients are collected
     (`undelivered`) and False returned. Side effects: the email, or a task queued."""
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
+    if not send_email.app.conf.task_always_eager:
         send_email.delay(subject, body, recipients, html=html, headers=headers)
         return True
     try:
         send_email.run(subject, body, recipients, html=html, headers=headers)
-    except OSError:  # smtplib's errors and the socket's
-        log.exception("An email to %s could not be sent.", ", ".join(recipients))
+    except OSError as error:  # smtplib's errors and the socket's
+        # Neither the addresses nor the server's answer (which may quote a link of the email):
+        # a log is read by more people than the database.
+        log.error(
+            "An email (%d recipient(s)) could not be sent: %s, SMTP code %s.",
+            len(recipients),
+            type(error).__name__,
+            getattr(error, "smtp_code", None),
+        )
         found = getattr(_refused, "found", None)
         if found is not None:
             found.extend(recipients)

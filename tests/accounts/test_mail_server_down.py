@@ -5,13 +5,14 @@ says so, the error is logged, and what the person did is kept."""
 import logging
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
 from accounts import domain
 from accounts.models import Invitation
 from core import mail as mail_module
-from tests.accounts.helpers import messages_of
+from tests.accounts.helpers import messages_of, sign_up_data
 
 tried = []
 
@@ -43,9 +44,28 @@ def test_a_password_reset_with_the_mail_server_down_says_so(en_client, user, ser
     ]
     assert server_down == [user.email]  # tried once, not retried in the request
     assert mail.outbox == []
+    # No address and no answer of the server in the log (it may quote the email's link).
     assert [r.getMessage() for r in caplog.records] == [
-        f"An email to {user.email} could not be sent."
+        "An email (1 recipient(s)) could not be sent: ConnectionRefusedError, SMTP code None."
     ]
+
+
+def test_a_sign_up_with_the_mail_server_down_keeps_the_account_and_says_so(
+    en_client, db, server_down
+):
+    response = en_client.post(
+        "/accounts/signup/", sign_up_data("new@example.org", "a-long-secret-99")
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    # Not allauth's "Confirmation email sent": it was not.
+    assert messages_of(response) == [
+        "The email could not be sent just now. Please try again in a few minutes."
+    ]
+    assert list(EmailAddress.objects.values_list("email", "verified")) == [
+        ("new@example.org", False)
+    ]
+    assert server_down == ["new@example.org"]
 
 
 def test_an_invitation_with_the_mail_server_down_is_kept_and_its_address_collected(

@@ -201,23 +201,28 @@ def test_the_grouper_run_after_commit_folds_the_counts(
     assert stored(stage) == [(first_block_key(stage), "support", 1, 1)]
 
 
+def posted_by_many(stage, key, stances):
+    """A first comment on paragraph `key` by a new person for each stance of `stances`."""
+    return [
+        domain.post_comment(
+            UserFactory(),
+            stage,
+            text=f"Text {n}.",
+            block_key=key,
+            stance=stance,
+            now=during(stage),
+        )
+        for n, stance in enumerate(stances)
+    ]
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks: SQLite serialises writers"
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_fold_skips_a_comment_locked_by_a_moderator_and_counts_it_later(stage, citizen):
     key = first_block_key(stage)
-    comments = [
-        domain.post_comment(
-            UserFactory(),
-            stage,
-            text=f"Text {n}.",
-            block_key=key,
-            stance="support",
-            now=during(stage),
-        )
-        for n in range(3)
-    ]
+    comments = posted_by_many(stage, key, ["support"] * 3)
     held, released = threading.Event(), threading.Event()
 
     def hold():
@@ -248,17 +253,7 @@ def test_a_fold_skips_a_comment_locked_by_a_moderator_and_counts_it_later(stage,
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_fold_tries_again_for_a_comment_held_a_moment(stage):
     key = first_block_key(stage)
-    comments = [
-        domain.post_comment(
-            UserFactory(),
-            stage,
-            text=f"Text {n}.",
-            block_key=key,
-            stance="support",
-            now=during(stage),
-        )
-        for n in range(3)
-    ]
+    comments = posted_by_many(stage, key, ["support"] * 3)
     held, errors = threading.Event(), []
 
     def hold():
@@ -297,17 +292,7 @@ def test_a_moderator_waiting_for_a_fold_takes_the_comment_off_the_stored_counts_
     stage, moderator
 ):
     key = first_block_key(stage)
-    comments = [
-        domain.post_comment(
-            UserFactory(),
-            stage,
-            text=f"Text {n}.",
-            block_key=key,
-            stance="oppose",
-            now=during(stage),
-        )
-        for n in range(2)
-    ]
+    comments = posted_by_many(stage, key, ["oppose"] * 2)
     folded, release, errors = threading.Event(), threading.Event(), []
 
     def fold_and_hold():
@@ -344,15 +329,7 @@ def test_a_second_worker_waits_for_the_first_and_counts_each_comment_once(stage)
     key = first_block_key(stage)
 
     def post(count):
-        for n in range(count):
-            domain.post_comment(
-                UserFactory(),
-                stage,
-                text=f"Text {n}.",
-                block_key=key,
-                stance=("support", "oppose", "neutral")[n % 3],
-                now=during(stage),
-            )
+        posted_by_many(stage, key, [("support", "oppose", "neutral")[n % 3] for n in range(count)])
 
     post(30)
     taken, release, errors, results = threading.Event(), threading.Event(), [], []
