@@ -200,6 +200,7 @@ def post_comment(
     if parent is not None and parent.user_id and parent.user_id != user.pk:
         outbox.reply_posted(comment)
     comment_posted(comment)
+    grouping.queue_counting()
     if then is not None:
         then(comment)
     return comment
@@ -260,6 +261,8 @@ def set_comment_state(comment, actor, state, reason, now):
     if has_synthesis(comment.stage):
         bump_comments_version(comment.stage)
     uncount_comment(comment, shown=int(state == CommentState.VISIBLE) - int(was_shown))
+    if comment.count_pending:  # a run of the worker may have skipped it while it was locked
+        grouping.queue_counting()
     # A queryset update sends no signal: tell the search queue (the comment leaves or rejoins).
     search_indexing.enqueue(comment)
 

@@ -117,29 +117,22 @@ def uncount_comment(comment, *, shown):
     """`count_comment` for a comment whose state changed (read under its row lock:
     `lock_comment`): the stored rows change only if the comment was counted already; a comment
     still waiting (`count_pending`) is counted as it is when it is folded, and the lock keeps
-    the folding worker off it meanwhile (it skips locked rows). Side effects: those of
-    `count_comment`, or none."""
+    the folding worker off it meanwhile (it skips locked rows; the caller wakes it again after
+    the commit: `grouping.queue_counting`). Side effects: those of `count_comment`, or none."""
     if not comment.count_pending:
         count_comment(comment, shown=shown)
-    else:  # a run of the worker may have skipped it while it was locked here
-        from consultations.domain import grouping
-
-        grouping.queue_counting()
 
 
 def comment_posted(comment):
     """What a new comment (stored waiting to be counted: `count_pending`, set before its
-    insert) changes beside its own rows: for a reply, its thread's version; the worker that
-    counts it is woken after the commit (`grouping.queue_counting`).
+    insert) changes beside its own rows: for a reply, its thread's version. The caller wakes
+    the worker that counts it after the commit (`grouping.queue_counting`).
 
-    Side effects: for a reply, `bump_thread_version`; an on-commit callback."""
-    from consultations.domain import grouping  # grouping's worker folds the counts
-
+    Side effects: for a reply, `bump_thread_version`."""
     if not comment.count_pending:
         raise ValueError("A new comment is stored waiting to be counted (count_pending).")
     if not comment.starts_thread:
         bump_thread_version(comment)
-    grouping.queue_counting()
 
 
 # --- Stored counts: reading them, and folding the waiting comments in ----------------------
@@ -151,7 +144,8 @@ def counts_sql(by):
     Rows (stage id, block key, stance, threads, shown comments): the stored rows and then, per
     stage, block key and stance, the comments waiting to be counted (`count_pending`); a key
     may thus have two rows, to be added. One statement: both parts are read in the same
-    snapshot, so a fold committed while it runs is seen whole or not at all."""
+    snapshot, so a fold committed while it runs is seen whole or not at all. Side effects:
+    none."""
     count, (c_stage, block, stance, threads, shown) = sql.quoted(
         CommentCount, ["stage_id", "block_key", "stance", "threads", "shown"]
     )
@@ -179,7 +173,7 @@ def counts_sql(by):
 def read_counts(by, pk, cursor=None):
     """The counts `counts_sql(by)` reads for the stage or consultation `pk`, each key's rows
     added: [(stage id, block key, stance, threads, shown)] sorted, the same list for the same
-    counts however many are folded yet. One query."""
+    counts however many are folded yet. One query. Side effects: none."""
     statement = sql.kept(("counts", by), lambda: counts_sql(by))
     params = [pk, CommentState.VISIBLE.value, pk]
     if cursor is None:

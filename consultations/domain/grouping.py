@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from consultations import similarity
+from consultations.domain.common import fold_counts
 from consultations.models import CommentBand, CommentGroup, StageComment
 from core import background
 
@@ -62,9 +63,8 @@ def queue_counting():
 def catch_up():
     """What the grouper's thread and task run: the waiting comments counted
     (`common.fold_counts`), then grouped (`group_pending`), then those counted that a grouper
-    held meanwhile (its batches lock their comments). Returns how many were grouped. Side
-    effects: those of both."""
-    from consultations.domain.common import fold_counts
+    held meanwhile (its batches lock their comments). Returns how many were grouped.
+    Side effects: those of both."""
 
     def count(**options):
         try:

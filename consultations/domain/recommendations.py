@@ -123,4 +123,5 @@ def log_recommendation(user, stage, *, author, received_on, text, channel, block
     )
     grouping.queue_grouping(comment)
     comment_posted(comment)
+    grouping.queue_counting()
     return comment
