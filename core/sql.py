@@ -129,6 +129,15 @@ def run(key, make, params):
         return found.rowcount
 
 
+def transaction_lock(key):
+    """On PostgreSQL, the advisory lock `key` (any number, the same in every process) until
+    the transaction ends: one holder at a time, across processes. SQLite serialises writing
+    transactions itself, so nothing is taken there. Side effects: the lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def quoted(model, names):
     """The quoted table of `model` and its quoted columns for the field names `names`."""
     ops = connection.ops

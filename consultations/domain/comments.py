@@ -15,8 +15,8 @@ from consultations.domain.common import (
     bump_comments_version,
     bump_thread_version,
     comment_posted,
+    count_comment,
     resolve_now,
-    uncount_comment,
 )
 from consultations.domain.queries import (
     block_keys,
@@ -236,10 +236,10 @@ def set_comment_state(comment, actor, state, reason, now):
     Side effects: saves the state, its reason, moment and author (and the comments package's
     `is_public`/`is_removed` flags); updates `comment` in memory; bumps its thread's version
     and, when it is shown or no longer shown, the stage's stored counts if it was counted
-    already (`common.uncount_comment`); queues the comment for
-    the search index; when the stage's synthesis is published, bumps the stage's version too
-    (what the published table shows of the comment changes, and the synthesis PDF made for the
-    stage's version is made again)."""
+    already (a comment still waiting is counted by the worker in its new state); queues the
+    comment for the search index; when the stage's synthesis is published, bumps the stage's
+    version too (what the published table shows of the comment changes, and the synthesis PDF
+    made for the stage's version is made again)."""
     checks.check_comment_move(
         comment,
         state,
@@ -260,9 +260,12 @@ def set_comment_state(comment, actor, state, reason, now):
     bump_thread_version(comment)
     if has_synthesis(comment.stage):
         bump_comments_version(comment.stage)
-    uncount_comment(comment, shown=int(state == CommentState.VISIBLE) - int(was_shown))
-    if comment.count_pending:  # a run of the worker may have skipped it while it was locked
+    if comment.count_pending:
+        # Not counted yet: the worker counts it in the state it has then (the row lock keeps it
+        # off meanwhile, and wakes it again: a run may have skipped it while locked here).
         grouping.queue_counting()
+    else:
+        count_comment(comment, shown=int(state == CommentState.VISIBLE) - int(was_shown))
     # A queryset update sends no signal: tell the search queue (the comment leaves or rejoins).
     search_indexing.enqueue(comment)
 

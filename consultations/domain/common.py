@@ -113,16 +113,6 @@ def count_comment(comment, *, shown=0, threads=0):
         row.update(**changes)
 
 
-def uncount_comment(comment, *, shown):
-    """`count_comment` for a comment whose state changed (read under its row lock:
-    `lock_comment`): the stored rows change only if the comment was counted already; a comment
-    still waiting (`count_pending`) is counted as it is when it is folded, and the lock keeps
-    the folding worker off it meanwhile (it skips locked rows; the caller wakes it again after
-    the commit: `grouping.queue_counting`). Side effects: those of `count_comment`, or none."""
-    if not comment.count_pending:
-        count_comment(comment, shown=shown)
-
-
 def comment_posted(comment):
     """What a new comment (stored waiting to be counted: `count_pending`, set before its
     insert) changes beside its own rows: for a reply, its thread's version. The caller wakes
@@ -204,14 +194,6 @@ FOLD_PAUSE = 0.2
 _COUNTS_LOCK = 7_310_442_119
 
 
-def _counts_lock():
-    """On PostgreSQL, the counts' lock until the transaction ends. SQLite serialises writing
-    transactions itself."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_COUNTS_LOCK])
-
-
 def _fold_sql(rows):
     table, (stage, block, stance, threads, shown) = sql.quoted(
         CommentCount, ["stage_id", "block_key", "stance", "threads", "shown"]
@@ -244,7 +226,7 @@ def _share_stages(stage_ids):
 def _fold_batch(batch_size):
     """One batch of `fold_counts`, in its own transaction. Returns how many it counted."""
     with transaction.atomic():
-        _counts_lock()
+        sql.transaction_lock(_COUNTS_LOCK)
         waiting = StageComment.objects.filter(count_pending=True)
         # Every stage with comments waiting (few; the partial index gives them).
         stages = sorted(set(waiting.order_by().values_list("stage_id", flat=True).distinct()))
@@ -320,7 +302,7 @@ def recount_comments(stage):
     stored rows count the others; on PostgreSQL no fold runs meanwhile (the counts' lock).
 
     Side effects: replaces the stage's `CommentCount` rows; bumps the stage's comments version."""
-    _counts_lock()
+    sql.transaction_lock(_COUNTS_LOCK)
     rows = (
         StageComment.objects.filter(stage=stage, count_pending=False)
         .order_by()

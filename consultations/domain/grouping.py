@@ -29,7 +29,7 @@ from django.db.models import Count
 from consultations import similarity
 from consultations.domain.common import fold_counts
 from consultations.models import CommentBand, CommentGroup, StageComment
-from core import background
+from core import background, sql
 
 log = logging.getLogger(__name__)
 
@@ -268,9 +268,7 @@ def _fingerprints(size, stage):
 
 @transaction.atomic
 def _group_batch(size, stage, fingerprints):
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BATCH_LOCK])
+    sql.transaction_lock(_BATCH_LOCK)
     batch = list(
         _waiting(stage)
         .select_for_update(of=("self",))
