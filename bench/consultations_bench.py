@@ -24,8 +24,9 @@ measures requests per second, at each size, of:
 - after a reaction on page 1 (the middleware adds one to a comment's agree count, as
   `domain.react` does, without the Reaction row: the copy is refilled);
 - after one thread of page 1 changed (the middleware changes a field of one of its comments
-  and moves its thread's version on, as a reply, an answer or moderation does: the page is put
-  together again, that thread is read and rendered, the other 19 come from the cache);
+  and moves its thread's version on, as a reply or moderation does: the copy's
+  refill reads the stage and that thread, renders it and splices it into the copy, the other
+  19 threads and the page around them kept as they are);
 - each of those three writes alone (`/bench/write-only/…`: written, answered "ok" before the
   other middleware), from which the view alone is derived (1/view = 1/pair − 1/writes);
 - the view alone, measured: one client per worker, in rounds (`rounds`): every client makes

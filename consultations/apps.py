@@ -105,7 +105,8 @@ class ConsultationsConfig(AppConfig):
         authors_changed.connect(renew_stages_of, dispatch_uid="renew-stages-of")
 
         # Kept copies of anonymous stage pages get their counts written in again after a
-        # comment or a reaction, without the whole stack (`core.earlycache`).
+        # comment or a reaction, and a thread of theirs that changed rendered and replaced,
+        # without the whole stack (`core.earlycache`).
         from consultations import threads
         from core import earlycache
 

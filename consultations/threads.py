@@ -10,7 +10,9 @@ its `thread_version` (on its first comment), which every change to what it shows
 (`consultations.domain.common`): after a new reply, only the replied-to thread is read and
 rendered again; the page's other threads come from the cache. The page of threads is cached
 under the list of its threads and their versions, so a change in another thread, or on another
-page, leaves it in use. What changes with every comment or reaction keys nothing: cached HTML
+page, leaves it in use; each thread in it is a marked part (`core.pagecache.part`), so a kept
+copy of an anonymous page has a changed thread replaced without the page being rendered again
+(`refill`). What changes with every comment or reaction keys nothing: cached HTML
 carries placeholders (`core.pagecache.placeholder`) for the reaction counts of each comment,
 the number of threads and pages and each paragraph's count, and `fill_values` gives what is
 written into them when a page is served.
@@ -43,12 +45,14 @@ from consultations.domain import MAX_LEVEL, block_keys, block_labels
 from consultations.domain.common import read_counts
 from consultations.models import (
     Reaction,
+    Stage,
     StageComment,
     StageStatus,
     Stance,
 )
 from core import sql
-from core.pagecache import Filled, Recent, placeholder
+from core.earlycache import Spliced
+from core.pagecache import Filled, Recent, part, placeholder, release
 from core.params import page_param
 from proposals import stored_blocks
 
@@ -139,7 +143,8 @@ def top_level(stage, filters=None):
 # --- The reads of every stage page view, as SQL made once ------------------------------------
 #
 # A kept copy of a stage page is refilled (`refill`) in three small reads: its threads, the
-# stored counts, the reaction counts. Compiled by the ORM at each request, the compilation
+# stored counts, the reaction counts (and, for a thread of its own that changed, the stage and
+# that thread, through the ORM). Compiled by the ORM at each request, the compilation
 # cost more than the reads; here each statement is written once per process and database
 # vendor (and shape: the filters used, the number of threads), from the models' own table and
 # column names, and read as tuples. Each says what its ORM form in the comment says, and
@@ -347,6 +352,7 @@ def block_counts(stage):
 def _key(kind, stage, *parts):
     proposal = stage.consultation.proposal
     values = [
+        release(),  # a deploy's templates and code render anew
         stage.pk,
         stage.comments_version,
         proposal.current_revision_id,
@@ -580,10 +586,11 @@ def _numbers(total, page, counts, reacted):
 REFILL = "consultations.stage-page"
 
 
-def early_state(stage, filters, page, threads, listed):
+def early_state(stage, filters, page, threads, listed, *, status, parts):
     """What `refill` needs to write a kept copy of a stage page (anonymous, in its language)
     again: the stage, the filters, the page number, whether a next page follows, the page's
-    threads and their versions ([(id, version)]) and whether the page lists threads."""
+    threads and their versions ([(id, version)]), whether the page lists threads, the stage's
+    status its dates give and the page's version parts but its threads (`views.stages`)."""
     return (
         stage.pk,
         filters.block,
@@ -592,40 +599,91 @@ def early_state(stage, filters, page, threads, listed):
         page.has_next(),
         tuple(threads),
         listed,
+        status,
+        tuple(parts),
     )
 
 
 def refill(state):
-    """The counts to write into a kept copy of a stage page (`core.earlycache`: a comment or a
-    reaction was written somewhere since), or None when the page now shows other threads,
-    other versions of them (a reply, a comment hidden, an answer), or other pages around it.
-    Three queries: the stored counts, the page's threads and versions, the reaction counts.
-    What else the page shows does not follow the comment tables (`consultations.domain.common`)."""
-    stage_id, block, stance, number, has_next, shown, listed = state
+    """What to write into a kept copy of a stage page (`core.earlycache`: a comment or a
+    reaction was written somewhere since): the counts (a `Filled`); when some of its threads
+    changed (a reply, a comment hidden or withdrawn) a `core.earlycache.Spliced` with those
+    threads rendered again, the others kept as they are; or None when the page now lists other
+    threads or has other pages around it, or its stage or one of those threads is gone. Three
+    queries: the page's threads and versions, the stored counts, the reaction counts; for
+    threads that changed, the stage and those threads (those no other page has rendered at
+    their new versions yet: `thread_fragments`). What else the page shows does not follow the
+    comment tables (`consultations.domain.common`)."""
+    stage_id, block, stance, number, has_next, shown, listed, status, parts = state
     filters = Filters(block=block, stance=stance)
     with connection.cursor() as cursor:
-        # The threads first: a change to one of them (the likelier miss) costs one query.
-        threads = listed_threads(stage_id, filters, number, cursor) if listed else []
-        if tuple(threads) != shown:
+        # The threads first: other threads on the page (the likelier miss) cost one query.
+        threads = tuple(listed_threads(stage_id, filters, number, cursor) if listed else [])
+        if [pk for pk, _version in threads] != [pk for pk, _version in shown]:
             return None
         counts = Counts.of_stage(stage_id, cursor)
         page = paginate(counts, filters, number)
         if page.number != number or page.has_next() != has_next:
             return None
         # (`fill_values` does not read the stage: none is made.)
-        return fill_values(None, filters, page, threads, counts, cursor=cursor)
+        filled = fill_values(None, filters, page, threads, counts, cursor=cursor)
+    changed = [thread for thread, before in zip(threads, shown, strict=True) if thread != before]
+    if not changed:
+        return filled
+    stage = stage_to_render(stage_id)
+    if stage is None:
+        return None
+    fragments = thread_fragments(stage, changed, can_comment=False, status=status)
+    if len(fragments) != len(changed):
+        return None  # a thread gone meanwhile: the page is rendered whole
+    return Spliced(
+        Filled((*parts, threads, has_next), filled.values, filled.defaults, filled.numbers),
+        (*state[:5], threads, *state[6:]),
+        {thread_part(pk): html for pk, html in fragments.items()},
+    )
+
+
+def stage_to_render(stage_id):
+    """The stage with what rendering its threads reads (its proposal and organisation, the
+    revision under debate without its blocks: its paragraphs' labels are kept per process,
+    `paragraph_labels`), or None when it is gone. One query."""
+    return (
+        Stage.objects.select_related("consultation__proposal__organization", "revision")
+        .defer("revision__blocks")
+        .filter(pk=stage_id)
+        .first()
+    )
 
 
 def render_thread_list(stage, threads, *, can_comment, status):
-    """The HTML of each of `threads` ([(id, version)]), with reaction placeholders: from the
-    cache where a thread's version is unchanged; the others are read (one query), rendered and
-    cached."""
+    """The HTML of each of `threads` ([(id, version)]), with reaction placeholders, each marked
+    as a part of the page (`core.pagecache.part`, which a kept copy's refill replaces when the
+    thread changes): from the cache where a thread's version is unchanged; the others are read
+    (one query), rendered and cached."""
+    fragments = thread_fragments(stage, threads, can_comment=can_comment, status=status)
+    return [
+        mark_safe(part(thread_part(pk), fragments[pk]))  # noqa: S308 (our own HTML)
+        for pk, _version in threads
+        if pk in fragments
+    ]
+
+
+def thread_part(pk):
+    """The name of the part of a stage page that is the thread whose id is `pk`."""
+    return f"thread.{pk}"
+
+
+def thread_fragments(stage, threads, *, can_comment, status):
+    """Thread id → the HTML of that thread, for each of `threads` ([(id, version)]) still there:
+    from the cache where a thread's version is unchanged; the others are read (one query),
+    rendered and cached."""
     context = {
         **comment_context(stage, can_comment=can_comment, status=status),
         "reaction_placeholders": True,
     }
     proposal = stage.consultation.proposal
     common = [
+        release(),  # a deploy's templates and code render anew
         stage.pk,
         stage.comments_version,  # what is not one thread's (an account erased, a bulk answer)
         stage.revision_id,  # the paragraphs' labels
@@ -658,7 +716,11 @@ def render_thread_list(stage, threads, *, can_comment, status):
         if fresh:
             cache.set_many(fresh, CACHE_SECONDS)
     everything = {**found, **fresh}
-    return [mark_safe(everything[key]) for key in keys if key in everything]  # noqa: S308
+    return {
+        pk: everything[key]
+        for key, (pk, _version) in zip(keys, threads, strict=True)
+        if key in everything
+    }
 
 
 def page_count(stage):

@@ -39,12 +39,16 @@ those tables are its threads (keyed by their versions) and counts written into p
 (`core.pagecache.Filled`) leaves, with its copy, the marked content and a *refill*
 (`request.early_refill = (name, state)`, `name` registered with `register_refill`): when only
 the comments generation has moved, the function checks in a few small queries that the page
-still shows the same threads at the same versions and writes the counts in again, and the copy
-is answered without the middleware, and kept under the new token once the answer is sent (when
-the server closes the response); when it cannot say so, the page goes through the whole stack.
-So a comment on another page of a stage, or a reaction, costs the next reader of a page those
-few queries, not the whole stack; a comment hidden moves its thread's version, which the
-refill reads, so no copy shows it again.
+still lists the same threads and writes the counts in again, and the copy is answered without
+the middleware, and kept under the new token once the answer is sent (when the server closes
+the response). So a comment on another page of a stage, or a reaction, costs the next reader of
+a page those few queries, not the whole stack. A change to one of the page's own threads that
+writes only the comment tables (a reply in it, a comment hidden, restored or withdrawn) moves
+that thread's version: the refill then renders that thread alone and answers a `Spliced`, whose
+parts replace the marked parts of the copy (`core.pagecache.part`) — the page the whole stack
+would render, byte for byte, under the same ETag — so no copy shows a hidden comment again, and
+no reader waits for the whole page. When the refill cannot say what the page shows now (other
+threads listed, other pages around it), the page goes through the whole stack.
 
 The tokens live in the shared cache: with a process-local cache (`locmem://`) and several
 processes, one process would not see another's writes, so the early cache is off by default
@@ -57,6 +61,7 @@ import logging
 import re
 import secrets
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
@@ -67,7 +72,17 @@ from django.db.backends.signals import connection_created
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import translation
 
-from core.pagecache import MESSAGES_COOKIE, Marked, Recent, matches_etag, release
+from core.pagecache import (
+    MESSAGES_COOKIE,
+    Filled,
+    Marked,
+    Recent,
+    copy_etag,
+    matches_etag,
+    page_key,
+    release,
+    splice,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -207,10 +222,24 @@ _REFILLS = {}
 def register_refill(name, function):
     """Let copies whose request set `request.early_refill = (name, state)` be answered after the
     comments generation moved: `function(state)` returns the `core.pagecache.Filled` to write
-    into the copy's marked content (`response.unfilled`) with what the database holds now, or
-    None when the copy no longer shows what the page would (it is then rendered). It runs
-    before the middleware, in the copy's language, for an anonymous visitor."""
+    into the copy's marked content (`response.unfilled`) with what the database holds now, a
+    `Spliced` when parts of the page (`core.pagecache.part`) are to be replaced first, or None
+    when the copy no longer shows what the page would (it is then rendered). It runs before the
+    middleware, in the copy's language, for an anonymous visitor."""
     _REFILLS[name] = function
+
+
+@dataclass(frozen=True)
+class Spliced:
+    """A refill's answer when some parts of its page changed (a thread with a new reply):
+    `parts`, part name → its HTML now, replace those of the kept copy; `filled` the values to
+    write in, its `parts` the page's version now (the copy's new ETag is the one
+    `core.pagecache` gives the page rendered whole under that version, which it is byte for
+    byte); `state` the refill's state for the new copy."""
+
+    filled: Filled
+    state: tuple
+    parts: dict
 
 
 # --- The middleware ----------------------------------------------------------------------------
@@ -286,23 +315,35 @@ def unfilled_key(etag):
 
 
 def refilled(entry, comments):
-    """`entry` made anew by its refill for the comments generation `comments`, or None when it
-    has none or the page shows something else now. Side effects: the refill's queries."""
+    """(`entry` made anew by its refill for the comments generation `comments`, (key, marked
+    content) to keep beside it or None), or None when it has no refill or the page shows
+    something else now. Side effects: the refill's queries (and rendering, for a `Spliced`)."""
     refill = entry[6]
     if refill is None:
         return None
-    name, state, etag, language = refill
+    name, state, etag, language, named = refill
     function = _REFILLS.get(name)
     unfilled = _unfilled(etag) if function is not None else None
     if unfilled is None:
         return None
     with translation.override(language):
         filled = function(state)
-        if filled is None:
+    if filled is None:
+        return None
+    kept = None
+    if isinstance(filled, Spliced):
+        content = splice(unfilled.joined(), filled.parts)
+        if content is None:
             return None
-        content = filled.fill(unfilled)
+        # As `core.pagecache` keys and tags the page rendered whole under its new version.
+        etag = copy_etag(page_key((*named, filled.filled.parts)), content)
+        unfilled = _UNFILLED.keep(etag, Marked(content))
+        kept = (unfilled_key(etag), content)
+        refill = (name, filled.state, etag, language, named)
+        filled = filled.filled
     # The ETag `core.pagecache` gives the same page filled with the same values.
-    return (entry[0], entry[1], content, entry[3], filled.etag(etag), comments, refill)
+    made = (entry[0], entry[1], filled.fill(unfilled), entry[3], filled.etag(etag), comments)
+    return (*made, refill), kept
 
 
 class EarlyPageCacheMiddleware:
@@ -330,17 +371,21 @@ class EarlyPageCacheMiddleware:
             if entry[5] == comments:
                 return _answer(request, entry)
             try:
-                entry = refilled(entry, comments)
+                made = refilled(entry, comments)
             except Exception:  # noqa: BLE001 (answered by the whole stack instead)
                 logger.warning("An early page copy could not be refilled.", exc_info=True)
-                entry = None
-            if entry is not None:
+                made = None
+            if made is not None:
+                entry, kept = made
                 response = _answer(request, entry)
                 # Kept once the answer is sent: the server (and the test client) closes the
                 # response after its body, and `keep` logs what fails there. The copy carries
                 # the comments generation it was refilled for, so a write in between only
-                # makes it stale.
-                response._resource_closers.append(functools.partial(self.keep, key, entry))  # noqa: SLF001
+                # makes it stale. A spliced copy's marked content goes first (a copy whose
+                # marked content is not found, not kept or evicted, is rendered whole).
+                for item in (kept, (key, entry)):
+                    if item is not None:
+                        response._resource_closers.append(functools.partial(self.keep, *item))  # noqa: SLF001
                 return response
         response = self.get_response(request)
         if (
@@ -359,8 +404,9 @@ class EarlyPageCacheMiddleware:
             refill = getattr(request, "early_refill", None)
             unfilled = getattr(response, "unfilled", None)
             etag = getattr(response, "unfilled_etag", None)
-            if refill is not None and unfilled is not None and etag is not None:
-                refill = (*refill, etag, language_of(request))
+            named = getattr(response, "unfilled_named", None)
+            if refill is not None and unfilled is not None and etag is not None and named:
+                refill = (*refill, etag, language_of(request), named)
                 self.keep(unfilled_key(etag), unfilled)
             else:
                 refill = None

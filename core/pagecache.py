@@ -28,8 +28,11 @@ version may be a `Filled`, whose `parts` key the copy and whose `values` are wri
 the copy is served, where the page has `placeholder(name)` marks. The view sends its page
 filled and leaves the marked one on `response.unfilled` for the cache; the ETag is a digest of
 the copy's and of the values written in. A filled page's response (from the cache or the view)
-keeps the marked content and its ETag on `response.unfilled` and `response.unfilled_etag`, which
-`core.earlycache` keeps to write the counts in again after a comment elsewhere (its refills).
+keeps the marked content, its ETag and what names the copy but its version on
+`response.unfilled`, `response.unfilled_etag` and `response.unfilled_named`, which
+`core.earlycache` keeps to write the counts in again after a comment elsewhere, or to replace a
+part of the page that changed (`part`, `splice`) under the key and ETag the page rendered whole
+would have (its refills).
 
 `Cache-Control: public, max-age=0, s-maxage=PAGE_SHARED_CACHE_SECONDS`: browsers check again each
 time (a cheap 304), a shared cache may serve a copy for that many seconds without asking (0 by
@@ -97,6 +100,42 @@ PLACEHOLDER = re.compile(rb"<!--fill:([\w.:-]+)-->")
 def placeholder(name):
     """The mark `Filled.apply` replaces with the value named `name` (letters, digits, `.:-_`)."""
     return f"<!--fill:{name}-->"
+
+
+def part(name, html):
+    """`html` (our own, already safe) between the marks of the part named `name` (letters,
+    digits, `.:-_`; one part of that name in a page), which `splice` replaces in a kept copy:
+    a part rendered again without rendering the page around it (`core.earlycache`'s
+    refills)."""
+    return f"<!--part:{name}-->{html}<!--/part:{name}-->"
+
+
+def splice(content, parts):
+    """`content` (bytes) with what is between the marks of each part named in `parts` (name →
+    new HTML, a str) replaced, or None when a part's opening or closing mark is not there
+    exactly once, in that order (the copy is then rendered anew). Side effects: none."""
+    for name, html in parts.items():
+        opening, closing = f"<!--part:{name}-->".encode(), f"<!--/part:{name}-->".encode()
+        start = content.find(opening)
+        end = content.find(closing, start)
+        if start < 0 or end < 0 or content.count(opening) != 1 or content.count(closing) != 1:
+            return None
+        start += len(opening)
+        content = b"".join((content[:start], html.encode(), content[end:]))
+    return content
+
+
+def page_key(named):
+    """The cache key of the copy of a page named by `named` (release, view module and name,
+    address, language, version parts)."""
+    digest = hashlib.blake2b(repr(named).encode(), digest_size=16).hexdigest()
+    return f"consult:page:{digest}"
+
+
+def copy_etag(key, content):
+    """The ETag of the copy kept under `key` with the marked `content` (bytes): two different
+    pages, or one page in two languages or releases, never share one."""
+    return quote_etag(hashlib.blake2b(key.encode() + content, digest_size=16).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -167,6 +206,12 @@ class Marked:
         self.pieces = PLACEHOLDER.split(content)
         names = [name.decode() for name in self.pieces[1::2]]
         self.slots = [(name, name.split(".", 1)[0]) for name in names]
+
+    def joined(self):
+        """The marked content as it was given (bytes), its placeholders in place."""
+        pieces = self.pieces.copy()
+        pieces[1::2] = [placeholder(name).encode() for name, _kind in self.slots]
+        return b"".join(pieces)
 
 
 class Recent:
@@ -278,8 +323,7 @@ def anonymous_page(version):
                 get_language(),
                 parts,
             )
-            digest = hashlib.blake2b(repr(named).encode(), digest_size=16).hexdigest()
-            key = f"consult:page:{digest}"
+            key = page_key(named)
             stored = cache.get(key)
             if stored is not None:
                 unfilled, content_type, etag = stored
@@ -292,16 +336,18 @@ def anonymous_page(version):
                 if filled is not None:
                     # For `core.earlycache`'s refills.
                     response.unfilled, response.unfilled_etag = unfilled, stored[2]
+                    response.unfilled_named = named[:-1]
                 return _shared(response, etag)
             response = view(request, *args, **kwargs)
             if not storable(request, response):
                 return _private(response)
             content = getattr(response, "unfilled", response.content)
-            etag = quote_etag(hashlib.blake2b(key.encode() + content, digest_size=16).hexdigest())
+            etag = copy_etag(key, content)
             cache.set(key, (content, response["Content-Type"], etag), settings.PAGE_CACHE_SECONDS)
             if filled is not None:
                 # The values read with the version, as a copy from the cache would be served.
                 response.unfilled, response.unfilled_etag = content, etag
+                response.unfilled_named = named[:-1]
                 response.content, etag = filled.apply(content, etag), filled.etag(etag)
             if matches_etag(request, etag):
                 # Rendered anew (the copy had expired) and the same as the browser's.

@@ -344,10 +344,12 @@ def _stage_page_version(request, slug, position):
     status = parts[6]  # the stage's status as its dates make it (`page_version`)
     request.stage_page_shown = PageShown(parts, status, filters, page, shown, filled)
     # After a comment or a reaction anywhere, `core.earlycache` writes the counts into its copy
-    # again while the page shows these threads at these versions.
+    # again while the page lists these threads, and replaces those of them that changed.
     request.early_refill = (
         threads.REFILL,
-        threads.early_state(stage, filters, page, shown, stage.accepts_comments),
+        threads.early_state(
+            stage, filters, page, shown, stage.accepts_comments, status=status, parts=parts
+        ),
     )
     return filled
 

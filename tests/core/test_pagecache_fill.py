@@ -112,3 +112,40 @@ def test_the_kept_split_contents_are_safe_for_a_workers_threads():
         sys.setswitchinterval(interval)
     assert errors == []
     assert len(kept.values) == 4
+
+
+# --- Parts of a page replaced in a kept copy --------------------------------------------------
+
+SPLICED = (
+    f"<ol><li>{pagecache.part('thread.1', '<p>one</p>')}</li>"
+    f"<li>{pagecache.part('thread.12', '<p>twelve</p>')}</li></ol>"
+).encode()
+
+
+def test_a_part_is_replaced_between_its_marks_and_nothing_else():
+    assert pagecache.splice(SPLICED, {"thread.1": "<p>one, again</p>"}) == (
+        b"<ol><li><!--part:thread.1--><p>one, again</p><!--/part:thread.1--></li>"
+        b"<li><!--part:thread.12--><p>twelve</p><!--/part:thread.12--></li></ol>"
+    )
+    both = pagecache.splice(SPLICED, {"thread.12": "<p>12</p>", "thread.1": ""})
+    assert both == (
+        b"<ol><li><!--part:thread.1--><!--/part:thread.1--></li>"
+        b"<li><!--part:thread.12--><p>12</p><!--/part:thread.12--></li></ol>"
+    )
+    assert pagecache.splice(SPLICED, {}) == SPLICED
+
+
+def test_a_part_not_marked_exactly_once_is_not_spliced():
+    assert pagecache.splice(SPLICED, {"thread.2": "<p>two</p>"}) is None
+    doubled = SPLICED + pagecache.part("thread.1", "<p>one</p>").encode()
+    assert pagecache.splice(doubled, {"thread.1": "<p>x</p>"}) is None
+    unclosed = SPLICED.replace(b"<!--/part:thread.12-->", b"")
+    assert pagecache.splice(unclosed, {"thread.12": "<p>x</p>"}) is None
+    closed_twice = SPLICED + b"<!--/part:thread.12-->"
+    assert pagecache.splice(closed_twice, {"thread.12": "<p>x</p>"}) is None
+
+
+def test_a_marked_content_is_joined_again_as_it_was_given():
+    assert Marked(CONTENT).joined() == CONTENT
+    assert Marked(b"<p>none</p>").joined() == b"<p>none</p>"
+    assert Marked(placeholder("total").encode()).joined() == placeholder("total").encode()
