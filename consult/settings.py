@@ -276,6 +276,11 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 # Without a broker, tasks run in process when they are queued (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A Redis broker's host that does not answer (packets dropped) fails a connection in this many
+# seconds, not the system's minutes: a request that queues a task then goes on without it
+# (`core.background.queue`). RabbitMQ's connections have their own timeout (4 s).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 # Who sends the emails of an event (core.mail): "celery" (a task queued at commit), "thread"
 # (the event stored in its transaction, sent after the response by a thread of the process: the
 # embedded default, where a task would run inside the request) or "manual" (stored, sent by
@@ -315,6 +320,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-imports": {
         "task": "proposals.tasks.purge_imports",
         "schedule": crontab(minute=40),
+    },
+    # Events stored while the broker could not be reached, and failed ones' retries (core.mail).
+    "stored-notifications": {
+        "task": "core.tasks.send_stored_notifications",
+        "schedule": 60.0,
     },
     # Tokens of forms sent (core.idempotency), after FORM_TOKEN_DAYS.
     "purge-form-tokens": {

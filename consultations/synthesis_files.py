@@ -53,6 +53,14 @@ def can_request(synthesis_file, now=None):
     )
 
 
+def not_started(synthesis_file):
+    """Mark `synthesis_file`, still pending, failed: its task could not be queued (the broker
+    cannot be reached), and anyone may ask again. Side effects: its status."""
+    SynthesisFile.objects.filter(pk=synthesis_file.pk, status=FileStatus.PENDING).update(
+        status=FileStatus.FAILED
+    )
+
+
 @transaction.atomic
 def request_pdf(user, synthesis, *, now=None):
     """Ask for the PDF of `synthesis` as it may be shown now; anyone who may see the proposal

@@ -4,14 +4,51 @@ process that takes the stored work in rounds (`ProcessThread`). Used by the comm
 (`consultations.domain.grouping`) and the notification sender (`core.mail`); the work itself
 is always in database rows, so a process that stops loses nothing (a later round, or the
 command, takes it).
+
+With a broker, `queue` hands a task to the workers and tells its caller when the broker cannot
+be reached, instead of failing the request that asked (after its commit: what it saved stays
+saved): each caller then does what is right for its work (sends an email in process, stores an
+event for the command, leaves comments waiting for the next commit's task).
 """
 
 import logging
 import threading
+import time
 
 from django.db import connection, transaction
+from kombu.exceptions import OperationalError as BrokerError
 
 log = logging.getLogger(__name__)
+
+# A request waits at most for two tries to reach the broker (the default is four)...
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# ...and after a failure this process does not try again for this long: a commit that queues
+# many tasks (an account's erasure reindexes every comment of it), or the next requests, do
+# what each does without a broker instead of waiting for it again.
+BROKER_PAUSE_SECONDS = 10.0
+_broker = {"down_until": 0.0}
+
+
+def queue(task, *args, **kwargs):
+    """Queue `task` with these arguments for a worker (`task.apply_async`; without a broker
+    Celery runs it here, now, and its errors are the caller's). Returns False, after logging
+    it, when the broker cannot be reached (the connection refused or lost, after one more try),
+    and at once, for BROKER_PAUSE_SECONDS after such a failure. Side effects: a message to the
+    broker (or the task's, run in process)."""
+    if not task.app.conf.task_always_eager and time.monotonic() < _broker["down_until"]:
+        log.warning(
+            "The task %s was not queued: the broker could not be reached just now.", task.name
+        )
+        return False
+    try:
+        task.apply_async(args, kwargs, retry_policy=PUBLISH_RETRY)
+    except BrokerError as error:
+        _broker["down_until"] = time.monotonic() + BROKER_PAUSE_SECONDS
+        log.error(
+            "The task %s could not be queued: the broker cannot be reached (%s).", task.name, error
+        )
+        return False
+    return True
 
 
 class AfterCommitOnce:

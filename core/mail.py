@@ -14,7 +14,8 @@ that cannot be built is tried again whole, and a delivery that fails is tried ag
 Who builds and sends them is `settings.NOTIFICATION_EMAILS`:
 
 - "celery" (the default with a broker): the commit queues the `send_notifications` task, which
-  runs in a worker.
+  runs in a worker; when the broker cannot be reached, the event is stored as with "manual"
+  (`_queue_event`).
 - "thread" (the default without one, where a task would run inside the request: building and
   sending a reply's email was a quarter of a comment's cost, and a slow mail server held the
   commenter's page): the event is stored as a `PendingNotification` row in the change's own
@@ -29,7 +30,7 @@ row with what is left of them as it goes (a sender stopped half-way sends again 
 that fails keeps its row, with its attempts, last error and the emails not handed over yet, and
 waits longer before each next attempt, at most `MAX_ATTEMPTS` of them. Kinds whose params carry
 a secret (an invitation's link: `register_builder(..., secret=True)`) are never stored: they go
-as with "celery" (without a broker, in process at commit).
+as with "celery" (without a broker, or when it cannot be reached, in process at commit).
 
 The tasks are defined here and registered under `core.tasks.*` (the module Celery discovers).
 Builders read the database when the emails are built, so `params` are plain JSON values (ids,
@@ -111,9 +112,9 @@ def register_builder(kind, builder, *, secret=False):
 def notify(kind, **params):
     """Send the emails of one event of `kind` once the current transaction commits (not inside
     `silenced()`), as `settings.NOTIFICATION_EMAILS` says (see the module). Side effects: with
-    "celery", an on-commit hook that queues the `send_notifications` task; otherwise a
-    `PendingNotification` row and, once per transaction, an on-commit hook that wakes the
-    sender (`schedule_sending`)."""
+    "celery" (and for a secret kind), an on-commit hook that queues the `send_notifications`
+    task (`_queue_event`); otherwise a `PendingNotification` row and, once per transaction, an
+    on-commit hook that wakes the sender (`schedule_sending`)."""
     if kind not in BUILDERS:
         raise LookupError(f"No email builder is registered for {kind!r}.")
     if getattr(_silence, "on", False):
@@ -122,11 +123,43 @@ def notify(kind, **params):
     # tests too (they run the task in process, where nothing would be serialised).
     params = json.loads(json.dumps(params))
     if settings.NOTIFICATION_EMAILS == "celery" or kind in SECRET_KINDS:
-        transaction.on_commit(lambda: send_notifications.delay(kind, params))
+        transaction.on_commit(lambda: _queue_event(kind, params))
         return
     # Written once per process (`core.sql`): a reply stores one with its comment.
     Insert.of(PendingNotification).execute(PendingNotification(kind=kind, params=params))
     _AfterCommit.register()
+
+
+def _queue_event(kind, params):
+    """At commit: the `send_notifications` task of one event for a worker (without a broker, run
+    here). When the broker cannot be reached, the event is not lost and the request does not
+    fail: one whose params hold a secret (an invitation's link, never stored) is built and sent
+    here, once (`hand_over`: a refusal is collected for the page to say); any other is stored,
+    as with "manual", for `manage.py send_notifications` (cron). Side effects: a task, the
+    emails, or a `PendingNotification` row."""
+    if background.queue(send_notifications, kind, params):
+        return
+    try:
+        if kind in SECRET_KINDS:
+            send_notifications.run(kind, params)
+            return
+        PendingNotification.objects.create(kind=kind, params=params)
+    except Exception:  # the commit's other callbacks still run
+        log.exception("An event (%s) could be neither queued nor sent.", kind)
+        return
+    log.warning(
+        "An event (%s) was stored for `manage.py send_notifications`: "
+        "its task could not be queued.",
+        kind,
+    )
+
+
+@shared_task(name="core.tasks.send_stored_notifications", ignore_result=True)
+def send_stored_notifications():
+    """Celery beat, every minute, with a broker: the events stored when it could not be reached
+    (`_queue_event`), and the retries of failed ones (`send_pending`). Side effects: those of
+    `send_pending`."""
+    send_pending()
 
 
 class _AfterCommit(background.AfterCommitOnce):
@@ -210,9 +243,9 @@ _refused = threading.local()
 @contextmanager
 def undelivered():
     """Collect, in the list this gives, the recipients of the emails sent in process during the
-    block (no broker: Celery runs tasks in process) that the mail server refused or could not
-    take (`hand_over`): a page can then say so. With a broker the worker sends them later and
-    the list stays empty. Side effects: none."""
+    block (no broker, or one that cannot be reached: `hand_over`) that the mail server refused
+    or could not take: a page can then say so. What a broker takes, a worker sends later: the
+    list stays empty. Side effects: none."""
     found, before = [], getattr(_refused, "found", None)
     _refused.found = found
     try:
@@ -223,12 +256,15 @@ def undelivered():
 
 def hand_over(subject, body, recipients, html=None, headers=None):
     """Send one rendered email by `send_email`: queued for a worker (which retries), or,
-    without a broker, sent now, once. A mail server that refuses it or cannot be reached then
-    never fails the request that sent it: the error is logged, the recipients are collected
-    (`undelivered`) and False returned. Side effects: the email, or a task queued."""
-    if not send_email.app.conf.task_always_eager:
-        send_email.delay(subject, body, recipients, html=html, headers=headers)
+    without a broker or when it cannot be reached, sent now, once. A mail server that refuses
+    it or cannot be reached then never fails the request that sent it: the error is logged,
+    the recipients are collected (`undelivered`) and False returned. Side effects: the email,
+    or a task queued."""
+    if not send_email.app.conf.task_always_eager and background.queue(
+        send_email, subject, body, recipients, html=html, headers=headers
+    ):
         return True
+    # No broker, or one that cannot be reached (`background.queue`): sent here, once.
     try:
         send_email.run(subject, body, recipients, html=html, headers=headers)
     except OSError as error:  # smtplib's errors and the socket's
@@ -275,7 +311,8 @@ class Sent:
 
 
 def send_pending(batch_size=BATCH):
-    """Send the stored events (`notify` without a broker), oldest first, each as the
+    """Send the stored events (`notify` without a broker, or when it could not be reached),
+    oldest first, each as the
     `send_notifications` task does: every email built, then each handed to `send_email`. Events
     stored while it runs are sent too; an event waiting for its next attempt, one another sender
     holds, and one that failed `MAX_ATTEMPTS` times are left alone. Returns a `Sent`.
@@ -359,7 +396,9 @@ def _send_event(pk, sent):
     for number, email in enumerate(emails, start=1):
         recipient, subject, body, headers = email
         try:
-            send_email.delay(subject, body, [recipient], headers=headers)
+            # A broker that cannot be reached does not use up the event's attempts: sent here.
+            if not background.queue(send_email, subject, body, [recipient], headers=headers):
+                send_email.run(subject, body, [recipient], headers=headers)
         except Exception as failure:
             left.append(email)
             error = failure

@@ -206,7 +206,8 @@ class PostedForm(models.Model):
 
 
 class PendingNotification(models.Model):
-    """One event whose emails are still to be sent (`core.mail.notify` without a broker):
+    """One event whose emails are still to be sent (`core.mail.notify` without a broker, or
+    when it could not be reached):
     stored in the transaction of the change it is about, deleted by the sender
     (`core.mail.send_pending`) once every email of it is handed over.
 

@@ -2,6 +2,6 @@
 under these names."""
 
 from core.idempotency import purge_form_tokens
-from core.mail import send_email, send_notifications
+from core.mail import send_email, send_notifications, send_stored_notifications
 
-__all__ = ["purge_form_tokens", "send_email", "send_notifications"]
+__all__ = ["purge_form_tokens", "send_email", "send_notifications", "send_stored_notifications"]

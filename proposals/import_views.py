@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import ratelimit
+from core import background, ratelimit
 from core.errors import DomainError
 from core.params import int_param
 from core.permissions import can
@@ -28,10 +28,11 @@ PREVIEW_PAGE_SIZE = 100
 
 
 def _read(request, document_import):
-    """Read the import now, or hand it to the background task when it is large."""
-    if importing.runs_in_background(document_import):
-        tasks.process_import.delay(document_import.pk)
-    else:
+    """Read the import now, or hand it to the background task when it is large (read now, too,
+    when the broker cannot be reached: `core.background.queue`)."""
+    if not importing.runs_in_background(document_import) or not background.queue(
+        tasks.process_import, document_import.pk
+    ):
         importing.process_import(document_import)
     return redirect(document_import)
 

@@ -142,3 +142,37 @@ def published(proposal, ngo_editor):
 def submission(published, ngo_editor, verified_authority):
     """`published` submitted to the verified Focșani authority (no registrar yet)."""
     return submit(ngo_editor, published)
+
+
+# --- A broker that cannot be reached -----------------------------------------------------------
+
+
+@pytest.fixture
+def broker_down(settings, monkeypatch):
+    """Celery with a broker that refuses connections (a closed port); the pause after a failure
+    (`core.background.queue`) starts over for each test."""
+    from consult.celery import app
+    from core import background
+
+    def forget_connections():
+        # Made (and the publishing function, with its retry policy) for the broker named when
+        # they were first asked for.
+        app._pool = None  # noqa: SLF001
+        if "amqp" in app.__dict__:
+            app.amqp._producer_pool = None  # noqa: SLF001
+            app.amqp.__dict__.pop("send_task_message", None)
+
+    # Celery reads the broker's address from the environment before its settings.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    monkeypatch.setitem(background._broker, "down_until", 0.0)  # noqa: SLF001
+    conf = app.conf
+    saved = (conf.task_always_eager, conf.broker_url)
+    conf.task_always_eager = False
+    conf.broker_url = "redis://127.0.0.1:9/0"
+    forget_connections()
+    try:
+        yield app
+    finally:
+        conf.task_always_eager, conf.broker_url = saved
+        forget_connections()

@@ -51,7 +51,7 @@ from consultations.views.manage import (
     proposal_with_perm,
     stage_of,
 )
-from core import idempotency
+from core import background, idempotency
 from core.errors import DomainError
 from core.pagination import paginate
 from core.params import page_param
@@ -567,8 +567,10 @@ def synthesis_export(request, slug, position, fmt):
         return _download(exports.synthesis_pdf(synthesis), filename, fmt)
     if request.method == "POST":
         synthesis_file, to_build = synthesis_files.request_pdf(request.user, synthesis)
-        if to_build:  # committed: a worker finds the row (without a broker: built right here)
-            tasks.build_synthesis_pdf.delay(synthesis_file.pk)
+        # Committed: a worker finds the row (without a broker, built right here). One that
+        # cannot be reached leaves it failed: the page says so and offers to ask again.
+        if to_build and not background.queue(tasks.build_synthesis_pdf, synthesis_file.pk):
+            synthesis_files.not_started(synthesis_file)
         return redirect(request.path)
     synthesis_file = synthesis_files.current_file(synthesis)
     if synthesis_file is not None and synthesis_file.status == FileStatus.READY:

@@ -448,6 +448,24 @@ def test_large_synthesis_pdf_is_prepared_once_then_served_from_storage(
     assert list(SynthesisFile.objects.values_list("pk", "status")) == [(stored.pk, "ready")]
 
 
+def test_large_synthesis_pdf_not_started_when_the_broker_cannot_be_reached_may_be_asked_again(
+    en_client, in_parts, stage, editor, mixed, broker_down
+):
+    domain.publish_synthesis(editor, stage)
+    response = en_client.post(f"{STAGE}/synthesis.pdf")
+    assert response.status_code == 302 and response["Location"] == f"{STAGE}/synthesis.pdf"
+    stored = SynthesisFile.objects.get()
+    assert (stored.status, stored.rows_done) == (FileStatus.FAILED, 0)
+    page = en_client.get(f"{STAGE}/synthesis.pdf").content.decode()
+    assert "The PDF could not be prepared. You can try again." in page
+    assert "Prepare the PDF" in page
+    # The broker is back (Celery runs the task in process here): asked again, built.
+    broker_down.conf.task_always_eager = True
+    en_client.post(f"{STAGE}/synthesis.pdf")
+    stored = SynthesisFile.objects.get()
+    assert (stored.status, stored.rows_done) == (FileStatus.READY, 4)
+
+
 def test_large_synthesis_pdf_is_made_again_once_a_comment_is_hidden(
     en_client, in_parts, stage, editor, moderator, mixed
 ):

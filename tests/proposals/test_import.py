@@ -467,6 +467,21 @@ def test_large_document_is_read_by_the_task(editor_client, new_fields):
 
 
 @pytest.mark.django_db
+@override_settings(IMPORT_INLINE_BYTES=10)
+def test_large_document_is_read_in_the_request_when_the_broker_cannot_be_reached(
+    editor_client, new_fields, broker_down
+):
+    response = _start_new(
+        editor_client, new_fields, upload=_upload("p.docx", documents.policy_docx())
+    )
+    document_import = _only_import()
+    assert response.status_code == 302
+    assert response["Location"] == document_import.get_absolute_url()
+    assert importing.runs_in_background(document_import)
+    assert (document_import.status, document_import.progress) == (ImportStatus.READY, 100)
+
+
+@pytest.mark.django_db
 def test_pending_import_shows_progress_that_refreshes_itself(ngo_editor, ngo, authority):
     document_import = importing.start_import(
         ngo_editor,

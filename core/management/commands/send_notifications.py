@@ -1,5 +1,6 @@
 """Send the emails of the events stored for it (`NOTIFICATION_EMAILS` "manual", e.g. from cron;
-with "thread", those a stopped process left, and the retries of failed ones). Safe next to other
+with "thread", those a stopped process left, and the retries of failed ones; with "celery", those
+stored while the broker could not be reached, which Celery beat sends too). Safe next to other
 senders (each event is claimed by one), and idempotent: a sent event's row is gone. Exit
 status 1 when an event failed this time (it is kept for a later run, at most
 `core.mail.MAX_ATTEMPTS` times)."""
