@@ -15,6 +15,8 @@ import logging
 import threading
 import time
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -49,6 +51,27 @@ def queue(task, *args, **kwargs):
         )
         return False
     return True
+
+
+def queue_unless_waiting(task, mark, seconds):
+    """Queue `task` (no arguments) unless one is waiting in the broker: marked under `mark` in
+    the shared cache for `seconds` at most, a mark the task deletes when it starts (so a commit
+    after that queues the next one). A task that does everything committed before it starts
+    needs no second one behind it. Without a shared cache (locmem: the worker's deleting is not
+    seen by the servers) or when the cache cannot be reached, queued every time; when the
+    broker cannot be reached, the mark is deleted, for the next commit to try. Side effects:
+    the cache mark, a Celery task."""
+    shared = "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+    marked = None
+    if shared:
+        try:
+            marked = cache.add(mark, 1, timeout=seconds)
+        except Exception:  # noqa: BLE001 (any cache backend's error)
+            log.warning("The shared cache cannot be read: a task is queued without its mark.")
+        if marked is False:
+            return
+    if not queue(task) and marked:
+        cache.delete(mark)
 
 
 class AfterCommitOnce:

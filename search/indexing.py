@@ -177,32 +177,12 @@ DRAIN_QUEUED = "search:drain-queued"
 DRAIN_QUEUED_SECONDS = 60
 
 
-def _cache_is_shared():
-    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
-
-
-def _mark_waiting(key, seconds):
-    """Whether a task is to be queued now: True when this call marked one waiting in the shared
-    cache, False when one is waiting already, None when nothing can say so (a cache each
-    process keeps to itself, or one that cannot be reached: queued anyway)."""
-    if not _cache_is_shared():
-        return None
-    try:
-        return cache.add(key, 1, timeout=seconds)
-    except Exception:  # noqa: BLE001 (any cache backend's error)
-        log.warning("The shared cache cannot be read: a task is queued without its mark.")
-        return None
-
-
 def schedule_drain():
     """After a commit that queued index changes: make sure a worker applies them. Side effects:
     a Celery task (unless one is waiting: the cache mark), a thread, or nothing ("manual")."""
     mode = settings.SEARCH_INDEX_UPDATES
     if mode == "celery":
-        marked = _mark_waiting(DRAIN_QUEUED, DRAIN_QUEUED_SECONDS)
-        if marked is not False and not background.queue(drain_index_queue) and marked:
-            # The broker cannot be reached: the rows wait, and the next commit tries.
-            cache.delete(DRAIN_QUEUED)
+        background.queue_unless_waiting(drain_index_queue, DRAIN_QUEUED, DRAIN_QUEUED_SECONDS)
     elif mode == "thread":
         threading.Thread(target=_drain_in_thread, name="search-drain", daemon=True).start()
     # "manual": only `manage.py search_index drain` (tests, cron).

@@ -105,23 +105,6 @@ GROUPING_QUEUED = "consultations:grouping-queued"
 GROUPING_QUEUED_SECONDS = 60
 
 
-def _cache_is_shared():
-    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
-
-
-def _mark_waiting(key, seconds):
-    """Whether a task is to be queued now: True when this call marked one waiting in the shared
-    cache, False when one is waiting already, None when nothing can say so (a cache each
-    process keeps to itself, or one that cannot be reached: queued anyway)."""
-    if not _cache_is_shared():
-        return None
-    try:
-        return cache.add(key, 1, timeout=seconds)
-    except Exception:  # noqa: BLE001 (any cache backend's error)
-        log.warning("The shared cache cannot be read: a task is queued without its mark.")
-        return None
-
-
 def schedule_grouping():
     """After a commit that stored comments (each waits to be counted, a top-level one to be
     grouped too): make sure a grouper runs (`catch_up`), as the search
@@ -129,10 +112,9 @@ def schedule_grouping():
     waiting: the cache mark), a thread, or nothing ("manual": `manage.py group_comments`)."""
     mode = settings.SEARCH_INDEX_UPDATES
     if mode == "celery":
-        marked = _mark_waiting(GROUPING_QUEUED, GROUPING_QUEUED_SECONDS)
-        if marked is not False and not background.queue(group_pending_task) and marked:
-            # The broker cannot be reached: the comments wait, and the next commit tries.
-            cache.delete(GROUPING_QUEUED)
+        background.queue_unless_waiting(
+            group_pending_task, GROUPING_QUEUED, GROUPING_QUEUED_SECONDS
+        )
     elif mode == "thread":
         _thread.wake()
 
