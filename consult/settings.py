@@ -276,11 +276,13 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 # Without a broker, tasks run in process when they are queued (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# A Redis broker's host that does not answer (packets dropped) fails a connection in this many
-# seconds, not the system's minutes: a request that queues a task then goes on without it
-# (`core.background.queue`). RabbitMQ's connections have their own timeout (4 s).
+# A Redis broker that does not answer (its host gone, packets dropped, a connection kept open
+# to a server that stopped) fails a try in this many seconds, not the system's minutes or
+# never: a request that queues a task then goes on without it (`core.background.queue`). Above
+# the worker's own one-second waits for messages. RabbitMQ's connections have their own
+# timeout (4 s).
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 3}
 # Who sends the emails of an event (core.mail): "celery" (a task queued at commit), "thread"
 # (the event stored in its transaction, sent after the response by a thread of the process: the
 # embedded default, where a task would run inside the request) or "manual" (stored, sent by
@@ -373,6 +375,17 @@ HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 # Who applies queued index changes: "celery" (a task per commit, one worker), "thread" (after
 # the response, in process: the embedded default) or "manual" (`manage.py search_index drain`).
 SEARCH_INDEX_UPDATES = env_str("SEARCH_INDEX_UPDATES", "celery" if CELERY_BROKER_URL else "thread")
+if SEARCH_INDEX_UPDATES == "celery":
+    # Comments and index changes left waiting while the broker could not be reached: a commit
+    # queues their task, and these catch up on a consultation where nothing is written.
+    CELERY_BEAT_SCHEDULE["group-comments"] = {
+        "task": "consultations.group_pending",
+        "schedule": 300.0,
+    }
+    CELERY_BEAT_SCHEDULE["search-drain"] = {
+        "task": "search.tasks.drain_index_queue",
+        "schedule": 300.0,
+    }
 # Whoosh: postings decoded by search queries are kept in memory, per process, up to this size
 # (search.engine); least recently used out first.
 SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 256)

@@ -22,30 +22,40 @@ from kombu.exceptions import OperationalError as BrokerError
 
 log = logging.getLogger(__name__)
 
-# A request waits at most for two tries to reach the broker (the default is four)...
+# A request waits at most for two tries to reach the broker (the default is four; each try
+# bounded by the broker's own timeouts, `CELERY_BROKER_TRANSPORT_OPTIONS`)...
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # ...and after a failure this process does not try again for this long: a commit that queues
 # many tasks (an account's erasure reindexes every comment of it), or the next requests, do
 # what each does without a broker instead of waiting for it again.
 BROKER_PAUSE_SECONDS = 10.0
-_broker = {"down_until": 0.0}
+# Until when the broker is not tried; the tasks whose not being queued was logged since.
+_broker = {"down_until": 0.0, "told": set()}
 
 
 def queue(task, *args, **kwargs):
     """Queue `task` with these arguments for a worker (`task.apply_async`; without a broker
-    Celery runs it here, now, and its errors are the caller's). Returns False, after logging
-    it, when the broker cannot be reached (the connection refused or lost, after one more try),
-    and at once, for BROKER_PAUSE_SECONDS after such a failure. Side effects: a message to the
-    broker (or the task's, run in process)."""
-    if not task.app.conf.task_always_eager and time.monotonic() < _broker["down_until"]:
-        log.warning(
-            "The task %s was not queued: the broker could not be reached just now.", task.name
-        )
+    Celery runs it here, now, and its errors, whatever they are, are the caller's). Returns
+    False, after logging it, when the broker cannot be reached (the connection refused, lost or
+    silent, after one more try), and at once, for BROKER_PAUSE_SECONDS after such a failure
+    (logged once per task). Side effects: a message to the broker (or the task's, run in
+    process)."""
+    if task.app.conf.task_always_eager:
+        task.apply_async(args, kwargs)
+        return True
+    if time.monotonic() < _broker["down_until"]:
+        if task.name not in _broker["told"]:
+            _broker["told"].add(task.name)
+            log.warning(
+                "The task %s was not queued: the broker could not be reached just now.",
+                task.name,
+            )
         return False
     try:
         task.apply_async(args, kwargs, retry_policy=PUBLISH_RETRY)
     except BrokerError as error:
         _broker["down_until"] = time.monotonic() + BROKER_PAUSE_SECONDS
+        _broker["told"] = {task.name}
         log.error(
             "The task %s could not be queued: the broker cannot be reached (%s).", task.name, error
         )
@@ -71,7 +81,10 @@ def queue_unless_waiting(task, mark, seconds):
         if marked is False:
             return
     if not queue(task) and marked:
-        cache.delete(mark)
+        try:
+            cache.delete(mark)
+        except Exception:  # noqa: BLE001 (the mark expires on its own)
+            log.warning("The shared cache cannot be written: a task's mark is left to expire.")
 
 
 class AfterCommitOnce:

@@ -157,9 +157,10 @@ def _queue_event(kind, params):
 @shared_task(name="core.tasks.send_stored_notifications", ignore_result=True)
 def send_stored_notifications():
     """Celery beat, every minute, with a broker: the events stored when it could not be reached
-    (`_queue_event`), and the retries of failed ones (`send_pending`). Side effects: those of
-    `send_pending`."""
-    send_pending()
+    (`_queue_event`), and the retries of failed ones (`send_pending`); nothing with "manual"
+    (only the command sends them). Side effects: those of `send_pending`."""
+    if settings.NOTIFICATION_EMAILS != "manual":
+        send_pending()
 
 
 class _AfterCommit(background.AfterCommitOnce):

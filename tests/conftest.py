@@ -166,6 +166,7 @@ def broker_down(settings, monkeypatch):
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
     monkeypatch.setitem(background._broker, "down_until", 0.0)  # noqa: SLF001
+    monkeypatch.setitem(background._broker, "told", set())  # noqa: SLF001
     conf = app.conf
     saved = (conf.task_always_eager, conf.broker_url)
     conf.task_always_eager = False
