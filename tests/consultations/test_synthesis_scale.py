@@ -264,7 +264,7 @@ def _after_a_flush(transactional_db):
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migrating_back_and_forth_keeps_every_row(_after_a_flush, stage, editor, mixed):
     published = domain.publish_synthesis(editor, stage)
     frozen, paragraphs = published.rows, published.paragraphs
