@@ -27,6 +27,10 @@ measures requests per second, at each size, of:
   and moves its thread's version on, as a reply or moderation does: the copy's
   refill reads the stage and that thread, renders it and splices it into the copy, the other
   19 threads and the page around them kept as they are);
+- the view alone after a reply in one thread of page 1, posted through the domain, and the
+  run the worker makes after its commit (`grouping.catch_up`: the thread rendered ahead of its
+  readers, then the reply counted), both in the untimed request; measured last, as its
+  replies stay in page 1's threads;
 - each of those three writes alone (`/bench/write-only/…`: written, answered "ok" before the
   other middleware), from which the view alone is derived (1/view = 1/pair − 1/writes);
 - the view alone, measured: one client per worker, in rounds (`rounds`): every client makes
@@ -43,9 +47,10 @@ The bench-only views and URLs live in a settings package written to the temporar
 the application's code is unchanged. Before the servers, it prints the queries and CPU time of
 each page in process at each size, the first views after a change with their writes and alone
 (the writes made by an untimed request first; with `--profile`, where the time of the view
-alone goes, by cProfile), and the time and queries of the package rendering all comments of
-the smallest stage at once (`{% render_xtdcomment_tree for stage %}`, skipped with
---skip-full-tree). Clients are threads of this process (one new connection per request:
+alone goes, by cProfile), the CPU time of the worker's run after one reply with the stage's
+copies kept in no language, in one and in two, and the time and queries of the package
+rendering all comments of the smallest stage at once (`{% render_xtdcomment_tree for stage %}`,
+skipped with --skip-full-tree). Clients are threads of this process (one new connection per request:
 gunicorn's sync workers close them); on a small machine they share the CPUs with the server, so
 the plain view's figure is a floor.
 """
@@ -124,11 +129,14 @@ from django.db.models import F
 from django.http import HttpResponse
 from django.urls import reverse
 
+from accounts.models import User
+from consultations.domain import post_comment
 from consultations.domain.common import bump_thread_version, count_comment
+from consultations.domain.grouping import catch_up
 from consultations.models import Stage, StageComment
 from consultations.threads import PER_PAGE
 
-ADDRESS = re.compile(r"^/bench/(write-only/)?(changed|reacted|thread)/([-\\w]+)/(\\d+)/$")
+ADDRESS = re.compile(r"^/bench/(write-only/)?(changed|reacted|thread|replied)/([-\\w]+)/(\\d+)/$")
 
 
 def _stage(slug, position):
@@ -171,7 +179,22 @@ def thread_change(stage):
     StageComment.objects.filter(pk=root).update(thread_version=F("thread_version") + 1)
 
 
-WRITES = {"changed": change_elsewhere, "reacted": reaction, "thread": thread_change}
+def reply_then_worker(stage):
+    """A reply in one thread of page 1, through the domain, then the run the worker makes after
+    its commit (`grouping.catch_up`: the replied-to thread rendered ahead of its readers, in
+    the languages its copies were kept in, then the reply counted)."""
+    root = random.choice(_page_threads(stage))
+    author = User.objects.filter(email__startswith="bench").order_by("?").first()
+    post_comment(author, stage, text=f"Răspuns {secrets.token_hex(4)}.", parent_id=root)
+    catch_up()
+
+
+WRITES = {
+    "changed": change_elsewhere,
+    "reacted": reaction,
+    "thread": thread_change,
+    "replied": reply_then_worker,
+}
 
 
 class BenchChanges:
@@ -867,6 +890,48 @@ def in_process(path, *, clear_cache=False, repeat=1, before=None):
     return status, queries, seconds, size
 
 
+def worker_run_after_reply(slug, *, languages, repeat=20):
+    """Median CPU seconds of the worker's run (`grouping.catch_up`) after one reply in a thread
+    of page 1 of the stage `slug`, the stage's copies noted as kept in `languages` (none: the
+    run only counts the reply; each language: the thread rendered ahead in it too). The reply
+    is posted untimed, through the domain."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from accounts.models import User
+    from consultations import threads
+    from consultations.domain import post_comment
+    from consultations.domain.grouping import catch_up
+    from consultations.models import Stage, StageComment
+    from core.pagecache import release
+
+    stage = Stage.objects.get(consultation__proposal__slug=slug, position=1)
+    roots = list(
+        StageComment.objects.filter(stage=stage, starts_thread=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: threads.PER_PAGE]
+    )
+    authors = list(User.objects.filter(email__startswith="bench")[:20])
+    runs = []
+    for number in range(repeat):
+        for code, _name in settings.LANGUAGES:
+            key = threads.readers_key(stage.pk, code)
+            if code in languages:
+                cache.set(key, release(), 600)  # as `threads.copy_kept` notes a kept copy
+            else:
+                cache.delete(key)
+        post_comment(
+            authors[number % len(authors)],
+            stage,
+            text=f"Răspuns {number}, măsurat.",
+            parent_id=roots[number % len(roots)],
+        )
+        start = time.process_time()
+        catch_up()
+        runs.append(time.process_time() - start)
+    return sorted(runs)[repeat // 2]
+
+
 def answered_then_closed(path, *, before=None, repeat=20):
     """(median CPU seconds until the answer's body is ready, median CPU seconds of closing it)
     of `repeat` requests of `path` through the WSGI handler, as a server runs them, each after
@@ -962,6 +1027,7 @@ VIEW_ALONE = {
     "changed": "view alone, after a change elsewhere",
     "reacted": "view alone, after a reaction",
     "thread": "view alone, one thread changed",
+    "replied": "view alone, a reply, worker run",
 }
 
 
@@ -975,6 +1041,7 @@ def paths(slug, position=1):
         "changed_writes": f"/bench/write-only/changed/{slug}/{position}/",
         "reacted_writes": f"/bench/write-only/reacted/{slug}/{position}/",
         "thread_writes": f"/bench/write-only/thread/{slug}/{position}/",
+        "replied_writes": f"/bench/write-only/replied/{slug}/{position}/",
         "package": f"/bench/xtd/{slug}/{position}/",
         "package_all": f"/bench/xtd-all/{slug}/{position}/",
     }
@@ -1039,6 +1106,9 @@ def run(site, rng, args):
             (VIEW_ALONE["changed"], (where["changed_writes"], where["page"]), False, 20),
             (VIEW_ALONE["reacted"], (where["reacted_writes"], where["page"]), False, 20),
             (VIEW_ALONE["thread"], (where["thread_writes"], where["page"]), False, 20),
+            # Last: its replies stay in page 1's threads.
+            ("writes alone, a reply, worker run", where["replied_writes"], False, 20),
+            (VIEW_ALONE["replied"], (where["replied_writes"], where["page"]), False, 20),
             ("stage page 50, cold cache", where["page"] + "?page=50", True, 5),
             ("package tags, page 1's threads", where["package"], True, 5),
         ):
@@ -1076,6 +1146,19 @@ def run(site, rng, args):
             f"{warm / figures[size, 'answered', 'after a change elsewhere']:.1%}, "
             f"{warm / figures[size, 'answered', 'after a reaction']:.1%}"
         )
+    print(
+        "  the worker's run after one reply (CPU ms, medians of 20; the stage's copies kept in "
+        "no language / in one / in two: the thread rendered ahead in each):"
+        if settings.PAGE_EARLY_CACHE
+        else "  (the worker's run after a reply renders nothing ahead without the early page "
+        "cache: give --cache redis://…)"
+    )
+    for size in sizes if settings.PAGE_EARLY_CACHE else []:
+        slug = f"{SLUG}-{size}"
+        costs = [
+            worker_run_after_reply(slug, languages=kept) for kept in ((), ("ro",), ("ro", "en"))
+        ]
+        print(f"  {size:>7} " + " / ".join(f"{cost * 1000:.2f}" for cost in costs))
     smallest, largest = sizes[0], sizes[-1]
     for size in sizes:
         warm = figures[size, "stage page 1, warm cache"]
@@ -1112,6 +1195,11 @@ def run(site, rng, args):
             "30 requests:"
         )
         print(profile(where["page"], before=where["thread_writes"]))
+        print(
+            f"profile, the view alone after a reply in one of its threads and the worker's run, "
+            f"{largest} comments, 30 requests:"
+        )
+        print(profile(where["page"], before=where["replied_writes"]))
         print(f"profile, warm cache, {largest} comments, 30 requests:")
         print(profile(where["page"]))
     if not args.skip_full_tree:
@@ -1142,6 +1230,9 @@ def serve(site, args, sizes, database):
         ("after a change elsewhere", "changed_writes"),
         ("after a reaction", "reacted_writes"),
         ("after one of its threads changed", "thread_writes"),
+        # Last: its replies stay in page 1's threads (the warm view of the same rounds reads
+        # them too).
+        ("after a reply in it, worker run", "replied_writes"),
     ]
     alone_rows = []
     measured = [

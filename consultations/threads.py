@@ -12,10 +12,11 @@ rendered again; the page's other threads come from the cache. The page of thread
 under the list of its threads and their versions, so a change in another thread, or on another
 page, leaves it in use; each thread in it is a marked part (`core.pagecache.part`), so a kept
 copy of an anonymous page has a changed thread replaced without the page being rendered again
-(`refill`). What changes with every comment or reaction keys nothing: cached HTML
-carries placeholders (`core.pagecache.placeholder`) for the reaction counts of each comment,
-the number of threads and pages and each paragraph's count, and `fill_values` gives what is
-written into them when a page is served.
+(`refill`); after a reply, the worker renders that thread before the copy's first reader does
+(`render_ahead`), who then only reads it from the cache. What changes with every comment or
+reaction keys nothing: cached HTML carries placeholders (`core.pagecache.placeholder`) for the
+reaction counts of each comment, the number of threads and pages and each paragraph's count,
+and `fill_values` gives what is written into them when a page is served.
 
 Only what is the same for every viewer is cached: the fragment's forms carry a placeholder
 where the CSRF token goes, replaced after reading from the cache, and actions that depend on
@@ -25,16 +26,18 @@ page.
 
 import functools
 import hashlib
+import logging
 import marshal
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -55,6 +58,8 @@ from core.earlycache import Spliced
 from core.pagecache import Filled, Recent, part, placeholder, release
 from core.params import page_param
 from proposals import stored_blocks
+
+log = logging.getLogger(__name__)
 
 _MARKUP = re.compile(r"[*_#>`\[\]]+")
 
@@ -590,7 +595,9 @@ def early_state(stage, filters, page, threads, listed, *, status, parts):
     """What `refill` needs to write a kept copy of a stage page (anonymous, in its language)
     again: the stage, the filters, the page number, whether a next page follows, the page's
     threads and their versions ([(id, version)]), whether the page lists threads, the stage's
-    status its dates give and the page's version parts but its threads (`views.stages`)."""
+    status its dates give, the page's version parts but its threads (`views.stages`) and where
+    its threads are cached (`fragment_prefix`: what the page shows of the stage in those keys
+    changes only with writes outside the comment tables, which leave no copy to refill)."""
     return (
         stage.pk,
         filters.block,
@@ -601,6 +608,7 @@ def early_state(stage, filters, page, threads, listed, *, status, parts):
         listed,
         status,
         tuple(parts),
+        fragment_prefix(stage, can_comment=False, status=status),
     )
 
 
@@ -610,11 +618,12 @@ def refill(state):
     changed (a reply, a comment hidden or withdrawn) a `core.earlycache.Spliced` with those
     threads rendered again, the others kept as they are; or None when the page now lists other
     threads or has other pages around it, or its stage or one of those threads is gone. Three
-    queries: the page's threads and versions, the stored counts, the reaction counts; for
-    threads that changed, the stage and those threads (those no other page has rendered at
-    their new versions yet: `thread_fragments`). What else the page shows does not follow the
-    comment tables (`consultations.domain.common`)."""
-    stage_id, block, stance, number, has_next, shown, listed, status, parts = state
+    queries: the page's threads and versions, the stored counts, the reaction counts; threads
+    that changed are read from the cache under the copy's keys (rendered ahead by the worker
+    after a reply, `render_ahead`, or for another copy), and those not found there cost two
+    more, the stage and those threads (`thread_fragments`). What else the page shows does not
+    follow the comment tables (`consultations.domain.common`)."""
+    stage_id, block, stance, number, has_next, shown, listed, status, parts, prefix = state
     filters = Filters(block=block, stance=stance)
     with connection.cursor() as cursor:
         # The threads first: other threads on the page (the likelier miss) cost one query.
@@ -630,10 +639,19 @@ def refill(state):
     changed = [thread for thread, before in zip(threads, shown, strict=True) if thread != before]
     if not changed:
         return filled
-    stage = stage_to_render(stage_id)
-    if stage is None:
-        return None
-    fragments = thread_fragments(stage, changed, can_comment=False, status=status)
+    # Rendered ahead of readers after a reply (`render_ahead`), or for another copy: nothing
+    # more is read.
+    keys = {pk: fragment_key(prefix, pk, version) for pk, version in changed}
+    found = cache.get_many(list(keys.values()))
+    fragments = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [(pk, version) for pk, version in changed if pk not in fragments]
+    if missing:
+        stage = stage_to_render(stage_id)
+        if stage is None:
+            return None
+        fragments.update(
+            thread_fragments(stage, missing, can_comment=False, status=status, found={})
+        )
     if len(fragments) != len(changed):
         return None  # a thread gone meanwhile: the page is rendered whole
     return Spliced(
@@ -673,14 +691,9 @@ def thread_part(pk):
     return f"thread.{pk}"
 
 
-def thread_fragments(stage, threads, *, can_comment, status):
-    """Thread id → the HTML of that thread, for each of `threads` ([(id, version)]) still there:
-    from the cache where a thread's version is unchanged; the others are read (one query),
-    rendered and cached."""
-    context = {
-        **comment_context(stage, can_comment=can_comment, status=status),
-        "reaction_placeholders": True,
-    }
+def fragment_prefix(stage, *, can_comment, status):
+    """What the cache keys of the stage's rendered threads (`thread_fragments`) share, in the
+    current language: everything but a thread's own version that its HTML follows."""
     proposal = stage.consultation.proposal
     common = [
         release(),  # a deploy's templates and code render anew
@@ -689,16 +702,33 @@ def thread_fragments(stage, threads, *, can_comment, status):
         stage.revision_id,  # the paragraphs' labels
         proposal.slug,
         proposal.current_revision_id,  # the notes on paragraphs changed since
-        context["tz"],
+        proposal.organization.zone,
+        get_script_prefix(),  # the links' (a worker renders without a request)
         get_language(),
         status,
         int(can_comment),
     ]
-    keys = [
-        "consult:thread:" + ":".join(str(value) for value in [*common, pk, version])
-        for pk, version in threads
-    ]
-    found = cache.get_many(keys) if keys else {}
+    return "consult:thread:" + ":".join(str(value) for value in common)
+
+
+def fragment_key(prefix, pk, version):
+    """The cache key of the thread `pk` rendered at `version` under `prefix`."""
+    return f"{prefix}:{pk}:{version}"
+
+
+def thread_fragments(stage, threads, *, can_comment, status, found=None):
+    """Thread id → the HTML of that thread, for each of `threads` ([(id, version)]) still there:
+    from the cache where a thread's version is unchanged; the others are read (one query),
+    rendered and cached. `found`: what the caller has read from the cache under these
+    threads' keys already (then not read again)."""
+    context = {
+        **comment_context(stage, can_comment=can_comment, status=status),
+        "reaction_placeholders": True,
+    }
+    prefix = fragment_prefix(stage, can_comment=can_comment, status=status)
+    keys = [fragment_key(prefix, pk, version) for pk, version in threads]
+    if found is None:
+        found = cache.get_many(keys) if keys else {}
     missing = [pk for key, (pk, _version) in zip(keys, threads, strict=True) if key not in found]
     fresh = {}
     if missing:
@@ -721,6 +751,122 @@ def thread_fragments(stage, threads, *, can_comment, status):
         for key, (pk, _version) in zip(keys, threads, strict=True)
         if key in everything
     }
+
+
+# --- Rendering ahead of readers ------------------------------------------------------------
+#
+# After a reply, the first reader of a kept copy of the page showing its thread would render
+# that thread (`refill`): about five times what the counts alone cost. The grouper's run, which
+# follows every commit that stores a comment (`consultations.domain.grouping`: the worker in
+# production, a thread of the server in the embedded default), renders the threads of the
+# replies waiting for it first, in each language a copy of their stage's pages was kept in
+# lately, under the keys those copies' refills read: a reader who comes after it reads nothing
+# of the thread. One who comes before it renders the thread as before (each render is the
+# same HTML, whoever makes it). Other changes to a thread (a comment hidden, an answer) are
+# rare beside replies: their first reader renders it.
+
+# Threads rendered per run at most (a backlog after an outage is left to its readers).
+AHEAD_THREADS = 200
+
+
+def readers_key(stage_id, language):
+    """Where the cache notes that copies of the stage's pages are kept in `language`."""
+    return f"consult:thread-readers:{stage_id}:{language}"
+
+
+def copy_kept(state):
+    """A copy of a stage page with the refill `state` (`early_state`) was kept, rendered whole,
+    in the current language (`core.earlycache`): for as long as it lives (PAGE_CACHE_SECONDS),
+    `render_ahead` renders the stage's replied-to threads in that language (noted with this
+    code's release: a worker of another renders under keys no copy reads). Side effects: one
+    cache write."""
+    cache.set(readers_key(state[0], get_language()), release(), settings.PAGE_CACHE_SECONDS)
+
+
+def replied_threads(upto):
+    """{stage id: {thread id}} of the replies waiting to be counted, up to the id `upto`
+    (those of the newest first, at most AHEAD_THREADS threads): one query on the waiting
+    comments' partial index, every waiting reply."""
+    # Sorted, and bounded by `upto`, here: sorted by or bounded on the key in the query, SQLite
+    # walks the whole table's key instead of the partial index.
+    waiting = sorted(
+        StageComment.objects.filter(count_pending=True, starts_thread=False)
+        .order_by()
+        .values_list("pk", "stage_id", "thread_id"),
+        reverse=True,
+    )
+    by_stage, taken = {}, set()
+    for pk, stage_id, thread_id in waiting:
+        if pk <= upto and thread_id not in taken:
+            if len(taken) == AHEAD_THREADS:
+                break
+            taken.add(thread_id)
+            by_stage.setdefault(stage_id, set()).add(thread_id)
+    return by_stage
+
+
+# Whether this process has said that copies are kept by servers of another release.
+_OTHER_RELEASE = {"told": False}
+
+
+def render_ahead(upto):
+    """Render, as a kept anonymous copy's refill would, the threads of the replies waiting to
+    be counted (up to the id `upto`), in each language their stage's copies were kept in
+    lately by servers of this release (`copy_kept`), those not in the cache at their versions
+    yet. Returns how many (thread, language) it rendered. Nothing without the early cache.
+    Run by the grouper before it counts (`grouping.run_first`), so in the worker's process;
+    the keys name the script prefix its links are rendered with, so a worker whose prefix is
+    not the servers' (a site under a sub-path without FORCE_SCRIPT_NAME) renders for nobody,
+    never wrong links. Side effects: queries (the waiting replies; per stage with copies kept,
+    the stage, its threads' versions, the threads not in the cache); cache reads and
+    writes."""
+    if not settings.PAGE_EARLY_CACHE:
+        return 0
+    by_stage = replied_threads(upto)
+    if not by_stage:
+        return 0
+    languages = [code for code, _name in settings.LANGUAGES]
+    wanted = {
+        (stage_id, language): readers_key(stage_id, language)
+        for stage_id in by_stage
+        for language in languages
+    }
+    noted = cache.get_many(list(wanted.values()))
+    ours = release()
+    if not _OTHER_RELEASE["told"] and any(value != ours for value in noted.values()):
+        _OTHER_RELEASE["told"] = True
+        log.warning(
+            "Stage pages are kept by servers of another release than this process's: their "
+            "threads are not rendered ahead (give the servers and the worker the same code "
+            "and static files)."
+        )
+    rendered = 0
+    for stage_id, thread_ids in by_stage.items():
+        read_in = [code for code in languages if noted.get(wanted[stage_id, code]) == ours]
+        if not read_in:
+            continue
+        stage = stage_to_render(stage_id)
+        if stage is None:
+            continue
+        status = stage.status_at(timezone.now())
+        versions = list(
+            StageComment.objects.filter(pk__in=thread_ids)
+            .order_by("pk")
+            .values_list("pk", "thread_version")
+        )
+        for language in read_in:
+            with translation.override(language):
+                prefix = fragment_prefix(stage, can_comment=False, status=status)
+                keys = [fragment_key(prefix, pk, version) for pk, version in versions]
+                found = cache.get_many(keys)
+                missing = [
+                    thread for key, thread in zip(keys, versions, strict=True) if key not in found
+                ]
+                if missing:
+                    rendered += len(
+                        thread_fragments(stage, missing, can_comment=False, status=status, found={})
+                    )
+    return rendered
 
 
 def page_count(stage):

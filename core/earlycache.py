@@ -47,8 +47,10 @@ writes only the comment tables (a reply in it, a comment hidden, restored or wit
 that thread's version: the refill then renders that thread alone and answers a `Spliced`, whose
 parts replace the marked parts of the copy (`core.pagecache.part`) — the page the whole stack
 would render, byte for byte, under the same ETag — so no copy shows a hidden comment again, and
-no reader waits for the whole page. When the refill cannot say what the page shows now (other
-threads listed, other pages around it), the page goes through the whole stack.
+no reader waits for the whole page. (The refill is told when a copy is kept, `register_refill`'s
+`kept`: the consultations render the threads a reply changes ahead of the copies' readers.)
+When the refill cannot say what the page shows now (other threads listed, other pages around
+it), the page goes through the whole stack.
 
 The tokens live in the shared cache: with a process-local cache (`locmem://`) and several
 processes, one process would not see another's writes, so the early cache is off by default
@@ -81,7 +83,6 @@ from core.pagecache import (
     matches_etag,
     page_key,
     release,
-    splice,
 )
 
 logger = logging.getLogger(__name__)
@@ -217,16 +218,21 @@ def install():
 # --- Refills -------------------------------------------------------------------------------------
 
 _REFILLS = {}
+_KEPT = {}
 
 
-def register_refill(name, function):
+def register_refill(name, function, *, kept=None):
     """Let copies whose request set `request.early_refill = (name, state)` be answered after the
     comments generation moved: `function(state)` returns the `core.pagecache.Filled` to write
     into the copy's marked content (`response.unfilled`) with what the database holds now, a
     `Spliced` when parts of the page (`core.pagecache.part`) are to be replaced first, or None
     when the copy no longer shows what the page would (it is then rendered). It runs before the
-    middleware, in the copy's language, for an anonymous visitor."""
+    middleware, in the copy's language, for an anonymous visitor. `kept(state)`, if given, is
+    called in the copy's language when a page rendered whole is kept with this refill (its
+    refills keep it no longer than PAGE_CACHE_SECONDS from then)."""
     _REFILLS[name] = function
+    if kept is not None:
+        _KEPT[name] = kept
 
 
 @dataclass(frozen=True)
@@ -332,13 +338,13 @@ def refilled(entry, comments):
         return None
     kept = None
     if isinstance(filled, Spliced):
-        content = splice(unfilled.joined(), filled.parts)
-        if content is None:
+        spliced = unfilled.spliced(filled.parts)
+        if spliced is None:
             return None
         # As `core.pagecache` keys and tags the page rendered whole under its new version.
-        etag = copy_etag(page_key((*named, filled.filled.parts)), content)
-        unfilled = _UNFILLED.keep(etag, Marked(content))
-        kept = (unfilled_key(etag), content)
+        etag = copy_etag(page_key((*named, filled.filled.parts)), spliced.content)
+        unfilled = _UNFILLED.keep(etag, spliced)
+        kept = (unfilled_key(etag), spliced.content)
         refill = (name, filled.state, etag, language, named)
         filled = filled.filled
     # The ETag `core.pagecache` gives the same page filled with the same values.
@@ -406,7 +412,15 @@ class EarlyPageCacheMiddleware:
             etag = getattr(response, "unfilled_etag", None)
             named = getattr(response, "unfilled_named", None)
             if refill is not None and unfilled is not None and etag is not None and named:
-                refill = (*refill, etag, language_of(request), named)
+                language = language_of(request)
+                kept = _KEPT.get(refill[0])
+                if kept is not None:
+                    try:
+                        with translation.override(language):
+                            kept(refill[1])
+                    except Exception:  # noqa: BLE001 (the copy is kept all the same)
+                        logger.warning("A kept early page copy could not be noted.", exc_info=True)
+                refill = (*refill, etag, language, named)
                 self.keep(unfilled_key(etag), unfilled)
             else:
                 refill = None

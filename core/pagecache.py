@@ -195,23 +195,55 @@ class Filled:
         return quote_etag(digest.hexdigest())
 
 
+def _slots(names):
+    return [(name, name.split(".", 1)[0]) for name in (name.decode() for name in names)]
+
+
 class Marked:
     """A page's marked content split at its placeholders, once: the static pieces (bytes) at
     even positions of `pieces`, and for each placeholder between them its name and the part
-    of the name before its first dot (which `Filled.defaults` is keyed by)."""
+    of the name before its first dot (which `Filled.defaults` is keyed by); `content`, the
+    marked content itself."""
 
-    __slots__ = ("pieces", "slots")
+    __slots__ = ("content", "pieces", "slots")
 
-    def __init__(self, content):
-        self.pieces = PLACEHOLDER.split(content)
-        names = [name.decode() for name in self.pieces[1::2]]
-        self.slots = [(name, name.split(".", 1)[0]) for name in names]
+    def __init__(self, content, *, pieces=None, slots=None):
+        self.content = content
+        self.pieces = PLACEHOLDER.split(content) if pieces is None else pieces
+        self.slots = _slots(self.pieces[1::2]) if slots is None else slots
 
     def joined(self):
         """The marked content as it was given (bytes), its placeholders in place."""
-        pieces = self.pieces.copy()
-        pieces[1::2] = [placeholder(name).encode() for name, _kind in self.slots]
-        return b"".join(pieces)
+        return self.content
+
+    def spliced(self, parts):
+        """The `Marked` content `splice(self.content, parts)` gives (None when it gives
+        None), split as `Marked` would split it: only the new parts are split, the pieces
+        around them kept. Side effects: none."""
+        content = splice(self.content, parts)
+        if content is None:
+            return None
+        pieces, slots = self.pieces, self.slots
+        for name, html in parts.items():
+            opening, closing = f"<!--part:{name}-->".encode(), f"<!--/part:{name}-->".encode()
+            # Marks are static text: each lies whole within one static piece (even position).
+            first = next(k for k in range(0, len(pieces), 2) if opening in pieces[k])
+            start = pieces[first].index(opening) + len(opening)
+            last = next(
+                k
+                for k in range(first, len(pieces), 2)
+                if closing in (pieces[k][start:] if k == first else pieces[k])
+            )
+            end = pieces[last].index(closing, start if last == first else 0)
+            new = PLACEHOLDER.split(html.encode())
+            head, tail = pieces[first][:start], pieces[last][end:]
+            if len(new) == 1:
+                middle = [head + new[0] + tail]
+            else:
+                middle = [head + new[0], *new[1:-1], new[-1] + tail]
+            pieces = [*pieces[:first], *middle, *pieces[last + 1 :]]
+            slots = [*slots[: first // 2], *_slots(new[1::2]), *slots[last // 2 :]]
+        return Marked(content, pieces=pieces, slots=slots)
 
 
 class Recent:

@@ -223,11 +223,11 @@ def _share_stages(stage_ids):
         )
 
 
-def _fold_batch(batch_size):
+def _fold_batch(batch_size, upto):
     """One batch of `fold_counts`, in its own transaction. Returns how many it counted."""
     with transaction.atomic():
         sql.transaction_lock(_COUNTS_LOCK)
-        waiting = StageComment.objects.filter(count_pending=True)
+        waiting = StageComment.objects.filter(count_pending=True, pk__lte=upto)
         # Every stage with comments waiting (few; the partial index gives them).
         stages = sorted(set(waiting.order_by().values_list("stage_id", flat=True).distinct()))
         if not stages:
@@ -255,9 +255,22 @@ def _fold_batch(batch_size):
     return len(taken)
 
 
-def fold_counts(batch_size=FOLD_BATCH, *, retries=FOLD_RETRIES):
+def newest_waiting():
+    """The id of the newest comment waiting to be counted, or None. One query on the waiting
+    comments' partial index. Side effects: none."""
+    # `pk + 0`, not the key itself: read as MAX(key), SQLite walks the whole table's key down
+    # to the first waiting comment (every comment of every stage when none waits).
+    return (
+        StageComment.objects.filter(count_pending=True)
+        .order_by()
+        .aggregate(newest=Max(F("pk") + 0))["newest"]
+    )
+
+
+def fold_counts(batch_size=FOLD_BATCH, *, retries=FOLD_RETRIES, upto=None):
     """Add the comments waiting to be counted (`count_pending`) to their stages' stored counts,
-    in batches of `batch_size` (one transaction each): per stage, block key and stance, one
+    those up to the id `upto` if given (`newest_waiting` when it starts otherwise), in batches
+    of `batch_size` (one transaction each): per stage, block key and stance, one
     more thread for each first comment, one more shown comment for each visible one (in the
     state it has now). Returns how many comments were counted. Idempotent; readers see the
     same counts before and after (`counts_sql`).
@@ -276,7 +289,7 @@ def fold_counts(batch_size=FOLD_BATCH, *, retries=FOLD_RETRIES):
     counted = 0
     if connection.vendor != "postgresql":
         retries = 0
-    newest = StageComment.objects.filter(count_pending=True).aggregate(Max("pk"))["pk__max"]
+    newest = newest_waiting() if upto is None else upto
     if newest is None:
         return 0
     for attempt in range(retries + 1):
@@ -287,7 +300,7 @@ def fold_counts(batch_size=FOLD_BATCH, *, retries=FOLD_RETRIES):
                 break
             time.sleep(FOLD_PAUSE)
         while True:
-            done = _fold_batch(batch_size)
+            done = _fold_batch(batch_size, newest)
             counted += done
             if done < batch_size:
                 break

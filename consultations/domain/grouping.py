@@ -8,9 +8,11 @@ and `post_comment` only makes sure, once per transaction and after commit, that 
 first, in batches of one transaction each, fingerprints each and puts it in the group of the
 earlier comments it repeats, exactly as `group_comment` does one comment at a time. Replies are
 not grouped: they are answered in their thread. The same runs add the comments waiting to be
-counted to their stage's stored counts first (`catch_up`, `common.fold_counts`). A group is a
-selection aid for answering (`synthesis.answer_comments`); every member keeps its own answer,
-and a comment that joins a group later is unanswered in it.
+counted to their stage's stored counts first (`catch_up`, `common.fold_counts`), after what
+other modules registered to run first (`run_first`: the replied-to threads rendered ahead of
+their readers, `consultations.threads.render_ahead`). A group is a selection aid for answering
+(`synthesis.answer_comments`); every member keeps its own answer, and a comment that joins a
+group later is unanswered in it.
 
 Groups are made, never merged: a comment resembling members of two groups joins the one of the
 comment it resembles most. Nothing here logs: grouping is the platform's reading of the texts,
@@ -24,10 +26,11 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Value
+from django.db.models.functions import Coalesce
 
 from consultations import similarity
-from consultations.domain.common import fold_counts
+from consultations.domain.common import fold_counts, newest_waiting
 from consultations.models import CommentBand, CommentGroup, StageComment
 from core import background, sql
 
@@ -60,21 +63,48 @@ def queue_counting():
     _AfterCommit.register()
 
 
+# What every run does first, registered by the modules that follow the comments waiting for it
+# (`run_first`).
+_FIRST = []
+
+
+def run_first(function):
+    """Have every grouper run (`catch_up`) call `function(upto)` first, while the comments
+    committed since the last run still wait to be counted: `upto`, the id of the newest of
+    them, which the run counts no further (`consultations.threads.render_ahead` renders the
+    replied-to threads ahead of their readers; registered from the app's `ready`). Once per
+    function. Side effects: none until a run."""
+    if function not in _FIRST:
+        _FIRST.append(function)
+
+
 def catch_up():
-    """What the grouper's thread and task run: the waiting comments counted
-    (`common.fold_counts`), then grouped (`group_pending`), then those counted that a grouper
-    held meanwhile (its batches lock their comments). Returns how many were grouped.
-    Side effects: those of both."""
+    """What the grouper's thread and task run: what is registered to run first (`run_first`),
+    then the comments waiting to be counted counted (`common.fold_counts`), then grouped
+    (`group_pending`), then those counted that a grouper held meanwhile (its batches lock
+    their comments). A run counts the comments waiting when it starts, no newer: each of those
+    has its commit start a run after this one (one more round of the thread; a task queued
+    once this one cleared its mark), so that every comment counted was first seen by the first
+    steps. Returns how many were grouped. A failure of a first step or of the counting is
+    logged, and the rest still runs. Side effects: those of each."""
 
     def count(**options):
         try:
-            fold_counts(**options)
+            fold_counts(upto=upto, **options)
         except Exception:  # the grouping still runs; the comments wait for the next run
             log.exception("Counting the waiting comments failed; they stay waiting.")
 
-    count()
+    upto = newest_waiting()
+    if upto is not None:
+        for function in _FIRST:
+            try:
+                function(upto)
+            except Exception:  # what follows still runs
+                log.exception("A grouper run's first step failed: %r.", function)
+        count()
     grouped = group_pending()
-    count(retries=0)
+    if upto is not None:
+        count(retries=0)
     return grouped
 
 
@@ -253,10 +283,14 @@ def _fingerprints(size, stage):
     """{pk: (text, shingles, band keys)} of the comments the next batch will most likely take,
     computed before its transaction: most of a batch's work, which would otherwise hold
     SQLite's only write lock (and the batch lock) while posting waits for it."""
+    # "Not in a group" as COALESCE(group, 0) = 0, not `group IS NULL`: SQLite would read that
+    # through the index of the comments' groups, where every ungrouped comment of every stage
+    # is (most of them), instead of the waiting comments' partial index.
     return {
         pk: (text, found, similarity.band_keys(found))
         for pk, text in _waiting(stage)
-        .filter(level=0, group__isnull=True)
+        .alias(group_or_zero=Coalesce("group_id", Value(0)))
+        .filter(level=0, group_or_zero=0)
         .order_by("pk")
         .values_list("pk", "comment")[:size]
         for found in [similarity.shingles(text)]

@@ -17,7 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from consultations import domain, threads
-from consultations.domain.common import bump_thread_version, count_comment, counts_sql
+from consultations.domain import grouping
+from consultations.domain.common import (
+    bump_thread_version,
+    count_comment,
+    counts_sql,
+    newest_waiting,
+)
 from consultations.models import CommentCount, StageComment
 from core import earlycache
 from tests.consultations.conftest import first_block_key
@@ -66,8 +72,13 @@ def _forget_early_copies():
 
 
 def _through_the_stack(url, language="en"):
-    """The page as the whole stack answers it now (no early copy)."""
+    """The page as the whole stack answers it now (no early copy), its threads rendered anew
+    (none read from the cache, where a refill or the worker may have put them)."""
     _forget_early_copies()
+    for key in list(cache._cache):  # noqa: SLF001 (the test cache is locmem)
+        name = key.removeprefix(":1:")
+        if name.startswith(("consult:thread:", "consult:threads:")):
+            cache.delete(name)
     page, queries = _get(url, language)
     assert len(queries) > 3
     return page
@@ -230,16 +241,135 @@ def test_a_thread_rendered_for_another_copy_at_its_version_is_not_rendered_again
     comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
     first_copy, queries = _get(url)
     assert len(queries) == 5
-    # The stage, not the thread: rendered at its new version for the first copy.
+    # Neither the stage nor the thread: rendered at its new version for the first copy, found
+    # under the key the copy's state names.
     second_copy, queries = _get(neutral)
-    assert len(queries) == 4
-    assert not any("django_comments" in sql for sql in queries[3:])
+    assert len(queries) == 3
+    assert not any('"comment"' in sql or 'consultations_stage"' in sql for sql in queries)
     assert "Un răspuns." in second_copy.content.decode()
     assert second_copy.content == _through_the_stack(neutral).content
     # The Romanian copy renders the thread in Romanian: not the English one.
     _get(url, "ro")
     comment(citizen2, open_stage, text="Încă un răspuns.", parent_id=first.pk)
     assert len(_get(url, "ro")[1]) == 5
+
+
+def _thread_keys():
+    return sorted(
+        key.removeprefix(":1:")
+        for key in cache._cache  # noqa: SLF001 (the test cache is locmem)
+        if key.removeprefix(":1:").startswith("consult:thread:")
+    )
+
+
+def test_a_reply_is_rendered_ahead_of_the_first_reader_in_the_languages_read(
+    open_stage, first, second, citizen2
+):
+    url = open_stage.get_absolute_url()
+    for language in ("en", "ro"):
+        _get(url, language)
+    reply = comment(citizen2, open_stage, text="Un răspuns citit mai târziu.", parent_id=first.pk)
+    before = _thread_keys()
+    # The grouper's run after the commit (the worker, or a thread of the server): the thread
+    # rendered at its new version in English and Romanian, not in Bulgarian (no copy read).
+    grouping.catch_up()
+    added = sorted(set(_thread_keys()) - set(before))
+    version = StageComment.objects.get(pk=first.pk).thread_version
+    assert [key.split(":")[-2:] for key in added] == [[str(first.pk), str(version)]] * 2
+    assert sorted(key.split(":")[-5] for key in added) == ["en", "ro"]
+    assert StageComment.objects.filter(count_pending=True).count() == 0  # then counted
+    pages = {}
+    for language in ("en", "ro"):
+        pages[language], queries = _get(url, language)
+        # The page's threads, the counts, the reactions: neither the stage nor the thread.
+        assert len(queries) == 3, queries
+        assert f'id="comment-{reply.pk}"' in pages[language].content.decode()
+    for language, page in pages.items():
+        whole = _through_the_stack(url, language)
+        assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+    # Rendered once: a second run finds it in the cache and reads nothing of it.
+    comment(citizen2, open_stage, text="Încă unul.", parent_id=first.pk)
+    assert threads.render_ahead(newest_waiting()) == 2
+    with CaptureQueriesContext(connection) as captured:
+        assert threads.render_ahead(newest_waiting()) == 0
+    assert not any('"comment"' in query["sql"] for query in captured.captured_queries)
+
+
+def test_a_reply_committed_during_a_run_waits_for_the_next_run(
+    open_stage, first, second, citizen2, monkeypatch
+):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    late = []
+
+    def reply_meanwhile(upto):
+        late.append(comment(citizen2, open_stage, text="Între timp.", parent_id=second.pk))
+
+    # Committed after the run's first steps read the waiting replies: neither rendered nor
+    # counted by this run...
+    monkeypatch.setattr(grouping, "_FIRST", [*grouping._FIRST, reply_meanwhile])  # noqa: SLF001
+    comment(citizen2, open_stage, text="Înainte.", parent_id=first.pk)
+    grouping.catch_up()
+    assert list(StageComment.objects.filter(count_pending=True)) == late
+    assert [key.split(":")[-2] for key in _thread_keys()].count(str(second.pk)) == 0
+    # ...but by the next, which its commit starts.
+    monkeypatch.setattr(grouping, "_FIRST", [threads.render_ahead])
+    grouping.catch_up()
+    assert StageComment.objects.filter(count_pending=True).count() == 0
+    assert [key.split(":")[-2] for key in _thread_keys()].count(str(second.pk)) == 1
+
+
+def test_copies_kept_by_servers_of_another_release_get_nothing_rendered_ahead(
+    open_stage, first, second, citizen2, caplog
+):
+    _get(open_stage.get_absolute_url())
+    cache.set(threads.readers_key(open_stage.pk, "en"), "another release")
+    before = _thread_keys()
+    comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
+    threads._OTHER_RELEASE["told"] = False  # noqa: SLF001
+    with caplog.at_level(logging.WARNING):
+        assert threads.render_ahead(newest_waiting()) == 0
+    assert "another release" in caplog.text
+    assert _thread_keys() == before
+
+
+def test_nothing_is_rendered_ahead_for_a_stage_without_kept_copies(
+    open_stage, first, second, citizen2, settings
+):
+    comment(citizen2, open_stage, text="Un răspuns necitit.", parent_id=first.pk)
+    assert threads.render_ahead(newest_waiting()) == 0
+    assert _thread_keys() == []
+    # Nor without the early cache, copies or not.
+    _get(open_stage.get_absolute_url())
+    settings.PAGE_EARLY_CACHE = False
+    assert threads.render_ahead(newest_waiting()) == 0
+
+
+def test_the_newest_replies_threads_are_rendered_ahead_up_to_a_bound(
+    open_stage, first, second, citizen2, monkeypatch
+):
+    monkeypatch.setattr(threads, "AHEAD_THREADS", 1)
+    _get(open_stage.get_absolute_url())
+    before = _thread_keys()
+    comment(citizen2, open_stage, text="În primul fir.", parent_id=first.pk)
+    comment(citizen2, open_stage, text="În al doilea fir.", parent_id=second.pk)
+    assert threads.render_ahead(newest_waiting()) == 1
+    added = set(_thread_keys()) - set(before)
+    assert [key.split(":")[-2] for key in added] == [str(second.pk)]
+
+
+def test_a_failing_first_step_leaves_the_grouper_run_whole(
+    open_stage, first, second, citizen2, monkeypatch, caplog
+):
+    def fails(upto):
+        raise RuntimeError("a cache that cannot be reached")
+
+    monkeypatch.setattr(grouping, "_FIRST", [fails, *grouping._FIRST])  # noqa: SLF001
+    comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
+    with caplog.at_level(logging.ERROR):
+        grouping.catch_up()
+    assert "first step failed" in caplog.text
+    assert StageComment.objects.filter(count_pending=True).count() == 0
 
 
 def test_one_thread_among_several_is_replaced_and_the_others_kept(
@@ -710,3 +840,18 @@ def test_count_texts_are_made_once_per_language_and_numbers(monkeypatch):
             threads.comments_text(n)
     # 3, then 4; cleared for 5, then 6; cleared for 7.
     assert dict(table) == {7: "7 comentarii"}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_the_replies_rendered_ahead_are_read_from_the_waiting_comments_partial_index():
+    with CaptureQueriesContext(connection) as captured:
+        threads.replied_threads(10)
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    # Only the waiting comments' index entries, each joined by its key; nothing sorted.
+    assert plan.startswith("SCAN consultations_stagecomment USING INDEX comments_count_pending "), (
+        plan
+    )
+    assert "TEMP B-TREE" not in plan

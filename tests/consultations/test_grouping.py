@@ -518,3 +518,21 @@ def test_a_waiting_comment_locked_by_a_reply_is_waited_for_not_skipped(editor, c
     assert pending() == []
     assert groups_of(made) == [0, 0, 0]
     assert CommentGroup.objects.get().seed_id == made[0].pk
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+@pytest.mark.django_db
+def test_the_grouper_reads_its_waiting_comments_from_their_partial_index():
+    # Read through the index of the comments' groups (`group IS NULL`), every ungrouped comment
+    # of every stage was walked at each run: 20 ms a run at 200,000 comments.
+    with CaptureQueriesContext(connection) as captured:
+        assert grouping.group_pending() == 0
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            plans.append(" ".join(str(row[-1]) for row in cursor.fetchall()))
+    assert plans[0].startswith(
+        "SCAN consultations_stagecomment USING INDEX comments_grouping_pending"
+    ), plans
+    assert not any("group_id" in plan for plan in plans), plans

@@ -4,6 +4,10 @@ split once per process and copy, then joined with the values."""
 import sys
 import threading
 
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
 from core import pagecache
 from core.pagecache import Filled, Marked, placeholder
 
@@ -149,3 +153,44 @@ def test_a_marked_content_is_joined_again_as_it_was_given():
     assert Marked(CONTENT).joined() == CONTENT
     assert Marked(b"<p>none</p>").joined() == b"<p>none</p>"
     assert Marked(placeholder("total").encode()).joined() == placeholder("total").encode()
+
+
+# Pieces of a marked content: static text, placeholders, and parts whose HTML has both.
+_TEXT = st.text(alphabet="<>/p ab", max_size=6)
+_PLACEHOLDER = st.sampled_from(["total", "reactions.1", "reactions.2", "stance.a1"]).map(
+    placeholder
+)
+_INNER = st.lists(st.one_of(_TEXT, _PLACEHOLDER), max_size=4).map("".join)
+
+
+@st.composite
+def _marked_pages(draw):
+    """(marked content, parts to splice): a page of parts thread.0… among text and
+    placeholders, and new HTML for some of them."""
+    count = draw(st.integers(min_value=1, max_value=4))
+    html = draw(st.lists(st.one_of(_TEXT, _PLACEHOLDER), max_size=3)).copy()
+    for number in range(count):
+        html.append(pagecache.part(f"thread.{number}", draw(_INNER)))
+        html.extend(draw(st.lists(st.one_of(_TEXT, _PLACEHOLDER), max_size=3)))
+    chosen = draw(st.lists(st.integers(0, count - 1), unique=True, max_size=count))
+    parts = {f"thread.{number}": draw(_INNER) for number in chosen}
+    return "".join(html).encode(), parts
+
+
+@given(_marked_pages())
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_a_spliced_marked_content_is_split_as_the_spliced_content_would_be(page):
+    content, parts = page
+    spliced = Marked(content).spliced(parts)
+    whole = Marked(pagecache.splice(content, parts))
+    assert (spliced.content, spliced.pieces, spliced.slots) == (
+        whole.content,
+        whole.pieces,
+        whole.slots,
+    )
+
+
+def test_a_part_not_marked_exactly_once_is_not_spliced_in_a_marked_content():
+    assert Marked(SPLICED).spliced({"thread.2": "<p>two</p>"}) is None
+    doubled = SPLICED + pagecache.part("thread.1", "<p>one</p>").encode()
+    assert Marked(doubled).spliced({"thread.1": "<p>x</p>"}) is None

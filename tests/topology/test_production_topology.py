@@ -2,10 +2,12 @@
 ports, DEBUG off), sessions and cache in Redis, a Celery worker on a Redis broker that applies
 the search queue and sends the emails, one database.
 
-A citizen signs in on the first server and replies to a comment there; the second server shows
-the reply to a visitor and knows the citizen's session; the worker emails the author of the
-comment replied to (the email is read from the worker's outbox directory) and puts the reply
-into the search index, where the second server finds it.
+A citizen signs in on the first server and replies to a comment there; the worker renders the
+thread for the anonymous copies of its stage page (`consultations.threads.render_ahead`) before
+anyone reads it; the servers show the reply to a visitor and the second knows the citizen's
+session; the worker emails the author of the comment replied to (the email is read from the
+worker's outbox directory) and puts the reply into the search index, where the second server
+finds it.
 
 It starts a Redis of its own (`redis-server` on a free port, nothing saved), so that two runs
 on one machine never share queues or cache keys. Without `redis-server` the test is skipped,
@@ -53,7 +55,7 @@ comment = (
     .order_by("-stage__position", "pk")
     .first()
 )
-print("TARGET", comment.pk, comment.user.email)
+print("TARGET", comment.pk, comment.user.email, comment.stage.get_absolute_url())
 """
 
 
@@ -284,16 +286,25 @@ def test_two_servers_one_worker_redis(services, tmp_path):
         try:
             topology.manage("load_demo")
             found = topology.manage("shell", "-c", FIND_TARGET)
-            _label, target, author = found[found.index("TARGET") :].split()
+            _label, target, author, stage = found[found.index("TARGET") :].split()
             topology.worker()
             first, second = topology.server(), topology.server()
-            _exercise(topology, first, second, int(target), author)
+            _exercise(topology, first, second, int(target), author, stage)
         finally:
             crashed = topology.stop()
         assert not crashed, f"{crashed} ended on their own:\n{topology.logs()}"
 
 
-def _exercise(topology, first, second, target, author):
+def _rendered_threads(topology, thread):
+    """The cache keys of the thread `thread` rendered for anonymous readers
+    (`consultations.threads.fragment_key`), read from the topology's Redis."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=topology.redis_port, db=0)
+    return {key.decode() for key in client.scan_iter(f"*consult:thread:*:0:{thread}:*")}
+
+
+def _exercise(topology, first, second, target, author, stage):
     citizen, visitor = requests.Session(), requests.Session()
     citizen.headers["Host"] = visitor.headers["Host"] = HOST
     # Sign in on the first server, through the form.
@@ -318,6 +329,11 @@ def _exercise(topology, first, second, target, author):
         timeout=30,
     )
     assert from_first.status_code == 304  # the first server knows the copy the second kept
+    # ...and the stage page showing the comment's thread, kept by the early cache.
+    stage_before = visitor.get(f"{second}{stage}", timeout=30)
+    assert stage_before.status_code == 200 and f'id="comment-{target}"' in stage_before.text
+    rendered_before = _rendered_threads(topology, target)
+    assert len(rendered_before) == 1, rendered_before
 
     # Reply to the comment on the first server.
     word = f"topologie{secrets.token_hex(4)}"
@@ -335,6 +351,16 @@ def _exercise(topology, first, second, target, author):
         allow_redirects=False,
     )
     assert sent.status_code == 302, sent.text[:2000]
+
+    # The worker renders the replied-to thread for the stage page's readers, before any asks.
+    _eventually(
+        lambda: _rendered_threads(topology, target) - rendered_before,
+        "the worker did not render the replied-to thread ahead of its readers",
+        topology,
+    )
+    stage_after = visitor.get(f"{first}{stage}", timeout=30)
+    assert stage_after.status_code == 200 and text in unescape(stage_after.text)
+    assert stage_after.headers["ETag"] != stage_before.headers["ETag"]
 
     # The second server shows it to the visitor who had the page before, and knows the
     # citizen's session (Redis).
