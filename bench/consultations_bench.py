@@ -36,7 +36,10 @@ measures requests per second, at each size, of:
 - the view alone, measured: one client per worker, in rounds (`rounds`): every client makes
   the change with an untimed `/bench/write-only/…` request, then every client asks for the page
   (timed), so that no timed view runs beside the writes; the warm page the same way (no write);
-  each as views/s (clients / mean latency) and as a share of warm, measured in the same run;
+  each view followed by a timed plain view, which waits for what the server does once the
+  view is answered (keeping a refilled copy): no warm view is slowed by it, and its cost is
+  printed; each as views/s (clients / mean latency) and as a share of warm, measured in the
+  same run, without and with that keeping (`--rounds-only`: only these on the servers);
 - the same page with no cache at all (a second server with CACHE_URL=dummy://: every request
   builds and renders the threads: cold);
 - the same 20 threads rendered by the comments package's own template tags
@@ -520,24 +523,29 @@ def hammer(port, path, *, seconds, clients):
 
 def rounds(port, path, before, *, seconds, clients):
     """The view alone after a change, and the warm view, measured in the same seconds: rounds
-    of `clients` threads for `seconds`, each round in three steps that wait for one another:
-    every client asks for `path` (timed: warm, the copy is the current one), then requests
-    `before` (untimed: the change's writes), then asks for `path` again (timed: the first view
-    after the change). So a timed view runs beside other views only, never beside the writes,
-    and a load that comes and goes on a shared machine weighs on both figures alike. Returns
-    (warm latencies, latencies after the change, in s; statuses)."""
+    of `clients` threads for `seconds`, each round in steps that wait for one another: every
+    client asks for `path` (timed: warm, the copy is the current one) and then for the plain
+    view (timed: a request behind a warm view), requests `before` (untimed: the change's
+    writes), asks for `path` again (timed: the first view after the change) and then for the
+    plain view (timed: a request behind it, which waits for what the server does once that
+    answer is sent: keeping the refilled copy). So a timed view runs beside other views only,
+    never beside the writes, no warm view waits for the keeping of the round before, and a
+    load that comes and goes on a shared machine weighs on both figures alike. Returns (warm
+    latencies, latencies after the change, in s; statuses; the plain view's latencies behind
+    a warm view, behind a view after the change)."""
     lock = threading.Lock()
     warm, after, statuses = [], [], {}
+    behind_warm, behind_after = [], []
     stop = time.monotonic() + seconds
     done = []
     # The last thread to reach the end of a round decides whether another one follows.
     end = threading.Barrier(clients, action=lambda: done.append(time.monotonic() >= stop))
     step = threading.Barrier(clients)
 
-    def timed(codes):
+    def timed(codes, address=path):
         start = time.perf_counter()
         try:
-            status, _ = get(port, path)
+            status, _ = get(port, address)
         except (OSError, http.client.HTTPException) as error:
             status = type(error).__name__  # counted, and the round goes on for every client
         codes[status] = codes.get(status, 0) + 1
@@ -545,8 +553,10 @@ def rounds(port, path, before, *, seconds, clients):
 
     def client():
         mine_warm, mine_after, codes = [], [], {}
+        mine_behind_warm, mine_behind_after = [], []
         while not done or not done[-1]:
             mine_warm.append(timed(codes))
+            mine_behind_warm.append(timed(codes, "/bench/plain/"))
             step.wait()
             try:
                 status, _ = get(port, before)
@@ -556,10 +566,13 @@ def rounds(port, path, before, *, seconds, clients):
                 codes[f"{status} (writes)"] = codes.get(f"{status} (writes)", 0) + 1
             step.wait()
             mine_after.append(timed(codes))
+            mine_behind_after.append(timed(codes, "/bench/plain/"))
             end.wait()
         with lock:
             warm.extend(mine_warm)
             after.extend(mine_after)
+            behind_warm.extend(mine_behind_warm)
+            behind_after.extend(mine_behind_after)
             for code, count in codes.items():
                 statuses[code] = statuses.get(code, 0) + count
 
@@ -568,7 +581,7 @@ def rounds(port, path, before, *, seconds, clients):
         thread.start()
     for thread in threads:
         thread.join()
-    return warm, after, statuses
+    return warm, after, statuses, behind_warm, behind_after
 
 
 def percentile(values, fraction):
@@ -998,6 +1011,11 @@ def main():
     parser.add_argument("--skip-servers", action="store_true", help="in-process figures only")
     parser.add_argument("--through-domain", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--rounds-only",
+        action="store_true",
+        help="of the servers' figures, only the first views alone (in rounds with the warm view)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     parser.add_argument("--seed", type=int, default=350)
     parser.add_argument(
@@ -1215,74 +1233,18 @@ def run(site, rng, args):
     serve(site, args, sizes, database)
 
 
+def mean_of(values):
+    return sum(values) / len(values)
+
+
 def view_rate(latencies, clients):
     """The rate at which `clients` clients, each waiting for its answer, would be answered at
     these latencies: clients / mean latency."""
     return clients * len(latencies) / sum(latencies) if latencies else 0.0
 
 
-def serve(site, args, sizes, database):
-    rows = []
-    # The view alone after each change, timed by the client after an untimed request making
-    # the change's writes, one client per worker (a request never waits for another client's),
-    # in rounds with the warm view (`rounds`): (label, the writes).
-    alone_plan = [
-        ("after a change elsewhere", "changed_writes"),
-        ("after a reaction", "reacted_writes"),
-        ("after one of its threads changed", "thread_writes"),
-        # Last: its replies stay in page 1's threads (the warm view of the same rounds reads
-        # them too).
-        ("after a reply in it, worker run", "replied_writes"),
-    ]
-    alone_rows = []
-    measured = [
-        ("stage page 1, cache warm", "page"),
-        ("stage page 1, after a change", "changed"),
-        ("stage page 1, after a reaction", "reacted"),
-        ("stage page 1, one thread changed", "thread"),
-    ]
-    # The bench's writes alone (answered before every middleware): what they take of a "first
-    # view after" figure, which includes them.
-    writes_only = [
-        ("writes alone, a change elsewhere", "changed_writes"),
-        ("writes alone, a reaction", "reacted_writes"),
-        ("writes alone, a thread changed", "thread_writes"),
-    ]
-    for workers in args.workers:
-        clients = workers * args.clients_per_worker
-        with gunicorn(site, workers=workers) as port:
-            for size in sizes:
-                for _label, name in measured:
-                    require_ok(port, paths(f"{SLUG}-{size}")[name])
-            require_ok(port, paths(f"{SLUG}-{sizes[0]}")["package"])
-            plan = [(None, "plain view", "/bench/plain/")]
-            for size in sizes:
-                where = paths(f"{SLUG}-{size}")
-                plan.extend((size, label, where[name]) for label, name in measured + writes_only)
-            plan.append(
-                (sizes[0], "package tags, same threads", paths(f"{SLUG}-{sizes[0]}")["package"])
-            )
-            for size, label, path in plan:
-                hammer(port, path, seconds=min(2.0, args.seconds), clients=clients)  # warm up
-                rows.append((workers, size, label, *hammer(port, path, seconds=args.seconds,
-                                                           clients=clients)))  # fmt: skip
-            for size in sizes:
-                where = paths(f"{SLUG}-{size}")
-                for label, writes in alone_plan:
-                    rounds(port, where["page"], where[writes], seconds=min(2.0, args.seconds),
-                           clients=workers)  # fmt: skip
-                    alone_rows.append((workers, size, label, *rounds(
-                        port, where["page"], where[writes], seconds=args.seconds, clients=workers
-                    )))  # fmt: skip
-        with gunicorn(site, workers=workers, env={"CACHE_URL": "dummy://"}) as port:
-            page = paths(f"{SLUG}-{sizes[0]}")["page"]
-            require_ok(port, page)
-            hammer(port, page, seconds=min(2.0, args.seconds), clients=clients)
-            rows.append(
-                (workers, sizes[0], "stage page 1, cache cold",
-                 *hammer(port, page, seconds=args.seconds, clients=clients))
-            )  # fmt: skip
-
+def print_rates(rows, args, sizes, database, measured, writes_only):
+    """The servers' requests per second of each page (`serve`'s hammering), and their shares."""
     print(
         f"\ngunicorn sync workers, {args.clients_per_worker} client threads per worker, "
         f"{args.seconds:g} s each; {database}; load average "
@@ -1335,6 +1297,74 @@ def serve(site, args, sizes, database):
                 f"  {label.removeprefix('stage page 1, ')}: {sizes[-1]} comments / {sizes[0]} = "
                 f"{rate[workers, sizes[-1], label] / rate[workers, sizes[0], label]:.2f}"
             )
+
+
+def serve(site, args, sizes, database):
+    rows = []
+    # The view alone after each change, timed by the client after an untimed request making
+    # the change's writes, one client per worker (a request never waits for another client's),
+    # in rounds with the warm view (`rounds`): (label, the writes).
+    alone_plan = [
+        ("after a change elsewhere", "changed_writes"),
+        ("after a reaction", "reacted_writes"),
+        ("after one of its threads changed", "thread_writes"),
+        # Last: its replies stay in page 1's threads (the warm view of the same rounds reads
+        # them too).
+        ("after a reply in it, worker run", "replied_writes"),
+    ]
+    alone_rows = []
+    measured = [
+        ("stage page 1, cache warm", "page"),
+        ("stage page 1, after a change", "changed"),
+        ("stage page 1, after a reaction", "reacted"),
+        ("stage page 1, one thread changed", "thread"),
+    ]
+    # The bench's writes alone (answered before every middleware): what they take of a "first
+    # view after" figure, which includes them.
+    writes_only = [
+        ("writes alone, a change elsewhere", "changed_writes"),
+        ("writes alone, a reaction", "reacted_writes"),
+        ("writes alone, a thread changed", "thread_writes"),
+    ]
+    for workers in args.workers:
+        clients = workers * args.clients_per_worker
+        with gunicorn(site, workers=workers) as port:
+            for size in sizes:
+                for _label, name in measured:
+                    require_ok(port, paths(f"{SLUG}-{size}")[name])
+            require_ok(port, paths(f"{SLUG}-{sizes[0]}")["package"])
+            plan = [(None, "plain view", "/bench/plain/")]
+            for size in sizes:
+                where = paths(f"{SLUG}-{size}")
+                plan.extend((size, label, where[name]) for label, name in measured + writes_only)
+            plan.append(
+                (sizes[0], "package tags, same threads", paths(f"{SLUG}-{sizes[0]}")["package"])
+            )
+            for size, label, path in [] if args.rounds_only else plan:
+                hammer(port, path, seconds=min(2.0, args.seconds), clients=clients)  # warm up
+                rows.append((workers, size, label, *hammer(port, path, seconds=args.seconds,
+                                                           clients=clients)))  # fmt: skip
+            for size in sizes:
+                where = paths(f"{SLUG}-{size}")
+                for label, writes in alone_plan:
+                    rounds(port, where["page"], where[writes], seconds=min(2.0, args.seconds),
+                           clients=workers)  # fmt: skip
+                    alone_rows.append((workers, size, label, *rounds(
+                        port, where["page"], where[writes], seconds=args.seconds, clients=workers
+                    )))  # fmt: skip
+        if args.rounds_only:
+            continue
+        with gunicorn(site, workers=workers, env={"CACHE_URL": "dummy://"}) as port:
+            page = paths(f"{SLUG}-{sizes[0]}")["page"]
+            require_ok(port, page)
+            hammer(port, page, seconds=min(2.0, args.seconds), clients=clients)
+            rows.append(
+                (workers, sizes[0], "stage page 1, cache cold",
+                 *hammer(port, page, seconds=args.seconds, clients=clients))
+            )  # fmt: skip
+
+    if not args.rounds_only:
+        print_rates(rows, args, sizes, database, measured, writes_only)
     print(
         "\nthe first view after a change alone, against the warm view in the same rounds "
         "(`rounds`: all clients view the page, warm; all make the change, untimed; all view it "
@@ -1345,7 +1375,7 @@ def serve(site, args, sizes, database):
         f"{'workers':>7} {'comments':>8}  {'stage page 1':<33} {'views':>6} {'p50 ms':>7} "
         f"{'mean ms':>7} {'p95 ms':>7} {'views/s':>8} {'of warm':>8} {'p50s':>6}  statuses"
     )
-    for workers, size, label, warm, after, statuses in alone_rows:
+    for workers, size, label, warm, after, statuses, _behind_warm, _behind_after in alone_rows:
         warm_rate, rate = view_rate(warm, workers), view_rate(after, workers)
         for name, latencies, share, medians in (
             (f"warm (rounds {label})", warm, "", ""),
@@ -1370,10 +1400,24 @@ def serve(site, args, sizes, database):
                     else ""
                 )
             )
+    print(
+        "\nthe same views with what the server does once their answer is sent (keeping the "
+        "refilled copy): the plain view asked right behind each is slower by that much than "
+        "behind a warm view (means); the share of warm counted with it"
+    )
+    print(f"{'workers':>7} {'comments':>8}  {'stage page 1':<33} {'after ms':>8} {'share':>7}")
+    for workers, size, label, warm, after, _statuses, behind_warm, behind_after in alone_rows:
+        if not (warm and after and behind_warm and behind_after):
+            continue
+        kept = max(0.0, mean_of(behind_after) - mean_of(behind_warm))
+        print(
+            f"{workers:>7} {size:>8}  {label[:33]:<33} {kept * 1000:>8.2f} "
+            f"{mean_of(warm) / (mean_of(after) + kept):>7.1%}"
+        )
     # Nothing in this benchmark should have failed.
     failures = sum(
         count
-        for statuses in [row[-1] for row in rows] + [row[-1] for row in alone_rows]
+        for statuses in [row[-1] for row in rows] + [row[5] for row in alone_rows]
         for code, count in statuses.items()
         if code != 200
     )

@@ -12,11 +12,12 @@ rendered again; the page's other threads come from the cache. The page of thread
 under the list of its threads and their versions, so a change in another thread, or on another
 page, leaves it in use; each thread in it is a marked part (`core.pagecache.part`), so a kept
 copy of an anonymous page has a changed thread replaced without the page being rendered again
-(`refill`); after a reply, the worker renders that thread before the copy's first reader does
-(`render_ahead`), who then only reads it from the cache. What changes with every comment or
-reaction keys nothing: cached HTML carries placeholders (`core.pagecache.placeholder`) for the
-reaction counts of each comment, the number of threads and pages and each paragraph's count,
-and `fill_values` gives what is written into them when a page is served.
+(`refill`); after a reply, the grouper's run that follows the commit renders that thread
+(`render_ahead`), so that the copy's readers after it only read it from the cache. What changes
+with every comment or reaction keys nothing: cached HTML carries placeholders
+(`core.pagecache.placeholder`) for the reaction counts of each comment, the number of threads
+and pages and each paragraph's count, and `fill_values` gives what is written into them when a
+page is served.
 
 Only what is the same for every viewer is cached: the fragment's forms carry a placeholder
 where the CSRF token goes, replaced after reading from the cache, and actions that depend on
@@ -29,6 +30,7 @@ import hashlib
 import logging
 import marshal
 import re
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,7 +38,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.http import urlencode
@@ -765,7 +767,8 @@ def thread_fragments(stage, threads, *, can_comment, status, found=None):
 # same HTML, whoever makes it). Other changes to a thread (a comment hidden, an answer) are
 # rare beside replies: their first reader renders it.
 
-# Threads rendered per run at most (a backlog after an outage is left to its readers).
+# Threads rendered per run at most, the newest replies' (those of a backlog after an outage are
+# left to their readers; its waiting replies are read all the same, three numbers each).
 AHEAD_THREADS = 200
 
 
@@ -805,8 +808,9 @@ def replied_threads(upto):
     return by_stage
 
 
-# Whether this process has said that copies are kept by servers of another release.
-_OTHER_RELEASE = {"told": False}
+# Whether this process has said that copies are kept by servers of another release, and since
+# when it runs: the notes of the servers before a deploy live on for PAGE_CACHE_SECONDS.
+_OTHER_RELEASE = {"told": False, "since": time.monotonic()}
 
 
 def render_ahead(upto):
@@ -814,14 +818,18 @@ def render_ahead(upto):
     be counted (up to the id `upto`), in each language their stage's copies were kept in
     lately by servers of this release (`copy_kept`), those not in the cache at their versions
     yet. Returns how many (thread, language) it rendered. Nothing without the early cache.
-    Run by the grouper before it counts (`grouping.run_first`), so in the worker's process;
-    the keys name the script prefix its links are rendered with, so a worker whose prefix is
-    not the servers' (a site under a sub-path without FORCE_SCRIPT_NAME) renders for nobody,
-    never wrong links. Side effects: queries (the waiting replies; per stage with copies kept,
-    the stage, its threads' versions, the threads not in the cache); cache reads and
-    writes."""
+    Run by the grouper before it counts (`grouping.run_first`), in the worker's process or a
+    thread of the server's, with the script prefix FORCE_SCRIPT_NAME gives; the keys name it,
+    so where it is not the servers' (a site under a sub-path the proxy names, without
+    FORCE_SCRIPT_NAME) it renders for nobody, never wrong links. Copies noted by servers of
+    another release get nothing (said in the log once, when it lasts beyond the notes of the
+    servers before a deploy). Side effects: the thread's script prefix; queries (the waiting
+    replies; per stage with copies kept, the stage, its threads' versions, the threads not in
+    the cache); cache reads and writes."""
     if not settings.PAGE_EARLY_CACHE:
         return 0
+    # As `django.setup` sets it for the process: a thread of the server starts without it.
+    set_script_prefix("/" if settings.FORCE_SCRIPT_NAME is None else settings.FORCE_SCRIPT_NAME)
     by_stage = replied_threads(upto)
     if not by_stage:
         return 0
@@ -833,7 +841,11 @@ def render_ahead(upto):
     }
     noted = cache.get_many(list(wanted.values()))
     ours = release()
-    if not _OTHER_RELEASE["told"] and any(value != ours for value in noted.values()):
+    if (
+        not _OTHER_RELEASE["told"]
+        and any(value != ours for value in noted.values())
+        and time.monotonic() - _OTHER_RELEASE["since"] > settings.PAGE_CACHE_SECONDS
+    ):
         _OTHER_RELEASE["told"] = True
         log.warning(
             "Stage pages are kept by servers of another release than this process's: their "

@@ -82,11 +82,14 @@ def catch_up():
     """What the grouper's thread and task run: what is registered to run first (`run_first`),
     then the comments waiting to be counted counted (`common.fold_counts`), then grouped
     (`group_pending`), then those counted that a grouper held meanwhile (its batches lock
-    their comments). A run counts the comments waiting when it starts, no newer: each of those
-    has its commit start a run after this one (one more round of the thread; a task queued
-    once this one cleared its mark), so that every comment counted was first seen by the first
-    steps. Returns how many were grouped. A failure of a first step or of the counting is
-    logged, and the rest still runs. Side effects: those of each."""
+    their comments). A run counts the comments waiting when it starts, up to the newest id
+    then, no newer: each of those has its commit start a run after this one (one more round
+    of the thread; a task queued once this one cleared its mark), so the first steps see them
+    there. (On PostgreSQL an id is taken before its commit: a comment with an older id that
+    commits during the run is counted by it unseen; its first reader renders its thread.)
+    Returns how many were grouped. A failure of a first step or of the counting is logged
+    (its traceback once per process and step), and the rest still runs. Side effects: those
+    of each."""
 
     def count(**options):
         try:
@@ -94,18 +97,30 @@ def catch_up():
         except Exception:  # the grouping still runs; the comments wait for the next run
             log.exception("Counting the waiting comments failed; they stay waiting.")
 
-    upto = newest_waiting()
+    try:
+        upto = newest_waiting()
+    except Exception:  # the grouping still runs; the comments wait for the next run
+        log.exception("Reading the comments waiting to be counted failed; they stay waiting.")
+        upto = None
     if upto is not None:
         for function in _FIRST:
             try:
                 function(upto)
-            except Exception:  # what follows still runs
-                log.exception("A grouper run's first step failed: %r.", function)
+            except Exception as error:  # what follows still runs
+                if function in _FAILED:
+                    log.warning("A grouper run's first step failed again: %r: %s", function, error)
+                else:
+                    _FAILED.add(function)
+                    log.exception("A grouper run's first step failed: %r.", function)
         count()
     grouped = group_pending()
     if upto is not None:
         count(retries=0)
     return grouped
+
+
+# The first steps whose failure this process has logged with its traceback.
+_FAILED = set()
 
 
 class _AfterCommit(background.AfterCommitOnce):

@@ -6,6 +6,7 @@ for byte, so a hidden comment is never answered from a copy; other threads liste
 pages around it, go through the whole stack."""
 
 import logging
+import time
 
 import pytest
 from django.core.cache import cache
@@ -320,16 +321,24 @@ def test_a_reply_committed_during_a_run_waits_for_the_next_run(
 
 
 def test_copies_kept_by_servers_of_another_release_get_nothing_rendered_ahead(
-    open_stage, first, second, citizen2, caplog
+    open_stage, first, second, citizen2, caplog, monkeypatch
 ):
     _get(open_stage.get_absolute_url())
     cache.set(threads.readers_key(open_stage.pk, "en"), "another release")
     before = _thread_keys()
     comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
-    threads._OTHER_RELEASE["told"] = False  # noqa: SLF001
+    # Just started (the servers before a deploy noted it): nothing said.
+    monkeypatch.setitem(threads._OTHER_RELEASE, "told", False)  # noqa: SLF001
+    monkeypatch.setitem(threads._OTHER_RELEASE, "since", time.monotonic())  # noqa: SLF001
     with caplog.at_level(logging.WARNING):
         assert threads.render_ahead(newest_waiting()) == 0
-    assert "another release" in caplog.text
+    assert "another release" not in caplog.text
+    # Lasting beyond the copies' lifetime: said once.
+    monkeypatch.setitem(threads._OTHER_RELEASE, "since", time.monotonic() - 3600)  # noqa: SLF001
+    with caplog.at_level(logging.WARNING):
+        assert threads.render_ahead(newest_waiting()) == 0
+        assert threads.render_ahead(newest_waiting()) == 0
+    assert caplog.text.count("another release") == 1
     assert _thread_keys() == before
 
 
@@ -366,10 +375,18 @@ def test_a_failing_first_step_leaves_the_grouper_run_whole(
 
     monkeypatch.setattr(grouping, "_FIRST", [fails, *grouping._FIRST])  # noqa: SLF001
     comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
-    with caplog.at_level(logging.ERROR):
+    monkeypatch.setattr(grouping, "_FAILED", set())
+    with caplog.at_level(logging.WARNING):
         grouping.catch_up()
-    assert "first step failed" in caplog.text
+        comment(citizen2, open_stage, text="Încă un răspuns.", parent_id=first.pk)
+        grouping.catch_up()
     assert StageComment.objects.filter(count_pending=True).count() == 0
+    # Its traceback once, then a line per run.
+    failures = [record for record in caplog.records if "first step failed" in record.message]
+    assert [(record.levelname, bool(record.exc_info)) for record in failures] == [
+        ("ERROR", True),
+        ("WARNING", False),
+    ]
 
 
 def test_one_thread_among_several_is_replaced_and_the_others_kept(
