@@ -623,7 +623,7 @@ def refill(state):
     queries: the page's threads and versions, the stored counts, the reaction counts; threads
     that changed are read from the cache under the copy's keys (rendered ahead by the worker
     after a reply, `render_ahead`, or for another copy), and those not found there cost two
-    more, the stage and those threads (`thread_fragments`). What else the page shows does not
+    more, the stage and those threads (`render_fragments`). What else the page shows does not
     follow the comment tables (`consultations.domain.common`)."""
     stage_id, block, stance, number, has_next, shown, listed, status, parts, prefix = state
     filters = Filters(block=block, stance=stance)
@@ -643,17 +643,12 @@ def refill(state):
         return filled
     # Rendered ahead of readers after a reply (`render_ahead`), or for another copy: nothing
     # more is read.
-    keys = {pk: fragment_key(prefix, pk, version) for pk, version in changed}
-    found = cache.get_many(list(keys.values()))
-    fragments = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [(pk, version) for pk, version in changed if pk not in fragments]
+    fragments, missing = cached_fragments(prefix, changed)
     if missing:
         stage = stage_to_render(stage_id)
         if stage is None:
             return None
-        fragments.update(
-            thread_fragments(stage, missing, can_comment=False, status=status, found={})
-        )
+        fragments.update(render_fragments(stage, missing, can_comment=False, status=status))
     if len(fragments) != len(changed):
         return None  # a thread gone meanwhile: the page is rendered whole
     return Spliced(
@@ -718,41 +713,55 @@ def fragment_key(prefix, pk, version):
     return f"{prefix}:{pk}:{version}"
 
 
-def thread_fragments(stage, threads, *, can_comment, status, found=None):
-    """Thread id → the HTML of that thread, for each of `threads` ([(id, version)]) still there:
-    from the cache where a thread's version is unchanged; the others are read (one query),
-    rendered and cached. `found`: what the caller has read from the cache under these
-    threads' keys already (then not read again)."""
+def cached_fragments(prefix, threads):
+    """({thread id: its HTML} of those of `threads` ([(id, version)]) in the cache under
+    `prefix` at their versions, [(id, version)] of the others, in order). One cache read."""
+    keys = [fragment_key(prefix, pk, version) for pk, version in threads]
+    found = cache.get_many(keys) if keys else {}
+    fragments, missing = {}, []
+    for key, thread in zip(keys, threads, strict=True):
+        if key in found:
+            fragments[thread[0]] = found[key]
+        else:
+            missing.append(thread)
+    return fragments, missing
+
+
+def render_fragments(stage, threads, *, can_comment, status):
+    """{thread id: its HTML} of `threads` ([(id, version)]) still there, read (one query),
+    rendered and cached under their versions, whatever the cache holds."""
+    if not threads:
+        return {}
     context = {
         **comment_context(stage, can_comment=can_comment, status=status),
         "reaction_placeholders": True,
     }
     prefix = fragment_prefix(stage, can_comment=can_comment, status=status)
-    keys = [fragment_key(prefix, pk, version) for pk, version in threads]
-    if found is None:
-        found = cache.get_many(keys) if keys else {}
-    missing = [pk for key, (pk, _version) in zip(keys, threads, strict=True) if key not in found]
+    # Read after the versions: a thread changed meanwhile is kept newer than its key, never
+    # older.
+    roots = {root.pk: root for root in build_threads(stage, [pk for pk, _version in threads])}
     fresh = {}
-    if missing:
-        # Read after the versions: a thread changed meanwhile is kept newer than its key, never
-        # older.
-        roots = {root.pk: root for root in build_threads(stage, missing)}
-        # Rendered apart from the page, so in the organisation's zone here (`_threads.html`
-        # sets it for what it renders itself).
-        with timezone.override(context["tz"]):
-            for key, (pk, _version) in zip(keys, threads, strict=True):
-                if key not in found and pk in roots:
-                    fresh[key] = render_to_string(
-                        "consultations/_comment.html", {**context, "comment": roots[pk]}
-                    )
-        if fresh:
-            cache.set_many(fresh, CACHE_SECONDS)
-    everything = {**found, **fresh}
-    return {
-        pk: everything[key]
-        for key, (pk, _version) in zip(keys, threads, strict=True)
-        if key in everything
-    }
+    # Rendered apart from the page, so in the organisation's zone here (`_threads.html` sets it
+    # for what it renders itself).
+    with timezone.override(context["tz"]):
+        for pk, version in threads:
+            if pk in roots:
+                fresh[pk, fragment_key(prefix, pk, version)] = render_to_string(
+                    "consultations/_comment.html", {**context, "comment": roots[pk]}
+                )
+    if fresh:
+        cache.set_many({key: html for (_pk, key), html in fresh.items()}, CACHE_SECONDS)
+    return {pk: html for (pk, _key), html in fresh.items()}
+
+
+def thread_fragments(stage, threads, *, can_comment, status):
+    """Thread id → the HTML of that thread, for each of `threads` ([(id, version)]) still there,
+    in order: from the cache where a thread's version is unchanged (`cached_fragments`); the
+    others are read (one query), rendered and cached (`render_fragments`)."""
+    prefix = fragment_prefix(stage, can_comment=can_comment, status=status)
+    fragments, missing = cached_fragments(prefix, threads)
+    fragments.update(render_fragments(stage, missing, can_comment=can_comment, status=status))
+    return {pk: fragments[pk] for pk, _version in threads if pk in fragments}
 
 
 # --- Rendering ahead of readers ------------------------------------------------------------
@@ -869,15 +878,8 @@ def render_ahead(upto):
         for language in read_in:
             with translation.override(language):
                 prefix = fragment_prefix(stage, can_comment=False, status=status)
-                keys = [fragment_key(prefix, pk, version) for pk, version in versions]
-                found = cache.get_many(keys)
-                missing = [
-                    thread for key, thread in zip(keys, versions, strict=True) if key not in found
-                ]
-                if missing:
-                    rendered += len(
-                        thread_fragments(stage, missing, can_comment=False, status=status, found={})
-                    )
+                _found, missing = cached_fragments(prefix, versions)
+                rendered += len(render_fragments(stage, missing, can_comment=False, status=status))
     return rendered
 
 
