@@ -27,19 +27,25 @@ measures requests per second, at each size, of:
   and moves its thread's version on, as a reply or moderation does: the copy's
   refill reads the stage and that thread, renders it and splices it into the copy, the other
   19 threads and the page around them kept as they are);
-- the view alone after a reply in one thread of page 1, posted through the domain, and the
-  run the worker makes after its commit (`grouping.catch_up`: the thread rendered ahead of its
-  readers, then the reply counted), both in the untimed request; measured last, as its
-  replies stay in page 1's threads;
-- each of those three writes alone (`/bench/write-only/…`: written, answered "ok" before the
-  other middleware), from which the view alone is derived (1/view = 1/pair − 1/writes);
+- the view alone after a change a worker follows, the worker's part run by the bench in a
+  process of its own (`WorkerProcess`, as the Celery worker is): a reply on another page, a
+  reaction on page 1 and a reply in one of page 1's threads, each posted through the domain,
+  then the worker's run after its commit (`grouping.catch_up` after a reply: counted, then the
+  stage's kept copies refilled ahead of their readers; `grouping.stage_run_task` after a
+  reaction); the writes made by the measured server (an untimed request) or, as through
+  another server, by the worker's process too; the reply in page 1 measured last, as its
+  replies stay in page 1's threads; and a control: nothing changed, the worker's process busy
+  for about as long as a reply's run (what a view pays for sharing the two cores with it);
+- each of the first three writes alone (`/bench/write-only/…`: written, answered "ok" before
+  the other middleware), from which the view alone is derived (1/view = 1/pair − 1/writes);
 - the view alone, measured: one client per worker, in rounds (`rounds`): every client makes
-  the change with an untimed `/bench/write-only/…` request, then every client asks for the page
-  (timed), so that no timed view runs beside the writes; the warm page the same way (no write);
-  each view followed by a timed plain view, which waits for what the server does once the
-  view is answered (keeping a refilled copy): no warm view is slowed by it, and its cost is
-  printed; each as views/s (clients / mean latency) and as a share of warm, measured in the
-  same run, without and with that keeping (`--rounds-only`: only these on the servers);
+  the change with an untimed `/bench/write-only/…` request (and the worker's part runs), then
+  every client asks for the page (timed), so that no timed view runs beside the writes; the
+  warm page the same way (no write); each view followed by a timed plain view, which waits
+  for what the server does once the view is answered (keeping a refilled copy): no warm view
+  is slowed by it, and its cost is printed; each as views/s (clients / mean latency) and as a
+  share of warm, measured in the same run, without and with that keeping (`--rounds-only`:
+  only these on the servers);
 - the same page with no cache at all (a second server with CACHE_URL=dummy://: every request
   builds and renders the threads: cold);
 - the same 20 threads rendered by the comments package's own template tags
@@ -49,9 +55,10 @@ measures requests per second, at each size, of:
 The bench-only views and URLs live in a settings package written to the temporary directory;
 the application's code is unchanged. Before the servers, it prints the queries and CPU time of
 each page in process at each size, the first views after a change with their writes and alone
-(the writes made by an untimed request first; with `--profile`, where the time of the view
-alone goes, by cProfile), the CPU time of the worker's run after one reply with the stage's
-copies kept in no language, in one and in two, and the time and queries of the package
+(the writes made by an untimed request first, and the worker's part in process; with
+`--profile`, where the time of the view alone goes, by cProfile), the CPU time of the worker's
+run after one reply with page 1's copy kept in no language, in one and in two (each refilled by
+the run), and the time and queries of the package
 rendering all comments of the smallest stage at once (`{% render_xtdcomment_tree for stage %}`,
 skipped with --skip-full-tree). Clients are threads of this process (one new connection per request:
 gunicorn's sync workers close them); on a small machine they share the CPUs with the server, so
@@ -59,6 +66,7 @@ the plain view's figure is a floor.
 """
 
 import argparse
+import functools
 import http.client
 import os
 import secrets
@@ -133,13 +141,14 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from accounts.models import User
-from consultations.domain import post_comment
+from consultations.domain import post_comment, react
 from consultations.domain.common import bump_thread_version, count_comment
-from consultations.domain.grouping import catch_up
 from consultations.models import Stage, StageComment
 from consultations.threads import PER_PAGE
 
-ADDRESS = re.compile(r"^/bench/(write-only/)?(changed|reacted|thread|replied)/([-\\w]+)/(\\d+)/$")
+ADDRESS = re.compile(
+    r"^/bench/(write-only/)?(changed|reacted|thread|replied|elsewhere|react)/([-\\w]+)/(\\d+)/$"
+)
 
 
 def _stage(slug, position):
@@ -182,21 +191,40 @@ def thread_change(stage):
     StageComment.objects.filter(pk=root).update(thread_version=F("thread_version") + 1)
 
 
-def reply_then_worker(stage):
-    """A reply in one thread of page 1, through the domain, then the run the worker makes after
-    its commit (`grouping.catch_up`: the replied-to thread rendered ahead of its readers, in
-    the languages its copies were kept in, then the reply counted)."""
+def reply_in_page(stage):
+    """A reply in one thread of page 1, through the domain (the worker's run after its commit,
+    `grouping.catch_up`, is the bench's own: `worker_after`)."""
     root = random.choice(_page_threads(stage))
     author = User.objects.filter(email__startswith="bench").order_by("?").first()
     post_comment(author, stage, text=f"Răspuns {secrets.token_hex(4)}.", parent_id=root)
-    catch_up()
+
+
+def reply_elsewhere(stage):
+    """A reply in the stage's last thread (on its last page), through the domain (the worker's
+    run after its commit is the bench's own)."""
+    last = StageComment.objects.filter(stage=stage, starts_thread=True).order_by("-pk").first()
+    author = User.objects.filter(email__startswith="bench").order_by("?").first()
+    post_comment(author, stage, text=f"Răspuns {secrets.token_hex(4)}.", parent_id=last.pk)
+
+
+def reaction_through_domain(stage):
+    """A reaction on page 1 through the domain (`domain.react`, by someone else than the
+    comment's author: the same choice again takes it back; the worker's task after its commit,
+    `grouping.stage_run_task`, is the bench's own)."""
+    threads = _page_threads(stage)
+    comments = StageComment.objects.filter(thread_id__in=threads, state="visible")
+    comment = random.choice(list(comments))
+    people = User.objects.filter(email__startswith="bench").exclude(pk=comment.user_id)
+    react(people.order_by("?").first(), comment, "agree")
 
 
 WRITES = {
     "changed": change_elsewhere,
     "reacted": reaction,
     "thread": thread_change,
-    "replied": reply_then_worker,
+    "replied": reply_in_page,
+    "elsewhere": reply_elsewhere,
+    "react": reaction_through_domain,
 }
 
 
@@ -521,14 +549,16 @@ def hammer(port, path, *, seconds, clients):
     return len(latencies) / elapsed, latencies, statuses
 
 
-def rounds(port, path, before, *, seconds, clients):
+def rounds(port, path, before, *, seconds, clients, worker=None):
     """The view alone after a change, and the warm view, measured in the same seconds: rounds
     of `clients` threads for `seconds`, each round in steps that wait for one another: every
     client asks for `path` (timed: warm, the copy is the current one) and then for the plain
     view (timed: a request behind a warm view), requests `before` (untimed: the change's
-    writes), asks for `path` again (timed: the first view after the change) and then for the
-    plain view (timed: a request behind it, which waits for what the server does once that
-    answer is sent: keeping the refilled copy). So a timed view runs beside other views only,
+    writes; none when it is None), then, once, has `worker()` called (untimed: the worker's
+    run after their commits, or the writes made through another server too, `WorkerProcess`),
+    asks for `path` again (timed: the first view after the change) and then for the plain view
+    (timed: a request behind it, which waits for what the server does once that answer is
+    sent: keeping the refilled copy). So a timed view runs beside other views only,
     never beside the writes, no warm view waits for the keeping of the round before, and a
     load that comes and goes on a shared machine weighs on both figures alike. Returns (warm
     latencies, latencies after the change, in s; statuses; the plain view's latencies behind
@@ -541,6 +571,16 @@ def rounds(port, path, before, *, seconds, clients):
     # The last thread to reach the end of a round decides whether another one follows.
     end = threading.Barrier(clients, action=lambda: done.append(time.monotonic() >= stop))
     step = threading.Barrier(clients)
+    failed = []
+
+    def work():
+        try:
+            worker()
+        except Exception as error:  # noqa: BLE001 (counted: the rounds go on)
+            failed.append(type(error).__name__)
+
+    # The last client to have made its writes runs the worker's part, before any views again.
+    written = threading.Barrier(clients, action=work if worker is not None else None)
 
     def timed(codes, address=path):
         start = time.perf_counter()
@@ -559,12 +599,12 @@ def rounds(port, path, before, *, seconds, clients):
             mine_behind_warm.append(timed(codes, "/bench/plain/"))
             step.wait()
             try:
-                status, _ = get(port, before)
+                status = 200 if before is None else get(port, before)[0]
             except (OSError, http.client.HTTPException) as error:
                 status = type(error).__name__
             if status != 200:
                 codes[f"{status} (writes)"] = codes.get(f"{status} (writes)", 0) + 1
-            step.wait()
+            written.wait()
             mine_after.append(timed(codes))
             mine_behind_after.append(timed(codes, "/bench/plain/"))
             end.wait()
@@ -581,6 +621,8 @@ def rounds(port, path, before, *, seconds, clients):
         thread.start()
     for thread in threads:
         thread.join()
+    for name in failed:
+        statuses[f"{name} (worker)"] = statuses.get(f"{name} (worker)", 0) + 1
     return warm, after, statuses, behind_warm, behind_after
 
 
@@ -867,17 +909,113 @@ def make_comments_in_bulk(rng, stage, people, total, batch=5000):
 # --- In-process figures ----------------------------------------------------------------------
 
 
+def worker_after(kind, slug, position=1, *, writes=False):
+    """What the worker does after the commit of the change `kind`, run here (in production a
+    Celery worker's process, not the server's): the grouper's run after a reply, which renders
+    its thread ahead, counts it and refills the stage's kept copies (`grouping.catch_up`); the
+    stage's run after a reaction (`grouping.stage_run_task`). None for the bench's other
+    changes (writes no worker follows). With `writes`, the change's writes too, made here
+    first, as through another server than the one measured."""
+    from bench_site.changes import WRITES
+
+    from consultations.domain.grouping import catch_up, stage_run_task
+    from consultations.models import Stage
+
+    if kind == "busy":
+        return busy
+    stage = Stage.objects.get(consultation__proposal__slug=slug, position=position)
+    if kind in ("replied", "elsewhere"):
+        run = catch_up
+    elif kind == "react":
+        run = functools.partial(stage_run_task, stage.pk)
+    else:
+        return None
+    if not writes:
+        return run
+
+    def written_then_run():
+        WRITES[kind](stage)
+        run()
+
+    return written_then_run
+
+
+def busy(seconds=0.015):
+    """A control: the worker's process busy for about as long as its run after a reply takes,
+    allocating as it goes, changing nothing (no copy goes stale)."""
+    end = time.process_time() + seconds
+    kept = []
+    while time.process_time() < end:
+        kept.append([str(number) for number in range(200)])
+    return len(kept)
+
+
+class WorkerProcess:
+    """The worker's part of the changes (`worker_after`), run in a process of its own, forked
+    from this one (Django set up), as the Celery worker is in production: its work leaves
+    neither the measured server nor the clients timing it with anything to collect or with
+    cold caches. `run(kind, slug, writes)` runs one and waits for it."""
+
+    def __init__(self):
+        import multiprocessing
+
+        from django.core.cache import cache
+        from django.db import connections
+
+        connections.close_all()  # the child opens its own (redis-py's pool notices the fork)
+        cache.close()
+        context = multiprocessing.get_context("fork")
+        self.pipe, child = context.Pipe()
+        self.lock = threading.Lock()
+        self.process = context.Process(target=self._serve, args=(child,), daemon=True)
+        self.process.start()
+
+    @staticmethod
+    def _serve(pipe):
+        while (asked := pipe.recv()) is not None:
+            kind, slug, made = asked
+            try:
+                worker_after(kind, slug, writes=made)()
+                pipe.send(None)
+            except Exception as error:  # noqa: BLE001 (told to the rounds, which count it)
+                pipe.send(f"{type(error).__name__}: {error}")
+
+    def run(self, kind, slug, writes):
+        with self.lock:
+            self.pipe.send((kind, slug, writes))
+            failed = self.pipe.recv()
+        if failed:
+            raise RuntimeError(failed)
+
+    def stop(self):
+        self.pipe.send(None)
+        self.process.join(30)
+
+
+def writes(before):
+    """Request the path `before` (a change's writes) in process, untimed, then run what the
+    worker does after them if given (`before` = (path, function))."""
+    from django.test import Client
+
+    if before is None:
+        return
+    path, worker = before if isinstance(before, tuple) else (before, None)
+    Client().get(path, HTTP_HOST="127.0.0.1")
+    if worker is not None:
+        worker()
+
+
 def count_queries(path, *, clear_cache, before=None):
     """(status, queries, CPU seconds, bytes) of one in-process request; `before`, a path
-    requested first, untimed and uncounted (the change's writes)."""
+    requested first, untimed and uncounted (the change's writes), or (that path, what the
+    worker does after its commit: `worker_after`)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
     if clear_cache:
         cache.clear()
-    if before is not None:
-        Client().get(before, HTTP_HOST="127.0.0.1")
+    writes(before)
     queries = 0
 
     def count(execute, sql, params, many, context):
@@ -905,34 +1043,41 @@ def in_process(path, *, clear_cache=False, repeat=1, before=None):
 
 def worker_run_after_reply(slug, *, languages, repeat=20):
     """Median CPU seconds of the worker's run (`grouping.catch_up`) after one reply in a thread
-    of page 1 of the stage `slug`, the stage's copies noted as kept in `languages` (none: the
-    run only counts the reply; each language: the thread rendered ahead in it too). The reply
-    is posted untimed, through the domain."""
-    from django.conf import settings
+    of page 1 of the stage `slug`, with a copy of page 1 kept in each of `languages` (none: the
+    run only counts the reply; each: that copy refilled by the run, the replied-to thread
+    rendered for it), and no other copy of the stage noted. The reply is posted untimed,
+    through the domain."""
     from django.core.cache import cache
+    from django.test import Client, RequestFactory
 
     from accounts.models import User
     from consultations import threads
     from consultations.domain import post_comment
     from consultations.domain.grouping import catch_up
     from consultations.models import Stage, StageComment
-    from core.pagecache import release
+    from core import earlycache
 
     stage = Stage.objects.get(consultation__proposal__slug=slug, position=1)
+    page = paths(slug)["page"]
     roots = list(
         StageComment.objects.filter(stage=stage, starts_thread=True)
         .order_by("pk")
         .values_list("pk", flat=True)[: threads.PER_PAGE]
     )
     authors = list(User.objects.filter(email__startswith="bench")[:20])
+    where = earlycache.copies_key(threads.REFILL, stage.pk)
+    keys = []
+    for code in languages:
+        request = RequestFactory(HTTP_ACCEPT_LANGUAGE=code, HTTP_HOST="127.0.0.1").get(page)
+        keys.append(earlycache.early_key(request))
+        cache.delete(keys[-1])  # rendered whole again: kept and noted
+        Client(HTTP_ACCEPT_LANGUAGE=code).get(page, HTTP_HOST="127.0.0.1")
+    noted = cache.get(where) or {}
+    if any(key not in noted for key in keys):
+        raise SystemExit(f"Page 1 of {slug} was not noted in {languages}.")
     runs = []
     for number in range(repeat):
-        for code, _name in settings.LANGUAGES:
-            key = threads.readers_key(stage.pk, code)
-            if code in languages:
-                cache.set(key, release(), 600)  # as `threads.copy_kept` notes a kept copy
-            else:
-                cache.delete(key)
+        cache.set(where, {key: noted[key] for key in keys}, 600)
         post_comment(
             authors[number % len(authors)],
             stage,
@@ -942,6 +1087,7 @@ def worker_run_after_reply(slug, *, languages, repeat=20):
         start = time.process_time()
         catch_up()
         runs.append(time.process_time() - start)
+    cache.set(where, noted, 600)  # for the next caller
     return sorted(runs)[repeat // 2]
 
 
@@ -981,13 +1127,10 @@ def profile(path, repeat=30, before=None):
     import io
     import pstats
 
-    from django.test import Client
-
     # CPU time (SQLite runs in this process): waits for the disk or the CPU do not count.
     profiler = cProfile.Profile(time.process_time)
     for _ in range(repeat):
-        if before is not None:
-            Client().get(before, HTTP_HOST="127.0.0.1")
+        writes(before)
         profiler.enable()
         count_queries(path, clear_cache=False)
         profiler.disable()
@@ -1045,8 +1188,19 @@ VIEW_ALONE = {
     "changed": "view alone, after a change elsewhere",
     "reacted": "view alone, after a reaction",
     "thread": "view alone, one thread changed",
+    "elsewhere": "view alone, reply elsewhere, run",
+    "react": "view alone, reaction, worker run",
     "replied": "view alone, a reply, worker run",
 }
+
+
+def after_worker(where, slug):
+    """Change → (the path of its writes, what the worker does after them: `worker_after`), for
+    the changes a worker follows."""
+    return {
+        kind: (where[f"{kind}_writes"], worker_after(kind, slug))
+        for kind in ("replied", "elsewhere", "react")
+    }
 
 
 def paths(slug, position=1):
@@ -1060,6 +1214,8 @@ def paths(slug, position=1):
         "reacted_writes": f"/bench/write-only/reacted/{slug}/{position}/",
         "thread_writes": f"/bench/write-only/thread/{slug}/{position}/",
         "replied_writes": f"/bench/write-only/replied/{slug}/{position}/",
+        "elsewhere_writes": f"/bench/write-only/elsewhere/{slug}/{position}/",
+        "react_writes": f"/bench/write-only/react/{slug}/{position}/",
         "package": f"/bench/xtd/{slug}/{position}/",
         "package_all": f"/bench/xtd-all/{slug}/{position}/",
     }
@@ -1109,6 +1265,7 @@ def run(site, rng, args):
     figures = {}
     for size in sizes:
         where = paths(f"{SLUG}-{size}")
+        ran = after_worker(where, f"{SLUG}-{size}")
         count_queries(where["page"] + "?page=3", clear_cache=True)
         count_queries(where["package"], clear_cache=True)
         for label, path, clear, repeat in (
@@ -1124,9 +1281,12 @@ def run(site, rng, args):
             (VIEW_ALONE["changed"], (where["changed_writes"], where["page"]), False, 20),
             (VIEW_ALONE["reacted"], (where["reacted_writes"], where["page"]), False, 20),
             (VIEW_ALONE["thread"], (where["thread_writes"], where["page"]), False, 20),
+            # Changes through the domain, then the worker's run here (the copy refilled).
+            (VIEW_ALONE["elsewhere"], (ran["elsewhere"], where["page"]), False, 20),
+            (VIEW_ALONE["react"], (ran["react"], where["page"]), False, 20),
             # Last: its replies stay in page 1's threads.
-            ("writes alone, a reply, worker run", where["replied_writes"], False, 20),
-            (VIEW_ALONE["replied"], (where["replied_writes"], where["page"]), False, 20),
+            ("writes alone, a reply", where["replied_writes"], False, 20),
+            (VIEW_ALONE["replied"], (ran["replied"], where["page"]), False, 20),
             ("stage page 50, cold cache", where["page"] + "?page=50", True, 5),
             ("package tags, page 1's threads", where["package"], True, 5),
         ):
@@ -1165,11 +1325,11 @@ def run(site, rng, args):
             f"{warm / figures[size, 'answered', 'after a reaction']:.1%}"
         )
     print(
-        "  the worker's run after one reply (CPU ms, medians of 20; the stage's copies kept in "
-        "no language / in one / in two: the thread rendered ahead in each):"
+        "  the worker's run after one reply (CPU ms, medians of 20; page 1 kept in no language / "
+        "in one / in two: its copies refilled by the run, the thread rendered for each):"
         if settings.PAGE_EARLY_CACHE
-        else "  (the worker's run after a reply renders nothing ahead without the early page "
-        "cache: give --cache redis://…)"
+        else "  (the worker's run after a reply refills nothing without the early page cache: "
+        "give --cache redis://…)"
     )
     for size in sizes if settings.PAGE_EARLY_CACHE else []:
         slug = f"{SLUG}-{size}"
@@ -1200,6 +1360,7 @@ def run(site, rng, args):
         )
     if args.profile:
         where = paths(f"{SLUG}-{largest}")
+        ran = after_worker(where, f"{SLUG}-{largest}")
         count_queries(where["page"], clear_cache=False)  # page 1 in the cache again
         print(
             f"\nprofile, the view alone after a change elsewhere (its writes before, not "
@@ -1217,7 +1378,12 @@ def run(site, rng, args):
             f"profile, the view alone after a reply in one of its threads and the worker's run, "
             f"{largest} comments, 30 requests:"
         )
-        print(profile(where["page"], before=where["replied_writes"]))
+        print(profile(where["page"], before=ran["replied"]))
+        print(
+            f"profile, the view alone after a reply on another page and the worker's run (its "
+            f"copy refilled ahead), {largest} comments, 30 requests:"
+        )
+        print(profile(where["page"], before=ran["elsewhere"]))
         print(f"profile, warm cache, {largest} comments, 30 requests:")
         print(profile(where["page"]))
     if not args.skip_full_tree:
@@ -1300,6 +1466,14 @@ def print_rates(rows, args, sizes, database, measured, writes_only):
 
 
 def serve(site, args, sizes, database):
+    worker_process = WorkerProcess()
+    try:
+        _serve(site, args, sizes, database, worker_process)
+    finally:
+        worker_process.stop()
+
+
+def _serve(site, args, sizes, database, worker_process):
     rows = []
     # The view alone after each change, timed by the client after an untimed request making
     # the change's writes, one client per worker (a request never waits for another client's),
@@ -1308,9 +1482,22 @@ def serve(site, args, sizes, database):
         ("after a change elsewhere", "changed_writes"),
         ("after a reaction", "reacted_writes"),
         ("after one of its threads changed", "thread_writes"),
+        # The same changes through the domain, followed by the worker's run (which refills
+        # the copy ahead of its reader).
+        ("reply elsewhere, worker run", "elsewhere_writes"),
+        ("reaction, worker run", "react_writes"),
+        # The same, the writes made here too, as through another server than the measured
+        # one (which then answers only reads: in production most readers' server did not take
+        # the change).
+        ("reply elsewhere, other server", "elsewhere_elsewhere"),
+        ("reaction, other server", "react_elsewhere"),
         # Last: its replies stay in page 1's threads (the warm view of the same rounds reads
         # them too).
         ("after a reply in it, worker run", "replied_writes"),
+        ("reply in it, other server", "replied_elsewhere"),
+        # A control: no change, the worker's process busy for as long as a reply's run (what
+        # the views after the worker's run pay for sharing two cores with it).
+        ("nothing changed, worker busy", "busy_elsewhere"),
     ]
     alone_rows = []
     measured = [
@@ -1346,11 +1533,22 @@ def serve(site, args, sizes, database):
                                                            clients=clients)))  # fmt: skip
             for size in sizes:
                 where = paths(f"{SLUG}-{size}")
-                for label, writes in alone_plan:
-                    rounds(port, where["page"], where[writes], seconds=min(2.0, args.seconds),
-                           clients=workers)  # fmt: skip
+                for label, change in alone_plan:
+                    # The worker's part (and the writes, "…_elsewhere") in the worker's process.
+                    kind, made = change.rsplit("_", 1)
+                    worker = (
+                        functools.partial(
+                            worker_process.run, kind, f"{SLUG}-{size}", made == "elsewhere"
+                        )
+                        if kind in ("replied", "elsewhere", "react", "busy")
+                        else None
+                    )
+                    before = where[change] if made == "writes" else None
+                    rounds(port, where["page"], before, seconds=min(2.0, args.seconds),
+                           clients=workers, worker=worker)  # fmt: skip
                     alone_rows.append((workers, size, label, *rounds(
-                        port, where["page"], where[writes], seconds=args.seconds, clients=workers
+                        port, where["page"], before, seconds=args.seconds,
+                        clients=workers, worker=worker,
                     )))  # fmt: skip
         if args.rounds_only:
             continue

@@ -110,12 +110,12 @@ class ConsultationsConfig(AppConfig):
         from consultations import threads
         from core import earlycache
 
-        earlycache.register_refill(threads.REFILL, threads.refill, kept=threads.copy_kept)
-        # ...and the threads a reply changed are rendered by the grouper's run, after the
-        # commit, before their first reader (in the languages of the copies kept).
+        earlycache.register_refill(threads.REFILL, threads.refill, topic=threads.copy_topic)
+        # ...and the grouper's run after a comment's commit (or a reaction's, a moderation's)
+        # refills the copies of the stage's pages itself, before their next reader.
         from consultations.domain import grouping
 
-        grouping.run_first(threads.render_ahead)
+        grouping.run_last(threads.refill_ahead)
 
         # A proposal's page shows its consultation's comment counts per paragraph.
         from proposals.views import register_page_part

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from consultations.domain import events, meetings
-from consultations.domain.grouping import group_comment_task, group_pending_task
+from consultations.domain.grouping import group_comment_task, group_pending_task, stage_run_task
 from core.mail import send_notifications
 
 # Defined with what they run (`consultations.domain.grouping`), registered where Celery looks.
@@ -14,6 +14,7 @@ __all__ = [
     "notify",
     "process_stage_events",
     "send_meeting_reminders",
+    "stage_run_task",
 ]
 
 

@@ -12,8 +12,9 @@ rendered again; the page's other threads come from the cache. The page of thread
 under the list of its threads and their versions, so a change in another thread, or on another
 page, leaves it in use; each thread in it is a marked part (`core.pagecache.part`), so a kept
 copy of an anonymous page has a changed thread replaced without the page being rendered again
-(`refill`); after a reply, the grouper's run that follows the commit renders that thread
-(`render_ahead`), so that the copy's readers after it only read it from the cache. What changes
+(`refill`); after a reply, the grouper's run that follows the commit refills the kept copies
+of the stage's pages itself, that thread rendered in them (`refill_ahead`, as after a reaction
+or a moderation), so that the copies' readers after it read them as they are. What changes
 with every comment or reaction keys nothing: cached HTML carries placeholders
 (`core.pagecache.placeholder`) for the reaction counts of each comment, the number of threads
 and pages and each paragraph's count, and `fill_values` gives what is written into them when a
@@ -25,6 +26,7 @@ who is looking (withdrawing one's own comment, moderating, answering) are on the
 page.
 """
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -39,7 +41,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse, set_script_prefix
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -55,7 +57,7 @@ from consultations.models import (
     StageStatus,
     Stance,
 )
-from core import sql
+from core import earlycache, sql
 from core.earlycache import Spliced
 from core.pagecache import Filled, Recent, part, placeholder, release
 from core.params import page_param
@@ -597,7 +599,7 @@ def early_state(stage, filters, page, threads, listed, *, status, parts):
     """What `refill` needs to write a kept copy of a stage page (anonymous, in its language)
     again: the stage, the filters, the page number, whether a next page follows, the page's
     threads and their versions ([(id, version)]), whether the page lists threads, the stage's
-    status its dates give, the page's version parts but its threads (`views.stages`) and where
+    status its dates give, the page's version parts but its threads (`views.stages`), where
     its threads are cached (`fragment_prefix`: what the page shows of the stage in those keys
     changes only with writes outside the comment tables, which leave no copy to refill)."""
     return (
@@ -621,10 +623,10 @@ def refill(state):
     threads rendered again, the others kept as they are; or None when the page now lists other
     threads or has other pages around it, or its stage or one of those threads is gone. Three
     queries: the page's threads and versions, the stored counts, the reaction counts; threads
-    that changed are read from the cache under the copy's keys (rendered ahead by the worker
-    after a reply, `render_ahead`, or for another copy), and those not found there cost two
-    more, the stage and those threads (`render_fragments`). What else the page shows does not
-    follow the comment tables (`consultations.domain.common`)."""
+    that changed are read from the cache under the copy's keys (rendered by another copy's
+    refill in the same language), and those not found there cost two more, the stage and
+    those threads (`render_fragments`). What else the page shows does not follow the comment
+    tables (`consultations.domain.common`)."""
     stage_id, block, stance, number, has_next, shown, listed, status, parts, prefix = state
     filters = Filters(block=block, stance=stance)
     with connection.cursor() as cursor:
@@ -641,12 +643,13 @@ def refill(state):
     changed = [thread for thread, before in zip(threads, shown, strict=True) if thread != before]
     if not changed:
         return filled
-    # Rendered ahead of readers after a reply (`render_ahead`), or for another copy: nothing
-    # more is read.
+    # Rendered for another copy already: nothing more is read.
     fragments, missing = cached_fragments(prefix, changed)
     if missing:
         stage = stage_to_render(stage_id)
-        if stage is None:
+        # Rendered here under another prefix (a worker whose script prefix is not the servers',
+        # `refill_ahead`), the threads' links would not be the page's: rendered whole instead.
+        if stage is None or fragment_prefix(stage, can_comment=False, status=status) != prefix:
             return None
         fragments.update(render_fragments(stage, missing, can_comment=False, status=status))
     if len(fragments) != len(changed):
@@ -766,55 +769,38 @@ def thread_fragments(stage, threads, *, can_comment, status):
 
 # --- Rendering ahead of readers ------------------------------------------------------------
 #
-# After a reply, the first reader of a kept copy of the page showing its thread would render
-# that thread (`refill`): about five times what the counts alone cost. The grouper's run, which
-# follows every commit that stores a comment (`consultations.domain.grouping`: the worker in
-# production, a thread of the server in the embedded default), renders the threads of the
-# replies waiting for it first, in each language a copy of their stage's pages was kept in
-# lately, under the keys those copies' refills read: a reader who comes after it reads nothing
-# of the thread. One who comes before it renders the thread as before (each render is the
-# same HTML, whoever makes it). Other changes to a thread (a comment hidden, an answer) are
-# rare beside replies: their first reader renders it.
-
-# Threads rendered per run at most, the newest replies' (those of a backlog after an outage are
-# left to their readers; its waiting replies are read all the same, three numbers each).
-AHEAD_THREADS = 200
-
-
-def readers_key(stage_id, language):
-    """Where the cache notes that copies of the stage's pages are kept in `language`."""
-    return f"consult:thread-readers:{stage_id}:{language}"
+# After a change, the first reader of a kept copy of a stage page would refill it (`refill`):
+# the counts written in, and after a reply or a moderation the changed thread rendered, about
+# five times what the counts alone cost. The grouper's run, which follows every commit that
+# stores a comment (`consultations.domain.grouping`: the worker in production, a thread of the
+# server in the embedded default), once it has counted them, refills the copies of their
+# stages' pages noted when they were kept (`core.earlycache.note_copy`) itself
+# (`refill_ahead`), as the runs that a reaction's or a moderation's commit starts do
+# (`grouping.queue_stage_run`): a thread is rendered only for the copies that show it, in their
+# languages, and a reader who comes after the run is answered from a copy no write has made
+# stale since. One who comes before it refills the copy as before (each refill gives the same
+# page, whoever makes it). An answer (disposition) writes outside the comment tables: the page
+# is rendered whole by its next reader.
 
 
-def copy_kept(state):
-    """A copy of a stage page with the refill `state` (`early_state`) was kept, rendered whole,
-    in the current language (`core.earlycache`): for as long as it lives (PAGE_CACHE_SECONDS),
-    `render_ahead` renders the stage's replied-to threads in that language (noted with this
-    code's release: a worker of another renders under keys no copy reads). Side effects: one
-    cache write."""
-    cache.set(readers_key(state[0], get_language()), release(), settings.PAGE_CACHE_SECONDS)
+def copy_topic(state):
+    """What a kept copy of a stage page with the refill `state` (`early_state`) is noted under
+    (`core.earlycache.note_copy`): its stage. (Only the addresses the site's links give are
+    kept: `page_version` answers any other privately.)"""
+    return state[0]
 
 
-def replied_threads(upto):
-    """{stage id: {thread id}} of the replies waiting to be counted, up to the id `upto`
-    (those of the newest first, at most AHEAD_THREADS threads): one query on the waiting
-    comments' partial index, every waiting reply."""
-    # Sorted, and bounded by `upto`, here: sorted by or bounded on the key in the query, SQLite
-    # walks the whole table's key instead of the partial index.
-    waiting = sorted(
-        StageComment.objects.filter(count_pending=True, starts_thread=False)
-        .order_by()
-        .values_list("pk", "stage_id", "thread_id"),
-        reverse=True,
-    )
-    by_stage, taken = {}, set()
-    for pk, stage_id, thread_id in waiting:
-        if pk <= upto and thread_id not in taken:
-            if len(taken) == AHEAD_THREADS:
-                break
-            taken.add(thread_id)
-            by_stage.setdefault(stage_id, set()).add(thread_id)
-    return by_stage
+@contextlib.contextmanager
+def _worker_prefix():
+    """The script prefix FORCE_SCRIPT_NAME gives, as `django.setup` sets it for a process (a
+    thread of the server starts without it), then the thread's own again (a Celery task run
+    in the request that queued it, without a broker)."""
+    before = get_script_prefix()
+    set_script_prefix("/" if settings.FORCE_SCRIPT_NAME is None else settings.FORCE_SCRIPT_NAME)
+    try:
+        yield
+    finally:
+        set_script_prefix(before)
 
 
 # Whether this process has said that copies are kept by servers of another release, and since
@@ -822,65 +808,33 @@ def replied_threads(upto):
 _OTHER_RELEASE = {"told": False, "since": time.monotonic()}
 
 
-def render_ahead(upto):
-    """Render, as a kept anonymous copy's refill would, the threads of the replies waiting to
-    be counted (up to the id `upto`), in each language their stage's copies were kept in
-    lately by servers of this release (`copy_kept`), those not in the cache at their versions
-    yet. Returns how many (thread, language) it rendered. Nothing without the early cache.
-    Run by the grouper before it counts (`grouping.run_first`), in the worker's process or a
-    thread of the server's, with the script prefix FORCE_SCRIPT_NAME gives; the keys name it,
-    so where it is not the servers' (a site under a sub-path the proxy names, without
-    FORCE_SCRIPT_NAME) it renders for nobody, never wrong links. Copies noted by servers of
-    another release get nothing (said in the log once, when it lasts beyond the notes of the
-    servers before a deploy). Side effects: the thread's script prefix; queries (the waiting
-    replies; per stage with copies kept, the stage, its threads' versions, the threads not in
-    the cache); cache reads and writes."""
+def refill_ahead(stages):
+    """Refill the kept anonymous copies of the pages of `stages` (ids) that the comments written
+    since made stale (`core.earlycache.refill_ahead`: their counts written in, their threads
+    that changed rendered and spliced in), so that their next readers are answered without a
+    refill. Run last by the grouper's run after a comment's commit, or by the run a reaction's
+    or a moderation's commit starts (`grouping.run_last`), in the worker's process or a thread
+    of the server's, with the script prefix FORCE_SCRIPT_NAME gives (a thread that would render
+    under another prefix than the copy's is left to the copy's reader, `refill`). Copies noted
+    by servers of another release are not this code's to refill (said in the log once, when it
+    lasts beyond the notes of the servers before a deploy). Returns how many copies it kept.
+    Side effects: those of the refills."""
     if not settings.PAGE_EARLY_CACHE:
         return 0
-    # As `django.setup` sets it for the process: a thread of the server starts without it.
-    set_script_prefix("/" if settings.FORCE_SCRIPT_NAME is None else settings.FORCE_SCRIPT_NAME)
-    by_stage = replied_threads(upto)
-    if not by_stage:
-        return 0
-    languages = [code for code, _name in settings.LANGUAGES]
-    wanted = {
-        (stage_id, language): readers_key(stage_id, language)
-        for stage_id in by_stage
-        for language in languages
-    }
-    noted = cache.get_many(list(wanted.values()))
-    ours = release()
+    with _worker_prefix():
+        done, others = earlycache.refill_ahead(REFILL, stages)
     if (
-        not _OTHER_RELEASE["told"]
-        and any(value != ours for value in noted.values())
+        others
+        and not _OTHER_RELEASE["told"]
         and time.monotonic() - _OTHER_RELEASE["since"] > settings.PAGE_CACHE_SECONDS
     ):
         _OTHER_RELEASE["told"] = True
         log.warning(
-            "Stage pages are kept by servers of another release than this process's: their "
-            "threads are not rendered ahead (give the servers and the worker the same code "
+            "Stage pages are kept by servers of another release than this process's: they are "
+            "not refilled ahead of their readers (give the servers and the worker the same code "
             "and static files)."
         )
-    rendered = 0
-    for stage_id, thread_ids in by_stage.items():
-        read_in = [code for code in languages if noted.get(wanted[stage_id, code]) == ours]
-        if not read_in:
-            continue
-        stage = stage_to_render(stage_id)
-        if stage is None:
-            continue
-        status = stage.status_at(timezone.now())
-        versions = list(
-            StageComment.objects.filter(pk__in=thread_ids)
-            .order_by("pk")
-            .values_list("pk", "thread_version")
-        )
-        for language in read_in:
-            with translation.override(language):
-                prefix = fragment_prefix(stage, can_comment=False, status=status)
-                _found, missing = cached_fragments(prefix, versions)
-                rendered += len(render_fragments(stage, missing, can_comment=False, status=status))
-    return rendered
+    return done
 
 
 def page_count(stage):

@@ -63,8 +63,8 @@ def queue(task, *args, **kwargs):
     return True
 
 
-def queue_unless_waiting(task, mark, seconds):
-    """Queue `task` (no arguments) unless one is waiting in the broker: marked under `mark` in
+def queue_unless_waiting(task, mark, seconds, args=()):
+    """Queue `task` (with `args`) unless one is waiting in the broker: marked under `mark` in
     the shared cache for `seconds` at most, a mark the task deletes when it starts (so a commit
     after that queues the next one). A task that does everything committed before it starts
     needs no second one behind it. Without a shared cache (locmem: the worker's deleting is not
@@ -80,7 +80,7 @@ def queue_unless_waiting(task, mark, seconds):
             log.warning("The shared cache cannot be read: a task is queued without its mark.")
         if marked is False:
             return
-    if not queue(task) and marked:
+    if not queue(task, *args) and marked:
         try:
             cache.delete(mark)
         except Exception:  # noqa: BLE001 (the mark expires on its own)

@@ -19,7 +19,7 @@ carries the token read before the page was rendered, and is served only while th
 still that one. Random tokens, not a counter, so that a token evicted from the cache and made
 again never matches an old copy. Writes to the sessions table alone do not count (signing in,
 a session's expiry): no page kept here shows a session; nor do those to the table of
-notification events waiting for their emails (`NOT_SHOWN`).
+notification events waiting for their emails, or to the search index's queue (`NOT_SHOWN`).
 
 A copy also expires: after PAGE_CACHE_SECONDS (what no write moves: a deploy's templates are
 in the key, `core.pagecache.release`), and earlier when the page says so
@@ -47,10 +47,14 @@ writes only the comment tables (a reply in it, a comment hidden, restored or wit
 that thread's version: the refill then renders that thread alone and answers a `Spliced`, whose
 parts replace the marked parts of the copy (`core.pagecache.part`) — the page the whole stack
 would render, byte for byte, under the same ETag — so no copy shows a hidden comment again, and
-no reader waits for the whole page. (The refill is told when a copy is kept, `register_refill`'s
-`kept`: the consultations render the threads a reply changes ahead of the copies' readers.)
-When the refill cannot say what the page shows now (other threads listed, other pages around
-it), the page goes through the whole stack.
+no reader waits for the whole page. When the refill cannot say what the page shows now (other
+threads listed, other pages around it), the page goes through the whole stack.
+
+The first reader after a change still pays for the refill. A copy rendered whole is noted under
+what it shows (`register_refill`'s `topic`: its stage), with its language (`note_copy`), so
+that whoever does a change's lasting work after its commit (the consultations' grouper run: the
+worker, or a thread of the server) can refill the copies of what changed itself, as their
+readers would (`refill_ahead`): a reader who comes after it is answered as from a warm copy.
 
 The tokens live in the shared cache: with a process-local cache (`locmem://`) and several
 processes, one process would not see another's writes, so the early cache is off by default
@@ -59,6 +63,7 @@ there (`PAGE_EARLY_CACHE`).
 
 import functools
 import hashlib
+import itertools
 import logging
 import re
 import secrets
@@ -91,14 +96,17 @@ GENERATION_KEY = "consult:early:generation"
 COMMENTS_KEY = "consult:early:generation:comments"
 # Statements that do not write.
 READS = {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW", "EXPLAIN"}
-# Tables whose writes change no page kept here: sessions, and the notification events waiting
-# for their emails (`core.mail`: a reply stores one, the sender deletes it after the response).
-NOT_SHOWN = {"django_session", "core_pendingnotification"}
+# Tables whose writes change no page kept here: sessions, the notification events waiting for
+# their emails (`core.mail`: a reply stores one, the sender deletes it after the response), and
+# the search index's queue (a change queues its rows in its own transaction, which moves a token
+# by its other writes; the worker applying the queue deletes them after every comment, which
+# would make every copy stale again, after the copies were refilled ahead of their readers).
+NOT_SHOWN = {"django_session", "core_pendingnotification", "search_indexqueue"}
 # Tables whose writes move the comments generation, not the site's: the comment tables, what a
 # stage page shows of which is keyed by its threads' versions (read again by its refill) or
 # written in as counts (`consultations.threads.refill`), and what posting a comment writes
-# beside them that no page with a refill shows (following, the activity log, the search
-# queue, the form's token), and the grouper's lookup keys of a comment's text, which no page
+# beside them that no page with a refill shows (following, the activity log, the form's
+# token), and the grouper's lookup keys of a comment's text, which no page
 # shows (its batches run all the time on a consultation that is being written: the site's
 # token would move with each). A copy without a refill follows both tokens, so a table may be
 # added here only if every refill covers what its page shows of it.
@@ -110,7 +118,6 @@ COMMENT_TABLES = {
     "consultations_reaction",
     "consultations_follow",
     "core_activitylog",
-    "search_indexqueue",
     "core_postedform",
     "consultations_commentband",
 }
@@ -218,21 +225,22 @@ def install():
 # --- Refills -------------------------------------------------------------------------------------
 
 _REFILLS = {}
-_KEPT = {}
+_TOPICS = {}
 
 
-def register_refill(name, function, *, kept=None):
+def register_refill(name, function, *, topic=None):
     """Let copies whose request set `request.early_refill = (name, state)` be answered after the
     comments generation moved: `function(state)` returns the `core.pagecache.Filled` to write
     into the copy's marked content (`response.unfilled`) with what the database holds now, a
     `Spliced` when parts of the page (`core.pagecache.part`) are to be replaced first, or None
     when the copy no longer shows what the page would (it is then rendered). It runs before the
-    middleware, in the copy's language, for an anonymous visitor. `kept(state)`, if given, is
-    called in the copy's language when a page rendered whole is kept with this refill (its
-    refills keep it no longer than PAGE_CACHE_SECONDS from then)."""
+    middleware, in the copy's language, for an anonymous visitor, or ahead of one
+    (`refill_ahead`). `topic(state)`, if given, names what the copy shows (a stage): a copy
+    rendered whole is noted under its topic, with its language (`note_copy`), for
+    `refill_ahead`."""
     _REFILLS[name] = function
-    if kept is not None:
-        _KEPT[name] = kept
+    if topic is not None:
+        _TOPICS[name] = topic
 
 
 @dataclass(frozen=True)
@@ -413,15 +421,14 @@ class EarlyPageCacheMiddleware:
             named = getattr(response, "unfilled_named", None)
             if refill is not None and unfilled is not None and etag is not None and named:
                 language = language_of(request)
-                kept = _KEPT.get(refill[0])
-                if kept is not None:
-                    try:
-                        with translation.override(language):
-                            kept(refill[1])
-                    except Exception:  # noqa: BLE001 (the copy is kept all the same)
-                        logger.warning("A kept early page copy could not be noted.", exc_info=True)
+                topic = _TOPICS.get(refill[0])
+                topic = topic(refill[1]) if topic is not None else None
                 refill = (*refill, etag, language, named)
                 self.keep(unfilled_key(etag), unfilled)
+                if topic is not None:
+                    # After the answer, as the keeping of a refilled copy.
+                    note = functools.partial(note_copy, refill[0], topic, key, until, language)
+                    response._resource_closers.append(note)  # noqa: SLF001
             else:
                 refill = None
             entry = (
@@ -442,3 +449,108 @@ class EarlyPageCacheMiddleware:
             cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
         except Exception:  # noqa: BLE001 (not kept; the page was answered)
             logger.warning("An early page copy could not be kept.", exc_info=True)
+
+
+# --- Refilled ahead of readers -------------------------------------------------------------------
+#
+# After a change, the first reader of each copy refills it (a few queries, the counts written in,
+# the new copy kept after the answer): twice or more what a warm answer costs. Whoever makes the
+# change's lasting work after its commit (the comments' grouper run: the worker in production, a
+# thread of the server in the embedded default) can refill the copies of what it changed first,
+# as their readers would, so that the readers who come after it read a warm copy. A reader who
+# comes before it refills the copy as before (the same page, whoever refills it). Readers and
+# the run may refill one copy at the same time: the one kept last stays, under the tokens it
+# read; a newer write only makes it stale.
+
+# Copies noted per topic, the last noted kept (a hot stage's pages read most are rendered whole,
+# so noted again, at least every PAGE_CACHE_SECONDS), and copies refilled by one call of
+# `refill_ahead` at most, taken from each topic in turn (a run after a backlog of many stages):
+# no more than the marked contents a process keeps (`_UNFILLED`), which every refill reads.
+AHEAD_COPIES = 30
+AHEAD_RUN = 30
+
+
+def copies_key(name, topic):
+    """Where the copies with the refill `name` about `topic` are noted."""
+    return f"consult:early-copies:{name}:{topic}"
+
+
+def note_copy(name, topic, key, until, language):
+    """Note the copy kept under `key` until `until` (a time), in `language`, by this release's
+    code, last among those about `topic` (the last AHEAD_COPIES noted are kept). A note lost to
+    another process noting at the same moment only leaves that copy to its readers. Never
+    fails (a cache that cannot be reached: logged). Side effects: one cache read and one
+    write."""
+    where = copies_key(name, topic)
+    try:
+        now = time.time()
+        noted = {copy: note for copy, note in (cache.get(where) or {}).items() if note[0] > now}
+        noted.pop(key, None)
+        noted[key] = (until, language, release())  # last: in the order they were noted
+        noted = dict(list(noted.items())[-AHEAD_COPIES:])
+        cache.set(where, noted, settings.PAGE_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 (the copy is kept all the same)
+        logger.warning("A kept early page copy could not be noted.", exc_info=True)
+
+
+def noted_copies(name, topics):
+    """({topic: {copy key: language}} of the live copies with the refill `name` noted about
+    `topics` by servers of this release, the last noted first; whether live copies of another
+    release are noted too: its copies and fragments are not this code's to make). Side
+    effects: one cache read."""
+    now = time.time()
+    ours = release()
+    found = cache.get_many([copies_key(name, topic) for topic in topics])
+    mine, others = {}, False
+    for topic in topics:
+        noted = reversed(found.get(copies_key(name, topic), {}).items())
+        for copy, (until, language, made_by) in noted:
+            if until <= now:
+                continue
+            if made_by == ours:
+                mine.setdefault(topic, {})[copy] = language
+            else:
+                others = True
+    return mine, others
+
+
+def refill_ahead(name, topics):
+    """Refill now, as their next readers would, the copies with the refill `name` noted about
+    `topics` (`note_copy`; this release's, AHEAD_RUN at most, the last noted of each topic in
+    turn) that are stale only by the comments generation, and keep them: a reader who comes
+    after it is answered from them without a refill, until the next write. Each copy is read
+    with the tokens, at once, as the middleware reads it: one a reader refilled meanwhile is
+    left as it is, and one refilled here is kept under the tokens read before what its refill
+    reads (a write since leaves it stale, never wrong). Call it once the writes it follows are
+    committed. Returns (how many copies it kept, whether copies of another release are noted
+    about `topics`: `noted_copies`). Nothing without the early cache. Side effects: cache reads
+    and writes; each refill's queries (and rendering, for a changed part)."""
+    if not settings.PAGE_EARLY_CACHE or not topics:
+        return 0, False
+    mine, others = noted_copies(name, topics)
+    in_turn = itertools.zip_longest(*(list(copies) for copies in mine.values()))
+    keys = [copy for turn in in_turn for copy in turn if copy is not None][:AHEAD_RUN]
+    done = 0
+    for key in keys:
+        found = cache.get_many([key, GENERATION_KEY, COMMENTS_KEY])
+        entry = found.get(key)
+        comments = found.get(COMMENTS_KEY)
+        if (
+            entry is None
+            or comments is None
+            or entry[0] != found.get(GENERATION_KEY)
+            or entry[5] == comments
+            or time.time() >= entry[1]
+            or entry[6] is None
+            or entry[6][0] != name
+        ):
+            continue  # gone, fresh, or stale by another write: its reader's
+        made = refilled(entry, comments)
+        if made is None:
+            continue  # its next reader has it rendered whole
+        entry, kept = made
+        if kept is not None:
+            EarlyPageCacheMiddleware.keep(*kept)
+        EarlyPageCacheMiddleware.keep(key, entry)
+        done += 1
+    return done, others

@@ -239,7 +239,8 @@ def set_comment_state(comment, actor, state, reason, now):
     already (a comment still waiting is counted by the worker in its new state); queues the
     comment for the search index; when the stage's synthesis is published, bumps the stage's
     version too (what the published table shows of the comment changes, and the synthesis PDF
-    made for the stage's version is made again)."""
+    made for the stage's version is made again); with the early page cache, a run after the
+    commit that refills the kept copies of the stage's pages (`grouping.queue_stage_run`)."""
     checks.check_comment_move(
         comment,
         state,
@@ -258,6 +259,8 @@ def set_comment_state(comment, actor, state, reason, now):
     comment.state, comment.state_reason = state, reason
     comment.state_changed_at, comment.state_changed_by = now, actor
     bump_thread_version(comment)
+    # The kept copies of the stage's pages refilled, the thread rendered, ahead of their readers.
+    grouping.queue_stage_run(comment.stage_id)
     if has_synthesis(comment.stage):
         bump_comments_version(comment.stage)
     if comment.count_pending:
@@ -300,7 +303,8 @@ def react(user, comment, value, *, now=None):
 
     Side effects: locks the comment's row; creates, changes or deletes the user's reaction;
     saves the comment's agree/disagree counts (pages read them when they are served: no cached
-    page or thread is invalidated). No log row."""
+    page or thread is invalidated); with the early page cache, a run after the commit that
+    refills the kept copies of the stage's pages (`grouping.queue_stage_run`). No log row."""
     now = resolve_now(now)
     require(
         user,
@@ -334,4 +338,6 @@ def react(user, comment, value, *, now=None):
     StageComment.objects.filter(pk=comment.pk).update(
         agree_count=counts.get(Reaction.AGREE, 0), disagree_count=counts.get(Reaction.DISAGREE, 0)
     )
+    # The kept copies of the stage's pages refilled with it ahead of their readers.
+    grouping.queue_stage_run(comment.stage_id)
     return result

@@ -267,6 +267,17 @@ def newest_waiting():
     )
 
 
+def waiting_stages(upto):
+    """The ids of the stages with comments waiting to be counted up to the id `upto`, sorted.
+    One query on the waiting comments' partial index. Side effects: none."""
+    return sorted(
+        StageComment.objects.filter(count_pending=True, pk__lte=upto)
+        .order_by()
+        .values_list("stage_id", flat=True)
+        .distinct()
+    )
+
+
 def fold_counts(batch_size=FOLD_BATCH, *, retries=FOLD_RETRIES, upto=None):
     """Add the comments waiting to be counted (`count_pending`) to their stages' stored counts,
     those up to the id `upto` if given (`newest_waiting` when it starts otherwise), in batches

@@ -8,9 +8,11 @@ and `post_comment` only makes sure, once per transaction and after commit, that 
 first, in batches of one transaction each, fingerprints each and puts it in the group of the
 earlier comments it repeats, exactly as `group_comment` does one comment at a time. Replies are
 not grouped: they are answered in their thread. The same runs add the comments waiting to be
-counted to their stage's stored counts first (`catch_up`, `common.fold_counts`), after what
-other modules registered to run first (`run_first`: the replied-to threads rendered ahead of
-their readers, `consultations.threads.render_ahead`). A group is a selection aid for answering
+counted to their stage's stored counts first (`catch_up`, `common.fold_counts`), and end with
+what other modules registered to run last, with the stages that changed (`run_last`: the kept
+copies of their pages refilled ahead of their readers, the replied-to threads rendered in them,
+`consultations.threads.refill_ahead`), which a reaction's or a moderation's commit starts too
+(`queue_stage_run`). A group is a selection aid for answering
 (`synthesis.answer_comments`); every member keeps its own answer, and a comment that joins a
 group later is unanswered in it.
 
@@ -19,7 +21,9 @@ comment it resembles most. Nothing here logs: grouping is the platform's reading
 not anyone's decision, and it changes nothing that was public.
 """
 
+import functools
 import logging
+import threading
 from collections import defaultdict
 
 from celery import shared_task
@@ -30,7 +34,7 @@ from django.db.models import Count, Value
 from django.db.models.functions import Coalesce
 
 from consultations import similarity
-from consultations.domain.common import fold_counts, newest_waiting
+from consultations.domain.common import fold_counts, newest_waiting, waiting_stages
 from consultations.models import CommentBand, CommentGroup, StageComment
 from core import background, sql
 
@@ -63,33 +67,47 @@ def queue_counting():
     _AfterCommit.register()
 
 
-# What every run does first, registered by the modules that follow the comments waiting for it
-# (`run_first`).
-_FIRST = []
+# What every run does last, with the stages it saw change (`run_last`).
+_LAST = []
 
 
-def run_first(function):
-    """Have every grouper run (`catch_up`) call `function(upto)` first, while the comments
-    committed since the last run still wait to be counted: `upto`, the id of the newest of
-    them, which the run counts no further (`consultations.threads.render_ahead` renders the
-    replied-to threads ahead of their readers; registered from the app's `ready`). Once per
-    function. Side effects: none until a run."""
-    if function not in _FIRST:
-        _FIRST.append(function)
+def run_last(function):
+    """Have every grouper run (`catch_up`) call `function(stages)` last, once the comments are
+    counted and grouped, when some stages changed: `stages`, the ids of those of the comments
+    it counted and of those a reaction or a moderation handed over (`queue_stage_run`; a task
+    of its own per stage with Celery, `stage_run_task`). Only with the early page cache: what
+    is registered refills its copies (`consultations.threads.refill_ahead`, registered from the
+    app's `ready`). Once per function. Side effects: none until a run."""
+    if function not in _LAST:
+        _LAST.append(function)
+
+
+def _step(function, *args):
+    """`function(*args)`, a failure logged (its traceback once per process and step) and
+    swallowed: what follows in the run still runs."""
+    try:
+        function(*args)
+    except Exception as error:  # what follows still runs
+        if function in _FAILED:
+            log.warning("A grouper run's step failed again: %r: %s", function, error)
+        else:
+            _FAILED.add(function)
+            log.exception("A grouper run's step failed: %r.", function)
 
 
 def catch_up():
-    """What the grouper's thread and task run: what is registered to run first (`run_first`),
-    then the comments waiting to be counted counted (`common.fold_counts`), then grouped
-    (`group_pending`), then those counted that a grouper held meanwhile (its batches lock
-    their comments). A run counts the comments waiting when it starts, up to the newest id
-    then, no newer: each of those has its commit start a run after this one (one more round
-    of the thread; a task queued once this one cleared its mark), so the first steps see them
-    there. (On PostgreSQL an id is taken before its commit: a comment with an older id that
-    commits during the run is counted by it unseen; its first reader renders its thread.)
-    Returns how many were grouped. A failure of a first step or of the counting is logged
-    (its traceback once per process and step), and the rest still runs. Side effects: those
-    of each."""
+    """What the grouper's thread and task run: the comments waiting to be counted counted
+    (`common.fold_counts`), then grouped (`group_pending`), then those counted that a grouper
+    held meanwhile (its batches lock their comments), then what is registered to run last
+    (`run_last`) with their stages and those handed over by reactions and moderation
+    (`queue_stage_run`). A run counts the comments waiting when it starts, up to the newest id
+    then, no newer: each of those has its commit start a run after this one (one more round of
+    the thread; a task queued once this one cleared its mark), whose last steps see its stage.
+    (On PostgreSQL an id is taken before its commit: a comment with an older id that commits
+    during the run is counted by it without its stage's copies refilled; their readers refill
+    them.) Returns how many were grouped. A failure of a last step or of the counting is logged
+    (a step's traceback once per process), and the rest still runs. Side effects: those of
+    each."""
 
     def count(**options):
         try:
@@ -102,24 +120,27 @@ def catch_up():
     except Exception:  # the grouping still runs; the comments wait for the next run
         log.exception("Reading the comments waiting to be counted failed; they stay waiting.")
         upto = None
+    last = _LAST if settings.PAGE_EARLY_CACHE else []
+    stages = set()
     if upto is not None:
-        for function in _FIRST:
+        if last:
             try:
-                function(upto)
-            except Exception as error:  # what follows still runs
-                if function in _FAILED:
-                    log.warning("A grouper run's first step failed again: %r: %s", function, error)
-                else:
-                    _FAILED.add(function)
-                    log.exception("A grouper run's first step failed: %r.", function)
+                stages.update(waiting_stages(upto))
+            except Exception:  # the counting still runs; no copy is refilled ahead
+                log.exception("Reading the stages of the waiting comments failed.")
         count()
     grouped = group_pending()
     if upto is not None:
         count(retries=0)
+    # Those handed over until now (a reaction committed during the run too).
+    stages |= _taken_changes()
+    if stages:
+        for function in last:
+            _step(function, sorted(stages))
     return grouped
 
 
-# The first steps whose failure this process has logged with its traceback.
+# The steps whose failure this process has logged with its traceback.
 _FAILED = set()
 
 
@@ -137,6 +158,71 @@ _thread = background.ProcessThread(
     daemon=True,
     failure="Grouping comments failed; they stay waiting for the next run.",
 )
+
+
+# --- Stages changed without a comment waiting (reactions, moderation) ------------------------
+#
+# A reaction writes its comment's counts at once, and hiding, restoring or withdrawing a comment
+# its thread's version: no comment waits for a run. The last steps (`run_last`: the stage's
+# kept copies refilled ahead of their readers) still follow the commit: in the grouper's thread
+# in the embedded default (the stages handed over in this process; the round also looks for
+# comments to count and group, a few indexed reads), or a task per stage (one waiting at most,
+# as the grouper's).
+
+_CHANGED = set()
+_CHANGED_LOCK = threading.Lock()
+STAGE_QUEUED = "consultations:stage-run-queued:"
+
+
+def queue_stage_run(stage_id):
+    """Make sure what runs last (`run_last`) runs for the stage `stage_id` once the transaction
+    commits: its pages show a change no comment waits for (a reaction, a comment hidden). Only
+    with the early page cache (the last steps refill its copies), and where the run sees the
+    copies (a worker with a cache each process keeps to itself would see none of the
+    servers'). Side effects: an on-commit callback, then a round of the grouper's thread, a
+    Celery task (unless one is waiting for this stage), or nothing ("manual")."""
+    mode = settings.SEARCH_INDEX_UPDATES
+    seen = (
+        mode == "thread"
+        or stage_run_task.app.conf.task_always_eager  # run in this process
+        or "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+    )
+    if settings.PAGE_EARLY_CACHE and _LAST and mode != "manual" and seen:
+        transaction.on_commit(functools.partial(_stage_changed, stage_id))
+
+
+def _stage_changed(stage_id):
+    """The on-commit callback of `queue_stage_run`."""
+    mode = settings.SEARCH_INDEX_UPDATES
+    if mode == "celery":
+        background.queue_unless_waiting(
+            stage_run_task, f"{STAGE_QUEUED}{stage_id}", GROUPING_QUEUED_SECONDS, (stage_id,)
+        )
+    elif mode == "thread":
+        with _CHANGED_LOCK:
+            _CHANGED.add(stage_id)
+        _thread.wake()
+
+
+def _taken_changes():
+    """The stages handed to this process's grouper since its last run (a set, emptied)."""
+    with _CHANGED_LOCK:
+        taken = set(_CHANGED)
+        _CHANGED.clear()
+    return taken
+
+
+@shared_task(name="consultations.stage_run", ignore_result=True)
+def stage_run_task(stage_id):
+    """Thin: what runs last (`run_last`) for the stage `stage_id`, after clearing its mark
+    (`queue_stage_run`). Registered under `consultations.tasks` too. Side effects: those of
+    the last steps."""
+    try:
+        cache.delete(f"{STAGE_QUEUED}{stage_id}")
+    except Exception:  # noqa: BLE001 (the mark expires on its own)
+        log.warning("The shared cache cannot be written: a stage run's mark is left to expire.")
+    for function in _LAST:
+        _step(function, [stage_id])
 
 
 # While one grouping task waits in the broker, another would find nothing left to do: that task

@@ -348,7 +348,13 @@ def _stage_page_version(request, slug, position):
     request.early_refill = (
         threads.REFILL,
         threads.early_state(
-            stage, filters, page, shown, stage.accepts_comments, status=status, parts=parts
+            stage,
+            filters,
+            page,
+            shown,
+            stage.accepts_comments,
+            status=status,
+            parts=parts,
         ),
     )
     return filled

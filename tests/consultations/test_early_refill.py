@@ -6,6 +6,7 @@ for byte, so a hidden comment is never answered from a copy; other threads liste
 pages around it, go through the whole stack."""
 
 import logging
+import threading
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, Q
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone, translation
 
 from consultations import domain, threads
@@ -23,7 +25,7 @@ from consultations.domain.common import (
     bump_thread_version,
     count_comment,
     counts_sql,
-    newest_waiting,
+    waiting_stages,
 )
 from consultations.models import CommentCount, StageComment
 from core import earlycache
@@ -263,37 +265,38 @@ def _thread_keys():
     )
 
 
-def test_a_reply_is_rendered_ahead_of_the_first_reader_in_the_languages_read(
+def test_a_replys_thread_is_rendered_by_the_run_for_the_copies_showing_it_in_their_languages(
     open_stage, first, second, citizen2
 ):
     url = open_stage.get_absolute_url()
     for language in ("en", "ro"):
         _get(url, language)
+    _get(url + "?page=2", "bg")  # a copy that does not show the replied-to thread
     reply = comment(citizen2, open_stage, text="Un răspuns citit mai târziu.", parent_id=first.pk)
     before = _thread_keys()
-    # The grouper's run after the commit (the worker, or a thread of the server): the thread
-    # rendered at its new version in English and Romanian, not in Bulgarian (no copy read).
+    # The grouper's run after the commit (the worker, or a thread of the server): the reply
+    # counted, then the copies showing its thread refilled, the thread rendered for them in
+    # English and Romanian (not in Bulgarian: no copy of page 1 in it).
     grouping.catch_up()
+    assert StageComment.objects.filter(count_pending=True).count() == 0
     added = sorted(set(_thread_keys()) - set(before))
     version = StageComment.objects.get(pk=first.pk).thread_version
     assert [key.split(":")[-2:] for key in added] == [[str(first.pk), str(version)]] * 2
     assert sorted(key.split(":")[-5] for key in added) == ["en", "ro"]
-    assert StageComment.objects.filter(count_pending=True).count() == 0  # then counted
     pages = {}
     for language in ("en", "ro"):
         pages[language], queries = _get(url, language)
-        # The page's threads, the counts, the reactions: neither the stage nor the thread.
-        assert len(queries) == 3, queries
+        assert queries == []
         assert f'id="comment-{reply.pk}"' in pages[language].content.decode()
+    # Page 2's copy (its counts) too: the run refilled every copy noted for the stage.
+    assert _get(url + "?page=2", "bg")[1] == []
+    # All fresh now: another run finds nothing to refill or render.
+    with CaptureQueriesContext(connection) as captured:
+        assert threads.refill_ahead([open_stage.pk]) == 0
+    assert captured.captured_queries == []
     for language, page in pages.items():
         whole = _through_the_stack(url, language)
         assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
-    # Rendered once: a second run finds it in the cache and reads nothing of it.
-    comment(citizen2, open_stage, text="Încă unul.", parent_id=first.pk)
-    assert threads.render_ahead(newest_waiting()) == 2
-    with CaptureQueriesContext(connection) as captured:
-        assert threads.render_ahead(newest_waiting()) == 0
-    assert not any('"comment"' in query["sql"] for query in captured.captured_queries)
 
 
 def test_a_reply_committed_during_a_run_waits_for_the_next_run(
@@ -302,91 +305,321 @@ def test_a_reply_committed_during_a_run_waits_for_the_next_run(
     url = open_stage.get_absolute_url()
     _get(url)
     late = []
+    read = grouping.waiting_stages
 
     def reply_meanwhile(upto):
-        late.append(comment(citizen2, open_stage, text="Între timp.", parent_id=second.pk))
+        # Committed once the run has read which stages its comments belong to.
+        stages = read(upto)
+        late.append(comment(citizen2, open_stage, text="Între timp.", parent_id=first.pk))
+        return stages
 
-    # Committed after the run's first steps read the waiting replies: neither rendered nor
-    # counted by this run...
-    monkeypatch.setattr(grouping, "_FIRST", [*grouping._FIRST, reply_meanwhile])  # noqa: SLF001
+    monkeypatch.setattr(grouping, "waiting_stages", reply_meanwhile)
     comment(citizen2, open_stage, text="Înainte.", parent_id=first.pk)
     grouping.catch_up()
+    # Not counted by this run (which counts no comment newer than those it read)...
     assert list(StageComment.objects.filter(count_pending=True)) == late
-    assert [key.split(":")[-2] for key in _thread_keys()].count(str(second.pk)) == 0
-    # ...but by the next, which its commit starts.
-    monkeypatch.setattr(grouping, "_FIRST", [threads.render_ahead])
+    # ...but by the next, which its commit starts, and its stage's copies refilled.
+    monkeypatch.setattr(grouping, "waiting_stages", read)
     grouping.catch_up()
     assert StageComment.objects.filter(count_pending=True).count() == 0
-    assert [key.split(":")[-2] for key in _thread_keys()].count(str(second.pk)) == 1
+    page, queries = _get(url)
+    assert queries == []
+    assert "Între timp." in page.content.decode()
 
 
-def test_copies_kept_by_servers_of_another_release_get_nothing_rendered_ahead(
+def test_copies_kept_by_servers_of_another_release_are_not_refilled_ahead(
     open_stage, first, second, citizen2, caplog, monkeypatch
 ):
-    _get(open_stage.get_absolute_url())
-    cache.set(threads.readers_key(open_stage.pk, "en"), "another release")
-    before = _thread_keys()
+    url = open_stage.get_absolute_url()
+    _get(url)
+    _as_another_release(open_stage)
     comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
+    domain.fold_counts()
     # Just started (the servers before a deploy noted it): nothing said.
     monkeypatch.setitem(threads._OTHER_RELEASE, "told", False)  # noqa: SLF001
     monkeypatch.setitem(threads._OTHER_RELEASE, "since", time.monotonic())  # noqa: SLF001
     with caplog.at_level(logging.WARNING):
-        assert threads.render_ahead(newest_waiting()) == 0
+        assert threads.refill_ahead([open_stage.pk]) == 0
     assert "another release" not in caplog.text
     # Lasting beyond the copies' lifetime: said once.
     monkeypatch.setitem(threads._OTHER_RELEASE, "since", time.monotonic() - 3600)  # noqa: SLF001
     with caplog.at_level(logging.WARNING):
-        assert threads.render_ahead(newest_waiting()) == 0
-        assert threads.render_ahead(newest_waiting()) == 0
+        assert threads.refill_ahead([open_stage.pk]) == 0
+        assert threads.refill_ahead([open_stage.pk]) == 0
     assert caplog.text.count("another release") == 1
-    assert _thread_keys() == before
+    assert len(_get(url)[1]) == 5  # left to its reader
 
 
-def test_nothing_is_rendered_ahead_for_a_stage_without_kept_copies(
-    open_stage, first, second, citizen2, settings
-):
+def test_without_kept_copies_the_run_renders_nothing(open_stage, first, second, citizen2):
     comment(citizen2, open_stage, text="Un răspuns necitit.", parent_id=first.pk)
-    assert threads.render_ahead(newest_waiting()) == 0
+    grouping.catch_up()
     assert _thread_keys() == []
-    # Nor without the early cache, copies or not.
-    _get(open_stage.get_absolute_url())
-    settings.PAGE_EARLY_CACHE = False
-    assert threads.render_ahead(newest_waiting()) == 0
 
 
-def test_the_newest_replies_threads_are_rendered_ahead_up_to_a_bound(
+def test_a_run_refills_the_newest_copies_up_to_a_bound(
     open_stage, first, second, citizen2, monkeypatch
 ):
-    monkeypatch.setattr(threads, "AHEAD_THREADS", 1)
+    monkeypatch.setattr(earlycache, "AHEAD_RUN", 1)
+    url = open_stage.get_absolute_url()
+    _get(url, "en")
+    time.sleep(0.01)
+    _get(url, "ro")
+    comment(citizen2, open_stage, text="Un răspuns.", parent_id=second.pk)
+    domain.fold_counts()
+    assert threads.refill_ahead([open_stage.pk]) == 1
+    assert _get(url, "ro")[1] == []  # the newest
+    assert len(_get(url, "en")[1]) == 3  # refilled by its reader
+
+
+def _noted(stage):
+    return cache.get(earlycache.copies_key(threads.REFILL, stage.pk)) or {}
+
+
+def _as_another_release(stage):
+    """The stage's copies, noted as by servers of another release."""
+    noted = {
+        key: (until, language, "another release")
+        for key, (until, language, _release) in _noted(stage).items()
+    }
+    assert noted
+    cache.set(earlycache.copies_key(threads.REFILL, stage.pk), noted)
+
+
+def test_the_grouper_run_refills_its_stages_copies_ahead_of_their_readers(
+    open_stage, first, second, citizen, citizen2
+):
+    url = open_stage.get_absolute_url()
+    for language in ("en", "ro"):
+        _get(url, language)
+    # Each language's copy, noted with its language when kept whole.
+    assert sorted(language for _until, language, _release in _noted(open_stage).values()) == [
+        "en",
+        "ro",
+    ]
+    # A reply on the other page (new counts) and one in page 1's own thread (spliced).
+    comment(citizen, open_stage, text="Un răspuns pe pagina a doua.", parent_id=second.pk)
+    reply = comment(citizen2, open_stage, text="Un răspuns în primul fir.", parent_id=first.pk)
+    grouping.catch_up()
+    assert StageComment.objects.filter(count_pending=True).count() == 0
+    pages = {}
+    for language in ("en", "ro"):
+        pages[language], queries = _get(url, language)
+        assert queries == []  # warm: the run refilled it
+        assert f'id="comment-{reply.pk}"' in pages[language].content.decode()
+    assert "4 comments" in pages["en"].content.decode()
+    for language, page in pages.items():
+        whole = _through_the_stack(url, language)
+        assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+
+
+def test_a_reaction_has_its_stages_copies_refilled_after_its_commit(
+    open_stage, first, second, citizen2, settings, django_capture_on_commit_callbacks
+):
+    settings.SEARCH_INDEX_UPDATES = "celery"  # a task for the stage (run in process here)
+    url = open_stage.get_absolute_url()
+    _get(url)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        domain.react(citizen2, first, "agree")
+    # The token moved at commit first, then the stage's run (which reads the token after it).
+    assert [getattr(callback, "func", type(callback)) for callback in callbacks] == [
+        earlycache._AtCommit,  # noqa: SLF001
+        grouping._stage_changed,  # noqa: SLF001
+    ]
+    page, queries = _get(url)
+    assert queries == []
+    assert "Agree: 1 · Disagree: 0" in page.content.decode()
+    whole = _through_the_stack(url)
+    assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+    # Without the early cache, nothing follows the commit.
+    settings.PAGE_EARLY_CACHE = False
+    with django_capture_on_commit_callbacks() as callbacks:
+        domain.react(citizen2, first, "agree")
+    assert callbacks == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_the_embedded_default_the_grouper_thread_refills_after_a_reaction(
+    open_stage, first, second, citizen2, settings
+):
+    settings.SEARCH_INDEX_UPDATES = "thread"
+    url = open_stage.get_absolute_url()
+    _get(url)
+    domain.react(citizen2, first, "agree")  # committed: the thread takes the stage
+    for thread in threading.enumerate():
+        if thread.name == "comment-grouping":
+            thread.join(timeout=30)
+    page, queries = _get(url)
+    assert queries == []
+    assert "Agree: 1 · Disagree: 0" in page.content.decode()
+
+
+def test_refilling_ahead_leaves_fresh_stale_and_unnoted_copies_to_their_readers(
+    open_stage, first, second, citizen, settings
+):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    # Fresh: nothing to refill.
+    assert threads.refill_ahead([open_stage.pk]) == 0
+    comment(citizen, open_stage, text="Un răspuns.", parent_id=second.pk)
+    domain.fold_counts()
+    # Another stage's copies only.
+    assert threads.refill_ahead([open_stage.pk + 1000]) == 0
+    # Without the early cache, nothing.
+    settings.PAGE_EARLY_CACHE = False
+    assert threads.refill_ahead([open_stage.pk]) == 0
+    settings.PAGE_EARLY_CACHE = True
+    # Noted by servers of another release: not this code's to refill.
+    noted = _noted(open_stage)
+    _as_another_release(open_stage)
+    assert threads.refill_ahead([open_stage.pk]) == 0
+    cache.set(earlycache.copies_key(threads.REFILL, open_stage.pk), noted)
+    # Stale by a write outside the comment tables: rendered whole by its reader.
+    site = cache.get(earlycache.GENERATION_KEY)
+    earlycache.move_generation()
+    assert threads.refill_ahead([open_stage.pk]) == 0
+    cache.set(earlycache.GENERATION_KEY, site)
+    assert threads.refill_ahead([open_stage.pk]) == 1
+    assert _get(url)[1] == []
+    assert threads.refill_ahead([open_stage.pk]) == 0  # fresh again
+
+
+def test_a_copy_refilled_by_a_reader_meanwhile_is_left_as_it_is(open_stage, first, second, citizen):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    comment(citizen, open_stage, text="Un răspuns.", parent_id=second.pk)
+    domain.fold_counts()
+    refilled = _get(url)  # a reader refills it first
+    assert len(refilled[1]) == 3
+    kept = _early_entry()
+    with CaptureQueriesContext(connection) as captured:
+        assert threads.refill_ahead([open_stage.pk]) == 0
+    assert captured.captured_queries == []
+    assert _early_entry() == kept
+
+
+def test_a_hidden_comment_is_taken_out_of_the_copies_after_the_commit(
+    open_stage, first, second, citizen2, moderator, settings, django_capture_on_commit_callbacks
+):
+    settings.SEARCH_INDEX_UPDATES = "celery"  # a task for the stage (run in process here)
+    reply = comment(citizen2, open_stage, text="Un răspuns de ascuns.", parent_id=first.pk)
+    domain.fold_counts()
+    url = open_stage.get_absolute_url()
+    for language in ("en", "ro"):
+        assert "Un răspuns de ascuns." in _get(url, language)[0].content.decode()
+    site = _tokens()[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        domain.hide_comment(moderator, reply, reason="Atac la persoană.")
+    assert _tokens()[0] == site  # only the comments generation moved
+    pages = {}
+    for language in ("en", "ro"):
+        pages[language], queries = _get(language=language, url=url)
+        assert queries == []  # refilled by the run: the thread rendered and spliced
+        assert "Un răspuns de ascuns." not in pages[language].content.decode()
+    for language, page in pages.items():
+        whole = _through_the_stack(url, language)
+        assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+
+
+def test_a_stage_run_in_the_request_keeps_its_script_prefix_and_survives_the_cache(
+    open_stage, first, second, citizen2, settings, monkeypatch
+):
     _get(open_stage.get_absolute_url())
-    before = _thread_keys()
-    comment(citizen2, open_stage, text="În primul fir.", parent_id=first.pk)
-    comment(citizen2, open_stage, text="În al doilea fir.", parent_id=second.pk)
-    assert threads.render_ahead(newest_waiting()) == 1
-    added = set(_thread_keys()) - set(before)
-    assert [key.split(":")[-2] for key in added] == [str(second.pk)]
+    settings.FORCE_SCRIPT_NAME = "/consultare/"
+    set_script_prefix("/sub/")  # the request's own, which its redirect reads
+    try:
+        assert threads.refill_ahead([open_stage.pk]) == 0
+        assert get_script_prefix() == "/sub/"
+
+        def unreachable(*args, **kwargs):
+            raise ConnectionError("the cache cannot be reached")
+
+        monkeypatch.setattr(cache, "delete", unreachable)
+        grouping.stage_run_task(open_stage.pk)  # logged, not raised
+    finally:
+        settings.FORCE_SCRIPT_NAME = None
+        set_script_prefix("/")
 
 
-def test_a_failing_first_step_leaves_the_grouper_run_whole(
+def test_the_newest_copies_are_noted_up_to_a_bound(open_stage, first, second, monkeypatch):
+    monkeypatch.setattr(earlycache, "AHEAD_COPIES", 2)
+    url = open_stage.get_absolute_url()
+    for language in ("en", "ro", "bg"):
+        _get(url, language)
+        time.sleep(0.01)
+    noted = _noted(open_stage)
+    assert len(noted) == 2
+    ro, bg = (earlycache.early_key(_request(url, language)) for language in ("ro", "bg"))
+    assert set(noted) == {ro, bg}
+
+
+def _request(url, language):
+    return RequestFactory(HTTP_ACCEPT_LANGUAGE=language).get(url)
+
+
+def test_a_thread_is_not_refilled_ahead_under_another_script_prefix(
+    open_stage, first, second, citizen2, settings
+):
+    url = open_stage.get_absolute_url()
+    _get(url)
+    reply = comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
+    settings.FORCE_SCRIPT_NAME = "/consultare/"
+    try:
+        grouping.catch_up()
+        # The run would render the thread under its own prefix: the copy left to its reader.
+        assert threads.refill_ahead([open_stage.pk]) == 0
+    finally:
+        settings.FORCE_SCRIPT_NAME = None
+        set_script_prefix("/")
+    page, queries = _get(url)
+    assert len(queries) == 5  # the reader renders the thread
+    assert f'id="comment-{reply.pk}"' in page.content.decode()
+    assert "/consultare/" not in page.content.decode()
+    whole = _through_the_stack(url)
+    assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+
+
+def test_a_failing_last_step_is_logged_and_the_run_is_whole(
     open_stage, first, second, citizen2, monkeypatch, caplog
 ):
-    def fails(upto):
+    def fails(stages):
         raise RuntimeError("a cache that cannot be reached")
 
-    monkeypatch.setattr(grouping, "_FIRST", [fails, *grouping._FIRST])  # noqa: SLF001
-    comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
+    monkeypatch.setattr(grouping, "_LAST", [fails])
     monkeypatch.setattr(grouping, "_FAILED", set())
+    comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
     with caplog.at_level(logging.WARNING):
         grouping.catch_up()
         comment(citizen2, open_stage, text="Încă un răspuns.", parent_id=first.pk)
         grouping.catch_up()
     assert StageComment.objects.filter(count_pending=True).count() == 0
     # Its traceback once, then a line per run.
-    failures = [record for record in caplog.records if "first step failed" in record.message]
+    failures = [record for record in caplog.records if "step failed" in record.message]
     assert [(record.levelname, bool(record.exc_info)) for record in failures] == [
         ("ERROR", True),
         ("WARNING", False),
     ]
+
+
+def test_the_stages_of_the_waiting_comments_are_those_counted_next(open_stage, first, citizen2):
+    assert waiting_stages(10**9) == []
+    reply = comment(citizen2, open_stage, text="Un răspuns.", parent_id=first.pk)
+    assert waiting_stages(reply.pk) == [open_stage.pk]
+    assert waiting_stages(reply.pk - 1) == []  # newer than the bound: the next run's
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_the_stages_of_the_waiting_comments_are_read_from_their_partial_index():
+    with CaptureQueriesContext(connection) as captured:
+        waiting_stages(10)
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING INDEX comments_count_pending" in plan, plan
+    assert "SCAN consultations_stagecomment " not in plan.replace(
+        "SCAN consultations_stagecomment USING INDEX comments_count_pending", ""
+    ), plan
 
 
 def test_one_thread_among_several_is_replaced_and_the_others_kept(
@@ -475,14 +708,30 @@ def test_pages_without_a_refill_follow_every_comment_write(open_stage, first, se
 def test_the_stage_page_reads_nothing_a_comment_writes_beside_the_comment_tables(
     open_stage, first, second
 ):
-    # What posting writes beside the comments (following, the log, the search queue, the form
-    # token) moves the comments generation: a stage page's copy must not show any of it.
+    # What posting writes beside the comments (following, the log, the form token) moves the
+    # comments generation: a stage page's copy must not show any of it.
     cache.clear()
     _page, queries = _get(open_stage.get_absolute_url())
     assert len(queries) > 3
     for table in ("consultations_follow", "core_activitylog", "search_indexqueue"):
         assert not any(table in sql for sql in queries), table
     assert not any("core_postedform" in sql for sql in queries)
+
+
+def test_no_kept_page_reads_the_search_queue(open_stage, first, second):
+    # Its writes move no token (`earlycache.NOT_SHOWN`): the worker applying it deletes rows
+    # after every comment.
+    assert not earlycache.writes('DELETE FROM "search_indexqueue" WHERE "id" IN (1)')
+    cache.clear()
+    for url in (
+        open_stage.get_absolute_url(),
+        f"/comments/{first.pk}/",
+        open_stage.consultation.proposal.get_absolute_url(),
+    ):
+        page, queries = _get(url)
+        assert page.status_code == 200
+        assert len(queries) > 3
+        assert not any("search_indexqueue" in sql for sql in queries), url
 
 
 def test_which_writes_move_which_token():
@@ -857,18 +1106,3 @@ def test_count_texts_are_made_once_per_language_and_numbers(monkeypatch):
             threads.comments_text(n)
     # 3, then 4; cleared for 5, then 6; cleared for 7.
     assert dict(table) == {7: "7 comentarii"}
-
-
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
-def test_the_replies_rendered_ahead_are_read_from_the_waiting_comments_partial_index():
-    with CaptureQueriesContext(connection) as captured:
-        threads.replied_threads(10)
-    (query,) = captured.captured_queries
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
-        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-    # Only the waiting comments' index entries, each joined by its key; nothing sorted.
-    assert plan.startswith("SCAN consultations_stagecomment USING INDEX comments_count_pending "), (
-        plan
-    )
-    assert "TEMP B-TREE" not in plan

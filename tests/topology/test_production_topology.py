@@ -2,12 +2,12 @@
 ports, DEBUG off), sessions and cache in Redis, a Celery worker on a Redis broker that applies
 the search queue and sends the emails, one database.
 
-A citizen signs in on the first server and replies to a comment there; the worker renders the
-thread for the anonymous copies of its stage page (`consultations.threads.render_ahead`) before
-anyone reads it; the servers show the reply to a visitor and the second knows the citizen's
-session; the worker emails the author of the comment replied to (the email is read from the
-worker's outbox directory) and puts the reply into the search index, where the second server
-finds it.
+A citizen signs in on the first server and replies to a comment there; the worker counts the
+reply and refills the kept anonymous copy of its stage page, the thread rendered in it
+(`consultations.threads.refill_ahead`), before anyone reads it; the servers show the reply to a
+visitor and the second knows the citizen's session; the worker emails the author of the comment
+replied to (the email is read from the worker's outbox directory) and puts the reply into the
+search index, where the second server finds it.
 
 It starts a Redis of its own (`redis-server` on a free port, nothing saved), so that two runs
 on one machine never share queues or cache keys. Without `redis-server` the test is skipped,
@@ -304,6 +304,26 @@ def _rendered_threads(topology, thread):
     return {key.decode() for key in client.scan_iter(f"*consult:thread:*:0:{thread}:*")}
 
 
+def _stage_copies_fresh(topology):
+    """For each anonymous copy of a stage page kept by the early cache (`core.earlycache`; its
+    entries read from the topology's Redis), whether it was kept for the current comments
+    generation: a reader would be answered from it without a refill."""
+    import pickle
+
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=topology.redis_port, db=0)
+    token = client.get(":1:consult:early:generation:comments")
+    comments = pickle.loads(token) if token else None  # noqa: S301 (our own cache)
+    fresh = []
+    for key in client.scan_iter(":1:consult:early:*"):
+        value = None if b"generation" in key else client.get(key)
+        entry = pickle.loads(value) if value else None  # noqa: S301 (our own cache)
+        if isinstance(entry, tuple) and entry[6] and entry[6][0] == "consultations.stage-page":
+            fresh.append(entry[5] == comments)
+    return fresh
+
+
 def _exercise(topology, first, second, target, author, stage):
     citizen, visitor = requests.Session(), requests.Session()
     citizen.headers["Host"] = visitor.headers["Host"] = HOST
@@ -356,6 +376,13 @@ def _exercise(topology, first, second, target, author, stage):
     _eventually(
         lambda: _rendered_threads(topology, target) - rendered_before,
         "the worker did not render the replied-to thread ahead of its readers",
+        topology,
+    )
+    # ...then, once the reply is counted, refills the page's kept copy itself: the visitor's
+    # read below needs no refill.
+    _eventually(
+        lambda: _stage_copies_fresh(topology) == [True],
+        "the worker did not refill the stage page's kept copy ahead of its readers",
         topology,
     )
     stage_after = visitor.get(f"{first}{stage}", timeout=30)
