@@ -21,7 +21,6 @@ comment it resembles most. Nothing here logs: grouping is the platform's reading
 not anyone's decision, and it changes nothing that was public.
 """
 
-import functools
 import logging
 import threading
 from collections import defaultdict
@@ -179,16 +178,40 @@ def queue_stage_run(stage_id):
     commits: its pages show a change no comment waits for (a reaction, a comment hidden). Only
     with the early page cache (the last steps refill its copies), and where the run sees the
     copies (a worker with a cache each process keeps to itself would see none of the
-    servers'). Side effects: an on-commit callback, then a round of the grouper's thread, a
-    Celery task (unless one is waiting for this stage), or nothing ("manual")."""
+    servers'). Side effects: an on-commit callback, unless the transaction has one for this
+    stage already (many comments of a stage moderated at once: one run); then a round of the
+    grouper's thread, a Celery task (unless one is waiting for this stage), or nothing
+    ("manual")."""
     mode = settings.SEARCH_INDEX_UPDATES
     seen = (
         mode == "thread"
         or stage_run_task.app.conf.task_always_eager  # run in this process
         or "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
     )
-    if settings.PAGE_EARLY_CACHE and _LAST and mode != "manual" and seen:
-        transaction.on_commit(functools.partial(_stage_changed, stage_id))
+    if not (settings.PAGE_EARLY_CACHE and _LAST and mode != "manual" and seen):
+        return
+    # As `background.AfterCommitOnce`: one registered in a savepoint rolled back is gone with
+    # what it followed; one already run is skipped (tests run callbacks without committing).
+    for _ids, registered, _robust in transaction.get_connection().run_on_commit:
+        if (
+            isinstance(registered, _StageChanged)
+            and registered.stage_id == stage_id
+            and not registered.ran
+        ):
+            return
+    transaction.on_commit(_StageChanged(stage_id))
+
+
+class _StageChanged:
+    """The on-commit callback of `queue_stage_run`, for one stage."""
+
+    def __init__(self, stage_id):
+        self.stage_id = stage_id
+        self.ran = False
+
+    def __call__(self):
+        self.ran = True
+        _stage_changed(self.stage_id)
 
 
 def _stage_changed(stage_id):

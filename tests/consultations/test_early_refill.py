@@ -421,15 +421,21 @@ def test_a_reaction_has_its_stages_copies_refilled_after_its_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         domain.react(citizen2, first, "agree")
     # The token moved at commit first, then the stage's run (which reads the token after it).
-    assert [getattr(callback, "func", type(callback)) for callback in callbacks] == [
+    assert [type(callback) for callback in callbacks] == [
         earlycache._AtCommit,  # noqa: SLF001
-        grouping._stage_changed,  # noqa: SLF001
+        grouping._StageChanged,  # noqa: SLF001
     ]
     page, queries = _get(url)
     assert queries == []
     assert "Agree: 1 · Disagree: 0" in page.content.decode()
     whole = _through_the_stack(url)
     assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+    # Two reactions on the stage in one transaction: one run.
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        domain.react(citizen2, first, "disagree")
+        domain.react(citizen2, first, "agree")
+    runs = [callback for callback in callbacks if type(callback).__name__ == "_StageChanged"]
+    assert [run.stage_id for run in runs] == [open_stage.pk]
     # Without the early cache, nothing follows the commit.
     settings.PAGE_EARLY_CACHE = False
     with django_capture_on_commit_callbacks() as callbacks:
