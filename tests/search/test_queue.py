@@ -116,6 +116,34 @@ def test_drain_removes_document_of_missing_object(editor):
     assert indexing.indexed_identifiers(Proposal) == {f"proposals.proposal.{proposal.pk}"}
 
 
+def _documents_of(*proposals):
+    """How many documents the index holds for each of `proposals`."""
+    backend = indexing._backend()  # noqa: SLF001
+    with backend.index.refresh().searcher() as searcher:
+        return [
+            len(list(searcher.document_numbers(id=f"proposals.proposal.{proposal.pk}")))
+            for proposal in proposals
+        ]
+
+
+def test_drain_replaces_each_document_once_and_removes_only_its_own(editor):
+    first = make_proposal(editor, "inlocuita", "Piste de biciclete.")
+    second = make_proposal(editor, "alaturi", "Piste de biciclete în parc.")
+    gone = make_proposal(editor, "retrasa", "Piste de biciclete pe malul lacului.")
+    indexing.drain()
+    assert _documents_of(first, second, gone) == [1, 1, 1]
+    # Both queued again (twice the first), the third no longer public: one batch.
+    for proposal in (first, second, first):
+        IndexQueue.objects.create(model="proposals.proposal", object_id=str(proposal.pk))
+    gone.status = "draft"
+    gone.save(update_fields=["status"])
+
+    assert indexing.drain() == 4
+
+    assert _documents_of(first, second, gone) == [1, 1, 0]
+    assert slugs_for("biciclete") == ["alaturi", "inlocuita"]
+
+
 def test_organisation_rename_reindexes_its_proposals(editor, ngo):
     make_proposal(editor, "redenumire", "Cantine sociale.")
     indexing.drain()
