@@ -88,11 +88,12 @@ def queue_unless_waiting(task, mark, seconds, args=()):
 
 
 class AfterCommitOnce:
-    """An on-commit callback that knows whether it has run; `register()` adds one of its class
-    to the current transaction unless one is waiting there already. Subclass it per use, with
-    `run()`."""
+    """An on-commit callback that knows whether it has run; `register(*args)` adds one of its
+    class to the current transaction unless one with the same `args` is waiting there already.
+    Subclass it per use, with `run()` (which reads `self.args`)."""
 
     ran = False
+    args = ()
 
     def __call__(self):
         self.ran = True
@@ -102,17 +103,19 @@ class AfterCommitOnce:
         raise NotImplementedError
 
     @classmethod
-    def register(cls):
+    def register(cls, *args):
         """Side effects: an on-commit callback, unless the transaction already has one of this
-        class that has not run."""
+        class with these `args` that has not run."""
         # A callback already registered survives whenever what the caller stored does: a
         # savepoint rolled back drops the callbacks registered inside it, and the rows stored
         # there with them. (One already run is skipped: tests run callbacks without ending
         # their transaction.)
         for _sids, func, _robust in transaction.get_connection().run_on_commit:
-            if isinstance(func, cls) and not func.ran:
+            if isinstance(func, cls) and not func.ran and func.args == args:
                 return
-        transaction.on_commit(cls())
+        callback = cls()
+        callback.args = args
+        transaction.on_commit(callback)
 
 
 class ProcessThread:

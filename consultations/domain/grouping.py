@@ -188,43 +188,23 @@ def queue_stage_run(stage_id):
         or stage_run_task.app.conf.task_always_eager  # run in this process
         or "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
     )
-    if not (settings.PAGE_EARLY_CACHE and _LAST and mode != "manual" and seen):
-        return
-    # As `background.AfterCommitOnce`: one registered in a savepoint rolled back is gone with
-    # what it followed; one already run is skipped (tests run callbacks without committing).
-    for _ids, registered, _robust in transaction.get_connection().run_on_commit:
-        if (
-            isinstance(registered, _StageChanged)
-            and registered.stage_id == stage_id
-            and not registered.ran
-        ):
-            return
-    transaction.on_commit(_StageChanged(stage_id))
+    if settings.PAGE_EARLY_CACHE and _LAST and mode != "manual" and seen:
+        _StageChanged.register(stage_id)
 
 
-class _StageChanged:
-    """The on-commit callback of `queue_stage_run`, for one stage."""
+class _StageChanged(background.AfterCommitOnce):
+    """The on-commit callback of `queue_stage_run`, one per transaction and stage."""
 
-    def __init__(self, stage_id):
-        self.stage_id = stage_id
-        self.ran = False
-
-    def __call__(self):
-        self.ran = True
-        _stage_changed(self.stage_id)
-
-
-def _stage_changed(stage_id):
-    """The on-commit callback of `queue_stage_run`."""
-    mode = settings.SEARCH_INDEX_UPDATES
-    if mode == "celery":
-        background.queue_unless_waiting(
-            stage_run_task, f"{STAGE_QUEUED}{stage_id}", GROUPING_QUEUED_SECONDS, (stage_id,)
-        )
-    elif mode == "thread":
-        with _CHANGED_LOCK:
-            _CHANGED.add(stage_id)
-        _thread.wake()
+    def run(self):
+        (stage_id,) = self.args
+        if settings.SEARCH_INDEX_UPDATES == "celery":
+            background.queue_unless_waiting(
+                stage_run_task, f"{STAGE_QUEUED}{stage_id}", GROUPING_QUEUED_SECONDS, (stage_id,)
+            )
+        else:
+            with _CHANGED_LOCK:
+                _CHANGED.add(stage_id)
+            _thread.wake()
 
 
 def _taken_changes():

@@ -435,7 +435,7 @@ def test_a_reaction_has_its_stages_copies_refilled_after_its_commit(
         domain.react(citizen2, first, "disagree")
         domain.react(citizen2, first, "agree")
     runs = [callback for callback in callbacks if type(callback).__name__ == "_StageChanged"]
-    assert [run.stage_id for run in runs] == [open_stage.pk]
+    assert [run.args for run in runs] == [(open_stage.pk,)]
     # Without the early cache, nothing follows the commit.
     settings.PAGE_EARLY_CACHE = False
     with django_capture_on_commit_callbacks() as callbacks:
