@@ -12,14 +12,17 @@ response — its content with the counts written in, its headers (CSP, frame opt
 Such a copy is valid only while nothing has been written since it was made. Every statement
 that writes (INSERT, UPDATE, DELETE and anything else that is not a read) through a database
 connection of any process of the site (app servers, Celery workers, management commands) moves
-the site's *write generation*, a random token kept in the shared cache, on: at the first write
-of each atomic block and again when the transaction commits (so a copy made from data read
-before the commit, under the token moved at the first write, is not used after it). A copy
-carries the token read before the page was rendered, and is served only while the token is
-still that one. Random tokens, not a counter, so that a token evicted from the cache and made
-again never matches an old copy. Writes to the sessions table alone do not count (signing in,
-a session's expiry): no page kept here shows a session; nor do those to the table of
-notification events waiting for their emails, or to the search index's queue (`NOT_SHOWN`).
+the site's *write generation*, a random token kept in the shared cache, on: when the
+transaction commits (an on-commit callback registered at its first write), or at once for a
+write outside a transaction. A copy made while the transaction ran was made from what was
+committed then, under the token before, and is not used after the commit. (In a test case's
+transaction, which never commits, the token moves at the first write of each atomic block as
+well.) A copy carries the token read before the page was rendered, and is served only while
+the token is still that one. Random tokens, not a counter, so that a token evicted from the
+cache and made again never matches an old copy. Writes to the sessions table alone do not
+count (signing in, a session's expiry): no page kept here shows a session; nor do those to
+the table of notification events waiting for their emails, or to the search index's queue
+(`NOT_SHOWN`).
 
 A copy also expires: after PAGE_CACHE_SECONDS (what no write moves: a deploy's templates are
 in the key, `core.pagecache.release`), and earlier when the page says so
@@ -204,9 +207,12 @@ def _watch(execute, sql, params, many, context):
             if isinstance(item[1], _AtCommit) and item[1].key == key and not item[1].done
         ]
         if not any(item[0] == block for item in registered):
-            # The first write of this atomic block to these tables: now (a test's transaction
-            # never commits) and when the transaction commits.
-            move_generation(key)
+            # The first write of this atomic block to these tables: the token moves when the
+            # transaction commits (a copy made before from what it read stays valid until
+            # then, and it was right: nothing was committed). A test's transaction never
+            # commits (Django's test cases mark theirs): there it moves now as well.
+            if connection.atomic_blocks[0]._from_testcase:
+                move_generation(key)
             at_commit = registered[0][1] if registered else _AtCommit(key)
             transaction.on_commit(at_commit, using=connection.alias)
     return result

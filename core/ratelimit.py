@@ -1,8 +1,9 @@
 """A fixed-window rate limit kept in Django's cache (shared between servers when the cache is).
 
 `allow("comment", user.pk, limit=10)` counts one action and says whether it is within `limit`
-actions in the current window of `period` seconds. `add` creates the counter with its lifetime;
-`incr` is atomic on Redis and memcached, so concurrent requests are counted exactly there.
+actions in the current window of `period` seconds. `incr` counts (atomic on Redis and
+memcached, so concurrent requests are counted exactly there); `add` creates the counter with
+its lifetime when there is none.
 """
 
 import ipaddress
@@ -22,14 +23,17 @@ def allow(scope, identity, *, limit, period=60, now=None):
 
     `now` (seconds since the epoch) is for tests; requests use the clock."""
     key = _key(scope, identity, period, time.time() if now is None else now)
-    if cache.add(key, 1, timeout=period + 1):
-        return limit >= 1
+    # Counted first (one round trip to a shared cache for every action but a window's first),
+    # created when there is no counter yet.
     try:
         count = cache.incr(key)
     except ValueError:
-        # The counter expired between add() and incr(): this is the first action of a window.
-        cache.add(key, 1, timeout=period + 1)
-        count = 1
+        if cache.add(key, 1, timeout=period + 1):
+            return limit >= 1
+        try:
+            count = cache.incr(key)  # another request created it in between
+        except ValueError:
+            count = 1  # and it expired since: the first action of a window
     return count <= limit
 
 

@@ -15,16 +15,24 @@ database plans each of them once per connection instead of once per call (see `k
 """
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import NotSupportedError
 
 _KEPT = {}
 
 
-def kept(key, make):
-    """The statement `make()` made for `key` on the default database's vendor: made at first
-    use, then kept for the process. Side effects: none."""
-    full = (connection.vendor, key)
+def _default():
+    """The default database's connection object itself, looked up once per call here:
+    `django.db.connection` is a proxy that looks it up again (in context-local storage) at every
+    attribute read, and each statement of the posting path read it a dozen times."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def kept(key, make, db=None):
+    """The statement `make()` made for `key` on the default database's vendor (`db`, that
+    database's connection, when the caller has it): made at first use, then kept for the
+    process. Side effects: none."""
+    full = ((db or _default()).vendor, key)
     found = _KEPT.get(full)
     if found is None:
         found = _KEPT[full] = make()
@@ -49,26 +57,30 @@ def kept_cursor():
     connections between clients by transaction, set DATABASE_PREPARED_STATEMENTS=0 unless it
     keeps prepared statements apart (PgBouncer 1.22+ with max_prepared_statements).
 
+    Either cursor's `db` is the connection itself.
+
     Side effects: opens the connection if it is not open."""
-    if not _prepares():
-        return connection.cursor()
+    db = _default()
+    if not _prepares(db):
+        return db.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    connection.ensure_connection()
-    return _Prepared(connection._prepare_cursor(ServerBindingCursor(connection.connection)))
+    db.ensure_connection()
+    return _Prepared(db._prepare_cursor(ServerBindingCursor(db.connection)), db)
 
 
-def _prepares():
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+def _prepares(db):
+    if db.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return False
-    options = connection.settings_dict["OPTIONS"]
+    found = db.settings_dict
+    options = found["OPTIONS"]
     return (
-        connection.settings_dict["CONN_MAX_AGE"] != 0
+        found["CONN_MAX_AGE"] != 0
         and not options.get("pool")
         and not options.get("server_side_binding")
         # Django's query log (DEBUG, a test counting queries) has no text for a prepared
         # statement's run: there they are sent as the ORM's are.
-        and not connection.queries_logged
+        and not db.queries_logged
     )
 
 
@@ -78,8 +90,9 @@ class _Prepared:
     connection's own setting stays Django's (never prepare), so that the ORM's statements are
     not even counted for preparing; only this cursor's are."""
 
-    def __init__(self, wrapped):
+    def __init__(self, wrapped, db):
         self.wrapped = wrapped
+        self.db = db
 
     def __getattr__(self, name):
         return getattr(self.wrapped, name)
@@ -95,21 +108,20 @@ class _Prepared:
         return self.wrapped.__exit__(*exc_info)
 
     def execute(self, statement, params=None):
-        raw = connection.connection
+        db = self.db
+        raw = db.connection
         raw.prepare_threshold = 0  # prepared at its first run on this connection
         try:
             return self.wrapped.execute(statement, params)
         except NotSupportedError as error:
-            if getattr(error.__cause__, "sqlstate", None) == "0A000" and not (
-                connection.in_atomic_block
-            ):
+            if getattr(error.__cause__, "sqlstate", None) == "0A000" and not db.in_atomic_block:
                 # "cached plan must not change result type": a column's type changed under a
                 # statement prepared before. In a transaction, its rollback drops the
                 # connection's prepared statements; outside one, the connection goes now.
-                connection.close()
+                db.close()
             raise
         finally:
-            if connection.connection is raw:
+            if db.connection is raw:
                 raw.prepare_threshold = None
 
 
@@ -117,7 +129,7 @@ def one(key, make, params):
     """The first row (or None) the statement kept under `key` (`kept(key, make)`) gives for
     `params`. Side effects: those of the statement."""
     with kept_cursor() as found:
-        found.execute(kept(key, make), params)
+        found.execute(kept(key, make, found.db), params)
         return found.fetchone()
 
 
@@ -125,7 +137,7 @@ def run(key, make, params):
     """Execute the statement kept under `key` (`kept(key, make)`) with `params`; returns the
     number of rows it changed. Side effects: those of the statement."""
     with kept_cursor() as found:
-        found.execute(kept(key, make), params)
+        found.execute(kept(key, make, found.db), params)
         return found.rowcount
 
 
@@ -133,14 +145,15 @@ def transaction_lock(key):
     """On PostgreSQL, the advisory lock `key` (any number, the same in every process) until
     the transaction ends: one holder at a time, across processes. SQLite serialises writing
     transactions itself, so nothing is taken there. Side effects: the lock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    db = _default()
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def quoted(model, names):
     """The quoted table of `model` and its quoted columns for the field names `names`."""
-    ops = connection.ops
+    ops = _default().ops
     columns = {field.name: field.column for field in model._meta.concrete_fields}
     columns.update({field.attname: field.column for field in model._meta.concrete_fields})
     return ops.quote_name(model._meta.db_table), [ops.quote_name(columns[name]) for name in names]
@@ -150,15 +163,18 @@ def converters(field):
     """What turns the database's value of `field`'s column into the field's Python value, as
     the ORM's compiler applies it (the backend's converters, then the field's own:
     `from_db_value`). Side effects: none."""
+    db = _default()
     column = field.get_col(field.model._meta.db_table)
-    found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    found = db.ops.get_db_converters(column) + column.get_db_converters(db)
     return [(converter, column) for converter in found]
 
 
-def converted(values, converters):
-    """`values` (a row's columns) with `converters` (one list per column) applied."""
+def converted(values, converters, db=None):
+    """`values` (a row's columns) with `converters` (one list per column) applied (`db`, the
+    default database's connection, when the caller has it)."""
+    db = db or _default()
     return [
-        _apply(value, found) if found else value
+        _apply(value, found, db) if found else value
         for value, found in zip(values, converters, strict=True)
     ]
 
@@ -173,18 +189,19 @@ def made(parts, row):
     """The instances of one row holding each of `parts` (`part`) one after the other: each made
     as the ORM makes it (`from_db`, every value converted), or None where its primary key is
     empty (a LEFT JOIN that found nothing)."""
+    db = _default()
     found, start = [], 0
     for model, names, found_converters in parts:
-        values = converted(row[start : start + len(names)], found_converters)
+        values = converted(row[start : start + len(names)], found_converters, db)
         start += len(names)
         empty = values[names.index(model._meta.pk.attname)] is None
-        found.append(None if empty else model.from_db(connection.alias, names, values))
+        found.append(None if empty else model.from_db(db.alias, names, values))
     return found
 
 
-def _apply(value, found):
+def _apply(value, found, db):
     for converter, column in found:
-        value = converter(value, column, connection)
+        value = converter(value, column, db)
     return value
 
 
@@ -206,14 +223,15 @@ class Insert:
         ]
         self.fields = fields
         self.pk = model._meta.pk
+        db = _default()
         table, columns = quoted(model, [field.attname for field in fields])
         marks = ", ".join(["%s"] * len(fields))
         self.sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
         if ignore_conflicts:
             self.sql += " ON CONFLICT DO NOTHING"
-        self.returning = returning and connection.features.can_return_columns_from_insert
+        self.returning = returning and db.features.can_return_columns_from_insert
         if self.returning:
-            self.sql += f" RETURNING {connection.ops.quote_name(self.pk.column)}"
+            self.sql += f" RETURNING {db.ops.quote_name(self.pk.column)}"
         self.reads_back = returning
 
     @classmethod
@@ -223,11 +241,9 @@ class Insert:
             ("insert", model, tuple(sorted(options.items()))), lambda: cls(model, **options)
         )
 
-    def values(self, instance):
-        return [
-            field.get_db_prep_save(field.pre_save(instance, True), connection)
-            for field in self.fields
-        ]
+    def values(self, instance, db=None):
+        db = db or _default()
+        return [field.get_db_prep_save(field.pre_save(instance, True), db) for field in self.fields]
 
     def execute(self, instance, cursor=None):
         """Insert `instance` (a new one); with `returning`, set its primary key. Returns the
@@ -236,10 +252,10 @@ class Insert:
         if cursor is None:
             with kept_cursor() as cursor:
                 return self.execute(instance, cursor)
-        cursor.execute(self.sql, self.values(instance))
+        cursor.execute(self.sql, self.values(instance, cursor.db))
         if self.reads_back:
             new_id = cursor.fetchone()[0] if self.returning else cursor.lastrowid
             setattr(instance, self.pk.attname, new_id)
         instance._state.adding = False
-        instance._state.db = connection.alias
+        instance._state.db = cursor.db.alias
         return cursor.rowcount

@@ -816,6 +816,26 @@ def test_blocks_of_one_transaction_move_the_token_once_at_commit(
     assert cache.get(earlycache.COMMENTS_KEY) != outer
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_tests_transaction_the_token_moves_at_commit_only(open_stage, first):
+    """A write moves nothing before its transaction commits (a copy made meanwhile from what
+    it read was right: nothing was committed), then once; a transaction rolled back moves
+    nothing."""
+    comments = earlycache.current_generation(earlycache.COMMENTS_KEY)
+    site = earlycache.current_generation()
+    with transaction.atomic():
+        count_comment(first, shown=1)
+        bump_thread_version(first)
+        assert cache.get(earlycache.COMMENTS_KEY) == comments
+    moved = cache.get(earlycache.COMMENTS_KEY)
+    assert moved != comments
+    assert cache.get(earlycache.GENERATION_KEY) == site
+    with pytest.raises(RuntimeError), transaction.atomic():
+        count_comment(first, shown=1)
+        raise RuntimeError
+    assert cache.get(earlycache.COMMENTS_KEY) == moved
+
+
 def test_without_its_marked_content_a_copy_goes_through_the_stack(
     open_stage, first, second, citizen2
 ):
