@@ -779,8 +779,9 @@ def thread_fragments(stage, threads, *, can_comment, status):
 # (`grouping.queue_stage_run`): a thread is rendered only for the copies that show it, in their
 # languages, and a reader who comes after the run is answered from a copy no write has made
 # stale since. One who comes before it refills the copy as before (each refill gives the same
-# page, whoever makes it). An answer (disposition) writes outside the comment tables: the page
-# is rendered whole by its next reader.
+# page, whoever makes it). An answer to a comment moves its thread's version and starts a run
+# as a moderation does; answers given in bulk move the stage's comments version instead (the
+# site's token): those pages are rendered whole by their next readers.
 
 
 def copy_topic(state):

@@ -109,9 +109,11 @@ NOT_SHOWN = {"django_session", "core_pendingnotification", "search_indexqueue"}
 # stage page shows of which is keyed by its threads' versions (read again by its refill) or
 # written in as counts (`consultations.threads.refill`), and what posting a comment writes
 # beside them that no page with a refill shows (following, the activity log, the form's
-# token), and the grouper's lookup keys of a comment's text, which no page
+# token), the grouper's lookup keys of a comment's text, which no page
 # shows (its batches run all the time on a consultation that is being written: the site's
-# token would move with each). A copy without a refill follows both tokens, so a table may be
+# token would move with each), and the answers to comments, shown in their threads: every
+# answer moves its thread's version (`set_disposition`) or, in bulk, the stage's comments
+# version, outside these tables. A copy without a refill follows both tokens, so a table may be
 # added here only if every refill covers what its page shows of it.
 COMMENT_TABLES = {
     "django_comments",
@@ -123,6 +125,7 @@ COMMENT_TABLES = {
     "core_activitylog",
     "core_postedform",
     "consultations_commentband",
+    "consultations_disposition",
 }
 _WRITTEN_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
 # Response headers a copy does not keep (the server and the outer middleware add their own).

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from consultations import outbox
-from consultations.domain import checks
+from consultations.domain import checks, grouping
 from consultations.domain.comments import lock_comment, lock_stage
 from consultations.domain.common import bump_comments_version, bump_thread_version, resolve_now
 from consultations.domain.queries import (
@@ -53,7 +53,9 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
 
     Side effects: locks the comment's, its stage's and its disposition's rows; saves the
     disposition; bumps the comment's thread version; a log row ("disposition.set", old → new
-    outcome, the revision applying it)."""
+    outcome, the revision applying it); with the early page cache, a run after the commit that
+    refills the kept copies of the stage's pages, the thread with its answer rendered
+    (`grouping.queue_stage_run`)."""
     comment = lock_comment(comment)
     # The stage's row too (after the comment's, as posting takes them): an answer and the
     # publication of the synthesis, which freezes the answers, never overlap.
@@ -80,6 +82,7 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
     existing.applied_in, existing.decided_by = applied_in, user
     existing.save()
     bump_thread_version(comment)
+    grouping.queue_stage_run(comment.stage_id)
     activity.record(
         user,
         "disposition.set",

@@ -527,6 +527,67 @@ def test_a_hidden_comment_is_taken_out_of_the_copies_after_the_commit(
         assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
 
 
+def test_an_answer_is_spliced_into_the_copies_after_the_commit(
+    open_stage, first, second, editor, settings, django_capture_on_commit_callbacks
+):
+    settings.SEARCH_INDEX_UPDATES = "celery"  # a task for the stage (run in process here)
+    url = open_stage.get_absolute_url()
+    for language in ("en", "ro"):
+        _get(url, language)
+    site = _tokens()[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        domain.set_disposition(editor, first, outcome="partially", reason="Preluăm termenul.")
+    # An answer writes only what the stage page's refill covers: the site's token stays, so
+    # the site's other kept pages (not showing comments) stay too.
+    assert _tokens()[0] == site
+    pages = {}
+    for language in ("en", "ro"):
+        pages[language], queries = _get(url, language)
+        assert queries == []  # refilled by the run: the thread rendered with its answer
+        assert "Preluăm termenul." in pages[language].content.decode()
+    for language, page in pages.items():
+        whole = _through_the_stack(url, language)
+        assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+
+
+def test_an_answer_changed_is_spliced_into_a_copy_by_its_reader(open_stage, first, second, editor):
+    url = open_stage.get_absolute_url()
+    domain.set_disposition(editor, first, outcome="rejected", reason="Nu se reține.")
+    _get(url)
+    assert "Nu se reține." in _get(url)[0].content.decode()
+    site = _tokens()[0]
+    domain.set_disposition(editor, first, outcome="accepted", reason="Se preia întocmai.")
+    assert _tokens()[0] == site
+    page, queries = _get(url)
+    text = page.content.decode()
+    assert "Se preia întocmai." in text and "Nu se reține." not in text
+    assert len(queries) == 5  # its thread's version moved: that thread rendered again
+    assert _non_reads(queries) == []
+    whole = _through_the_stack(url)
+    assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+
+
+def test_answers_in_bulk_move_the_sites_token(open_stage, first, second, editor):
+    from consultations.domain.queries import answer_selection, selection_size
+
+    url = open_stage.get_absolute_url()
+    _get(url)
+    site = _tokens()[0]
+    expected = selection_size(answer_selection(open_stage))
+    assert (
+        domain.answer_comments(
+            editor, open_stage, {}, outcome="rejected", reason="Nu.", expected=expected
+        )
+        == 2
+    )
+    # The stage's comments version moved (outside the comment tables): the whole stack.
+    assert _tokens()[0] != site
+    page, queries = _get(url)
+    assert len(queries) > 5
+    whole = _through_the_stack(url)
+    assert (whole.content, whole["ETag"]) == (page.content, page["ETag"])
+
+
 def test_a_stage_run_in_the_request_keeps_its_script_prefix_and_survives_the_cache(
     open_stage, first, second, citizen2, settings, monkeypatch
 ):
@@ -754,6 +815,10 @@ def test_which_writes_move_which_token():
     )
     # The grouper's lookup keys: shown nowhere.
     assert moved_by('INSERT INTO "consultations_commentband" ("key") VALUES (1)') == (
+        earlycache.COMMENTS_KEY
+    )
+    # An answer: its thread's version moves with it.
+    assert moved_by('UPDATE "consultations_disposition" SET "reason" = 1') == (
         earlycache.COMMENTS_KEY
     )
     # A group of similar comments is shown on the answers page and in a synthesis.
