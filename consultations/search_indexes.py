@@ -82,9 +82,10 @@ class CommentIndex(_ProposalFacets, indexes.Indexable):
     """Comments that are shown, in consultations of public proposals. A comment that is hidden,
     withdrawn or held leaves the index when the queue worker re-checks this queryset."""
 
+    # No summary (a proposal's): the comment's text is the document already, and no query
+    # reads another field; a second copy of it doubled the worker's index writing.
     text = TextField(document=True)
     title = TextField()
-    summary = TextField()
 
     def get_model(self):
         return StageComment
@@ -108,9 +109,6 @@ class CommentIndex(_ProposalFacets, indexes.Indexable):
 
     def prepare_title(self, comment):
         return f"{comment.author_name} — {comment.stage.consultation.proposal.title}"
-
-    def prepare_summary(self, comment):
-        return comment.comment
 
     def prepare_content_type(self, comment):
         return "comment"

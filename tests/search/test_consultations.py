@@ -80,3 +80,23 @@ def test_withdrawn_comment_leaves_the_index(editor, en_client):
     assert indexing.indexed_identifiers(StageComment) == set()
     response = en_client.get("/search/", {"q": "banci"})
     assert response.context["page"].paginator.count == 0
+
+
+def test_a_comments_document_holds_its_text_once(editor, en_client):
+    # The text is the document (what every query reads), its title the result's heading;
+    # no second copy of the text (a proposal's summary field) to index.
+    _consultation, stage = _stage(editor, "izvoare", "Izvoarele din parcuri.")
+    citizen = UserFactory(display_name="Ana Pop")
+    comment = domain.post_comment(
+        citizen, stage, text="Cerem apă potabilă la izvoarele vechi.", stance="support"
+    )
+    indexing.drain()
+    backend = indexing._backend()  # noqa: SLF001
+    with backend.index.refresh().searcher() as searcher:
+        stored = searcher.document(id=f"consultations.stagecomment.{comment.pk}")
+    assert stored["text"] == "Cerem apă potabilă la izvoarele vechi."
+    assert stored["title"] == "Ana Pop — Propunere izvoare"
+    assert "summary" not in stored
+    response = en_client.get("/search/", {"q": "potabila izvoarele"})
+    assert facet_counts(response)["type"] == {"comment": 1}
+    assert f"/comments/{comment.pk}/" in response.content.decode()
