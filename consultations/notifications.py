@@ -131,22 +131,30 @@ def _stage_context(stage):
 def emails(kind, pk):
     """The `Email`s of one event of `kind` about the object `pk` (a comment, stage or
     synthesis): none when it no longer exists or nobody is to be told."""
+    from django.db.models import Q, Subquery
+    from django_comments_xtd.models import XtdComment
+
     from consultations.models import Stage, StageComment, Synthesis
 
     messages = []
     if kind.startswith("meeting_"):
         return meeting_emails(kind, pk)
     if kind == "reply":
-        reply = (
-            StageComment.objects.select_related("stage__consultation__proposal", "user__profile")
-            .filter(pk=pk)
-            .first()
-        )
+        # The reply and the comment it answers, with what the email shows and whether its
+        # author opted out: one query (a worker builds one for every reply).
+        parent_id = XtdComment.objects.filter(pk=pk).values("parent_id")[:1]
+        found = {
+            comment.pk: comment
+            for comment in StageComment.objects.select_related(
+                "stage__consultation__proposal__organization",
+                "user__profile",
+                "user__reply_opt_out",
+            ).filter(Q(pk=pk) | Q(pk=Subquery(parent_id)))
+        }
+        reply = found.get(pk)
         if reply is None:
             return []
-        parent = (
-            StageComment.objects.select_related("user__profile").filter(pk=reply.parent_id).first()
-        )
+        parent = found.get(reply.parent_id)
         if parent is None or parent.user is None or parent.user_id == reply.user_id:
             return []
         recipient = parent.user

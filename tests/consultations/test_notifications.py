@@ -16,7 +16,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts import domain as accounts_domain
@@ -101,6 +102,20 @@ def test_reply_emails_the_parents_author_only(committed, stage, thread, author, 
     assert "Treizeci de zile ajung <b>ok</b>." in message.body
     assert f"{SITE}/comments/{answer.pk}/" in message.body
     assert unsubscribe_payload(message) == {"u": author.pk, "k": "replies", "c": None}
+
+
+def test_a_replys_email_is_built_with_one_query(stage, thread, author, replier):
+    # The worker builds one for every reply: the reply, the comment it answers, their authors,
+    # the stage, its proposal and organisation, and the recipient's opt-out, read together.
+    answer = reply(replier, stage, thread, text="Treizeci de zile ajung.")
+    with CaptureQueriesContext(connection) as queries:
+        emails = notifications.emails("reply", answer.pk)
+    assert len(queries) == 1
+    assert [email.recipient for email in emails] == [author.email]
+    ReplyOptOut.objects.create(user=author)
+    with CaptureQueriesContext(connection) as queries:
+        assert notifications.emails("reply", answer.pk) == []
+    assert len(queries) == 1
 
 
 def test_reply_to_a_reply_emails_only_its_direct_parent(committed, stage, thread, replier):
