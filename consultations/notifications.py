@@ -142,7 +142,7 @@ def emails(kind, pk):
     if kind == "reply":
         # The reply and the comment it answers, with what the email shows and whether its
         # author opted out: one query (a worker builds one for every reply).
-        parent_id = XtdComment.objects.filter(pk=pk).values("parent_id")[:1]
+        parent_id = XtdComment.objects.filter(pk=pk).order_by().values("parent_id")[:1]
         found = {
             comment.pk: comment
             for comment in StageComment.objects.select_related(

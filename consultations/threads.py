@@ -7,17 +7,17 @@ tree of a thread is assembled in Python.
 
 A change re-renders only what it changed. Each thread is rendered and cached on its own, under
 its `thread_version` (on its first comment), which every change to what it shows moves on
-(`consultations.domain.common`): after a new reply, only the replied-to thread is read and
-rendered again; the page's other threads come from the cache. The page of threads is cached
-under the list of its threads and their versions, so a change in another thread, or on another
-page, leaves it in use; each thread in it is a marked part (`core.pagecache.part`), so a kept
-copy of an anonymous page has a changed thread replaced without the page being rendered again
-(`refill`); after a reply, the grouper's run that follows the commit refills the kept copies
-of the stage's pages itself, that thread rendered in them (`refill_ahead`, as after a reaction
-or a moderation), so that the copies' readers after it read them as they are. What changes
-with every comment or reaction keys nothing: cached HTML carries placeholders
-(`core.pagecache.placeholder`) for the reaction counts of each comment, the number of threads
-and pages and each paragraph's count, and `fill_values` gives what is written into them when a
+(`consultations.domain.common`): after a new reply, only the replied-to thread is read and rendered
+again; the page's other threads come from the cache. The page of threads is cached under the list
+of its threads and their versions, so a change in another thread, or on another page, leaves it in
+use; each thread in it is a marked part (`core.pagecache.part`), so a kept copy of an anonymous
+page has a changed thread replaced without the page being rendered again (`refill`); after a reply,
+the grouper's run that follows the commit refills the kept copies of the stage's pages itself, that
+thread rendered in them (`refill_ahead`, as after a reaction, a moderation or an answer), so that
+the copies' readers after it read them as they are. What changes with every comment or reaction
+keys nothing: cached HTML carries placeholders (`core.pagecache.placeholder`) for the reaction
+counts of each comment, the number of threads and pages and each paragraph's count, and
+`fill_values` gives what is written into them when a
 page is served.
 
 Only what is the same for every viewer is cached: the fragment's forms carry a placeholder

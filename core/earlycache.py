@@ -12,17 +12,19 @@ response — its content with the counts written in, its headers (CSP, frame opt
 Such a copy is valid only while nothing has been written since it was made. Every statement
 that writes (INSERT, UPDATE, DELETE and anything else that is not a read) through a database
 connection of any process of the site (app servers, Celery workers, management commands) moves
-the site's *write generation*, a random token kept in the shared cache, on: when the
-transaction commits (an on-commit callback registered at its first write), or at once for a
-write outside a transaction. A copy made while the transaction ran was made from what was
-committed then, under the token before, and is not used after the commit. (In a test case's
-transaction, which never commits, the token moves at the first write of each atomic block as
-well.) A copy carries the token read before the page was rendered, and is served only while
-the token is still that one. Random tokens, not a counter, so that a token evicted from the
-cache and made again never matches an old copy. Writes to the sessions table alone do not
-count (signing in, a session's expiry): no page kept here shows a session; nor do those to
-the table of notification events waiting for their emails, or to the search index's queue
-(`NOT_SHOWN`).
+the site's *write generation*, a random token kept in the shared cache, on: at the first write
+of each atomic block and again when the transaction commits (so a copy made from data read
+before the commit, under the token moved at the first write, is not used after it). The move
+at the first write is not needed when the commit's move happens; it is there for when it does
+not (the process ends between the commit and its callbacks, an earlier callback fails, the
+cache cannot be written just then): copies made before the transaction, which may show what
+it changed (a comment it hides), are stale already, and only those made while it ran may be
+served until they expire. A copy carries the token read before the page was rendered, and is
+served only while the token is still that one. Random tokens, not a counter, so that a token
+evicted from the cache and made again never matches an old copy. Writes to the sessions table
+alone do not count (signing in, a session's expiry): no page kept here shows a session; nor do
+those to the table of notification events waiting for their emails, or to the search index's
+queue (`NOT_SHOWN`).
 
 A copy also expires: after PAGE_CACHE_SECONDS (what no write moves: a deploy's templates are
 in the key, `core.pagecache.release`), and earlier when the page says so
@@ -35,23 +37,23 @@ cookie, no messages cookie, no Authorization header. The language is the one Loc
 would choose (the language cookie, then Accept-Language), and keys the copy with the address
 (scheme, host, path and query) and the release.
 
-Writes to the comment tables (`COMMENT_TABLES`: comments, their stored counts, reactions) move
-a second token instead, the *comments generation*. A copy that cannot say more is valid only
-while both tokens are those read before it was rendered. A page whose only parts that follow
-those tables are its threads (keyed by their versions) and counts written into placeholders
+Writes to the comment tables (`COMMENT_TABLES`: comments, their stored counts, reactions, answers)
+move a second token instead, the *comments generation*. A copy that cannot say more is valid only
+while both tokens are those read before it was rendered. A page whose only parts that follow those
+tables are its threads (keyed by their versions) and counts written into placeholders
 (`core.pagecache.Filled`) leaves, with its copy, the marked content and a *refill*
-(`request.early_refill = (name, state)`, `name` registered with `register_refill`): when only
-the comments generation has moved, the function checks in a few small queries that the page
-still lists the same threads and writes the counts in again, and the copy is answered without
-the middleware, and kept under the new token once the answer is sent (when the server closes
-the response). So a comment on another page of a stage, or a reaction, costs the next reader of
-a page those few queries, not the whole stack. A change to one of the page's own threads that
-writes only the comment tables (a reply in it, a comment hidden, restored or withdrawn) moves
-that thread's version: the refill then renders that thread alone and answers a `Spliced`, whose
-parts replace the marked parts of the copy (`core.pagecache.part`) — the page the whole stack
-would render, byte for byte, under the same ETag — so no copy shows a hidden comment again, and
-no reader waits for the whole page. When the refill cannot say what the page shows now (other
-threads listed, other pages around it), the page goes through the whole stack.
+(`request.early_refill = (name, state)`, `name` registered with `register_refill`): when only the
+comments generation has moved, the function checks in a few small queries that the page still lists
+the same threads and writes the counts in again, and the copy is answered without the middleware,
+and kept under the new token once the answer is sent (when the server closes the response). So a
+comment on another page of a stage, or a reaction, costs the next reader of a page those few
+queries, not the whole stack. A change to one of the page's own threads that writes only the
+comment tables (a reply in it, a comment hidden, restored, withdrawn or answered) moves that
+thread's version: the refill then renders that thread alone and answers a `Spliced`, whose parts
+replace the marked parts of the copy (`core.pagecache.part`) — the page the whole stack would
+render, byte for byte, under the same ETag — so no copy shows a hidden comment again, and no reader
+waits for the whole page. When the refill cannot say what the page shows now (other threads listed,
+other pages around it), the page goes through the whole stack.
 
 The first reader after a change still pays for the refill. A copy rendered whole is noted under
 what it shows (`register_refill`'s `topic`: its stage), with its language (`note_copy`), so
@@ -210,12 +212,10 @@ def _watch(execute, sql, params, many, context):
             if isinstance(item[1], _AtCommit) and item[1].key == key and not item[1].done
         ]
         if not any(item[0] == block for item in registered):
-            # The first write of this atomic block to these tables: the token moves when the
-            # transaction commits (a copy made before from what it read stays valid until
-            # then, and it was right: nothing was committed). A test's transaction never
-            # commits (Django's test cases mark theirs): there it moves now as well.
-            if connection.atomic_blocks[0]._from_testcase:
-                move_generation(key)
+            # The first write of this atomic block to these tables: now (in case the commit's
+            # move never happens; and a test's transaction never commits) and when the
+            # transaction commits.
+            move_generation(key)
             at_commit = registered[0][1] if registered else _AtCommit(key)
             transaction.on_commit(at_commit, using=connection.alias)
     return result

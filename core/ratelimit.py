@@ -33,7 +33,9 @@ def allow(scope, identity, *, limit, period=60, now=None):
         try:
             count = cache.incr(key)  # another request created it in between
         except ValueError:
-            count = 1  # and it expired since: the first action of a window
+            # And it was evicted since: this is the first action of a window.
+            cache.add(key, 1, timeout=period + 1)
+            count = 1
     return count <= limit
 
 

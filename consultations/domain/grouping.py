@@ -11,8 +11,8 @@ not grouped: they are answered in their thread. The same runs add the comments w
 counted to their stage's stored counts first (`catch_up`, `common.fold_counts`), and end with
 what other modules registered to run last, with the stages that changed (`run_last`: the kept
 copies of their pages refilled ahead of their readers, the replied-to threads rendered in them,
-`consultations.threads.refill_ahead`), which a reaction's or a moderation's commit starts too
-(`queue_stage_run`). A group is a selection aid for answering
+`consultations.threads.refill_ahead`), which the commit of a reaction, a moderation or an
+answer to a comment starts too (`queue_stage_run`). A group is a selection aid for answering
 (`synthesis.answer_comments`); every member keeps its own answer, and a comment that joins a
 group later is unanswered in it.
 
@@ -73,10 +73,11 @@ _LAST = []
 def run_last(function):
     """Have every grouper run (`catch_up`) call `function(stages)` last, once the comments are
     counted and grouped, when some stages changed: `stages`, the ids of those of the comments
-    it counted and of those a reaction or a moderation handed over (`queue_stage_run`; a task
-    of its own per stage with Celery, `stage_run_task`). Only with the early page cache: what
-    is registered refills its copies (`consultations.threads.refill_ahead`, registered from the
-    app's `ready`). Once per function. Side effects: none until a run."""
+    it counted and of those a reaction, a moderation or an answer handed over
+    (`queue_stage_run`; a task of its own per stage with Celery, `stage_run_task`). Only with
+    the early page cache: what is registered refills its copies
+    (`consultations.threads.refill_ahead`, registered from the app's `ready`). Once per
+    function. Side effects: none until a run."""
     if function not in _LAST:
         _LAST.append(function)
 
@@ -175,10 +176,10 @@ STAGE_QUEUED = "consultations:stage-run-queued:"
 
 def queue_stage_run(stage_id):
     """Make sure what runs last (`run_last`) runs for the stage `stage_id` once the transaction
-    commits: its pages show a change no comment waits for (a reaction, a comment hidden). Only
-    with the early page cache (the last steps refill its copies), and where the run sees the
-    copies (a worker with a cache each process keeps to itself would see none of the
-    servers'). Side effects: an on-commit callback, unless the transaction has one for this
+    commits: its pages show a change no comment waits for (a reaction, a comment hidden or
+    answered). Only with the early page cache (the last steps refill its copies), and where the
+    run sees the copies (a worker with a cache each process keeps to itself would see none of
+    the servers'). Side effects: an on-commit callback, unless the transaction has one for this
     stage already (many comments of a stage moderated at once: one run); then a round of the
     grouper's thread, a Celery task (unless one is waiting for this stage), or nothing
     ("manual")."""

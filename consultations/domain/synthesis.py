@@ -53,9 +53,9 @@ def set_disposition(user, comment, *, outcome, reason, applied_in=None):
 
     Side effects: locks the comment's, its stage's and its disposition's rows; saves the
     disposition; bumps the comment's thread version; a log row ("disposition.set", old → new
-    outcome, the revision applying it); with the early page cache, a run after the commit that
-    refills the kept copies of the stage's pages, the thread with its answer rendered
-    (`grouping.queue_stage_run`)."""
+    outcome, the revision applying it); a run after the commit that refills the kept copies of
+    the stage's pages, the thread with its answer rendered (`grouping.queue_stage_run`, which
+    says when)."""
     comment = lock_comment(comment)
     # The stage's row too (after the comment's, as posting takes them): an answer and the
     # publication of the synthesis, which freezes the answers, never overlap.

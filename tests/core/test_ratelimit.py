@@ -29,6 +29,19 @@ def test_the_next_window_starts_from_one():
     assert ratelimit.count("test", 7, now=later) == 1
 
 
+def test_a_counter_made_by_another_request_in_between_counts_this_action_too(monkeypatch):
+    cache.clear()
+    add = cache.add
+
+    def made_by_another(key, value, timeout=None, **kwargs):
+        add(key, value, timeout=timeout)
+        return False
+
+    monkeypatch.setattr(cache, "add", made_by_another)
+    assert ratelimit.allow("test", 7, limit=1, now=NOW) is False
+    assert ratelimit.count("test", 7, now=NOW) == 2
+
+
 def test_a_counter_gone_between_its_two_steps_counts_the_action_as_the_first(monkeypatch):
     # Another request made the counter after this one found none, and it expired at once.
     cache.clear()
