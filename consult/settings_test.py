@@ -12,6 +12,18 @@ os.environ.setdefault(
 
 from consult.settings import *  # noqa: E402,F403
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # On SQLite the tests' database is a file, not Django's shared in-memory database. With an
+    # in-memory database the browser tests' live server shares the test's one connection, and two
+    # threads on one sqlite3 connection can stop the whole process for good: one runs a statement
+    # that calls an SQL function Django writes in Python (TruncDate's, for a chart image the
+    # browser was still loading) and, holding SQLite's lock on the connection, waits for the GIL;
+    # the other (the test's teardown emptying the tables) holds the GIL and waits for that lock.
+    # With a file, each thread has a connection of its own and waits on SQLite's file locks, with
+    # their timeout. Nothing written here has to survive a crash: no sync to the disk.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA synchronous = OFF"  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True

@@ -13,16 +13,16 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 class OneRequestAtATime(WSGIServer):
     """The live server answers one request at a time.
 
-    On SQLite the tests' in-memory database is one connection, which Django's live server
-    shares with every request thread; a page whose images are views (the participation charts)
-    has the browser ask for several at once, and two threads running statements on that one
-    connection hung the suite (seen with faulthandler: three chart requests inside their
-    queries, the test waiting for the page). A real server gives each thread its own
-    connection; here requests simply take turns (the server then closes each connection after
-    its response, so a browser never holds it)."""
+    Until the tests' SQLite database became a file (consult/settings_test.py), the live server
+    shared the test's one in-memory connection with every request thread, and two threads on
+    that connection stopped the process (seen with faulthandler: chart images of one page asked
+    for at once, each request inside its query). The server then took requests in turns. Each
+    request now has a connection of its own; the turns stay, so that a page's requests never
+    wait on each other's SQLite write lock (the server closes each connection after its
+    response, so a browser never holds one)."""
 
     def __init__(self, *args, connections_override=None, **kwargs):
-        # Requests run in the server's own thread, where the shared connections are in place.
+        # Requests run in the server's own thread (nothing is shared with it now).
         super().__init__(*args, **kwargs)
 
 

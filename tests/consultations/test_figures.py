@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import re
+import threading
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -346,3 +348,36 @@ def test_the_synthesis_pdf_draws_the_charts_with_the_databases_numbers(client, d
     drawing = _pdf_drawing(pdf.content)
     assert b"0 0.447059 0.698039 rg" in drawing
     assert b"0.835294 0.368627 0 rg" in drawing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_server_draws_charts_while_the_test_reads_on_a_connection_of_its_own(
+    debate, live_server
+):
+    """The browser tests' server and the test's own thread call the same SQL function written in
+    Python (TruncDate's, on SQLite) at once, many times: with one shared sqlite3 connection this
+    stopped the whole process for good (consult/settings_test.py says why). Each thread has a
+    connection of its own, so both finish."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.db.models.functions import TruncDate
+
+    assert not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+    url = f"{live_server.url}{BASE}/stages/1/figures/days.svg"
+    statuses = []
+
+    def draw():
+        for _ in range(15):
+            with urllib.request.urlopen(url, timeout=30) as response:
+                statuses.append((response.status, b"<svg" in response.read()))
+
+    server_side = threading.Thread(target=draw)
+    server_side.start()
+    days = []
+    while server_side.is_alive():
+        cache.clear()  # the next chart is drawn again, its query run again
+        shown = StageComment.objects.filter(stage=debate, is_public=True, is_removed=False)
+        days.append(shown.annotate(day=TruncDate("submit_date")).values("day").distinct().count())
+    server_side.join()
+    assert statuses == [(200, True)] * 15
+    assert days and set(days) == {3}
