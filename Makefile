@@ -33,12 +33,15 @@ setup: $(VENV)/.installed-runtime messages
 run: setup
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The suite runs in this many processes (pytest-xdist); 0 runs it in this one.
+TEST_WORKERS ?= 2
+
 ## One command: install the test tools and run lint and the whole suite (DATABASE_URL picks the database)
 test: $(VENV)/.installed-dev messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -9,6 +9,12 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault(
     "CONSULT_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test")
 )
+# Each pytest-xdist worker keeps its files (SQLite database, search index, media, exports) in a
+# folder of its own; PostgreSQL's test databases get the worker's suffix from pytest-django. The
+# processes a test starts inherit the folder.
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker and os.path.basename(os.path.normpath(os.environ["CONSULT_VAR_DIR"])) != _worker:
+    os.environ["CONSULT_VAR_DIR"] = os.path.join(os.environ["CONSULT_VAR_DIR"], _worker)
 
 from consult.settings import *  # noqa: E402,F403
 
