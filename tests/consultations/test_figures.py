@@ -364,20 +364,28 @@ def test_the_live_server_draws_charts_while_the_test_reads_on_a_connection_of_it
 
     assert not (connection.vendor == "sqlite" and connection.is_in_memory_db())
     url = f"{live_server.url}{BASE}/stages/1/figures/days.svg"
-    statuses = []
+    statuses, failures = [], []
 
     def draw():
-        for _ in range(15):
-            with urllib.request.urlopen(url, timeout=30) as response:
-                statuses.append((response.status, b"<svg" in response.read()))
+        try:
+            for _ in range(15):
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    statuses.append((response.status, b"<svg" in response.read()))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(repr(error))
 
     server_side = threading.Thread(target=draw)
     server_side.start()
     days = []
-    while server_side.is_alive():
-        cache.clear()  # the next chart is drawn again, its query run again
-        shown = StageComment.objects.filter(stage=debate, is_public=True, is_removed=False)
-        days.append(shown.annotate(day=TruncDate("submit_date")).values("day").distinct().count())
-    server_side.join()
+    try:
+        while server_side.is_alive():
+            cache.clear()  # the next chart is drawn again, its query run again
+            shown = StageComment.objects.filter(stage=debate, is_public=True, is_removed=False)
+            days.append(
+                shown.annotate(day=TruncDate("submit_date")).values("day").distinct().count()
+            )
+    finally:
+        server_side.join(60)
+    assert failures == []
     assert statuses == [(200, True)] * 15
     assert days and set(days) == {3}

@@ -425,8 +425,8 @@ def test_with_celery_a_commit_queues_the_grouper_only_when_none_is_waiting(
         task_prerun.disconnect(count)
 
 
-# Committed transactions and threads, on PostgreSQL (SQLite's shared in-memory test database
-# locks whole tables: a second connection fails at once instead of waiting).
+# Committed transactions and threads, on PostgreSQL (SQLite takes one writer at a time for its
+# whole file: a second connection waits for the first's transaction, not for a row).
 on_postgresql_committing = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

@@ -339,8 +339,8 @@ def join_sender_threads():
 
 
 committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-# SQLite's shared in-memory test database locks whole tables: the sender thread reading while
-# the test posts the next reply fails at once instead of waiting.
+# SQLite takes one writer at a time for its whole file: the sender thread and the test posting
+# the next reply would take turns, not run together.
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs concurrent transactions"
 )

@@ -31,8 +31,8 @@ def database_url():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_changes_and_drains_lose_nothing(editor, whoosh_path, tmp_path):
     if connection.vendor != "postgresql":
-        # SQLite's test database lives in this process's memory; copying it to a file for the
-        # workers and back disturbs the tests that follow. CI runs this on PostgreSQL.
+        # SQLite takes one writer at a time for its whole file: the concurrent changes and
+        # drains this test is about need PostgreSQL. CI runs it there.
         pytest.skip("runs on PostgreSQL, where other processes can reach the test database")
     from accounts.models import Organization
 
