@@ -18,6 +18,36 @@ from tests.factories import (
 from tests.helpers import save, submit, text_block
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the migrated rows (serialized_rollback=True).
+
+    After such a test Django empties the tables and leaves them empty, so that the next one can
+    put back the rows the migrations made (the site, content types, legal texts) with their own
+    ids. A transactional test without it starts from empty tables when it follows one (its
+    comments then point to a site that is not there), and its own emptying recreates the content
+    types with new ids, which the next test cannot put back: both seen in CI, in whichever order
+    the two processes happened to run the tests."""
+    from pytest_django.fixtures import validate_django_db
+
+    missing = []
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        marker = item.get_closest_marker("django_db")
+        transactional = "transactional_db" in fixtures or "live_server" in fixtures
+        serialized = "django_db_serialized_rollback" in fixtures
+        if marker is not None:
+            transaction, reset_sequences, _, serialized_rollback, _ = validate_django_db(marker)
+            transactional = transactional or transaction or reset_sequences
+            serialized = serialized or serialized_rollback
+        if transactional and not serialized:
+            missing.append(item.nodeid)
+    if missing:
+        raise pytest.UsageError(
+            "Transactional tests without serialized_rollback=True (tests/conftest.py says why):\n"
+            + "\n".join(missing)
+        )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate-limit counters live in the cache; each test starts from zero.

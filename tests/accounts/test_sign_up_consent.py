@@ -381,7 +381,7 @@ def test_a_version_published_while_signing_up_asks_for_the_consent_again(en_clie
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_published_texts_nobody_signs_up_without_consent(en_client):
     # A transactional test starts from a flushed database: no legal text is published. Make
     # sure of it as the flush does (on PostgreSQL the append-only trigger refuses row deletes;

@@ -350,7 +350,7 @@ def test_the_synthesis_pdf_draws_the_charts_with_the_databases_numbers(client, d
     assert b"0.835294 0.368627 0 rg" in drawing
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_live_server_draws_charts_while_the_test_reads_on_a_connection_of_its_own(
     debate, live_server
 ):
