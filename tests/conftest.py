@@ -48,6 +48,21 @@ def pytest_collection_modifyitems(config, items):
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rows_for_every_connection(django_db_setup):
+    """The migrated rows a transactional test puts back (serialized_rollback), known to every
+    connection object of the default database, not only the one the test database was made
+    with: once Playwright runs (tests/browser), the test's code gets connection objects of
+    another context, which Django would find without them, and would then leave the tables
+    empty (no site, no content types) for the test."""
+    from django.db import connections
+
+    for alias in connections:
+        rows = getattr(connections[alias], "_test_serialized_contents", None)
+        if rows is not None:
+            type(connections[alias])._test_serialized_contents = rows
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate-limit counters live in the cache; each test starts from zero.
