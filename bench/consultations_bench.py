@@ -807,11 +807,13 @@ def _thread_shape(rng, budget):
     return ordered
 
 
-def make_comments_in_bulk(rng, stage, people, total, batch=5000):
-    """`total` comments in threads shaped like `make_comments`', written in bulk: the comments
-    package's two tables and ours (thread id, parent, level, position in the thread and nested
-    count as the package computes them), a tenth with reaction counts (no Reaction rows), then
-    the stage's stored counts counted from the rows. Returns the number of threads."""
+def make_comments_in_bulk(rng, stage, people, total, batch=5000, shape=None):
+    """`total` comments in threads shaped like `make_comments`' (or by `shape(rng, budget)`),
+    written in bulk: the comments package's two tables and ours (thread id, parent, level,
+    position in the thread and nested count as the package computes them), a tenth with
+    reaction counts (no Reaction rows), then the stage's stored counts counted from the rows
+    and where its pages of threads start written, as the worker would. Returns the number of
+    threads."""
     from datetime import timedelta
 
     from django.contrib.contenttypes.models import ContentType
@@ -831,13 +833,13 @@ def make_comments_in_bulk(rng, stage, people, total, batch=5000):
         shapes = []
         size = 0
         while made + size < total and size < batch:
-            shape = _thread_shape(rng, total - made - size)
-            shapes.append(shape)
-            size += len(shape)
+            one = (shape or _thread_shape)(rng, total - made - size)
+            shapes.append(one)
+            size += len(one)
         rows = []
-        for shape in shapes:
+        for thread in shapes:
             key = rng.choice(keys) if rng.random() < 0.8 else ""
-            for node in shape:
+            for node in thread:
                 moment += timedelta(seconds=1)
                 words = (15, 80) if node["level"] == 0 else (8, 50)
                 rows.append(
@@ -858,11 +860,11 @@ def make_comments_in_bulk(rng, stage, people, total, batch=5000):
                 node["key"] = key
         created = iter(Comment.objects.bulk_create(rows))
         xtd_rows, our_rows = [], []
-        for shape in shapes:
-            for node in shape:
+        for thread in shapes:
+            for node in thread:
                 node["pk"] = next(created).pk
-            root = shape[0]
-            for order, node in enumerate(shape, start=1):
+            root = thread[0]
+            for order, node in enumerate(thread, start=1):
                 descendants, stack = 0, list(node["children"])
                 while stack:
                     descendants += 1
@@ -903,6 +905,7 @@ def make_comments_in_bulk(rng, stage, people, total, batch=5000):
         made += size
         threads += len(shapes)
     domain.recount_comments(stage)
+    domain.mark_pages([stage.pk])
     return threads
 
 

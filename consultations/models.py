@@ -10,7 +10,7 @@ synthesis keeps a frozen copy of its table (`SynthesisRow`).
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.db.models.signals import post_save
 from django.db.transaction import TransactionManagementError
@@ -271,6 +271,13 @@ class Channel(models.TextChoices):
     PAPER = "paper", _("On paper")
 
 
+# Any number, the same in every process: the advisory lock a new thread's transaction holds
+# shared from before its id is drawn until it ends (PostgreSQL), so that the worker writing where
+# pages of threads start (`domain.common.mark_pages`, through `core.sql.barrier`) knows that
+# no thread with a smaller id than those it reads is still to come.
+POSTING_THREADS = 7_310_442_120
+
+
 class CommentQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(state=CommentState.VISIBLE)
@@ -419,16 +426,23 @@ class StageComment(XtdComment):
         stage's threads reads) and waits for the grouper (`grouping_pending`), both written by
         the insert itself.
 
+        A new thread is stored holding the shared lock of the threads being posted
+        (`POSTING_THREADS`), as `insert` does.
+
         Side effects: the rows (one `post_save`); for a top-level comment, the update of its
-        `thread_id`/`parent_id`."""
+        `thread_id`/`parent_id`, and the shared lock until the transaction ends."""
         if self.pk is not None or kwargs.get("force_update"):
             return super().save(*args, **kwargs)
         self.starts_thread = self.grouping_pending = not self.parent_id
         if self.parent_id and not self.thread_id:
             return super().save(*args, **kwargs)  # not placed: the package computes it
-        # The plain model save (with the comments package's default for `submit_date`).
-        super(XtdComment, self).save(*args, **kwargs)
-        if not self.parent_id:
+        if self.parent_id:
+            # The plain model save (with the comments package's default for `submit_date`).
+            super(XtdComment, self).save(*args, **kwargs)
+            return None
+        with transaction.atomic(savepoint=False):
+            sql.shared_transaction_lock(POSTING_THREADS)
+            super(XtdComment, self).save(*args, **kwargs)
             self.thread_id = self.parent_id = self.pk
             XtdComment.norel_objects.filter(pk=self.pk).update(thread_id=self.pk, parent_id=self.pk)
         return None
@@ -443,15 +457,20 @@ class StageComment(XtdComment):
         Sends `post_save` once, as the ORM's save of a new comment does (the search queue's
         receiver queues it).
 
+        A top-level comment is inserted holding the shared lock of the threads being posted
+        (`POSTING_THREADS`, until the transaction ends): run it in a transaction.
+
         Side effects: the three rows; `pk`, `thread_id`, `parent_id`, `starts_thread` and
         `grouping_pending` (a top-level comment waits for the grouper) set;
-        `post_save`."""
+        `post_save`; for a top-level comment, the shared lock."""
         if self.pk is not None or (self.parent_id and not self.thread_id):
             raise ValueError("insert() stores a new top-level comment or a placed reply.")
         self.starts_thread = self.grouping_pending = not self.parent_id
         if self.submit_date is None:
             self.submit_date = timezone.now()
         first, *rest = _insert_statements()
+        if not self.parent_id:
+            sql.shared_transaction_lock(POSTING_THREADS)
         with kept_cursor() as cursor:
             first.execute(self, cursor)
             self.comment_ptr_id = self.xtdcomment_ptr_id = self.id
@@ -700,6 +719,39 @@ class CommentCount(models.Model):
 
     def __str__(self):
         return f"{self.stage_id}:{self.block_key}:{self.stance}"
+
+
+# Threads on a page of a stage's threads (`consultations.threads`, `ThreadPage`).
+THREADS_PER_PAGE = 20
+
+
+class ThreadPage(models.Model):
+    """Where a page of a stage's threads starts: page `number` (of `THREADS_PER_PAGE` threads, in
+    thread order, the unfiltered list) begins with the thread `first_thread`. Written by the
+    worker after the threads are posted (`domain.common.mark_pages`), only once no thread that
+    could come before it is still being posted, and never changed: threads are never deleted,
+    and a thread posted later has a greater id. A page and the page of a thread are then read
+    from the nearest row (`consultations.threads`: the page's threads by their ids from its
+    first, a thread's page by counting back to a first), whatever the number of threads before
+    it. Pages not written yet (the newest threads) are counted from the last one written. Derived
+    from the comments alone: the rows can be removed and written again."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField()
+    first_thread = models.ForeignKey(
+        StageComment, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "number"], name="one_thread_page_per_number"),
+            models.UniqueConstraint(
+                fields=["stage", "first_thread"], name="one_thread_page_per_thread"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stage_id}:{self.number}"
 
 
 class Reaction(models.Model):

@@ -51,11 +51,13 @@ from consultations.anchors import follower_for
 from consultations.domain import MAX_LEVEL, block_keys, block_labels
 from consultations.domain.common import read_counts
 from consultations.models import (
+    THREADS_PER_PAGE,
     Reaction,
     Stage,
     StageComment,
     StageStatus,
     Stance,
+    ThreadPage,
 )
 from core import earlycache, sql
 from core.earlycache import Spliced
@@ -67,7 +69,7 @@ log = logging.getLogger(__name__)
 
 _MARKUP = re.compile(r"[*_#>`\[\]]+")
 
-PER_PAGE = 20
+PER_PAGE = THREADS_PER_PAGE
 CACHE_SECONDS = 24 * 3600
 # Stands where the CSRF token goes in cached HTML. Comment text is escaped, so no one can
 # write this into a page.
@@ -164,6 +166,8 @@ def _threads_sql(by_block, by_stance):
     # top_level(stage, filters).values_list("pk", "thread_version")[offset : offset + limit];
     # `starts_thread` compared as itself, as the partial indexes' condition is written.
     table, column = _columns(StageComment)
+    if not (by_block or by_stance):
+        return _page_threads_sql(table, column)
     where = [f"{column('stage')} = %s", column("starts_thread")]
     if by_block:
         where.append(f"{column('block_key')} = %s")
@@ -172,6 +176,31 @@ def _threads_sql(by_block, by_stance):
     return (
         f"SELECT {column('pk')}, {column('thread_version')} FROM {table} "
         f"WHERE {' AND '.join(where)} ORDER BY {column('pk')} ASC LIMIT %s OFFSET %s"
+    )
+
+
+def _page_threads_sql(table, column):
+    # The same for the unfiltered threads, from where the nearest page written before it starts
+    # (`ThreadPage`): its threads by their ids from that first one, the pages between counted
+    # over (none once the page itself is written). Parameters: stage, stage, page, limit, page,
+    # stage, page, limit. Without any page written, from the first thread, as `OFFSET` alone
+    # would. A plain SELECT (no WITH): `core.earlycache` tells reads from writes by the first word.
+    pages, (stage, number, first) = sql.quoted(
+        ThreadPage, ["stage_id", "number", "first_thread_id"]
+    )
+
+    def nearest(name):
+        return (
+            f"(SELECT {name} FROM {pages} WHERE {stage} = %s AND {number} <= %s "
+            f"ORDER BY {number} DESC LIMIT 1)"
+        )
+
+    return (
+        f"SELECT {column('pk')}, {column('thread_version')} FROM {table} "
+        f"WHERE {column('stage')} = %s AND {column('starts_thread')} "
+        f"AND {column('pk')} >= COALESCE({nearest(first)}, 0) "
+        f"ORDER BY {column('pk')} ASC LIMIT %s "
+        f"OFFSET (%s - COALESCE({nearest(number)}, 1)) * %s"
     )
 
 
@@ -319,6 +348,10 @@ def listed_threads(stage_id, filters, number, cursor=None):
     """[(id, thread_version)] of the threads on page `number` of the stage's threads through
     `filters`, in order: one query on one of the `stage_threads` indexes (`top_level`'s)."""
     shape = (bool(filters.block), bool(filters.stance))
+    if shape == (False, False):
+        # From the nearest page written (`_page_threads_sql`): no walk over the earlier pages.
+        params = [stage_id, stage_id, number, PER_PAGE, number, stage_id, number, PER_PAGE]
+        return _read(cursor, "threads", shape, params)
     params = [stage_id]
     if filters.block:
         params.append("" if filters.block == WHOLE_TEXT else filters.block)
@@ -933,21 +966,42 @@ def with_csrf(html, csrf_input):
 
 
 def _threads_before_sql():
+    # The nearest page written whose first thread is not after the thread (`ThreadPage`), and the
+    # stage's threads from that page's first to the thread: fewer than a page once the thread's
+    # page is written. Without any page written, every thread before it. Parameters: stage,
+    # thread, stage, thread, stage, thread. A plain SELECT, as `_page_threads_sql`.
     table, (stage, starts, key) = sql.quoted(
         StageComment, ["stage_id", "starts_thread", "xtdcomment_ptr_id"]
     )
+    pages, (page_stage, number, first) = sql.quoted(
+        ThreadPage, ["stage_id", "number", "first_thread_id"]
+    )
+
+    def nearest(name):
+        return (
+            f"(SELECT {name} FROM {pages} WHERE {page_stage} = %s AND {first} <= %s "
+            f"ORDER BY {first} DESC LIMIT 1)"
+        )
+
     # `starts_thread` compared as itself, as the ORM writes it and the partial index says it.
-    return f"SELECT COUNT(*) FROM {table} WHERE {stage} = %s AND {starts} AND {key} < %s"
+    return (
+        f"SELECT COALESCE({nearest(number)}, 1), "
+        f"(SELECT COUNT(*) FROM {table} WHERE {stage} = %s AND {starts} AND {key} < %s "
+        f"AND {key} >= COALESCE({nearest(first)}, 0))"
+    )
 
 
 def page_of(comment):
-    """The page of the unfiltered stage threads where `comment`'s thread is; one query (from
-    the `stage_threads` partial index; written once per process, `core.sql`: every comment
-    posted is sent there)."""
-    (before,) = sql.one(
-        "threads_before", _threads_before_sql, [comment.stage_id, comment.thread_id]
+    """The page of the unfiltered stage threads where `comment`'s thread is; one query (the
+    nearest page written before it, `ThreadPage`, and the threads from its first, on the
+    `stage_threads` partial index; written once per process, `core.sql`: every comment posted is
+    sent there)."""
+    number, after = sql.one(
+        "threads_before",
+        _threads_before_sql,
+        [comment.stage_id, comment.thread_id] * 3,
     )
-    return before // PER_PAGE + 1
+    return number + after // PER_PAGE
 
 
 def stage_path(stage):

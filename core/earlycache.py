@@ -24,7 +24,7 @@ served only while the token is still that one. Random tokens, not a counter, so 
 evicted from the cache and made again never matches an old copy. Writes to the sessions table
 alone do not count (signing in, a session's expiry): no page kept here shows a session; nor do
 those to the table of notification events waiting for their emails, or to the search index's
-queue (`NOT_SHOWN`).
+queue, or to where the pages of threads start (`NOT_SHOWN`).
 
 A copy also expires: after PAGE_CACHE_SECONDS (what no write moves: a deploy's templates are
 in the key, `core.pagecache.release`), and earlier when the page says so
@@ -105,8 +105,15 @@ READS = {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW"
 # their emails (`core.mail`: a reply stores one, the sender deletes it after the response), and
 # the search index's queue (a change queues its rows in its own transaction, which moves a token
 # by its other writes; the worker applying the queue deletes them after every comment, which
-# would make every copy stale again, after the copies were refilled ahead of their readers).
-NOT_SHOWN = {"django_session", "core_pendingnotification", "search_indexqueue"}
+# would make every copy stale again, after the copies were refilled ahead of their readers), and
+# where the pages of a stage's threads start (`consultations.models.ThreadPage`: the worker
+# writes them after comments; every page lists the same threads with or without them).
+NOT_SHOWN = {
+    "django_session",
+    "core_pendingnotification",
+    "search_indexqueue",
+    "consultations_threadpage",
+}
 # Tables whose writes move the comments generation, not the site's: the comment tables, what a
 # stage page shows of which is keyed by its threads' versions (read again by its refill) or
 # written in as counts (`consultations.threads.refill`), and what posting a comment writes

@@ -16,6 +16,7 @@ database plans each of them once per connection instead of once per call (see `k
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.transaction import TransactionManagementError
 from django.db.utils import NotSupportedError
 
 _KEPT = {}
@@ -149,6 +150,35 @@ def transaction_lock(key):
     if db.vendor == "postgresql":
         with db.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def shared_transaction_lock(key):
+    """On PostgreSQL, the advisory lock `key` shared until the transaction ends: its holders do
+    not wait for each other, only for `barrier(key)`. Nothing on SQLite (as `transaction_lock`).
+    Side effects: the lock."""
+    db = _default()
+    if db.vendor == "postgresql":
+        if not db.in_atomic_block:
+            raise TransactionManagementError("A transaction lock is taken in a transaction.")
+        with db.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [key])
+
+
+def barrier(key, read):
+    """`read()` run once every transaction holding the shared lock `key` when it was called has
+    ended, while no other can take it; its result returned. The lock is taken and given back
+    around `read` alone (a session lock, released whatever happens), so the holders wait no
+    longer than `read` runs. On SQLite, `read()` alone (its writers queue for the whole
+    database). Side effects: those of `read`."""
+    db = _default()
+    if db.vendor != "postgresql":
+        return read()
+    with db.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        try:
+            return read()
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def quoted(model, names):

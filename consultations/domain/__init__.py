@@ -63,7 +63,7 @@ from consultations.domain.comments import (
     react,
     withdraw_comment,
 )
-from consultations.domain.common import fold_counts, recount_comments
+from consultations.domain.common import fold_counts, mark_pages, recount_comments
 from consultations.domain.debates import (
     answered_late,
     check_debate_answerable,
@@ -260,6 +260,7 @@ __all__ = [
     "hide_comment",
     "is_short",
     "legal_minimum",
+    "mark_pages",
     "period_length",
     "open_stages",
     "post_comment",

@@ -30,7 +30,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from consultations.models import CommentCount, CommentState, Stage, StageComment
+from consultations.models import (
+    POSTING_THREADS,
+    THREADS_PER_PAGE,
+    CommentCount,
+    CommentState,
+    Stage,
+    StageComment,
+    ThreadPage,
+)
 from core import sql
 
 
@@ -316,6 +324,71 @@ def fold_counts(batch_size=FOLD_BATCH, *, retries=FOLD_RETRIES, upto=None):
             if done < batch_size:
                 break
     return counted
+
+
+# Any number, the same in every process: PostgreSQL's lock that lets one `mark_pages` write at
+# a time (another would write the same pages).
+_PAGES_LOCK = 7_310_442_121
+
+
+def _newest_comment():
+    # MAX of the primary key: read from the key's index (SQLite: its rowid) at once.
+    return StageComment.objects.order_by().aggregate(newest=Max("pk"))["newest"]
+
+
+def mark_pages(stage_ids):
+    """Write where the pages of the stages' threads start (`ThreadPage`), after the last page
+    written, up to the newest comment whose id can no longer be preceded: on PostgreSQL an id is
+    drawn before its transaction commits, so a thread posted meanwhile may commit after one
+    with a greater id. Each new thread's transaction holds `POSTING_THREADS` shared from before
+    its id is drawn (`StageComment.insert`, `.save`); `core.sql.barrier` reads the newest id
+    once none of those begun before is left, so every thread up to it is in the table when it
+    is read. A thread posted after has a greater id, and comes after on the next run. Returns
+    how many pages were written. Idempotent; the threads' order and pages are the same whether
+    or not a page is written (`consultations.threads` counts the others from the last written).
+
+    Concurrency: one writer at a time (a transaction-level advisory lock on PostgreSQL; SQLite
+    serialises writers). The posting of new threads waits for the barrier only while it reads
+    the newest id.
+
+    Side effects: `ThreadPage` rows."""
+    stage_ids = sorted(set(stage_ids))
+    if not stage_ids:
+        return 0
+    newest = sql.barrier(POSTING_THREADS, _newest_comment)
+    if newest is None:
+        return 0
+    written = 0
+    with transaction.atomic():
+        sql.transaction_lock(_PAGES_LOCK)
+        for stage_id in stage_ids:
+            written += _mark_stage_pages(stage_id, newest)
+    return written
+
+
+def _mark_stage_pages(stage_id, newest):
+    last = (
+        ThreadPage.objects.filter(stage_id=stage_id)
+        .order_by("-number")
+        .values_list("number", "first_thread_id")
+        .first()
+    )
+    number, first = last or (0, 0)
+    # From the last page's first thread (itself written already), in the `stage_threads`
+    # index's order: that page's threads and those posted since.
+    ids = list(
+        StageComment.objects.filter(
+            stage_id=stage_id, starts_thread=True, pk__gte=first, pk__lte=newest
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    starts = ids[THREADS_PER_PAGE if last else 0 :: THREADS_PER_PAGE]
+    ThreadPage.objects.bulk_create(
+        ThreadPage(stage_id=stage_id, number=number + index, first_thread_id=pk)
+        for index, pk in enumerate(starts, start=1)
+    )
+    return len(starts)
 
 
 @transaction.atomic

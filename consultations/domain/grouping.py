@@ -33,7 +33,7 @@ from django.db.models import Count, Value
 from django.db.models.functions import Coalesce
 
 from consultations import similarity
-from consultations.domain.common import fold_counts, newest_waiting, waiting_stages
+from consultations.domain.common import fold_counts, mark_pages, newest_waiting, waiting_stages
 from consultations.models import CommentBand, CommentGroup, StageComment
 from core import background, sql
 
@@ -98,7 +98,8 @@ def _step(function, *args):
 def catch_up():
     """What the grouper's thread and task run: the comments waiting to be counted counted
     (`common.fold_counts`), then grouped (`group_pending`), then those counted that a grouper
-    held meanwhile (its batches lock their comments), then what is registered to run last
+    held meanwhile (its batches lock their comments), then where their stages' new pages of
+    threads start written (`common.mark_pages`), then what is registered to run last
     (`run_last`) with their stages and those handed over by reactions and moderation
     (`queue_stage_run`). A run counts the comments waiting when it starts, up to the newest id
     then, no newer: each of those has its commit start a run after this one (one more round of
@@ -121,17 +122,23 @@ def catch_up():
         log.exception("Reading the comments waiting to be counted failed; they stay waiting.")
         upto = None
     last = _LAST if settings.PAGE_EARLY_CACHE else []
-    stages = set()
+    stages, waiting = set(), []
     if upto is not None:
+        try:
+            waiting = waiting_stages(upto)
+        except Exception:  # the counting still runs; no copy is refilled ahead, no page marked
+            log.exception("Reading the stages of the waiting comments failed.")
         if last:
-            try:
-                stages.update(waiting_stages(upto))
-            except Exception:  # the counting still runs; no copy is refilled ahead
-                log.exception("Reading the stages of the waiting comments failed.")
+            stages.update(waiting)
         count()
     grouped = group_pending()
     if upto is not None:
         count(retries=0)
+    if waiting:
+        try:
+            mark_pages(waiting)
+        except Exception:  # the pages are still found, counted from the last one written
+            log.exception("Writing where the pages of threads start failed.")
     # Those handed over until now (a reaction committed during the run too).
     stages |= _taken_changes()
     if stages:

@@ -6,6 +6,7 @@ for byte, so a hidden comment is never answered from a copy; other threads liste
 pages around it, go through the whole stack."""
 
 import logging
+import re
 import threading
 import time
 
@@ -1155,17 +1156,22 @@ def test_the_reads_name_the_models_tables_and_columns():
 @pytest.mark.parametrize(
     ("shape", "params", "index"),
     [
-        ((False, False), [1], "stage_threads"),
-        ((True, False), [1, "a1"], "stage_threads_by_block"),
-        ((False, True), [1, "support"], "stage_threads_by_stance"),
+        # Unfiltered: from the nearest page written (`ThreadPage`), page 3.
+        ((False, False), [1, 1, 3, 20, 3, 1, 3, 20], "stage_threads"),
+        ((True, False), [1, "a1", 20, 0], "stage_threads_by_block"),
+        ((False, True), [1, "support", 20, 0], "stage_threads_by_stance"),
     ],
 )
 def test_the_page_threads_are_read_from_a_partial_index(shape, params, index):
     with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN QUERY PLAN " + threads.statement("threads", shape), [*params, 20, 0]
-        )
+        cursor.execute("EXPLAIN QUERY PLAN " + threads.statement("threads", shape), params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    if shape == (False, False):
+        # The page's first thread and number, each from the unique (stage, number) index.
+        pages = re.findall(
+            r"SEARCH consultations_threadpage USING [A-Z ]*INDEX \S+ \(([^)]*)\)", plan
+        )
+        assert pages == ["stage_id=? AND number<?"] * 2, plan
     assert f"USING INDEX {index} " in plan or f"USING COVERING INDEX {index} " in plan, plan
     assert "TEMP B-TREE" not in plan  # in the index's order, not sorted
 

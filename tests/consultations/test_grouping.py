@@ -195,12 +195,14 @@ def test_the_group_comments_command_catches_up_once(stage):
     call_command("group_comments", stdout=out)
     assert out.getvalue() == (
         f"2 comment(s) counted.\nstage {stage.pk}: 2 comment(s) looked at\n"
-        "2 comment(s) looked at.\n"
+        "2 comment(s) looked at.\n1 page(s) of threads marked.\n"
     )
     assert set(CommentGroup.objects.get().members.all()) == set(made)
     out = StringIO()
     call_command("group_comments", "--stage", str(stage.pk), stdout=out)
-    assert out.getvalue() == "0 comment(s) counted.\n0 comment(s) looked at.\n"
+    assert out.getvalue() == (
+        "0 comment(s) counted.\n0 comment(s) looked at.\n0 page(s) of threads marked.\n"
+    )
 
 
 # --- The grouper: waiting comments, grouped in batches ------------------------------------------

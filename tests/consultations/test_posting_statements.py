@@ -2,6 +2,8 @@
 the ORM for every comment: each gives exactly what the ORM's form of it gives, on SQLite and
 PostgreSQL."""
 
+import re
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
@@ -202,10 +204,16 @@ def test_the_redirects_count_is_read_from_the_partial_index():
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN QUERY PLAN " + sql.kept("threads_before", threads._threads_before_sql),
-            [1, 100],
+            [1, 100] * 3,
         )
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-    assert "INDEX stage_threads (stage_id=? AND xtdcomment_ptr_id<?)" in plan, plan
+    # The threads from the nearest page's first (`ThreadPage`, its unique (stage, first thread)
+    # index) to the comment's thread.
+    assert "INDEX stage_threads (stage_id=? AND xtdcomment_ptr_id>? AND xtdcomment_ptr_id<?)" in (
+        plan
+    ), plan
+    pages = re.findall(r"SEARCH consultations_threadpage USING [A-Z ]*INDEX \S+ \(([^)]*)\)", plan)
+    assert pages == ["stage_id=? AND first_thread_id<?"] * 2, plan
 
 
 def _request(user, token):

@@ -6,7 +6,8 @@ grouping existed) with the comments they repeat.
 New comments are grouped by a grouper started after their commit
 (`consultations.domain.grouping`); this command catches up, per stage the waiting ones first
 (`group_pending`) and then the others, oldest first, exactly as if each comment had just been
-posted. Idempotent.
+posted. Last, where the pages of the stages' threads start is written up to the newest thread
+(`domain.mark_pages`: after an upgrade that added it, for the threads posted before). Idempotent.
 """
 
 from django.core.management.base import BaseCommand
@@ -18,7 +19,7 @@ from consultations.models import Stage, StageKind
 class Command(BaseCommand):
     help = (
         "Count the comments waiting to be counted, then group identical and near-identical "
-        "comments (form letters) not grouped yet."
+        "comments (form letters) not grouped yet; mark where the pages of threads start."
     )
 
     def add_arguments(self, parser):
@@ -37,3 +38,5 @@ class Command(BaseCommand):
             if looked_at:
                 self.stdout.write(f"stage {each.pk}: {looked_at} comment(s) looked at")
         self.stdout.write(f"{total} comment(s) looked at.")
+        marked = domain.mark_pages(stages.values_list("pk", flat=True))
+        self.stdout.write(f"{marked} page(s) of threads marked.")
