@@ -812,7 +812,7 @@ def make_comments_in_bulk(rng, stage, people, total, batch=5000, shape=None):
     written in bulk: the comments package's two tables and ours (thread id, parent, level,
     position in the thread and nested count as the package computes them), a tenth with
     reaction counts (no Reaction rows), then the stage's stored counts counted from the rows
-    and where its pages of threads start written, as the worker would. Returns the number of
+    and the first thread of each of its pages recorded, as the worker would. Returns the number of
     threads."""
     from datetime import timedelta
 

@@ -271,11 +271,18 @@ class Channel(models.TextChoices):
     PAPER = "paper", _("On paper")
 
 
-# Any number, the same in every process: the advisory lock a new thread's transaction holds
-# shared from before its id is drawn until it ends (PostgreSQL), so that the worker writing where
-# pages of threads start (`domain.common.mark_pages`, through `core.sql.barrier`) knows that
-# no thread with a smaller id than those it reads is still to come.
-POSTING_THREADS = 7_310_442_120
+# Any int4, the same in every process: the kind of the advisory lock a new thread's transaction
+# holds shared, for its stage, from before its id is drawn until it ends (PostgreSQL), so that
+# the worker writing where the stage's pages of threads start (`domain.common.mark_pages`,
+# through `core.sql.barrier`) knows that no thread of the stage with a smaller id than those it
+# reads is still to come. One lock per stage: a thread held up in one stage (by a command
+# holding the stage's row) holds up no other stage's posting.
+POSTING_THREADS = 731_044_212
+
+
+def posting_threads(stage_id):
+    """The advisory lock (`core.sql`, a pair) of the threads being posted in the stage."""
+    return (POSTING_THREADS, stage_id % 2**31)
 
 
 class CommentQuerySet(models.QuerySet):
@@ -426,8 +433,8 @@ class StageComment(XtdComment):
         stage's threads reads) and waits for the grouper (`grouping_pending`), both written by
         the insert itself.
 
-        A new thread is stored holding the shared lock of the threads being posted
-        (`POSTING_THREADS`), as `insert` does.
+        A new thread is stored holding the shared lock of the threads being posted in its stage
+        (`posting_threads`), as `insert` does.
 
         Side effects: the rows (one `post_save`); for a top-level comment, the update of its
         `thread_id`/`parent_id`, and the shared lock until the transaction ends."""
@@ -441,7 +448,7 @@ class StageComment(XtdComment):
             super(XtdComment, self).save(*args, **kwargs)
             return None
         with transaction.atomic(savepoint=False):
-            sql.shared_transaction_lock(POSTING_THREADS)
+            sql.shared_transaction_lock(posting_threads(self.stage_id))
             super(XtdComment, self).save(*args, **kwargs)
             self.thread_id = self.parent_id = self.pk
             XtdComment.norel_objects.filter(pk=self.pk).update(thread_id=self.pk, parent_id=self.pk)
@@ -457,8 +464,8 @@ class StageComment(XtdComment):
         Sends `post_save` once, as the ORM's save of a new comment does (the search queue's
         receiver queues it).
 
-        A top-level comment is inserted holding the shared lock of the threads being posted
-        (`POSTING_THREADS`, until the transaction ends): run it in a transaction.
+        A top-level comment is inserted holding the shared lock of the threads being posted in
+        its stage (`posting_threads`, until the transaction ends): run it in a transaction.
 
         Side effects: the three rows; `pk`, `thread_id`, `parent_id`, `starts_thread` and
         `grouping_pending` (a top-level comment waits for the grouper) set;
@@ -470,7 +477,7 @@ class StageComment(XtdComment):
             self.submit_date = timezone.now()
         first, *rest = _insert_statements()
         if not self.parent_id:
-            sql.shared_transaction_lock(POSTING_THREADS)
+            sql.shared_transaction_lock(posting_threads(self.stage_id))
         with kept_cursor() as cursor:
             first.execute(self, cursor)
             self.comment_ptr_id = self.xtdcomment_ptr_id = self.id
@@ -736,10 +743,12 @@ class ThreadPage(models.Model):
     it. Pages not written yet (the newest threads) are counted from the last one written. Derived
     from the comments alone: the rows can be removed and written again."""
 
-    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    # Both looked up through the unique constraints below, which begin with the stage.
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+", db_index=False)
     number = models.PositiveIntegerField()
+    # PROTECT, as every other reference to a comment: pages rely on no thread being deleted.
     first_thread = models.ForeignKey(
-        StageComment, on_delete=models.CASCADE, related_name="+", db_index=False
+        StageComment, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:

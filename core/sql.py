@@ -15,7 +15,7 @@ database plans each of them once per connection instead of once per call (see `k
 """
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.transaction import TransactionManagementError
 from django.db.utils import NotSupportedError
 
@@ -142,43 +142,70 @@ def run(key, make, params):
         return found.rowcount
 
 
+def _lock(key):
+    """The arguments of an advisory lock function, and their values, for `key`: one number (the
+    bigint form) or a pair of int4 (a kind of lock and the object it is about)."""
+    if isinstance(key, tuple):
+        return "%s, %s", list(key)
+    return "%s", [key]
+
+
 def transaction_lock(key):
-    """On PostgreSQL, the advisory lock `key` (any number, the same in every process) until
-    the transaction ends: one holder at a time, across processes. SQLite serialises writing
-    transactions itself, so nothing is taken there. Side effects: the lock."""
+    """On PostgreSQL, the advisory lock `key` (any number, the same in every process; or a pair,
+    `_lock`) until the transaction ends: one holder at a time, across processes. SQLite
+    serialises writing transactions itself, so nothing is taken there. Side effects: the
+    lock."""
     db = _default()
     if db.vendor == "postgresql":
+        marks, values = _lock(key)
         with db.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            cursor.execute(f"SELECT pg_advisory_xact_lock({marks})", values)
 
 
 def shared_transaction_lock(key):
-    """On PostgreSQL, the advisory lock `key` shared until the transaction ends: its holders do
-    not wait for each other, only for `barrier(key)`. Nothing on SQLite (as `transaction_lock`).
+    """On PostgreSQL, the advisory lock `key` (as `transaction_lock`) shared until the transaction
+    ends: its holders do not wait for each other, only for `barrier(key)`. Nothing on SQLite.
     Side effects: the lock."""
     db = _default()
     if db.vendor == "postgresql":
         if not db.in_atomic_block:
-            raise TransactionManagementError("A transaction lock is taken in a transaction.")
+            raise TransactionManagementError("A transaction lock must be taken in a transaction.")
+        marks, values = _lock(key)
         with db.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [key])
+            cursor.execute(f"SELECT pg_advisory_xact_lock_shared({marks})", values)
 
 
-def barrier(key, read):
+class BarrierTimeout(Exception):
+    """`barrier` waited longer than its `timeout` for the holders of its lock."""
+
+
+def barrier(key, read, timeout=0.5):
     """`read()` run once every transaction holding the shared lock `key` when it was called has
-    ended, while no other can take it; its result returned. The lock is taken and given back
-    around `read` alone (a session lock, released whatever happens), so the holders wait no
-    longer than `read` runs. On SQLite, `read()` alone (its writers queue for the whole
-    database). Side effects: those of `read`."""
+    ended, while no other can take it; its result returned. On PostgreSQL the lock is taken in
+    a transaction of its own (a savepoint inside one) around `read` alone, so that no pooler
+    of connections by transaction can separate them, and `read`, a statement after the lock
+    (READ COMMITTED, Django's default), sees what those holders committed. While it waits, new
+    holders queue behind it: after `timeout` seconds (a holder held up elsewhere) it gives up
+    and raises `BarrierTimeout`, having read nothing. On SQLite, `read()` alone (its writers
+    queue for the whole database). Side effects: those of `read`."""
     db = _default()
     if db.vendor != "postgresql":
         return read()
-    with db.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
-        try:
+    marks, values = _lock(key)
+    try:
+        with transaction.atomic(using=db.alias), db.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                [f"{round(timeout * 1000)}ms"],
+            )
+            (before, _now) = cursor.fetchone()
+            cursor.execute(f"SELECT pg_advisory_xact_lock({marks})", values)
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
             return read()
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise BarrierTimeout(f"No barrier {key} within {timeout} s.") from error
+        raise
 
 
 def quoted(model, names):

@@ -24,6 +24,7 @@ shows a comment it does not count. Moderation changes the rows of a counted comm
 waiting one is counted as it is when it is folded.
 """
 
+import logging
 import time
 
 from django.db import IntegrityError, connection, transaction
@@ -31,15 +32,17 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from consultations.models import (
-    POSTING_THREADS,
     THREADS_PER_PAGE,
     CommentCount,
     CommentState,
     Stage,
     StageComment,
     ThreadPage,
+    posting_threads,
 )
 from core import sql
+
+log = logging.getLogger(__name__)
 
 
 def resolve_now(now):
@@ -340,29 +343,37 @@ def mark_pages(stage_ids):
     """Write where the pages of the stages' threads start (`ThreadPage`), after the last page
     written, up to the newest comment whose id can no longer be preceded: on PostgreSQL an id is
     drawn before its transaction commits, so a thread posted meanwhile may commit after one
-    with a greater id. Each new thread's transaction holds `POSTING_THREADS` shared from before
-    its id is drawn (`StageComment.insert`, `.save`); `core.sql.barrier` reads the newest id
-    once none of those begun before is left, so every thread up to it is in the table when it
-    is read. A thread posted after has a greater id, and comes after on the next run. Returns
-    how many pages were written. Idempotent; the threads' order and pages are the same whether
-    or not a page is written (`consultations.threads` counts the others from the last written).
+    with a greater id. Each new thread's transaction holds its stage's `posting_threads` lock
+    shared from before its id is drawn (`StageComment.insert`, `.save`); per stage,
+    `core.sql.barrier` reads the newest id once none of those begun before is left, so every
+    thread of the stage up to it is in the table when it is read. A thread posted after has a
+    greater id, and comes after on the next run. Returns how many pages were written.
+    Idempotent; the threads' order and pages are the same whether or not a page is written
+    (`consultations.threads` counts the others from the last written).
 
     Concurrency: one writer at a time (a transaction-level advisory lock on PostgreSQL; SQLite
-    serialises writers). The posting of new threads waits for the barrier only while it reads
-    the newest id.
+    serialises writers). New threads in a stage wait for its barrier while it waits for those
+    already being posted there, at most `core.sql.barrier`'s timeout (half a second): a thread
+    held up longer (its stage's row locked by a command) leaves the stage's pages to the next
+    run, logged. Other stages' posting never waits for it (a lock per stage).
 
     Side effects: `ThreadPage` rows."""
     stage_ids = sorted(set(stage_ids))
     if not stage_ids:
         return 0
-    newest = sql.barrier(POSTING_THREADS, _newest_comment)
-    if newest is None:
-        return 0
+    newest = {}
+    for stage_id in stage_ids:
+        try:
+            newest[stage_id] = sql.barrier(posting_threads(stage_id), _newest_comment)
+        except sql.BarrierTimeout:
+            # A thread of the stage held up by another lock: its pages wait for the next run.
+            log.info("Threads still being posted in stage %s; its pages wait.", stage_id)
     written = 0
     with transaction.atomic():
         sql.transaction_lock(_PAGES_LOCK)
-        for stage_id in stage_ids:
-            written += _mark_stage_pages(stage_id, newest)
+        for stage_id, upto in newest.items():
+            if upto is not None:
+                written += _mark_stage_pages(stage_id, upto)
     return written
 
 

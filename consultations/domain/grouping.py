@@ -98,8 +98,8 @@ def _step(function, *args):
 def catch_up():
     """What the grouper's thread and task run: the comments waiting to be counted counted
     (`common.fold_counts`), then grouped (`group_pending`), then those counted that a grouper
-    held meanwhile (its batches lock their comments), then where their stages' new pages of
-    threads start written (`common.mark_pages`), then what is registered to run last
+    held meanwhile (its batches lock their comments), then the first thread of each new page
+    of their stages recorded (`common.mark_pages`), then what is registered to run last
     (`run_last`) with their stages and those handed over by reactions and moderation
     (`queue_stage_run`). A run counts the comments waiting when it starts, up to the newest id
     then, no newer: each of those has its commit start a run after this one (one more round of

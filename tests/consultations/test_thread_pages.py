@@ -2,11 +2,17 @@
 a page and a comment's page are read from the nearest page written, and are the same whether
 or not any page is written yet."""
 
+import logging
+import threading
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 
 from consultations import domain
+from consultations.domain import grouping
 from consultations.models import StageComment, ThreadPage
 from consultations.threads import PER_PAGE, Filters, listed_threads, location, page_of
 from tests.concurrency import second_while_first_is_open
@@ -28,6 +34,20 @@ def post_threads(stage, user, number, *, reply_every=0):
                 user, stage, text=f"Răspuns {index}.", parent_id=comment.pk, now=during(stage)
             )
     return threads
+
+
+def new_thread(stage, user, text):
+    """A new first comment, not stored yet."""
+    return StageComment(
+        stage=stage,
+        revision=stage.revision,
+        content_object=stage,
+        site_id=settings.SITE_ID,
+        user=user,
+        comment=text,
+        submit_date=during(stage),
+        parent_id=0,
+    )
 
 
 def pages_written(stage):
@@ -98,6 +118,29 @@ def test_a_page_and_a_threads_page_are_read_in_one_query_each(
         assert page_of(last) == 3
 
 
+def test_the_workers_run_after_posting_writes_the_new_pages(stage, citizen):
+    threads = post_threads(stage, citizen, PER_PAGE + 1)
+    grouping.catch_up()
+    assert pages_written(stage) == [(1, threads[0]), (2, threads[PER_PAGE])]
+    # A thread stored by the model's save (as a logged recommendation is) counts the same.
+    threads += post_threads(stage, citizen, PER_PAGE - 1)
+    saved = new_thread(stage, citizen, "Salvat direct.")
+    saved.count_pending = True
+    saved.save()
+    grouping.catch_up()
+    assert saved.starts_thread
+    assert pages_written(stage) == [(1, threads[0]), (2, threads[PER_PAGE]), (3, saved.pk)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes no advisory lock")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_new_thread_is_inserted_in_a_transaction_only(stage, citizen):
+    comment = new_thread(stage, citizen, "Fără tranzacție.")
+    with pytest.raises(TransactionManagementError, match="must be taken in a transaction"):
+        comment.insert()
+    assert not StageComment.objects.exists()
+
+
 def test_the_group_comments_command_writes_the_pages_of_threads_posted_before(stage, citizen):
     threads = post_threads(stage, citizen, PER_PAGE + 1)
     call_command("group_comments", stdout=None)
@@ -128,3 +171,55 @@ def test_a_thread_still_being_posted_with_a_smaller_id_is_waited_for(stage, citi
     assert posted["a"] < posted["b"]
     assert pages_written(stage) == [(1, threads[0]), (2, posted["a"])]
     assert listed(stage, 2) == [posted["a"], posted["b"]]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_thread_being_posted_holds_up_no_other_stages_pages(
+    stage, citizen, citizen2, editor, consultation, caplog
+):
+    other = add_written_stage(editor, consultation, opens_at=stage.closes_at)
+    opened, done, failures = threading.Event(), threading.Event(), []
+
+    def post_and_wait():
+        try:
+            with transaction.atomic():
+                domain.post_comment(
+                    citizen, stage, text="Încă deschis.", stance="neutral", now=during(stage)
+                )
+                opened.set()
+                done.wait(30)
+        except BaseException as error:  # reported in the test's thread
+            failures.append(error)
+            opened.set()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=post_and_wait)
+    holder.start()
+    try:
+        assert opened.wait(30) and not failures
+        posted = domain.post_comment(
+            citizen2, other, text="Altă etapă.", stance="neutral", now=during(other)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # fails instead of waiting for the holder
+        try:
+            assert domain.mark_pages([other.pk]) == 1
+            # The open thread's own stage: its barrier gives up after half a second, and its
+            # pages wait for the next run.
+            with caplog.at_level(logging.INFO, logger="consultations.domain.common"):
+                assert domain.mark_pages([stage.pk]) == 0
+            assert caplog.messages == [
+                f"Threads still being posted in stage {stage.pk}; its pages wait."
+            ]
+            assert pages_written(stage) == []
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        done.set()
+        holder.join(30)
+    assert failures == []
+    assert pages_written(other) == [(1, posted.pk)]
+    assert domain.mark_pages([stage.pk]) == 1
