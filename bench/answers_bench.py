@@ -34,7 +34,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consultations_bench import WORDS, BenchSite, make_people, make_stage, no_emails  # noqa: E402
+from consultations_bench import (  # noqa: E402
+    WORDS,
+    add_site_arguments,
+    begin_run,
+    make_people,
+    make_stage,
+    no_emails,
+    run_on_site,
+)
 
 LETTERS = [
     (
@@ -245,24 +253,12 @@ def main():
     parser.add_argument("--comments", type=int, default=50000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--explain", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the database and files")
-    parser.add_argument("--seed", type=int, default=350)
+    add_site_arguments(parser)
     args = parser.parse_args()
-
-    import random
-
-    rng = random.Random(args.seed)
-    site = BenchSite(database_name="bench_answers", keep=args.keep)
-    site.create_database()
-    site.setup_django()
-    try:
-        run(site, rng, args)
-    finally:
-        site.cleanup()
+    run_on_site(run, args, database_name="bench_answers")
 
 
 def run(site, rng, args):
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
 
@@ -271,9 +267,7 @@ def run(site, rng, args):
     from consultations.models import CommentBand, CommentGroup, Disposition, StageComment
     from core.models import ActivityLog
 
-    database = "PostgreSQL" if site.postgres else "SQLite"
-    print(f"database: {database}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
-    call_command("migrate", verbosity=0)
+    begin_run(site)
     start = time.perf_counter()
     with transaction.atomic(), no_emails():
         stage = make_stage(rng)

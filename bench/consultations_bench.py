@@ -643,6 +643,38 @@ def no_emails():
         yield
 
 
+def add_site_arguments(parser):
+    """The options every benchmark on a `BenchSite` takes: --keep and --seed."""
+    parser.add_argument("--keep", action="store_true", help="keep the database and files")
+    parser.add_argument("--seed", type=int, default=350)
+
+
+def run_on_site(run, args, *, database_name, **options):
+    """`run(site, rng, args)` on a new `BenchSite` (`options` its own), its database made and
+    Django set up in this process, `rng` seeded with `args.seed`; the site removed after, unless
+    `args.keep`."""
+    import random
+
+    rng = random.Random(args.seed)
+    site = BenchSite(database_name=database_name, keep=args.keep, **options)
+    site.create_database()
+    site.setup_django()
+    try:
+        run(site, rng, args)
+    finally:
+        site.cleanup()
+
+
+def begin_run(site):
+    """Print the database and machine, and migrate (the first lines of every such run)."""
+    from django.core.management import call_command
+
+    database = "PostgreSQL" if site.postgres else "SQLite"
+    print(f"database: {database}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    call_command("migrate", verbosity=0)
+    return database
+
+
 def make_people(count, prefix="bench"):
     from allauth.account.models import EmailAddress
 
@@ -1162,8 +1194,7 @@ def main():
         action="store_true",
         help="of the servers' figures, only the first views alone (in rounds with the warm view)",
     )
-    parser.add_argument("--keep", action="store_true", help="keep the database and files")
-    parser.add_argument("--seed", type=int, default=350)
+    add_site_arguments(parser)
     parser.add_argument(
         "--cache",
         default="locmem://",
@@ -1172,17 +1203,7 @@ def main():
         "cache all workers share",
     )
     args = parser.parse_args()
-
-    import random
-
-    rng = random.Random(args.seed)
-    site = BenchSite(database_name="bench_consultations", cache=args.cache, keep=args.keep)
-    site.create_database()
-    site.setup_django()
-    try:
-        run(site, rng, args)
-    finally:
-        site.cleanup()
+    run_on_site(run, args, database_name="bench_consultations", cache=args.cache)
 
 
 # The in-process figures of a view alone after a change (its writes made by an untimed request

@@ -16,8 +16,6 @@ of the two ways, and checks that both give the same groups and bands.
 """
 
 import argparse
-import os
-import random
 import sys
 import time
 from datetime import timedelta
@@ -26,7 +24,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from answers_bench import LETTERS, letter  # noqa: E402
-from consultations_bench import WORDS, BenchSite, make_people, make_stage, no_emails  # noqa: E402
+from consultations_bench import (  # noqa: E402
+    WORDS,
+    add_site_arguments,
+    begin_run,
+    make_people,
+    make_stage,
+    no_emails,
+    run_on_site,
+)
 
 
 def main():
@@ -34,31 +40,19 @@ def main():
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--distinct", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--keep", action="store_true", help="keep the database and files")
-    parser.add_argument("--seed", type=int, default=350)
+    add_site_arguments(parser)
     args = parser.parse_args()
-
-    rng = random.Random(args.seed)
-    site = BenchSite(database_name="bench_grouping", keep=args.keep)
-    site.create_database()
-    site.setup_django()
-    try:
-        run(site, rng, args)
-    finally:
-        site.cleanup()
+    run_on_site(run, args, database_name="bench_grouping")
 
 
 def run(site, rng, args):
-    from django.core.management import call_command
     from django.db import connection
 
     from consultations import domain
     from consultations.domain import grouping
     from consultations.models import CommentBand, CommentGroup, StageComment
 
-    database = "PostgreSQL" if site.postgres else "SQLite"
-    print(f"database: {database}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
-    call_command("migrate", verbosity=0)
+    begin_run(site)
     stage = make_stage(rng)
     people = make_people(300)
     texts = [letter(rng, LETTERS[0]) for _ in range(args.letters)] + [

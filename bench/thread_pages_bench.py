@@ -30,7 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consultations_bench import BenchSite, make_comments_in_bulk, make_people, make_stage  # noqa: E402
+from consultations_bench import (  # noqa: E402
+    add_site_arguments,
+    begin_run,
+    make_comments_in_bulk,
+    make_people,
+    make_stage,
+    run_on_site,
+)
 
 
 def single(rng, budget):
@@ -42,33 +49,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[5000, 160000])
     parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--keep", action="store_true", help="keep the database and files")
-    parser.add_argument("--seed", type=int, default=350)
+    add_site_arguments(parser)
     args = parser.parse_args()
-
-    import random
-
-    rng = random.Random(args.seed)
-    site = BenchSite(database_name="bench_thread_pages", keep=args.keep)
-    site.create_database()
-    site.setup_django()
-    try:
-        run(site, rng, args)
-    finally:
-        site.cleanup()
+    run_on_site(run, args, database_name="bench_thread_pages")
 
 
 def run(site, rng, args):
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from consultations import domain
     from consultations.models import StageComment, ThreadPage
     from consultations.threads import PER_PAGE, Filters, listed_threads, page_of
 
-    database = "PostgreSQL" if site.postgres else "SQLite"
-    print(f"database: {database}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
-    call_command("migrate", verbosity=0)
+    begin_run(site)
     people = make_people(50)
     stages = {}
     for size in args.threads:
