@@ -3,6 +3,7 @@
 
 import threading
 import time
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 
@@ -16,6 +17,29 @@ def _waiting_for_a_lock(pid):
     return row is not None and row[0] == "Lock"
 
 
+def _open_in_a_thread(first, hold):
+    """A thread running `first()` then `hold()` in one transaction. Returns (the thread, an
+    event set once `first` ran or failed, the list its errors go to)."""
+    opened = threading.Event()
+    failures = []
+
+    def run_first():
+        try:
+            with transaction.atomic():
+                first()
+                opened.set()
+                hold()
+        except BaseException as error:  # reported in the test's thread
+            failures.append(error)
+            opened.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run_first)
+    thread.start()
+    return thread, opened, failures
+
+
 def second_while_first_is_open(first, second, timeout=20):
     """Run `first()` in a transaction of another thread; while it is still open, run `second()`
     here. Once `second` waits for a lock that transaction holds (a row or a unique index entry),
@@ -26,27 +50,15 @@ def second_while_first_is_open(first, second, timeout=20):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    opened = threading.Event()
-    failures = []
 
-    def run_first():
-        try:
-            with transaction.atomic():
-                first()
-                opened.set()
-                deadline = time.monotonic() + timeout
-                while not _waiting_for_a_lock(pid):
-                    if time.monotonic() > deadline:
-                        raise AssertionError("the second transaction never waited for the first")
-                    time.sleep(0.02)
-        except BaseException as error:  # reported in the test's thread
-            failures.append(error)
-            opened.set()
-        finally:
-            connection.close()
+    def hold():
+        deadline = time.monotonic() + timeout
+        while not _waiting_for_a_lock(pid):
+            if time.monotonic() > deadline:
+                raise AssertionError("the second transaction never waited for the first")
+            time.sleep(0.02)
 
-    thread = threading.Thread(target=run_first)
-    thread.start()
+    thread, opened, failures = _open_in_a_thread(first, hold)
     try:
         opened.wait(timeout)
         if failures:
@@ -56,3 +68,21 @@ def second_while_first_is_open(first, second, timeout=20):
         thread.join(timeout)
         if failures:
             raise failures[0]
+
+
+@contextmanager
+def first_kept_open(first, timeout=30):
+    """Run `first()` in a transaction of another thread, kept open while the block runs, and
+    committed when it ends. Raises what `first` raised."""
+    done = threading.Event()
+    thread, opened, failures = _open_in_a_thread(first, lambda: done.wait(timeout))
+    try:
+        opened.wait(timeout)
+        if failures:
+            raise failures[0]
+        yield
+    finally:
+        done.set()
+        thread.join(timeout)
+    if failures:
+        raise failures[0]

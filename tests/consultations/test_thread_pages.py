@@ -3,19 +3,18 @@ a page and a comment's page are read from the nearest page written, and are the 
 or not any page is written yet."""
 
 import logging
-import threading
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.db.transaction import TransactionManagementError
 
 from consultations import domain
 from consultations.domain import grouping
 from consultations.models import StageComment, ThreadPage
 from consultations.threads import PER_PAGE, Filters, listed_threads, location, page_of
-from tests.concurrency import second_while_first_is_open
+from tests.concurrency import first_kept_open, second_while_first_is_open
 from tests.consultations.conftest import add_written_stage, during
 
 pytestmark = pytest.mark.django_db
@@ -179,26 +178,13 @@ def test_a_thread_being_posted_holds_up_no_other_stages_pages(
     stage, citizen, citizen2, editor, consultation, caplog
 ):
     other = add_written_stage(editor, consultation, opens_at=stage.closes_at)
-    opened, done, failures = threading.Event(), threading.Event(), []
 
-    def post_and_wait():
-        try:
-            with transaction.atomic():
-                domain.post_comment(
-                    citizen, stage, text="Încă deschis.", stance="neutral", now=during(stage)
-                )
-                opened.set()
-                done.wait(30)
-        except BaseException as error:  # reported in the test's thread
-            failures.append(error)
-            opened.set()
-        finally:
-            connection.close()
+    def post_in_stage():
+        domain.post_comment(
+            citizen, stage, text="Încă deschis.", stance="neutral", now=during(stage)
+        )
 
-    holder = threading.Thread(target=post_and_wait)
-    holder.start()
-    try:
-        assert opened.wait(30) and not failures
+    with first_kept_open(post_in_stage):
         posted = domain.post_comment(
             citizen2, other, text="Altă etapă.", stance="neutral", now=during(other)
         )
@@ -217,9 +203,5 @@ def test_a_thread_being_posted_holds_up_no_other_stages_pages(
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("RESET lock_timeout")
-    finally:
-        done.set()
-        holder.join(30)
-    assert failures == []
     assert pages_written(other) == [(1, posted.pk)]
     assert domain.mark_pages([stage.pk]) == 1
