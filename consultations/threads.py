@@ -185,22 +185,21 @@ def _page_threads_sql(table, column):
     # over (none once the page itself is written). Parameters: stage, stage, page, limit, page,
     # stage, page, limit. Without any page written, from the first thread, as `OFFSET` alone
     # would. A plain SELECT (no WITH): `core.earlycache` tells reads from writes by the first word.
-    pages, (stage, number, first) = sql.quoted(
-        ThreadPage, ["stage_id", "number", "first_thread_id"]
-    )
-
-    def nearest(name):
-        return (
-            f"(SELECT {name} FROM {pages} WHERE {stage} = %s AND {number} <= %s "
-            f"ORDER BY {number} DESC LIMIT 1)"
-        )
-
     return (
         f"SELECT {column('pk')}, {column('thread_version')} FROM {table} "
         f"WHERE {column('stage')} = %s AND {column('starts_thread')} "
-        f"AND {column('pk')} >= COALESCE({nearest(first)}, 0) "
+        f"AND {column('pk')} >= COALESCE({_nearest_page('first_thread_id', 'number')}, 0) "
         f"ORDER BY {column('pk')} ASC LIMIT %s "
-        f"OFFSET (%s - COALESCE({nearest(number)}, 1)) * %s"
+        f"OFFSET (%s - COALESCE({_nearest_page('number', 'number')}, 1)) * %s"
+    )
+
+
+def _nearest_page(name, by):
+    # `name` of the stage's last recorded page (`ThreadPage`) whose `by` is at most a bound, as a
+    # scalar subquery; parameters: stage, bound. Both unique constraints serve it.
+    pages, (stage, name, by) = sql.quoted(ThreadPage, ["stage_id", name, by])
+    return (
+        f"(SELECT {name} FROM {pages} WHERE {stage} = %s AND {by} <= %s ORDER BY {by} DESC LIMIT 1)"
     )
 
 
@@ -973,21 +972,11 @@ def _threads_before_sql():
     table, (stage, starts, key) = sql.quoted(
         StageComment, ["stage_id", "starts_thread", "xtdcomment_ptr_id"]
     )
-    pages, (page_stage, number, first) = sql.quoted(
-        ThreadPage, ["stage_id", "number", "first_thread_id"]
-    )
-
-    def nearest(name):
-        return (
-            f"(SELECT {name} FROM {pages} WHERE {page_stage} = %s AND {first} <= %s "
-            f"ORDER BY {first} DESC LIMIT 1)"
-        )
-
     # `starts_thread` compared as itself, as the ORM writes it and the partial index says it.
     return (
-        f"SELECT COALESCE({nearest(number)}, 1), "
+        f"SELECT COALESCE({_nearest_page('number', 'first_thread_id')}, 1), "
         f"(SELECT COUNT(*) FROM {table} WHERE {stage} = %s AND {starts} AND {key} < %s "
-        f"AND {key} >= COALESCE({nearest(first)}, 0))"
+        f"AND {key} >= COALESCE({_nearest_page('first_thread_id', 'first_thread_id')}, 0))"
     )
 
 
