@@ -16,6 +16,7 @@ signed out by the change.
 """
 
 from allauth.account import auth_backends
+from allauth.account.models import EmailAddress
 from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, backends
 from django.contrib.auth import middleware as auth_middleware
@@ -27,6 +28,10 @@ from accounts.models import Profile, User
 from core import sql
 
 _KEY = "accounts.signed_in_user"
+
+# The attribute of a user read by `signed_in_user` telling whether they had confirmed an email
+# address then (`accounts.rules.has_confirmed_email` reads it instead of asking again).
+CONFIRMED_EMAIL = "_confirmed_email_when_read"
 
 
 class _SignedInRead:
@@ -41,14 +46,24 @@ class _SignedInRead:
             self.parts.append(sql.part(model, fields))
         users, (user_pk,) = sql.quoted(User, [User._meta.pk.attname])
         profiles, (owner,) = sql.quoted(Profile, ["user_id"])
+        addresses, (address_user, verified) = sql.quoted(EmailAddress, ["user_id", "verified"])
+        # Whether the person confirmed an address (`accounts.rules.has_confirmed_email`, asked
+        # for every comment posted), read with them rather than again in the command.
+        columns.append(
+            f"EXISTS (SELECT 1 FROM {addresses} e WHERE e.{address_user} = u.{user_pk} "
+            f"AND e.{verified})"
+        )
         self.sql = (
             f"SELECT {', '.join(columns)} FROM {users} u "
             f"LEFT OUTER JOIN {profiles} p ON p.{owner} = u.{user_pk} WHERE u.{user_pk} = %s"
         )
 
     def made(self, row):
-        """The user of `row`, its profile (or None) in its related-object cache."""
+        """The user of `row`, its profile (or None) in its related-object cache, and whether
+        they had confirmed an address when read (`CONFIRMED_EMAIL`)."""
+        *row, confirmed = row
         user, profile = sql.made(self.parts, row)
+        setattr(user, CONFIRMED_EMAIL, bool(confirmed))
         # What select_related("profile") caches, None included: then `user.profile` raises
         # Profile.DoesNotExist without a query, as after the ORM's join.
         User.profile.related.set_cached_value(user, profile)

@@ -9,6 +9,7 @@ for an authority unless they are its member.
 import rules
 from allauth.account.models import EmailAddress
 
+from accounts.backends import CONFIRMED_EMAIL
 from accounts.models import OrganizationKind, Role
 from core import sql
 from core.permissions import is_signed_in, is_site_admin, is_site_staff
@@ -29,9 +30,14 @@ def _confirmed_sql():
 @rules.predicate
 def has_confirmed_email(user):
     """A verified participant: someone who confirmed an email address (allauth). Asked for
-    every comment posted: the query is written once per process (`core.sql`)."""
+    every comment posted: for the request's signed-in person it was read with them
+    (`accounts.backends.signed_in_user`); for another user the query is written once per
+    process (`core.sql`)."""
     if user is None or not user.is_authenticated:
         return False
+    known = getattr(user, CONFIRMED_EMAIL, None)
+    if known is not None:
+        return known
     return sql.one("confirmed_email", _confirmed_sql, [user.pk]) is not None
 
 

@@ -29,10 +29,13 @@ def _display(value):
     return str(value)
 
 
-def record(actor, verb, target, *, scope=None, old="", new="", data=None):
+def record(actor, verb, target, *, scope=None, old="", new="", data=None, read_back=True):
     """Append one row to the activity log and return it.
 
     `actor` may be None for changes made by the system (a scheduled task, a data migration).
+    With `read_back` False the row's id is not read back (the returned entry has none): in a
+    pipeline of statements (`core.sql.pipeline`) reading it would wait for every statement
+    sent before it.
     """
     if verb not in VERBS:
         raise ValueError(f"Unknown activity verb {verb!r}: declare it with register_verbs().")
@@ -48,7 +51,7 @@ def record(actor, verb, target, *, scope=None, old="", new="", data=None):
         data=data or {},
     )
     # The statement written once per process (`core.sql`): every comment posted logs a row.
-    Insert.of(ActivityLog, returning=True).execute(entry)
+    Insert.of(ActivityLog, returning=read_back).execute(entry)
     return entry
 
 

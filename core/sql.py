@@ -14,6 +14,8 @@ are sent through `kept_cursor()`: bound on the server and prepared once per conn
 database plans each of them once per connection instead of once per call (see `kept_cursor`).
 """
 
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.transaction import TransactionManagementError
@@ -126,6 +128,40 @@ class _Prepared:
                 raw.prepare_threshold = None
 
 
+@contextmanager
+def pipeline():
+    """Inside a transaction on PostgreSQL, the statements sent in the block go to the database
+    without waiting for each one's answer (psycopg's pipeline mode): a run of writes whose
+    results nobody reads costs one round trip instead of one each (measured, eight INSERTs in a
+    transaction: 1.5 ms of CPU, client and server, one by one; 0.75 ms pipelined). Reading a
+    result (`fetchone`, an INSERT's returned id) waits for the statements sent before it; the
+    rest are answered when the block ends.
+
+    For blocks of statements kept here (`Insert`, `run`, `one`) and reads: a write's
+    `rowcount` is not known inside the block (-1), so no ORM `save()` or `update()` whose
+    count decides what happens next belongs in it. An error of a statement in the block is
+    raised where its result is read or when the block ends, as Django's error (an
+    `IntegrityError` for a broken unique constraint); the statements after it in the block are
+    not run, and the transaction is to be rolled back, as after any error. On SQLite, or without
+    pipeline support in the client library, the statements go one by one, as outside the block.
+
+    Side effects: none of its own (the block's statements, sent earlier)."""
+    db = _default()
+    if db.vendor != "postgresql":
+        yield
+        return
+    if not db.in_atomic_block:
+        raise TransactionManagementError("A pipeline of statements runs in a transaction.")
+    import psycopg
+
+    if not psycopg.Pipeline.is_supported():
+        yield
+        return
+    db.ensure_connection()
+    with db.wrap_database_errors, db.connection.pipeline():
+        yield
+
+
 def one(key, make, params):
     """The first row (or None) the statement kept under `key` (`kept(key, make)`) gives for
     `params`. Side effects: those of the statement."""
@@ -171,8 +207,8 @@ def shared_transaction_lock(key):
         if not db.in_atomic_block:
             raise TransactionManagementError("A transaction lock must be taken in a transaction.")
         marks, values = _lock(key)
-        with db.cursor() as cursor:
-            cursor.execute(f"SELECT pg_advisory_xact_lock_shared({marks})", values)
+        # Kept and prepared as the posting path's other statements: every new thread takes it.
+        run(("shared_lock", marks), lambda: f"SELECT pg_advisory_xact_lock_shared({marks})", values)
 
 
 class BarrierTimeout(Exception):

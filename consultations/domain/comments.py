@@ -34,7 +34,7 @@ from consultations.models import (
     Stance,
     Suggestion,
 )
-from core import activity
+from core import activity, sql
 from core.errors import DomainError
 from core.permissions import require
 from core.sql import Insert
@@ -181,28 +181,32 @@ def post_comment(
     if parent is not None:
         comment.place_reply(parent)
     comment.count_pending = True  # counted by a worker (`common.comment_posted`)
-    comment.insert()
-    activity.record(
-        user,
-        "comment.posted",
-        comment,
-        scope=stage,
-        data={"parent": parent.pk if parent else None, "block": block_key}
-        if not comment.suggestion
-        else {"parent": None, "block": block_key, "suggestion": comment.suggestion},
-    )
-    # One statement whether or not the author follows already (`core.sql`).
-    Insert.of(Follow, ignore_conflicts=True).execute(
-        Follow(consultation=stage.consultation, user=user)
-    )
-    if parent is None:
-        grouping.queue_grouping(comment)
-    if parent is not None and parent.user_id and parent.user_id != user.pk:
-        outbox.reply_posted(comment)
-    comment_posted(comment)
-    grouping.queue_counting()
-    if then is not None:
-        then(comment)
+    # The comment's rows and what goes with them, sent without waiting for each answer: only
+    # the comment's id is read back (`core.sql.pipeline`).
+    with sql.pipeline():
+        comment.insert()
+        activity.record(
+            user,
+            "comment.posted",
+            comment,
+            scope=stage,
+            data={"parent": parent.pk if parent else None, "block": block_key}
+            if not comment.suggestion
+            else {"parent": None, "block": block_key, "suggestion": comment.suggestion},
+            read_back=False,
+        )
+        # One statement whether or not the author follows already (`core.sql`).
+        Insert.of(Follow, ignore_conflicts=True).execute(
+            Follow(consultation=stage.consultation, user=user)
+        )
+        if parent is None:
+            grouping.queue_grouping(comment)
+        if parent is not None and parent.user_id and parent.user_id != user.pk:
+            outbox.reply_posted(comment)
+        comment_posted(comment)
+        grouping.queue_counting()
+        if then is not None:
+            then(comment)
     return comment
 
 

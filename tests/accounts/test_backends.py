@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from importlib import import_module
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import (
     TOTP,
     format_hotp_value,
@@ -25,6 +26,7 @@ from django.utils import translation
 
 from accounts import backends
 from accounts.models import Profile, User
+from accounts.rules import has_confirmed_email
 from tests.accounts.helpers import link_in, only_email, sign_up_data
 from tests.factories import PASSWORD, UserFactory
 
@@ -86,6 +88,30 @@ def test_get_user_reads_the_user_and_profile_as_the_orm_does(
     assert profile._saved_display_name == "Ioana Radu"
     assert user.public_name == "Ioana Radu"
     assert user.get_session_auth_hash() == by_orm.get_session_auth_hash()
+
+
+@pytest.mark.parametrize(
+    ("addresses", "confirmed"),
+    [([], False), ([False], False), ([True], True), ([False, True], True)],
+    ids=["none", "unconfirmed", "confirmed", "one-of-two"],
+)
+def test_get_user_reads_whether_an_address_is_confirmed_and_the_gate_asks_nothing_more(
+    db, addresses, confirmed, django_assert_num_queries
+):
+    person = UserFactory(verified_email=False)
+    for number, verified in enumerate(addresses):
+        EmailAddress.objects.create(
+            user=person, email=f"adresa{number}@example.org", verified=verified
+        )
+    with django_assert_num_queries(1):
+        user = backends.ModelBackend().get_user(person.pk)
+    with django_assert_num_queries(0):
+        assert has_confirmed_email(user) is confirmed
+    # Another instance of the same person (not the request's) is asked with a query.
+    other = User.objects.get(pk=person.pk)
+    with django_assert_num_queries(1):
+        assert has_confirmed_email(other) is confirmed
+    assert sorted(person.emailaddress_set.values_list("verified", flat=True)) == sorted(addresses)
 
 
 def test_get_user_of_a_deleted_account_reads_its_null_values(person):

@@ -4,6 +4,7 @@ bad input, rate limits, reactions, flags, withdrawing and the comment's own page
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -205,6 +206,23 @@ def test_comment_by_unverified_user_is_refused_with_text_kept(en_client, open_st
     assert "Confirm your email address before commenting." in page_text(response)
     assert "Nu mi-am confirmat adresa</textarea>" in page_text(response)
     assert StageComment.objects.count() == 0
+
+
+def test_an_address_confirmed_lets_the_next_request_comment(en_client, open_stage):
+    """Whether the person confirmed an address is read with them on every request
+    (`accounts.backends`): the request after the confirmation is let through, and one after
+    the address is removed refused again."""
+    person = UserFactory(verified_email=False)
+    address = EmailAddress.objects.create(user=person, email=person.email, verified=False)
+    en_client.force_login(person)
+    assert post(en_client, open_stage, text="Încă neconfirmat").status_code == 403
+    address.verified = True
+    address.save()
+    response = post(en_client, open_stage, text="Acum confirmat")
+    assert response.status_code == 302
+    address.delete()
+    assert post(en_client, open_stage, text="Fără adresă").status_code == 403
+    assert list(StageComment.objects.values_list("comment", flat=True)) == ["Acum confirmat"]
 
 
 def test_comment_without_stance_is_refused(en_client, open_stage, citizen):
@@ -613,16 +631,17 @@ def test_posting_a_comment_and_a_reply_takes_a_fixed_number_of_queries(
         comment(citizen, open_stage, text=f"Înainte {number}")
     en_client.force_login(citizen)
     en_client.get(open_stage.get_absolute_url())  # the session and the language, as a browser
-    # 14: the stage, the user row, the form's token looked up (a resend is answered with the
-    # first result), the command's savepoint with its release (its own transaction outside
-    # tests), the confirmed email, the three rows, the queue, log and follow rows, the form's
-    # claim, the redirect's count. The comment is stored waiting for the grouper and to be
-    # counted, which its commit starts outside the request ("manual" in tests: none here;
-    # `domain.grouping.catch_up`). On PostgreSQL one more: the shared lock of the threads being
-    # posted, taken before the rows (`StageComment.insert`; SQLite's writers queue anyway).
+    # 13: the stage, the user row (whether they confirmed an address read with it), the form's
+    # token looked up (a resend is answered with the first result), the command's savepoint
+    # with its release (its own transaction outside tests), the three rows, the queue, log and
+    # follow rows, the form's claim, the redirect's count. The comment is stored waiting for
+    # the grouper and to be counted, which its commit starts outside the request ("manual" in
+    # tests: none here; `domain.grouping.catch_up`). On PostgreSQL one more: the shared lock of
+    # the threads being posted, taken before the rows (`StageComment.insert`; SQLite's writers
+    # queue anyway).
     shared = 1 if connection.vendor == "postgresql" else 0
     with (
-        django_assert_num_queries(14 + shared),
+        django_assert_num_queries(13 + shared),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = post(en_client, open_stage, text="Primul.", form_token="a" * 32)
@@ -644,7 +663,7 @@ def test_posting_a_comment_and_a_reply_takes_a_fixed_number_of_queries(
         # database).
         lock = 1 if connection.features.has_select_for_update else 0
         with (
-            django_assert_num_queries((19 if level == 1 else 18) + lock),
+            django_assert_num_queries((18 if level == 1 else 17) + lock),
             django_capture_on_commit_callbacks(execute=True),
         ):
             response = post(
