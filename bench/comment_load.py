@@ -3,13 +3,16 @@ PostgreSQL.
 
     .venv/bin/python bench/comment_load.py [--commenters 50] [--seconds 60] [--workers 4]
         [--topology embedded|production] [--servers 1] [--database bench_comments]
+        [--pages-every 1]
         (DATABASE_URL=postgres://user@host:port/any picks the server; default
          postgres://postgres@127.0.0.1:5432; a fresh database named by --database is created
          and dropped at the end)
 
 Two topologies. `embedded` (the default): the cache (sessions, rate limits) in each server's
 memory, no Celery broker, the search queue and the replies' emails (`NOTIFICATION_EMAILS`
-"manual": stored with the reply, sent by a worker) left for later. `production`, as the README
+"manual": stored with the reply, sent by a worker) left for later, but where the stage's pages
+of threads start (what the redirect after a post reads: `ThreadPage`) written every second by
+this process, as a worker's run would (`--pages-every`). `production`, as the README
 documents it: a Redis of its own (cache, sessions, Celery broker), a Celery worker on it that
 sends the emails and applies the search queue to the index, and `--servers` gunicorn processes
 sharing `--workers` sync workers (the commenters are spread over them, as behind a load
@@ -182,6 +185,35 @@ class Pool:
     def __init__(self):
         self.lock = threading.Lock()
         self.items = []
+
+
+class PageWriter(threading.Thread):
+    """In the embedded topology, what the worker's run does for the redirect after a post:
+    every `every` seconds, where the stage's pages of threads start is written
+    (`domain.mark_pages`). Without it the redirect counts every thread of the stage, more each
+    second of the run, which no deployment does (the production topology's worker, and the
+    embedded default's thread of the server, write them after each comment's commit)."""
+
+    def __init__(self, stage_id, deadline, every):
+        super().__init__(daemon=True)
+        self.stage_id, self.deadline, self.every = stage_id, deadline, every
+        self.runs = self.pages = 0
+        self.error = None
+
+    def run(self):
+        from django.db import connection
+
+        from consultations import domain
+
+        try:
+            while time.monotonic() < self.deadline:
+                time.sleep(self.every)
+                self.pages += domain.mark_pages([self.stage_id])
+                self.runs += 1
+        except Exception as error:  # noqa: BLE001  (reported, not raised, from a thread)
+            self.error = error
+        finally:
+            connection.close()
 
 
 def sessions_for(users):
@@ -358,6 +390,14 @@ def main():
         help="post to the floor view instead (/bench/floor/: signed in, CSRF-checked, one row "
         "stored in a transaction): what any posting path costs at least on this machine",
     )
+    parser.add_argument(
+        "--pages-every",
+        type=float,
+        default=1.0,
+        help="embedded topology: write where the stage's pages of threads start every this "
+        "many seconds, as the worker's run would (0: never; the redirect then counts every "
+        "thread)",
+    )
     args = parser.parse_args()
     if args.workers % args.servers:
         raise SystemExit("--workers must be a multiple of --servers")
@@ -454,12 +494,19 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
             )
             for number, cookie in enumerate(cookies)
         ]
+        pages = None
+        if worker is None and not args.floor and args.pages_every > 0:
+            pages = PageWriter(stage.pk, deadline, args.pages_every)
         cpu_before = cpu_by_role(args.database)
         started = time.monotonic()
         for commenter in commenters:
             commenter.start()
+        if pages is not None:
+            pages.start()
         for commenter in commenters:
             commenter.join()
+        if pages is not None:
+            pages.join()
         elapsed = time.monotonic() - started
         cpu_after = cpu_by_role(args.database)
         load_after = os.getloadavg()[0]
@@ -561,8 +608,15 @@ def run(site, args):  # noqa: PLR0915  (one report, read top to bottom)
             f"{PendingNotification.objects.count()} notification events (replies' emails) "
             "(embedded: none runs in this test)"
         )
+        if pages is not None:
+            print(
+                f"pages of threads written: {pages.pages} in {pages.runs} runs, one every "
+                f"{pages.every:g} s by this process (the worker's part the redirect reads)"
+                + (f"; FAILED: {pages.error!r}" if pages.error else "")
+            )
     if (
         errors
+        or (pages is not None and pages.error)
         or lost
         or altered
         or orphans
