@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import urllib.request
 
 import pytest
 from django.core.servers.basehttp import WSGIServer
@@ -31,6 +32,26 @@ LiveServerThread.server_class = OneRequestAtATime
 # Playwright's sync API runs an event loop in this thread; the test's own database calls are
 # still synchronous, so Django's async-safety guard must be told so.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_the_database_is_emptied(request):
+    """After a test with the live server, wait until the server has answered every request
+    the browser sent (an image loaded lazily, still coming when its page was closed) before the
+    test's database is emptied. Otherwise such a request could still be reading when the
+    emptying began (seen once: "deadlock detected" between the two, and the requests after it
+    refused database access). The server answers one request at a time, in the order they
+    came (`OneRequestAtATime`): once a request sent now is answered, those before it are.
+
+    Set up after the database's fixture, so torn down before it empties the tables."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    server = request.getfixturevalue("live_server")
+    yield
+    with urllib.request.urlopen(f"{server.url}/static/css/consult.css", timeout=60) as answer:
+        answer.read()
 
 
 @pytest.fixture(scope="session")
