@@ -16,6 +16,7 @@ database plans each of them once per connection instead of once per call (see `k
 
 from contextlib import contextmanager
 
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.transaction import TransactionManagementError
@@ -152,8 +153,6 @@ def pipeline():
         return
     if not db.in_atomic_block:
         raise TransactionManagementError("A pipeline of statements runs in a transaction.")
-    import psycopg
-
     if not psycopg.Pipeline.is_supported():
         yield
         return

@@ -47,7 +47,7 @@ def _live_server_idle_before_the_database_is_emptied(request):
     if "live_server" not in request.fixturenames:
         yield
         return
-    request.getfixturevalue("_django_db_helper")
+    request.getfixturevalue("transactional_db")
     server = request.getfixturevalue("live_server")
     yield
     with urllib.request.urlopen(f"{server.url}/static/css/consult.css", timeout=60) as answer:

@@ -19,7 +19,7 @@ POSTGRES = connection.vendor == "postgresql"
 
 def _in_pipeline():
     raw = connection.connection
-    return raw is not None and getattr(raw, "_pipeline", None) is not None
+    return bool(getattr(getattr(raw, "pgconn", None), "pipeline_status", 0))
 
 
 def test_writes_in_a_pipeline_are_stored_and_an_id_asked_for_is_read_back(open_stage, citizen):
